@@ -1,0 +1,92 @@
+# tokentop build: one static library of the layers, the binaries, the tests.
+.SUFFIXES:
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= gcc
+
+PKGS     = ncursesw libcurl jansson sqlite3 libuv inih libmicrohttpd libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+OPT      ?= -O2 -g
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+             -Wno-missing-field-initializers -Iinclude $(PKG_CFLAGS) $(OPT) $(XCFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(XLDFLAGS)
+
+LAYERS  = source store engine view ui report action app sim
+LIB_SRC = $(filter-out src/app/main.c src/sim/main.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB     = $(BUILD)/libtokentop.a
+
+TEST_SRC  = $(wildcard tests/test_*.c)
+TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_SH   = $(wildcard tests/test_*.sh)
+
+BINS = $(BUILD)/tokentop $(if $(wildcard src/sim/main.c),$(BUILD)/tokentop-sim)
+
+.PHONY: all deps run test check asan bench fuzz install clean format
+
+all: $(BINS) $(TEST_BIN)
+
+deps:
+	@./scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c $(wildcard include/tokentop/*.h) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(BUILD)/tokentop: $(BUILD)/obj/src/app/main.o $(LIB)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tokentop-sim: $(BUILD)/obj/src/sim/main.o $(LIB)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/%.c $(LIB) tests/testutil.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Wno-unused-parameter -Itests -o $@ $< $(LIB) $(LDLIBS_ALL) $(CMOCKA_LIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./scripts/demo.sh
+
+# Every cmocka unit, then every whole-program script, against the built binaries.
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check
+
+check: $(BINS) $(TEST_BIN)
+	@BUILD=$(BUILD) ./scripts/run-tests.sh $(TEST_BIN) $(TEST_SH)
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
+	  OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  XLDFLAGS="-fsanitize=address,undefined" check
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) ./scripts/bench.sh
+
+fuzz:
+	@./scripts/deps.sh --fuzz
+	@BUILD=build-fuzz ./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tokentop/themes \
+	  $(DESTDIR)$(PREFIX)/share/tokentop/fixtures $(DESTDIR)$(PREFIX)/share/doc/tokentop
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 fixtures/ratecard.json $(DESTDIR)$(PREFIX)/share/tokentop/fixtures/
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tokentop/
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz

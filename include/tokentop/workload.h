@@ -1,0 +1,30 @@
+/* The synthetic workload model: three companies' LLM traffic, deterministic per seed. */
+#ifndef TOKENTOP_WORKLOAD_H
+#define TOKENTOP_WORKLOAD_H
+
+#include <stdint.h>
+
+#include "tokentop/event.h"
+
+typedef struct workload workload;
+
+typedef struct workload_opts {
+	uint64_t seed;
+	int64_t start_ms; /* first event time, Unix ms */
+	int64_t span_ms;  /* events spread over [start, start + span) */
+	uint64_t events;  /* exactly this many */
+} workload_opts;
+
+workload *workload_new(const workload_opts *o);
+void workload_free(workload *w);
+
+/* Fills the next event, in time order; 1 when one was produced, 0 when all were. */
+int workload_next(workload *w, tt_event *ev);
+
+/* Relative traffic intensity at a time (diurnal and weekly shape, spikes), mean about 1. */
+double workload_intensity(const workload *w, int64_t ts_ms);
+
+/* One event at a given time, drawn from the same model (for live simulation). */
+void workload_event_at(workload *w, int64_t ts_ms, tt_event *ev);
+
+#endif
