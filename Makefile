@@ -13,7 +13,8 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 OPT      ?= -O2 -g
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-             -Wno-missing-field-initializers -Iinclude $(PKG_CFLAGS) $(OPT) $(XCFLAGS)
+             -Wno-missing-field-initializers -Iinclude -DTT_DATADIR=\"$(PREFIX)/share/tokentop\" \
+             $(PKG_CFLAGS) $(OPT) $(XCFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(XLDFLAGS)
 
 LAYERS  = source store engine view ui report action app sim
@@ -29,29 +30,34 @@ BINS = $(BUILD)/tokentop $(if $(wildcard src/sim/main.c),$(BUILD)/tokentop-sim)
 
 .PHONY: all deps run test check asan bench fuzz install clean format
 
-all: $(BINS) $(TEST_BIN)
+all: $(TEST_BIN) $(BINS)
 
 deps:
 	@./scripts/deps.sh
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/tokentop/*.h) Makefile
+$(BUILD)/obj/%.o: %.c $(wildcard include/tokentop/*.h src/*/*.h) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	@rm -f $@
-	ar rcs $@ $(LIB_OBJ)
+	@echo "  AR      $@"
+	@ar rcs $@ $(LIB_OBJ)
 
 $(BUILD)/tokentop: $(BUILD)/obj/src/app/main.o $(LIB)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tokentop-sim: $(BUILD)/obj/src/sim/main.o $(LIB)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/%: tests/%.c $(LIB) tests/testutil.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Wno-unused-parameter -Itests -o $@ $< $(LIB) $(LDLIBS_ALL) $(CMOCKA_LIBS)
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS_ALL) -Wno-unused-parameter -Itests -o $@ $< $(LIB) $(LDLIBS_ALL) $(CMOCKA_LIBS)
 
 run: deps
 	@$(MAKE) --no-print-directory all

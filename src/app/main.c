@@ -1,8 +1,59 @@
 /* tokentop: entry point and subcommand dispatch. */
 #include <stdio.h>
+#include <string.h>
 
-int main(void)
+#include "tokentop/app.h"
+
+typedef struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} command;
+
+static const command commands[] = {
+	{"gen", cmd_gen, "write realistic generated events (native JSONL) to stdout"},
+	{"ingest", cmd_ingest, "load event files into the local database, exactly once"},
+	{"report", cmd_report, "print spend, prompts or routing from the database"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
 {
-	puts("tokentop");
-	return 0;
+	fprintf(out, "usage: tokentop COMMAND [OPTIONS]\n\n"
+		     "The top of an LLM gateway: spend, reliability and the incident runbook.\n\n"
+		     "commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'tokentop COMMAND --help' shows a command's options.\n"
+		     "Documentation: docs/ (events.md, ratecard.md, report-json.md, gen.md).\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+		if (argc > 2 && strcmp(name, "help") == 0) {
+			for (size_t i = 0; i < NCOMMANDS; i++)
+				if (!strcmp(argv[2], commands[i].name)) {
+					char *hv[] = {argv[2], "--help", NULL};
+					return commands[i].run(2, hv);
+				}
+		}
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		printf("tokentop %s\n", TOKENTOP_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "tokentop: unknown command '%s'\n\n", name);
+	usage(stderr);
+	return EXIT_USAGE;
 }

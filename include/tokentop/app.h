@@ -1,0 +1,36 @@
+/* The command-line program: subcommands and the helpers they share. */
+#ifndef TOKENTOP_APP_H
+#define TOKENTOP_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tokentop/ratecard.h"
+#include "tokentop/store.h"
+
+#define TOKENTOP_VERSION "0.1.0"
+
+int cmd_gen(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* Exit codes shared by every subcommand. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* Opens --db FILE or the default database; prints the error and returns NULL on failure. */
+store *app_open_store(const char *db, bool readonly);
+
+/* Loads --ratecard FILE, else the first of $TOKENTOP_RATECARD,
+ * $XDG_CONFIG_HOME/tokentop/ratecard.json (~/.config fallback), the installed card and the
+ * source tree's fixtures/ratecard.json. *found_path is set to the file used (or NULL).
+ * An explicit path that fails is an error (returns -1); no card at all is not (0, *card NULL). */
+int app_load_ratecard(const char *explicit_path, ratecard **card, const char **found_path);
+
+/* "Now" for relative ranges: $TOKENTOP_NOW (ISO 8601) when set, for reproducible runs. */
+int64_t app_now_ms(void);
+
+/* Parses --since/--until values: a duration back from now ("15m", "7d"), an ISO time,
+ * or "now". 0 or -1. */
+int app_parse_when(const char *s, int64_t now_ms, int64_t *out_ms);
+
+#endif

@@ -1,0 +1,34 @@
+/* Rollup accumulation: events summed into (resolution, bucket, dimensions) cells in memory. */
+#ifndef TOKENTOP_ROLLUP_H
+#define TOKENTOP_ROLLUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tokentop/event.h"
+#include "tokentop/store.h"
+
+typedef struct rollup_acc rollup_acc;
+
+rollup_acc *rollup_acc_new(void);
+void rollup_acc_free(rollup_acc *a);
+
+/* The counters one event contributes to a rollup cell. */
+void rollup_event_metrics(const tt_event *ev, int64_t m[TT_M_COUNT]);
+
+/* Counts an event in its cell at every resolution. 0, or -1 when out of memory. */
+int rollup_acc_add(rollup_acc *a, int64_t dims_id, const tt_event *ev);
+
+/* Cells held. */
+size_t rollup_acc_cells(const rollup_acc *a);
+
+/* Hands every cell (sketches encoded) to fn, then empties the accumulator. fn's non-zero
+ * return stops the flush and is returned (the accumulator is emptied all the same). */
+typedef int (*rollup_emit_fn)(void *ctx, tt_res r, const tt_rollup *row);
+int rollup_acc_flush(rollup_acc *a, rollup_emit_fn fn, void *ctx);
+
+/* store_blob_merge_fn for encoded sketches. */
+int rollup_sketch_blob_merge(const void *a, size_t alen, const void *b, size_t blen, void **out,
+			     size_t *outlen);
+
+#endif

@@ -1,0 +1,133 @@
+/* The local cache: SQLite (WAL) holding deduplicated events, multi-resolution rollups, cursors. */
+#ifndef TOKENTOP_STORE_H
+#define TOKENTOP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tokentop/event.h"
+
+typedef struct store store;
+
+/* Rollup resolutions. Every event is counted once in each. */
+typedef enum { TT_RES_MINUTE, TT_RES_HOUR, TT_RES_DAY, TT_RES_COUNT } tt_res;
+
+/* The counters every rollup row holds; store_metric_name gives their column names. */
+typedef enum {
+	TT_M_REQUESTS,
+	TT_M_INPUT_TOKENS,
+	TT_M_OUTPUT_TOKENS,
+	TT_M_CACHED_TOKENS,
+	TT_M_COST_MICROS,
+	TT_M_SAVED_MICROS,
+	TT_M_GATEWAY_PRICED,
+	TT_M_CARD_PRICED,
+	TT_M_UNPRICED,
+	TT_M_SUCCESS,
+	TT_M_FAILURE,
+	TT_M_ABANDONED,
+	TT_M_ELEVATED,
+	TT_M_LATENCY_MS_SUM,
+	TT_M_COUNT
+} tt_metric;
+
+/* The two sketches every rollup row holds. */
+typedef enum { TT_SK_LATENCY, TT_SK_TTFT, TT_SK_COUNT } tt_sketch_kind;
+
+/* The dimensions a rollup is keyed by; interned as one integer id. */
+typedef enum {
+	TT_D_USE_CASE,
+	TT_D_TEAM,
+	TT_D_TENANT,
+	TT_D_PROMPT_ID,
+	TT_D_PROMPT_VERSION,
+	TT_D_PROVIDER,
+	TT_D_MODEL,
+	TT_D_TIER,
+	TT_D_STATUS,
+	TT_D_CACHE,
+	TT_D_COUNT
+} tt_dim;
+
+typedef struct tt_dims {
+	const char *v[TT_D_COUNT];
+} tt_dims;
+
+/* Merges encoded sketch b into encoded sketch a, giving a new malloc'd blob.
+ * The store needs it for upserts but does not know the sketch format. */
+typedef int (*store_blob_merge_fn)(const void *a, size_t alen, const void *b, size_t blen,
+				   void **out, size_t *outlen);
+
+typedef struct store_opts {
+	bool readonly;
+	store_blob_merge_fn merge;
+} store_opts;
+
+/* Opens (creating when allowed) and migrates the database. NULL on error with err naming the
+ * file and the reason. */
+store *store_open(const char *path, const store_opts *o, char *err, size_t errlen);
+void store_close(store *s);
+const char *store_errmsg(store *s);
+int store_schema_version(store *s);
+
+/* The default database path: $XDG_DATA_HOME/tokentop/tokentop.db (fallback
+ * ~/.local/share/tokentop/tokentop.db); creates the directory. 0 or -1. */
+int store_default_path(char *buf, size_t cap, char *err, size_t errlen);
+
+int store_begin(store *s);
+int store_commit(store *s);
+int store_rollback(store *s);
+
+const char *store_metric_name(tt_metric m);
+const char *store_dim_name(tt_dim d);
+const char *store_res_name(tt_res r);
+
+/* Bucket start (Unix seconds) holding ts_ms at a resolution. */
+int64_t store_bucket(tt_res r, int64_t ts_ms);
+int64_t store_bucket_seconds(tt_res r);
+
+/* The event's dimension tuple (status and cache as their names). */
+void store_dims_of(const tt_event *ev, tt_dims *d);
+
+/* The id of a dimension tuple, inserting it when new; -1 on error. */
+int64_t store_dims_intern(store *s, const tt_dims *d);
+
+/* Every dims row: calls fn(ctx, id, dims) in id order. */
+typedef int (*store_dims_fn)(void *ctx, int64_t id, const tt_dims *d);
+int store_dims_each(store *s, store_dims_fn fn, void *ctx);
+
+/* Inserts an event unless its request_id is known: 1 inserted, 0 duplicate, -1 error. */
+int store_event_insert(store *s, const tt_event *ev, int64_t dims_id);
+
+/* Number of events stored. */
+int64_t store_event_count(store *s);
+
+/* A rollup row: one (resolution, bucket, dims) cell. */
+typedef struct tt_rollup {
+	int64_t bucket; /* Unix seconds */
+	int64_t dims_id;
+	int64_t m[TT_M_COUNT];
+	const void *sk[TT_SK_COUNT];
+	size_t sklen[TT_SK_COUNT];
+} tt_rollup;
+
+/* Adds a row into the stored cell (counters summed, sketches merged). 0 or -1. */
+int store_rollup_add(store *s, tt_res r, const tt_rollup *row);
+
+/* Visits the rollup rows covering [since_ms, until_ms), using the coarsest resolution that
+ * tiles each part of the range exactly (days inside, hours at the edges, minutes at the
+ * ragged ends). The range is widened to whole minutes. Sketch pointers are valid only
+ * during the callback; with want_sketches false they are NULL. fn returns non-zero to stop. */
+typedef int (*store_rollup_fn)(void *ctx, tt_res r, const tt_rollup *row);
+int store_rollup_scan(store *s, int64_t since_ms, int64_t until_ms, bool want_sketches,
+		      store_rollup_fn fn, void *ctx);
+
+/* Earliest and latest event time in the rollups (Unix ms); 0 when empty, -1 on error. */
+int store_time_bounds(store *s, int64_t *first_ms, int64_t *last_ms);
+
+/* A source's cursor (an opaque string); committed with the events it covers. */
+int store_cursor_get(store *s, const char *source, char *buf, size_t cap);
+int store_cursor_set(store *s, const char *source, const char *cursor);
+
+#endif

@@ -1,0 +1,110 @@
+/* View models: plain structs of what a screen or report shows, built from store + engine. */
+#ifndef TOKENTOP_VIEW_H
+#define TOKENTOP_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tokentop/ratecard.h"
+#include "tokentop/sketch.h"
+#include "tokentop/store.h"
+
+/* Totals per dimension tuple over a time range: the one pass every view starts from. */
+typedef struct view_cube {
+	int64_t since_ms, until_ms;
+	size_t ndims;                   /* dimension ids are 1..ndims-1 */
+	char *(*dims)[TT_D_COUNT];      /* the strings of each id (NULL for unused ids) */
+	int64_t (*m)[TT_M_COUNT];       /* totals per id */
+	int64_t total[TT_M_COUNT];      /* totals over everything */
+	int64_t day0;                   /* first day (Unix days) of by_day */
+	size_t ndays;
+	int64_t (*by_day)[TT_M_COUNT];  /* totals per UTC day from day0 */
+	bool with_sketches;
+	sketch latency, ttft;           /* merged over everything */
+} view_cube;
+
+int view_cube_build(store *st, int64_t since_ms, int64_t until_ms, bool with_sketches,
+		    view_cube *c, char *err, size_t errlen);
+void view_cube_free(view_cube *c);
+
+/* One group of a breakdown. key[i] pairs with the dims asked for. */
+typedef struct view_row {
+	const char *key[TT_D_COUNT];
+	int64_t m[TT_M_COUNT];
+} view_row;
+
+typedef struct view_rows {
+	tt_dim by[TT_D_COUNT];
+	size_t nby;
+	view_row *rows;
+	size_t n;
+} view_rows;
+
+/* Groups the cube by some dimensions, costliest first (then most requests, then by key).
+ * keep (may be NULL) filters dimension ids. 0 or -1 (memory). */
+typedef bool (*view_keep_fn)(const view_cube *c, size_t id, void *ctx);
+int view_group(const view_cube *c, const tt_dim *by, size_t nby, view_keep_fn keep, void *ctx,
+	       view_rows *out);
+void view_rows_free(view_rows *r);
+
+/* a / b rounded half away from zero; 0 when b is 0. */
+int64_t view_ratio_round(int64_t a, int64_t b);
+
+/* The summary report. */
+typedef struct view_summary {
+	int64_t since_ms, until_ms;
+	int64_t m[TT_M_COUNT];
+	int64_t by_status[TT_STATUS_COUNT];
+	int64_t by_cache[TT_CACHE_COUNT];
+	int64_t errors;                 /* requests whose status is an error */
+	int64_t cost_per_request_micros;
+	int64_t cost_per_success_micros; /* -1 when there was no success */
+	int64_t chargeback_micros;      /* -1 without a rate card */
+	double latency_ms[3];           /* p50, p95, p99; NAN when no latencies */
+	double ttft_ms[3];
+	int64_t day0;
+	size_t ndays;
+	int64_t (*by_day)[TT_M_COUNT];
+	view_rows by_use_case, by_team, by_tenant, by_provider, by_model;
+	view_rows unpriced;             /* provider, model of events with no price */
+	view_cube cube;
+} view_summary;
+
+int view_summary_build(store *st, int64_t since_ms, int64_t until_ms, const ratecard *card,
+		       view_summary *v, char *err, size_t errlen);
+void view_summary_free(view_summary *v);
+
+/* The prompts report: prompt id + version by spend. */
+typedef struct view_prompts {
+	int64_t since_ms, until_ms;
+	int64_t total_cost_micros;
+	size_t top;                     /* rows shown (<= rows.n) */
+	view_rows rows;
+	view_cube cube;
+} view_prompts;
+
+int view_prompts_build(store *st, int64_t since_ms, int64_t until_ms, size_t top, view_prompts *v,
+		       char *err, size_t errlen);
+void view_prompts_free(view_prompts *v);
+
+/* The routing report: per use case, the traffic share of each provider/model/tier. */
+typedef struct view_route {
+	const char *use_case;
+	int64_t requests, elevated, cost_micros;
+	size_t first, n;                /* its targets in view_routing.targets.rows */
+} view_route;
+
+typedef struct view_routing {
+	int64_t since_ms, until_ms;
+	view_route *routes;
+	size_t nroutes;
+	view_rows targets;              /* by use_case, provider, model, tier */
+	view_cube cube;
+} view_routing;
+
+int view_routing_build(store *st, int64_t since_ms, int64_t until_ms, view_routing *v, char *err,
+		       size_t errlen);
+void view_routing_free(view_routing *v);
+
+#endif

@@ -1,0 +1,184 @@
+/* tokentop report: the summary, prompts and routing views without a terminal. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokentop/app.h"
+#include "tokentop/report.h"
+#include "tokentop/timeutil.h"
+#include "tokentop/view.h"
+
+typedef enum { VIEW_SUMMARY, VIEW_PROMPTS, VIEW_ROUTING, VIEW_COUNT } view_kind;
+static const char *const view_names[VIEW_COUNT] = {"summary", "prompts", "routing"};
+
+static void report_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: tokentop report [--db FILE] [--since WHEN] [--until WHEN]\n"
+		"                       [--view summary|prompts|routing] [--top N]\n"
+		"                       [--format text|md|json|csv] [--ratecard FILE]\n\n"
+		"Prints a view of the database over a time range, read from its rollups.\n"
+		"WHEN is a duration back from now (15m, 24h, 7d, 30d), an ISO 8601 time\n"
+		"(2026-11-01, 2026-11-01T09:30:00Z), 'now', or for --since 'all'.\n"
+		"The JSON shape is documented in docs/report-json.md.\n\n"
+		"  --db FILE       database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
+		"  --since WHEN    start of the range (default 7d)\n"
+		"  --until WHEN    end of the range, exclusive (default now)\n"
+		"  --view V        summary (default), prompts or routing\n"
+		"  --top N         prompts shown (default 10; 0 = all)\n"
+		"  --format F      text (default), md, json or csv\n"
+		"  --ratecard FILE rate card for chargeback figures\n"
+		"  -h, --help      this help\n");
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, 'D'},     {"since", required_argument, NULL, 's'},
+		{"until", required_argument, NULL, 'u'},  {"view", required_argument, NULL, 'v'},
+		{"top", required_argument, NULL, 't'},    {"format", required_argument, NULL, 'f'},
+		{"ratecard", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *db = NULL, *since = "7d", *until = "now", *card_path = NULL;
+	view_kind view = VIEW_SUMMARY;
+	report_format fmt = REPORT_TEXT;
+	long top = 10;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			db = optarg;
+			break;
+		case 's':
+			since = optarg;
+			break;
+		case 'u':
+			until = optarg;
+			break;
+		case 'v': {
+			int k = 0;
+			while (k < VIEW_COUNT && strcmp(optarg, view_names[k]))
+				k++;
+			if (k == VIEW_COUNT) {
+				fprintf(stderr,
+					"tokentop report: --view: unknown '%s' "
+					"(expected summary, prompts or routing)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			view = (view_kind)k;
+			break;
+		}
+		case 't': {
+			char *end;
+			top = strtol(optarg, &end, 10);
+			if (*end || top < 0) {
+				fprintf(stderr, "tokentop report: --top: not a count: '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case 'f':
+			if (report_format_parse(optarg, &fmt)) {
+				fprintf(stderr,
+					"tokentop report: --format: unknown '%s' "
+					"(expected text, md, json or csv)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			card_path = optarg;
+			break;
+		case 'h':
+			report_usage(stdout);
+			return EXIT_OK;
+		default:
+			report_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tokentop report: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	int64_t now = app_now_ms(), since_ms, until_ms;
+	if (app_parse_when(until, now, &until_ms)) {
+		fprintf(stderr, "tokentop report: --until: expected a duration, ISO time or now: '%s'\n",
+			until);
+		return EXIT_USAGE;
+	}
+	bool all = strcmp(since, "all") == 0;
+	if (!all && app_parse_when(since, now, &since_ms)) {
+		fprintf(stderr,
+			"tokentop report: --since: expected a duration (7d), ISO time or all: '%s'\n",
+			since);
+		return EXIT_USAGE;
+	}
+	store *st = app_open_store(db, true);
+	if (!st)
+		return EXIT_FAIL;
+	int64_t first = 0, last = 0;
+	store_time_bounds(st, &first, &last);
+	if (all)
+		since_ms = first ? first : until_ms;
+	if (since_ms >= until_ms && !(all && !first)) {
+		fprintf(stderr, "tokentop report: the range is empty: --since is not before --until\n");
+		store_close(st);
+		return EXIT_USAGE;
+	}
+	ratecard *card = NULL;
+	if (view == VIEW_SUMMARY && app_load_ratecard(card_path, &card, NULL)) {
+		store_close(st);
+		return EXIT_FAIL;
+	}
+	char err[512];
+	int rc = 0;
+	int64_t requests = 0;
+	if (view == VIEW_SUMMARY) {
+		view_summary v;
+		rc = view_summary_build(st, since_ms, until_ms, card, &v, err, sizeof err);
+		if (!rc) {
+			requests = v.m[TT_M_REQUESTS];
+			rc = report_summary(stdout, &v, fmt);
+			view_summary_free(&v);
+		}
+	} else if (view == VIEW_PROMPTS) {
+		view_prompts v;
+		rc = view_prompts_build(st, since_ms, until_ms, (size_t)top, &v, err, sizeof err);
+		if (!rc) {
+			requests = v.cube.total[TT_M_REQUESTS];
+			rc = report_prompts(stdout, &v, fmt);
+			view_prompts_free(&v);
+		}
+	} else {
+		view_routing v;
+		rc = view_routing_build(st, since_ms, until_ms, &v, err, sizeof err);
+		if (!rc) {
+			requests = v.cube.total[TT_M_REQUESTS];
+			rc = report_routing(stdout, &v, fmt);
+			view_routing_free(&v);
+		}
+	}
+	if (rc)
+		fprintf(stderr, "tokentop report: %s\n", err);
+	else if (!requests && first) {
+		char a[32], b[32];
+		time_format_iso(first, a, sizeof a);
+		time_format_iso(last, b, sizeof b);
+		fprintf(stderr,
+			"tokentop report: no events in this range; the database holds %s .. %s "
+			"(try --since all)\n",
+			a, b);
+	}
+	ratecard_free(card);
+	store_close(st);
+	if (fflush(stdout)) {
+		fprintf(stderr, "tokentop report: write error on standard output\n");
+		return EXIT_FAIL;
+	}
+	return rc ? EXIT_FAIL : EXIT_OK;
+}

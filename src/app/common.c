@@ -1,0 +1,117 @@
+/* Helpers the subcommands share: opening the store, finding the rate card, time arguments. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tokentop/app.h"
+#include "tokentop/rollup.h"
+#include "tokentop/timeutil.h"
+
+#ifndef TT_DATADIR
+#define TT_DATADIR "/usr/local/share/tokentop"
+#endif
+
+store *app_open_store(const char *db, bool readonly)
+{
+	char path[1024], err[1200];
+	if (!db) {
+		if (store_default_path(path, sizeof path, err, sizeof err)) {
+			fprintf(stderr, "tokentop: %s\n", err);
+			return NULL;
+		}
+		db = path;
+	}
+	if (readonly && access(db, F_OK) != 0) {
+		fprintf(stderr, "tokentop: %s: no such database; run 'tokentop ingest' first or pass --db\n",
+			db);
+		return NULL;
+	}
+	store_opts o = {.readonly = false, .merge = rollup_sketch_blob_merge};
+	store *s = store_open(db, &o, err, sizeof err);
+	if (!s)
+		fprintf(stderr, "tokentop: %s\n", err);
+	return s;
+}
+
+static bool readable(const char *p)
+{
+	return access(p, R_OK) == 0;
+}
+
+int app_load_ratecard(const char *explicit_path, ratecard **card, const char **found_path)
+{
+	static char chosen[PATH_MAX];
+	char err[1400];
+	*card = NULL;
+	if (found_path)
+		*found_path = NULL;
+	if (explicit_path) {
+		*card = ratecard_load(explicit_path, err, sizeof err);
+		if (!*card) {
+			fprintf(stderr, "tokentop: %s\n", err);
+			return -1;
+		}
+		snprintf(chosen, sizeof chosen, "%s", explicit_path);
+		if (found_path)
+			*found_path = chosen;
+		return 0;
+	}
+	char cand[4][PATH_MAX];
+	int n = 0;
+	const char *env = getenv("TOKENTOP_RATECARD");
+	if (env && *env)
+		snprintf(cand[n++], PATH_MAX, "%s", env);
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg == '/')
+		snprintf(cand[n++], PATH_MAX, "%s/tokentop/ratecard.json", xdg);
+	else if (home && *home)
+		snprintf(cand[n++], PATH_MAX, "%s/.config/tokentop/ratecard.json", home);
+	snprintf(cand[n++], PATH_MAX, "%s/fixtures/ratecard.json", TT_DATADIR);
+	char exe[PATH_MAX - 64];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0) {
+		exe[len] = 0;
+		snprintf(cand[n++], PATH_MAX, "%s/../fixtures/ratecard.json", dirname(exe));
+	}
+	for (int i = 0; i < n; i++) {
+		if (!readable(cand[i]))
+			continue;
+		*card = ratecard_load(cand[i], err, sizeof err);
+		if (!*card) {
+			fprintf(stderr, "tokentop: %s\n", err);
+			return -1;
+		}
+		memcpy(chosen, cand[i], strnlen(cand[i], PATH_MAX - 1) + 1);
+		if (found_path)
+			*found_path = chosen;
+		return 0;
+	}
+	return 0;
+}
+
+int64_t app_now_ms(void)
+{
+	const char *env = getenv("TOKENTOP_NOW");
+	int64_t t;
+	if (env && *env && time_parse_iso(env, strlen(env), &t) == 0)
+		return t;
+	return time_now_ms();
+}
+
+int app_parse_when(const char *s, int64_t now_ms, int64_t *out_ms)
+{
+	int64_t d;
+	if (strcmp(s, "now") == 0) {
+		*out_ms = now_ms;
+		return 0;
+	}
+	if (time_parse_duration(s, &d) == 0) {
+		*out_ms = now_ms - d;
+		return 0;
+	}
+	return time_parse_iso(s, strlen(s), out_ms);
+}

@@ -1,0 +1,616 @@
+/* Renders the summary, prompts and routing views as text, Markdown, JSON or CSV. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "table.h"
+#include "tokentop/money.h"
+#include "tokentop/report.h"
+#include "tokentop/timeutil.h"
+
+static const char *const format_names[REPORT_FORMAT_COUNT] = {"text", "md", "json", "csv"};
+
+int report_format_parse(const char *name, report_format *out)
+{
+	for (int i = 0; i < REPORT_FORMAT_COUNT; i++)
+		if (strcmp(name, format_names[i]) == 0) {
+			*out = (report_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- number formatting ---- */
+
+typedef struct numbuf {
+	char s[48];
+} numbuf;
+
+static numbuf grouped(int64_t v)
+{
+	numbuf b;
+	char raw[32];
+	snprintf(raw, sizeof raw, "%" PRId64, v < 0 ? -v : v);
+	size_t n = strlen(raw), o = 0;
+	if (v < 0)
+		b.s[o++] = '-';
+	for (size_t i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			b.s[o++] = ',';
+		b.s[o++] = raw[i];
+	}
+	b.s[o] = 0;
+	return b;
+}
+
+static numbuf plain(int64_t v)
+{
+	numbuf b;
+	snprintf(b.s, sizeof b.s, "%" PRId64, v);
+	return b;
+}
+
+static numbuf usd(int64_t micros)
+{
+	numbuf b;
+	money_format_human(micros, b.s, sizeof b.s);
+	return b;
+}
+
+static numbuf usd_exact(int64_t micros)
+{
+	numbuf b;
+	money_format(micros, b.s, sizeof b.s);
+	return b;
+}
+
+static numbuf pct(int64_t a, int64_t b)
+{
+	numbuf r;
+	if (b == 0)
+		snprintf(r.s, sizeof r.s, "-");
+	else
+		snprintf(r.s, sizeof r.s, "%.1f%%", 100.0 * (double)a / (double)b);
+	return r;
+}
+
+static numbuf tokens(int64_t v)
+{
+	numbuf b;
+	if (v >= 10000000000LL)
+		snprintf(b.s, sizeof b.s, "%.1fB", (double)v / 1e9);
+	else if (v >= 10000000)
+		snprintf(b.s, sizeof b.s, "%.1fM", (double)v / 1e6);
+	else
+		b = grouped(v);
+	return b;
+}
+
+static numbuf ms(double v)
+{
+	numbuf b;
+	if (isnan(v))
+		snprintf(b.s, sizeof b.s, "-");
+	else if (v >= 10000)
+		snprintf(b.s, sizeof b.s, "%.1f s", v / 1000);
+	else
+		snprintf(b.s, sizeof b.s, "%.0f ms", v);
+	return b;
+}
+
+static numbuf iso(int64_t t)
+{
+	numbuf b;
+	time_format_iso(t, b.s, sizeof b.s);
+	return b;
+}
+
+static numbuf date(int64_t day)
+{
+	numbuf b;
+	int64_t y;
+	unsigned m, d;
+	time_civil_from_days(day, &y, &m, &d);
+	snprintf(b.s, sizeof b.s, "%04" PRId64 "-%02u-%02u", y, m, d);
+	return b;
+}
+
+static table_style style_of(report_format f)
+{
+	return f == REPORT_MD ? TABLE_MD : f == REPORT_CSV ? TABLE_CSV : TABLE_TEXT;
+}
+
+static void heading(FILE *out, report_format f, const char *title)
+{
+	if (f == REPORT_MD)
+		fprintf(out, "\n### %s\n\n", title);
+	else
+		fprintf(out, "\n%s\n", title);
+}
+
+/* ---- JSON helpers ---- */
+
+static void jset_money(json_t *o, const char *prefix, int64_t micros)
+{
+	char key[96];
+	snprintf(key, sizeof key, "%s_micros", prefix);
+	json_object_set_new(o, key, json_integer(micros));
+	snprintf(key, sizeof key, "%s_usd", prefix);
+	json_object_set_new(o, key, json_string(usd_exact(micros).s));
+}
+
+static json_t *jnum_or_null(double v)
+{
+	return isnan(v) ? json_null() : json_real(round(v * 10) / 10);
+}
+
+static json_t *jrange(int64_t since, int64_t until)
+{
+	return json_pack("{s:s, s:s}", "since", iso(since).s, "until", iso(until).s);
+}
+
+static int jdump(FILE *out, json_t *doc)
+{
+	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	fputc('\n', out);
+	json_decref(doc);
+	return rc;
+}
+
+static json_t *jrow(const view_rows *r, size_t i, int64_t total_cost)
+{
+	const view_row *row = &r->rows[i];
+	json_t *o = json_object();
+	for (size_t k = 0; k < r->nby; k++)
+		json_object_set_new(o, store_dim_name(r->by[k]), json_string(row->key[k]));
+	jset_money(o, "cost", row->m[TT_M_COST_MICROS]);
+	json_object_set_new(o, "requests", json_integer(row->m[TT_M_REQUESTS]));
+	json_object_set_new(o, "input_tokens", json_integer(row->m[TT_M_INPUT_TOKENS]));
+	json_object_set_new(o, "output_tokens", json_integer(row->m[TT_M_OUTPUT_TOKENS]));
+	json_object_set_new(o, "cached_tokens", json_integer(row->m[TT_M_CACHED_TOKENS]));
+	json_object_set_new(o, "share",
+			    json_real(total_cost ? (double)row->m[TT_M_COST_MICROS] /
+							   (double)total_cost
+						 : 0.0));
+	return o;
+}
+
+static json_t *jrows(const view_rows *r, int64_t total_cost)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(a, jrow(r, i, total_cost));
+	return a;
+}
+
+/* ---- summary ---- */
+
+static const char *const status_json[TT_STATUS_COUNT] = {
+	"ok", "timeout", "rate_limited", "server_error", "safety_refusal",
+	"client_error", "killed", "throttled",
+};
+
+static int summary_json(FILE *out, const view_summary *v)
+{
+	const int64_t *m = v->m;
+	json_t *o = json_object();
+	json_object_set_new(o, "view", json_string("summary"));
+	json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
+	json_object_set_new(o, "range", jrange(v->since_ms, v->until_ms));
+	jset_money(o, "total_cost", m[TT_M_COST_MICROS]);
+	json_object_set_new(o, "requests", json_integer(m[TT_M_REQUESTS]));
+	json_object_set_new(o, "input_tokens", json_integer(m[TT_M_INPUT_TOKENS]));
+	json_object_set_new(o, "output_tokens", json_integer(m[TT_M_OUTPUT_TOKENS]));
+	json_object_set_new(o, "cached_tokens", json_integer(m[TT_M_CACHED_TOKENS]));
+	jset_money(o, "cost_per_request", v->cost_per_request_micros);
+	if (v->cost_per_success_micros >= 0) {
+		jset_money(o, "cost_per_success", v->cost_per_success_micros);
+	} else {
+		json_object_set_new(o, "cost_per_success_micros", json_null());
+		json_object_set_new(o, "cost_per_success_usd", json_null());
+	}
+	json_object_set_new(o, "outcomes",
+			    json_pack("{s:I, s:I, s:I}", "success", (json_int_t)m[TT_M_SUCCESS],
+				      "failure", (json_int_t)m[TT_M_FAILURE], "abandoned",
+				      (json_int_t)m[TT_M_ABANDONED]));
+	json_t *cache = json_object();
+	json_object_set_new(cache, "hits", json_integer(v->by_cache[TT_CACHE_HIT]));
+	json_object_set_new(cache, "misses", json_integer(v->by_cache[TT_CACHE_MISS]));
+	json_object_set_new(cache, "not_looked_up", json_integer(v->by_cache[TT_CACHE_NONE]));
+	int64_t looked = v->by_cache[TT_CACHE_HIT] + v->by_cache[TT_CACHE_MISS];
+	json_object_set_new(cache, "hit_rate",
+			    looked ? json_real((double)v->by_cache[TT_CACHE_HIT] / (double)looked)
+				   : json_null());
+	jset_money(cache, "saved", m[TT_M_SAVED_MICROS]);
+	json_object_set_new(o, "cache", cache);
+	json_t *errs = json_object();
+	json_object_set_new(errs, "total", json_integer(v->errors));
+	for (int s = 0; s < TT_STATUS_COUNT; s++)
+		json_object_set_new(errs, status_json[s], json_integer(v->by_status[s]));
+	json_object_set_new(o, "by_status", errs);
+	json_object_set_new(o, "latency_ms",
+			    json_pack("{s:o, s:o, s:o}", "p50", jnum_or_null(v->latency_ms[0]),
+				      "p95", jnum_or_null(v->latency_ms[1]), "p99",
+				      jnum_or_null(v->latency_ms[2])));
+	json_object_set_new(o, "ttft_ms",
+			    json_pack("{s:o, s:o, s:o}", "p50", jnum_or_null(v->ttft_ms[0]), "p95",
+				      jnum_or_null(v->ttft_ms[1]), "p99", jnum_or_null(v->ttft_ms[2])));
+	json_t *pricing = json_object();
+	json_object_set_new(pricing, "gateway_priced", json_integer(m[TT_M_GATEWAY_PRICED]));
+	json_object_set_new(pricing, "card_priced", json_integer(m[TT_M_CARD_PRICED]));
+	json_object_set_new(pricing, "unpriced", json_integer(m[TT_M_UNPRICED]));
+	json_t *um = json_array();
+	for (size_t i = 0; i < v->unpriced.n; i++) {
+		const view_row *r = &v->unpriced.rows[i];
+		json_array_append_new(um, json_pack("{s:s, s:s, s:I}", "provider", r->key[0],
+						    "model", r->key[1], "requests",
+						    (json_int_t)r->m[TT_M_UNPRICED]));
+	}
+	json_object_set_new(pricing, "unpriced_models", um);
+	json_object_set_new(o, "pricing", pricing);
+	if (v->chargeback_micros >= 0) {
+		jset_money(o, "chargeback", v->chargeback_micros);
+	} else {
+		json_object_set_new(o, "chargeback_micros", json_null());
+		json_object_set_new(o, "chargeback_usd", json_null());
+	}
+	json_t *days = json_array();
+	for (size_t d = 0; d < v->ndays; d++) {
+		json_t *day = json_object();
+		json_object_set_new(day, "date", json_string(date(v->day0 + (int64_t)d).s));
+		jset_money(day, "cost", v->by_day[d][TT_M_COST_MICROS]);
+		json_object_set_new(day, "requests", json_integer(v->by_day[d][TT_M_REQUESTS]));
+		json_array_append_new(days, day);
+	}
+	json_object_set_new(o, "by_day", days);
+	int64_t total = m[TT_M_COST_MICROS];
+	json_object_set_new(o, "by_use_case", jrows(&v->by_use_case, total));
+	json_object_set_new(o, "by_team", jrows(&v->by_team, total));
+	json_object_set_new(o, "by_tenant", jrows(&v->by_tenant, total));
+	json_object_set_new(o, "by_provider", jrows(&v->by_provider, total));
+	json_object_set_new(o, "by_model", jrows(&v->by_model, total));
+	return jdump(out, o);
+}
+
+static void breakdown(FILE *out, report_format f, const char *title, const char *keyname,
+		      const view_rows *r, int64_t total_cost)
+{
+	heading(out, f, title);
+	const char *head[] = {keyname, "requests", "cost", "share", "in tokens", "out tokens"};
+	const bool right[] = {false, true, true, true, true, true};
+	table t;
+	table_init(&t, 6, head, right);
+	for (size_t i = 0; i < r->n; i++) {
+		const view_row *row = &r->rows[i];
+		char key[256] = "";
+		for (size_t k = 0; k < r->nby; k++) {
+			size_t n = strlen(key);
+			snprintf(key + n, sizeof key - n, "%s%s", k ? "/" : "",
+				 *row->key[k] ? row->key[k] : "(none)");
+		}
+		numbuf a = grouped(row->m[TT_M_REQUESTS]), b = usd(row->m[TT_M_COST_MICROS]),
+		       c = pct(row->m[TT_M_COST_MICROS], total_cost),
+		       d = tokens(row->m[TT_M_INPUT_TOKENS]), e = tokens(row->m[TT_M_OUTPUT_TOKENS]);
+		const char *cells[] = {key, a.s, b.s, c.s, d.s, e.s};
+		table_add(&t, cells);
+	}
+	table_print(&t, out, style_of(f), "  ");
+	table_free(&t);
+}
+
+/* CSV is one long table: section, name, and the counters, so a spreadsheet can pivot it. */
+static void csv_rows(table *t, const char *section, const view_rows *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const view_row *row = &r->rows[i];
+		char key[256] = "";
+		for (size_t k = 0; k < r->nby; k++) {
+			size_t n = strlen(key);
+			snprintf(key + n, sizeof key - n, "%s%s", k ? "/" : "", row->key[k]);
+		}
+		numbuf a = plain(row->m[TT_M_REQUESTS]), b = plain(row->m[TT_M_INPUT_TOKENS]),
+		       c = plain(row->m[TT_M_OUTPUT_TOKENS]), d = plain(row->m[TT_M_CACHED_TOKENS]),
+		       e = plain(row->m[TT_M_COST_MICROS]), g = usd_exact(row->m[TT_M_COST_MICROS]);
+		const char *cells[] = {section, key, a.s, b.s, c.s, d.s, e.s, g.s};
+		table_add(t, cells);
+	}
+}
+
+static int summary_csv(FILE *out, const view_summary *v)
+{
+	const char *head[] = {"section",       "name",         "requests",    "input_tokens",
+			      "output_tokens", "cached_tokens", "cost_micros", "cost_usd"};
+	table t;
+	table_init(&t, 8, head, NULL);
+	view_row total = {{0}};
+	memcpy(total.m, v->m, sizeof total.m);
+	view_rows totals = {.rows = &total, .n = 1, .nby = 0};
+	csv_rows(&t, "total", &totals);
+	view_row *days = calloc(v->ndays ? v->ndays : 1, sizeof *days);
+	numbuf *names = calloc(v->ndays ? v->ndays : 1, sizeof *names);
+	if (days && names) {
+		for (size_t d = 0; d < v->ndays; d++) {
+			names[d] = date(v->day0 + (int64_t)d);
+			days[d].key[0] = names[d].s;
+			memcpy(days[d].m, v->by_day[d], sizeof days[d].m);
+		}
+		view_rows dr = {.rows = days, .n = v->ndays, .nby = 1};
+		csv_rows(&t, "day", &dr);
+	}
+	csv_rows(&t, "use_case", &v->by_use_case);
+	csv_rows(&t, "team", &v->by_team);
+	csv_rows(&t, "tenant", &v->by_tenant);
+	csv_rows(&t, "provider", &v->by_provider);
+	csv_rows(&t, "model", &v->by_model);
+	table_print(&t, out, TABLE_CSV, NULL);
+	table_free(&t);
+	free(days);
+	free(names);
+	return 0;
+}
+
+int report_summary(FILE *out, const view_summary *v, report_format f)
+{
+	if (f == REPORT_JSON)
+		return summary_json(out, v);
+	if (f == REPORT_CSV)
+		return summary_csv(out, v);
+	const int64_t *m = v->m;
+	if (f == REPORT_MD)
+		fprintf(out, "## Spend summary, %s to %s\n\n", iso(v->since_ms).s,
+			iso(v->until_ms).s);
+	else
+		fprintf(out, "tokentop summary  %s .. %s\n\n", iso(v->since_ms).s,
+			iso(v->until_ms).s);
+	const char *head[] = {"", ""};
+	table t;
+	table_init(&t, 2, head, NULL);
+	char line[512];
+#define ROW(k, ...)                                                                                \
+	do {                                                                                       \
+		snprintf(line, sizeof line, __VA_ARGS__);                                          \
+		const char *cells[] = {k, line};                                                   \
+		table_add(&t, cells);                                                              \
+	} while (0)
+	ROW("spend", "%s", usd(m[TT_M_COST_MICROS]).s);
+	if (v->chargeback_micros >= 0)
+		ROW("chargeback", "%s (with platform overhead and tier markup)",
+		    usd(v->chargeback_micros).s);
+	ROW("requests", "%s  (errors %s, %s)", grouped(m[TT_M_REQUESTS]).s, grouped(v->errors).s,
+	    pct(v->errors, m[TT_M_REQUESTS]).s);
+	ROW("tokens", "in %s  out %s  cached %s", tokens(m[TT_M_INPUT_TOKENS]).s,
+	    tokens(m[TT_M_OUTPUT_TOKENS]).s, tokens(m[TT_M_CACHED_TOKENS]).s);
+	ROW("cost per request", "%s", usd(v->cost_per_request_micros).s);
+	ROW("cost per success", "%s  (%s successful outcomes)",
+	    v->cost_per_success_micros >= 0 ? usd(v->cost_per_success_micros).s : "-",
+	    grouped(m[TT_M_SUCCESS]).s);
+	ROW("cache", "hit rate %s  saved %s",
+	    pct(v->by_cache[TT_CACHE_HIT], v->by_cache[TT_CACHE_HIT] + v->by_cache[TT_CACHE_MISS]).s,
+	    usd(m[TT_M_SAVED_MICROS]).s);
+	ROW("latency", "p50 %s  p95 %s  p99 %s", ms(v->latency_ms[0]).s, ms(v->latency_ms[1]).s,
+	    ms(v->latency_ms[2]).s);
+	ROW("time to first token", "p50 %s  p95 %s  p99 %s", ms(v->ttft_ms[0]).s,
+	    ms(v->ttft_ms[1]).s, ms(v->ttft_ms[2]).s);
+	ROW("priced", "%s by rate card, %s by gateway, %s unpriced", grouped(m[TT_M_CARD_PRICED]).s,
+	    grouped(m[TT_M_GATEWAY_PRICED]).s, grouped(m[TT_M_UNPRICED]).s);
+	for (size_t i = 0; i < v->unpriced.n; i++) {
+		const view_row *r = &v->unpriced.rows[i];
+		ROW(i ? "" : "no price for", "%s/%s: %s requests counted at $0", r->key[0], r->key[1],
+		    grouped(r->m[TT_M_UNPRICED]).s);
+	}
+	line[0] = 0;
+	for (int s = 0; s < TT_STATUS_COUNT; s++) {
+		if (!event_status_is_error((tt_status)s))
+			continue;
+		size_t n = strlen(line);
+		snprintf(line + n, sizeof line - n, "%s%s %s", n ? "  " : "", status_json[s],
+			 grouped(v->by_status[s]).s);
+	}
+	{
+		const char *cells[] = {"errors by class", line};
+		table_add(&t, cells);
+	}
+#undef ROW
+	if (f == REPORT_MD) {
+		fputs("| | |\n| --- | --- |\n", out);
+		for (int r = 0; r < t.nrows; r++)
+			fprintf(out, "| %s | %s |\n", t.cells[r * 2], t.cells[r * 2 + 1]);
+	} else {
+		for (int r = 0; r < t.nrows; r++)
+			fprintf(out, "  %-20s %s\n", t.cells[r * 2], t.cells[r * 2 + 1]);
+	}
+	table_free(&t);
+
+	heading(out, f, "Spend per day");
+	const char *dh[] = {"date", "requests", "cost"};
+	const bool dr[] = {false, true, true};
+	table_init(&t, 3, dh, dr);
+	for (size_t d = 0; d < v->ndays; d++) {
+		numbuf a = date(v->day0 + (int64_t)d), b = grouped(v->by_day[d][TT_M_REQUESTS]),
+		       c = usd(v->by_day[d][TT_M_COST_MICROS]);
+		const char *cells[] = {a.s, b.s, c.s};
+		table_add(&t, cells);
+	}
+	table_print(&t, out, style_of(f), "  ");
+	table_free(&t);
+	int64_t total = m[TT_M_COST_MICROS];
+	breakdown(out, f, "By use case", "use case", &v->by_use_case, total);
+	breakdown(out, f, "By team", "team", &v->by_team, total);
+	breakdown(out, f, "By tenant", "tenant", &v->by_tenant, total);
+	breakdown(out, f, "By provider", "provider", &v->by_provider, total);
+	breakdown(out, f, "By model", "provider/model", &v->by_model, total);
+	return ferror(out) ? -1 : 0;
+}
+
+/* ---- prompts ---- */
+
+int report_prompts(FILE *out, const view_prompts *v, report_format f)
+{
+	if (f == REPORT_JSON) {
+		json_t *o = json_object();
+		json_object_set_new(o, "view", json_string("prompts"));
+		json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
+		json_object_set_new(o, "range", jrange(v->since_ms, v->until_ms));
+		jset_money(o, "total_cost", v->total_cost_micros);
+		json_t *a = json_array();
+		for (size_t i = 0; i < v->top; i++) {
+			const view_row *r = &v->rows.rows[i];
+			int64_t n = r->m[TT_M_REQUESTS];
+			json_t *p = json_object();
+			json_object_set_new(p, "prompt_id", json_string(r->key[0]));
+			json_object_set_new(p, "prompt_version", json_string(r->key[1]));
+			jset_money(p, "cost", r->m[TT_M_COST_MICROS]);
+			json_object_set_new(p, "requests", json_integer(n));
+			json_object_set_new(p, "input_tokens", json_integer(r->m[TT_M_INPUT_TOKENS]));
+			json_object_set_new(p, "output_tokens",
+					    json_integer(r->m[TT_M_OUTPUT_TOKENS]));
+			json_object_set_new(p, "cached_tokens",
+					    json_integer(r->m[TT_M_CACHED_TOKENS]));
+			json_object_set_new(p, "input_tokens_per_request",
+					    json_real(n ? (double)r->m[TT_M_INPUT_TOKENS] / (double)n
+							: 0.0));
+			json_object_set_new(p, "output_tokens_per_request",
+					    json_real(n ? (double)r->m[TT_M_OUTPUT_TOKENS] / (double)n
+							: 0.0));
+			jset_money(p, "cost_per_request", view_ratio_round(r->m[TT_M_COST_MICROS], n));
+			json_object_set_new(p, "share",
+					    json_real(v->total_cost_micros
+							      ? (double)r->m[TT_M_COST_MICROS] /
+									(double)v->total_cost_micros
+							      : 0.0));
+			json_array_append_new(a, p);
+		}
+		json_object_set_new(o, "prompts", a);
+		return jdump(out, o);
+	}
+	if (f == REPORT_MD)
+		fprintf(out, "## Top prompts by spend, %s to %s\n\n", iso(v->since_ms).s,
+			iso(v->until_ms).s);
+	else if (f == REPORT_TEXT)
+		fprintf(out, "tokentop prompts  %s .. %s  (total %s)\n\n", iso(v->since_ms).s,
+			iso(v->until_ms).s, usd(v->total_cost_micros).s);
+	const char *head[] = {"prompt", "version", "requests", "cost", "share", "in/req", "out/req",
+			      "cost/req"};
+	const bool right[] = {false, false, true, true, true, true, true, true};
+	const char *csvhead[] = {"prompt_id",   "prompt_version", "requests",     "cost_micros",
+				 "cost_usd",    "input_tokens",   "output_tokens", "cost_per_request_micros"};
+	table t;
+	table_init(&t, 8, f == REPORT_CSV ? csvhead : head, right);
+	for (size_t i = 0; i < v->top; i++) {
+		const view_row *r = &v->rows.rows[i];
+		int64_t n = r->m[TT_M_REQUESTS];
+		numbuf a = grouped(n), b = usd(r->m[TT_M_COST_MICROS]),
+		       c = pct(r->m[TT_M_COST_MICROS], v->total_cost_micros),
+		       d = grouped(view_ratio_round(r->m[TT_M_INPUT_TOKENS], n)),
+		       e = grouped(view_ratio_round(r->m[TT_M_OUTPUT_TOKENS], n)),
+		       g = usd(view_ratio_round(r->m[TT_M_COST_MICROS], n));
+		if (f == REPORT_CSV) {
+			a = plain(n);
+			b = plain(r->m[TT_M_COST_MICROS]);
+			c = usd_exact(r->m[TT_M_COST_MICROS]);
+			d = plain(r->m[TT_M_INPUT_TOKENS]);
+			e = plain(r->m[TT_M_OUTPUT_TOKENS]);
+			g = plain(view_ratio_round(r->m[TT_M_COST_MICROS], n));
+		}
+		const char *cells[] = {*r->key[0] ? r->key[0] : "(none)", r->key[1], a.s, b.s,
+				       c.s, d.s, e.s, g.s};
+		table_add(&t, cells);
+	}
+	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+	table_free(&t);
+	if (f == REPORT_TEXT && v->top < v->rows.n)
+		fprintf(out, "  ... %zu more (--top N)\n", v->rows.n - v->top);
+	return ferror(out) ? -1 : 0;
+}
+
+/* ---- routing ---- */
+
+int report_routing(FILE *out, const view_routing *v, report_format f)
+{
+	if (f == REPORT_JSON) {
+		json_t *o = json_object();
+		json_object_set_new(o, "view", json_string("routing"));
+		json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
+		json_object_set_new(o, "range", jrange(v->since_ms, v->until_ms));
+		json_t *routes = json_array();
+		for (size_t i = 0; i < v->nroutes; i++) {
+			const view_route *r = &v->routes[i];
+			json_t *ro = json_object();
+			json_object_set_new(ro, "use_case", json_string(r->use_case));
+			json_object_set_new(ro, "requests", json_integer(r->requests));
+			json_object_set_new(ro, "elevated", json_integer(r->elevated));
+			json_object_set_new(ro, "elevation_rate",
+					    json_real(r->requests ? (double)r->elevated /
+									    (double)r->requests
+								  : 0.0));
+			jset_money(ro, "cost", r->cost_micros);
+			json_t *ts = json_array();
+			for (size_t k = r->first; k < r->first + r->n; k++) {
+				const view_row *t = &v->targets.rows[k];
+				json_t *to = json_object();
+				json_object_set_new(to, "provider", json_string(t->key[1]));
+				json_object_set_new(to, "model", json_string(t->key[2]));
+				json_object_set_new(to, "tier", json_string(t->key[3]));
+				json_object_set_new(to, "requests", json_integer(t->m[TT_M_REQUESTS]));
+				json_object_set_new(to, "share",
+						    json_real((double)t->m[TT_M_REQUESTS] /
+							      (double)r->requests));
+				json_object_set_new(to, "elevated", json_integer(t->m[TT_M_ELEVATED]));
+				jset_money(to, "cost", t->m[TT_M_COST_MICROS]);
+				json_array_append_new(ts, to);
+			}
+			json_object_set_new(ro, "targets", ts);
+			json_array_append_new(routes, ro);
+		}
+		json_object_set_new(o, "routes", routes);
+		return jdump(out, o);
+	}
+	if (f == REPORT_MD)
+		fprintf(out, "## Routing, %s to %s\n\n", iso(v->since_ms).s, iso(v->until_ms).s);
+	else if (f == REPORT_TEXT)
+		fprintf(out, "tokentop routing  %s .. %s\n\n", iso(v->since_ms).s,
+			iso(v->until_ms).s);
+	const char *head[] = {"use case", "provider", "model", "tier",
+			      "requests", "share",    "elevated", "cost"};
+	const bool right[] = {false, false, false, false, true, true, true, true};
+	table t;
+	table_init(&t, 8, head, right);
+	for (size_t i = 0; i < v->nroutes; i++) {
+		const view_route *r = &v->routes[i];
+		for (size_t k = r->first; k < r->first + r->n; k++) {
+			const view_row *row = &v->targets.rows[k];
+			numbuf a = f == REPORT_CSV ? plain(row->m[TT_M_REQUESTS])
+						   : grouped(row->m[TT_M_REQUESTS]),
+			       b = pct(row->m[TT_M_REQUESTS], r->requests),
+			       c = f == REPORT_CSV ? plain(row->m[TT_M_ELEVATED])
+						   : grouped(row->m[TT_M_ELEVATED]),
+			       d = f == REPORT_CSV ? usd_exact(row->m[TT_M_COST_MICROS])
+						   : usd(row->m[TT_M_COST_MICROS]);
+			const char *cells[] = {(k == r->first || f == REPORT_CSV) ? r->use_case : "",
+					       row->key[1], row->key[2], row->key[3], a.s, b.s,
+					       c.s, d.s};
+			table_add(&t, cells);
+		}
+	}
+	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+	table_free(&t);
+	if (f != REPORT_CSV) {
+		heading(out, f, "Elevation rate per use case");
+		const char *eh[] = {"use case", "requests", "elevated", "rate"};
+		const bool er[] = {false, true, true, true};
+		table_init(&t, 4, eh, er);
+		for (size_t i = 0; i < v->nroutes; i++) {
+			const view_route *r = &v->routes[i];
+			numbuf a = grouped(r->requests), b = grouped(r->elevated),
+			       c = pct(r->elevated, r->requests);
+			const char *cells[] = {r->use_case, a.s, b.s, c.s};
+			table_add(&t, cells);
+		}
+		table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+		table_free(&t);
+	}
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,721 @@
+/* The SQLite cache: open and migrate, intern dimensions, insert events, upsert and scan rollups. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "tokentop/store.h"
+
+/* Numbered migrations: entry i takes the schema from version i to i+1. Never edit one that has
+ * shipped; append a new one. */
+#define ROLLUP_COLUMNS                                                                             \
+	"(bucket INTEGER NOT NULL, dims_id INTEGER NOT NULL,"                                      \
+	" requests INTEGER NOT NULL DEFAULT 0, input_tokens INTEGER NOT NULL DEFAULT 0,"           \
+	" output_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,"     \
+	" cost_micros INTEGER NOT NULL DEFAULT 0, saved_micros INTEGER NOT NULL DEFAULT 0,"        \
+	" gateway_priced INTEGER NOT NULL DEFAULT 0, card_priced INTEGER NOT NULL DEFAULT 0,"      \
+	" unpriced INTEGER NOT NULL DEFAULT 0, success INTEGER NOT NULL DEFAULT 0,"                \
+	" failure INTEGER NOT NULL DEFAULT 0, abandoned INTEGER NOT NULL DEFAULT 0,"               \
+	" elevated INTEGER NOT NULL DEFAULT 0, latency_ms_sum INTEGER NOT NULL DEFAULT 0,"         \
+	" latency BLOB, ttft BLOB, PRIMARY KEY (bucket, dims_id)) WITHOUT ROWID;"
+
+static const char *const migrations[] = {
+	/* 1: events, dimensions, rollups at three resolutions, source cursors. */
+	"CREATE TABLE dims (id INTEGER PRIMARY KEY, use_case TEXT NOT NULL, team TEXT NOT NULL,"
+	" tenant TEXT NOT NULL, prompt_id TEXT NOT NULL, prompt_version TEXT NOT NULL,"
+	" provider TEXT NOT NULL, model TEXT NOT NULL, tier TEXT NOT NULL, status TEXT NOT NULL,"
+	" cache TEXT NOT NULL, UNIQUE (use_case, team, tenant, prompt_id, prompt_version,"
+	" provider, model, tier, status, cache));"
+	"CREATE TABLE events (request_id TEXT PRIMARY KEY NOT NULL, ts_ms INTEGER NOT NULL,"
+	" dims_id INTEGER NOT NULL, gateway TEXT NOT NULL, elevated INTEGER NOT NULL,"
+	" input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,"
+	" cached_tokens INTEGER NOT NULL, latency_ms INTEGER, ttft_ms INTEGER,"
+	" retrieval_ms INTEGER, queue_ms INTEGER, outcome TEXT, quality_milli INTEGER,"
+	" cost_micros INTEGER NOT NULL, cost_source TEXT NOT NULL, saved_micros INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE TABLE rollup_minute " ROLLUP_COLUMNS "CREATE TABLE rollup_hour " ROLLUP_COLUMNS
+	"CREATE TABLE rollup_day " ROLLUP_COLUMNS
+	"CREATE TABLE cursors (source TEXT PRIMARY KEY NOT NULL, cursor TEXT NOT NULL,"
+	" updated_ms INTEGER NOT NULL) WITHOUT ROWID;",
+};
+#define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
+
+static const char *const metric_names[TT_M_COUNT] = {
+	"requests",       "input_tokens", "output_tokens", "cached_tokens", "cost_micros",
+	"saved_micros",   "gateway_priced", "card_priced", "unpriced",      "success",
+	"failure",        "abandoned",    "elevated",      "latency_ms_sum",
+};
+static const char *const sketch_cols[TT_SK_COUNT] = {"latency", "ttft"};
+static const char *const dim_names[TT_D_COUNT] = {
+	"use_case", "team", "tenant", "prompt_id", "prompt_version",
+	"provider", "model", "tier",  "status",    "cache",
+};
+static const char *const res_names[TT_RES_COUNT] = {"minute", "hour", "day"};
+static const int64_t res_seconds[TT_RES_COUNT] = {60, 3600, 86400};
+
+/* Interned dimension tuples: key = the ten values joined by 0x1f. */
+typedef struct dims_slot {
+	char *key;
+	int64_t id;
+} dims_slot;
+
+struct store {
+	sqlite3 *db;
+	char path[1024];
+	store_opts opts;
+	sqlite3_stmt *ins_event;
+	sqlite3_stmt *ins_dims;
+	sqlite3_stmt *ins_rollup[TT_RES_COUNT];
+	sqlite3_stmt *scan_rollup[TT_RES_COUNT][2];
+	dims_slot *slots;
+	size_t nslots, nused;
+};
+
+const char *store_metric_name(tt_metric m)
+{
+	return m < TT_M_COUNT ? metric_names[m] : NULL;
+}
+
+const char *store_dim_name(tt_dim d)
+{
+	return d < TT_D_COUNT ? dim_names[d] : NULL;
+}
+
+const char *store_res_name(tt_res r)
+{
+	return r < TT_RES_COUNT ? res_names[r] : NULL;
+}
+
+int64_t store_bucket_seconds(tt_res r)
+{
+	return res_seconds[r];
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+int64_t store_bucket(tt_res r, int64_t ts_ms)
+{
+	return floor_div(ts_ms, res_seconds[r] * 1000) * res_seconds[r];
+}
+
+const char *store_errmsg(store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int exec(store *s, const char *sql)
+{
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int store_schema_version(store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int migrate(store *s, char *err, size_t errlen)
+{
+	int v = store_schema_version(s);
+	if (v < 0) {
+		seterr(err, errlen, "%s: cannot read schema version: %s", s->path,
+		       sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (v > MIGRATION_COUNT) {
+		seterr(err, errlen,
+		       "%s: schema version %d is newer than this tokentop knows (%d); "
+		       "upgrade tokentop or use another --db",
+		       s->path, v, MIGRATION_COUNT);
+		return -1;
+	}
+	if (v < MIGRATION_COUNT && s->opts.readonly) {
+		seterr(err, errlen, "%s: schema version %d needs migrating; open it read-write once",
+		       s->path, v);
+		return -1;
+	}
+	for (; v < MIGRATION_COUNT; v++) {
+		char bump[64];
+		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+		if (exec(s, "BEGIN IMMEDIATE") || exec(s, migrations[v]) || exec(s, bump) ||
+		    exec(s, "COMMIT")) {
+			seterr(err, errlen, "%s: migration %d failed: %s", s->path, v + 1,
+			       sqlite3_errmsg(s->db));
+			exec(s, "ROLLBACK");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void sql_sketch_merge(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	store *s = sqlite3_user_data(ctx);
+	(void)argc;
+	const void *a = sqlite3_value_blob(argv[0]);
+	int alen = sqlite3_value_bytes(argv[0]);
+	const void *b = sqlite3_value_blob(argv[1]);
+	int blen = sqlite3_value_bytes(argv[1]);
+	if (!a || alen == 0) {
+		sqlite3_result_value(ctx, argv[1]);
+		return;
+	}
+	if (!b || blen == 0) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	void *out = NULL;
+	size_t outlen = 0;
+	if (!s->opts.merge || s->opts.merge(a, (size_t)alen, b, (size_t)blen, &out, &outlen)) {
+		sqlite3_result_error(ctx, "tt_sketch_merge: malformed sketch", -1);
+		return;
+	}
+	sqlite3_result_blob64(ctx, out, outlen, free);
+}
+
+static int prepare(store *s, const char *sql, sqlite3_stmt **st)
+{
+	return sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK
+		       ? 0
+		       : -1;
+}
+
+/* Appends to a fixed buffer; the statements built here are far below its size. */
+static void cat(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, cap - n, fmt, ap);
+	va_end(ap);
+}
+
+static int prepare_all(store *s)
+{
+	if (prepare(s,
+		    "INSERT OR IGNORE INTO events (request_id, ts_ms, dims_id, gateway, elevated,"
+		    " input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, retrieval_ms,"
+		    " queue_ms, outcome, quality_milli, cost_micros, cost_source, saved_micros)"
+		    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    &s->ins_event) ||
+	    prepare(s,
+		    "INSERT INTO dims (use_case, team, tenant, prompt_id, prompt_version, provider,"
+		    " model, tier, status, cache) VALUES (?,?,?,?,?,?,?,?,?,?)",
+		    &s->ins_dims))
+		return -1;
+	for (int r = 0; r < TT_RES_COUNT; r++) {
+		char sql[4096] = "";
+		cat(sql, sizeof sql, "INSERT INTO rollup_%s (bucket, dims_id", res_names[r]);
+		for (int m = 0; m < TT_M_COUNT; m++)
+			cat(sql, sizeof sql, ", %s", metric_names[m]);
+		for (int k = 0; k < TT_SK_COUNT; k++)
+			cat(sql, sizeof sql, ", %s", sketch_cols[k]);
+		cat(sql, sizeof sql, ") VALUES (?, ?");
+		for (int i = 0; i < TT_M_COUNT + TT_SK_COUNT; i++)
+			cat(sql, sizeof sql, ", ?");
+		cat(sql, sizeof sql, ") ON CONFLICT (bucket, dims_id) DO UPDATE SET ");
+		for (int m = 0; m < TT_M_COUNT; m++)
+			cat(sql, sizeof sql, "%s = %s + excluded.%s, ", metric_names[m],
+			    metric_names[m], metric_names[m]);
+		for (int k = 0; k < TT_SK_COUNT; k++)
+			cat(sql, sizeof sql, "%s = tt_sketch_merge(%s, excluded.%s)%s",
+			    sketch_cols[k], sketch_cols[k], sketch_cols[k],
+			    k + 1 < TT_SK_COUNT ? ", " : "");
+		if (prepare(s, sql, &s->ins_rollup[r]))
+			return -1;
+		for (int want = 0; want < 2; want++) {
+			char q[2048] = "SELECT bucket, dims_id";
+			for (int m = 0; m < TT_M_COUNT; m++)
+				cat(q, sizeof q, ", %s", metric_names[m]);
+			if (want)
+				for (int k = 0; k < TT_SK_COUNT; k++)
+					cat(q, sizeof q, ", %s", sketch_cols[k]);
+			cat(q, sizeof q, " FROM rollup_%s WHERE bucket >= ? AND bucket < ?",
+			    res_names[r]);
+			if (prepare(s, q, &s->scan_rollup[r][want]))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static uint64_t hash_str(const char *k)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+	return h;
+}
+
+static size_t dims_key(const tt_dims *d, char *buf, size_t cap)
+{
+	size_t n = 0;
+	for (int i = 0; i < TT_D_COUNT; i++) {
+		const char *v = d->v[i] ? d->v[i] : "";
+		size_t l = strlen(v);
+		if (n + l + 2 > cap)
+			return 0;
+		memcpy(buf + n, v, l);
+		n += l;
+		buf[n++] = '\x1f';
+	}
+	buf[n] = 0;
+	return n;
+}
+
+static int slots_put(store *s, const char *key, int64_t id);
+static void slots_clear(store *s);
+
+static int slots_grow(store *s)
+{
+	size_t old = s->nslots;
+	dims_slot *prev = s->slots;
+	size_t n = old ? old * 2 : 1024;
+	dims_slot *ns = calloc(n, sizeof *ns);
+	if (!ns)
+		return -1;
+	s->slots = ns;
+	s->nslots = n;
+	s->nused = 0;
+	for (size_t i = 0; i < old; i++)
+		if (prev[i].key) {
+			slots_put(s, prev[i].key, prev[i].id);
+			free(prev[i].key);
+		}
+	free(prev);
+	return 0;
+}
+
+static int slots_put(store *s, const char *key, int64_t id)
+{
+	if ((s->nused + 1) * 2 > s->nslots && slots_grow(s))
+		return -1;
+	size_t i = hash_str(key) & (s->nslots - 1);
+	while (s->slots[i].key)
+		i = (i + 1) & (s->nslots - 1);
+	s->slots[i].key = strdup(key);
+	if (!s->slots[i].key)
+		return -1;
+	s->slots[i].id = id;
+	s->nused++;
+	return 0;
+}
+
+static int64_t slots_get(const store *s, const char *key)
+{
+	if (!s->nslots)
+		return -1;
+	size_t i = hash_str(key) & (s->nslots - 1);
+	while (s->slots[i].key) {
+		if (strcmp(s->slots[i].key, key) == 0)
+			return s->slots[i].id;
+		i = (i + 1) & (s->nslots - 1);
+	}
+	return -1;
+}
+
+static int load_dims_cb(void *ctx, int64_t id, const tt_dims *d)
+{
+	char key[1024];
+	if (!dims_key(d, key, sizeof key))
+		return 0;
+	return slots_put(ctx, key, id);
+}
+
+static int mkdirs(const char *path)
+{
+	char tmp[1024];
+	snprintf(tmp, sizeof tmp, "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+int store_default_path(char *buf, size_t cap, char *err, size_t errlen)
+{
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	int n;
+	if (xdg && *xdg == '/')
+		n = snprintf(buf, cap, "%s/tokentop/tokentop.db", xdg);
+	else if (home && *home)
+		n = snprintf(buf, cap, "%s/.local/share/tokentop/tokentop.db", home);
+	else {
+		seterr(err, errlen, "neither XDG_DATA_HOME nor HOME is set; pass --db FILE");
+		return -1;
+	}
+	if (n < 0 || (size_t)n >= cap) {
+		seterr(err, errlen, "database path too long; pass --db FILE");
+		return -1;
+	}
+	if (mkdirs(buf)) {
+		seterr(err, errlen, "cannot create the directory of %s: %s", buf, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+store *store_open(const char *path, const store_opts *o, char *err, size_t errlen)
+{
+	store *s = calloc(1, sizeof *s);
+	if (!s) {
+		seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (o)
+		s->opts = *o;
+	snprintf(s->path, sizeof s->path, "%s", path);
+	int flags = s->opts.readonly ? SQLITE_OPEN_READONLY
+				     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		seterr(err, errlen, "%s: cannot open database: %s", path,
+		       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_close(s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (!s->opts.readonly &&
+	    (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = NORMAL"))) {
+		seterr(err, errlen, "%s: not a usable SQLite database: %s", path,
+		       sqlite3_errmsg(s->db));
+		store_close(s);
+		return NULL;
+	}
+	exec(s, "PRAGMA cache_size = -65536");
+	exec(s, "PRAGMA temp_store = MEMORY");
+	sqlite3_create_function(s->db, "tt_sketch_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, s,
+				sql_sketch_merge, NULL, NULL);
+	if (migrate(s, err, errlen)) {
+		store_close(s);
+		return NULL;
+	}
+	if (prepare_all(s)) {
+		seterr(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+		store_close(s);
+		return NULL;
+	}
+	if (store_dims_each(s, load_dims_cb, s)) {
+		seterr(err, errlen, "%s: cannot load dimensions: %s", path, sqlite3_errmsg(s->db));
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void store_close(store *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->ins_event);
+	sqlite3_finalize(s->ins_dims);
+	for (int r = 0; r < TT_RES_COUNT; r++) {
+		sqlite3_finalize(s->ins_rollup[r]);
+		sqlite3_finalize(s->scan_rollup[r][0]);
+		sqlite3_finalize(s->scan_rollup[r][1]);
+	}
+	slots_clear(s);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int store_begin(store *s)
+{
+	return exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(store *s)
+{
+	return exec(s, "COMMIT");
+}
+
+static void slots_clear(store *s)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		free(s->slots[i].key);
+	free(s->slots);
+	s->slots = NULL;
+	s->nslots = s->nused = 0;
+}
+
+/* Dimension ids interned inside the abandoned transaction are gone: reload the cache. */
+int store_rollback(store *s)
+{
+	int rc = exec(s, "ROLLBACK");
+	slots_clear(s);
+	if (store_dims_each(s, load_dims_cb, s))
+		rc = -1;
+	return rc;
+}
+
+void store_dims_of(const tt_event *ev, tt_dims *d)
+{
+	d->v[TT_D_USE_CASE] = ev->use_case;
+	d->v[TT_D_TEAM] = ev->team;
+	d->v[TT_D_TENANT] = ev->tenant;
+	d->v[TT_D_PROMPT_ID] = ev->prompt_id;
+	d->v[TT_D_PROMPT_VERSION] = ev->prompt_version;
+	d->v[TT_D_PROVIDER] = ev->provider;
+	d->v[TT_D_MODEL] = ev->model;
+	d->v[TT_D_TIER] = ev->tier;
+	d->v[TT_D_STATUS] = event_status_name(ev->status);
+	d->v[TT_D_CACHE] = event_cache_name(ev->cache);
+}
+
+int64_t store_dims_intern(store *s, const tt_dims *d)
+{
+	char key[1024];
+	if (!dims_key(d, key, sizeof key))
+		return -1;
+	int64_t id = slots_get(s, key);
+	if (id >= 0)
+		return id;
+	sqlite3_stmt *st = s->ins_dims;
+	for (int i = 0; i < TT_D_COUNT; i++)
+		sqlite3_bind_text(st, i + 1, d->v[i] ? d->v[i] : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	id = sqlite3_last_insert_rowid(s->db);
+	if (slots_put(s, key, id))
+		return -1;
+	return id;
+}
+
+int store_dims_each(store *s, store_dims_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT id, use_case, team, tenant, prompt_id, prompt_version, provider,"
+			       " model, tier, status, cache FROM dims ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		tt_dims d;
+		for (int i = 0; i < TT_D_COUNT; i++)
+			d.v[i] = (const char *)sqlite3_column_text(st, i + 1);
+		if (fn(ctx, sqlite3_column_int64(st, 0), &d)) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+int store_event_insert(store *s, const tt_event *ev, int64_t dims_id)
+{
+	sqlite3_stmt *st = s->ins_event;
+	const char *outcome = ev->outcome == TT_OUTCOME_NONE ? NULL : event_outcome_name(ev->outcome);
+	sqlite3_bind_text(st, 1, ev->request_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ev->ts_ms);
+	sqlite3_bind_int64(st, 3, dims_id);
+	sqlite3_bind_text(st, 4, ev->gateway, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, ev->elevated);
+	sqlite3_bind_int64(st, 6, ev->input_tokens);
+	sqlite3_bind_int64(st, 7, ev->output_tokens);
+	sqlite3_bind_int64(st, 8, ev->cached_tokens);
+	bind_opt(st, 9, ev->latency_ms);
+	bind_opt(st, 10, ev->ttft_ms);
+	bind_opt(st, 11, ev->retrieval_ms);
+	bind_opt(st, 12, ev->queue_ms);
+	if (outcome)
+		sqlite3_bind_text(st, 13, outcome, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 13);
+	bind_opt(st, 14, ev->quality_milli);
+	sqlite3_bind_int64(st, 15, ev->cost_micros);
+	sqlite3_bind_text(st, 16, event_cost_source_name(ev->cost_source), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 17, ev->saved_micros);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(s->db) == 1 ? 1 : 0;
+}
+
+static int64_t single_int(store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int64_t store_event_count(store *s)
+{
+	return single_int(s, "SELECT count(*) FROM events");
+}
+
+int store_rollup_add(store *s, tt_res r, const tt_rollup *row)
+{
+	sqlite3_stmt *st = s->ins_rollup[r];
+	int i = 1;
+	sqlite3_bind_int64(st, i++, row->bucket);
+	sqlite3_bind_int64(st, i++, row->dims_id);
+	for (int m = 0; m < TT_M_COUNT; m++)
+		sqlite3_bind_int64(st, i++, row->m[m]);
+	for (int k = 0; k < TT_SK_COUNT; k++, i++) {
+		if (row->sk[k] && row->sklen[k])
+			sqlite3_bind_blob64(st, i, row->sk[k], row->sklen[k], SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, i);
+	}
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int scan_range(store *s, tt_res r, int64_t a, int64_t b, bool want, store_rollup_fn fn,
+		      void *ctx)
+{
+	if (a >= b)
+		return 0;
+	sqlite3_stmt *st = s->scan_rollup[r][want];
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		tt_rollup row;
+		row.bucket = sqlite3_column_int64(st, 0);
+		row.dims_id = sqlite3_column_int64(st, 1);
+		for (int m = 0; m < TT_M_COUNT; m++)
+			row.m[m] = sqlite3_column_int64(st, 2 + m);
+		for (int k = 0; k < TT_SK_COUNT; k++) {
+			row.sk[k] = want ? sqlite3_column_blob(st, 2 + TT_M_COUNT + k) : NULL;
+			row.sklen[k] =
+				want ? (size_t)sqlite3_column_bytes(st, 2 + TT_M_COUNT + k) : 0;
+		}
+		stop = fn(ctx, r, &row);
+	}
+	sqlite3_reset(st);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int64_t ceil_to(int64_t v, int64_t step)
+{
+	return -floor_div(-v, step) * step;
+}
+
+/* Tiles [a, b) (seconds, minute-aligned) with resolution r and finer ones at the edges. */
+static int tile(store *s, int r, int64_t a, int64_t b, bool want, store_rollup_fn fn, void *ctx)
+{
+	if (a >= b)
+		return 0;
+	if (r == TT_RES_MINUTE)
+		return scan_range(s, TT_RES_MINUTE, a, b, want, fn, ctx);
+	int64_t step = res_seconds[r];
+	int64_t lo = ceil_to(a, step), hi = floor_div(b, step) * step;
+	if (lo >= hi)
+		return tile(s, r - 1, a, b, want, fn, ctx);
+	int rc = tile(s, r - 1, a, lo, want, fn, ctx);
+	if (!rc)
+		rc = scan_range(s, (tt_res)r, lo, hi, want, fn, ctx);
+	if (!rc)
+		rc = tile(s, r - 1, hi, b, want, fn, ctx);
+	return rc;
+}
+
+int store_rollup_scan(store *s, int64_t since_ms, int64_t until_ms, bool want_sketches,
+		      store_rollup_fn fn, void *ctx)
+{
+	int64_t a = floor_div(since_ms, 60000) * 60;
+	int64_t b = ceil_to(until_ms, 60000) / 1000;
+	return tile(s, TT_RES_DAY, a, b, want_sketches, fn, ctx);
+}
+
+int store_time_bounds(store *s, int64_t *first_ms, int64_t *last_ms)
+{
+	int64_t n = single_int(s, "SELECT count(*) FROM rollup_minute");
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		*first_ms = *last_ms = 0;
+		return 0;
+	}
+	*first_ms = single_int(s, "SELECT min(bucket) FROM rollup_minute") * 1000;
+	*last_ms = (single_int(s, "SELECT max(bucket) FROM rollup_minute") + 60) * 1000;
+	return 0;
+}
+
+int store_cursor_get(store *s, const char *source, char *buf, size_t cap)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT cursor FROM cursors WHERE source = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st), found = 0;
+	if (rc == SQLITE_ROW) {
+		snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+	} else if (cap) {
+		buf[0] = 0;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
+}
+
+int store_cursor_set(store *s, const char *source, const char *cursor)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO cursors (source, cursor, updated_ms)"
+			       " VALUES (?, ?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"
+			       " ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor,"
+			       " updated_ms = excluded.updated_ms",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cursor, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
