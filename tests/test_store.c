@@ -1,0 +1,218 @@
+/* The SQLite store on real files: migrations, dimension interning, dedupe, rollup upserts. */
+#include "testutil.h"
+
+#include <sqlite3.h>
+
+#include "tokentop/rollup.h"
+#include "tokentop/sketch.h"
+#include "tokentop/store.h"
+
+static store *open_path(const char *path)
+{
+	char err[512];
+	store_opts o = {.merge = rollup_sketch_blob_merge};
+	store *s = store_open(path, &o, err, sizeof err);
+	if (!s)
+		fail_msg("store_open: %s", err);
+	return s;
+}
+
+static void test_migrations(void **state)
+{
+	(void)state;
+	char path[512], err[512];
+	snprintf(path, sizeof path, "%s/m.db", tu_tmpdir());
+	store *s = open_path(path);
+	assert_int_equal(store_schema_version(s), 1);
+	store_close(s);
+	s = open_path(path); /* reopening migrates nothing */
+	assert_int_equal(store_schema_version(s), 1);
+	store_close(s);
+
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	store_opts o = {.merge = rollup_sketch_blob_merge};
+	assert_null(store_open(path, &o, err, sizeof err));
+	assert_non_null(strstr(err, "schema version 99 is newer"));
+	assert_non_null(strstr(err, path));
+
+	snprintf(path, sizeof path, "%s/garbage.db", tu_tmpdir());
+	FILE *f = fopen(path, "w");
+	fputs("this is not a database, just some text that is long enough to matter\n", f);
+	fclose(f);
+	assert_null(store_open(path, &o, err, sizeof err));
+	assert_non_null(strstr(err, path));
+
+	assert_null(store_open("/nonexistent-dir/x/y.db", &o, err, sizeof err));
+	assert_non_null(strstr(err, "/nonexistent-dir/x/y.db"));
+}
+
+static void test_default_path(void **state)
+{
+	(void)state;
+	char buf[512], err[256];
+	const char *dir = tu_tmpdir();
+	char xdg[400];
+	snprintf(xdg, sizeof xdg, "%s/data", dir);
+	setenv("XDG_DATA_HOME", xdg, 1);
+	assert_int_equal(store_default_path(buf, sizeof buf, err, sizeof err), 0);
+	char want[512];
+	snprintf(want, sizeof want, "%s/tokentop/tokentop.db", xdg);
+	assert_string_equal(buf, want);
+	unsetenv("XDG_DATA_HOME");
+	setenv("HOME", dir, 1);
+	assert_int_equal(store_default_path(buf, sizeof buf, err, sizeof err), 0);
+	snprintf(want, sizeof want, "%s/.local/share/tokentop/tokentop.db", dir);
+	assert_string_equal(buf, want);
+}
+
+static void test_dims_and_dedupe(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof path, "%s/d.db", tu_tmpdir());
+	store *s = open_path(path);
+	tt_event ev;
+	event_init(&ev);
+	strcpy(ev.request_id, "a");
+	strcpy(ev.use_case, "support-bot");
+	strcpy(ev.model, "gpt-4o-mini");
+	tt_dims d;
+	store_dims_of(&ev, &d);
+	assert_int_equal(store_begin(s), 0);
+	int64_t id = store_dims_intern(s, &d);
+	assert_true(id > 0);
+	assert_int_equal(store_dims_intern(s, &d), id);
+	strcpy(ev.tenant, "acme");
+	store_dims_of(&ev, &d);
+	int64_t id2 = store_dims_intern(s, &d);
+	assert_true(id2 > 0 && id2 != id);
+	assert_int_equal(store_event_insert(s, &ev, id2), 1);
+	assert_int_equal(store_event_insert(s, &ev, id2), 0);
+	assert_int_equal(store_commit(s), 0);
+
+	/* ids interned in a rolled-back transaction are forgotten */
+	assert_int_equal(store_begin(s), 0);
+	strcpy(ev.tenant, "globex");
+	store_dims_of(&ev, &d);
+	int64_t id3 = store_dims_intern(s, &d);
+	assert_int_equal(store_rollback(s), 0);
+	assert_int_equal(store_begin(s), 0);
+	int64_t id4 = store_dims_intern(s, &d);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(id3, id4); /* SQLite reuses the rowid; what matters is it exists now */
+	store_close(s);
+
+	s = open_path(path);
+	strcpy(ev.tenant, "acme");
+	store_dims_of(&ev, &d);
+	assert_int_equal(store_dims_intern(s, &d), id2);
+	assert_int_equal(store_event_count(s), 1);
+	store_close(s);
+}
+
+typedef struct scan_sum {
+	int64_t requests, cost;
+	sketch lat;
+	int rows[TT_RES_COUNT];
+} scan_sum;
+
+static int sum_rows(void *ctx, tt_res r, const tt_rollup *row)
+{
+	scan_sum *s = ctx;
+	s->requests += row->m[TT_M_REQUESTS];
+	s->cost += row->m[TT_M_COST_MICROS];
+	s->rows[r]++;
+	if (row->sk[TT_SK_LATENCY])
+		assert_int_equal(
+			sketch_merge_blob(&s->lat, row->sk[TT_SK_LATENCY], row->sklen[TT_SK_LATENCY]),
+			0);
+	return 0;
+}
+
+static void test_rollup_upsert_and_scan(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof path, "%s/r.db", tu_tmpdir());
+	store *s = open_path(path);
+	rollup_acc *acc = rollup_acc_new();
+	tt_event ev;
+	event_init(&ev);
+	strcpy(ev.use_case, "u");
+	tt_dims d;
+	store_dims_of(&ev, &d);
+	assert_int_equal(store_begin(s), 0);
+	int64_t id = store_dims_intern(s, &d);
+	/* two flushes into the same cells: counters add, sketches merge */
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 100; i++) {
+			ev.ts_ms = 1764547200000LL + (int64_t)i * 61000; /* 2025-12-01, ~1.7 h */
+			ev.cost_micros = i;
+			ev.latency_ms = 100 + i;
+			assert_int_equal(rollup_acc_add(acc, id, &ev), 0);
+		}
+		assert_int_equal(rollup_acc_flush(acc, (rollup_emit_fn)store_rollup_add, s), 0);
+	}
+	assert_int_equal(store_commit(s), 0);
+	scan_sum sum = {0};
+	sketch_init(&sum.lat);
+	assert_int_equal(store_rollup_scan(s, 1764547200000LL - 86400000LL,
+					   1764547200000LL + 86400000LL, true, sum_rows, &sum),
+			 0);
+	assert_int_equal(sum.requests, 200);
+	assert_int_equal(sum.cost, 2 * 4950);
+	assert_int_equal(sum.lat.count, 200);
+	assert_int_equal(sum.rows[TT_RES_DAY], 1); /* the whole day came from one day row */
+	assert_int_equal(sum.rows[TT_RES_MINUTE], 0);
+	double p50 = sketch_quantile(&sum.lat, 0.5);
+	assert_true(p50 > 148 * 0.99 && p50 < 150 * 1.01);
+	sketch_free(&sum.lat);
+
+	/* a ragged range uses hours and minutes at the edges */
+	memset(&sum, 0, sizeof sum);
+	sketch_init(&sum.lat);
+	assert_int_equal(store_rollup_scan(s, 1764547200000LL + 30 * 60000,
+					   1764547200000LL + 90 * 60000 + 1, false, sum_rows, &sum),
+			 0);
+	assert_true(sum.rows[TT_RES_HOUR] == 0 || sum.rows[TT_RES_MINUTE] > 0);
+	/* events at i*61 s: minutes 30..90 inclusive of the widened end */
+	int64_t want = 0;
+	for (int i = 0; i < 100; i++) {
+		int64_t t = (int64_t)i * 61000;
+		if (t >= 30 * 60000 && t < 91 * 60000)
+			want += 2;
+	}
+	assert_int_equal(sum.requests, want);
+	sketch_free(&sum.lat);
+	rollup_acc_free(acc);
+	store_close(s);
+}
+
+static void test_cursor(void **state)
+{
+	(void)state;
+	char path[512], buf[64];
+	snprintf(path, sizeof path, "%s/c.db", tu_tmpdir());
+	store *s = open_path(path);
+	assert_int_equal(store_cursor_get(s, "gw", buf, sizeof buf), 0);
+	assert_int_equal(store_cursor_set(s, "gw", "abc"), 0);
+	assert_int_equal(store_cursor_set(s, "gw", "def"), 0);
+	assert_int_equal(store_cursor_get(s, "gw", buf, sizeof buf), 1);
+	assert_string_equal(buf, "def");
+	store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_migrations),
+		cmocka_unit_test(test_default_path),
+		cmocka_unit_test(test_dims_and_dedupe),
+		cmocka_unit_test(test_rollup_upsert_and_scan),
+		cmocka_unit_test(test_cursor),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
