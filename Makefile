@@ -76,8 +76,12 @@ asan: deps
 	  OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  XLDFLAGS="-fsanitize=address,undefined" check
 
+$(BUILD)/bench_prompts: bench/bench_prompts.c $(LIB)
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_prompts
 	@BUILD=$(BUILD) ./scripts/bench.sh
 
 fuzz:

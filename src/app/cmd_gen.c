@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tokentop/app.h"
+#include "tokentop/money.h"
 #include "tokentop/timeutil.h"
 #include "tokentop/workload.h"
 
@@ -21,6 +22,8 @@ static void gen_usage(FILE *out)
 		"  -s, --seed S       seed (default 1)\n"
 		"  -d, --days D       spread over D days (default 7)\n"
 		"      --start TIME   first day, ISO 8601 (default: D days before today 00:00 UTC)\n"
+		"      --output F     jsonl (default) or csv (the same rows, for spreadsheets and\n"
+		"                     for the sqlite3 baseline of make bench)\n"
 		"  -h, --help         this help\n");
 }
 
@@ -37,13 +40,76 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+static const char csv_header[] =
+	"request_id,ts,gateway,tenant,team,use_case,prompt_id,prompt_version,provider,model,tier,"
+	"elevated,input_tokens,output_tokens,cached_tokens,latency_ms,ttft_ms,retrieval_ms,"
+	"queue_ms,status,cache,outcome,quality,cost_usd\n";
+
+static void csv_str(FILE *out, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, out);
+	} else {
+		fputc('"', out);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', out);
+			fputc(*s, out);
+		}
+		fputc('"', out);
+	}
+	fputc(',', out);
+}
+
+static void csv_opt(FILE *out, int64_t v, char sep)
+{
+	if (v >= 0)
+		fprintf(out, "%" PRId64, v);
+	fputc(sep, out);
+}
+
+static void write_csv(FILE *out, const tt_event *ev)
+{
+	char ts[32], cost[32] = "";
+	time_format_iso(ev->ts_ms, ts, sizeof ts);
+	csv_str(out, ev->request_id);
+	csv_str(out, ts);
+	csv_str(out, ev->gateway);
+	csv_str(out, ev->tenant);
+	csv_str(out, ev->team);
+	csv_str(out, ev->use_case);
+	csv_str(out, ev->prompt_id);
+	csv_str(out, ev->prompt_version);
+	csv_str(out, ev->provider);
+	csv_str(out, ev->model);
+	csv_str(out, ev->tier);
+	fprintf(out, "%d,%" PRId64 ",%" PRId64 ",%" PRId64 ",", ev->elevated, ev->input_tokens,
+		ev->output_tokens, ev->cached_tokens);
+	csv_opt(out, ev->latency_ms, ',');
+	csv_opt(out, ev->ttft_ms, ',');
+	csv_opt(out, ev->retrieval_ms, ',');
+	csv_opt(out, ev->queue_ms, ',');
+	csv_str(out, event_status_name(ev->status));
+	csv_str(out, event_cache_name(ev->cache));
+	csv_str(out, ev->outcome == TT_OUTCOME_NONE ? "" : event_outcome_name(ev->outcome));
+	if (ev->quality_milli >= 0)
+		fprintf(out, "%d.%03d", ev->quality_milli / 1000, ev->quality_milli % 1000);
+	fputc(',', out);
+	if (ev->has_cost)
+		money_format(ev->cost_micros, cost, sizeof cost);
+	fputs(cost, out);
+	fputc('\n', out);
+}
+
 int cmd_gen(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"events", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
 		{"days", required_argument, NULL, 'd'},   {"start", required_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'},         {0, 0, 0, 0},
+		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
 	};
+	bool csv = false;
 	uint64_t events = 0, seed = 1, days = 7;
 	const char *start = NULL;
 	bool have_events = false;
@@ -73,6 +139,14 @@ int cmd_gen(int argc, char **argv)
 			break;
 		case 'S':
 			start = optarg;
+			break;
+		case 'o':
+			if (strcmp(optarg, "csv") && strcmp(optarg, "jsonl")) {
+				fprintf(stderr, "tokentop gen: --output: expected jsonl or csv, got '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			csv = strcmp(optarg, "csv") == 0;
 			break;
 		case 'h':
 			gen_usage(stdout);
@@ -117,7 +191,13 @@ int cmd_gen(int argc, char **argv)
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	tt_event ev;
 	char line[4096];
+	if (csv)
+		fputs(csv_header, stdout);
 	while (workload_next(w, &ev)) {
+		if (csv) {
+			write_csv(stdout, &ev);
+			continue;
+		}
 		size_t n = event_write_json(&ev, line, sizeof line);
 		if (n >= sizeof line)
 			continue; /* cannot happen with generated fields; never write half a line */

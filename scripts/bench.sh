@@ -1,0 +1,51 @@
+#!/bin/sh
+# make bench: ingest vs sqlite3's CSV import, and the prompts view vs a raw GROUP BY.
+set -eu
+BUILD=${BUILD:-build}
+tt="$BUILD/tokentop"
+dir="$BUILD/bench"
+N=${BENCH_EVENTS:-1000000}
+BIG=${BENCH_BIG_EVENTS:-10000000}
+mkdir -p "$dir"
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+command -v sqlite3 >/dev/null || { echo "bench: needs the sqlite3 command" >&2; exit 1; }
+
+echo "== ingest: $N events (tokentop gen --seed 42 --days 7), baseline: sqlite3 .import of the same rows as CSV"
+"$tt" gen --events "$N" --seed 42 --days 7 --start 2026-11-01 > "$dir/events.jsonl"
+"$tt" gen --events "$N" --seed 42 --days 7 --start 2026-11-01 --output csv > "$dir/events.csv"
+ls -l "$dir/events.jsonl" "$dir/events.csv" | awk '{print "   " $5 " bytes  " $9}'
+
+rm -f "$dir/import.db"*
+t0=$(now)
+sqlite3 "$dir/import.db" -cmd "PRAGMA journal_mode=WAL" -cmd ".mode csv" ".import $dir/events.csv raw_events" >/dev/null
+t1=$(now)
+base=$(secs "$t0" "$t1")
+
+rm -f "$dir/ingest.db"*
+t0=$(now)
+"$tt" ingest --quiet --db "$dir/ingest.db" "$dir/events.jsonl"
+t1=$(now)
+ours=$(secs "$t0" "$t1")
+stored=$(sqlite3 "$dir/ingest.db" "SELECT count(*) FROM events")
+[ "$stored" -eq "$N" ] || { echo "bench: stored $stored events, expected $N" >&2; exit 1; }
+printf '   sqlite3 .import   %8.2f s\n   tokentop ingest   %8.2f s  (parse JSON, price, dedupe, rollups)\n' "$base" "$ours"
+printf '   ingest ratio      %8.2f  (target <= 1.00)\n' "$(awk -v a="$ours" -v b="$base" 'BEGIN { printf "%.3f", a / b }')"
+
+echo
+echo "== prompts view: $BIG events over 30 days, baseline: GROUP BY over a raw events table"
+rm -f "$dir/big.db"* "$dir/big_raw.db"*
+t0=$(now)
+"$tt" gen --events "$BIG" --seed 7 --days 30 --start 2026-10-01 | "$tt" ingest --quiet --db "$dir/big.db" -
+t1=$(now)
+printf '   generated and ingested in %.1f s\n' "$(secs "$t0" "$t1")"
+sqlite3 "$dir/big_raw.db" <<SQL
+ATTACH '$dir/big.db' AS t;
+CREATE TABLE raw_events AS
+  SELECT e.request_id, e.ts_ms, d.use_case, d.team, d.tenant, d.prompt_id, d.prompt_version,
+         d.provider, d.model, d.tier, d.status, d.cache, e.input_tokens, e.output_tokens,
+         e.cached_tokens, e.latency_ms, e.cost_micros
+  FROM t.events e JOIN t.dims d ON d.id = e.dims_id;
+SQL
+"$BUILD/bench_prompts" "$dir/big.db" "$dir/big_raw.db" 2026-10-01T00:00:00Z 2026-10-31T00:00:00Z
