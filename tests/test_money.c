@@ -176,20 +176,32 @@ static void test_format_human(void **state)
 	expect_human(0, "$0.00");
 	expect_human(-12345678, "-$12.35");
 	expect_human(-1200, "-$0.0012");
-	expect_human(10000, "$0.01");
-	expect_human(9950, "$0.01");
-	expect_human(9949, "$0.0099");
+	/* under a dollar: four decimals */
+	expect_human(38430, "$0.0384");
+	expect_human(10000, "$0.0100");
 	expect_human(150, "$0.0002");
 	expect_human(100, "$0.0001");
+	expect_human(999949, "$0.9999");
+	expect_human(999950, "$1.00");
+	expect_human(1000000, "$1.00");
+	expect_human(-38450, "-$0.0385");
+	/* under $0.0001: the exact micros */
 	expect_human(99, "$0.000099");
 	expect_human(1, "$0.000001");
-	expect_human(12345, "$0.01");
-	expect_human(15000, "$0.02");
+	expect_human(-1, "-$0.000001");
+	/* cents, half away from zero, with thousands separators */
+	expect_human(1005000, "$1.01");
+	expect_human(1004999, "$1.00");
+	expect_human(-1005000, "-$1.01");
 	expect_human(999995000, "$1,000.00");
 	expect_human(1000000000000LL, "$1,000,000.00");
 	expect_human(123456789012345LL, "$123,456,789.01");
 	expect_human(INT64_MAX, "$9,223,372,036,854.78");
 	expect_human(INT64_MIN, "-$9,223,372,036,854.78");
+
+	char small[4];
+	money_format_human(1234567890, small, sizeof small);
+	assert_string_equal(small, "$1,");
 }
 
 static void test_muldiv(void **state)

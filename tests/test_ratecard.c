@@ -25,7 +25,7 @@ static int64_t ts(const char *iso)
 }
 
 static tt_event make_event(const char *provider, const char *model, const char *iso, int64_t in,
-			   int64_t cached, int64_t out)
+                           int64_t cached, int64_t out)
 {
 	tt_event ev;
 	event_init(&ev);
@@ -43,7 +43,7 @@ static void test_fixture_parses(void **state)
 	ratecard *rc = fixture();
 	assert_int_equal(ratecard_overhead_bp(rc), 800);
 	const tt_price *p =
-		ratecard_lookup(rc, "openai", "gpt-4o-mini", ts("2026-06-01T00:00:00Z"));
+	    ratecard_lookup(rc, "openai", "gpt-4o-mini", ts("2026-06-01T00:00:00Z"));
 	assert_non_null(p);
 	assert_int_equal(p->input_per_mtok, 150000);
 	assert_int_equal(p->output_per_mtok, 600000);
@@ -61,21 +61,21 @@ static void test_fixture_parses(void **state)
 	assert_int_equal(p->output_per_mtok, 50000);
 
 	static const char *const models[][3] = {
-		{"openai", "gpt-4o-mini", "good"},
-		{"openai", "gpt-4o", "better"},
-		{"openai", "o3", "best"},
-		{"anthropic", "claude-haiku-4-5", "good"},
-		{"anthropic", "claude-sonnet-4-5", "better"},
-		{"anthropic", "claude-opus-4-1", "best"},
-		{"google", "gemini-2.5-flash", "good"},
-		{"google", "gemini-2.5-pro", "better"},
-		{"vllm", "llama-3.1-8b-instruct", "good"},
-		{"vllm", "qwen2.5-coder-32b", "better"},
+	    {"openai", "gpt-4o-mini", "good"},
+	    {"openai", "gpt-4o", "better"},
+	    {"openai", "o3", "best"},
+	    {"anthropic", "claude-haiku-4-5", "good"},
+	    {"anthropic", "claude-sonnet-4-5", "better"},
+	    {"anthropic", "claude-opus-4-1", "best"},
+	    {"google", "gemini-2.5-flash", "good"},
+	    {"google", "gemini-2.5-pro", "better"},
+	    {"vllm", "llama-3.1-8b-instruct", "good"},
+	    {"vllm", "qwen2.5-coder-32b", "better"},
 	};
 	for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
 		assert_non_null(ratecard_lookup(rc, models[i][0], models[i][1], ts("2026-12-31")));
 		assert_string_equal(ratecard_model_tier(rc, models[i][0], models[i][1]),
-				    models[i][2]);
+		                    models[i][2]);
 	}
 	assert_null(ratecard_lookup(rc, "mistral", "ministral-8b-experimental", ts("2026-12-31")));
 	assert_null(ratecard_model_tier(rc, "mistral", "ministral-8b-experimental"));
@@ -113,8 +113,7 @@ static void test_mid_period_change(void **state)
 {
 	ratecard *rc = fixture();
 	/* 300 uncached + 512 cached input, 164 output */
-	tt_event a =
-		make_event("openai", "gpt-4o-mini", "2026-11-14T23:59:59.999Z", 812, 512, 164);
+	tt_event a = make_event("openai", "gpt-4o-mini", "2026-11-14T23:59:59.999Z", 812, 512, 164);
 	ratecard_price(rc, &a);
 	/* 300*150000 + 512*75000 + 164*600000 = 181,800,000 pico = 181.8 micros */
 	assert_int_equal(a.cost_source, TT_COST_CARD);
@@ -130,13 +129,22 @@ static void test_mid_period_change(void **state)
 	/* 512 * 60000 = 30,720,000 pico */
 	assert_int_equal(b.saved_micros, 31);
 
+	/* the worked example of docs/ratecard.md */
+	tt_event w = make_event("openai", "gpt-4o-mini", "2026-11-29T09:00:00.123Z", 812, 512, 164);
+	w.cache = TT_CACHE_MISS;
+	ratecard_price(rc, &w);
+	assert_int_equal(w.cost_micros, 145);
+	assert_int_equal(w.saved_micros, 31);
+	assert_string_equal(w.tier, "good");
+	assert_int_equal(ratecard_chargeback(rc, w.tier, w.cost_micros), 157);
+
 	/* a million tokens each way: the list price exactly */
-	tt_event c = make_event("openai", "gpt-4o-mini", "2026-03-01T12:00:00Z", 1000000, 0,
-				1000000);
+	tt_event c =
+	    make_event("openai", "gpt-4o-mini", "2026-03-01T12:00:00Z", 1000000, 0, 1000000);
 	ratecard_price(rc, &c);
 	assert_int_equal(c.cost_micros, 750000);
 	tt_event d = make_event("anthropic", "claude-sonnet-4-5", "2026-11-20T00:00:00Z", 1000000,
-				0, 1000000);
+	                        0, 1000000);
 	ratecard_price(rc, &d);
 	assert_int_equal(d.cost_micros, 16200000);
 	ratecard_free(rc);
@@ -146,8 +154,7 @@ static void test_cached_tokens(void **state)
 {
 	ratecard *rc = fixture();
 	tt_event ev =
-		make_event("anthropic", "claude-sonnet-4-5", "2026-11-29T09:00:00Z", 10000, 8000, 500);
-	ev.ts_ms = ts("2026-06-01T00:00:00Z");
+	    make_event("anthropic", "claude-sonnet-4-5", "2026-06-01T00:00:00Z", 10000, 8000, 500);
 	ratecard_price(rc, &ev);
 	/* 2000*3,000,000 + 8000*300,000 + 500*15,000,000 = 15,900,000,000 pico */
 	assert_int_equal(ev.cost_micros, 15900);
@@ -157,8 +164,8 @@ static void test_cached_tokens(void **state)
 	/* cached_input_per_mtok defaults to input_per_mtok: no caching discount, no saving */
 	char err[256];
 	const char *card = "{\"version\":1,\"currency\":\"USD\",\"models\":[{\"provider\":\"p\","
-			   "\"model\":\"m\",\"prices\":[{\"effective_from\":\"2026-01-01\","
-			   "\"input_per_mtok\":\"1.5\",\"output_per_mtok\":2}]}]}";
+	                   "\"model\":\"m\",\"prices\":[{\"effective_from\":\"2026-01-01\","
+	                   "\"input_per_mtok\":\"1.5\",\"output_per_mtok\":2}]}]}";
 	ratecard *plain = ratecard_parse(card, strlen(card), err, sizeof err);
 	assert_non_null(plain);
 	tt_event e = make_event("p", "m", "2026-02-01T00:00:00Z", 1000, 600, 0);
@@ -168,7 +175,8 @@ static void test_cached_tokens(void **state)
 	assert_string_equal(e.tier, "");
 
 	/* more cached than input tokens (bad data): all input counts as cached */
-	tt_event f = make_event("anthropic", "claude-haiku-4-5", "2026-06-01T00:00:00Z", 100, 250, 0);
+	tt_event f =
+	    make_event("anthropic", "claude-haiku-4-5", "2026-06-01T00:00:00Z", 100, 250, 0);
 	ratecard_price(rc, &f);
 	assert_int_equal(f.cost_micros, 10); /* 100 * 100,000 pico */
 	ratecard_free(plain);
@@ -182,27 +190,26 @@ static void test_rounding(void **state)
 	struct {
 		int64_t in, cached, out, want;
 	} cases[] = {
-		{10, 0, 0, 2},	 /* llama 0.05/Mtok: 500,000 pico = 0.5 micro -> 1? no: 10 tokens */
-		{9, 0, 0, 0},	 /* 450,000 pico */
-		{9, 0, 9, 1},	 /* 0.45 + 0.45: rounded once per event, not per part */
-		{30, 0, 0, 2},	 /* 1,500,000 pico: half up */
-		{50, 0, 0, 3},	 /* 2,500,000 pico: half up, not to even */
-		{29, 0, 0, 1},	 /* 1,450,000 pico */
-		{0, 0, 0, 0},
+	    {10, 0, 0, 1}, /* 500,000 pico: exactly half a micro, up */
+	    {9, 0, 0, 0},  /* 450,000 pico */
+	    {9, 0, 9, 1},  /* 0.45 + 0.45: rounded once per event, not per part */
+	    {30, 0, 0, 2}, /* 1,500,000 pico: half up */
+	    {50, 0, 0, 3}, /* 2,500,000 pico: half up, not to even */
+	    {29, 0, 0, 1}, /* 1,450,000 pico */
+	    {0, 0, 0, 0},
 	};
 	/* llama-3.1-8b-instruct: 50,000 micros per Mtok everywhere, i.e. 50,000 pico a token */
-	cases[0].want = 1; /* 10 tokens = 500,000 pico = exactly half a micro: up */
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		tt_event ev = make_event("vllm", "llama-3.1-8b-instruct", when, cases[i].in,
-					 cases[i].cached, cases[i].out);
+		                         cases[i].cached, cases[i].out);
 		ratecard_price(rc, &ev);
 		if (ev.cost_micros != cases[i].want)
 			fail_msg("case %zu: %lld micros, want %lld", i, (long long)ev.cost_micros,
-				 (long long)cases[i].want);
+			         (long long)cases[i].want);
 	}
 	/* big but legal token counts do not overflow */
-	tt_event big = make_event("anthropic", "claude-opus-4-1", when, TT_COUNT_MAX, 0,
-				  TT_COUNT_MAX);
+	tt_event big =
+	    make_event("anthropic", "claude-opus-4-1", when, TT_COUNT_MAX, 0, TT_COUNT_MAX);
 	ratecard_price(rc, &big);
 	/* 2^40 * 90,000,000 pico = 98,956,046,499,840 micros */
 	assert_int_equal(big.cost_micros, 98956046499840LL);
@@ -221,8 +228,8 @@ static void test_gateway_cost_wins(void **state)
 	assert_string_equal(ev.tier, "better");
 
 	/* also without a card, and for a model the card does not know */
-	tt_event g = make_event("mistral", "ministral-8b-experimental", "2026-06-01T00:00:00Z", 10,
-				0, 10);
+	tt_event g =
+	    make_event("mistral", "ministral-8b-experimental", "2026-06-01T00:00:00Z", 10, 0, 10);
 	g.has_cost = true;
 	g.cost_micros = 7;
 	ratecard_price(NULL, &g);
@@ -238,7 +245,7 @@ static void test_unpriced(void **state)
 {
 	ratecard *rc = fixture();
 	tt_event ev = make_event("mistral", "ministral-8b-experimental", "2026-11-29T09:00:00Z",
-				 1000, 500, 200);
+	                         1000, 500, 200);
 	ev.cost_micros = 999; /* stale value from a previous pricing */
 	ev.saved_micros = 999;
 	ratecard_price(rc, &ev);
@@ -286,7 +293,7 @@ static void test_cache_hit(void **state)
 
 	/* an unpriced hit saves nothing we can name */
 	tt_event u = make_event("mistral", "ministral-8b-experimental", "2026-06-01T00:00:00Z",
-				1000, 0, 200);
+	                        1000, 0, 200);
 	u.cache = TT_CACHE_HIT;
 	ratecard_price(rc, &u);
 	assert_int_equal(u.cost_source, TT_COST_UNPRICED);
@@ -295,17 +302,17 @@ static void test_cache_hit(void **state)
 }
 
 static const char prefix_card[] =
-	"{\"version\":1,\"currency\":\"USD\",\"tiers\":{\"better\":{\"markup_pct\":5}},"
-	"\"models\":["
-	"{\"provider\":\"anthropic\",\"model\":\"claude-sonnet-4-5*\",\"tier\":\"better\","
-	"\"prices\":[{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":3,"
-	"\"output_per_mtok\":15}]},"
-	"{\"provider\":\"anthropic\",\"model\":\"claude*\","
-	"\"prices\":[{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":9,"
-	"\"output_per_mtok\":9}]},"
-	"{\"provider\":\"anthropic\",\"model\":\"claude-sonnet-4-5\","
-	"\"prices\":[{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
-	"\"output_per_mtok\":1}]}]}";
+    "{\"version\":1,\"currency\":\"USD\",\"tiers\":{\"better\":{\"markup_pct\":5}},"
+    "\"models\":["
+    "{\"provider\":\"anthropic\",\"model\":\"claude-sonnet-4-5*\",\"tier\":\"better\","
+    "\"prices\":[{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":3,"
+    "\"output_per_mtok\":15}]},"
+    "{\"provider\":\"anthropic\",\"model\":\"claude*\","
+    "\"prices\":[{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":9,"
+    "\"output_per_mtok\":9}]},"
+    "{\"provider\":\"anthropic\",\"model\":\"claude-sonnet-4-5\","
+    "\"prices\":[{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
+    "\"output_per_mtok\":1}]}]}";
 
 static void test_prefix_match(void **state)
 {
@@ -318,7 +325,7 @@ static void test_prefix_match(void **state)
 	assert_non_null(p);
 	assert_int_equal(p->input_per_mtok, 3000000);
 	assert_string_equal(ratecard_model_tier(rc, "anthropic", "claude-sonnet-4-5-20250929"),
-			    "better");
+	                    "better");
 	/* an exact entry wins over any prefix */
 	p = ratecard_lookup(rc, "anthropic", "claude-sonnet-4-5", t);
 	assert_int_equal(p->input_per_mtok, 1000000);
@@ -332,7 +339,7 @@ static void test_prefix_match(void **state)
 	assert_null(ratecard_lookup(rc, "openai", "claude-sonnet-4-5", t));
 
 	tt_event ev = make_event("anthropic", "claude-sonnet-4-5-20250929", "2026-06-01T00:00:00Z",
-				 1000000, 0, 0);
+	                         1000000, 0, 0);
 	ratecard_price(rc, &ev);
 	assert_int_equal(ev.cost_micros, 3000000);
 	assert_string_equal(ev.tier, "better");
@@ -357,7 +364,7 @@ static void test_chargeback(void **state)
 
 	/* fractional percentages are basis points */
 	const char *card = "{\"version\":1,\"currency\":\"USD\",\"overhead_pct\":12.5,"
-			   "\"tiers\":{\"t\":{\"markup_pct\":0.25}},\"models\":[]}";
+	                   "\"tiers\":{\"t\":{\"markup_pct\":0.25}},\"models\":[]}";
 	char err[256];
 	rc = ratecard_parse(card, strlen(card), err, sizeof err);
 	if (!rc)
@@ -372,9 +379,9 @@ static char *card_with_price(const char *price)
 {
 	static char buf[2048];
 	snprintf(buf, sizeof buf,
-		 "{\"version\":1,\"currency\":\"USD\",\"models\":[{\"provider\":\"p\","
-		 "\"model\":\"m\",\"prices\":[%s]}]}",
-		 price);
+	         "{\"version\":1,\"currency\":\"USD\",\"models\":[{\"provider\":\"p\","
+	         "\"model\":\"m\",\"prices\":[%s]}]}",
+	         price);
 	return buf;
 }
 
@@ -395,66 +402,68 @@ static void expect_error(const char *card, const char *want)
 static void test_bad_prices(void **state)
 {
 	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1}"),
-		     P0 ": missing output_per_mtok");
+	             P0 ": missing output_per_mtok");
 	expect_error(card_with_price("{\"input_per_mtok\":1,\"output_per_mtok\":1}"),
-		     P0 ": missing effective_from");
+	             P0 ": missing effective_from");
 	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":-0.5,"
-				     "\"output_per_mtok\":1}"),
-		     P0 ".input_per_mtok: negative price");
+	                             "\"output_per_mtok\":1}"),
+	             P0 ".input_per_mtok: negative price");
 	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":0.1234567}"),
-		     P0 ".output_per_mtok: more than 6 decimals");
+	                             "\"output_per_mtok\":0.1234567}"),
+	             P0 ".output_per_mtok: more than 6 decimals");
 	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":1.5e-7}"),
-		     P0 ".output_per_mtok: more than 6 decimals");
+	                             "\"output_per_mtok\":1.5e-7}"),
+	             P0 ".output_per_mtok: more than 6 decimals");
 	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":\"0.0000001\"}"),
-		     P0 ".output_per_mtok: more than 6 decimals");
+	                             "\"output_per_mtok\":\"0.0000001\"}"),
+	             P0 ".output_per_mtok: more than 6 decimals");
 	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":\"abc\"}"),
-		     P0 ".output_per_mtok: not a number");
+	                             "\"output_per_mtok\":\"abc\"}"),
+	             P0 ".output_per_mtok: not a number");
 	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":true}"),
-		     P0 ".output_per_mtok: not a number");
+	                             "\"output_per_mtok\":true}"),
+	             P0 ".output_per_mtok: not a number");
 	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":01}"),
-		     P0 ".output_per_mtok: not a number");
+	                             "\"output_per_mtok\":01}"),
+	             P0 ".output_per_mtok: not a number");
 	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":1e13}"),
-		     P0 ".output_per_mtok: out of range");
+	                             "\"output_per_mtok\":1e13}"),
+	             P0 ".output_per_mtok: out of range");
 	expect_error(card_with_price("{\"effective_from\":\"2026-13-01\",\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":1}"),
-		     P0 ".effective_from: not a date");
+	                             "\"output_per_mtok\":1}"),
+	             P0 ".effective_from: not a date");
 	expect_error(card_with_price("{\"effective_from\":20260101,\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":1}"),
-		     P0 ".effective_from: not a date");
+	                             "\"output_per_mtok\":1}"),
+	             P0 ".effective_from: not a date");
 	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":1,\"cached_input_per_mtok\":2}"),
-		     P0 ": cached_input_per_mtok above input_per_mtok");
+	                             "\"output_per_mtok\":1,\"cached_input_per_mtok\":2}"),
+	             P0 ": cached_input_per_mtok above input_per_mtok");
 	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":1,\"input_price\":2}"),
-		     P0 ".input_price: unknown key");
+	                             "\"output_per_mtok\":1,\"input_price\":2}"),
+	             P0 ".input_price: unknown key");
 	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":1,\"input_per_mtok\":2}"),
-		     P0 ".input_per_mtok: duplicate key");
-	expect_error(card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
-				     "\"output_per_mtok\":1},"
-				     "{\"effective_from\":\"2026-01-01T00:00:00Z\",\"input_per_mtok\":2,"
-				     "\"output_per_mtok\":2}"),
-		     "models[0].prices[1].effective_from: same date as prices[0]");
+	                             "\"output_per_mtok\":1,\"input_per_mtok\":2}"),
+	             P0 ".input_per_mtok: duplicate key");
+	expect_error(
+	    card_with_price("{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,"
+	                    "\"output_per_mtok\":1},"
+	                    "{\"effective_from\":\"2026-01-01T00:00:00Z\",\"input_per_mtok\":2,"
+	                    "\"output_per_mtok\":2}"),
+	    "models[0].prices[1].effective_from: same date as prices[0]");
 	expect_error(card_with_price(""), "models[0].prices: empty");
 	expect_error(card_with_price("1"), P0 ": expected an object");
 
 	/* trailing zeros past the sixth decimal are fine; so are exponents that stay within */
 	char err[256];
-	const char *ok = card_with_price("{\"effective_from\":\"2026-01-01\","
-					 "\"input_per_mtok\":0.12345600,\"output_per_mtok\":15e-7}");
+	const char *ok =
+	    card_with_price("{\"effective_from\":\"2026-01-01\","
+	                    "\"input_per_mtok\":0.12345600,\"output_per_mtok\":15e-6}");
 	ratecard *rc = ratecard_parse(ok, strlen(ok), err, sizeof err);
 	if (!rc)
 		fail_msg("%s", err);
 	const tt_price *p = ratecard_lookup(rc, "p", "m", ts("2026-02-01"));
 	assert_int_equal(p->input_per_mtok, 123456);
-	assert_int_equal(p->output_per_mtok, 2); /* 0.0000015 has 7 decimals... */
+	assert_int_equal(p->output_per_mtok, 15);
 	ratecard_free(rc);
 }
 
@@ -463,10 +472,7 @@ static void test_bad_prices_path(void **state)
 	/* the error names the element's position in the document */
 	size_t len;
 	char *buf = tu_slurp("fixtures/ratecard.json", &len);
-	char *at = strstr(buf, "\"2026-01-01\"");
-	for (int i = 0; i < 3 && at; i++)
-		at = strstr(at + 1, "\"2026-01-01\"");
-	/* models[3] is claude-haiku-4-5 with one price; break the sonnet change instead */
+	/* models[4] is claude-sonnet-4-5; its second price is the change of 2026-11-20 */
 	char *sonnet = strstr(buf, "\"2026-11-20\"");
 	assert_non_null(sonnet);
 	memcpy(sonnet + 1, "2026-11-31", 10);
@@ -481,12 +487,14 @@ static const char head[] = "{\"version\":1,\"currency\":\"USD\",";
 static void expect_model_error(const char *model, const char *want)
 {
 	char buf[2048];
-	snprintf(buf, sizeof buf, "%s\"tiers\":{\"good\":{\"markup_pct\":0}},\"models\":[%s]}", head,
-		 model);
+	snprintf(buf, sizeof buf, "%s\"tiers\":{\"good\":{\"markup_pct\":0}},\"models\":[%s]}",
+	         head, model);
 	expect_error(buf, want);
 }
 
-#define PRICE "\"prices\":[{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,\"output_per_mtok\":1}]"
+#define PRICE                                                                                      \
+	"\"prices\":[{\"effective_from\":\"2026-01-01\",\"input_per_mtok\":1,\"output_per_mtok\":" \
+	"1}]"
 
 static void test_bad_models(void **state)
 {
@@ -494,27 +502,28 @@ static void test_bad_models(void **state)
 	expect_model_error("{\"provider\":\"p\"," PRICE "}", "models[0]: missing model");
 	expect_model_error("{\"provider\":\"p\",\"model\":\"m\"}", "models[0]: missing prices");
 	expect_model_error("{\"provider\":\"\",\"model\":\"m\"," PRICE "}",
-			   "models[0].provider: empty");
+	                   "models[0].provider: empty");
 	expect_model_error("{\"provider\":\"p\",\"model\":\"m\",\"tier\":\"gold\"," PRICE "}",
-			   "models[0].tier: unknown tier \"gold\"");
+	                   "models[0].tier: unknown tier \"gold\"");
 	expect_model_error("{\"provider\":\"p\",\"model\":\"m\",\"colour\":1," PRICE "}",
-			   "models[0].colour: unknown key");
+	                   "models[0].colour: unknown key");
 	expect_model_error("{\"provider\":\"p\",\"model\":\"m\"," PRICE "},"
-			   "{\"provider\":\"q\",\"model\":\"m\"," PRICE "},"
-			   "{\"provider\":\"p\",\"model\":\"m\"," PRICE "}",
-			   "models[2]: same provider and model as models[0]");
+	                   "{\"provider\":\"q\",\"model\":\"m\"," PRICE "},"
+	                   "{\"provider\":\"p\",\"model\":\"m\"," PRICE "}",
+	                   "models[2]: same provider and model as models[0]");
 	expect_model_error("{\"provider\":\"p\",\"model\":\"m*\"," PRICE "},"
-			   "{\"provider\":\"p\",\"model\":\"m*\"," PRICE "}",
-			   "models[1]: same provider and model as models[0]");
+	                   "{\"provider\":\"p\",\"model\":\"m*\"," PRICE "}",
+	                   "models[1]: same provider and model as models[0]");
 	expect_model_error("{\"provider\":7,\"model\":\"m\"," PRICE "}",
-			   "models[0].provider: expected a string");
-	expect_model_error("{\"provider\":\"p\",\"model\":"
-			   "\"0123456789012345678901234567890123456789012345678901234567890123456789"
-			   "01234567890123456789012345\"," PRICE "}",
-			   "models[0].model: longer than 95 bytes");
+	                   "models[0].provider: expected a string");
+	expect_model_error(
+	    "{\"provider\":\"p\",\"model\":"
+	    "\"0123456789012345678901234567890123456789012345678901234567890123456789"
+	    "01234567890123456789012345\"," PRICE "}",
+	    "models[0].model: longer than 95 bytes");
 	expect_model_error("[]", "models[0]: expected an object");
 	expect_model_error("{\"provider\":\"p\",\"model\":\"m\",\"prices\":{}}",
-			   "models[0].prices: expected an array");
+	                   "models[0].prices: expected an array");
 	/* a card whose models[3] has a second price with a bad date */
 	char many[4096] = "";
 	for (int i = 0; i < 3; i++) {
@@ -522,44 +531,45 @@ static void test_bad_models(void **state)
 		snprintf(one, sizeof one, "{\"provider\":\"p\",\"model\":\"m%d\"," PRICE "},", i);
 		strcat(many, one);
 	}
-	strcat(many, "{\"provider\":\"p\",\"model\":\"m3\",\"prices\":[{\"effective_from\":"
-		     "\"2026-01-01\",\"input_per_mtok\":1,\"output_per_mtok\":1},{\"effective_from\":"
-		     "\"soon\",\"input_per_mtok\":1,\"output_per_mtok\":1}]}");
+	strcat(many,
+	       "{\"provider\":\"p\",\"model\":\"m3\",\"prices\":[{\"effective_from\":"
+	       "\"2026-01-01\",\"input_per_mtok\":1,\"output_per_mtok\":1},{\"effective_from\":"
+	       "\"soon\",\"input_per_mtok\":1,\"output_per_mtok\":1}]}");
 	expect_model_error(many, "models[3].prices[1].effective_from: not a date");
 }
 
 static void test_bad_top_level(void **state)
 {
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"models\":[],\"colour\":\"blue\"}",
-		     "colour: unknown key");
+	             "colour: unknown key");
 	expect_error("{\"currency\":\"USD\",\"models\":[]}", "missing version");
 	expect_error("{\"version\":1,\"models\":[]}", "missing currency");
 	expect_error("{\"version\":1,\"currency\":\"USD\"}", "missing models");
 	expect_error("{\"version\":2,\"currency\":\"USD\",\"models\":[]}",
-		     "version: unsupported (this reads version 1)");
+	             "version: unsupported (this reads version 1)");
 	expect_error("{\"version\":1,\"currency\":\"EUR\",\"models\":[]}",
-		     "currency: only USD is supported");
+	             "currency: only USD is supported");
 	expect_error("{\"version\":1,\"version\":1,\"currency\":\"USD\",\"models\":[]}",
-		     "version: duplicate key");
+	             "version: duplicate key");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"overhead_pct\":-1,\"models\":[]}",
-		     "overhead_pct: negative");
+	             "overhead_pct: negative");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"overhead_pct\":8.125,\"models\":[]}",
-		     "overhead_pct: more than 2 decimals");
+	             "overhead_pct: more than 2 decimals");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"overhead_pct\":1000.01,\"models\":[]}",
-		     "overhead_pct: above 1000");
+	             "overhead_pct: above 1000");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"tiers\":{\"good\":{}},\"models\":[]}",
-		     "tiers.good: missing markup_pct");
+	             "tiers.good: missing markup_pct");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"tiers\":{\"good\":{\"markup_pct\":1,"
-		     "\"colour\":1}},\"models\":[]}",
-		     "tiers.good.colour: unknown key");
+	             "\"colour\":1}},\"models\":[]}",
+	             "tiers.good.colour: unknown key");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"tiers\":{\"good\":{\"markup_pct\":1},"
-		     "\"good\":{\"markup_pct\":2}},\"models\":[]}",
-		     "tiers.good: duplicate tier");
+	             "\"good\":{\"markup_pct\":2}},\"models\":[]}",
+	             "tiers.good: duplicate tier");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"tiers\":{\"a-very-long-tier-name\":{"
-		     "\"markup_pct\":1}},\"models\":[]}",
-		     "tiers.a-very-long-tier-name: longer than 15 bytes");
+	             "\"markup_pct\":1}},\"models\":[]}",
+	             "tiers.a-very-long-tier-name: longer than 15 bytes");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"tiers\":[],\"models\":[]}",
-		     "tiers: expected an object");
+	             "tiers: expected an object");
 	expect_error("[]", "expected a JSON object");
 }
 
@@ -577,17 +587,19 @@ static void test_bad_json(void **state)
 	expect_error("", "empty document");
 	expect_error("   \n", "empty document");
 	expect_error("{\"version\":1 \"currency\":\"USD\",\"models\":[]}",
-		     "invalid JSON at offset 12");
-	expect_error("{\"version\" 1,\"currency\":\"USD\",\"models\":[]}", "invalid JSON at offset 10");
+	             "invalid JSON at offset 12");
+	expect_error("{\"version\" 1,\"currency\":\"USD\",\"models\":[]}",
+	             "invalid JSON at offset 11");
 	expect_error("{\"version\":1,,\"currency\":\"USD\",\"models\":[]}",
-		     "invalid JSON at offset 12");
+	             "invalid JSON at offset 12");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"models\":[],}",
-		     "invalid JSON at offset 42");
+	             "invalid JSON at offset 41");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"models\":[]} x",
-		     "invalid JSON at offset 42");
+	             "invalid JSON at offset 43");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"models\":[]}{}",
-		     "invalid JSON at offset 42");
-	expect_error("{\"version\":1,\"currency\":\"USD\",\"models\":[}", "invalid JSON at offset 41");
+	             "invalid JSON at offset 42");
+	expect_error("{\"version\":1,\"currency\":\"USD\",\"models\":[}",
+	             "invalid JSON at offset 40");
 	char nul[] = "{\"version\":1,\"currency\":\"USD\",\"models\":[]}\0{}";
 	char e2[64];
 	assert_null(ratecard_parse(nul, sizeof nul - 1, e2, sizeof e2));
@@ -604,39 +616,32 @@ static void test_strings(void **state)
 {
 	/* escapes in names decode before matching */
 	const char *card = "{\"version\":1,\"currency\":\"USD\",\"models\":[{\"provider\":\"p\","
-			   "\"model\":\"caf\\u00e9\\/x\",\"prices\":[{\"effective_from\":"
-			   "\"2026-01-01\",\"input_per_mtok\":1,\"output_per_mtok\":1}]}]}";
+	                   "\"model\":\"caf\\u00e9\\/x\",\"prices\":[{\"effective_from\":"
+	                   "\"2026-01-01\",\"input_per_mtok\":1,\"output_per_mtok\":1}]}]}";
 	char err[256];
 	ratecard *rc = ratecard_parse(card, strlen(card), err, sizeof err);
 	if (!rc)
 		fail_msg("%s", err);
 	assert_non_null(ratecard_lookup(rc, "p", "caf\xc3\xa9/x", ts("2026-02-01")));
 	ratecard_free(rc);
-	expect_error("{\"version\":1,\"currency\":\"USD\",\"models\":[{\"provider\":\"p\\u0000\"}]}",
-		     "models[0].provider: malformed string");
+	expect_error(
+	    "{\"version\":1,\"currency\":\"USD\",\"models\":[{\"provider\":\"p\\u0000\"}]}",
+	    "models[0].provider: malformed string");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"models\":[{\"provider\":\"\\ud800\"}]}",
-		     "models[0].provider: malformed string");
+	             "models[0].provider: malformed string");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixture_parses),
-		cmocka_unit_test(test_load),
-		cmocka_unit_test(test_mid_period_change),
-		cmocka_unit_test(test_cached_tokens),
-		cmocka_unit_test(test_rounding),
-		cmocka_unit_test(test_gateway_cost_wins),
-		cmocka_unit_test(test_unpriced),
-		cmocka_unit_test(test_cache_hit),
-		cmocka_unit_test(test_prefix_match),
-		cmocka_unit_test(test_chargeback),
-		cmocka_unit_test(test_bad_prices),
-		cmocka_unit_test(test_bad_prices_path),
-		cmocka_unit_test(test_bad_models),
-		cmocka_unit_test(test_bad_top_level),
-		cmocka_unit_test(test_bad_json),
-		cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_fixture_parses),    cmocka_unit_test(test_load),
+	    cmocka_unit_test(test_mid_period_change), cmocka_unit_test(test_cached_tokens),
+	    cmocka_unit_test(test_rounding),          cmocka_unit_test(test_gateway_cost_wins),
+	    cmocka_unit_test(test_unpriced),          cmocka_unit_test(test_cache_hit),
+	    cmocka_unit_test(test_prefix_match),      cmocka_unit_test(test_chargeback),
+	    cmocka_unit_test(test_bad_prices),        cmocka_unit_test(test_bad_prices_path),
+	    cmocka_unit_test(test_bad_models),        cmocka_unit_test(test_bad_top_level),
+	    cmocka_unit_test(test_bad_json),          cmocka_unit_test(test_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,8 +19,9 @@ int money_parse_scaled(const char *s, size_t len, int scale, int64_t *out);
 /* Writes micros as a plain decimal USD string with six decimals: "12.345678", "-0.000001". */
 void money_format(int64_t micros, char *buf, size_t cap);
 
-/* Writes micros for people: "$12.35", "$1,234.57", "-$3.10"; under a cent four decimals
- * ("$0.0012"), and under $0.0001 the exact micros ("$0.000042"). Rounds half away from zero. */
+/* Writes micros for people: "$12.35", "$1,234.57", "-$3.10"; under a dollar four decimals
+ * ("$0.0384", "$0.0012"), and under $0.0001 the exact micros ("$0.000042"). Rounds half away
+ * from zero. */
 void money_format_human(int64_t micros, char *buf, size_t cap);
 
 /* a*b/d rounded half away from zero, computed without overflow for 64-bit inputs;

@@ -147,8 +147,9 @@ void money_format_human(int64_t micros, char *buf, size_t cap)
 	} else if (m < 100) {
 		/* below $0.0001 four decimals would print zero: show the exact micros */
 		snprintf(buf, cap, "%s$0.%06" PRIu64, sign, m);
-	} else if (m < 9950) {
-		/* under a cent (once rounded): four decimals */
+	} else if (m < 999950) {
+		/* under a dollar (once rounded): four decimals, so per-request costs stay readable
+		 */
 		uint64_t t = (m + 50) / 100;
 		snprintf(buf, cap, "%s$0.%04" PRIu64, sign, t);
 	} else {
