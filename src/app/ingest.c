@@ -1,5 +1,6 @@
 /* Exactly-once ingest: events and their rollups commit together, duplicates change nothing. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +24,8 @@ struct ingest {
 	const char *path;
 	uint64_t line;
 	uint64_t reject_lines;
+	uint64_t parsed;
+	struct pipeline *pipe;
 };
 
 ingest *ingest_new(store *st, const ingest_opts *o)
@@ -57,7 +60,8 @@ const ingest_stats *ingest_stats_get(const ingest *in)
 	return &in->stats;
 }
 
-int ingest_event(ingest *in, tt_event *ev)
+/* Stores an event already priced. */
+static int store_priced(ingest *in, tt_event *ev)
 {
 	if (in->failed)
 		return -1;
@@ -68,7 +72,6 @@ int ingest_event(ingest *in, tt_event *ev)
 		}
 		in->in_txn = true;
 	}
-	ratecard_price(in->o.card, ev);
 	tt_dims d;
 	store_dims_of(ev, &d);
 	int64_t id = store_dims_intern(in->st, &d);
@@ -90,6 +93,12 @@ int ingest_event(ingest *in, tt_event *ev)
 	if (++in->pending >= in->o.batch)
 		return ingest_commit(in, NULL, NULL);
 	return 0;
+}
+
+int ingest_event(ingest *in, tt_event *ev)
+{
+	ratecard_price(in->o.card, ev);
+	return store_priced(in, ev);
 }
 
 static int emit_row(void *ctx, tt_res r, const tt_rollup *row)
@@ -122,11 +131,66 @@ fail:
 	return -1;
 }
 
-/* Parser callbacks for ingest_file. */
+/*
+ * ingest_file runs two threads: this one reads, parses and prices records into chunks of
+ * events; the caller's thread stores them. Parsing JSON and writing SQLite each take about
+ * half the time, so on two cores the file goes in at the speed of the slower one. Records
+ * keep their order, so a duplicate inside one file is the later line.
+ */
+#define CHUNK_EVENTS 2048
+#define QUEUE_CHUNKS 4
+
+typedef struct chunk {
+	size_t n;
+	tt_event ev[CHUNK_EVENTS];
+} chunk;
+
+typedef struct pipeline {
+	pthread_mutex_t mu;
+	pthread_cond_t not_full, not_empty;
+	chunk *slots[QUEUE_CHUNKS];
+	uint64_t head, tail; /* chunks published, chunks consumed */
+	bool done;           /* the reader has published its last chunk */
+	bool stop;           /* the store failed: the reader gives up */
+	chunk *cur;          /* the slot the reader is filling, NULL when none is free */
+} pipeline;
+
+/* Reader side: the slot to fill next, waiting while every slot is full. */
+static chunk *pipe_acquire(pipeline *p)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->head - p->tail >= QUEUE_CHUNKS && !p->stop)
+		pthread_cond_wait(&p->not_full, &p->mu);
+	chunk *c = p->stop ? NULL : p->slots[p->head % QUEUE_CHUNKS];
+	pthread_mutex_unlock(&p->mu);
+	if (c)
+		c->n = 0;
+	return c;
+}
+
+static void pipe_publish(pipeline *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->head++;
+	pthread_cond_signal(&p->not_empty);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Parser callbacks, on the reader thread. */
 static void on_event(void *ctx, const tt_event *ev)
 {
-	tt_event copy = *ev;
-	ingest_event(ctx, &copy);
+	ingest *in = ctx;
+	pipeline *p = in->pipe;
+	if (!p->cur)
+		return; /* stopping */
+	tt_event *e = &p->cur->ev[p->cur->n++];
+	*e = *ev;
+	ratecard_price(in->o.card, e);
+	in->parsed++;
+	if (p->cur->n == CHUNK_EVENTS) {
+		pipe_publish(p);
+		p->cur = pipe_acquire(p);
+	}
 }
 
 static void on_reject(void *ctx, int item, const char *reason)
@@ -170,19 +234,19 @@ static void progress_draw(progress *p, const ingest *in, uint64_t done, bool fin
 		return;
 	p->last = now;
 	double secs = elapsed(&p->start, &now);
-	double rate = secs > 0 ? (double)(in->stats.accepted + in->stats.duplicate) / secs : 0;
-	if (p->total) {
+	double rate = secs > 0 ? (double)in->parsed / secs : 0;
+	if (final) {
+		fputs("\r\033[K", stderr);
+	} else if (p->total) {
 		int pct = (int)(done * 100 / p->total);
 		int fill = pct * 30 / 100;
 		fprintf(stderr, "\r\033[K%s [%.*s%*s] %3d%%  %llu events  %.0f/s", in->path, fill,
 			"##############################", 30 - fill, "", pct,
-			(unsigned long long)(in->stats.accepted + in->stats.duplicate), rate);
+			(unsigned long long)in->parsed, rate);
 	} else {
 		fprintf(stderr, "\r\033[K%s  %llu events  %.0f/s", in->path,
-			(unsigned long long)(in->stats.accepted + in->stats.duplicate), rate);
+			(unsigned long long)in->parsed, rate);
 	}
-	if (final)
-		fputs("\r\033[K", stderr);
 	fflush(stderr);
 }
 
@@ -211,55 +275,129 @@ static bool looks_like_document(FILE *f)
 	return !(e > p && (e[-1] == '}' || e[-1] == ']'));
 }
 
-static int ingest_document(ingest *in, FILE *f, const parse_sink *sink, char *err, size_t errlen)
-{
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		snprintf(err, errlen, "%s: out of memory", in->path);
-		return -1;
-	}
-	for (;;) {
-		if (len == cap) {
-			if (cap >= TT_RECORD_MAX) {
-				in->line = 1;
-				on_reject(in, -1, "document larger than 16 MiB; write one record per line");
-				in->stats.records++;
-				free(buf);
-				return 0;
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				snprintf(err, errlen, "%s: out of memory", in->path);
-				return -1;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error: %s", in->path, strerror(errno));
-		free(buf);
-		return -1;
-	}
-	in->line = 1;
-	in->stats.records++;
-	parse_record(in->o.format, buf, len, sink);
-	free(buf);
-	return 0;
-}
-
 static bool blank(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
 			return false;
 	return true;
+}
+
+typedef struct reader {
+	ingest *in;
+	FILE *f;
+	bool whole;   /* parse the file as one document */
+	progress prog;
+	int read_errno;
+} reader;
+
+static void read_document(reader *r, const parse_sink *sink)
+{
+	ingest *in = r->in;
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	in->line = 1;
+	in->stats.records++;
+	while (buf) {
+		if (len == cap) {
+			if (cap >= TT_RECORD_MAX) {
+				on_reject(in, -1,
+					  "document larger than 16 MiB; write one record per line");
+				free(buf);
+				return;
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		size_t n = fread(buf + len, 1, cap - len, r->f);
+		len += n;
+		if (n == 0) {
+			if (ferror(r->f))
+				r->read_errno = errno ? errno : EIO;
+			else
+				parse_record(in->o.format, buf, len, sink);
+			free(buf);
+			return;
+		}
+	}
+	free(buf);
+	r->read_errno = ENOMEM;
+}
+
+static void read_lines(reader *r, const parse_sink *sink)
+{
+	ingest *in = r->in;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	uint64_t done = 0;
+	while ((n = getline(&line, &cap, r->f)) >= 0) {
+		in->line++;
+		done += (uint64_t)n;
+		if (blank(line, (size_t)n))
+			continue;
+		in->stats.records++;
+		if ((size_t)n > TT_RECORD_MAX)
+			on_reject(in, -1, "line longer than 16 MiB");
+		else
+			parse_record(in->o.format, line, (size_t)n, sink);
+		if (!in->pipe->cur)
+			break;
+		if ((in->line & 1023) == 0)
+			progress_draw(&r->prog, in, done, false);
+	}
+	if (ferror(r->f))
+		r->read_errno = errno ? errno : EIO;
+	free(line);
+	progress_draw(&r->prog, in, done, true);
+}
+
+static void *reader_main(void *arg)
+{
+	reader *r = arg;
+	pipeline *p = r->in->pipe;
+	parse_sink sink = {on_event, on_reject, r->in};
+	p->cur = pipe_acquire(p);
+	if (p->cur) {
+		if (r->whole)
+			read_document(r, &sink);
+		else
+			read_lines(r, &sink);
+	}
+	pthread_mutex_lock(&p->mu);
+	if (p->cur && p->cur->n)
+		p->head++;
+	p->done = true;
+	pthread_cond_signal(&p->not_empty);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Stores published chunks until the reader is done (or the store fails). */
+static void store_chunks(ingest *in, pipeline *p)
+{
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (p->tail == p->head && !p->done)
+			pthread_cond_wait(&p->not_empty, &p->mu);
+		if (p->tail == p->head) {
+			pthread_mutex_unlock(&p->mu);
+			return;
+		}
+		chunk *c = p->slots[p->tail % QUEUE_CHUNKS];
+		pthread_mutex_unlock(&p->mu);
+		for (size_t i = 0; i < c->n && !in->failed; i++)
+			store_priced(in, &c->ev[i]);
+		pthread_mutex_lock(&p->mu);
+		p->tail++;
+		if (in->failed)
+			p->stop = true;
+		pthread_cond_signal(&p->not_full);
+		pthread_mutex_unlock(&p->mu);
+	}
 }
 
 int ingest_file(ingest *in, const char *path, char *err, size_t errlen)
@@ -272,52 +410,54 @@ int ingest_file(ingest *in, const char *path, char *err, size_t errlen)
 	}
 	in->path = is_stdin ? "<stdin>" : path;
 	in->line = 0;
-	parse_sink sink = {on_event, on_reject, in};
-	progress p = {.on = in->o.progress && isatty(STDERR_FILENO)};
+	in->parsed = 0;
+	reader r = {.in = in, .f = f};
+	r.prog.on = in->o.progress && isatty(STDERR_FILENO);
 	struct stat sb;
 	if (!is_stdin && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode))
-		p.total = (uint64_t)sb.st_size;
-	clock_gettime(CLOCK_MONOTONIC, &p.start);
-	p.last = p.start;
+		r.prog.total = (uint64_t)sb.st_size;
+	clock_gettime(CLOCK_MONOTONIC, &r.prog.start);
+	r.prog.last = r.prog.start;
+	r.whole = !is_stdin && r.prog.total && looks_like_document(f);
 
+	pipeline p = {0};
 	int rc = 0;
-	if (!is_stdin && p.total && looks_like_document(f)) {
-		rc = ingest_document(in, f, &sink, err, errlen);
-	} else {
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t n;
-		uint64_t done = 0;
-		while ((n = getline(&line, &cap, f)) >= 0) {
-			in->line++;
-			done += (uint64_t)n;
-			if (blank(line, (size_t)n))
-				continue;
-			in->stats.records++;
-			if ((size_t)n > TT_RECORD_MAX) {
-				on_reject(in, -1, "line longer than 16 MiB");
-			} else {
-				parse_record(in->o.format, line, (size_t)n, &sink);
-			}
-			if (in->failed)
-				break;
-			if ((in->line & 1023) == 0)
-				progress_draw(&p, in, done, false);
-		}
-		if (ferror(f)) {
-			snprintf(err, errlen, "%s:%llu: read error: %s", in->path,
-				 (unsigned long long)in->line, strerror(errno));
+	for (int i = 0; i < QUEUE_CHUNKS; i++) {
+		p.slots[i] = malloc(sizeof(chunk));
+		if (!p.slots[i])
 			rc = -1;
-		}
-		free(line);
-		progress_draw(&p, in, done, true);
 	}
+	pthread_t th;
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.not_full, NULL);
+	pthread_cond_init(&p.not_empty, NULL);
+	in->pipe = &p;
+	if (rc == 0 && pthread_create(&th, NULL, reader_main, &r) == 0) {
+		store_chunks(in, &p);
+		pthread_join(th, NULL);
+	} else {
+		snprintf(err, errlen, "%s: cannot start reading: out of resources", in->path);
+		rc = -1;
+	}
+	in->pipe = NULL;
+	pthread_mutex_destroy(&p.mu);
+	pthread_cond_destroy(&p.not_full);
+	pthread_cond_destroy(&p.not_empty);
+	for (int i = 0; i < QUEUE_CHUNKS; i++)
+		free(p.slots[i]);
 	if (!is_stdin)
 		fclose(f);
+	if (rc)
+		return rc;
 	if (in->failed || ingest_commit(in, NULL, NULL)) {
 		snprintf(err, errlen, "%s:%llu: database error: %s", in->path,
 			 (unsigned long long)in->line, store_errmsg(in->st));
 		return -1;
 	}
-	return rc;
+	if (r.read_errno) {
+		snprintf(err, errlen, "%s:%llu: read error: %s", in->path,
+			 (unsigned long long)in->line, strerror(r.read_errno));
+		return -1;
+	}
+	return 0;
 }

@@ -1,5 +1,4 @@
-/* The rate card: parsing (exact decimal prices), price lookup by date, event pricing, chargeback.
- */
+/* The rate card: exact-decimal parsing, dated price lookup, event pricing, chargeback. */
 #include "tokentop/ratecard.h"
 
 #include <errno.h>

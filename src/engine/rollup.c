@@ -74,9 +74,13 @@ void rollup_event_metrics(const tt_event *ev, int64_t m[TT_M_COUNT])
 
 static size_t cell_hash(int res, int64_t bucket, int64_t dims_id)
 {
-	uint64_t h = (uint64_t)bucket * 0x9E3779B97F4A7C15ULL;
-	h ^= (uint64_t)dims_id * 0xC2B2AE3D27D4EB4FULL + (uint64_t)res;
-	h ^= h >> 29;
+	uint64_t h = (uint64_t)bucket * 0x9E3779B97F4A7C15ULL ^ (uint64_t)dims_id << 2 ^
+		     (uint64_t)res;
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDULL;
+	h ^= h >> 33;
+	h *= 0xC4CEB9FE1A85EC53ULL;
+	h ^= h >> 33;
 	return (size_t)h;
 }
 
