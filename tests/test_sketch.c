@@ -458,6 +458,38 @@ static void test_malformed_blobs(void **state)
 	sketch_free(&s);
 }
 
+/* Removing what was added gives the sketch (and encoding) of what is left. */
+static void test_remove(void **state)
+{
+	(void)state;
+	sketch a, b;
+	sketch_init(&a);
+	sketch_init(&b);
+	for (int i = 1; i <= 500; i++) {
+		assert_int_equal(sketch_add(&a, (double)(i * 7 % 997), 1), 0);
+		if (i % 3)
+			assert_int_equal(sketch_add(&b, (double)(i * 7 % 997), 1), 0);
+	}
+	for (int i = 1; i <= 500; i++)
+		if (i % 3 == 0)
+			assert_int_equal(sketch_remove(&a, (double)(i * 7 % 997), 1), 0);
+	uint8_t ea[8192], eb[8192];
+	size_t na = sketch_encode(&a, ea, sizeof ea), nb = sketch_encode(&b, eb, sizeof eb);
+	assert_int_equal(na, nb);
+	assert_memory_equal(ea, eb, na);
+	/* what is not there cannot be taken */
+	assert_int_equal(sketch_remove(&a, 1e6, 1), -1);
+	assert_int_equal(sketch_remove(&a, 0.0, 1), -1);
+	sketch_clear(&b);
+	assert_int_equal(sketch_add(&b, 5.0, 2), 0);
+	assert_int_equal(sketch_remove(&b, 5.0, 3), -1);
+	assert_int_equal(sketch_remove(&b, 5.0, 2), 0);
+	assert_int_equal(b.count, 0);
+	assert_int_equal(b.nbins, 0);
+	sketch_free(&a);
+	sketch_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,7 +498,7 @@ int main(void)
 	    cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_zeros_and_ignored),  cmocka_unit_test(test_rank_convention),
 	    cmocka_unit_test(test_count_below),        cmocka_unit_test(test_collapse),
-	    cmocka_unit_test(test_malformed_blobs),
+	    cmocka_unit_test(test_malformed_blobs),    cmocka_unit_test(test_remove),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,13 +16,20 @@ void rollup_acc_free(rollup_acc *a);
 /* The counters one event contributes to a rollup cell. */
 void rollup_event_metrics(const tt_event *ev, int64_t m[TT_M_COUNT]);
 
-/* Counts an event in its cell at every resolution. 0, or -1 when out of memory. */
+/* Counts an event in its minute cell (hours and days follow at flush). dims_id is any
+ * integer key of the dimension tuple; flushed rows carry it as their dims_id.
+ * 0, or -1 when out of memory. */
 int rollup_acc_add(rollup_acc *a, int64_t dims_id, const tt_event *ev);
 
-/* Cells held. */
+/* Takes back an event added earlier (one found to be a duplicate). 0, or -1 when the
+ * accumulator does not hold it. */
+int rollup_acc_remove(rollup_acc *a, int64_t dims_id, const tt_event *ev);
+
+/* Minute cells held. */
 size_t rollup_acc_cells(const rollup_acc *a);
 
-/* Hands every cell (sketches encoded) to fn, then empties the accumulator. fn's non-zero
+/* Hands every non-empty cell (minutes, then hours and days; sketches encoded) to fn, then
+ * empties the accumulator. fn's non-zero
  * return stops the flush and is returned (the accumulator is emptied all the same). */
 typedef int (*rollup_emit_fn)(void *ctx, tt_res r, const tt_rollup *row);
 int rollup_acc_flush(rollup_acc *a, rollup_emit_fn fn, void *ctx);

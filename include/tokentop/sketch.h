@@ -28,6 +28,10 @@ void sketch_clear(sketch *s);
 int sketch_add(sketch *s, double value, uint64_t n);
 int sketch_merge(sketch *dst, const sketch *src);
 
+/* Takes back n values added earlier with sketch_add (same value): DDSketch counts subtract
+ * exactly. 0, or -1 (s unchanged) when the sketch does not hold them. */
+int sketch_remove(sketch *s, double value, uint64_t n);
+
 /* The q-quantile (0 <= q <= 1): the value of 0-based rank floor(q * (count - 1)) within
  * SKETCH_ALPHA relative error; 0 when that rank is in the zero bucket; NAN when empty or q is
  * out of range. */

@@ -90,6 +90,11 @@ int64_t store_bucket_seconds(tt_res r);
 /* The event's dimension tuple (status and cache as their names). */
 void store_dims_of(const tt_event *ev, tt_dims *d);
 
+/* A tuple's identity as one string: the values joined by 0x1f. Returns its length, 0 when it
+ * does not fit cap (TT_DIMS_KEY_CAP always fits an event's tuple). */
+#define TT_DIMS_KEY_CAP 1024
+size_t store_dims_key(const tt_dims *d, char *buf, size_t cap);
+
 /* The id of a dimension tuple, inserting it when new; -1 on error. */
 int64_t store_dims_intern(store *s, const tt_dims *d);
 

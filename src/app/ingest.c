@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tokentop/ingest.h"
+#include "tokentop/strmap.h"
 #include "tokentop/timeutil.h"
 
 #define DEFAULT_BATCH 50000
@@ -26,6 +27,17 @@ struct ingest {
 	uint64_t reject_lines;
 	uint64_t parsed;
 	struct pipeline *pipe;
+	/* file path, reader side: dimension tuples numbered locally, the batch's rollups */
+	strmap *local;
+	rollup_acc *racc;
+	uint32_t rcount;
+	bool reader_oom;
+	/* file path, store side: local number -> database id, the batch's duplicates */
+	int64_t *dbid;
+	size_t ndbid;
+	tt_event *dups;
+	uint32_t *dup_local;
+	size_t ndups, capdups;
 };
 
 ingest *ingest_new(store *st, const ingest_opts *o)
@@ -38,8 +50,9 @@ ingest *ingest_new(store *st, const ingest_opts *o)
 	if (!in->o.batch)
 		in->o.batch = DEFAULT_BATCH;
 	in->acc = rollup_acc_new();
-	if (!in->acc) {
-		free(in);
+	in->local = strmap_new();
+	if (!in->acc || !in->local) {
+		ingest_free(in);
 		return NULL;
 	}
 	return in;
@@ -52,6 +65,11 @@ void ingest_free(ingest *in)
 	if (in->in_txn)
 		store_rollback(in->st);
 	rollup_acc_free(in->acc);
+	rollup_acc_free(in->racc);
+	strmap_free(in->local);
+	free(in->dbid);
+	free(in->dups);
+	free(in->dup_local);
 	free(in);
 }
 
@@ -142,6 +160,8 @@ fail:
 
 typedef struct chunk {
 	size_t n;
+	rollup_acc *acc; /* set on a batch's last chunk: the batch's rollups */
+	uint32_t local[CHUNK_EVENTS];
 	tt_event ev[CHUNK_EVENTS];
 } chunk;
 
@@ -152,7 +172,8 @@ typedef struct pipeline {
 	uint64_t head, tail; /* chunks published, chunks consumed */
 	bool done;           /* the reader has published its last chunk */
 	bool stop;           /* the store failed: the reader gives up */
-	chunk *cur;          /* the slot the reader is filling, NULL when none is free */
+	chunk *cur;          /* the slot the reader is filling, NULL when stopping */
+	rollup_acc *spare;   /* a flushed accumulator handed back for reuse */
 } pipeline;
 
 /* Reader side: the slot to fill next, waiting while every slot is full. */
@@ -163,8 +184,10 @@ static chunk *pipe_acquire(pipeline *p)
 		pthread_cond_wait(&p->not_full, &p->mu);
 	chunk *c = p->stop ? NULL : p->slots[p->head % QUEUE_CHUNKS];
 	pthread_mutex_unlock(&p->mu);
-	if (c)
+	if (c) {
 		c->n = 0;
+		c->acc = NULL;
+	}
 	return c;
 }
 
@@ -176,6 +199,36 @@ static void pipe_publish(pipeline *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Reader side: a fresh accumulator for the next batch. */
+static rollup_acc *pipe_new_acc(pipeline *p)
+{
+	pthread_mutex_lock(&p->mu);
+	rollup_acc *a = p->spare;
+	p->spare = NULL;
+	pthread_mutex_unlock(&p->mu);
+	return a ? a : rollup_acc_new();
+}
+
+/* Reader side: ends the batch with the current chunk. */
+static void end_batch(ingest *in)
+{
+	pipeline *p = in->pipe;
+	p->cur->acc = in->racc;
+	in->racc = NULL;
+	in->rcount = 0;
+	pipe_publish(p);
+	p->cur = pipe_acquire(p);
+	if (p->cur) {
+		in->racc = pipe_new_acc(p);
+		if (!in->racc) {
+			pthread_mutex_lock(&p->mu);
+			p->stop = true;
+			pthread_mutex_unlock(&p->mu);
+			p->cur = NULL;
+		}
+	}
+}
+
 /* Parser callbacks, on the reader thread. */
 static void on_event(void *ctx, const tt_event *ev)
 {
@@ -183,14 +236,39 @@ static void on_event(void *ctx, const tt_event *ev)
 	pipeline *p = in->pipe;
 	if (!p->cur)
 		return; /* stopping */
-	tt_event *e = &p->cur->ev[p->cur->n++];
+	size_t i = p->cur->n;
+	tt_event *e = &p->cur->ev[i];
 	*e = *ev;
 	ratecard_price(in->o.card, e);
+	tt_dims d;
+	char key[TT_DIMS_KEY_CAP];
+	store_dims_of(e, &d);
+	size_t klen = store_dims_key(&d, key, sizeof key);
+	int64_t id = strmap_get(in->local, key, klen);
+	if (id < 0) {
+		id = (int64_t)strmap_count(in->local);
+		if (strmap_put(in->local, key, klen, id))
+			goto oom;
+	}
+	if (rollup_acc_add(in->racc, id, e))
+		goto oom;
+	p->cur->local[i] = (uint32_t)id;
+	p->cur->n++;
 	in->parsed++;
-	if (p->cur->n == CHUNK_EVENTS) {
+	if (++in->rcount >= in->o.batch) {
+		end_batch(in);
+	} else if (p->cur->n == CHUNK_EVENTS) {
 		pipe_publish(p);
 		p->cur = pipe_acquire(p);
 	}
+	return;
+oom:
+	/* the store thread reports it: an out-of-memory reader stops like a failed store */
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_mutex_unlock(&p->mu);
+	p->cur = NULL;
+	in->reader_oom = true;
 }
 
 static void on_reject(void *ctx, int item, const char *reason)
@@ -358,9 +436,14 @@ static void read_lines(reader *r, const parse_sink *sink)
 static void *reader_main(void *arg)
 {
 	reader *r = arg;
-	pipeline *p = r->in->pipe;
-	parse_sink sink = {on_event, on_reject, r->in};
+	ingest *in = r->in;
+	pipeline *p = in->pipe;
+	parse_sink sink = {on_event, on_reject, in};
 	p->cur = pipe_acquire(p);
+	in->rcount = 0;
+	in->racc = p->cur ? pipe_new_acc(p) : NULL;
+	if (p->cur && !in->racc)
+		p->cur = NULL;
 	if (p->cur) {
 		if (r->whole)
 			read_document(r, &sink);
@@ -368,12 +451,107 @@ static void *reader_main(void *arg)
 			read_lines(r, &sink);
 	}
 	pthread_mutex_lock(&p->mu);
-	if (p->cur && p->cur->n)
+	if (p->cur) {
+		p->cur->acc = in->racc; /* the last batch, however short */
+		in->racc = NULL;
 		p->head++;
+	}
 	p->done = true;
 	pthread_cond_signal(&p->not_empty);
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
+}
+
+typedef struct translate {
+	store *st;
+	const int64_t *dbid;
+} translate;
+
+/* Flushed rows carry the reader's local numbers: store them under the database ids. */
+static int emit_translated(void *ctx, tt_res r, const tt_rollup *row)
+{
+	translate *t = ctx;
+	tt_rollup copy = *row;
+	copy.dims_id = t->dbid[row->dims_id];
+	return store_rollup_add(t->st, r, &copy);
+}
+
+static int64_t db_id_of(ingest *in, uint32_t local, const tt_event *ev)
+{
+	if (local >= in->ndbid) {
+		size_t n = in->ndbid ? in->ndbid * 2 : 1024;
+		while (n <= local)
+			n *= 2;
+		int64_t *nd = realloc(in->dbid, n * sizeof *nd);
+		if (!nd)
+			return -1;
+		for (size_t i = in->ndbid; i < n; i++)
+			nd[i] = -1;
+		in->dbid = nd;
+		in->ndbid = n;
+	}
+	if (in->dbid[local] < 0) {
+		tt_dims d;
+		store_dims_of(ev, &d);
+		in->dbid[local] = store_dims_intern(in->st, &d);
+	}
+	return in->dbid[local];
+}
+
+static int note_dup(ingest *in, uint32_t local, const tt_event *ev)
+{
+	if (in->ndups == in->capdups) {
+		size_t n = in->capdups ? in->capdups * 2 : 256;
+		tt_event *nd = realloc(in->dups, n * sizeof *nd);
+		if (!nd)
+			return -1;
+		in->dups = nd;
+		uint32_t *nl = realloc(in->dup_local, n * sizeof *nl);
+		if (!nl)
+			return -1;
+		in->dup_local = nl;
+		in->capdups = n;
+	}
+	in->dups[in->ndups] = *ev;
+	in->dup_local[in->ndups++] = local;
+	return 0;
+}
+
+static void store_chunk(ingest *in, chunk *c)
+{
+	for (size_t i = 0; i < c->n && !in->failed; i++) {
+		const tt_event *ev = &c->ev[i];
+		if (!in->in_txn) {
+			if (store_begin(in->st)) {
+				in->failed = 1;
+				break;
+			}
+			in->in_txn = true;
+		}
+		int64_t id = db_id_of(in, c->local[i], ev);
+		int rc = id < 0 ? -1 : store_event_insert(in->st, ev, id);
+		if (rc < 0 || (rc == 0 && note_dup(in, c->local[i], ev))) {
+			in->failed = 1;
+		} else if (rc == 0) {
+			in->stats.duplicate++;
+		} else {
+			in->stats.accepted++;
+			in->stats.priced[ev->cost_source]++;
+		}
+	}
+	if (!c->acc || in->failed)
+		return;
+	/* the batch's end: its rollups without the duplicates, committed with its events */
+	for (size_t i = 0; i < in->ndups; i++)
+		if (rollup_acc_remove(c->acc, in->dup_local[i], &in->dups[i]))
+			in->failed = 1;
+	in->ndups = 0;
+	translate t = {in->st, in->dbid};
+	if (!in->failed && in->in_txn &&
+	    (rollup_acc_flush(c->acc, emit_translated, &t) || store_commit(in->st)))
+		in->failed = 1;
+	if (!in->failed)
+		in->in_txn = false;
 }
 
 /* Stores published chunks until the reader is done (or the store fails). */
@@ -389,9 +567,15 @@ static void store_chunks(ingest *in, pipeline *p)
 		}
 		chunk *c = p->slots[p->tail % QUEUE_CHUNKS];
 		pthread_mutex_unlock(&p->mu);
-		for (size_t i = 0; i < c->n && !in->failed; i++)
-			store_priced(in, &c->ev[i]);
+		store_chunk(in, c);
 		pthread_mutex_lock(&p->mu);
+		if (c->acc) {
+			if (!p->spare && !in->failed)
+				p->spare = c->acc; /* flushed, so empty */
+			else
+				rollup_acc_free(c->acc);
+			c->acc = NULL;
+		}
 		p->tail++;
 		if (in->failed)
 			p->stop = true;
@@ -440,6 +624,10 @@ int ingest_file(ingest *in, const char *path, char *err, size_t errlen)
 		rc = -1;
 	}
 	in->pipe = NULL;
+	rollup_acc_free(p.spare);
+	rollup_acc_free(in->racc);
+	in->racc = NULL;
+	in->ndups = 0;
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.not_full);
 	pthread_cond_destroy(&p.not_empty);
@@ -449,6 +637,10 @@ int ingest_file(ingest *in, const char *path, char *err, size_t errlen)
 		fclose(f);
 	if (rc)
 		return rc;
+	if (in->reader_oom) {
+		snprintf(err, errlen, "%s:%llu: out of memory", in->path, (unsigned long long)in->line);
+		return -1;
+	}
 	if (in->failed || ingest_commit(in, NULL, NULL)) {
 		snprintf(err, errlen, "%s:%llu: database error: %s", in->path,
 			 (unsigned long long)in->line, store_errmsg(in->st));

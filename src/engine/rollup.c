@@ -1,4 +1,4 @@
-/* Rollup accumulation: a hash of cells keyed by resolution, bucket and dimension id. */
+/* Rollup accumulation: per-minute cells per event; hours and days derived when flushed. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,32 +7,56 @@
 
 typedef struct cell {
 	int64_t bucket;
-	int64_t dims_id;
+	int64_t key;
 	int res; /* -1 marks an empty slot */
 	int64_t m[TT_M_COUNT];
 	sketch sk[TT_SK_COUNT];
 } cell;
 
-struct rollup_acc {
+/* Open addressing over (res, bucket, key); empty slots keep their sketch buffers for reuse. */
+typedef struct table {
 	cell *cells;
 	size_t cap, used;
+} table;
+
+struct rollup_acc {
+	table minute; /* filled per event */
+	table coarse; /* hours and days, built at flush */
 };
+
+static int table_init(table *t, size_t cap)
+{
+	t->cells = calloc(cap, sizeof *t->cells);
+	if (!t->cells)
+		return -1;
+	t->cap = cap;
+	t->used = 0;
+	for (size_t i = 0; i < cap; i++) {
+		t->cells[i].res = -1;
+		for (int k = 0; k < TT_SK_COUNT; k++)
+			sketch_init(&t->cells[i].sk[k]);
+	}
+	return 0;
+}
+
+static void table_free(table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		for (int k = 0; k < TT_SK_COUNT; k++)
+			sketch_free(&t->cells[i].sk[k]);
+	free(t->cells);
+	t->cells = NULL;
+	t->cap = t->used = 0;
+}
 
 rollup_acc *rollup_acc_new(void)
 {
 	rollup_acc *a = calloc(1, sizeof *a);
 	if (!a)
 		return NULL;
-	a->cap = 4096;
-	a->cells = calloc(a->cap, sizeof *a->cells);
-	if (!a->cells) {
-		free(a);
+	if (table_init(&a->minute, 4096) || table_init(&a->coarse, 1024)) {
+		rollup_acc_free(a);
 		return NULL;
-	}
-	for (size_t i = 0; i < a->cap; i++) {
-		a->cells[i].res = -1;
-		for (int k = 0; k < TT_SK_COUNT; k++)
-			sketch_init(&a->cells[i].sk[k]);
 	}
 	return a;
 }
@@ -41,16 +65,14 @@ void rollup_acc_free(rollup_acc *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->cap; i++)
-		for (int k = 0; k < TT_SK_COUNT; k++)
-			sketch_free(&a->cells[i].sk[k]);
-	free(a->cells);
+	table_free(&a->minute);
+	table_free(&a->coarse);
 	free(a);
 }
 
 size_t rollup_acc_cells(const rollup_acc *a)
 {
-	return a->used;
+	return a->minute.used;
 }
 
 void rollup_event_metrics(const tt_event *ev, int64_t m[TT_M_COUNT])
@@ -72,10 +94,9 @@ void rollup_event_metrics(const tt_event *ev, int64_t m[TT_M_COUNT])
 	m[TT_M_LATENCY_MS_SUM] = ev->latency_ms > 0 ? ev->latency_ms : 0;
 }
 
-static size_t cell_hash(int res, int64_t bucket, int64_t dims_id)
+static size_t cell_hash(int res, int64_t bucket, int64_t key)
 {
-	uint64_t h = (uint64_t)bucket * 0x9E3779B97F4A7C15ULL ^ (uint64_t)dims_id << 2 ^
-		     (uint64_t)res;
+	uint64_t h = (uint64_t)bucket * 0x9E3779B97F4A7C15ULL ^ (uint64_t)key << 2 ^ (uint64_t)res;
 	h ^= h >> 33;
 	h *= 0xFF51AFD7ED558CCDULL;
 	h ^= h >> 33;
@@ -84,100 +105,142 @@ static size_t cell_hash(int res, int64_t bucket, int64_t dims_id)
 	return (size_t)h;
 }
 
-static cell *find(rollup_acc *a, int res, int64_t bucket, int64_t dims_id)
+static cell *slot_of(table *t, int res, int64_t bucket, int64_t key)
 {
-	size_t i = cell_hash(res, bucket, dims_id) & (a->cap - 1);
+	size_t i = cell_hash(res, bucket, key) & (t->cap - 1);
 	for (;;) {
-		cell *c = &a->cells[i];
-		if (c->res < 0 || (c->res == res && c->bucket == bucket && c->dims_id == dims_id))
+		cell *c = &t->cells[i];
+		if (c->res < 0 || (c->res == res && c->bucket == bucket && c->key == key))
 			return c;
-		i = (i + 1) & (a->cap - 1);
+		i = (i + 1) & (t->cap - 1);
 	}
 }
 
-static int grow(rollup_acc *a)
+static int table_grow(table *t)
 {
-	size_t oldcap = a->cap;
-	cell *old = a->cells;
-	cell *nc = calloc(oldcap * 2, sizeof *nc);
-	if (!nc)
+	table old = *t;
+	if (table_init(t, old.cap * 2)) {
+		*t = old;
 		return -1;
-	a->cells = nc;
-	a->cap = oldcap * 2;
-	for (size_t i = 0; i < a->cap; i++) {
-		nc[i].res = -1;
-		for (int k = 0; k < TT_SK_COUNT; k++)
-			sketch_init(&nc[i].sk[k]);
 	}
-	/* Moving a cell moves its sketches' buffers too; empty old slots keep theirs. */
-	for (size_t i = 0; i < oldcap; i++) {
-		if (old[i].res < 0) {
+	for (size_t i = 0; i < old.cap; i++) {
+		cell *o = &old.cells[i];
+		if (o->res < 0) {
 			for (int k = 0; k < TT_SK_COUNT; k++)
-				sketch_free(&old[i].sk[k]);
+				sketch_free(&o->sk[k]);
 			continue;
 		}
-		cell *c = find(a, old[i].res, old[i].bucket, old[i].dims_id);
+		cell *c = slot_of(t, o->res, o->bucket, o->key);
 		for (int k = 0; k < TT_SK_COUNT; k++)
 			sketch_free(&c->sk[k]);
-		*c = old[i];
+		*c = *o; /* moves the sketch buffers */
+		t->used++;
 	}
-	free(old);
+	free(old.cells);
 	return 0;
+}
+
+/* The cell for (res, bucket, key), created empty when missing; NULL out of memory. */
+static cell *table_get(table *t, int res, int64_t bucket, int64_t key)
+{
+	if ((t->used + 1) * 4 > t->cap * 3 && table_grow(t))
+		return NULL;
+	cell *c = slot_of(t, res, bucket, key);
+	if (c->res < 0) {
+		c->res = res;
+		c->bucket = bucket;
+		c->key = key;
+		memset(c->m, 0, sizeof c->m);
+		t->used++;
+	}
+	return c;
 }
 
 int rollup_acc_add(rollup_acc *a, int64_t dims_id, const tt_event *ev)
 {
+	cell *c = table_get(&a->minute, TT_RES_MINUTE, store_bucket(TT_RES_MINUTE, ev->ts_ms),
+			    dims_id);
+	if (!c)
+		return -1;
 	int64_t m[TT_M_COUNT];
 	rollup_event_metrics(ev, m);
-	for (int r = 0; r < TT_RES_COUNT; r++) {
-		if ((a->used + 1) * 4 > a->cap * 3 && grow(a))
-			return -1;
-		int64_t bucket = store_bucket((tt_res)r, ev->ts_ms);
-		cell *c = find(a, r, bucket, dims_id);
-		if (c->res < 0) {
-			c->res = r;
-			c->bucket = bucket;
-			c->dims_id = dims_id;
-			memset(c->m, 0, sizeof c->m);
-			a->used++;
+	for (int i = 0; i < TT_M_COUNT; i++)
+		c->m[i] += m[i];
+	if (ev->latency_ms >= 0 && sketch_add(&c->sk[TT_SK_LATENCY], (double)ev->latency_ms, 1))
+		return -1;
+	if (ev->ttft_ms >= 0 && sketch_add(&c->sk[TT_SK_TTFT], (double)ev->ttft_ms, 1))
+		return -1;
+	return 0;
+}
+
+int rollup_acc_remove(rollup_acc *a, int64_t dims_id, const tt_event *ev)
+{
+	table *t = &a->minute;
+	cell *c = slot_of(t, TT_RES_MINUTE, store_bucket(TT_RES_MINUTE, ev->ts_ms), dims_id);
+	if (c->res < 0 || c->m[TT_M_REQUESTS] < 1)
+		return -1;
+	if (ev->latency_ms >= 0 && sketch_remove(&c->sk[TT_SK_LATENCY], (double)ev->latency_ms, 1))
+		return -1;
+	if (ev->ttft_ms >= 0 && sketch_remove(&c->sk[TT_SK_TTFT], (double)ev->ttft_ms, 1))
+		return -1;
+	int64_t m[TT_M_COUNT];
+	rollup_event_metrics(ev, m);
+	for (int i = 0; i < TT_M_COUNT; i++)
+		c->m[i] -= m[i];
+	return 0;
+}
+
+/* Folds every minute cell into its hour and day cells. */
+static int derive_coarse(rollup_acc *a)
+{
+	for (size_t i = 0; i < a->minute.cap; i++) {
+		cell *mc = &a->minute.cells[i];
+		if (mc->res < 0 || mc->m[TT_M_REQUESTS] == 0)
+			continue;
+		int64_t ts_ms = mc->bucket * 1000;
+		for (int r = TT_RES_HOUR; r < TT_RES_COUNT; r++) {
+			cell *c = table_get(&a->coarse, r, store_bucket((tt_res)r, ts_ms), mc->key);
+			if (!c)
+				return -1;
+			for (int m = 0; m < TT_M_COUNT; m++)
+				c->m[m] += mc->m[m];
+			for (int k = 0; k < TT_SK_COUNT; k++)
+				if (mc->sk[k].count && sketch_merge(&c->sk[k], &mc->sk[k]))
+					return -1;
 		}
-		for (int i = 0; i < TT_M_COUNT; i++)
-			c->m[i] += m[i];
-		if (ev->latency_ms >= 0 && sketch_add(&c->sk[TT_SK_LATENCY], (double)ev->latency_ms, 1))
-			return -1;
-		if (ev->ttft_ms >= 0 && sketch_add(&c->sk[TT_SK_TTFT], (double)ev->ttft_ms, 1))
-			return -1;
 	}
 	return 0;
 }
 
-int rollup_acc_flush(rollup_acc *a, rollup_emit_fn fn, void *ctx)
+typedef struct encoder {
+	uint8_t *buf[TT_SK_COUNT];
+	size_t cap[TT_SK_COUNT];
+} encoder;
+
+static int emit_table(table *t, encoder *e, rollup_emit_fn fn, void *ctx, int rc)
 {
-	uint8_t *buf[TT_SK_COUNT] = {NULL};
-	size_t bufcap[TT_SK_COUNT] = {0};
-	int rc = 0;
-	for (size_t i = 0; i < a->cap; i++) {
-		cell *c = &a->cells[i];
+	for (size_t i = 0; i < t->cap; i++) {
+		cell *c = &t->cells[i];
 		if (c->res < 0)
 			continue;
-		if (!rc) {
-			tt_rollup row = {.bucket = c->bucket, .dims_id = c->dims_id};
+		if (!rc && c->m[TT_M_REQUESTS] > 0) {
+			tt_rollup row = {.bucket = c->bucket, .dims_id = c->key};
 			memcpy(row.m, c->m, sizeof row.m);
-			for (int k = 0; k < TT_SK_COUNT; k++) {
+			for (int k = 0; k < TT_SK_COUNT && !rc; k++) {
 				if (!c->sk[k].count)
 					continue;
-				size_t n = sketch_encode(&c->sk[k], buf[k], bufcap[k]);
-				if (n > bufcap[k]) {
-					uint8_t *nb = realloc(buf[k], n * 2);
+				size_t n = sketch_encode(&c->sk[k], e->buf[k], e->cap[k]);
+				if (n > e->cap[k]) {
+					uint8_t *nb = realloc(e->buf[k], n * 2);
 					if (!nb) {
 						rc = -1;
 						break;
 					}
-					buf[k] = nb;
-					bufcap[k] = n * 2;
-					sketch_encode(&c->sk[k], buf[k], bufcap[k]);
+					e->buf[k] = nb;
+					e->cap[k] = n * 2;
+					sketch_encode(&c->sk[k], e->buf[k], e->cap[k]);
 				}
-				row.sk[k] = buf[k];
+				row.sk[k] = e->buf[k];
 				row.sklen[k] = n;
 			}
 			if (!rc)
@@ -187,9 +250,18 @@ int rollup_acc_flush(rollup_acc *a, rollup_emit_fn fn, void *ctx)
 		for (int k = 0; k < TT_SK_COUNT; k++)
 			sketch_clear(&c->sk[k]);
 	}
-	a->used = 0;
+	t->used = 0;
+	return rc;
+}
+
+int rollup_acc_flush(rollup_acc *a, rollup_emit_fn fn, void *ctx)
+{
+	encoder e = {{NULL}, {0}};
+	int rc = derive_coarse(a);
+	rc = emit_table(&a->minute, &e, fn, ctx, rc);
+	rc = emit_table(&a->coarse, &e, fn, ctx, rc);
 	for (int k = 0; k < TT_SK_COUNT; k++)
-		free(buf[k]);
+		free(e.buf[k]);
 	return rc;
 }
 

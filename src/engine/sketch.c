@@ -173,6 +173,46 @@ int sketch_add(sketch *s, double value, uint64_t n)
 	return 0;
 }
 
+int sketch_remove(sketch *s, double value, uint64_t n)
+{
+	if (n == 0 || !(value >= 0) || isinf(value))
+		return 0;
+	if (s->count < n)
+		return -1;
+	if (value < SKETCH_MIN_VALUE) {
+		if (s->zero < n)
+			return -1;
+		s->zero -= n;
+		s->count -= n;
+		return 0;
+	}
+	int32_t i = sketch_index(value);
+	if (s->nbins == 0 || i > sketch_hi(s))
+		return -1;
+	if (i < s->lo)
+		i = s->lo; /* folded into the lowest kept bin when it was added */
+	if (s->bins[i - s->lo] < n)
+		return -1;
+	s->bins[i - s->lo] -= n;
+	s->count -= n;
+	/* keep the invariant: no empty bin at either end */
+	uint32_t first = 0, last = s->nbins;
+	while (first < last && !s->bins[first])
+		first++;
+	while (last > first && !s->bins[last - 1])
+		last--;
+	if (first == last) {
+		s->nbins = 0;
+		s->lo = 0;
+		return 0;
+	}
+	if (first)
+		memmove(s->bins, s->bins + first, (size_t)(last - first) * sizeof *s->bins);
+	s->lo += (int32_t)first;
+	s->nbins = last - first;
+	return 0;
+}
+
 int sketch_merge(sketch *dst, const sketch *src)
 {
 	if (src->nbins > 0) {

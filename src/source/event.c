@@ -5,8 +5,8 @@
 
 #include "tokentop/timeutil.h"
 
-/* Upper bound of one written line: every string field escaped at 6 bytes a
- * byte, plus keys and numbers; checked by a static assertion below. */
+/* Upper bound of one written line: every string field escaped at 6 bytes a byte, plus keys and
+ * numbers; checked by a static assertion below. */
 #define EVENT_JSON_MAX 8192
 
 static const char *const status_names[TT_STATUS_COUNT] = {
@@ -85,8 +85,7 @@ int event_cache_parse(const char *s, size_t len, tt_cache *out)
 	return 0;
 }
 
-/* "none" is not a value on the wire: an absent outcome is written by leaving
- * the key out. */
+/* "none" is not a value on the wire: an absent outcome is written by leaving the key out. */
 int event_outcome_parse(const char *s, size_t len, tt_outcome *out)
 {
 	int i = lookup(outcome_names, TT_OUTCOME_COUNT, s, len);
@@ -196,8 +195,7 @@ static char *put_i64(char *p, int64_t v)
 	return put_u64(p, (uint64_t)v);
 }
 
-/* An exact decimal of v / 10^scale with trailing fractional zeros dropped:
- * 0.000123, 2, 0.92. */
+/* An exact decimal of v / 10^scale with trailing fractional zeros dropped: 0.000123, 2, 0.92. */
 static char *put_fixed(char *p, int64_t v, int scale, uint64_t unit)
 {
 	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;

@@ -1,5 +1,4 @@
-/* Event parsing: format dispatch and detection, the checked jsmn layer, typed
- * field readers. */
+/* Event parsing: format dispatch and detection, the checked jsmn layer, typed field readers. */
 #define PARSE_JSMN_IMPL
 #define JSMN_STATIC
 #include "parse_internal.h"
@@ -12,8 +11,8 @@
 #include "tokentop/money.h"
 #include "tokentop/timeutil.h"
 
-/* Pools above this many bytes are released after each record, so one huge
- * record does not pin its memory for the life of the thread. */
+/* Pools above this many bytes are released after each record, so one huge record does not pin its
+ * memory for the life of the thread. */
 #define PJ_KEEP_BYTES (1u << 20)
 
 static const char *const format_names[TT_FORMAT_COUNT] = {"auto", "native", "litellm", "otel"};
@@ -173,8 +172,7 @@ static int chk_fail_at(chk *k, size_t at)
 	return pj_fail(k->c, "%snot JSON: unexpected byte 0x%02x at byte %zu", k->prefix, ch, at);
 }
 
-/* Whitespace from k->pos to `to`, with exactly one `sep` among it when sep is
- * set. */
+/* Whitespace from k->pos to `to`, with exactly one `sep` among it when sep is set. */
 static int chk_gap(chk *k, size_t to, char sep)
 {
 	bool seen = sep == 0;
@@ -263,8 +261,7 @@ static int chk_value(chk *k, char sep, int depth)
 	return 0;
 }
 
-/* jsmn's closing-bracket walk is quadratic in depth; refuse deep input before
- * it runs. */
+/* jsmn's closing-bracket walk is quadratic in depth; refuse deep input before it runs. */
 static size_t count_byte(const char *s, size_t len, char ch, size_t stop)
 {
 	size_t n = 0;
@@ -311,7 +308,7 @@ int pj_parse(pj_ctx *c, int slot, const char *buf, size_t len, const char *prefi
 		return pj_fail(c, "%srecord longer than %u bytes", prefix, TT_RECORD_MAX);
 	if (!depth_ok(buf, len))
 		return pj_fail(c, "%snot JSON: nested deeper than %d levels", prefix, PJ_MAX_DEPTH);
-	size_t most = len / 2 + 2; /* no document has more tokens than this */
+	size_t most = len / 2 + PJ_MAX_DEPTH + 2; /* no document has more tokens than this */
 	if (p->tok_cap == 0) {
 		size_t want = most < 256 ? most : 256;
 		p->tok = malloc(want * sizeof *p->tok);
@@ -500,8 +497,8 @@ static int hex4(const char *s, const char *e, unsigned *out)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, at most U+10FFFF), or 0. */
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, at most
+ * U+10FFFF), or 0. */
 static int utf8_seq(const unsigned char *s, const unsigned char *e)
 {
 	unsigned char b = s[0];
@@ -556,8 +553,7 @@ static size_t utf8_put(char *p, unsigned cp)
 	return 4;
 }
 
-/* Decodes one escape at s (just after the backslash); the code point or -1 / -2
- * (surrogate). */
+/* Decodes one escape at s (just after the backslash); the code point or -1 / -2 (surrogate). */
 static long unescape(const char **sp, const char *e)
 {
 	const char *s = *sp;
@@ -697,8 +693,7 @@ int pj_get_str(pj_ctx *c, const pj_doc *d, int i, const char *field, char *dst, 
 
 /* ---- numbers ---- */
 
-/* The token's text when it is a number, or a string of number syntax when
- * allow_quoted. */
+/* The token's text when it is a number, or a string of number syntax when allow_quoted. */
 static int number_text(pj_ctx *c, const pj_doc *d, int i, const char *field, bool allow_quoted,
                        const char *what, const char **s, size_t *len)
 {

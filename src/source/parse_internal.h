@@ -1,5 +1,4 @@
-/* Shared internals of the event parsers: validated jsmn documents and typed
- * field readers. */
+/* Shared internals of the event parsers: validated jsmn documents and typed field readers. */
 #ifndef TOKENTOP_PARSE_INTERNAL_H
 #define TOKENTOP_PARSE_INTERNAL_H
 
@@ -7,8 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Every file sees the same token layout; only parse.c compiles the tokenizer
- * itself. */
+/* Every file sees the same token layout; only parse.c compiles the tokenizer itself. */
 #define JSMN_STRICT
 #define JSMN_PARENT_LINKS
 #ifndef PARSE_JSMN_IMPL
@@ -20,12 +18,10 @@
 
 /* Reasons are single lines; this holds any of them. */
 #define PJ_ERR_CAP 256
-/* Containers nested deeper than this are refused (real records use about ten).
- */
+/* Containers nested deeper than this are refused (real records use about ten). */
 #define PJ_MAX_DEPTH 64
 
-/* Token pools: 0 for the record, 1 and 2 for JSON documents held in string
- * values. */
+/* Token pools: 0 for the record, 1 and 2 for JSON documents held in string values. */
 enum { PJ_SLOT_RECORD, PJ_SLOT_INNER1, PJ_SLOT_INNER2, PJ_SLOT_COUNT };
 
 typedef struct pj_pool {
@@ -58,20 +54,18 @@ typedef struct pj_key {
 		s, sizeof(s) - 1                                                                   \
 	}
 
-/* Tokenizes and checks buf as one JSON value using the slot's pool; 0, or -1
- * with ctx->err set to "<prefix>not JSON: ...". */
+/* Tokenizes and checks buf as one JSON value using the slot's pool; 0, or -1 with ctx->err set to
+ * "<prefix>not JSON: ...". */
 int pj_parse(pj_ctx *c, int slot, const char *buf, size_t len, const char *prefix, pj_doc *d);
 
-/* Parses the JSON text held in string token i (a document inside a string) into
- * slot. */
+/* Parses the JSON text held in string token i (a document inside a string) into slot. */
 int pj_parse_inner(pj_ctx *c, int slot, const pj_doc *outer, int i, const char *field, pj_doc *d);
 
 /* Index of the token after the value at i (and all it contains). */
 int pj_skip(const pj_doc *d, int i);
 
-/* Finds the keys of object obj: idx[k] is the value token of keys[k], or -1. A
- * known key that appears twice is an error ("<prefix><key>: duplicate key"). 0
- * or -1. */
+/* Finds the keys of object obj: idx[k] is the value token of keys[k], or -1. A known key that
+ * appears twice is an error ("<prefix><key>: duplicate key"). 0 or -1. */
 int pj_collect(pj_ctx *c, const pj_doc *d, int obj, const pj_key *keys, int nkeys, int *idx,
                const char *prefix);
 
@@ -90,12 +84,10 @@ void pj_excerpt(const pj_doc *d, int i, char *out, size_t cap);
 /* Sets ctx->err (printf-style). Always returns -1. */
 int pj_fail(pj_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Typed readers. field names the value in reasons. A JSON null leaves *out
- * untouched and returns 1; success returns 0; an error returns -1 with ctx->err
- * set. */
+/* Typed readers. field names the value in reasons. A JSON null leaves *out untouched and returns 1;
+ * success returns 0; an error returns -1 with ctx->err set. */
 
-/* A string decoded into dst (UTF-8 checked, escapes decoded, must fit cap with
- * its NUL). */
+/* A string decoded into dst (UTF-8 checked, escapes decoded, must fit cap with its NUL). */
 int pj_get_str(pj_ctx *c, const pj_doc *d, int i, const char *field, char *dst, size_t cap);
 /* Decodes string token i into dst without type reasons; the PJ_STR_* code. */
 int pj_decode(const pj_doc *d, int i, char *dst, size_t cap, size_t *out_len);
@@ -103,16 +95,14 @@ enum { PJ_STR_OK, PJ_STR_LONG, PJ_STR_UTF8, PJ_STR_SURROGATE, PJ_STR_CONTROL, PJ
 /* Turns a PJ_STR_* code into ctx->err for field; returns -1. */
 int pj_str_fail(pj_ctx *c, int code, const char *field, size_t cap);
 
-/* A non-negative integer no larger than TT_COUNT_MAX; quoted digits too when
- * allow_quoted. */
+/* A non-negative integer no larger than TT_COUNT_MAX; quoted digits too when allow_quoted. */
 int pj_get_count(pj_ctx *c, const pj_doc *d, int i, const char *field, bool allow_quoted,
                  int64_t *out);
-/* Any int64 integer, number or quoted digits ("1712345678000000000" in OTLP).
- */
+/* Any int64 integer, number or quoted digits ("1712345678000000000" in OTLP). */
 int pj_get_int(pj_ctx *c, const pj_doc *d, int i, const char *field, bool allow_quoted,
                int64_t *out);
-/* A JSON number (or a numeric string when allow_quoted) as an exact decimal
- * scaled by 10^scale, rounded half away from zero. */
+/* A JSON number (or a numeric string when allow_quoted) as an exact decimal scaled by 10^scale,
+ * rounded half away from zero. */
 int pj_get_scaled(pj_ctx *c, const pj_doc *d, int i, const char *field, bool allow_quoted,
                   int scale, int64_t *out);
 /* A non-negative USD amount into micro-dollars. */
@@ -127,8 +117,8 @@ bool pj_is_number(const char *s, size_t len);
 void pj_emit(pj_ctx *c, const tt_event *ev);
 void pj_reject(pj_ctx *c, int item, const char *reason);
 
-/* Format parsers over a checked document; they emit and reject through ctx.
- * Return as parse_record does. */
+/* Format parsers over a checked document; they emit and reject through ctx. Return as parse_record
+ * does. */
 int parse_native_doc(pj_ctx *c, const pj_doc *d);
 int parse_litellm_doc(pj_ctx *c, const pj_doc *d);
 int parse_otel_doc(pj_ctx *c, const pj_doc *d);

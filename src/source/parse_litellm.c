@@ -1,5 +1,4 @@
-/* LiteLLM spend logs: LiteLLM_SpendLogs rows alone, in an array, or in a
- * /spend/logs/ui page. */
+/* LiteLLM spend logs: LiteLLM_SpendLogs rows alone, in an array, or in a /spend/logs/ui page. */
 #include "parse_internal.h"
 
 #include <stdio.h>
@@ -84,8 +83,7 @@ static char *dim_field(tt_event *ev, int dim, size_t *cap)
 	}
 }
 
-/* Sets an empty dimension from s[0..len); a value that does not fit is an
- * error. */
+/* Sets an empty dimension from s[0..len); a value that does not fit is an error. */
 static int dim_set(pj_ctx *c, tt_event *ev, int dim, const char *s, size_t len, const char *where)
 {
 	size_t cap;
@@ -319,8 +317,7 @@ static int cache_apply(pj_ctx *c, const pj_doc *d, const int *r, tt_event *ev)
 		ev->cache = TT_CACHE_HIT;
 		return 0;
 	}
-	/* LiteLLM logs cache_key "Cache OFF" (or nothing) when no cache was
-	 * consulted. */
+	/* LiteLLM logs cache_key "Cache OFF" (or nothing) when no cache was consulted. */
 	int k = r[R_CACHE_KEY];
 	if (k >= 0 && pj_is_string(d, k) && pj_tok_len(d, k) > 0 &&
 	    !pj_tok_eq(d, k, "Cache OFF", 9))
@@ -328,8 +325,7 @@ static int cache_apply(pj_ctx *c, const pj_doc *d, const int *r, tt_event *ev)
 	return 0;
 }
 
-/* The deployment model, without a leading "provider/"; fills an empty provider
- * from it. */
+/* The deployment model, without a leading "provider/"; fills an empty provider from it. */
 static int model_apply(pj_ctx *c, const pj_doc *d, int i, tt_event *ev)
 {
 	char buf[TT_MODEL_CAP + TT_NAME_CAP];
@@ -432,8 +428,7 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 			return -1;
 	}
 
-	/* dimensions: request tags, then spend_logs_metadata, then LiteLLM's own
-	 * fields */
+	/* dimensions: request tags, then spend_logs_metadata, then LiteLLM's own fields */
 	if (tags_apply(c, d, r[R_TAGS], ev) < 0 || custom_apply(c, mdp, m[M_CUSTOM], ev) < 0)
 		return -1;
 	if (!ev->team[0] && m[M_TEAM_ALIAS] >= 0 &&
@@ -485,8 +480,7 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 		}
 	}
 
-	/* latency: request_duration_ms, else endTime - startTime; a negative span
-	 * stays unknown */
+	/* latency: request_duration_ms, else endTime - startTime; a negative span stays unknown */
 	if (r[R_DURATION] >= 0 &&
 	    pj_get_count(c, d, r[R_DURATION], "request_duration_ms", false, &ev->latency_ms) < 0)
 		return -1;

@@ -1,5 +1,4 @@
-/* OpenTelemetry GenAI spans: OTLP/JSON trace exports, or one span object per
- * line. */
+/* OpenTelemetry GenAI spans: OTLP/JSON trace exports, or one span object per line. */
 #include "parse_internal.h"
 
 #include <stdio.h>
@@ -96,8 +95,7 @@ static int attrs_collect(pj_ctx *c, const pj_doc *d, int arr, attr *out, const c
 	return 0;
 }
 
-/* The span's value of an attribute, else the resource's; NULL when neither has
- * it. */
+/* The span's value of an attribute, else the resource's; NULL when neither has it. */
 static const attr *attr_get(const span_ctx *s, int a)
 {
 	if (s->span[a].v >= 0)
@@ -107,8 +105,7 @@ static const attr *attr_get(const span_ctx *s, int a)
 	return NULL;
 }
 
-/* The typed member of an AnyValue ("stringValue", ...); -1 when the value has
- * another type. */
+/* The typed member of an AnyValue ("stringValue", ...); -1 when the value has another type. */
 static int any_member(const attr *at, const char *member)
 {
 	int i = pj_find(at->d, at->v, member);
@@ -195,8 +192,7 @@ static bool contains(const char *s, size_t len, const char *needle)
 	return false;
 }
 
-/* error.type values: semconv leaves them open (exception class, HTTP code,
- * "_OTHER"). */
+/* error.type values: semconv leaves them open (exception class, HTTP code, "_OTHER"). */
 static tt_status error_type_status(const char *s, size_t len)
 {
 	if (contains(s, len, "content_filter") || contains(s, len, "contentfilter") ||
@@ -216,8 +212,7 @@ static tt_status error_type_status(const char *s, size_t len)
 	return TT_STATUS_CLIENT_ERROR;
 }
 
-/* Operations that wrap or precede model calls; their usage would count twice.
- */
+/* Operations that wrap or precede model calls; their usage would count twice. */
 static bool operation_is_inference(const attr *op)
 {
 	static const char *const skip[] = {"execute_tool", "invoke_agent", "create_agent",
@@ -381,9 +376,8 @@ static int span_parse(span_ctx *s, int obj, tt_event *ev)
 	return 1;
 }
 
-/* Walks resourceSpans[].scopeSpans[].spans[]. With emit false it only checks
- * the envelope (so that a broken envelope rejects the record before any event
- * is sent). */
+/* Walks resourceSpans[].scopeSpans[].spans[]. With emit false it only checks the envelope (so that
+ * a broken envelope rejects the record before any event is sent). */
 static int walk(pj_ctx *c, const pj_doc *d, int rs_arr, bool emit)
 {
 	span_ctx s = {.c = c, .d = d};

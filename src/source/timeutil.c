@@ -1,5 +1,4 @@
-/* Time stamps: strict ISO 8601 parsing and formatting in UTC, durations,
- * civil-date math. */
+/* Time stamps: strict ISO 8601 parsing and formatting in UTC, durations, civil-date math. */
 #include "tokentop/timeutil.h"
 
 #include <stdbool.h>
@@ -9,8 +8,7 @@
 
 #define MS_PER_DAY 86400000LL
 
-/* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar.
- */
+/* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar. */
 int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	y -= m <= 2;
@@ -61,8 +59,8 @@ static int digits(const char *s, size_t len, size_t *i, int n)
 	return v;
 }
 
-/* Parses a zone designator at s[i..len): "Z", "+HH:MM", "-HH:MM", "+HHMM" or
- * "+HH". Stores the offset east of UTC in minutes. */
+/* Parses a zone designator at s[i..len): "Z", "+HH:MM", "-HH:MM", "+HHMM" or "+HH". Stores the
+ * offset east of UTC in minutes. */
 static int parse_zone(const char *s, size_t len, size_t i, int *off_min)
 {
 	if (i == len) {

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "tokentop/store.h"
+#include "tokentop/strmap.h"
 
 /* Numbered migrations: entry i takes the schema from version i to i+1. Never edit one that has
  * shipped; append a new one. */
@@ -57,12 +58,6 @@ static const char *const dim_names[TT_D_COUNT] = {
 static const char *const res_names[TT_RES_COUNT] = {"minute", "hour", "day"};
 static const int64_t res_seconds[TT_RES_COUNT] = {60, 3600, 86400};
 
-/* Interned dimension tuples: key = the ten values joined by 0x1f. */
-typedef struct dims_slot {
-	char *key;
-	int64_t id;
-} dims_slot;
-
 struct store {
 	sqlite3 *db;
 	char path[1024];
@@ -71,8 +66,7 @@ struct store {
 	sqlite3_stmt *ins_dims;
 	sqlite3_stmt *ins_rollup[TT_RES_COUNT];
 	sqlite3_stmt *scan_rollup[TT_RES_COUNT][2];
-	dims_slot *slots;
-	size_t nslots, nused;
+	strmap *dims; /* dims_key -> id */
 };
 
 const char *store_metric_name(tt_metric m)
@@ -263,15 +257,7 @@ static int prepare_all(store *s)
 	return 0;
 }
 
-static uint64_t hash_str(const char *k)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *k; k++)
-		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
-	return h;
-}
-
-static size_t dims_key(const tt_dims *d, char *buf, size_t cap)
+size_t store_dims_key(const tt_dims *d, char *buf, size_t cap)
 {
 	size_t n = 0;
 	for (int i = 0; i < TT_D_COUNT; i++) {
@@ -287,63 +273,12 @@ static size_t dims_key(const tt_dims *d, char *buf, size_t cap)
 	return n;
 }
 
-static int slots_put(store *s, const char *key, int64_t id);
-static void slots_clear(store *s);
-
-static int slots_grow(store *s)
-{
-	size_t old = s->nslots;
-	dims_slot *prev = s->slots;
-	size_t n = old ? old * 2 : 1024;
-	dims_slot *ns = calloc(n, sizeof *ns);
-	if (!ns)
-		return -1;
-	s->slots = ns;
-	s->nslots = n;
-	s->nused = 0;
-	for (size_t i = 0; i < old; i++)
-		if (prev[i].key) {
-			slots_put(s, prev[i].key, prev[i].id);
-			free(prev[i].key);
-		}
-	free(prev);
-	return 0;
-}
-
-static int slots_put(store *s, const char *key, int64_t id)
-{
-	if ((s->nused + 1) * 2 > s->nslots && slots_grow(s))
-		return -1;
-	size_t i = hash_str(key) & (s->nslots - 1);
-	while (s->slots[i].key)
-		i = (i + 1) & (s->nslots - 1);
-	s->slots[i].key = strdup(key);
-	if (!s->slots[i].key)
-		return -1;
-	s->slots[i].id = id;
-	s->nused++;
-	return 0;
-}
-
-static int64_t slots_get(const store *s, const char *key)
-{
-	if (!s->nslots)
-		return -1;
-	size_t i = hash_str(key) & (s->nslots - 1);
-	while (s->slots[i].key) {
-		if (strcmp(s->slots[i].key, key) == 0)
-			return s->slots[i].id;
-		i = (i + 1) & (s->nslots - 1);
-	}
-	return -1;
-}
-
 static int load_dims_cb(void *ctx, int64_t id, const tt_dims *d)
 {
-	char key[1024];
-	if (!dims_key(d, key, sizeof key))
-		return 0;
-	return slots_put(ctx, key, id);
+	store *s = ctx;
+	char key[TT_DIMS_KEY_CAP];
+	size_t n = store_dims_key(d, key, sizeof key);
+	return n ? strmap_put(s->dims, key, n, id) : 0;
 }
 
 static int mkdirs(const char *path)
@@ -416,7 +351,10 @@ store *store_open(const char *path, const store_opts *o, char *err, size_t errle
 	exec(s, "PRAGMA temp_store = MEMORY");
 	sqlite3_create_function(s->db, "tt_sketch_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, s,
 				sql_sketch_merge, NULL, NULL);
-	if (migrate(s, err, errlen)) {
+	s->dims = strmap_new();
+	if (!s->dims || migrate(s, err, errlen)) {
+		if (!s->dims)
+			seterr(err, errlen, "out of memory");
 		store_close(s);
 		return NULL;
 	}
@@ -444,7 +382,7 @@ void store_close(store *s)
 		sqlite3_finalize(s->scan_rollup[r][0]);
 		sqlite3_finalize(s->scan_rollup[r][1]);
 	}
-	slots_clear(s);
+	strmap_free(s->dims);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -459,20 +397,11 @@ int store_commit(store *s)
 	return exec(s, "COMMIT");
 }
 
-static void slots_clear(store *s)
-{
-	for (size_t i = 0; i < s->nslots; i++)
-		free(s->slots[i].key);
-	free(s->slots);
-	s->slots = NULL;
-	s->nslots = s->nused = 0;
-}
-
 /* Dimension ids interned inside the abandoned transaction are gone: reload the cache. */
 int store_rollback(store *s)
 {
 	int rc = exec(s, "ROLLBACK");
-	slots_clear(s);
+	strmap_clear(s->dims);
 	if (store_dims_each(s, load_dims_cb, s))
 		rc = -1;
 	return rc;
@@ -494,10 +423,11 @@ void store_dims_of(const tt_event *ev, tt_dims *d)
 
 int64_t store_dims_intern(store *s, const tt_dims *d)
 {
-	char key[1024];
-	if (!dims_key(d, key, sizeof key))
+	char key[TT_DIMS_KEY_CAP];
+	size_t n = store_dims_key(d, key, sizeof key);
+	if (!n)
 		return -1;
-	int64_t id = slots_get(s, key);
+	int64_t id = strmap_get(s->dims, key, n);
 	if (id >= 0)
 		return id;
 	sqlite3_stmt *st = s->ins_dims;
@@ -509,7 +439,7 @@ int64_t store_dims_intern(store *s, const tt_dims *d)
 	if (rc != SQLITE_DONE)
 		return -1;
 	id = sqlite3_last_insert_rowid(s->db);
-	if (slots_put(s, key, id))
+	if (strmap_put(s->dims, key, n, id))
 		return -1;
 	return id;
 }
