@@ -555,7 +555,7 @@ static void test_round_trip(void **state)
 		size_t n = event_write_json(&ev, line, sizeof line);
 		assert_true(n < sizeof line);
 		assert_int_equal(line[n - 1], '\n');
-		if (run(&g, TT_FORMAT_AUTO, line, n) != 1)
+		if (run(&g, i & 1 ? TT_FORMAT_NATIVE : TT_FORMAT_AUTO, line, n) != 1)
 			fail_msg("%s -> %s", line, g.reason[0]);
 		assert_same_event(&ev, &g.ev[0]);
 		/* and writing the parsed event again gives the same line */

@@ -617,6 +617,7 @@ int ingest_file(ingest *in, const char *path, char *err, size_t errlen)
 	pthread_cond_init(&p.not_empty, NULL);
 	in->pipe = &p;
 	if (rc == 0 && pthread_create(&th, NULL, reader_main, &r) == 0) {
+		pthread_setname_np(th, "tokentop-read");
 		store_chunks(in, &p);
 		pthread_join(th, NULL);
 	} else {

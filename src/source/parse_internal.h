@@ -49,10 +49,9 @@ typedef struct pj_key {
 	const char *name;
 	size_t len;
 } pj_key;
-#define PJ_KEY(s)                                                                                  \
-	{                                                                                          \
-		s, sizeof(s) - 1                                                                   \
-	}
+/* clang-format off */
+#define PJ_KEY(s) {(s), sizeof(s) - 1}
+/* clang-format on */
 
 /* Tokenizes and checks buf as one JSON value using the slot's pool; 0, or -1 with ctx->err set to
  * "<prefix>not JSON: ...". */

@@ -84,14 +84,14 @@ static char *dim_field(tt_event *ev, int dim, size_t *cap)
 }
 
 /* Sets an empty dimension from s[0..len); a value that does not fit is an error. */
-static int dim_set(pj_ctx *c, tt_event *ev, int dim, const char *s, size_t len, const char *where)
+static int dim_set(pj_ctx *c, tt_event *ev, int dim, const char *s, size_t len, int tag)
 {
 	size_t cap;
 	char *dst = dim_field(ev, dim, &cap);
 	if (dst[0] || len == 0)
 		return 0;
 	if (len >= cap)
-		return pj_fail(c, "%s: %s longer than %zu bytes", where,
+		return pj_fail(c, "request_tags[%d]: %s longer than %zu bytes", tag,
 		               dim == D_PROMPT_VERSION ? "prompt version" : dim_keys[dim].name,
 		               cap - 1);
 	memcpy(dst, s, len);
@@ -100,7 +100,7 @@ static int dim_set(pj_ctx *c, tt_event *ev, int dim, const char *s, size_t len, 
 }
 
 /* One request tag. Tag keys other than the known dimensions are ignored. */
-static int tag_apply(pj_ctx *c, tt_event *ev, const char *tag, size_t len, const char *where)
+static int tag_apply(pj_ctx *c, tt_event *ev, const char *tag, size_t len, int index)
 {
 	const char *colon = memchr(tag, ':', len);
 	if (!colon)
@@ -111,18 +111,18 @@ static int tag_apply(pj_ctx *c, tt_event *ev, const char *tag, size_t len, const
 		if (dim_keys[k].len != klen || memcmp(dim_keys[k].name, tag, klen) != 0)
 			continue;
 		if (k != D_PROMPT)
-			return dim_set(c, ev, k, v, vlen, where);
+			return dim_set(c, ev, k, v, vlen, index);
 		/* prompt:ID@VERSION, split at the last '@' */
 		size_t at = vlen;
 		while (at > 0 && v[at - 1] != '@')
 			at--;
 		if (at == 0)
-			return dim_set(c, ev, D_PROMPT_ID, v, vlen, where);
+			return dim_set(c, ev, D_PROMPT_ID, v, vlen, index);
 		if (ev->prompt_id[0])
 			return 0;
-		if (dim_set(c, ev, D_PROMPT_ID, v, at - 1, where) < 0)
+		if (dim_set(c, ev, D_PROMPT_ID, v, at - 1, index) < 0)
 			return -1;
-		return dim_set(c, ev, D_PROMPT_VERSION, v + at, vlen - at, where);
+		return dim_set(c, ev, D_PROMPT_VERSION, v + at, vlen - at, index);
 	}
 	return 0;
 }
@@ -160,18 +160,19 @@ static int tags_apply(pj_ctx *c, const pj_doc *d, int i, tt_event *ev)
 	int n = td->t[i].size;
 	i++;
 	for (int k = 0; k < n; k++, i = pj_skip(td, i)) {
-		snprintf(where, sizeof where, "request_tags[%d]", k);
 		if (!pj_is_string(td, i)) {
 			pj_excerpt(td, i, ex, sizeof ex);
-			return pj_fail(c, "%s: not a string (%s)", where, ex);
+			return pj_fail(c, "request_tags[%d]: not a string (%s)", k, ex);
 		}
 		size_t len;
 		int code = pj_decode(td, i, tag, sizeof tag, &len);
 		if (code == PJ_STR_LONG && !tag_is_known(pj_tok_ptr(td, i), pj_tok_len(td, i)))
 			continue;
-		if (code != PJ_STR_OK)
+		if (code != PJ_STR_OK) {
+			snprintf(where, sizeof where, "request_tags[%d]", k);
 			return pj_str_fail(c, code, where, sizeof tag);
-		if (tag_apply(c, ev, tag, len, where) < 0)
+		}
+		if (tag_apply(c, ev, tag, len, k) < 0)
 			return -1;
 	}
 	return 0;
