@@ -39,4 +39,8 @@ typedef struct parse_sink {
  * or -1 when the whole record was rejected (after one sink->reject call with item -1). */
 int parse_record(tt_format fmt, const char *buf, size_t len, const parse_sink *sink);
 
+/* Frees the calling thread's parser buffers (kept between records for speed); call before a
+ * thread that parsed ends. */
+void parse_thread_release(void);
+
 #endif

@@ -459,6 +459,7 @@ static void *reader_main(void *arg)
 	p->done = true;
 	pthread_cond_signal(&p->not_empty);
 	pthread_mutex_unlock(&p->mu);
+	parse_thread_release();
 	return NULL;
 }
 

@@ -80,6 +80,14 @@ static void ctx_release(pj_ctx *c)
 	tls_busy = false;
 }
 
+void parse_thread_release(void)
+{
+	if (tls_busy)
+		return;
+	for (int i = 0; i < PJ_SLOT_COUNT; i++)
+		pool_free(&tls_ctx.pool[i]);
+}
+
 int pj_fail(pj_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
