@@ -28,10 +28,26 @@ int rollup_acc_remove(rollup_acc *a, int64_t dims_id, const tt_event *ev);
 /* Minute cells held. */
 size_t rollup_acc_cells(const rollup_acc *a);
 
-/* Hands every non-empty cell (minutes, then hours and days; sketches encoded) to fn, then
- * empties the accumulator. fn's non-zero
- * return stops the flush and is returned (the accumulator is emptied all the same). */
+/* Rows encoded for the store: hour rows carrying their minute packs, then day rows. */
+typedef struct rollup_rows rollup_rows;
+rollup_rows *rollup_rows_new(void);
+void rollup_rows_free(rollup_rows *r);
+size_t rollup_rows_count(const rollup_rows *r);
+
+/* Encodes the accumulator into rows (replacing what rows held); the accumulator keeps its
+ * minute cells, so duplicates found later can still be taken back and it encoded again.
+ * 0, or -1 out of memory. */
+int rollup_acc_encode(rollup_acc *a, rollup_rows *rows);
+
+/* Hands every row to fn; fn's non-zero return stops and is returned. */
 typedef int (*rollup_emit_fn)(void *ctx, tt_res r, const tt_rollup *row);
+int rollup_rows_emit(const rollup_rows *rows, rollup_emit_fn fn, void *ctx);
+
+/* Empties the accumulator. */
+void rollup_acc_clear(rollup_acc *a);
+
+/* Encodes, emits and clears in one call. fn's non-zero return stops the flush and is
+ * returned (the accumulator is emptied all the same). */
 int rollup_acc_flush(rollup_acc *a, rollup_emit_fn fn, void *ctx);
 
 /* store_blob_merge_fn for encoded sketches. */

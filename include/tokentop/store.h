@@ -115,9 +115,28 @@ typedef struct tt_rollup {
 	int64_t m[TT_M_COUNT];
 	const void *sk[TT_SK_COUNT];
 	size_t sklen[TT_SK_COUNT];
+	const void *minutes; /* hour rows: the minute pack (below); NULL otherwise */
+	size_t minutes_len;
 } tt_rollup;
 
-/* Adds a row into the stored cell (counters summed, sketches merged). 0 or -1. */
+/*
+ * Minute rollups are stored packed inside their hour row: one row per (hour, dims) instead of
+ * one per (minute, dims) keeps ingest to a fraction of the SQLite rows. A pack is the hour's
+ * non-empty minutes in ascending order, each with its counters and sketches.
+ */
+typedef struct store_pack {
+	uint8_t *buf;
+	size_t len, cap;
+} store_pack;
+
+void store_pack_reset(store_pack *p);
+void store_pack_free(store_pack *p);
+/* Appends a minute (0..59, ascending). 0, or -1 out of memory or out of order. */
+int store_pack_add(store_pack *p, int minute, const int64_t m[TT_M_COUNT],
+		   const void *const sk[TT_SK_COUNT], const size_t sklen[TT_SK_COUNT]);
+
+/* Adds a row into the stored cell (counters summed, sketches and packs merged). Only hour
+ * and day rows are stored; an hour row must carry its minute pack. 0 or -1. */
 int store_rollup_add(store *s, tt_res r, const tt_rollup *row);
 
 /* Visits the rollup rows covering [since_ms, until_ms), using the coarsest resolution that

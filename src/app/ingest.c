@@ -29,7 +29,7 @@ struct ingest {
 	struct pipeline *pipe;
 	/* file path, reader side: dimension tuples numbered locally, the batch's rollups */
 	strmap *local;
-	rollup_acc *racc;
+	struct batch *racc;
 	uint32_t rcount;
 	bool reader_oom;
 	/* file path, store side: local number -> database id, the batch's duplicates */
@@ -65,7 +65,6 @@ void ingest_free(ingest *in)
 	if (in->in_txn)
 		store_rollback(in->st);
 	rollup_acc_free(in->acc);
-	rollup_acc_free(in->racc);
 	strmap_free(in->local);
 	free(in->dbid);
 	free(in->dups);
@@ -158,9 +157,38 @@ fail:
 #define CHUNK_EVENTS 2048
 #define QUEUE_CHUNKS 4
 
+/* A batch's rollups: accumulated and encoded by the reader, stored by the caller. */
+typedef struct batch {
+	rollup_acc *acc;
+	rollup_rows *rows;
+} batch;
+
+static void batch_free(batch *b)
+{
+	if (!b)
+		return;
+	rollup_acc_free(b->acc);
+	rollup_rows_free(b->rows);
+	free(b);
+}
+
+static batch *batch_new(void)
+{
+	batch *b = calloc(1, sizeof *b);
+	if (b) {
+		b->acc = rollup_acc_new();
+		b->rows = rollup_rows_new();
+		if (!b->acc || !b->rows) {
+			batch_free(b);
+			b = NULL;
+		}
+	}
+	return b;
+}
+
 typedef struct chunk {
 	size_t n;
-	rollup_acc *acc; /* set on a batch's last chunk: the batch's rollups */
+	batch *acc; /* set on a batch's last chunk: the batch's rollups, encoded */
 	uint32_t local[CHUNK_EVENTS];
 	tt_event ev[CHUNK_EVENTS];
 } chunk;
@@ -173,7 +201,7 @@ typedef struct pipeline {
 	bool done;           /* the reader has published its last chunk */
 	bool stop;           /* the store failed: the reader gives up */
 	chunk *cur;          /* the slot the reader is filling, NULL when stopping */
-	rollup_acc *spare;   /* a flushed accumulator handed back for reuse */
+	batch *spare;        /* a stored batch handed back for reuse */
 } pipeline;
 
 /* Reader side: the slot to fill next, waiting while every slot is full. */
@@ -200,19 +228,34 @@ static void pipe_publish(pipeline *p)
 }
 
 /* Reader side: a fresh accumulator for the next batch. */
-static rollup_acc *pipe_new_acc(pipeline *p)
+static batch *pipe_new_acc(pipeline *p)
 {
 	pthread_mutex_lock(&p->mu);
-	rollup_acc *a = p->spare;
+	batch *b = p->spare;
 	p->spare = NULL;
 	pthread_mutex_unlock(&p->mu);
-	return a ? a : rollup_acc_new();
+	return b ? b : batch_new();
+}
+
+/* Reader side: encodes the batch's rollups here, where the time is spare. */
+static void reader_fail(ingest *in)
+{
+	pipeline *p = in->pipe;
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_mutex_unlock(&p->mu);
+	p->cur = NULL;
+	in->reader_oom = true;
 }
 
 /* Reader side: ends the batch with the current chunk. */
 static void end_batch(ingest *in)
 {
 	pipeline *p = in->pipe;
+	if (rollup_acc_encode(in->racc->acc, in->racc->rows)) {
+		reader_fail(in);
+		return;
+	}
 	p->cur->acc = in->racc;
 	in->racc = NULL;
 	in->rcount = 0;
@@ -220,12 +263,8 @@ static void end_batch(ingest *in)
 	p->cur = pipe_acquire(p);
 	if (p->cur) {
 		in->racc = pipe_new_acc(p);
-		if (!in->racc) {
-			pthread_mutex_lock(&p->mu);
-			p->stop = true;
-			pthread_mutex_unlock(&p->mu);
-			p->cur = NULL;
-		}
+		if (!in->racc)
+			reader_fail(in);
 	}
 }
 
@@ -250,7 +289,7 @@ static void on_event(void *ctx, const tt_event *ev)
 		if (strmap_put(in->local, key, klen, id))
 			goto oom;
 	}
-	if (rollup_acc_add(in->racc, id, e))
+	if (rollup_acc_add(in->racc->acc, id, e))
 		goto oom;
 	p->cur->local[i] = (uint32_t)id;
 	p->cur->n++;
@@ -263,12 +302,7 @@ static void on_event(void *ctx, const tt_event *ev)
 	}
 	return;
 oom:
-	/* the store thread reports it: an out-of-memory reader stops like a failed store */
-	pthread_mutex_lock(&p->mu);
-	p->stop = true;
-	pthread_mutex_unlock(&p->mu);
-	p->cur = NULL;
-	in->reader_oom = true;
+	reader_fail(in);
 }
 
 static void on_reject(void *ctx, int item, const char *reason)
@@ -450,6 +484,8 @@ static void *reader_main(void *arg)
 		else
 			read_lines(r, &sink);
 	}
+	if (p->cur && rollup_acc_encode(in->racc->acc, in->racc->rows))
+		reader_fail(in);
 	pthread_mutex_lock(&p->mu);
 	if (p->cur) {
 		p->cur->acc = in->racc; /* the last batch, however short */
@@ -543,13 +579,18 @@ static void store_chunk(ingest *in, chunk *c)
 	if (!c->acc || in->failed)
 		return;
 	/* the batch's end: its rollups without the duplicates, committed with its events */
-	for (size_t i = 0; i < in->ndups; i++)
-		if (rollup_acc_remove(c->acc, in->dup_local[i], &in->dups[i]))
+	if (in->ndups) {
+		for (size_t i = 0; i < in->ndups; i++)
+			if (rollup_acc_remove(c->acc->acc, in->dup_local[i], &in->dups[i]))
+				in->failed = 1;
+		in->ndups = 0;
+		if (!in->failed && rollup_acc_encode(c->acc->acc, c->acc->rows))
 			in->failed = 1;
-	in->ndups = 0;
+	}
+	rollup_acc_clear(c->acc->acc);
 	translate t = {in->st, in->dbid};
 	if (!in->failed && in->in_txn &&
-	    (rollup_acc_flush(c->acc, emit_translated, &t) || store_commit(in->st)))
+	    (rollup_rows_emit(c->acc->rows, emit_translated, &t) || store_commit(in->st)))
 		in->failed = 1;
 	if (!in->failed)
 		in->in_txn = false;
@@ -572,9 +613,9 @@ static void store_chunks(ingest *in, pipeline *p)
 		pthread_mutex_lock(&p->mu);
 		if (c->acc) {
 			if (!p->spare && !in->failed)
-				p->spare = c->acc; /* flushed, so empty */
+				p->spare = c->acc; /* cleared after storing */
 			else
-				rollup_acc_free(c->acc);
+				batch_free(c->acc);
 			c->acc = NULL;
 		}
 		p->tail++;
@@ -626,8 +667,8 @@ int ingest_file(ingest *in, const char *path, char *err, size_t errlen)
 		rc = -1;
 	}
 	in->pipe = NULL;
-	rollup_acc_free(p.spare);
-	rollup_acc_free(in->racc);
+	batch_free(p.spare);
+	batch_free(in->racc);
 	in->racc = NULL;
 	in->ndups = 0;
 	pthread_mutex_destroy(&p.mu);

@@ -1,4 +1,4 @@
-/* Rollup accumulation: per-minute cells per event; hours and days derived when flushed. */
+/* Rollup accumulation: minute cells per event; hours (with minute packs) and days at encode. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +47,17 @@ static void table_free(table *t)
 	free(t->cells);
 	t->cells = NULL;
 	t->cap = t->used = 0;
+}
+
+/* Empties the table; slots keep their sketch buffers. */
+static void table_clear(table *t)
+{
+	for (size_t i = 0; i < t->cap; i++) {
+		t->cells[i].res = -1;
+		for (int k = 0; k < TT_SK_COUNT; k++)
+			sketch_clear(&t->cells[i].sk[k]);
+	}
+	t->used = 0;
 }
 
 rollup_acc *rollup_acc_new(void)
@@ -190,78 +201,261 @@ int rollup_acc_remove(rollup_acc *a, int64_t dims_id, const tt_event *ev)
 	return 0;
 }
 
-/* Folds every minute cell into its hour and day cells. */
-static int derive_coarse(rollup_acc *a)
+/* Encoded rows: fixed parts in an array, blobs in one arena (offsets, so it may grow). */
+typedef struct row_rec {
+	int res;
+	int64_t bucket, key;
+	int64_t m[TT_M_COUNT];
+	size_t off[TT_SK_COUNT + 1], len[TT_SK_COUNT + 1]; /* sketches, then the minute pack */
+} row_rec;
+
+struct rollup_rows {
+	row_rec *rows;
+	size_t n, cap;
+	uint8_t *arena;
+	size_t used, acap;
+};
+
+rollup_rows *rollup_rows_new(void)
 {
-	for (size_t i = 0; i < a->minute.cap; i++) {
-		cell *mc = &a->minute.cells[i];
-		if (mc->res < 0 || mc->m[TT_M_REQUESTS] == 0)
-			continue;
-		int64_t ts_ms = mc->bucket * 1000;
-		for (int r = TT_RES_HOUR; r < TT_RES_COUNT; r++) {
-			cell *c = table_get(&a->coarse, r, store_bucket((tt_res)r, ts_ms), mc->key);
-			if (!c)
-				return -1;
-			for (int m = 0; m < TT_M_COUNT; m++)
-				c->m[m] += mc->m[m];
-			for (int k = 0; k < TT_SK_COUNT; k++)
-				if (mc->sk[k].count && sketch_merge(&c->sk[k], &mc->sk[k]))
-					return -1;
+	return calloc(1, sizeof(rollup_rows));
+}
+
+void rollup_rows_free(rollup_rows *r)
+{
+	if (!r)
+		return;
+	free(r->rows);
+	free(r->arena);
+	free(r);
+}
+
+static int arena_put(rollup_rows *r, const void *p, size_t n, size_t *off)
+{
+	if (r->used + n > r->acap) {
+		size_t cap = r->acap ? r->acap * 2 : 1 << 16;
+		while (cap < r->used + n)
+			cap *= 2;
+		uint8_t *na = realloc(r->arena, cap);
+		if (!na)
+			return -1;
+		r->arena = na;
+		r->acap = cap;
+	}
+	memcpy(r->arena + r->used, p, n);
+	*off = r->used;
+	r->used += n;
+	return 0;
+}
+
+static row_rec *rows_add(rollup_rows *r)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 1024;
+		row_rec *nr = realloc(r->rows, cap * sizeof *nr);
+		if (!nr)
+			return NULL;
+		r->rows = nr;
+		r->cap = cap;
+	}
+	row_rec *rec = &r->rows[r->n++];
+	memset(rec, 0, sizeof *rec);
+	return rec;
+}
+
+typedef struct encoder {
+	uint8_t *buf;
+	size_t cap;
+	store_pack pack;
+	sketch hour[TT_SK_COUNT];
+} encoder;
+
+/* Encodes a sketch into the encoder's scratch buffer; returns its length, 0 when empty. */
+static size_t enc_sketch(encoder *e, const sketch *s, int *err)
+{
+	if (!s->count)
+		return 0;
+	size_t n = sketch_encode(s, e->buf, e->cap);
+	if (n > e->cap) {
+		uint8_t *nb = realloc(e->buf, n * 2);
+		if (!nb) {
+			*err = -1;
+			return 0;
 		}
+		e->buf = nb;
+		e->cap = n * 2;
+		sketch_encode(s, e->buf, e->cap);
+	}
+	return n;
+}
+
+static int put_sketches(rollup_rows *out, row_rec *rec, encoder *e, const sketch *sk)
+{
+	int err = 0;
+	for (int k = 0; k < TT_SK_COUNT; k++) {
+		size_t n = enc_sketch(e, &sk[k], &err);
+		if (err || (n && arena_put(out, e->buf, n, &rec->off[k])))
+			return -1;
+		rec->len[k] = n;
 	}
 	return 0;
 }
 
-typedef struct encoder {
-	uint8_t *buf[TT_SK_COUNT];
-	size_t cap[TT_SK_COUNT];
-} encoder;
-
-static int emit_table(table *t, encoder *e, rollup_emit_fn fn, void *ctx, int rc)
+static int cmp_cells(const void *pa, const void *pb)
 {
-	for (size_t i = 0; i < t->cap; i++) {
-		cell *c = &t->cells[i];
+	const cell *a = *(cell *const *)pa, *b = *(cell *const *)pb;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->bucket < b->bucket ? -1 : a->bucket > b->bucket;
+}
+
+/* One hour of one key: its minutes (sorted) packed, summed and merged into an hour row. */
+static int encode_hour(rollup_acc *a, cell **mc, size_t n, encoder *e, rollup_rows *out)
+{
+	int64_t hour = store_bucket(TT_RES_HOUR, mc[0]->bucket * 1000);
+	row_rec *rec = rows_add(out);
+	if (!rec)
+		return -1;
+	rec->res = TT_RES_HOUR;
+	rec->bucket = hour;
+	rec->key = mc[0]->key;
+	store_pack_reset(&e->pack);
+	for (int k = 0; k < TT_SK_COUNT; k++)
+		sketch_clear(&e->hour[k]);
+	cell *day = table_get(&a->coarse, TT_RES_DAY, store_bucket(TT_RES_DAY, hour * 1000),
+			      rec->key);
+	if (!day)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		cell *c = mc[i];
+		const void *sk[TT_SK_COUNT];
+		size_t sklen[TT_SK_COUNT];
+		int err = 0;
+		for (int m = 0; m < TT_M_COUNT; m++) {
+			rec->m[m] += c->m[m];
+			day->m[m] += c->m[m];
+		}
+		for (int k = 0; k < TT_SK_COUNT; k++) {
+			if (c->sk[k].count && (sketch_merge(&e->hour[k], &c->sk[k]) ||
+					       sketch_merge(&day->sk[k], &c->sk[k])))
+				return -1;
+		}
+		/* each minute's sketches go through the scratch buffer one at a time */
+		uint8_t *blobs[TT_SK_COUNT] = {NULL};
+		for (int k = 0; k < TT_SK_COUNT && !err; k++) {
+			sklen[k] = enc_sketch(e, &c->sk[k], &err);
+			if (sklen[k]) {
+				blobs[k] = malloc(sklen[k]);
+				if (!blobs[k])
+					err = -1;
+				else
+					memcpy(blobs[k], e->buf, sklen[k]);
+			}
+			sk[k] = blobs[k];
+		}
+		if (!err)
+			err = store_pack_add(&e->pack, (int)((c->bucket - hour) / 60), c->m, sk, sklen);
+		for (int k = 0; k < TT_SK_COUNT; k++)
+			free(blobs[k]);
+		if (err)
+			return -1;
+	}
+	if (put_sketches(out, rec, e, e->hour) ||
+	    arena_put(out, e->pack.buf, e->pack.len, &rec->off[TT_SK_COUNT]))
+		return -1;
+	rec->len[TT_SK_COUNT] = e->pack.len;
+	return 0;
+}
+
+int rollup_acc_encode(rollup_acc *a, rollup_rows *out)
+{
+	out->n = 0;
+	out->used = 0;
+	size_t n = 0;
+	cell **mc = malloc((a->minute.used ? a->minute.used : 1) * sizeof *mc);
+	if (!mc)
+		return -1;
+	for (size_t i = 0; i < a->minute.cap; i++) {
+		cell *c = &a->minute.cells[i];
+		if (c->res >= 0 && c->m[TT_M_REQUESTS] > 0)
+			mc[n++] = c;
+	}
+	qsort(mc, n, sizeof *mc, cmp_cells);
+	encoder e = {0};
+	for (int k = 0; k < TT_SK_COUNT; k++)
+		sketch_init(&e.hour[k]);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc;) {
+		size_t j = i + 1;
+		int64_t hour = store_bucket(TT_RES_HOUR, mc[i]->bucket * 1000);
+		while (j < n && mc[j]->key == mc[i]->key &&
+		       store_bucket(TT_RES_HOUR, mc[j]->bucket * 1000) == hour)
+			j++;
+		rc = encode_hour(a, mc + i, j - i, &e, out);
+		i = j;
+	}
+	for (size_t i = 0; i < a->coarse.cap && !rc; i++) {
+		cell *c = &a->coarse.cells[i];
 		if (c->res < 0)
 			continue;
-		if (!rc && c->m[TT_M_REQUESTS] > 0) {
-			tt_rollup row = {.bucket = c->bucket, .dims_id = c->key};
-			memcpy(row.m, c->m, sizeof row.m);
-			for (int k = 0; k < TT_SK_COUNT && !rc; k++) {
-				if (!c->sk[k].count)
-					continue;
-				size_t n = sketch_encode(&c->sk[k], e->buf[k], e->cap[k]);
-				if (n > e->cap[k]) {
-					uint8_t *nb = realloc(e->buf[k], n * 2);
-					if (!nb) {
-						rc = -1;
-						break;
-					}
-					e->buf[k] = nb;
-					e->cap[k] = n * 2;
-					sketch_encode(&c->sk[k], e->buf[k], e->cap[k]);
-				}
-				row.sk[k] = e->buf[k];
-				row.sklen[k] = n;
-			}
-			if (!rc)
-				rc = fn(ctx, (tt_res)c->res, &row);
+		row_rec *rec = rows_add(out);
+		if (!rec) {
+			rc = -1;
+			break;
 		}
-		c->res = -1;
-		for (int k = 0; k < TT_SK_COUNT; k++)
-			sketch_clear(&c->sk[k]);
+		rec->res = c->res;
+		rec->bucket = c->bucket;
+		rec->key = c->key;
+		memcpy(rec->m, c->m, sizeof rec->m);
+		rc = put_sketches(out, rec, &e, c->sk);
 	}
-	t->used = 0;
+	table_clear(&a->coarse);
+	free(mc);
+	free(e.buf);
+	store_pack_free(&e.pack);
+	for (int k = 0; k < TT_SK_COUNT; k++)
+		sketch_free(&e.hour[k]);
 	return rc;
+}
+
+int rollup_rows_emit(const rollup_rows *r, rollup_emit_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const row_rec *rec = &r->rows[i];
+		tt_rollup row = {.bucket = rec->bucket, .dims_id = rec->key};
+		memcpy(row.m, rec->m, sizeof row.m);
+		for (int k = 0; k < TT_SK_COUNT; k++) {
+			row.sk[k] = rec->len[k] ? r->arena + rec->off[k] : NULL;
+			row.sklen[k] = rec->len[k];
+		}
+		if (rec->res == TT_RES_HOUR) {
+			row.minutes = r->arena + rec->off[TT_SK_COUNT];
+			row.minutes_len = rec->len[TT_SK_COUNT];
+		}
+		int rc = fn(ctx, (tt_res)rec->res, &row);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+size_t rollup_rows_count(const rollup_rows *r)
+{
+	return r->n;
+}
+
+void rollup_acc_clear(rollup_acc *a)
+{
+	table_clear(&a->minute);
+	table_clear(&a->coarse);
 }
 
 int rollup_acc_flush(rollup_acc *a, rollup_emit_fn fn, void *ctx)
 {
-	encoder e = {{NULL}, {0}};
-	int rc = derive_coarse(a);
-	rc = emit_table(&a->minute, &e, fn, ctx, rc);
-	rc = emit_table(&a->coarse, &e, fn, ctx, rc);
-	for (int k = 0; k < TT_SK_COUNT; k++)
-		free(e.buf[k]);
+	rollup_rows *r = rollup_rows_new();
+	int rc = !r || rollup_acc_encode(a, r) ? -1 : rollup_rows_emit(r, fn, ctx);
+	rollup_rows_free(r);
+	rollup_acc_clear(a);
 	return rc;
 }
 

@@ -13,7 +13,7 @@
 
 /* Numbered migrations: entry i takes the schema from version i to i+1. Never edit one that has
  * shipped; append a new one. */
-#define ROLLUP_COLUMNS                                                                             \
+#define ROLLUP_COUNTERS                                                                            \
 	"(bucket INTEGER NOT NULL, dims_id INTEGER NOT NULL,"                                      \
 	" requests INTEGER NOT NULL DEFAULT 0, input_tokens INTEGER NOT NULL DEFAULT 0,"           \
 	" output_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,"     \
@@ -22,10 +22,10 @@
 	" unpriced INTEGER NOT NULL DEFAULT 0, success INTEGER NOT NULL DEFAULT 0,"                \
 	" failure INTEGER NOT NULL DEFAULT 0, abandoned INTEGER NOT NULL DEFAULT 0,"               \
 	" elevated INTEGER NOT NULL DEFAULT 0, latency_ms_sum INTEGER NOT NULL DEFAULT 0,"         \
-	" latency BLOB, ttft BLOB, PRIMARY KEY (bucket, dims_id)) WITHOUT ROWID;"
+	" latency BLOB, ttft BLOB,"
 
 static const char *const migrations[] = {
-	/* 1: events, dimensions, rollups at three resolutions, source cursors. */
+	/* 1: events, dimensions, hour rollups carrying their minutes, day rollups, cursors. */
 	"CREATE TABLE dims (id INTEGER PRIMARY KEY, use_case TEXT NOT NULL, team TEXT NOT NULL,"
 	" tenant TEXT NOT NULL, prompt_id TEXT NOT NULL, prompt_version TEXT NOT NULL,"
 	" provider TEXT NOT NULL, model TEXT NOT NULL, tier TEXT NOT NULL, status TEXT NOT NULL,"
@@ -38,8 +38,9 @@ static const char *const migrations[] = {
 	" retrieval_ms INTEGER, queue_ms INTEGER, outcome TEXT, quality_milli INTEGER,"
 	" cost_micros INTEGER NOT NULL, cost_source TEXT NOT NULL, saved_micros INTEGER NOT NULL)"
 	" WITHOUT ROWID;"
-	"CREATE TABLE rollup_minute " ROLLUP_COLUMNS "CREATE TABLE rollup_hour " ROLLUP_COLUMNS
-	"CREATE TABLE rollup_day " ROLLUP_COLUMNS
+	"CREATE TABLE rollup_hour " ROLLUP_COUNTERS
+	" minutes BLOB NOT NULL, PRIMARY KEY (bucket, dims_id)) WITHOUT ROWID;"
+	"CREATE TABLE rollup_day " ROLLUP_COUNTERS " PRIMARY KEY (bucket, dims_id)) WITHOUT ROWID;"
 	"CREATE TABLE cursors (source TEXT PRIMARY KEY NOT NULL, cursor TEXT NOT NULL,"
 	" updated_ms INTEGER NOT NULL) WITHOUT ROWID;",
 };
@@ -64,8 +65,8 @@ struct store {
 	store_opts opts;
 	sqlite3_stmt *ins_event;
 	sqlite3_stmt *ins_dims;
-	sqlite3_stmt *ins_rollup[TT_RES_COUNT];
-	sqlite3_stmt *scan_rollup[TT_RES_COUNT][2];
+	sqlite3_stmt *ins_rollup[TT_RES_COUNT]; /* hour and day */
+	sqlite3_stmt *scan_rollup[TT_RES_COUNT][2]; /* minute: hour rows with their packs */
 	strmap *dims; /* dims_key -> id */
 };
 
@@ -221,15 +222,16 @@ static int prepare_all(store *s)
 		    " model, tier, status, cache) VALUES (?,?,?,?,?,?,?,?,?,?)",
 		    &s->ins_dims))
 		return -1;
-	for (int r = 0; r < TT_RES_COUNT; r++) {
+	for (int r = TT_RES_HOUR; r < TT_RES_COUNT; r++) {
+		bool hour = r == TT_RES_HOUR;
 		char sql[4096] = "";
 		cat(sql, sizeof sql, "INSERT INTO rollup_%s (bucket, dims_id", res_names[r]);
 		for (int m = 0; m < TT_M_COUNT; m++)
 			cat(sql, sizeof sql, ", %s", metric_names[m]);
 		for (int k = 0; k < TT_SK_COUNT; k++)
 			cat(sql, sizeof sql, ", %s", sketch_cols[k]);
-		cat(sql, sizeof sql, ") VALUES (?, ?");
-		for (int i = 0; i < TT_M_COUNT + TT_SK_COUNT; i++)
+		cat(sql, sizeof sql, "%s) VALUES (?, ?", hour ? ", minutes" : "");
+		for (int i = 0; i < TT_M_COUNT + TT_SK_COUNT + hour; i++)
 			cat(sql, sizeof sql, ", ?");
 		cat(sql, sizeof sql, ") ON CONFLICT (bucket, dims_id) DO UPDATE SET ");
 		for (int m = 0; m < TT_M_COUNT; m++)
@@ -239,6 +241,8 @@ static int prepare_all(store *s)
 			cat(sql, sizeof sql, "%s = tt_sketch_merge(%s, excluded.%s)%s",
 			    sketch_cols[k], sketch_cols[k], sketch_cols[k],
 			    k + 1 < TT_SK_COUNT ? ", " : "");
+		if (hour)
+			cat(sql, sizeof sql, ", minutes = tt_minutes_merge(minutes, excluded.minutes)");
 		if (prepare(s, sql, &s->ins_rollup[r]))
 			return -1;
 		for (int want = 0; want < 2; want++) {
@@ -254,7 +258,184 @@ static int prepare_all(store *s)
 				return -1;
 		}
 	}
+	if (prepare(s, "SELECT bucket, dims_id, minutes FROM rollup_hour"
+		       " WHERE bucket >= ? AND bucket < ?",
+		    &s->scan_rollup[TT_RES_MINUTE][0]))
+		return -1;
 	return 0;
+}
+
+/* ---- minute packs ---- */
+
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+		uint8_t b = *(*p)++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*out = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void store_pack_reset(store_pack *p)
+{
+	p->len = 0;
+}
+
+void store_pack_free(store_pack *p)
+{
+	free(p->buf);
+	memset(p, 0, sizeof *p);
+}
+
+int store_pack_add(store_pack *p, int minute, const int64_t m[TT_M_COUNT],
+		   const void *const sk[TT_SK_COUNT], const size_t sklen[TT_SK_COUNT])
+{
+	if (minute < 0 || minute > 59)
+		return -1;
+	size_t need = 1 + 10 * TT_M_COUNT;
+	for (int k = 0; k < TT_SK_COUNT; k++)
+		need += 10 + (sk[k] ? sklen[k] : 0);
+	if (p->len + need > p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 1024;
+		while (cap < p->len + need)
+			cap *= 2;
+		uint8_t *nb = realloc(p->buf, cap);
+		if (!nb)
+			return -1;
+		p->buf = nb;
+		p->cap = cap;
+	}
+	uint8_t *q = p->buf + p->len;
+	*q++ = (uint8_t)minute;
+	for (int i = 0; i < TT_M_COUNT; i++) {
+		if (m[i] < 0)
+			return -1;
+		q = put_varint(q, (uint64_t)m[i]);
+	}
+	for (int k = 0; k < TT_SK_COUNT; k++) {
+		size_t n = sk[k] ? sklen[k] : 0;
+		q = put_varint(q, n);
+		if (n)
+			memcpy(q, sk[k], n);
+		q += n;
+	}
+	p->len = (size_t)(q - p->buf);
+	return 0;
+}
+
+/* One decoded minute of a pack. */
+typedef struct pack_entry {
+	int minute;
+	int64_t m[TT_M_COUNT];
+	const uint8_t *sk[TT_SK_COUNT];
+	size_t sklen[TT_SK_COUNT];
+} pack_entry;
+
+/* Reads the next entry; 1 read, 0 at the end, -1 malformed. Minutes must ascend. */
+static int pack_next(const uint8_t **p, const uint8_t *end, int prev, pack_entry *e)
+{
+	if (*p == end)
+		return 0;
+	e->minute = *(*p)++;
+	if (e->minute > 59 || e->minute <= prev)
+		return -1;
+	for (int i = 0; i < TT_M_COUNT; i++) {
+		uint64_t v;
+		if (get_varint(p, end, &v) || v > INT64_MAX)
+			return -1;
+		e->m[i] = (int64_t)v;
+	}
+	for (int k = 0; k < TT_SK_COUNT; k++) {
+		uint64_t n;
+		if (get_varint(p, end, &n) || n > (uint64_t)(end - *p))
+			return -1;
+		e->sk[k] = n ? *p : NULL;
+		e->sklen[k] = (size_t)n;
+		*p += n;
+	}
+	return 1;
+}
+
+/* Merges two packs minute by minute (sketches through the store's merge function). */
+static int pack_merge(store *s, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+		      store_pack *out)
+{
+	const uint8_t *pa = a, *pb = b, *ea = a + alen, *eb = b + blen;
+	pack_entry x, y;
+	int ra = pack_next(&pa, ea, -1, &x), rb = pack_next(&pb, eb, -1, &y);
+	while (ra > 0 || rb > 0) {
+		if (ra < 0 || rb < 0)
+			return -1;
+		int rc;
+		if (rb == 0 || (ra > 0 && x.minute < y.minute)) {
+			rc = store_pack_add(out, x.minute, x.m, (const void *const *)x.sk, x.sklen);
+			ra = pack_next(&pa, ea, x.minute, &x);
+		} else if (ra == 0 || y.minute < x.minute) {
+			rc = store_pack_add(out, y.minute, y.m, (const void *const *)y.sk, y.sklen);
+			rb = pack_next(&pb, eb, y.minute, &y);
+		} else {
+			int64_t m[TT_M_COUNT];
+			void *sk[TT_SK_COUNT] = {NULL};
+			size_t sklen[TT_SK_COUNT] = {0};
+			const void *skc[TT_SK_COUNT];
+			rc = 0;
+			for (int i = 0; i < TT_M_COUNT; i++)
+				m[i] = x.m[i] + y.m[i];
+			for (int k = 0; k < TT_SK_COUNT; k++) {
+				if (!x.sk[k] || !y.sk[k]) {
+					skc[k] = x.sk[k] ? x.sk[k] : y.sk[k];
+					sklen[k] = x.sk[k] ? x.sklen[k] : y.sklen[k];
+				} else if (!s->opts.merge ||
+					   s->opts.merge(x.sk[k], x.sklen[k], y.sk[k], y.sklen[k],
+							 &sk[k], &sklen[k])) {
+					rc = -1;
+					skc[k] = NULL;
+				} else {
+					skc[k] = sk[k];
+				}
+			}
+			if (!rc)
+				rc = store_pack_add(out, x.minute, m, skc, sklen);
+			for (int k = 0; k < TT_SK_COUNT; k++)
+				free(sk[k]);
+			int prev = x.minute;
+			ra = pack_next(&pa, ea, prev, &x);
+			rb = pack_next(&pb, eb, prev, &y);
+		}
+		if (rc)
+			return -1;
+	}
+	return ra < 0 || rb < 0 ? -1 : 0;
+}
+
+static void sql_minutes_merge(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	store *s = sqlite3_user_data(ctx);
+	(void)argc;
+	store_pack out = {0};
+	if (pack_merge(s, sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
+		       sqlite3_value_blob(argv[1]), (size_t)sqlite3_value_bytes(argv[1]), &out)) {
+		store_pack_free(&out);
+		sqlite3_result_error(ctx, "tt_minutes_merge: malformed minute pack", -1);
+		return;
+	}
+	sqlite3_result_blob64(ctx, out.buf ? (void *)out.buf : (void *)"", out.len,
+			      out.buf ? free : SQLITE_TRANSIENT);
 }
 
 size_t store_dims_key(const tt_dims *d, char *buf, size_t cap)
@@ -351,6 +532,8 @@ store *store_open(const char *path, const store_opts *o, char *err, size_t errle
 	exec(s, "PRAGMA temp_store = MEMORY");
 	sqlite3_create_function(s->db, "tt_sketch_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, s,
 				sql_sketch_merge, NULL, NULL);
+	sqlite3_create_function(s->db, "tt_minutes_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				s, sql_minutes_merge, NULL, NULL);
 	s->dims = strmap_new();
 	if (!s->dims || migrate(s, err, errlen)) {
 		if (!s->dims)
@@ -524,6 +707,8 @@ int64_t store_event_count(store *s)
 
 int store_rollup_add(store *s, tt_res r, const tt_rollup *row)
 {
+	if (r == TT_RES_MINUTE || (r == TT_RES_HOUR && !row->minutes))
+		return -1;
 	sqlite3_stmt *st = s->ins_rollup[r];
 	int i = 1;
 	sqlite3_bind_int64(st, i++, row->bucket);
@@ -536,8 +721,47 @@ int store_rollup_add(store *s, tt_res r, const tt_rollup *row)
 		else
 			sqlite3_bind_null(st, i);
 	}
+	if (r == TT_RES_HOUR)
+		sqlite3_bind_blob64(st, i, row->minutes, row->minutes_len, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Minutes [a, b) from the packs of the hour rows that hold them. */
+static int scan_minutes(store *s, int64_t a, int64_t b, bool want, store_rollup_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = s->scan_rollup[TT_RES_MINUTE][0];
+	sqlite3_bind_int64(st, 1, floor_div(a, 3600) * 3600);
+	sqlite3_bind_int64(st, 2, b);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t hour = sqlite3_column_int64(st, 0);
+		const uint8_t *p = sqlite3_column_blob(st, 2);
+		const uint8_t *end = p + sqlite3_column_bytes(st, 2);
+		pack_entry e;
+		int prev = -1, got;
+		tt_rollup row = {.dims_id = sqlite3_column_int64(st, 1)};
+		while (!stop && (got = pack_next(&p, end, prev, &e)) > 0) {
+			prev = e.minute;
+			row.bucket = hour + 60 * e.minute;
+			if (row.bucket < a || row.bucket >= b)
+				continue;
+			memcpy(row.m, e.m, sizeof row.m);
+			for (int k = 0; k < TT_SK_COUNT; k++) {
+				row.sk[k] = want ? e.sk[k] : NULL;
+				row.sklen[k] = want ? e.sklen[k] : 0;
+			}
+			stop = fn(ctx, TT_RES_MINUTE, &row);
+		}
+		if (!stop && got < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	if (stop)
+		return stop;
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -546,6 +770,8 @@ static int scan_range(store *s, tt_res r, int64_t a, int64_t b, bool want, store
 {
 	if (a >= b)
 		return 0;
+	if (r == TT_RES_MINUTE)
+		return scan_minutes(s, a, b, want, fn, ctx);
 	sqlite3_stmt *st = s->scan_rollup[r][want];
 	sqlite3_bind_int64(st, 1, a);
 	sqlite3_bind_int64(st, 2, b);
@@ -603,15 +829,15 @@ int store_rollup_scan(store *s, int64_t since_ms, int64_t until_ms, bool want_sk
 
 int store_time_bounds(store *s, int64_t *first_ms, int64_t *last_ms)
 {
-	int64_t n = single_int(s, "SELECT count(*) FROM rollup_minute");
+	int64_t n = single_int(s, "SELECT count(*) FROM (SELECT 1 FROM rollup_day LIMIT 1)");
 	if (n < 0)
 		return -1;
 	if (n == 0) {
 		*first_ms = *last_ms = 0;
 		return 0;
 	}
-	*first_ms = single_int(s, "SELECT min(bucket) FROM rollup_minute") * 1000;
-	*last_ms = (single_int(s, "SELECT max(bucket) FROM rollup_minute") + 60) * 1000;
+	*first_ms = single_int(s, "SELECT min(bucket) FROM rollup_hour") * 1000;
+	*last_ms = (single_int(s, "SELECT max(bucket) FROM rollup_hour") + 3600) * 1000;
 	return 0;
 }
 
