@@ -264,27 +264,27 @@ static row_rec *rows_add(rollup_rows *r)
 }
 
 typedef struct encoder {
-	uint8_t *buf;
-	size_t cap;
+	uint8_t *buf[TT_SK_COUNT]; /* scratch, one per sketch kind */
+	size_t cap[TT_SK_COUNT];
 	store_pack pack;
 	sketch hour[TT_SK_COUNT];
 } encoder;
 
-/* Encodes a sketch into the encoder's scratch buffer; returns its length, 0 when empty. */
-static size_t enc_sketch(encoder *e, const sketch *s, int *err)
+/* Encodes sketch kind k into its scratch buffer; returns the length, 0 when empty. */
+static size_t enc_sketch(encoder *e, int k, const sketch *s, int *err)
 {
 	if (!s->count)
 		return 0;
-	size_t n = sketch_encode(s, e->buf, e->cap);
-	if (n > e->cap) {
-		uint8_t *nb = realloc(e->buf, n * 2);
+	size_t n = sketch_encode(s, e->buf[k], e->cap[k]);
+	if (n > e->cap[k]) {
+		uint8_t *nb = realloc(e->buf[k], n * 2);
 		if (!nb) {
 			*err = -1;
 			return 0;
 		}
-		e->buf = nb;
-		e->cap = n * 2;
-		sketch_encode(s, e->buf, e->cap);
+		e->buf[k] = nb;
+		e->cap[k] = n * 2;
+		sketch_encode(s, e->buf[k], e->cap[k]);
 	}
 	return n;
 }
@@ -293,8 +293,8 @@ static int put_sketches(rollup_rows *out, row_rec *rec, encoder *e, const sketch
 {
 	int err = 0;
 	for (int k = 0; k < TT_SK_COUNT; k++) {
-		size_t n = enc_sketch(e, &sk[k], &err);
-		if (err || (n && arena_put(out, e->buf, n, &rec->off[k])))
+		size_t n = enc_sketch(e, k, &sk[k], &err);
+		if (err || (n && arena_put(out, e->buf[k], n, &rec->off[k])))
 			return -1;
 		rec->len[k] = n;
 	}
@@ -331,35 +331,23 @@ static int encode_hour(rollup_acc *a, cell **mc, size_t n, encoder *e, rollup_ro
 		const void *sk[TT_SK_COUNT];
 		size_t sklen[TT_SK_COUNT];
 		int err = 0;
-		for (int m = 0; m < TT_M_COUNT; m++) {
+		for (int m = 0; m < TT_M_COUNT; m++)
 			rec->m[m] += c->m[m];
-			day->m[m] += c->m[m];
-		}
-		for (int k = 0; k < TT_SK_COUNT; k++) {
-			if (c->sk[k].count && (sketch_merge(&e->hour[k], &c->sk[k]) ||
-					       sketch_merge(&day->sk[k], &c->sk[k])))
-				return -1;
-		}
-		/* each minute's sketches go through the scratch buffer one at a time */
-		uint8_t *blobs[TT_SK_COUNT] = {NULL};
 		for (int k = 0; k < TT_SK_COUNT && !err; k++) {
-			sklen[k] = enc_sketch(e, &c->sk[k], &err);
-			if (sklen[k]) {
-				blobs[k] = malloc(sklen[k]);
-				if (!blobs[k])
-					err = -1;
-				else
-					memcpy(blobs[k], e->buf, sklen[k]);
-			}
-			sk[k] = blobs[k];
+			if (c->sk[k].count && sketch_merge(&e->hour[k], &c->sk[k]))
+				err = -1;
+			sklen[k] = enc_sketch(e, k, &c->sk[k], &err);
+			sk[k] = e->buf[k];
 		}
-		if (!err)
-			err = store_pack_add(&e->pack, (int)((c->bucket - hour) / 60), c->m, sk, sklen);
-		for (int k = 0; k < TT_SK_COUNT; k++)
-			free(blobs[k]);
-		if (err)
+		if (err || store_pack_add(&e->pack, (int)((c->bucket - hour) / 60), c->m, sk, sklen))
 			return -1;
 	}
+	/* the day takes the hour whole: one merge per hour, not per minute */
+	for (int m = 0; m < TT_M_COUNT; m++)
+		day->m[m] += rec->m[m];
+	for (int k = 0; k < TT_SK_COUNT; k++)
+		if (e->hour[k].count && sketch_merge(&day->sk[k], &e->hour[k]))
+			return -1;
 	if (put_sketches(out, rec, e, e->hour) ||
 	    arena_put(out, e->pack.buf, e->pack.len, &rec->off[TT_SK_COUNT]))
 		return -1;
@@ -411,7 +399,8 @@ int rollup_acc_encode(rollup_acc *a, rollup_rows *out)
 	}
 	table_clear(&a->coarse);
 	free(mc);
-	free(e.buf);
+	for (int k = 0; k < TT_SK_COUNT; k++)
+		free(e.buf[k]);
 	store_pack_free(&e.pack);
 	for (int k = 0; k < TT_SK_COUNT; k++)
 		sketch_free(&e.hour[k]);
