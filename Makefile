@@ -28,7 +28,7 @@ TEST_SH   = $(wildcard tests/test_*.sh)
 
 BINS = $(BUILD)/tokentop $(if $(wildcard src/sim/main.c),$(BUILD)/tokentop-sim)
 
-.PHONY: all deps run test check asan bench fuzz install clean format
+.PHONY: all deps run test check asan bench fuzz install clean format FORCE
 
 all: $(TEST_BIN) $(BINS)
 
@@ -39,6 +39,13 @@ $(BUILD)/obj/%.o: %.c $(wildcard include/tokentop/*.h src/*/*.h) Makefile
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# The data directory is compiled in: rebuild what uses it when PREFIX changes.
+$(BUILD)/prefix.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+$(BUILD)/obj/src/app/common.o: $(BUILD)/prefix.txt
+FORCE:
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
