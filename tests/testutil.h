@@ -33,7 +33,7 @@ static inline const char *tu_tmpdir(void)
 /* Reads a whole file (path relative to the source tree unless absolute); NUL-terminated. */
 static inline char *tu_slurp(const char *rel, size_t *len)
 {
-	char path[1024];
+	char path[4096];
 	if (rel[0] == '/')
 		snprintf(path, sizeof path, "%s", rel);
 	else
