@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	enum { RUNS = 7 };
 	double tv[RUNS], tr[RUNS];
 	int64_t view_cost = 0, raw_cost = 0;
-	size_t view_rows = 0, raw_rows = 0;
+	size_t nview = 0, raw_rows = 0;
 	for (int i = 0; i < RUNS; i++) {
 		double t0 = now_s();
 		view_prompts v;
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 		}
 		tv[i] = now_s() - t0;
 		view_cost = v.rows.n ? v.rows.rows[0].m[TT_M_COST_MICROS] : 0;
-		view_rows = v.rows.n;
+		nview = v.rows.n;
 		view_prompts_free(&v);
 	}
 	store_close(st);
@@ -92,12 +92,12 @@ int main(int argc, char **argv)
 	qsort(tr, RUNS, sizeof *tr, cmp_d);
 	double mv = tv[RUNS / 2], mr = tr[RUNS / 2];
 	printf("prompts view (rollups): median %.2f ms over %d runs, %zu prompts, top cost %lld\n",
-	       mv * 1e3, RUNS, view_rows, (long long)view_cost);
+	       mv * 1e3, RUNS, nview, (long long)view_cost);
 	printf("raw GROUP BY (sqlite3): median %.2f ms over %d runs, %zu prompts, top cost %lld\n",
 	       mr * 1e3, RUNS, raw_rows, (long long)raw_cost);
 	printf("prompts speed-up: %.1fx (target >= 50x), view %s 50 ms target\n", mr / mv,
 	       mv < 0.050 ? "under" : "OVER");
-	if (view_cost != raw_cost || view_rows != raw_rows) {
+	if (view_cost != raw_cost || nview != raw_rows) {
 		printf("MISMATCH: the view and the raw query disagree\n");
 		return 1;
 	}
