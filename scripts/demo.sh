@@ -10,8 +10,8 @@ echo "generating 200000 events over 7 days (seed 1)..." >&2
 "$tt" gen --events 200000 --seed 1 --days 7 > "$BUILD/demo/events.jsonl"
 "$tt" ingest --db "$db" "$BUILD/demo/events.jsonl"
 echo
-"$tt" report --db "$db" --since 7d
+"$tt" report --db "$db" --since all
 echo
-"$tt" report --db "$db" --since 7d --view prompts --top 10
+"$tt" report --db "$db" --since all --view prompts --top 10
 echo
-"$tt" report --db "$db" --since 7d --view routing
+"$tt" report --db "$db" --since all --view routing

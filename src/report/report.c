@@ -80,9 +80,9 @@ static numbuf pct(int64_t a, int64_t b)
 static numbuf tokens(int64_t v)
 {
 	numbuf b;
-	if (v >= 10000000000LL)
+	if (v >= 1000000000LL)
 		snprintf(b.s, sizeof b.s, "%.1fB", (double)v / 1e9);
-	else if (v >= 10000000)
+	else if (v >= 1000000)
 		snprintf(b.s, sizeof b.s, "%.1fM", (double)v / 1e6);
 	else
 		b = grouped(v);
@@ -94,8 +94,8 @@ static numbuf ms(double v)
 	numbuf b;
 	if (isnan(v))
 		snprintf(b.s, sizeof b.s, "-");
-	else if (v >= 10000)
-		snprintf(b.s, sizeof b.s, "%.1f s", v / 1000);
+	else if (v >= 1000)
+		snprintf(b.s, sizeof b.s, "%.2f s", v / 1000);
 	else
 		snprintf(b.s, sizeof b.s, "%.0f ms", v);
 	return b;
