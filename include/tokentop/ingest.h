@@ -18,6 +18,8 @@ typedef struct ingest_stats {
 	uint64_t duplicate; /* events whose request_id was already stored */
 	uint64_t rejected;  /* records or elements refused, each named on the error stream */
 	uint64_t priced[TT_COST_COUNT];
+	double read_cpu_s;  /* CPU seconds spent reading and parsing files (their own thread) */
+	double store_cpu_s; /* CPU seconds spent storing them */
 } ingest_stats;
 
 typedef struct ingest_opts {

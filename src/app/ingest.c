@@ -152,12 +152,13 @@ fail:
  * ingest_file runs two threads: this one reads, parses and prices records into chunks of
  * events; the caller's thread stores them. Parsing JSON and writing SQLite each take about
  * half the time, so on two cores the file goes in at the speed of the slower one. Records
- * keep their order, so a duplicate inside one file is the later line.
+ * keep their order, so a duplicate inside one file is the later line. The queue holds 32k
+ * events (26 MB) so that parsing goes on while a batch's rollups are written.
  */
 #define CHUNK_EVENTS 2048
-#define QUEUE_CHUNKS 4
+#define QUEUE_CHUNKS 16
 
-/* A batch's rollups: accumulated and encoded by the reader, stored by the caller. */
+/* A batch's rollups: accumulated by the reader, encoded and stored by the caller. */
 typedef struct batch {
 	rollup_acc *acc;
 	rollup_rows *rows;
@@ -188,7 +189,7 @@ static batch *batch_new(void)
 
 typedef struct chunk {
 	size_t n;
-	batch *acc; /* set on a batch's last chunk: the batch's rollups, encoded */
+	batch *acc; /* set on a batch's last chunk: the batch's rollups */
 	uint32_t local[CHUNK_EVENTS];
 	tt_event ev[CHUNK_EVENTS];
 } chunk;
@@ -237,7 +238,7 @@ static batch *pipe_new_acc(pipeline *p)
 	return b ? b : batch_new();
 }
 
-/* Reader side: encodes the batch's rollups here, where the time is spare. */
+/* Reader side: gives up (out of memory); the caller reports it after the join. */
 static void reader_fail(ingest *in)
 {
 	pipeline *p = in->pipe;
@@ -252,10 +253,6 @@ static void reader_fail(ingest *in)
 static void end_batch(ingest *in)
 {
 	pipeline *p = in->pipe;
-	if (rollup_acc_encode(in->racc->acc, in->racc->rows)) {
-		reader_fail(in);
-		return;
-	}
 	p->cur->acc = in->racc;
 	in->racc = NULL;
 	in->rcount = 0;
@@ -395,12 +392,20 @@ static bool blank(const char *s, size_t n)
 	return true;
 }
 
+static double thread_cpu_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 typedef struct reader {
 	ingest *in;
 	FILE *f;
 	bool whole;   /* parse the file as one document */
 	progress prog;
 	int read_errno;
+	double cpu_s;
 } reader;
 
 static void read_document(reader *r, const parse_sink *sink)
@@ -484,8 +489,6 @@ static void *reader_main(void *arg)
 		else
 			read_lines(r, &sink);
 	}
-	if (p->cur && rollup_acc_encode(in->racc->acc, in->racc->rows))
-		reader_fail(in);
 	pthread_mutex_lock(&p->mu);
 	if (p->cur) {
 		p->cur->acc = in->racc; /* the last batch, however short */
@@ -496,6 +499,7 @@ static void *reader_main(void *arg)
 	pthread_cond_signal(&p->not_empty);
 	pthread_mutex_unlock(&p->mu);
 	parse_thread_release();
+	r->cpu_s = thread_cpu_s();
 	return NULL;
 }
 
@@ -579,14 +583,12 @@ static void store_chunk(ingest *in, chunk *c)
 	if (!c->acc || in->failed)
 		return;
 	/* the batch's end: its rollups without the duplicates, committed with its events */
-	if (in->ndups) {
-		for (size_t i = 0; i < in->ndups; i++)
-			if (rollup_acc_remove(c->acc->acc, in->dup_local[i], &in->dups[i]))
-				in->failed = 1;
-		in->ndups = 0;
-		if (!in->failed && rollup_acc_encode(c->acc->acc, c->acc->rows))
+	for (size_t i = 0; i < in->ndups; i++)
+		if (rollup_acc_remove(c->acc->acc, in->dup_local[i], &in->dups[i]))
 			in->failed = 1;
-	}
+	in->ndups = 0;
+	if (!in->failed && rollup_acc_encode(c->acc->acc, c->acc->rows))
+		in->failed = 1;
 	rollup_acc_clear(c->acc->acc);
 	translate t = {in->st, in->dbid};
 	if (!in->failed && in->in_txn &&
@@ -660,8 +662,11 @@ int ingest_file(ingest *in, const char *path, char *err, size_t errlen)
 	in->pipe = &p;
 	if (rc == 0 && pthread_create(&th, NULL, reader_main, &r) == 0) {
 		pthread_setname_np(th, "tokentop-read");
+		double cpu0 = thread_cpu_s();
 		store_chunks(in, &p);
 		pthread_join(th, NULL);
+		in->stats.store_cpu_s += thread_cpu_s() - cpu0;
+		in->stats.read_cpu_s += r.cpu_s;
 	} else {
 		snprintf(err, errlen, "%s: cannot start reading: out of resources", in->path);
 		rc = -1;
