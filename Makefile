@@ -78,8 +78,9 @@ test: deps
 check: $(BINS) $(TEST_BIN)
 	@BUILD=$(BUILD) ./scripts/run-tests.sh $(TEST_BIN) $(TEST_SH)
 
+# gcc's sanitizers (libasan, libubsan come with gcc): no extra compiler to install.
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=gcc \
 	  OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  XLDFLAGS="-fsanitize=address,undefined" check
 

@@ -27,4 +27,23 @@ double workload_intensity(const workload *w, int64_t ts_ms);
 /* One event at a given time, drawn from the same model (for live simulation). */
 void workload_event_at(workload *w, int64_t ts_ms, tt_event *ev);
 
+/* Scenarios: named departures from steady traffic (docs/gen.md), active from a time on.
+ * They change what workload_next and workload_event_at produce from start_ms. */
+typedef enum {
+	WL_STEADY,
+	WL_429_STORM,
+	WL_TOKEN_SPIKE,
+	WL_COST_RUNAWAY,
+	WL_PROVIDER_OUTAGE,
+	WL_CACHE_MISS_SURGE,
+	WL_REFUSAL_RISE,
+	WL_SCENARIO_COUNT
+} workload_scenario;
+
+/* "steady", "429-storm", "token-spike", "cost-runaway", "provider-outage",
+ * "cache-miss-surge", "refusal-rise"; 0 or -1. */
+int workload_scenario_parse(const char *name, workload_scenario *out);
+const char *workload_scenario_name(workload_scenario s);
+void workload_set_scenario(workload *w, workload_scenario s, int64_t start_ms);
+
 #endif
