@@ -42,8 +42,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_prompts: %s\n", err);
 		return 1;
 	}
-	enum { RUNS = 7 };
-	double tv[RUNS], tr[RUNS];
+	enum { RUNS = 7, RAW_RUNS = 3 }; /* the raw query takes seconds a run */
+	double tv[RUNS], tr[RAW_RUNS];
 	int64_t view_cost = 0, raw_cost = 0;
 	size_t nview = 0, raw_rows = 0;
 	for (int i = 0; i < RUNS; i++) {
@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 			  " sum(input_tokens), sum(output_tokens) FROM raw_events"
 			  " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY prompt_id, prompt_version"
 			  " ORDER BY cost DESC";
-	for (int i = 0; i < RUNS; i++) {
+	for (int i = 0; i < RAW_RUNS; i++) {
 		sqlite3_stmt *q;
 		double t0 = now_s();
 		if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
@@ -89,12 +89,12 @@ int main(int argc, char **argv)
 	}
 	sqlite3_close(db);
 	qsort(tv, RUNS, sizeof *tv, cmp_d);
-	qsort(tr, RUNS, sizeof *tr, cmp_d);
-	double mv = tv[RUNS / 2], mr = tr[RUNS / 2];
+	qsort(tr, RAW_RUNS, sizeof *tr, cmp_d);
+	double mv = tv[RUNS / 2], mr = tr[RAW_RUNS / 2];
 	printf("prompts view (rollups): median %.2f ms over %d runs, %zu prompts, top cost %lld\n",
 	       mv * 1e3, RUNS, nview, (long long)view_cost);
 	printf("raw GROUP BY (sqlite3): median %.2f ms over %d runs, %zu prompts, top cost %lld\n",
-	       mr * 1e3, RUNS, raw_rows, (long long)raw_cost);
+	       mr * 1e3, RAW_RUNS, raw_rows, (long long)raw_cost);
 	printf("prompts speed-up: %.1fx (target >= 50x), view %s 50 ms target\n", mr / mv,
 	       mv < 0.050 ? "under" : "OVER");
 	if (view_cost != raw_cost || nview != raw_rows) {

@@ -14,7 +14,8 @@
 static void gen_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: tokentop gen --events N [--seed S] [--days D] [--start ISO8601]\n\n"
+		"usage: tokentop gen --events N [--seed S] [--days D] [--start ISO8601]\n"
+		"                    [--scenario NAME[@TIME]]\n\n"
 		"Writes N generated request events as native JSONL to standard output, in time\n"
 		"order: a bank's support assistant, a retailer's product search and a SaaS coding\n"
 		"copilot (docs/gen.md). The same seed gives the same bytes on every run.\n\n"
@@ -24,6 +25,11 @@ static void gen_usage(FILE *out)
 		"      --start TIME   first day, ISO 8601 (default: D days before today 00:00 UTC)\n"
 		"      --output F     jsonl (default) or csv (the same rows, for spreadsheets and\n"
 		"                     for the sqlite3 baseline of make bench)\n"
+		"      --scenario NAME[@TIME|@+DURATION]\n"
+		"                     a departure from steady traffic from TIME (ISO 8601) or\n"
+		"                     DURATION after --start on (default: the middle of the span):\n"
+		"                     steady, 429-storm, token-spike, cost-runaway, provider-outage,\n"
+		"                     cache-miss-surge, refusal-rise\n"
 		"  -h, --help         this help\n");
 }
 
@@ -38,6 +44,44 @@ static int parse_u64(const char *s, uint64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* "NAME", "NAME@ISO8601" or "NAME@+DURATION" (after start_ms); the default start is mid-span. */
+static int parse_scenario(const char *arg, int64_t start_ms, int64_t span_ms,
+			  workload_scenario *sc, int64_t *at_ms)
+{
+	char name[64];
+	const char *at = strchr(arg, '@');
+	size_t n = at ? (size_t)(at - arg) : strlen(arg);
+	if (n >= sizeof name) {
+		fprintf(stderr, "tokentop gen: --scenario: unknown scenario '%s'\n", arg);
+		return -1;
+	}
+	memcpy(name, arg, n);
+	name[n] = 0;
+	if (workload_scenario_parse(name, sc)) {
+		fprintf(stderr,
+			"tokentop gen: --scenario: unknown scenario '%s' (steady, 429-storm, "
+			"token-spike, cost-runaway, provider-outage, cache-miss-surge, "
+			"refusal-rise)\n",
+			name);
+		return -1;
+	}
+	*at_ms = start_ms + span_ms / 2;
+	if (!at)
+		return 0;
+	int64_t d;
+	if (at[1] == '+' && time_parse_duration(at + 2, &d) == 0) {
+		*at_ms = start_ms + d;
+		return 0;
+	}
+	if (at[1] != '+' && time_parse_iso(at + 1, strlen(at + 1), at_ms) == 0)
+		return 0;
+	fprintf(stderr,
+		"tokentop gen: --scenario: expected NAME@TIME (ISO 8601) or NAME@+DURATION "
+		"(e.g. %s@+36h), got '%s'\n",
+		name, arg);
+	return -1;
 }
 
 static const char csv_header[] =
@@ -107,11 +151,12 @@ int cmd_gen(int argc, char **argv)
 		{"events", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
 		{"days", required_argument, NULL, 'd'},   {"start", required_argument, NULL, 'S'},
 		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+		{"scenario", required_argument, NULL, 'C'},
 		{0, 0, 0, 0},
 	};
 	bool csv = false;
 	uint64_t events = 0, seed = 1, days = 7;
-	const char *start = NULL;
+	const char *start = NULL, *scenario = NULL;
 	bool have_events = false;
 	int c;
 	optind = 1;
@@ -148,6 +193,9 @@ int cmd_gen(int argc, char **argv)
 			}
 			csv = strcmp(optarg, "csv") == 0;
 			break;
+		case 'C':
+			scenario = optarg;
+			break;
 		case 'h':
 			gen_usage(stdout);
 			return EXIT_OK;
@@ -182,11 +230,17 @@ int cmd_gen(int argc, char **argv)
 			   .start_ms = start_ms,
 			   .span_ms = (int64_t)days * 86400000,
 			   .events = events};
+	workload_scenario sc = WL_STEADY;
+	int64_t sc_start = 0;
+	if (scenario && parse_scenario(scenario, o.start_ms, o.span_ms, &sc, &sc_start))
+		return EXIT_USAGE;
 	workload *w = workload_new(&o);
 	if (!w) {
 		fprintf(stderr, "tokentop gen: out of memory\n");
 		return EXIT_FAIL;
 	}
+	if (sc != WL_STEADY)
+		workload_set_scenario(w, sc, sc_start);
 	static char obuf[1 << 20];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	tt_event ev;

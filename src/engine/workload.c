@@ -251,6 +251,38 @@ static const workload_spec specs[W_COUNT] = {
                    .cost_gateway = "gw-us-1"},
 };
 
+/* A scenario's departures from steady traffic, from its start on (docs/gen.md). A NULL name
+ * matches nothing; a 0 (p_hit: -1) leaves the steady value. Chances are parts per million. */
+typedef struct scenario_spec {
+	const char *name;
+	const char *use_case; /* the route whose rate, elevations, cache or refusals change */
+	int traffic_x;        /* that route's request rate, times */
+	int p_elevate;
+	int p_hit;
+	int refusal_x;
+	const char *prompt_id, *prompt_version; /* the prompt whose input grows */
+	int in_x_lo, in_x_hi;                   /* input tokens times a uniform [lo, hi] */
+	const char *provider;                   /* the provider that limits or fails */
+	int p_rate_limited, p_timeout, p_server_error;
+} scenario_spec;
+
+static const scenario_spec scenarios[WL_SCENARIO_COUNT] = {
+    [WL_STEADY] = {"steady", .p_hit = -1},
+    [WL_429_STORM] = {"429-storm", .p_hit = -1, .provider = "anthropic",
+                      .p_rate_limited = 350000},
+    [WL_TOKEN_SPIKE] = {"token-spike", .p_hit = -1, .prompt_id = "answer-with-citations",
+                        .prompt_version = "v7", .in_x_lo = 4, .in_x_hi = 8},
+    [WL_COST_RUNAWAY] = {"cost-runaway", "code-review", .traffic_x = 5, .p_elevate = 700000,
+                         .p_hit = -1},
+    [WL_PROVIDER_OUTAGE] = {"provider-outage", .p_hit = -1, .provider = "openai",
+                            .p_timeout = 400000, .p_server_error = 300000},
+    [WL_CACHE_MISS_SURGE] = {"cache-miss-surge", "support-bot", .p_hit = 10000},
+    [WL_REFUSAL_RISE] = {"refusal-rise", "support-bot", .p_hit = -1, .refusal_x = 10},
+};
+
+/* The largest factor any scenario raises a workload's traffic by, for sizing buffers. */
+#define MAX_TRAFFIC_X 5
+
 typedef struct rng {
 	uint64_t s[4];
 } rng;
@@ -280,7 +312,30 @@ struct workload {
 	uint16_t *buf, *tmp;
 	uint32_t *slots; /* per-millisecond counts, for minutes over SORT_CAP */
 	int counting;
+	size_t cap; /* of buf and tmp */
+
+	workload_scenario scenario;
+	int64_t sc_start;
+	double sc_traffic[W_COUNT]; /* each workload's traffic multiple while it is active */
 };
+
+static int matches(const char *want, const char *have)
+{
+	return want && strcmp(want, have) == 0;
+}
+
+static const scenario_spec *scenario_at(const workload *w, int64_t ts)
+{
+	return w->scenario != WL_STEADY && ts >= w->sc_start ? &scenarios[w->scenario] : NULL;
+}
+
+/* A flow's weight, with a scenario's traffic multiple. */
+static int flow_weight(const flow *fl, const scenario_spec *sc)
+{
+	return sc && sc->traffic_x && matches(sc->use_case, fl->use_case)
+	           ? fl->weight * sc->traffic_x
+	           : fl->weight;
+}
 
 static uint64_t mix64(uint64_t z)
 {
@@ -446,6 +501,8 @@ static double shape_at(const workload *w, int64_t ts, double out[W_COUNT], int b
 		if ((sp->to_min + sp->dur_hi - 1440) * MIN_MS > local - day * DAY_MS)
 			extra += day_spikes(w, k, day - 1, local);
 		out[k] = base_shape(&specs[k], local) * w->norm[k] * (1.0 + extra);
+		if (scenario_at(w, ts))
+			out[k] *= w->sc_traffic[k];
 		burst[k] = extra > 0;
 		total += w->coeff[k] * out[k];
 	}
@@ -511,6 +568,21 @@ static uint64_t share_of(const workload *w, int64_t minute)
 	return (uint64_t)(n / w->cum[w->minutes]);
 }
 
+/* The integer intensity summed minute by minute, which places the events. */
+static void build_cum(workload *w)
+{
+	const workload_opts *o = &w->o;
+	w->cum[0] = 0;
+	for (int64_t i = 0; i < w->minutes; i++) {
+		int64_t a = o->start_ms + i * MIN_MS;
+		int64_t len = i + 1 < w->minutes ? MIN_MS : o->start_ms + o->span_ms - a;
+		double v[W_COUNT];
+		int burst[W_COUNT];
+		double total = shape_at(w, a + len / 2, v, burst);
+		w->cum[i + 1] = w->cum[i] + (uint64_t)(total * (double)len * 64.0) + 1;
+	}
+}
+
 workload *workload_new(const workload_opts *o)
 {
 	if (!o || o->start_ms < 0 || o->span_ms <= 0 || o->span_ms > MAX_SPAN_MS)
@@ -532,15 +604,7 @@ workload *workload_new(const workload_opts *o)
 		workload_free(w);
 		return NULL;
 	}
-	w->cum[0] = 0;
-	for (int64_t i = 0; i < w->minutes; i++) {
-		int64_t a = o->start_ms + i * MIN_MS;
-		int64_t len = i + 1 < w->minutes ? MIN_MS : o->start_ms + o->span_ms - a;
-		double v[W_COUNT];
-		int burst[W_COUNT];
-		double total = shape_at(w, a + len / 2, v, burst);
-		w->cum[i + 1] = w->cum[i] + (uint64_t)(total * (double)len * 64.0) + 1;
-	}
+	build_cum(w);
 
 	uint64_t most = 0;
 	for (int64_t i = 0; i < w->minutes; i++) {
@@ -548,9 +612,12 @@ workload *workload_new(const workload_opts *o)
 		if (c > most)
 			most = c;
 	}
-	size_t cap = most < SORT_CAP ? (size_t)most : SORT_CAP;
-	w->buf = malloc((cap ? cap : 1) * sizeof *w->buf);
-	w->tmp = malloc((cap ? cap : 1) * sizeof *w->tmp);
+	/* A scenario raising traffic from a time on moves events there: no minute gets more than
+	 * MAX_TRAFFIC_X times its steady count (plus rounding), so its buffers are made now. */
+	most = most * MAX_TRAFFIC_X + 2;
+	w->cap = most < SORT_CAP ? (size_t)most : SORT_CAP;
+	w->buf = malloc(w->cap * sizeof *w->buf);
+	w->tmp = malloc(w->cap * sizeof *w->tmp);
 	if (most > SORT_CAP)
 		w->slots = calloc(MIN_MS, sizeof *w->slots);
 	if (!w->buf || !w->tmp || (most > SORT_CAP && !w->slots)) {
@@ -642,11 +709,14 @@ static int pick_model(rng *r, const pick *p, int n)
 	}
 }
 
-static const flow *pick_flow(rng *r, const workload_spec *s)
+static const flow *pick_flow(rng *r, const workload_spec *s, const scenario_spec *sc)
 {
-	int u = (int)rng_below(r, 1000);
+	int total = 0;
+	for (int i = 0; i < s->n_flows; i++)
+		total += flow_weight(&s->flows[i], sc);
+	int u = (int)rng_below(r, (uint32_t)total);
 	for (int i = 0; i < s->n_flows - 1; i++) {
-		u -= s->flows[i].weight;
+		u -= flow_weight(&s->flows[i], sc);
 		if (u < 0)
 			return &s->flows[i];
 	}
@@ -667,7 +737,8 @@ static const tenant *pick_tenant(rng *r, const workload_spec *s)
 	return &s->tenants[s->n_tenants - 1];
 }
 
-static tt_status pick_status(rng *r, const flow *fl, const model_spec *m, int burst)
+static tt_status pick_status(rng *r, const flow *fl, const model_spec *m, int burst,
+                             const scenario_spec *sc)
 {
 	struct {
 		tt_status status;
@@ -679,6 +750,16 @@ static tt_status pick_status(rng *r, const flow *fl, const model_spec *m, int bu
 	    {TT_STATUS_TIMEOUT, m->p_timeout},
 	    {TT_STATUS_SERVER_ERROR, m->p_server_error},
 	};
+	if (sc && sc->refusal_x && matches(sc->use_case, fl->use_case))
+		chances[1].ppm *= sc->refusal_x;
+	if (sc && matches(sc->provider, m->provider)) {
+		if (sc->p_rate_limited)
+			chances[2].ppm = sc->p_rate_limited;
+		if (sc->p_timeout)
+			chances[3].ppm = sc->p_timeout;
+		if (sc->p_server_error)
+			chances[4].ppm = sc->p_server_error;
+	}
 	int u = (int)rng_below(r, PPM);
 	for (size_t i = 0; i < sizeof chances / sizeof chances[0]; i++) {
 		u -= chances[i].ppm;
@@ -749,7 +830,9 @@ static void draw_event(workload *w, const moment *at, int64_t ts, tt_event *ev)
 	while (k < W_COUNT - 1 && u >= at->pick[k])
 		k++;
 	const workload_spec *s = &specs[k];
-	const flow *fl = pick_flow(r, s);
+	const scenario_spec *sc = scenario_at(w, ts);
+	const flow *fl = pick_flow(r, s, sc);
+	int on_route = sc && matches(sc->use_case, fl->use_case);
 	const tenant *tn = pick_tenant(r, s);
 	const char *gateway = fl->gateway ? fl->gateway : tn->gateway;
 
@@ -769,7 +852,8 @@ static void draw_event(workload *w, const moment *at, int64_t ts, tt_event *ev)
 	}
 	put(ev->prompt_version, newer ? fl->ver.newer : fl->ver.older);
 
-	ev->elevated = fl->p_elevate && rng_chance(r, fl->p_elevate);
+	int p_elevate = on_route && sc->p_elevate ? sc->p_elevate : fl->p_elevate;
+	ev->elevated = p_elevate && rng_chance(r, p_elevate);
 	int mi = ev->elevated ? pick_model(r, fl->elevated, 2) : pick_model(r, fl->primary, 3);
 	const model_spec *m = &models[mi];
 	put(ev->provider, m->provider);
@@ -778,16 +862,21 @@ static void draw_event(workload *w, const moment *at, int64_t ts, tt_event *ev)
 
 	double in_med = fl->tok.in_med * (newer ? fl->ver.in_pct : 100) / 100.0;
 	double out_med = fl->tok.out_med * (newer ? fl->ver.out_pct : 100) / 100.0;
+	if (sc && sc->in_x_hi && matches(sc->prompt_id, fl->prompt_id) &&
+	    matches(sc->prompt_version, ev->prompt_version))
+		in_med *= sc->in_x_lo + (sc->in_x_hi - sc->in_x_lo) * rng_unit(r);
 	ev->input_tokens = clamp64((int64_t)lognormal(r, in_med, fl->tok.in_sig), 8, 200000);
 	int64_t out = clamp64((int64_t)lognormal(r, out_med, fl->tok.out_sig), 1, 32000);
 	if (fl->prefix.p && rng_chance(r, fl->prefix.p))
 		ev->cached_tokens =
 		    ev->input_tokens * rng_range(r, fl->prefix.lo, fl->prefix.hi) / 100;
 
-	if (fl->p_hit >= 0)
-		ev->cache = rng_chance(r, fl->p_hit) ? TT_CACHE_HIT : TT_CACHE_MISS;
+	int p_hit = on_route && sc->p_hit >= 0 ? sc->p_hit : fl->p_hit;
+	if (p_hit >= 0)
+		ev->cache = rng_chance(r, p_hit) ? TT_CACHE_HIT : TT_CACHE_MISS;
 	/* A cache hit never reaches a provider, so it cannot fail there. */
-	ev->status = ev->cache == TT_CACHE_HIT ? TT_STATUS_OK : pick_status(r, fl, m, at->burst[k]);
+	ev->status = ev->cache == TT_CACHE_HIT ? TT_STATUS_OK
+	                                       : pick_status(r, fl, m, at->burst[k], sc);
 	int served = ev->status == TT_STATUS_OK;
 	int reached =
 	    served || ev->status == TT_STATUS_TIMEOUT || ev->status == TT_STATUS_SERVER_ERROR;
@@ -876,4 +965,40 @@ void workload_event_at(workload *w, int64_t ts_ms, tt_event *ev)
 	moment at;
 	moment_at(w, ts_ms, &at);
 	draw_event(w, &at, ts_ms, ev);
+}
+
+int workload_scenario_parse(const char *name, workload_scenario *out)
+{
+	for (int i = 0; i < WL_SCENARIO_COUNT; i++)
+		if (strcmp(name, scenarios[i].name) == 0) {
+			*out = (workload_scenario)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *workload_scenario_name(workload_scenario s)
+{
+	return s >= 0 && s < WL_SCENARIO_COUNT ? scenarios[s].name : NULL;
+}
+
+/* The traffic placement is rebuilt only before the first workload_next: after that the events
+ * already placed stay where they are (live simulation reads workload_intensity instead). */
+void workload_set_scenario(workload *w, workload_scenario s, int64_t start_ms)
+{
+	if (s < 0 || s >= WL_SCENARIO_COUNT)
+		s = WL_STEADY;
+	w->scenario = s;
+	w->sc_start = start_ms;
+	const scenario_spec *sc = &scenarios[s];
+	for (int k = 0; k < W_COUNT; k++) {
+		int base = 0, now = 0;
+		for (int i = 0; i < specs[k].n_flows; i++) {
+			base += specs[k].flows[i].weight;
+			now += flow_weight(&specs[k].flows[i], sc);
+		}
+		w->sc_traffic[k] = (double)now / (double)base;
+	}
+	if (w->minute == 0 && w->left == 0)
+		build_cum(w);
 }
