@@ -510,6 +510,152 @@ static void test_bad_options(void **state)
 	workload_free(NULL);
 }
 
+static void test_scenario_names(void **state)
+{
+	static const char *const names[] = {
+	    "steady",          "429-storm",        "token-spike",  "cost-runaway",
+	    "provider-outage", "cache-miss-surge", "refusal-rise", NULL};
+	workload_scenario sc;
+	for (int i = 0; names[i]; i++) {
+		assert_int_equal(workload_scenario_parse(names[i], &sc), 0);
+		assert_int_equal(sc, i);
+		assert_string_equal(workload_scenario_name(sc), names[i]);
+	}
+	assert_int_equal(workload_scenario_parse("storm", &sc), -1);
+	assert_int_equal(workload_scenario_parse("", &sc), -1);
+	assert_null(workload_scenario_name(WL_SCENARIO_COUNT));
+}
+
+/* What each scenario moves, measured on the events it could affect. */
+typedef struct scen_tally {
+	long anthropic, anthropic_429, openai, openai_failed, v7, v7_input, n, review,
+	    review_elevated, support, support_hits, support_refusals;
+} scen_tally;
+
+static void scen_count(scen_tally *t, const tt_event *e)
+{
+	t->n++;
+	if (strcmp(e->provider, "anthropic") == 0) {
+		t->anthropic++;
+		t->anthropic_429 += e->status == TT_STATUS_RATE_LIMITED;
+	}
+	if (strcmp(e->provider, "openai") == 0) {
+		t->openai++;
+		t->openai_failed +=
+		    e->status == TT_STATUS_TIMEOUT || e->status == TT_STATUS_SERVER_ERROR;
+	}
+	if (strcmp(e->prompt_id, "answer-with-citations") == 0 &&
+	    strcmp(e->prompt_version, "v7") == 0) {
+		t->v7++;
+		t->v7_input += e->input_tokens;
+	}
+	if (strcmp(e->use_case, "code-review") == 0) {
+		t->review++;
+		t->review_elevated += e->elevated;
+	}
+	if (strcmp(e->use_case, "support-bot") == 0) {
+		t->support++;
+		t->support_hits += e->cache == TT_CACHE_HIT;
+		t->support_refusals += e->status == TT_STATUS_SAFETY_REFUSAL;
+	}
+}
+
+/* Events before and after the scenario's start (Wednesday noon of a one-week span). */
+static void scen_run(workload_scenario sc, uint64_t seed, scen_tally *before, scen_tally *after,
+                     uint64_t *hash_before)
+{
+	int64_t at = monday() + 2 * DAY_MS + 12 * HOUR_MS;
+	workload *w = make(seed, BIG, monday(), 7 * DAY_MS);
+	workload_set_scenario(w, sc, at);
+	tt_event e;
+	*hash_before = 0xcbf29ce484222325ULL;
+	memset(before, 0, sizeof *before);
+	memset(after, 0, sizeof *after);
+	while (workload_next(w, &e)) {
+		check_event(&e, &(tally){0});
+		if (e.ts_ms < at)
+			*hash_before = event_hash(*hash_before, &e);
+		scen_count(e.ts_ms < at ? before : after, &e);
+	}
+	workload_free(w);
+}
+
+static double ratio(long a, long b)
+{
+	return b ? (double)a / (double)b : 0;
+}
+
+static void test_scenarios(void **state)
+{
+	scen_tally sb, sa, b, a;
+	uint64_t steady_hash, h;
+	scen_run(WL_STEADY, 31, &sb, &sa, &steady_hash);
+	/* steady is the plain model: the pinned stream holds with it set */
+	workload *w = make(1, 50000, monday(), 7 * DAY_MS);
+	workload_set_scenario(w, WL_STEADY, monday());
+	tt_event e;
+	uint64_t g = 0xcbf29ce484222325ULL;
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(workload_next(w, &e), 1);
+		g = event_hash(g, &e);
+	}
+	workload_free(w);
+	assert_true(g == stream_hash(1, 1000));
+
+	for (int s = WL_429_STORM; s < WL_SCENARIO_COUNT; s++) {
+		scen_run((workload_scenario)s, 31, &b, &a, &h);
+		/* the same seed gives the same stream with a scenario too */
+		scen_tally b2, a2;
+		uint64_t h2;
+		scen_run((workload_scenario)s, 31, &b2, &a2, &h2);
+		assert_true(h == h2 && a.n == a2.n && a.v7_input == a2.v7_input);
+		/* before the start nothing changes, except where a rate change moves events */
+		if (s != WL_COST_RUNAWAY)
+			assert_true(h == steady_hash);
+		switch (s) {
+		case WL_429_STORM:
+			assert_true(ratio(a.anthropic_429, a.anthropic) > 0.30);
+			assert_true(ratio(a.anthropic_429, a.anthropic) < 0.40);
+			assert_true(ratio(b.anthropic_429, b.anthropic) < 0.06);
+			break;
+		case WL_TOKEN_SPIKE:
+			assert_true(ratio(a.v7_input, a.v7) > 4 * ratio(sa.v7_input, sa.v7));
+			assert_true(ratio(a.v7_input, a.v7) < 8 * ratio(sa.v7_input, sa.v7));
+			break;
+		case WL_COST_RUNAWAY:
+			assert_true(ratio(a.review, a.n) > 3.5 * ratio(sa.review, sa.n));
+			assert_true(ratio(a.review_elevated, a.review) > 0.6);
+			assert_true(ratio(b.review_elevated, b.review) < 0.3);
+			break;
+		case WL_PROVIDER_OUTAGE:
+			assert_true(ratio(a.openai_failed, a.openai) > 0.5);
+			assert_true(ratio(a.openai_failed, a.openai) < 0.9);
+			assert_true(ratio(sa.openai_failed, sa.openai) < 0.02);
+			break;
+		case WL_CACHE_MISS_SURGE:
+			assert_true(ratio(a.support_hits, a.support) < 0.02);
+			assert_true(ratio(sa.support_hits, sa.support) > 0.12);
+			break;
+		case WL_REFUSAL_RISE:
+			assert_true(ratio(a.support_refusals, a.support) >
+			            7 * ratio(sa.support_refusals, sa.support));
+			break;
+		}
+	}
+}
+
+/* A scenario's extra traffic shows in the intensity the simulator reads, from its start. */
+static void test_scenario_intensity(void **state)
+{
+	int64_t at = monday() + DAY_MS + 10 * HOUR_MS;
+	workload *w = make(3, 100, monday(), 7 * DAY_MS);
+	double early = workload_intensity(w, at - 1), before = workload_intensity(w, at + HOUR_MS);
+	workload_set_scenario(w, WL_COST_RUNAWAY, at);
+	assert_true(workload_intensity(w, at - 1) == early);
+	assert_true(workload_intensity(w, at + HOUR_MS) > 1.1 * before);
+	workload_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -526,6 +672,9 @@ int main(void)
 	    cmocka_unit_test(test_prompt_rollout),
 	    cmocka_unit_test(test_event_at),
 	    cmocka_unit_test(test_bad_options),
+	    cmocka_unit_test(test_scenario_names),
+	    cmocka_unit_test(test_scenarios),
+	    cmocka_unit_test(test_scenario_intensity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

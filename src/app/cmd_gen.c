@@ -13,24 +13,25 @@
 
 static void gen_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: tokentop gen --events N [--seed S] [--days D] [--start ISO8601]\n"
-		"                    [--scenario NAME[@TIME]]\n\n"
-		"Writes N generated request events as native JSONL to standard output, in time\n"
-		"order: a bank's support assistant, a retailer's product search and a SaaS coding\n"
-		"copilot (docs/gen.md). The same seed gives the same bytes on every run.\n\n"
-		"  -n, --events N     how many events (required)\n"
-		"  -s, --seed S       seed (default 1)\n"
-		"  -d, --days D       spread over D days (default 7)\n"
-		"      --start TIME   first day, ISO 8601 (default: D days before today 00:00 UTC)\n"
-		"      --output F     jsonl (default) or csv (the same rows, for spreadsheets and\n"
-		"                     for the sqlite3 baseline of make bench)\n"
-		"      --scenario NAME[@TIME|@+DURATION]\n"
-		"                     a departure from steady traffic from TIME (ISO 8601) or\n"
-		"                     DURATION after --start on (default: the middle of the span):\n"
-		"                     steady, 429-storm, token-spike, cost-runaway, provider-outage,\n"
-		"                     cache-miss-surge, refusal-rise\n"
-		"  -h, --help         this help\n");
+	fprintf(
+	    out,
+	    "usage: tokentop gen --events N [--seed S] [--days D] [--start ISO8601]\n"
+	    "                    [--scenario NAME[@TIME]]\n\n"
+	    "Writes N generated request events as native JSONL to standard output, in time\n"
+	    "order: a bank's support assistant, a retailer's product search and a SaaS coding\n"
+	    "copilot (docs/gen.md). The same seed gives the same bytes on every run.\n\n"
+	    "  -n, --events N     how many events (required)\n"
+	    "  -s, --seed S       seed (default 1)\n"
+	    "  -d, --days D       spread over D days (default 7)\n"
+	    "      --start TIME   first day, ISO 8601 (default: D days before today 00:00 UTC)\n"
+	    "      --output F     jsonl (default) or csv (the same rows, for spreadsheets and\n"
+	    "                     for the sqlite3 baseline of make bench)\n"
+	    "      --scenario NAME[@TIME|@+DURATION]\n"
+	    "                     a departure from steady traffic from TIME (ISO 8601) or\n"
+	    "                     DURATION after --start on (default: the middle of the span):\n"
+	    "                     steady, 429-storm, token-spike, cost-runaway, provider-outage,\n"
+	    "                     cache-miss-surge, refusal-rise\n"
+	    "  -h, --help         this help\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -47,8 +48,8 @@ static int parse_u64(const char *s, uint64_t *out)
 }
 
 /* "NAME", "NAME@ISO8601" or "NAME@+DURATION" (after start_ms); the default start is mid-span. */
-static int parse_scenario(const char *arg, int64_t start_ms, int64_t span_ms,
-			  workload_scenario *sc, int64_t *at_ms)
+static int parse_scenario(const char *arg, int64_t start_ms, int64_t span_ms, workload_scenario *sc,
+                          int64_t *at_ms)
 {
 	char name[64];
 	const char *at = strchr(arg, '@');
@@ -61,10 +62,10 @@ static int parse_scenario(const char *arg, int64_t start_ms, int64_t span_ms,
 	name[n] = 0;
 	if (workload_scenario_parse(name, sc)) {
 		fprintf(stderr,
-			"tokentop gen: --scenario: unknown scenario '%s' (steady, 429-storm, "
-			"token-spike, cost-runaway, provider-outage, cache-miss-surge, "
-			"refusal-rise)\n",
-			name);
+		        "tokentop gen: --scenario: unknown scenario '%s' (steady, 429-storm, "
+		        "token-spike, cost-runaway, provider-outage, cache-miss-surge, "
+		        "refusal-rise)\n",
+		        name);
 		return -1;
 	}
 	*at_ms = start_ms + span_ms / 2;
@@ -78,16 +79,16 @@ static int parse_scenario(const char *arg, int64_t start_ms, int64_t span_ms,
 	if (at[1] != '+' && time_parse_iso(at + 1, strlen(at + 1), at_ms) == 0)
 		return 0;
 	fprintf(stderr,
-		"tokentop gen: --scenario: expected NAME@TIME (ISO 8601) or NAME@+DURATION "
-		"(e.g. %s@+36h), got '%s'\n",
-		name, arg);
+	        "tokentop gen: --scenario: expected NAME@TIME (ISO 8601) or NAME@+DURATION "
+	        "(e.g. %s@+36h), got '%s'\n",
+	        name, arg);
 	return -1;
 }
 
 static const char csv_header[] =
-	"request_id,ts,gateway,tenant,team,use_case,prompt_id,prompt_version,provider,model,tier,"
-	"elevated,input_tokens,output_tokens,cached_tokens,latency_ms,ttft_ms,retrieval_ms,"
-	"queue_ms,status,cache,outcome,quality,cost_usd\n";
+    "request_id,ts,gateway,tenant,team,use_case,prompt_id,prompt_version,provider,model,tier,"
+    "elevated,input_tokens,output_tokens,cached_tokens,latency_ms,ttft_ms,retrieval_ms,"
+    "queue_ms,status,cache,outcome,quality,cost_usd\n";
 
 static void csv_str(FILE *out, const char *s)
 {
@@ -128,7 +129,7 @@ static void write_csv(FILE *out, const tt_event *ev)
 	csv_str(out, ev->model);
 	csv_str(out, ev->tier);
 	fprintf(out, "%d,%" PRId64 ",%" PRId64 ",%" PRId64 ",", ev->elevated, ev->input_tokens,
-		ev->output_tokens, ev->cached_tokens);
+	        ev->output_tokens, ev->cached_tokens);
 	csv_opt(out, ev->latency_ms, ',');
 	csv_opt(out, ev->ttft_ms, ',');
 	csv_opt(out, ev->retrieval_ms, ',');
@@ -148,11 +149,10 @@ static void write_csv(FILE *out, const tt_event *ev)
 int cmd_gen(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"events", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
-		{"days", required_argument, NULL, 'd'},   {"start", required_argument, NULL, 'S'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{"scenario", required_argument, NULL, 'C'},
-		{0, 0, 0, 0},
+	    {"events", required_argument, NULL, 'n'},   {"seed", required_argument, NULL, 's'},
+	    {"days", required_argument, NULL, 'd'},     {"start", required_argument, NULL, 'S'},
+	    {"output", required_argument, NULL, 'o'},   {"help", no_argument, NULL, 'h'},
+	    {"scenario", required_argument, NULL, 'C'}, {0, 0, 0, 0},
 	};
 	bool csv = false;
 	uint64_t events = 0, seed = 1, days = 7;
@@ -164,21 +164,24 @@ int cmd_gen(int argc, char **argv)
 		switch (c) {
 		case 'n':
 			if (parse_u64(optarg, &events)) {
-				fprintf(stderr, "tokentop gen: --events: not a count: '%s'\n", optarg);
+				fprintf(stderr, "tokentop gen: --events: not a count: '%s'\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			have_events = true;
 			break;
 		case 's':
 			if (parse_u64(optarg, &seed)) {
-				fprintf(stderr, "tokentop gen: --seed: not a number: '%s'\n", optarg);
+				fprintf(stderr, "tokentop gen: --seed: not a number: '%s'\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'd':
 			if (parse_u64(optarg, &days) || days == 0 || days > 3660) {
-				fprintf(stderr, "tokentop gen: --days: expected 1..3660, got '%s'\n",
-					optarg);
+				fprintf(stderr,
+				        "tokentop gen: --days: expected 1..3660, got '%s'\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -187,8 +190,9 @@ int cmd_gen(int argc, char **argv)
 			break;
 		case 'o':
 			if (strcmp(optarg, "csv") && strcmp(optarg, "jsonl")) {
-				fprintf(stderr, "tokentop gen: --output: expected jsonl or csv, got '%s'\n",
-					optarg);
+				fprintf(stderr,
+				        "tokentop gen: --output: expected jsonl or csv, got '%s'\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			csv = strcmp(optarg, "csv") == 0;
@@ -217,9 +221,9 @@ int cmd_gen(int argc, char **argv)
 	if (start) {
 		if (time_parse_iso(start, strlen(start), &start_ms)) {
 			fprintf(stderr,
-				"tokentop gen: --start: not an ISO 8601 time: '%s' "
-				"(e.g. 2026-11-01 or 2026-11-01T00:00:00Z)\n",
-				start);
+			        "tokentop gen: --start: not an ISO 8601 time: '%s' "
+			        "(e.g. 2026-11-01 or 2026-11-01T00:00:00Z)\n",
+			        start);
 			return EXIT_USAGE;
 		}
 	} else {
@@ -227,9 +231,9 @@ int cmd_gen(int argc, char **argv)
 		start_ms = today - (int64_t)days * 86400000;
 	}
 	workload_opts o = {.seed = seed,
-			   .start_ms = start_ms,
-			   .span_ms = (int64_t)days * 86400000,
-			   .events = events};
+	                   .start_ms = start_ms,
+	                   .span_ms = (int64_t)days * 86400000,
+	                   .events = events};
 	workload_scenario sc = WL_STEADY;
 	int64_t sc_start = 0;
 	if (scenario && parse_scenario(scenario, o.start_ms, o.span_ms, &sc, &sc_start))

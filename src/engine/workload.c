@@ -268,8 +268,7 @@ typedef struct scenario_spec {
 
 static const scenario_spec scenarios[WL_SCENARIO_COUNT] = {
     [WL_STEADY] = {"steady", .p_hit = -1},
-    [WL_429_STORM] = {"429-storm", .p_hit = -1, .provider = "anthropic",
-                      .p_rate_limited = 350000},
+    [WL_429_STORM] = {"429-storm", .p_hit = -1, .provider = "anthropic", .p_rate_limited = 350000},
     [WL_TOKEN_SPIKE] = {"token-spike", .p_hit = -1, .prompt_id = "answer-with-citations",
                         .prompt_version = "v7", .in_x_lo = 4, .in_x_hi = 8},
     [WL_COST_RUNAWAY] = {"cost-runaway", "code-review", .traffic_x = 5, .p_elevate = 700000,
@@ -875,8 +874,8 @@ static void draw_event(workload *w, const moment *at, int64_t ts, tt_event *ev)
 	if (p_hit >= 0)
 		ev->cache = rng_chance(r, p_hit) ? TT_CACHE_HIT : TT_CACHE_MISS;
 	/* A cache hit never reaches a provider, so it cannot fail there. */
-	ev->status = ev->cache == TT_CACHE_HIT ? TT_STATUS_OK
-	                                       : pick_status(r, fl, m, at->burst[k], sc);
+	ev->status =
+	    ev->cache == TT_CACHE_HIT ? TT_STATUS_OK : pick_status(r, fl, m, at->burst[k], sc);
 	int served = ev->status == TT_STATUS_OK;
 	int reached =
 	    served || ev->status == TT_STATUS_TIMEOUT || ev->status == TT_STATUS_SERVER_ERROR;
