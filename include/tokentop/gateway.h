@@ -1,0 +1,55 @@
+/* A gateway source (tokentop dialect): pages GET /v1/events by cursor on the libuv loop. */
+#ifndef TOKENTOP_GATEWAY_H
+#define TOKENTOP_GATEWAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "tokentop/event.h"
+#include "tokentop/http.h"
+#include "tokentop/source.h"
+
+typedef struct gateway gateway;
+
+typedef struct gateway_opts {
+	const char *name;   /* the source's name: its cursor is stored under it */
+	const char *url;    /* base URL, e.g. http://127.0.0.1:8080 */
+	const char *token;  /* bearer token, or NULL; never printed */
+	long poll_ms;       /* pause when caught up; 0: 2000 */
+	int page_limit;     /* events asked per page; 0: 1000 */
+	long timeout_ms;    /* per request; 0: 15000 */
+	size_t max_body;    /* largest page accepted; 0: 16 MiB */
+	bool insecure;      /* skip TLS verification */
+} gateway_opts;
+
+typedef struct gateway_sink {
+	/* A page of parsed events and the cursor that follows them. Return 0 once they are
+	 * stored with that cursor (the gateway then moves on), -1 to have the page fetched
+	 * again later. */
+	int (*page)(void *ctx, const char *source, tt_event *evs, size_t n, const char *cursor);
+	/* An event of a page that did not parse; the rest of the page is kept. */
+	void (*reject)(void *ctx, const char *source, const char *reason);
+	/* The source's state changed (detail: why, one line, no secrets). */
+	void (*state)(void *ctx, const char *source, source_state st, const char *detail);
+	void *ctx;
+} gateway_sink;
+
+/* cursor: where to resume (NULL or "" from the start). The strings in o are copied. */
+gateway *gateway_new(uv_loop_t *loop, http_client *http, const gateway_opts *o,
+		     const char *cursor, const gateway_sink *sink);
+void gateway_start(gateway *g);
+/* Stops polling; a request in flight completes into nothing. Free after the loop ran. */
+void gateway_stop(gateway *g);
+void gateway_free(gateway *g);
+
+source_state gateway_state(const gateway *g);
+/* The last page was short: everything the gateway had was stored. */
+bool gateway_caught_up(const gateway *g);
+int64_t gateway_last_success_ms(const gateway *g);
+const char *gateway_cursor(const gateway *g);
+uint64_t gateway_events(const gateway *g);
+
+#endif

@@ -1,0 +1,300 @@
+/* tokentop sync: runs the live sources headless into the cache, for collectors and tests. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "tokentop/app.h"
+#include "tokentop/gateway.h"
+#include "tokentop/ingest.h"
+#include "tokentop/timeutil.h"
+
+#define MAX_GATEWAYS 64
+
+typedef struct sync_ctx {
+	uv_loop_t *loop;
+	ingest *in;
+	gateway *gw[MAX_GATEWAYS];
+	int ngw;
+	bool once;
+	int failed;     /* a source went down during --once */
+	int stored_err; /* the database refused a page */
+	uv_timer_t check, deadline;
+	uv_signal_t sigint, sigterm;
+	bool stopping;
+} sync_ctx;
+
+static void sync_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: tokentop sync [--db FILE] --gateway NAME=URL ... [--token-file F | --token-env VAR]\n"
+		"                     [--once | --for DURATION] [--poll DURATION]\n\n"
+		"Pulls request events from gateways (the tokentop v1 API) into the database, each\n"
+		"exactly once: a gateway's cursor is committed with the events it covers, so a sync\n"
+		"killed at any moment resumes where it stopped. Prints a line when a source changes\n"
+		"state.\n\n"
+		"  --db FILE          database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
+		"  --gateway NAME=URL a gateway to pull from (repeatable)\n"
+		"  --token-file F     bearer token read from F (first line)\n"
+		"  --token-env VAR    bearer token from the environment variable VAR\n"
+		"  --once             stop when every gateway is caught up (exit 1 if one is down)\n"
+		"  --for DURATION     stop after DURATION (30s, 10m, 1h); default: until SIGINT\n"
+		"  --poll DURATION    pause between polls when caught up (default 2s)\n"
+		"  -h, --help         this help\n");
+}
+
+static int on_page(void *ctx, const char *source, tt_event *evs, size_t n, const char *cursor)
+{
+	sync_ctx *s = ctx;
+	for (size_t i = 0; i < n; i++)
+		if (ingest_event(s->in, &evs[i]))
+			goto fail;
+	if (ingest_commit(s->in, source, cursor))
+		goto fail;
+	return 0;
+fail:
+	s->stored_err = 1;
+	return -1;
+}
+
+static void on_reject(void *ctx, const char *source, const char *reason)
+{
+	(void)ctx;
+	fprintf(stderr, "sync: %s: event rejected: %s\n", source, reason);
+}
+
+static void stop_all(sync_ctx *s)
+{
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	for (int i = 0; i < s->ngw; i++)
+		gateway_stop(s->gw[i]);
+	uv_timer_stop(&s->check);
+	uv_timer_stop(&s->deadline);
+	uv_signal_stop(&s->sigint);
+	uv_signal_stop(&s->sigterm);
+	uv_stop(s->loop);
+}
+
+static void on_state(void *ctx, const char *source, source_state st, const char *detail)
+{
+	sync_ctx *s = ctx;
+	printf("sync: %s: %s%s%s\n", source, source_state_name(st), *detail ? ": " : "", detail);
+	fflush(stdout);
+	if (s->once && st == SRC_DOWN) {
+		s->failed = 1;
+		stop_all(s);
+	}
+}
+
+static void on_check(uv_timer_t *t)
+{
+	sync_ctx *s = t->data;
+	for (int i = 0; i < s->ngw; i++)
+		if (!gateway_caught_up(s->gw[i]))
+			return;
+	stop_all(s);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+	stop_all(t->data);
+}
+
+static void on_signal(uv_signal_t *h, int sig)
+{
+	(void)sig;
+	stop_all(h->data);
+}
+
+static int read_token(const char *file, const char *env, char *buf, size_t cap)
+{
+	buf[0] = 0;
+	if (env) {
+		const char *v = getenv(env);
+		if (!v || !*v) {
+			fprintf(stderr, "tokentop sync: --token-env: %s is not set\n", env);
+			return -1;
+		}
+		snprintf(buf, cap, "%s", v);
+	} else if (file) {
+		FILE *f = fopen(file, "r");
+		if (!f) {
+			fprintf(stderr, "tokentop sync: %s: cannot open the token file: %s\n", file,
+				strerror(errno));
+			return -1;
+		}
+		if (!fgets(buf, (int)cap, f))
+			buf[0] = 0;
+		fclose(f);
+		buf[strcspn(buf, "\r\n")] = 0;
+		if (!buf[0]) {
+			fprintf(stderr, "tokentop sync: %s: the token file is empty\n", file);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cmd_sync(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, 'D'},        {"gateway", required_argument, NULL, 'g'},
+		{"token-file", required_argument, NULL, 'T'}, {"token-env", required_argument, NULL, 'E'},
+		{"once", no_argument, NULL, 'o'},            {"for", required_argument, NULL, 'f'},
+		{"poll", required_argument, NULL, 'p'},      {"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *db = NULL, *token_file = NULL, *token_env = NULL;
+	char *names[MAX_GATEWAYS], *urls[MAX_GATEWAYS];
+	int n = 0;
+	bool once = false;
+	int64_t for_ms = 0, poll_ms = 2000;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			db = optarg;
+			break;
+		case 'g': {
+			char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1]) {
+				fprintf(stderr, "tokentop sync: --gateway: expected NAME=URL, got '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			if (n == MAX_GATEWAYS) {
+				fprintf(stderr, "tokentop sync: at most %d gateways\n", MAX_GATEWAYS);
+				return EXIT_USAGE;
+			}
+			*eq = 0;
+			names[n] = optarg;
+			urls[n++] = eq + 1;
+			break;
+		}
+		case 'T':
+			token_file = optarg;
+			break;
+		case 'E':
+			token_env = optarg;
+			break;
+		case 'o':
+			once = true;
+			break;
+		case 'f':
+			if (time_parse_duration(optarg, &for_ms)) {
+				fprintf(stderr, "tokentop sync: --for: expected a duration like 30s or 10m\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			if (time_parse_duration(optarg, &poll_ms)) {
+				fprintf(stderr, "tokentop sync: --poll: expected a duration like 2s\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			sync_usage(stdout);
+			return EXIT_OK;
+		default:
+			sync_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tokentop sync: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!n) {
+		fprintf(stderr, "tokentop sync: no sources: give --gateway NAME=URL\n\n");
+		sync_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (once && for_ms) {
+		fprintf(stderr, "tokentop sync: --once and --for exclude each other\n");
+		return EXIT_USAGE;
+	}
+	char token[4096];
+	if (read_token(token_file, token_env, token, sizeof token))
+		return EXIT_FAIL;
+	ratecard *card = NULL;
+	if (app_load_ratecard(NULL, &card, NULL))
+		return EXIT_FAIL;
+	store *st = app_open_store(db, false);
+	if (!st) {
+		ratecard_free(card);
+		return EXIT_FAIL;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	http_client *http = http_client_new(&loop);
+	ingest_opts io = {.card = card, .errors = stderr};
+	sync_ctx s = {.loop = &loop, .in = ingest_new(st, &io), .once = once};
+	int rc = EXIT_OK;
+	if (!http || !s.in) {
+		fprintf(stderr, "tokentop sync: out of memory\n");
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	gateway_sink sink = {on_page, on_reject, on_state, &s};
+	for (int i = 0; i < n; i++) {
+		char cursor[512];
+		if (store_cursor_get(st, names[i], cursor, sizeof cursor) < 0) {
+			fprintf(stderr, "tokentop sync: %s: cannot read its cursor: %s\n", names[i],
+				store_errmsg(st));
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		gateway_opts go = {.name = names[i], .url = urls[i], .token = token, .poll_ms = poll_ms};
+		s.gw[s.ngw] = gateway_new(&loop, http, &go, cursor, &sink);
+		if (!s.gw[s.ngw]) {
+			fprintf(stderr, "tokentop sync: out of memory\n");
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		gateway_start(s.gw[s.ngw++]);
+	}
+	uv_timer_init(&loop, &s.check);
+	uv_timer_init(&loop, &s.deadline);
+	s.check.data = s.deadline.data = &s;
+	if (once)
+		uv_timer_start(&s.check, on_check, 50, 50);
+	if (for_ms)
+		uv_timer_start(&s.deadline, on_deadline, (uint64_t)for_ms, 0);
+	uv_signal_init(&loop, &s.sigint);
+	uv_signal_init(&loop, &s.sigterm);
+	s.sigint.data = s.sigterm.data = &s;
+	uv_signal_start(&s.sigint, on_signal, SIGINT);
+	uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	for (int i = 0; i < s.ngw; i++)
+		printf("sync: %s: %llu events stored, cursor %s\n", names[i],
+		       (unsigned long long)gateway_events(s.gw[i]), gateway_cursor(s.gw[i]));
+	if (s.failed || s.stored_err)
+		rc = EXIT_FAIL;
+	if (s.stored_err)
+		fprintf(stderr, "tokentop sync: database error: %s\n", store_errmsg(st));
+	uv_close((uv_handle_t *)&s.check, NULL);
+	uv_close((uv_handle_t *)&s.deadline, NULL);
+	uv_close((uv_handle_t *)&s.sigint, NULL);
+	uv_close((uv_handle_t *)&s.sigterm, NULL);
+out:
+	for (int i = 0; i < s.ngw; i++)
+		gateway_free(s.gw[i]);
+	if (http)
+		http_client_free(http);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	ingest_free(s.in);
+	store_close(st);
+	ratecard_free(card);
+	memset(token, 0, sizeof token);
+	return rc;
+}
