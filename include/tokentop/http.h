@@ -32,6 +32,10 @@ typedef struct http_response {
 
 typedef void (*http_done_fn)(void *ctx, const http_response *r);
 
+/* Percent-encodes s for a URL query value (RFC 3986 unreserved characters kept); the output
+ * is cut at cap, which 3 * strlen(s) + 1 always fits. */
+void http_url_escape(const char *s, char *out, size_t cap);
+
 /* A client on loop; every request it sends completes through its callback on that loop. */
 http_client *http_client_new(uv_loop_t *loop);
 

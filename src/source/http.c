@@ -43,6 +43,26 @@ struct http_client {
 
 static void check_done(http_client *c);
 
+void http_url_escape(const char *s, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	if (!cap)
+		return;
+	for (; *s && o + 4 <= cap; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+			out[o++] = (char)ch;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		}
+	}
+	out[o] = 0;
+}
+
 static size_t on_body(char *data, size_t size, size_t n, void *userp)
 {
 	transfer *t = userp;
