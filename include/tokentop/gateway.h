@@ -25,21 +25,9 @@ typedef struct gateway_opts {
 	bool insecure;      /* skip TLS verification */
 } gateway_opts;
 
-typedef struct gateway_sink {
-	/* A page of parsed events and the cursor that follows them. Return 0 once they are
-	 * stored with that cursor (the gateway then moves on), -1 to have the page fetched
-	 * again later. */
-	int (*page)(void *ctx, const char *source, tt_event *evs, size_t n, const char *cursor);
-	/* An event of a page that did not parse; the rest of the page is kept. */
-	void (*reject)(void *ctx, const char *source, const char *reason);
-	/* The source's state changed (detail: why, one line, no secrets). */
-	void (*state)(void *ctx, const char *source, source_state st, const char *detail);
-	void *ctx;
-} gateway_sink;
-
 /* cursor: where to resume (NULL or "" from the start). The strings in o are copied. */
 gateway *gateway_new(uv_loop_t *loop, http_client *http, const gateway_opts *o,
-		     const char *cursor, const gateway_sink *sink);
+		     const char *cursor, const source_sink *sink);
 void gateway_start(gateway *g);
 /* Stops polling; a request in flight completes into nothing. Free after the loop ran. */
 void gateway_stop(gateway *g);

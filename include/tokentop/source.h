@@ -2,7 +2,10 @@
 #ifndef TOKENTOP_SOURCE_H
 #define TOKENTOP_SOURCE_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "tokentop/event.h"
 
 typedef enum {
 	SRC_STARTING, /* no answer yet */
@@ -13,6 +16,18 @@ typedef enum {
 } source_state;
 
 const char *source_state_name(source_state s);
+
+/* Where a source of events delivers. */
+typedef struct source_sink {
+	/* A batch of parsed events and the cursor that follows them. Return 0 once they are
+	 * stored with that cursor (the source then moves on), -1 to have them fetched again. */
+	int (*page)(void *ctx, const char *source, tt_event *evs, size_t n, const char *cursor);
+	/* An event that did not parse; the rest are kept. */
+	void (*reject)(void *ctx, const char *source, const char *reason);
+	/* The source's state changed (detail: why, one line, no secrets). */
+	void (*state)(void *ctx, const char *source, source_state st, const char *detail);
+	void *ctx;
+} source_sink;
 
 /* Failures in a row before a source is shown as down. */
 #define SOURCE_DOWN_AFTER 3

@@ -243,7 +243,7 @@ int cmd_sync(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	gateway_sink sink = {on_page, on_reject, on_state, &s};
+	source_sink sink = {on_page, on_reject, on_state, &s};
 	for (int i = 0; i < n; i++) {
 		char cursor[512];
 		if (store_cursor_get(st, names[i], cursor, sizeof cursor) < 0) {

@@ -16,7 +16,7 @@
 struct gateway {
 	poller p; /* first: the poller's callbacks get the gateway back by a cast */
 	http_client *http;
-	gateway_sink sink;
+	source_sink sink;
 	char *url, *auth;
 	long poll_ms, timeout_ms;
 	int limit;
@@ -157,7 +157,7 @@ static void destroy(poller *p)
 }
 
 gateway *gateway_new(uv_loop_t *loop, http_client *http, const gateway_opts *o,
-		     const char *cursor, const gateway_sink *sink)
+		     const char *cursor, const source_sink *sink)
 {
 	gateway *g = calloc(1, sizeof *g);
 	if (!g)

@@ -1,0 +1,249 @@
+/* The LiteLLM source against a loopback server speaking /spend/logs/ui: exact spend, windows. */
+#include "testutil.h"
+
+#include <microhttpd.h>
+
+#include "tokentop/ingest.h"
+#include "tokentop/litellm.h"
+#include "tokentop/money.h"
+#include "tokentop/timeutil.h"
+#include "tokentop/view.h"
+#include "tokentop/workload.h"
+
+enum { NROWS = 1500 };
+
+typedef struct row {
+	int64_t ts_ms;
+	char *json;
+	int64_t spend_micros;
+} row;
+
+static row rows[NROWS]; /* newest first, as LiteLLM sorts */
+static struct MHD_Daemon *daemon_;
+static int port_;
+static int64_t total_micros;
+static int requests;
+
+static void make_rows(void)
+{
+	int64_t now = time_now_ms();
+	workload_opts o = {.seed = 5, .start_ms = now - 6 * 3600000LL, .span_ms = 6 * 3600000LL,
+			   .events = NROWS};
+	workload *w = workload_new(&o);
+	tt_event ev;
+	total_micros = 0;
+	for (int i = NROWS - 1; i >= 0 && workload_next(w, &ev); i--) {
+		char start[32], end[32], spend[32], buf[2048];
+		int64_t micros = (ev.input_tokens * 3 + ev.output_tokens * 11) / 7 + 1;
+		time_format_iso(ev.ts_ms, start, sizeof start);
+		time_format_iso(ev.ts_ms + (ev.latency_ms > 0 ? ev.latency_ms : 0), end, sizeof end);
+		money_format(micros, spend, sizeof spend);
+		snprintf(buf, sizeof buf,
+			 "{\"request_id\":\"%s\",\"call_type\":\"acompletion\",\"spend\":%s,"
+			 "\"total_tokens\":%lld,\"prompt_tokens\":%lld,\"completion_tokens\":%lld,"
+			 "\"startTime\":\"%s\",\"endTime\":\"%s\",\"model\":\"%s\","
+			 "\"model_group\":\"%s\",\"custom_llm_provider\":\"%s\",\"cache_hit\":\"False\","
+			 "\"request_tags\":[\"use_case:%s\",\"team:%s\"],\"team_id\":null,"
+			 "\"metadata\":\"{}\",\"status\":\"success\"}",
+			 ev.request_id, spend, (long long)(ev.input_tokens + ev.output_tokens),
+			 (long long)ev.input_tokens, (long long)ev.output_tokens, start, end, ev.model,
+			 ev.model, ev.provider, ev.use_case, ev.team);
+		rows[i] = (row){ev.ts_ms, strdup(buf), micros};
+		total_micros += micros;
+	}
+	workload_free(w);
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **req_cls)
+{
+	(void)cls;
+	(void)method;
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	if (!*req_cls) {
+		*req_cls = (void *)1;
+		return MHD_YES;
+	}
+	__atomic_add_fetch(&requests, 1, __ATOMIC_SEQ_CST);
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	const char *sd = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "start_date");
+	const char *ed = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "end_date");
+	const char *pg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "page");
+	const char *ps = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "page_size");
+	unsigned status = 200;
+	char *body;
+	int64_t from, to;
+	if (!auth || strcmp(auth, "Bearer sk-master")) {
+		status = 401;
+		body = strdup("{\"error\":{\"message\":\"Authentication Error\"}}");
+	} else if (strcmp(url, "/spend/logs/ui") || !sd || !ed ||
+		   time_parse_iso(sd, strlen(sd), &from) || time_parse_iso(ed, strlen(ed), &to) ||
+		   strlen(sd) != 19) {
+		status = 422;
+		body = strdup("{\"detail\":\"start_date and end_date are required\"}");
+	} else {
+		int page = pg ? atoi(pg) : 1, size = ps ? atoi(ps) : 50;
+		/* the proxy compares whole seconds, both ends included */
+		int matched[NROWS], m = 0;
+		for (int i = 0; i < NROWS; i++)
+			if (rows[i].ts_ms / 1000 * 1000 >= from && rows[i].ts_ms / 1000 * 1000 <= to)
+				matched[m++] = i;
+		int pages = (m + size - 1) / size;
+		size_t cap = 256 + (size_t)size * 2048, len;
+		body = malloc(cap);
+		len = (size_t)snprintf(body, cap, "{\"data\":[");
+		for (int k = (page - 1) * size; k < m && k < page * size; k++)
+			len += (size_t)snprintf(body + len, cap - len, "%s%s",
+						k > (page - 1) * size ? "," : "", rows[matched[k]].json);
+		snprintf(body + len, cap - len,
+			 "],\"total\":%d,\"page\":%d,\"page_size\":%d,\"total_pages\":%d}", m, page,
+			 size, pages ? pages : 1);
+	}
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	make_rows();
+	daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+				   0, NULL, NULL, answer, NULL, MHD_OPTION_END);
+	if (!daemon_)
+		return -1;
+	port_ = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT)->port;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	MHD_stop_daemon(daemon_);
+	for (int i = 0; i < NROWS; i++)
+		free(rows[i].json);
+	return 0;
+}
+
+typedef struct run {
+	ingest *in;
+	source_state last;
+	char detail[512];
+} run;
+
+static int on_page(void *ctx, const char *source, tt_event *evs, size_t n, const char *cursor)
+{
+	run *r = ctx;
+	for (size_t i = 0; i < n; i++)
+		if (ingest_event(r->in, &evs[i]))
+			return -1;
+	return ingest_commit(r->in, source, cursor);
+}
+
+static void on_state(void *ctx, const char *source, source_state st, const char *detail)
+{
+	run *r = ctx;
+	(void)source;
+	r->last = st;
+	snprintf(r->detail, sizeof r->detail, "%s", detail);
+}
+
+static store *sync_once(const char *dbname, const char *key, int page_size, run *r)
+{
+	char path[512], err[512], url[64], cursor[64];
+	snprintf(path, sizeof path, "%s/%s", tu_tmpdir(), dbname);
+	store_opts so = {.merge = rollup_sketch_blob_merge};
+	store *st = store_open(path, &so, err, sizeof err);
+	assert_non_null(st);
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	http_client *http = http_client_new(&loop);
+	ingest_opts io = {0};
+	memset(r, 0, sizeof *r);
+	r->in = ingest_new(st, &io);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", port_);
+	store_cursor_get(st, "lite", cursor, sizeof cursor);
+	litellm_opts o = {.name = "lite", .url = url, .token = key, .lookback_ms = 7 * 3600000LL,
+			  .overlap_ms = 5 * 60000, .page_size = page_size};
+	source_sink sink = {on_page, NULL, on_state, r};
+	litellm_src *s = litellm_new(&loop, http, &o, cursor, &sink);
+	litellm_start(s);
+	for (int i = 0; i < 200000 && !litellm_caught_up(s) && r->last != SRC_DOWN; i++)
+		uv_run(&loop, UV_RUN_ONCE);
+	litellm_free(s);
+	http_client_free(http);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	ingest_free(r->in);
+	return st;
+}
+
+static int64_t stored_cost(store *st)
+{
+	view_cube c;
+	char err[128];
+	assert_int_equal(view_cube_build(st, 0, time_now_ms() + 60000, false, &c, err, sizeof err),
+			 0);
+	int64_t v = c.total[TT_M_COST_MICROS];
+	view_cube_free(&c);
+	return v;
+}
+
+static void test_exact_spend(void **state)
+{
+	(void)state;
+	run r;
+	store *st = sync_once("lite.db", "sk-master", 100, &r);
+	assert_int_equal(r.last, SRC_OK);
+	assert_int_equal(store_event_count(st), NROWS);
+	assert_int_equal(stored_cost(st), total_micros); /* LiteLLM's float spend, exactly */
+	store_close(st);
+}
+
+static void test_busy_windows_narrow(void **state)
+{
+	(void)state;
+	run r;
+	int before = requests;
+	store *st = sync_once("busy.db", "sk-master", 5, &r); /* 50+ pages an hour: too many */
+	assert_int_equal(store_event_count(st), NROWS);
+	assert_int_equal(stored_cost(st), total_micros);
+	assert_true(requests - before > NROWS / 5);
+	store_close(st);
+}
+
+static void test_wrong_key(void **state)
+{
+	(void)state;
+	run r;
+	store *st = sync_once("key.db", "sk-wrong", 100, &r);
+	assert_int_equal(r.last, SRC_DOWN);
+	assert_non_null(strstr(r.detail, "refused the master key"));
+	assert_null(strstr(r.detail, "sk-wrong"));
+	assert_int_equal(store_event_count(st), 0);
+	store_close(st);
+}
+
+static void test_time_format(void **state)
+{
+	(void)state;
+	char buf[32];
+	litellm_format_time(1764547200123LL, buf, sizeof buf);
+	assert_string_equal(buf, "2025-12-01 00:00:00");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_exact_spend),
+		cmocka_unit_test(test_busy_windows_narrow),
+		cmocka_unit_test(test_wrong_key),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
