@@ -11,15 +11,62 @@
 #include "tokentop/app.h"
 #include "tokentop/gateway.h"
 #include "tokentop/ingest.h"
+#include "tokentop/litellm.h"
 #include "tokentop/timeutil.h"
 
-#define MAX_GATEWAYS 64
+#define MAX_SOURCES 64
+
+/* The kinds of event source sync runs, behind one table of operations. */
+typedef struct source_kind {
+	const char *option; /* --gateway, --litellm */
+	void *(*make)(uv_loop_t *loop, http_client *http, const char *name, const char *url,
+		      const char *token, int64_t poll_ms, const char *cursor, const source_sink *sink);
+	void (*start)(void *s);
+	void (*stop)(void *s);
+	void (*free)(void *s);
+	bool (*caught_up)(const void *s);
+	uint64_t (*events)(const void *s);
+	const char *(*cursor)(const void *s);
+} source_kind;
+
+static void *make_gateway(uv_loop_t *loop, http_client *http, const char *name, const char *url,
+			  const char *token, int64_t poll_ms, const char *cursor,
+			  const source_sink *sink)
+{
+	gateway_opts o = {.name = name, .url = url, .token = token, .poll_ms = (long)poll_ms};
+	return gateway_new(loop, http, &o, cursor, sink);
+}
+
+static void *make_litellm(uv_loop_t *loop, http_client *http, const char *name, const char *url,
+			  const char *token, int64_t poll_ms, const char *cursor,
+			  const source_sink *sink)
+{
+	litellm_opts o = {.name = name, .url = url, .token = token, .poll_ms = (long)poll_ms};
+	return litellm_new(loop, http, &o, cursor, sink);
+}
+
+/* Adapters from each source's typed functions to the table's void pointers. */
+#define SOURCE_OPS(pfx, T)                                                                         \
+	static void pfx##_start_op(void *s) { pfx##_start(s); }                                    \
+	static void pfx##_stop_op(void *s) { pfx##_stop(s); }                                      \
+	static void pfx##_free_op(void *s) { pfx##_free(s); }                                      \
+	static bool pfx##_caught_up_op(const void *s) { return pfx##_caught_up((const T *)s); }    \
+	static uint64_t pfx##_events_op(const void *s) { return pfx##_events((const T *)s); }      \
+	static const char *pfx##_cursor_op(const void *s) { return pfx##_cursor((const T *)s); }
+SOURCE_OPS(gateway, gateway)
+SOURCE_OPS(litellm, litellm_src)
+#define KIND(name, pfx)                                                                            \
+	{name,           make_##pfx,         pfx##_start_op,  pfx##_stop_op,                         \
+	 pfx##_free_op,  pfx##_caught_up_op, pfx##_events_op, pfx##_cursor_op}
+
+static const source_kind kinds[] = {KIND("gateway", gateway), KIND("litellm", litellm)};
 
 typedef struct sync_ctx {
 	uv_loop_t *loop;
 	ingest *in;
-	gateway *gw[MAX_GATEWAYS];
-	int ngw;
+	void *src[MAX_SOURCES];
+	const source_kind *kind[MAX_SOURCES];
+	int nsrc;
 	bool once;
 	int failed;     /* a source went down during --once */
 	int stored_err; /* the database refused a page */
@@ -31,14 +78,16 @@ typedef struct sync_ctx {
 static void sync_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: tokentop sync [--db FILE] --gateway NAME=URL ... [--token-file F | --token-env VAR]\n"
+		"usage: tokentop sync [--db FILE] --gateway NAME=URL ... --litellm NAME=URL ...\n"
+		"                     [--token-file F | --token-env VAR]\n"
 		"                     [--once | --for DURATION] [--poll DURATION]\n\n"
-		"Pulls request events from gateways (the tokentop v1 API) into the database, each\n"
-		"exactly once: a gateway's cursor is committed with the events it covers, so a sync\n"
-		"killed at any moment resumes where it stopped. Prints a line when a source changes\n"
-		"state.\n\n"
+		"Pulls request events from gateways (the tokentop v1 API) and LiteLLM proxies\n"
+		"(/spend/logs/ui) into the database, each exactly once: a source's cursor is\n"
+		"committed with the events it covers, so a sync killed at any moment resumes where\n"
+		"it stopped. Prints a line when a source changes state.\n\n"
 		"  --db FILE          database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
-		"  --gateway NAME=URL a gateway to pull from (repeatable)\n"
+		"  --gateway NAME=URL a tokentop-dialect gateway to pull from (repeatable)\n"
+		"  --litellm NAME=URL a LiteLLM proxy to pull spend logs from (repeatable)\n"
 		"  --token-file F     bearer token read from F (first line)\n"
 		"  --token-env VAR    bearer token from the environment variable VAR\n"
 		"  --once             stop when every gateway is caught up (exit 1 if one is down)\n"
@@ -72,8 +121,8 @@ static void stop_all(sync_ctx *s)
 	if (s->stopping)
 		return;
 	s->stopping = true;
-	for (int i = 0; i < s->ngw; i++)
-		gateway_stop(s->gw[i]);
+	for (int i = 0; i < s->nsrc; i++)
+		s->kind[i]->stop(s->src[i]);
 	uv_timer_stop(&s->check);
 	uv_timer_stop(&s->deadline);
 	uv_signal_stop(&s->sigint);
@@ -95,8 +144,8 @@ static void on_state(void *ctx, const char *source, source_state st, const char 
 static void on_check(uv_timer_t *t)
 {
 	sync_ctx *s = t->data;
-	for (int i = 0; i < s->ngw; i++)
-		if (!gateway_caught_up(s->gw[i]))
+	for (int i = 0; i < s->nsrc; i++)
+		if (!s->kind[i]->caught_up(s->src[i]))
 			return;
 	stop_all(s);
 }
@@ -145,13 +194,15 @@ int cmd_sync(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, 'D'},        {"gateway", required_argument, NULL, 'g'},
+		{"litellm", required_argument, NULL, 'l'},
 		{"token-file", required_argument, NULL, 'T'}, {"token-env", required_argument, NULL, 'E'},
 		{"once", no_argument, NULL, 'o'},            {"for", required_argument, NULL, 'f'},
 		{"poll", required_argument, NULL, 'p'},      {"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
 	const char *db = NULL, *token_file = NULL, *token_env = NULL;
-	char *names[MAX_GATEWAYS], *urls[MAX_GATEWAYS];
+	char *names[MAX_SOURCES], *urls[MAX_SOURCES];
+	const source_kind *kind_of[MAX_SOURCES];
 	int n = 0;
 	bool once = false;
 	int64_t for_ms = 0, poll_ms = 2000;
@@ -162,19 +213,22 @@ int cmd_sync(int argc, char **argv)
 		case 'D':
 			db = optarg;
 			break;
-		case 'g': {
+		case 'g':
+		case 'l': {
+			const source_kind *k = &kinds[c == 'l'];
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || !eq[1]) {
-				fprintf(stderr, "tokentop sync: --gateway: expected NAME=URL, got '%s'\n",
-					optarg);
+				fprintf(stderr, "tokentop sync: --%s: expected NAME=URL, got '%s'\n",
+					k->option, optarg);
 				return EXIT_USAGE;
 			}
-			if (n == MAX_GATEWAYS) {
-				fprintf(stderr, "tokentop sync: at most %d gateways\n", MAX_GATEWAYS);
+			if (n == MAX_SOURCES) {
+				fprintf(stderr, "tokentop sync: at most %d sources\n", MAX_SOURCES);
 				return EXIT_USAGE;
 			}
 			*eq = 0;
 			names[n] = optarg;
+			kind_of[n] = k;
 			urls[n++] = eq + 1;
 			break;
 		}
@@ -212,7 +266,7 @@ int cmd_sync(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!n) {
-		fprintf(stderr, "tokentop sync: no sources: give --gateway NAME=URL\n\n");
+		fprintf(stderr, "tokentop sync: no sources: give --gateway or --litellm NAME=URL\n\n");
 		sync_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -252,14 +306,15 @@ int cmd_sync(int argc, char **argv)
 			rc = EXIT_FAIL;
 			goto out;
 		}
-		gateway_opts go = {.name = names[i], .url = urls[i], .token = token, .poll_ms = poll_ms};
-		s.gw[s.ngw] = gateway_new(&loop, http, &go, cursor, &sink);
-		if (!s.gw[s.ngw]) {
+		s.kind[s.nsrc] = kind_of[i];
+		s.src[s.nsrc] = kind_of[i]->make(&loop, http, names[i], urls[i], token, poll_ms,
+						 cursor, &sink);
+		if (!s.src[s.nsrc]) {
 			fprintf(stderr, "tokentop sync: out of memory\n");
 			rc = EXIT_FAIL;
 			goto out;
 		}
-		gateway_start(s.gw[s.ngw++]);
+		kind_of[i]->start(s.src[s.nsrc++]);
 	}
 	uv_timer_init(&loop, &s.check);
 	uv_timer_init(&loop, &s.deadline);
@@ -274,9 +329,9 @@ int cmd_sync(int argc, char **argv)
 	uv_signal_start(&s.sigint, on_signal, SIGINT);
 	uv_signal_start(&s.sigterm, on_signal, SIGTERM);
 	uv_run(&loop, UV_RUN_DEFAULT);
-	for (int i = 0; i < s.ngw; i++)
+	for (int i = 0; i < s.nsrc; i++)
 		printf("sync: %s: %llu events stored, cursor %s\n", names[i],
-		       (unsigned long long)gateway_events(s.gw[i]), gateway_cursor(s.gw[i]));
+		       (unsigned long long)s.kind[i]->events(s.src[i]), s.kind[i]->cursor(s.src[i]));
 	if (s.failed || s.stored_err)
 		rc = EXIT_FAIL;
 	if (s.stored_err)
@@ -286,8 +341,8 @@ int cmd_sync(int argc, char **argv)
 	uv_close((uv_handle_t *)&s.sigint, NULL);
 	uv_close((uv_handle_t *)&s.sigterm, NULL);
 out:
-	for (int i = 0; i < s.ngw; i++)
-		gateway_free(s.gw[i]);
+	for (int i = 0; i < s.nsrc; i++)
+		s.kind[i]->free(s.src[i]);
 	if (http)
 		http_client_free(http);
 	uv_run(&loop, UV_RUN_DEFAULT);
