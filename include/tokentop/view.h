@@ -6,8 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tokentop/anomaly.h"
+#include "tokentop/budget.h"
 #include "tokentop/ratecard.h"
 #include "tokentop/sketch.h"
+#include "tokentop/slo.h"
 #include "tokentop/store.h"
 
 /* Totals per dimension tuple over a time range: the one pass every view starts from. */
@@ -106,5 +109,62 @@ typedef struct view_routing {
 int view_routing_build(store *st, int64_t since_ms, int64_t until_ms, view_routing *v, char *err,
 		       size_t errlen);
 void view_routing_free(view_routing *v);
+
+/* SLOs: burn rates over windows ending at now, the period's budget, the alert. */
+typedef struct view_slo_row {
+	const slo_spec *spec;
+	slo_counts win[SLO_WINDOW_COUNT];
+	slo_status status;
+} view_slo_row;
+
+typedef struct view_slo {
+	int64_t now_ms;
+	view_slo_row *rows; /* in the order configured */
+	size_t n;
+} view_slo;
+
+int view_slo_build(store *st, const slo_spec *specs, size_t n, int64_t now_ms, view_slo *v,
+                   char *err, size_t errlen);
+void view_slo_free(view_slo *v);
+
+/* Budgets: spend in the current period, state, forecast with range and backtest error. */
+typedef struct view_budget_row {
+	const budget_spec *spec;
+	int64_t period_start_ms, period_end_ms;
+	int64_t spent_micros;
+	double used_pct;        /* NAN for an amount of 0 (a forecast without a budget) */
+	budget_state state;
+	forecast fc;            /* range widened to at least +- mape */
+	double mape;            /* NAN without a full past period to replay */
+	int backtests;          /* forecasts the mape is over */
+	double whatif_factor;   /* 1 without what-ifs */
+	forecast fc_whatif;     /* fc with the what-ifs applied to its projected part */
+} view_budget_row;
+
+typedef struct view_budgets {
+	int64_t now_ms;
+	view_budget_row *rows;
+	size_t n;
+	const whatif *whatifs;
+	size_t nwhatifs;
+} view_budgets;
+
+/* card (may be NULL) tells the input-token part of each model's cost for context what-ifs. */
+int view_budgets_build(store *st, const budget_spec *specs, size_t n, int64_t now_ms,
+                       const whatif *w, size_t nw, const ratecard *card, view_budgets *v,
+                       char *err, size_t errlen);
+void view_budgets_free(view_budgets *v);
+
+/* Alerts: every detector replayed over the last hours (docs/alerts.md). */
+typedef struct view_alerts {
+	int64_t now_ms;
+	int64_t from_ms;          /* first evaluation */
+	int64_t step_ms, window_ms;
+	anomaly_alert *alerts;    /* firing first (most severe, then newest), then resolved */
+	size_t n, nfiring;
+} view_alerts;
+
+int view_alerts_build(store *st, int64_t now_ms, view_alerts *v, char *err, size_t errlen);
+void view_alerts_free(view_alerts *v);
 
 #endif

@@ -1,0 +1,126 @@
+/* Budgets and spend forecasts: period bounds, soft/hard states, a profile forecast, backtests. */
+#ifndef TOKENTOP_BUDGET_H
+#define TOKENTOP_BUDGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tokentop/event.h"
+#include "tokentop/store.h"
+
+#define BUDGET_NAME_CAP 64
+
+typedef enum { BUDGET_DAY, BUDGET_WEEK, BUDGET_MONTH, BUDGET_PERIOD_COUNT } budget_period;
+
+const char *budget_period_name(budget_period p); /* "day", "week", "month" */
+int budget_period_parse(const char *s, budget_period *out);
+
+/* The UTC period holding t: days from 00:00, weeks from Monday 00:00, months from the 1st. */
+void budget_period_bounds(budget_period p, int64_t t_ms, int64_t *start_ms, int64_t *end_ms);
+
+/* What a budget covers: every event, or those whose dimension equals a value. */
+typedef struct budget_scope {
+	bool all;
+	tt_dim dim;
+	char value[TT_MODEL_CAP];
+} budget_scope;
+
+/* "*" or "DIM=VALUE" (use_case, team, tenant, prompt_id, provider, model, tier); 0 or -1. */
+int budget_scope_parse(const char *s, budget_scope *out);
+/* Writes "*" or "DIM=VALUE". */
+void budget_scope_format(const budget_scope *s, char *buf, size_t cap);
+
+/* One budget, as configured ([budget NAME] in docs/config.md). */
+typedef struct budget_spec {
+	char name[BUDGET_NAME_CAP];
+	budget_scope scope;
+	budget_period period;
+	int64_t amount_micros;
+	int64_t soft_pct, hard_pct; /* percent of amount: alert, recommend throttle */
+} budget_spec;
+
+typedef enum { BUDGET_OK, BUDGET_SOFT, BUDGET_HARD } budget_state;
+const char *budget_state_name(budget_state s); /* "ok", "soft", "hard" */
+
+/* The state of spend against a budget: hard from hard_pct of the amount on, soft from soft_pct. */
+budget_state budget_state_of(const budget_spec *b, int64_t spent_micros);
+
+/*
+ * Forecasting. Spend is given per UTC hour: hourly[i] is the spend of the hour starting at
+ * hour0_ms + i hours. History is what lies before the cut; data_start_ms is when the data
+ * begins (earlier hours are unknown, not zero).
+ */
+typedef struct budget_series {
+	const int64_t *hourly;
+	size_t nhours;
+	int64_t hour0_ms;
+	int64_t data_start_ms;
+} budget_series;
+
+/* How the rest of a period was projected, from the most history to the least. */
+typedef enum {
+	FORECAST_WEEKLY, /* hour-of-week profile of the last 1 to 4 weeks, scaled to the last week */
+	FORECAST_DAILY,  /* hour-of-day profile of the last 1 to 6 days */
+	FORECAST_RATE,   /* the mean hourly rate of under a day of history */
+	FORECAST_NONE,   /* no history: only the spend so far */
+	FORECAST_BASIS_COUNT
+} forecast_basis;
+
+const char *forecast_basis_name(forecast_basis b); /* "weekly", "daily", "rate", "none" */
+
+typedef struct forecast {
+	int64_t spent_micros;    /* in [period start, cut) */
+	int64_t point_micros;    /* spent + projected rest of the period */
+	int64_t low_micros, high_micros;
+	forecast_basis basis;
+	int weeks; /* weeks in the weekly profile */
+} forecast;
+
+/* Forecasts the total of the period [start, end) from the spend before cut_ms (start <= cut <=
+ * end). Only hours of the series before the cut are read. */
+void budget_forecast(const budget_series *s, int64_t start_ms, int64_t end_ms, int64_t cut_ms,
+                     forecast *out);
+
+/* Widens a forecast's range to at least the point +- mape of it (never below the spend). */
+void budget_forecast_widen(forecast *f, double mape);
+
+/* Replays the full periods before the one holding `before_ms` (up to 2 months, 4 weeks or 7 days):
+ * forecasts each from a quarter, half and three quarters of the way through and compares with
+ * what it came to. Mean absolute percentage error as a fraction; NAN when no full period with
+ * spend lies in the data. *n_out (may be NULL) gets the number of forecasts compared. */
+double budget_backtest(const budget_series *s, budget_period p, int64_t before_ms, int *n_out);
+
+/* The history a forecast and its backtest read: from this time on. */
+int64_t budget_history_start(budget_period p, int64_t now_ms);
+
+/*
+ * What-ifs: a change applied to the projected part of a forecast. The spend is split into
+ * cells (use case x model), each with its share of recent spend and the part of its cost that
+ * is input tokens; each what-if scales the cells it applies to.
+ */
+typedef enum { WHATIF_CONTEXT, WHATIF_PRICE, WHATIF_TRAFFIC, WHATIF_KIND_COUNT } whatif_kind;
+
+typedef struct whatif {
+	whatif_kind kind;
+	char target[TT_MODEL_CAP]; /* price: a model; traffic: a use case; context: unused */
+	double factor;             /* context and price: 1 + change; traffic: the multiple */
+} whatif;
+
+/* "context=+20%", "price=MODEL:+15%", "traffic=USE_CASE:x2" (also -10%, x0.5); 0 or -1 with
+ * a reason. */
+int whatif_parse(const char *s, whatif *out, char *why, size_t whylen);
+
+typedef struct whatif_cell {
+	const char *use_case, *model;
+	int64_t cost_micros;  /* recent spend of the cell */
+	double input_share;   /* of that spend, the part paid for input tokens (0..1) */
+} whatif_cell;
+
+/* The factor by which the what-ifs change spend with this mix; 1 with no cells or no spend. */
+double whatif_factor(const whatif_cell *cells, size_t ncells, const whatif *w, size_t nw);
+
+/* Applies a factor to the projected part of a forecast (spend so far is spent). */
+void whatif_apply(forecast *f, double factor);
+
+#endif

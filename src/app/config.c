@@ -1,0 +1,565 @@
+/* tokentop.ini: libinih reads the lines, tables of section kinds and keys give them meaning. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "tokentop/config.h"
+#include "tokentop/money.h"
+#include "tokentop/timeutil.h"
+
+/* ---- value types: each parses and checks one value into its field ---- */
+
+typedef int (*value_parse_fn)(const char *v, void *field, char *why, size_t whylen);
+
+typedef struct value_type {
+	value_parse_fn parse;
+	const char *expect; /* what a good value looks like, for messages */
+} value_type;
+
+static int parse_use_case(const char *v, void *field, char *why, size_t whylen)
+{
+	if (!*v || strlen(v) >= TT_NAME_CAP) {
+		snprintf(why, whylen, "'%s' is not a use case name (1 to %d characters)", v,
+		         TT_NAME_CAP - 1);
+		return -1;
+	}
+	strcpy(field, v);
+	return 0;
+}
+
+static int parse_sli(const char *v, void *field, char *why, size_t whylen)
+{
+	if (slo_sli_parse(v, field)) {
+		snprintf(why, whylen, "unknown SLI '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* A percent strictly between 0 and 100 with up to four decimals, as parts per million. */
+static int parse_objective(const char *v, void *field, char *why, size_t whylen)
+{
+	const char *dot = strchr(v, '.');
+	int64_t x;
+	if (strspn(v, "0123456789.") != strlen(v) || (dot && strlen(dot + 1) > 4) ||
+	    money_parse_scaled(v, strlen(v), 4, &x) || x <= 0 || x >= 1000000) {
+		snprintf(why, whylen, "'%s' is not a percent between 0 and 100 (at most 4 decimals)",
+		         v);
+		return -1;
+	}
+	*(int64_t *)field = x;
+	return 0;
+}
+
+static int parse_period(const char *v, void *field, char *why, size_t whylen)
+{
+	int64_t ms;
+	if (time_parse_duration(v, &ms) || ms < 3600000) {
+		snprintf(why, whylen, "'%s' is not a duration of an hour or more", v);
+		return -1;
+	}
+	*(int64_t *)field = ms;
+	return 0;
+}
+
+static int parse_statuses(const char *v, void *field, char *why, size_t whylen)
+{
+	uint32_t mask = 0;
+	const char *p = v;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		size_t n = strcspn(p, ", \t");
+		tt_status st;
+		if (n == 0 || event_status_parse(p, n, &st)) {
+			snprintf(why, whylen, "'%.*s' is not a status", (int)(n ? n : strlen(p)), p);
+			return -1;
+		}
+		mask |= 1u << st;
+		p += n;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == ',')
+			p++;
+	}
+	if (!mask) {
+		snprintf(why, whylen, "no statuses given");
+		return -1;
+	}
+	*(uint32_t *)field = mask;
+	return 0;
+}
+
+static int parse_int(const char *v, int64_t lo, int64_t hi, int64_t *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	long long x = strtoll(v, &end, 10);
+	if (*end || x < lo || x > hi)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+static int parse_threshold(const char *v, void *field, char *why, size_t whylen)
+{
+	if (parse_int(v, 1, 86400000, field)) {
+		snprintf(why, whylen, "'%s' is not a whole number of milliseconds (1 or more)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_scope(const char *v, void *field, char *why, size_t whylen)
+{
+	if (budget_scope_parse(v, field)) {
+		snprintf(why, whylen, "'%s' is not a scope", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_budget_period(const char *v, void *field, char *why, size_t whylen)
+{
+	if (budget_period_parse(v, field)) {
+		snprintf(why, whylen, "unknown period '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_amount(const char *v, void *field, char *why, size_t whylen)
+{
+	int64_t m;
+	if (money_parse_usd(v, strlen(v), &m) || m <= 0 || strchr(v, 'e') || strchr(v, 'E')) {
+		snprintf(why, whylen, "'%s' is not an amount of US dollars above 0", v);
+		return -1;
+	}
+	*(int64_t *)field = m;
+	return 0;
+}
+
+static int parse_pct(const char *v, void *field, char *why, size_t whylen)
+{
+	if (parse_int(v, 1, 1000, field)) {
+		snprintf(why, whylen, "'%s' is not a whole percent from 1 to 1000", v);
+		return -1;
+	}
+	return 0;
+}
+
+static const value_type t_use_case = {parse_use_case, "a use case name, or * for all"};
+static const value_type t_sli = {parse_sli, "availability or latency"};
+static const value_type t_objective = {parse_objective, "a percent, e.g. 99.5"};
+static const value_type t_period = {parse_period, "a duration, e.g. 30d, 4w or 24h"};
+static const value_type t_statuses = {
+    parse_statuses, "statuses separated by commas, e.g. timeout,rate_limited,server_error"};
+static const value_type t_threshold = {parse_threshold, "milliseconds, e.g. 2000"};
+static const value_type t_scope = {
+    parse_scope, "* or DIM=VALUE with DIM one of use_case, team, tenant, prompt_id, provider, "
+                 "model, tier (e.g. team=support)"};
+static const value_type t_budget_period = {parse_budget_period, "month, week or day"};
+static const value_type t_amount = {parse_amount, "US dollars, e.g. 12000 or 99.50"};
+static const value_type t_pct = {parse_pct, "a whole percent, e.g. 80"};
+
+/* ---- section kinds ---- */
+
+typedef struct key_spec {
+	const char *name;
+	const value_type *type;
+	bool required;
+	size_t offset; /* of the field in the section's struct */
+} key_spec;
+
+typedef struct section_kind {
+	const char *name; /* [NAME LABEL] */
+	size_t size;      /* of the section's struct */
+	size_t list_offset, count_offset; /* of its array and count in tt_config */
+	size_t label_offset, label_cap;   /* where LABEL goes */
+	void (*defaults)(void *item);
+	/* checks across keys once the section is read; returns the offending key or NULL */
+	const char *(*check)(void *item, char *why, size_t whylen);
+	const key_spec *keys;
+	size_t nkeys;
+} section_kind;
+
+static void slo_defaults(void *item)
+{
+	slo_spec *s = item;
+	s->period_ms = 30 * 86400000LL;
+	s->bad_statuses = 1u << TT_STATUS_TIMEOUT | 1u << TT_STATUS_RATE_LIMITED |
+	                  1u << TT_STATUS_SERVER_ERROR;
+	s->threshold_ms = -1;
+}
+
+static const char *slo_check(void *item, char *why, size_t whylen)
+{
+	slo_spec *s = item;
+	if (s->sli == SLO_LATENCY && s->threshold_ms < 0) {
+		snprintf(why, whylen, "sli = latency needs threshold_ms (%s)", t_threshold.expect);
+		return "threshold_ms";
+	}
+	if (s->sli == SLO_AVAILABILITY && s->threshold_ms >= 0) {
+		snprintf(why, whylen,
+		         "threshold_ms applies to sli = latency only; remove it or set sli = latency");
+		return "threshold_ms";
+	}
+	return NULL;
+}
+
+static void budget_defaults(void *item)
+{
+	budget_spec *b = item;
+	b->period = BUDGET_MONTH;
+	b->soft_pct = 80;
+	b->hard_pct = 100;
+}
+
+static const char *budget_check(void *item, char *why, size_t whylen)
+{
+	budget_spec *b = item;
+	if (b->soft_pct > b->hard_pct) {
+		snprintf(why, whylen, "soft_pct (%lld) is above hard_pct (%lld); the soft state comes "
+		                      "first",
+		         (long long)b->soft_pct, (long long)b->hard_pct);
+		return "soft_pct";
+	}
+	return NULL;
+}
+
+static const key_spec slo_keys[] = {
+    {"use_case", &t_use_case, true, offsetof(slo_spec, use_case)},
+    {"sli", &t_sli, true, offsetof(slo_spec, sli)},
+    {"objective", &t_objective, true, offsetof(slo_spec, objective_ppm)},
+    {"period", &t_period, false, offsetof(slo_spec, period_ms)},
+    {"bad", &t_statuses, false, offsetof(slo_spec, bad_statuses)},
+    {"threshold_ms", &t_threshold, false, offsetof(slo_spec, threshold_ms)},
+};
+
+static const key_spec budget_keys[] = {
+    {"scope", &t_scope, true, offsetof(budget_spec, scope)},
+    {"period", &t_budget_period, false, offsetof(budget_spec, period)},
+    {"amount_usd", &t_amount, true, offsetof(budget_spec, amount_micros)},
+    {"soft_pct", &t_pct, false, offsetof(budget_spec, soft_pct)},
+    {"hard_pct", &t_pct, false, offsetof(budget_spec, hard_pct)},
+};
+
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static const section_kind kinds[] = {
+    {"slo", sizeof(slo_spec), offsetof(tt_config, slos), offsetof(tt_config, nslos),
+     offsetof(slo_spec, name), SLO_NAME_CAP, slo_defaults, slo_check, slo_keys, LEN(slo_keys)},
+    {"budget", sizeof(budget_spec), offsetof(tt_config, budgets), offsetof(tt_config, nbudgets),
+     offsetof(budget_spec, name), BUDGET_NAME_CAP, budget_defaults, budget_check, budget_keys,
+     LEN(budget_keys)},
+};
+
+#define MAX_KEYS 32
+
+/* ---- the parse ---- */
+
+typedef struct parse_ctx {
+	const char *file;
+	tt_config *cfg;
+	char *err;
+	size_t errlen;
+	int failed;
+	/* the input */
+	const char *text; /* from a string, or */
+	FILE *fp;         /* from a file */
+	int line;
+	char *buf;
+	size_t bufcap;
+	/* the section being read */
+	const section_kind *kind;
+	void *item;
+	char label[128];
+	int section_line;
+	int key_line[MAX_KEYS]; /* where each key was given; 0 not yet */
+} parse_ctx;
+
+static void fail(parse_ctx *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void fail(parse_ctx *p, int line, const char *fmt, ...)
+{
+	if (p->failed)
+		return;
+	p->failed = 1;
+	int n = snprintf(p->err, p->errlen, "%s:%d: ", p->file, line);
+	if (n < 0 || (size_t)n >= p->errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+static void *item_of(tt_config *c, const section_kind *k, size_t i)
+{
+	char *list = *(char **)((char *)c + k->list_offset);
+	return list + i * k->size;
+}
+
+/* Checks the section just read as a whole. */
+static void section_end(parse_ctx *p)
+{
+	if (!p->kind || p->failed)
+		return;
+	for (size_t i = 0; i < p->kind->nkeys; i++) {
+		const key_spec *k = &p->kind->keys[i];
+		if (k->required && !p->key_line[i]) {
+			fail(p, p->section_line, "[%s %s]: missing key '%s': add a line '%s = ...' (%s)",
+			     p->kind->name, p->label, k->name, k->name, k->type->expect);
+			return;
+		}
+	}
+	char why[512];
+	const char *key = p->kind->check ? p->kind->check(p->item, why, sizeof why) : NULL;
+	if (key) {
+		size_t i = 0;
+		while (i < p->kind->nkeys && strcmp(p->kind->keys[i].name, key))
+			i++;
+		int line = i < p->kind->nkeys && p->key_line[i] ? p->key_line[i] : p->section_line;
+		fail(p, line, "[%s %s] key '%s': %s", p->kind->name, p->label, key, why);
+	}
+}
+
+static bool label_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+			return false;
+	return true;
+}
+
+static void list_kinds(char *buf, size_t cap)
+{
+	buf[0] = 0;
+	for (size_t i = 0; i < LEN(kinds); i++) {
+		size_t n = strlen(buf);
+		snprintf(buf + n, cap - n, "%s[%s NAME]", i ? ", " : "", kinds[i].name);
+	}
+}
+
+/* A "[KIND LABEL]" line: ends the section before and starts a new one. */
+static void section_begin(parse_ctx *p, const char *line)
+{
+	section_end(p);
+	p->kind = NULL;
+	if (p->failed)
+		return;
+	const char *close = strchr(line, ']');
+	if (!close)
+		return; /* inih reports the malformed line */
+	char head[256];
+	size_t n = (size_t)(close - line - 1);
+	if (n >= sizeof head)
+		n = sizeof head - 1;
+	memcpy(head, line + 1, n);
+	head[n] = 0;
+	char kind[64] = "", label[256] = "", extra[8] = "";
+	int got = sscanf(head, "%63s %255s %7s", kind, label, extra);
+	char known[256];
+	list_kinds(known, sizeof known);
+	const section_kind *k = NULL;
+	for (size_t i = 0; i < LEN(kinds); i++)
+		if (got >= 1 && strcmp(kind, kinds[i].name) == 0)
+			k = &kinds[i];
+	if (!k) {
+		fail(p, p->line, "unknown section [%s]; the sections are %s", head, known);
+		return;
+	}
+	if (got < 2 || got > 2 || !label_ok(label) || strlen(label) >= k->label_cap) {
+		fail(p, p->line,
+		     "[%s] needs one name of letters, digits, '.', '_' or '-' (up to %zu): "
+		     "write [%s NAME]",
+		     head, k->label_cap - 1, k->name);
+		return;
+	}
+	size_t *count = (size_t *)((char *)p->cfg + k->count_offset);
+	for (size_t i = 0; i < *count; i++)
+		if (strcmp((char *)item_of(p->cfg, k, i) + k->label_offset, label) == 0) {
+			fail(p, p->line, "[%s %s] is defined twice; give each a different name", k->name,
+			     label);
+			return;
+		}
+	char **list = (char **)((char *)p->cfg + k->list_offset);
+	char *grown = realloc(*list, (*count + 1) * k->size);
+	if (!grown) {
+		fail(p, p->line, "out of memory");
+		return;
+	}
+	*list = grown;
+	p->item = grown + *count * k->size;
+	(*count)++;
+	memset(p->item, 0, k->size);
+	if (k->defaults)
+		k->defaults(p->item);
+	strcpy((char *)p->item + k->label_offset, label);
+	snprintf(p->label, sizeof p->label, "%s", label);
+	p->kind = k;
+	p->section_line = p->line;
+	memset(p->key_line, 0, sizeof p->key_line);
+}
+
+/* libinih's handler: one key of the current section. */
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	(void)section; /* the reader tracks sections, empty ones included */
+	parse_ctx *p = user;
+	if (p->failed)
+		return 1;
+	if (!p->kind) {
+		char known[256];
+		list_kinds(known, sizeof known);
+		fail(p, p->line, "key '%s' is outside a section; put it under one of %s", name,
+		     known);
+		return 1;
+	}
+	size_t i = 0;
+	while (i < p->kind->nkeys && strcmp(p->kind->keys[i].name, name))
+		i++;
+	if (i == p->kind->nkeys) {
+		char known[256] = "";
+		for (size_t k = 0; k < p->kind->nkeys; k++) {
+			size_t n = strlen(known);
+			snprintf(known + n, sizeof known - n, "%s%s", k ? ", " : "",
+			         p->kind->keys[k].name);
+		}
+		fail(p, p->line, "[%s %s]: unknown key '%s'; the keys are %s", p->kind->name,
+		     p->label, name, known);
+		return 1;
+	}
+	const key_spec *k = &p->kind->keys[i];
+	if (p->key_line[i]) {
+		fail(p, p->line, "[%s %s] key '%s' is given twice (first on line %d); keep one",
+		     p->kind->name, p->label, name, p->key_line[i]);
+		return 1;
+	}
+	p->key_line[i] = p->line;
+	char why[512];
+	if (k->type->parse(value, (char *)p->item + k->offset, why, sizeof why)) {
+		fail(p, p->line, "[%s %s] key '%s': %s; expected %s", p->kind->name, p->label, name,
+		     why, k->type->expect);
+		return 1;
+	}
+	return 1;
+}
+
+/* libinih's reader: one line at a time, so that line numbers, section headers (also of empty
+ * sections) and over-long lines are seen here. Leading blanks are dropped: libinih would take
+ * an indented line for the continuation of the value above it. */
+static char *read_line(char *str, int num, void *stream)
+{
+	parse_ctx *p = stream;
+	if (p->failed)
+		return NULL;
+	size_t len = 0;
+	if (p->fp) {
+		ssize_t got = getline(&p->buf, &p->bufcap, p->fp);
+		if (got < 0)
+			return NULL;
+		len = (size_t)got;
+	} else {
+		if (!*p->text)
+			return NULL;
+		len = strcspn(p->text, "\n");
+		if (p->text[len] == '\n')
+			len++;
+		if (len + 1 > p->bufcap) {
+			char *nb = realloc(p->buf, len + 1);
+			if (!nb)
+				return NULL;
+			p->buf = nb;
+			p->bufcap = len + 1;
+		}
+		memcpy(p->buf, p->text, len);
+		p->buf[len] = 0;
+		p->text += len;
+	}
+	p->line++;
+	char *s = p->buf;
+	if (p->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	if (n + 1 > (size_t)num) {
+		fail(p, p->line, "line longer than %d characters; shorten it", num - 2);
+		return NULL;
+	}
+	if (*s == '[')
+		section_begin(p, s);
+	memcpy(str, s, n + 1);
+	return str;
+}
+
+static int parse(parse_ctx *p)
+{
+	int rc = ini_parse_stream(read_line, p, on_key, p);
+	if (!p->failed && rc > 0)
+		fail(p, rc, "not a 'key = value' line, a [section] header or a comment (; or #)");
+	if (!p->failed && rc < 0)
+		fail(p, 0, "out of memory");
+	section_end(p);
+	free(p->buf);
+	if (p->failed) {
+		config_free(p->cfg);
+		return -1;
+	}
+	return 0;
+}
+
+int config_parse_string(const char *text, const char *name, tt_config *c, char *err,
+                        size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->path, sizeof c->path, "%s", name);
+	parse_ctx p = {.file = name, .cfg = c, .err = err, .errlen = errlen, .text = text};
+	return parse(&p);
+}
+
+int config_load(const char *path, tt_config *c, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	snprintf(c->path, sizeof c->path, "%s", path);
+	parse_ctx p = {.file = path, .cfg = c, .err = err, .errlen = errlen, .fp = fp};
+	int rc = parse(&p);
+	fclose(fp);
+	return rc;
+}
+
+void config_free(tt_config *c)
+{
+	free(c->slos);
+	free(c->budgets);
+	memset(c, 0, sizeof *c);
+}
+
+int config_default_path(char *buf, size_t cap)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int n;
+	if (xdg && *xdg == '/')
+		n = snprintf(buf, cap, "%s/tokentop/tokentop.ini", xdg);
+	else if (home && *home)
+		n = snprintf(buf, cap, "%s/.config/tokentop/tokentop.ini", home);
+	else
+		return -1;
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}

@@ -1,0 +1,101 @@
+/* SLO burn rates and the multiwindow, multi-burn-rate alert rule (SRE Workbook, ch. 5). */
+#include <string.h>
+
+#include "tokentop/slo.h"
+
+#define MIN_MS  60000LL
+#define HOUR_MS 3600000LL
+#define DAY_MS  86400000LL
+
+static const struct {
+	const char *name;
+	int64_t ms;
+} windows[SLO_WINDOW_COUNT] = {
+    [SLO_W5M] = {"5m", 5 * MIN_MS},  [SLO_W30M] = {"30m", 30 * MIN_MS},
+    [SLO_W1H] = {"1h", HOUR_MS},     [SLO_W2H] = {"2h", 2 * HOUR_MS},
+    [SLO_W6H] = {"6h", 6 * HOUR_MS}, [SLO_W1D] = {"1d", DAY_MS},
+    [SLO_W3D] = {"3d", 3 * DAY_MS},
+};
+
+/* Table 5-8 of the Workbook plus its 24h/2h ticket; a rule fires when both windows burn
+ * faster than the rate. */
+static const struct {
+	slo_alert alert;
+	slo_window long_w, short_w;
+	double rate;
+} rules[] = {
+    {SLO_ALERT_PAGE, SLO_W1H, SLO_W5M, 14.4},
+    {SLO_ALERT_PAGE, SLO_W6H, SLO_W30M, 6},
+    {SLO_ALERT_TICKET, SLO_W1D, SLO_W2H, 3},
+    {SLO_ALERT_TICKET, SLO_W3D, SLO_W6H, 1},
+};
+
+static const char *const sli_names[SLO_SLI_COUNT] = {"availability", "latency"};
+
+int64_t slo_window_ms(slo_window w)
+{
+	return windows[w].ms;
+}
+
+const char *slo_window_name(slo_window w)
+{
+	return windows[w].name;
+}
+
+const char *slo_alert_name(slo_alert a)
+{
+	return a == SLO_ALERT_PAGE ? "page" : a == SLO_ALERT_TICKET ? "ticket" : NULL;
+}
+
+const char *slo_sli_name(slo_sli s)
+{
+	return s >= 0 && s < SLO_SLI_COUNT ? sli_names[s] : NULL;
+}
+
+int slo_sli_parse(const char *s, slo_sli *out)
+{
+	for (int i = 0; i < SLO_SLI_COUNT; i++)
+		if (strcmp(s, sli_names[i]) == 0) {
+			*out = (slo_sli)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* One division of exact integers, so that the Workbook's numbers come out exactly. */
+double slo_burn_rate(slo_counts c, int64_t objective_ppm)
+{
+	if (c.total <= 0 || objective_ppm >= 1000000)
+		return 0;
+	return (double)c.bad * 1e6 / ((double)c.total * (double)(1000000 - objective_ppm));
+}
+
+slo_alert slo_alert_of(const double burn[SLO_WINDOW_COUNT])
+{
+	slo_alert a = SLO_ALERT_NONE;
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+		if (burn[rules[i].long_w] >= rules[i].rate && burn[rules[i].short_w] >= rules[i].rate &&
+		    rules[i].alert > a)
+			a = rules[i].alert;
+	return a;
+}
+
+void slo_evaluate(const slo_spec *s, const slo_counts win[SLO_WINDOW_COUNT], slo_counts period,
+                  slo_status *out)
+{
+	memset(out, 0, sizeof *out);
+	for (int w = 0; w < SLO_WINDOW_COUNT; w++)
+		out->burn[w] = slo_burn_rate(win[w], s->objective_ppm);
+	out->alert = slo_alert_of(out->burn);
+	out->period = period;
+	out->budget_remaining = 1.0 - slo_burn_rate(period, s->objective_ppm);
+	/* A burn rate of 1 spends the budget exactly as fast as the rolling period earns it back:
+	 * at or below it the budget is never exhausted. */
+	double b = out->burn[SLO_W1H];
+	if (out->budget_remaining <= 0)
+		out->exhausted_in_ms = 0;
+	else if (b <= 1.0)
+		out->exhausted_in_ms = -1;
+	else
+		out->exhausted_in_ms = (int64_t)(out->budget_remaining * (double)s->period_ms / b);
+}

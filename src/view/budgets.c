@@ -1,0 +1,194 @@
+/* The budgets view: hourly spend per budget scope, forecasts, backtests and what-ifs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan.h"
+#include "tokentop/view.h"
+
+#define HOUR_MS 3600000LL
+#define WEEK_MS (7 * 86400000LL)
+
+typedef struct series_ctx {
+	const vdims *dims;
+	const unsigned char *match; /* ndims x n: does dims id d fall in budget i */
+	size_t n;
+	int64_t hour0_ms;
+	size_t nhours;
+	int64_t **hourly;
+} series_ctx;
+
+static int add_hour(void *ctx, tt_res r, const tt_rollup *row)
+{
+	(void)r;
+	series_ctx *c = ctx;
+	if (!vdims_has(c->dims, row->dims_id))
+		return 0;
+	int64_t i = (row->bucket * 1000 - c->hour0_ms) / HOUR_MS;
+	if (i < 0 || (size_t)i >= c->nhours)
+		return 0;
+	const unsigned char *m = c->match + (size_t)row->dims_id * c->n;
+	for (size_t k = 0; k < c->n; k++)
+		if (m[k])
+			c->hourly[k][i] += row->m[TT_M_COST_MICROS];
+	return 0;
+}
+
+static bool in_scope(const budget_scope *s, char *const dims[TT_D_COUNT])
+{
+	return s->all || strcmp(dims[s->dim], s->value) == 0;
+}
+
+static bool keep_scope(const view_cube *c, size_t id, void *ctx)
+{
+	return in_scope(ctx, c->dims[id]);
+}
+
+/* The share of a (provider, model) cell's cost that pays for input tokens: at card prices, or
+ * by token counts without a price. */
+static double input_share(const ratecard *card, const view_row *row, int64_t now_ms)
+{
+	const int64_t *m = row->m;
+	const tt_price *p = card ? ratecard_lookup(card, row->key[1], row->key[2], now_ms) : NULL;
+	if (p) {
+		double in = (double)(m[TT_M_INPUT_TOKENS] - m[TT_M_CACHED_TOKENS]) *
+		                (double)p->input_per_mtok +
+		            (double)m[TT_M_CACHED_TOKENS] * (double)p->cached_input_per_mtok;
+		double out = (double)m[TT_M_OUTPUT_TOKENS] * (double)p->output_per_mtok;
+		if (in + out > 0)
+			return in / (in + out);
+	}
+	int64_t t = m[TT_M_INPUT_TOKENS] + m[TT_M_OUTPUT_TOKENS];
+	return t ? (double)m[TT_M_INPUT_TOKENS] / (double)t : 0;
+}
+
+/* The factor the what-ifs change a scope's spend by, from the mix of its last week. */
+static int whatif_scope(const view_cube *week, const budget_scope *scope, const whatif *w,
+                        size_t nw, const ratecard *card, int64_t now_ms, double *factor)
+{
+	static const tt_dim by[] = {TT_D_USE_CASE, TT_D_PROVIDER, TT_D_MODEL};
+	view_rows rows;
+	if (view_group(week, by, 3, keep_scope, (void *)scope, &rows))
+		return -1;
+	whatif_cell *cells = calloc(rows.n ? rows.n : 1, sizeof *cells);
+	if (!cells) {
+		view_rows_free(&rows);
+		return -1;
+	}
+	for (size_t i = 0; i < rows.n; i++) {
+		cells[i].use_case = rows.rows[i].key[0];
+		cells[i].model = rows.rows[i].key[2];
+		cells[i].cost_micros = rows.rows[i].m[TT_M_COST_MICROS];
+		cells[i].input_share = input_share(card, &rows.rows[i], now_ms);
+	}
+	*factor = whatif_factor(cells, rows.n, w, nw);
+	free(cells);
+	view_rows_free(&rows);
+	return 0;
+}
+
+int view_budgets_build(store *st, const budget_spec *specs, size_t n, int64_t now_ms,
+                       const whatif *w, size_t nw, const ratecard *card, view_budgets *v,
+                       char *err, size_t errlen)
+{
+	memset(v, 0, sizeof *v);
+	v->now_ms = now_ms;
+	v->whatifs = w;
+	v->nwhatifs = nw;
+	if (!n)
+		return 0;
+	int64_t first = 0, last = 0;
+	if (store_time_bounds(st, &first, &last)) {
+		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
+		return -1;
+	}
+	int64_t data_start = first ? first : now_ms;
+	int64_t hour0 = now_ms;
+	for (size_t i = 0; i < n; i++) {
+		int64_t h = budget_history_start(specs[i].period, now_ms);
+		if (h < hour0)
+			hour0 = h;
+	}
+	if (hour0 < data_start)
+		hour0 = data_start;
+	hour0 -= ((hour0 % HOUR_MS) + HOUR_MS) % HOUR_MS;
+	size_t nhours = (size_t)((now_ms - hour0 + HOUR_MS - 1) / HOUR_MS);
+	if (now_ms <= hour0)
+		nhours = 0;
+
+	vdims dims;
+	if (vdims_load(st, &dims)) {
+		snprintf(err, errlen, "reading dimensions: %s", store_errmsg(st));
+		return -1;
+	}
+	int rc = -1;
+	v->rows = calloc(n, sizeof *v->rows);
+	int64_t **hourly = calloc(n, sizeof *hourly);
+	unsigned char *match = calloc(dims.n ? dims.n * n : 1, 1);
+	view_cube week = {0};
+	bool have_week = false;
+	if (!v->rows || !hourly || !match)
+		goto oom;
+	for (size_t i = 0; i < n; i++)
+		if (!(hourly[i] = calloc(nhours ? nhours : 1, sizeof **hourly)))
+			goto oom;
+	for (size_t d = 1; d < dims.n; d++)
+		for (size_t i = 0; vdims_has(&dims, (int64_t)d) && i < n; i++)
+			match[d * n + i] = in_scope(&specs[i].scope, dims.v[d]);
+	series_ctx c = {&dims, match, n, hour0, nhours, hourly};
+	if (nhours && vscan_steps(st, hour0, now_ms, HOUR_MS, false, add_hour, &c)) {
+		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
+		goto done;
+	}
+	if (nw) {
+		if (view_cube_build(st, now_ms - WEEK_MS, now_ms, false, &week, err, errlen))
+			goto done;
+		have_week = true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		view_budget_row *r = &v->rows[i];
+		const budget_spec *b = &specs[i];
+		r->spec = b;
+		budget_period_bounds(b->period, now_ms, &r->period_start_ms, &r->period_end_ms);
+		budget_series s = {hourly[i], nhours, hour0, data_start};
+		budget_forecast(&s, r->period_start_ms, r->period_end_ms, now_ms, &r->fc);
+		r->spent_micros = r->fc.spent_micros;
+		r->used_pct = b->amount_micros > 0
+		                  ? 100.0 * (double)r->spent_micros / (double)b->amount_micros
+		                  : NAN;
+		r->state = b->amount_micros > 0 ? budget_state_of(b, r->spent_micros) : BUDGET_OK;
+		r->mape = budget_backtest(&s, b->period, now_ms, &r->backtests);
+		budget_forecast_widen(&r->fc, r->mape);
+		r->whatif_factor = 1;
+		r->fc_whatif = r->fc;
+		if (nw) {
+			if (whatif_scope(&week, &b->scope, w, nw, card, now_ms, &r->whatif_factor))
+				goto oom;
+			whatif_apply(&r->fc_whatif, r->whatif_factor);
+		}
+	}
+	v->n = n;
+	rc = 0;
+	goto done;
+oom:
+	snprintf(err, errlen, "out of memory");
+done:
+	if (have_week)
+		view_cube_free(&week);
+	for (size_t i = 0; hourly && i < n; i++)
+		free(hourly[i]);
+	free(hourly);
+	free(match);
+	vdims_free(&dims);
+	if (rc)
+		view_budgets_free(v);
+	return rc;
+}
+
+void view_budgets_free(view_budgets *v)
+{
+	free(v->rows);
+	v->rows = NULL;
+	v->n = 0;
+}
