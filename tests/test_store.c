@@ -1,6 +1,7 @@
 /* The SQLite store on real files: migrations, dimension interning, dedupe, rollup upserts. */
 #include "testutil.h"
 
+#include <math.h>
 #include <sqlite3.h>
 
 #include "tokentop/rollup.h"
@@ -23,10 +24,10 @@ static void test_migrations(void **state)
 	char path[512], err[512];
 	snprintf(path, sizeof path, "%s/m.db", tu_tmpdir());
 	store *s = open_path(path);
-	assert_int_equal(store_schema_version(s), 1);
+	assert_int_equal(store_schema_version(s), 2);
 	store_close(s);
 	s = open_path(path); /* reopening migrates nothing */
-	assert_int_equal(store_schema_version(s), 1);
+	assert_int_equal(store_schema_version(s), 2);
 	store_close(s);
 
 	sqlite3 *db;
@@ -205,6 +206,55 @@ static void test_cursor(void **state)
 	store_close(s);
 }
 
+typedef struct seen {
+	int pairs;
+	int64_t latest_ts, prev_ts;
+	double kv;
+	bool prev_null;
+	size_t ttft_len;
+} seen;
+
+static int on_inference(void *ctx, const tt_inference *latest, const tt_inference *previous)
+{
+	seen *s = ctx;
+	s->pairs++;
+	s->latest_ts = latest->ts_ms;
+	s->prev_ts = previous ? previous->ts_ms : -1;
+	s->prev_null = previous == NULL;
+	s->kv = latest->kv_cache_usage;
+	s->ttft_len = latest->ttft_len;
+	return 0;
+}
+
+static void test_inference_samples(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof path, "%s/i.db", tu_tmpdir());
+	store *s = open_path(path);
+	double buckets[4] = {0.1, 3, 1e308 * 10, 5};
+	for (int i = 0; i < 3; i++) {
+		tt_inference x = {.source = "vllm-a", .model_name = "llama", .ts_ms = 1000 + i,
+				  .requests_running = i, .requests_waiting = NAN,
+				  .kv_cache_usage = 0.25 * i, .prompt_tokens_total = 100,
+				  .generation_tokens_total = 50, .ttft = buckets,
+				  .ttft_len = sizeof buckets};
+		assert_int_equal(store_inference_add(s, &x), 0);
+	}
+	seen sn = {0};
+	assert_int_equal(store_inference_latest(s, on_inference, &sn), 0);
+	assert_int_equal(sn.pairs, 1);
+	assert_int_equal(sn.latest_ts, 1002);
+	assert_int_equal(sn.prev_ts, 1001);
+	assert_true(sn.kv == 0.5);
+	assert_int_equal(sn.ttft_len, sizeof buckets);
+	assert_int_equal(store_inference_prune(s, 1002), 0);
+	memset(&sn, 0, sizeof sn);
+	assert_int_equal(store_inference_latest(s, on_inference, &sn), 0);
+	assert_true(sn.prev_null);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_dims_and_dedupe),
 		cmocka_unit_test(test_rollup_upsert_and_scan),
 		cmocka_unit_test(test_cursor),
+		cmocka_unit_test(test_inference_samples),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,6 +28,7 @@ typedef struct http_response {
 	const char *error;    /* NULL on a complete answer, else one line saying what failed */
 	double elapsed_s;
 	const char *etag;     /* the ETag header, or "" */
+	const char *content_type; /* the Content-Type header, or "" */
 } http_response;
 
 typedef void (*http_done_fn)(void *ctx, const http_response *r);

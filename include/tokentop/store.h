@@ -154,4 +154,25 @@ int store_time_bounds(store *s, int64_t *first_ms, int64_t *last_ms);
 int store_cursor_get(store *s, const char *source, char *buf, size_t cap);
 int store_cursor_set(store *s, const char *source, const char *cursor);
 
+/* One inference server's figures at one scrape. NaN: not exposed. ttft: the cumulative TTFT
+ * histogram as an array of {double le; double count} pairs in native byte order. */
+typedef struct tt_inference {
+	const char *source;
+	const char *model_name;
+	int64_t ts_ms;
+	double requests_running, requests_waiting, kv_cache_usage;
+	double prompt_tokens_total, generation_tokens_total;
+	const void *ttft;
+	size_t ttft_len;
+} tt_inference;
+
+int store_inference_add(store *s, const tt_inference *x);
+/* Drops samples older than before_ms. */
+int store_inference_prune(store *s, int64_t before_ms);
+/* For every (source, model_name): fn(ctx, newest, the one before or NULL), in name order;
+ * fn's non-zero return stops and is returned. */
+typedef int (*store_inference_fn)(void *ctx, const tt_inference *latest,
+				  const tt_inference *previous);
+int store_inference_latest(store *s, store_inference_fn fn, void *ctx);
+
 #endif

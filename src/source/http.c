@@ -21,6 +21,7 @@ typedef struct transfer {
 	size_t len, cap, max;
 	bool too_big;
 	char etag[160];
+	char content_type[160];
 	char errbuf[CURL_ERROR_SIZE];
 	struct transfer *next, *prev;
 } transfer;
@@ -86,24 +87,32 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
 	return add;
 }
 
+/* Copies a header's value when the line is that header. */
+static void header_value(const char *line, size_t len, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	if (len <= nl || strncasecmp(line, name, nl) != 0)
+		return;
+	const char *v = line + nl;
+	size_t vl = len - nl;
+	while (vl && (*v == ' ' || *v == '\t')) {
+		v++;
+		vl--;
+	}
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+		vl--;
+	if (vl < cap) {
+		memcpy(out, v, vl);
+		out[vl] = 0;
+	}
+}
+
 static size_t on_header(char *data, size_t size, size_t n, void *userp)
 {
 	transfer *t = userp;
 	size_t len = size * n;
-	if (len > 5 && strncasecmp(data, "etag:", 5) == 0) {
-		const char *v = data + 5;
-		size_t vl = len - 5;
-		while (vl && (*v == ' ' || *v == '\t')) {
-			v++;
-			vl--;
-		}
-		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-			vl--;
-		if (vl < sizeof t->etag) {
-			memcpy(t->etag, v, vl);
-			t->etag[vl] = 0;
-		}
-	}
+	header_value(data, len, "etag:", t->etag, sizeof t->etag);
+	header_value(data, len, "content-type:", t->content_type, sizeof t->content_type);
 	return len;
 }
 
@@ -129,6 +138,7 @@ static void finish(http_client *c, transfer *t, CURLcode code)
 	r.body = t->buf ? t->buf : "";
 	r.len = t->len;
 	r.etag = t->etag;
+	r.content_type = t->content_type;
 	if (t->buf)
 		t->buf[t->len] = 0;
 	if (c->closing) {

@@ -1,5 +1,6 @@
 /* The SQLite cache: open and migrate, intern dimensions, insert events, upsert and scan rollups. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE rollup_day " ROLLUP_COUNTERS " PRIMARY KEY (bucket, dims_id)) WITHOUT ROWID;"
 	"CREATE TABLE cursors (source TEXT PRIMARY KEY NOT NULL, cursor TEXT NOT NULL,"
 	" updated_ms INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 2: what the inference servers' metrics endpoints said, scrape by scrape. */
+	"CREATE TABLE inference_samples (source TEXT NOT NULL, model_name TEXT NOT NULL,"
+	" ts_ms INTEGER NOT NULL, requests_running REAL, requests_waiting REAL,"
+	" kv_cache_usage REAL, prompt_tokens_total REAL, generation_tokens_total REAL,"
+	" ttft_buckets BLOB, PRIMARY KEY (source, model_name, ts_ms)) WITHOUT ROWID;",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -874,4 +880,128 @@ int store_cursor_set(store *s, const char *source, const char *cursor)
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- inference samples ---- */
+
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_double(st, i, v);
+}
+
+int store_inference_add(store *s, const tt_inference *x)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT OR REPLACE INTO inference_samples (source, model_name, ts_ms,"
+			       " requests_running, requests_waiting, kv_cache_usage,"
+			       " prompt_tokens_total, generation_tokens_total, ttft_buckets)"
+			       " VALUES (?,?,?,?,?,?,?,?,?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, x->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, x->model_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, x->ts_ms);
+	bind_real(st, 4, x->requests_running);
+	bind_real(st, 5, x->requests_waiting);
+	bind_real(st, 6, x->kv_cache_usage);
+	bind_real(st, 7, x->prompt_tokens_total);
+	bind_real(st, 8, x->generation_tokens_total);
+	if (x->ttft_len)
+		sqlite3_bind_blob64(st, 9, x->ttft, x->ttft_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 9);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_inference_prune(store *s, int64_t before_ms)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM inference_samples WHERE ts_ms < ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, before_ms);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static double column_real(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static void read_inference(sqlite3_stmt *st, tt_inference *x)
+{
+	x->source = (const char *)sqlite3_column_text(st, 0);
+	x->model_name = (const char *)sqlite3_column_text(st, 1);
+	x->ts_ms = sqlite3_column_int64(st, 2);
+	x->requests_running = column_real(st, 3);
+	x->requests_waiting = column_real(st, 4);
+	x->kv_cache_usage = column_real(st, 5);
+	x->prompt_tokens_total = column_real(st, 6);
+	x->generation_tokens_total = column_real(st, 7);
+	x->ttft = sqlite3_column_blob(st, 8);
+	x->ttft_len = (size_t)sqlite3_column_bytes(st, 8);
+}
+
+int store_inference_latest(store *s, store_inference_fn fn, void *ctx)
+{
+	sqlite3_stmt *pairs, *last;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT DISTINCT source, model_name FROM inference_samples"
+			       " ORDER BY source, model_name",
+			       -1, &pairs, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT source, model_name, ts_ms, requests_running, requests_waiting,"
+			       " kv_cache_usage, prompt_tokens_total, generation_tokens_total,"
+			       " ttft_buckets FROM inference_samples WHERE source = ? AND"
+			       " model_name = ? ORDER BY ts_ms DESC LIMIT 2",
+			       -1, &last, NULL) != SQLITE_OK) {
+		sqlite3_finalize(pairs);
+		return -1;
+	}
+	int rc = 0;
+	while (!rc && sqlite3_step(pairs) == SQLITE_ROW) {
+		sqlite3_bind_value(last, 1, sqlite3_column_value(pairs, 0));
+		sqlite3_bind_value(last, 2, sqlite3_column_value(pairs, 1));
+		tt_inference a = {0}, b = {0};
+		int got = 0;
+		/* the newest row is copied out: stepping to the second invalidates its text */
+		char src[256], model[256];
+		void *blob = NULL;
+		while (got < 2 && sqlite3_step(last) == SQLITE_ROW) {
+			if (got == 0) {
+				read_inference(last, &a);
+				snprintf(src, sizeof src, "%s", a.source);
+				snprintf(model, sizeof model, "%s", a.model_name);
+				a.source = src;
+				a.model_name = model;
+				if (a.ttft_len) {
+					blob = malloc(a.ttft_len);
+					if (blob)
+						memcpy(blob, a.ttft, a.ttft_len);
+					a.ttft = blob;
+					if (!blob)
+						a.ttft_len = 0;
+				}
+			} else {
+				read_inference(last, &b);
+			}
+			got++;
+		}
+		if (got)
+			rc = fn(ctx, &a, got > 1 ? &b : NULL);
+		free(blob);
+		sqlite3_reset(last);
+	}
+	sqlite3_finalize(pairs);
+	sqlite3_finalize(last);
+	return rc;
 }
