@@ -12,6 +12,7 @@
 #include "tokentop/gateway.h"
 #include "tokentop/ingest.h"
 #include "tokentop/litellm.h"
+#include "tokentop/scrape.h"
 #include "tokentop/timeutil.h"
 
 #define MAX_SOURCES 64
@@ -67,6 +68,10 @@ typedef struct sync_ctx {
 	void *src[MAX_SOURCES];
 	const source_kind *kind[MAX_SOURCES];
 	int nsrc;
+	store *st;
+	scrape_src *scr[MAX_SOURCES];
+	int nscr;
+	uint64_t scrapes;
 	bool once;
 	int failed;     /* a source went down during --once */
 	int stored_err; /* the database refused a page */
@@ -78,7 +83,8 @@ typedef struct sync_ctx {
 static void sync_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: tokentop sync [--db FILE] --gateway NAME=URL ... --litellm NAME=URL ...\n"
+		"usage: tokentop sync [--db FILE] [--gateway NAME=URL] [--litellm NAME=URL]\n"
+		"                     [--scrape NAME=URL[,KIND]] ...\n"
 		"                     [--token-file F | --token-env VAR]\n"
 		"                     [--once | --for DURATION] [--poll DURATION]\n\n"
 		"Pulls request events from gateways (the tokentop v1 API) and LiteLLM proxies\n"
@@ -88,9 +94,13 @@ static void sync_usage(FILE *out)
 		"  --db FILE          database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
 		"  --gateway NAME=URL a tokentop-dialect gateway to pull from (repeatable)\n"
 		"  --litellm NAME=URL a LiteLLM proxy to pull spend logs from (repeatable)\n"
+		"  --scrape NAME=URL[,KIND]  an inference server's /metrics (KIND vllm, tgi or\n"
+		"                     generic; default generic), every --interval (repeatable)\n"
+		"  --interval DURATION   between scrapes (default 5s)\n"
 		"  --token-file F     bearer token read from F (first line)\n"
 		"  --token-env VAR    bearer token from the environment variable VAR\n"
-		"  --once             stop when every gateway is caught up (exit 1 if one is down)\n"
+		"  --once             stop when every gateway is caught up and every scrape was\n"
+		"                     stored once (exit 1 if a source is down)\n"
 		"  --for DURATION     stop after DURATION (30s, 10m, 1h); default: until SIGINT\n"
 		"  --poll DURATION    pause between polls when caught up (default 2s)\n"
 		"  -h, --help         this help\n");
@@ -110,6 +120,34 @@ fail:
 	return -1;
 }
 
+#define KEEP_INFERENCE_MS (8 * 86400000LL)
+
+static int on_samples(void *ctx, const char *source, const scrape_sample *v, size_t n)
+{
+	sync_ctx *s = ctx;
+	if (store_begin(s->st))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		tt_inference x = {.source = source,
+				  .model_name = v[i].model_name,
+				  .ts_ms = v[i].ts_ms,
+				  .requests_running = v[i].requests_running,
+				  .requests_waiting = v[i].requests_waiting,
+				  .kv_cache_usage = v[i].kv_cache_usage,
+				  .prompt_tokens_total = v[i].prompt_tokens_total,
+				  .generation_tokens_total = v[i].generation_tokens_total,
+				  .ttft = v[i].ttft,
+				  .ttft_len = v[i].nttft * sizeof *v[i].ttft};
+		if (store_inference_add(s->st, &x)) {
+			store_rollback(s->st);
+			return -1;
+		}
+	}
+	if (++s->scrapes % 1000 == 0)
+		store_inference_prune(s->st, time_now_ms() - KEEP_INFERENCE_MS);
+	return store_commit(s->st);
+}
+
 static void on_reject(void *ctx, const char *source, const char *reason)
 {
 	(void)ctx;
@@ -123,6 +161,8 @@ static void stop_all(sync_ctx *s)
 	s->stopping = true;
 	for (int i = 0; i < s->nsrc; i++)
 		s->kind[i]->stop(s->src[i]);
+	for (int i = 0; i < s->nscr; i++)
+		scrape_stop(s->scr[i]);
 	uv_timer_stop(&s->check);
 	uv_timer_stop(&s->deadline);
 	uv_signal_stop(&s->sigint);
@@ -146,6 +186,9 @@ static void on_check(uv_timer_t *t)
 	sync_ctx *s = t->data;
 	for (int i = 0; i < s->nsrc; i++)
 		if (!s->kind[i]->caught_up(s->src[i]))
+			return;
+	for (int i = 0; i < s->nscr; i++)
+		if (!scrape_count(s->scr[i]))
 			return;
 	stop_all(s);
 }
@@ -194,7 +237,8 @@ int cmd_sync(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, 'D'},        {"gateway", required_argument, NULL, 'g'},
-		{"litellm", required_argument, NULL, 'l'},
+		{"litellm", required_argument, NULL, 'l'},  {"scrape", required_argument, NULL, 's'},
+		{"interval", required_argument, NULL, 'i'},
 		{"token-file", required_argument, NULL, 'T'}, {"token-env", required_argument, NULL, 'E'},
 		{"once", no_argument, NULL, 'o'},            {"for", required_argument, NULL, 'f'},
 		{"poll", required_argument, NULL, 'p'},      {"help", no_argument, NULL, 'h'},
@@ -203,6 +247,10 @@ int cmd_sync(int argc, char **argv)
 	const char *db = NULL, *token_file = NULL, *token_env = NULL;
 	char *names[MAX_SOURCES], *urls[MAX_SOURCES];
 	const source_kind *kind_of[MAX_SOURCES];
+	char *snames[MAX_SOURCES], *surls[MAX_SOURCES];
+	prom_kind skinds[MAX_SOURCES];
+	int ns = 0;
+	int64_t interval_ms = 5000;
 	int n = 0;
 	bool once = false;
 	int64_t for_ms = 0, poll_ms = 2000;
@@ -232,6 +280,37 @@ int cmd_sync(int argc, char **argv)
 			urls[n++] = eq + 1;
 			break;
 		}
+		case 's': {
+			char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1] || ns == MAX_SOURCES) {
+				fprintf(stderr,
+					"tokentop sync: --scrape: expected NAME=URL[,KIND], got '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			*eq = 0;
+			char *comma = strrchr(eq + 1, ',');
+			skinds[ns] = PROM_KIND_GENERIC;
+			if (comma) {
+				*comma = 0;
+				if (prom_kind_from_name(comma + 1, &skinds[ns])) {
+					fprintf(stderr,
+						"tokentop sync: --scrape: unknown kind '%s' "
+						"(expected vllm, tgi or generic)\n",
+						comma + 1);
+					return EXIT_USAGE;
+				}
+			}
+			snames[ns] = optarg;
+			surls[ns++] = eq + 1;
+			break;
+		}
+		case 'i':
+			if (time_parse_duration(optarg, &interval_ms)) {
+				fprintf(stderr, "tokentop sync: --interval: expected a duration like 5s\n");
+				return EXIT_USAGE;
+			}
+			break;
 		case 'T':
 			token_file = optarg;
 			break;
@@ -265,8 +344,9 @@ int cmd_sync(int argc, char **argv)
 		fprintf(stderr, "tokentop sync: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!n) {
-		fprintf(stderr, "tokentop sync: no sources: give --gateway or --litellm NAME=URL\n\n");
+	if (!n && !ns) {
+		fprintf(stderr,
+			"tokentop sync: no sources: give --gateway, --litellm or --scrape NAME=URL\n\n");
 		sync_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -290,7 +370,7 @@ int cmd_sync(int argc, char **argv)
 	uv_loop_init(&loop);
 	http_client *http = http_client_new(&loop);
 	ingest_opts io = {.card = card, .errors = stderr};
-	sync_ctx s = {.loop = &loop, .in = ingest_new(st, &io), .once = once};
+	sync_ctx s = {.loop = &loop, .in = ingest_new(st, &io), .once = once, .st = st};
 	int rc = EXIT_OK;
 	if (!http || !s.in) {
 		fprintf(stderr, "tokentop sync: out of memory\n");
@@ -315,6 +395,18 @@ int cmd_sync(int argc, char **argv)
 			goto out;
 		}
 		kind_of[i]->start(s.src[s.nsrc++]);
+	}
+	scrape_sink ssink = {on_samples, on_state, &s};
+	for (int i = 0; i < ns; i++) {
+		scrape_opts so = {.name = snames[i], .url = surls[i], .kind = skinds[i],
+				  .token = token, .interval_ms = (long)interval_ms};
+		s.scr[s.nscr] = scrape_new(&loop, http, &so, &ssink);
+		if (!s.scr[s.nscr]) {
+			fprintf(stderr, "tokentop sync: out of memory\n");
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		scrape_start(s.scr[s.nscr++]);
 	}
 	uv_timer_init(&loop, &s.check);
 	uv_timer_init(&loop, &s.deadline);
@@ -343,6 +435,8 @@ int cmd_sync(int argc, char **argv)
 out:
 	for (int i = 0; i < s.nsrc; i++)
 		s.kind[i]->free(s.src[i]);
+	for (int i = 0; i < s.nscr; i++)
+		scrape_free(s.scr[i]);
 	if (http)
 		http_client_free(http);
 	uv_run(&loop, UV_RUN_DEFAULT);
