@@ -67,9 +67,9 @@ int main(int argc, char **argv)
 	}
 	sqlite3_exec(db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
 	const char *sql = "SELECT prompt_id, prompt_version, sum(cost_micros) AS cost, count(*),"
-			  " sum(input_tokens), sum(output_tokens) FROM raw_events"
-			  " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY prompt_id, prompt_version"
-			  " ORDER BY cost DESC";
+	                  " sum(input_tokens), sum(output_tokens) FROM raw_events"
+	                  " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY prompt_id, prompt_version"
+	                  " ORDER BY cost DESC";
 	for (int i = 0; i < RAW_RUNS; i++) {
 		sqlite3_stmt *q;
 		double t0 = now_s();

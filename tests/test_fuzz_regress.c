@@ -3,7 +3,9 @@
 
 #include <dirent.h>
 
+#include "tokentop/histq.h"
 #include "tokentop/parse.h"
+#include "tokentop/prom.h"
 #include "tokentop/ratecard.h"
 #include "tokentop/sketch.h"
 
@@ -20,6 +22,23 @@ static void null_reject(void *ctx, int item, const char *reason)
 	(void)item;
 	assert_non_null(reason);
 	assert_true(strlen(reason) > 0);
+}
+
+static void run_prom(const char *data, size_t len)
+{
+	for (int f = 0; f < PROM_FORMAT_COUNT; f++) {
+		prom_scrape *sc = prom_parse(data, len, (prom_format)f);
+		assert_non_null(sc);
+		for (size_t e = 0; e < sc->nerrors && e < PROM_ERRORS_KEPT; e++)
+			assert_true(strncmp(sc->errors[e], "line ", 5) == 0);
+		prom_server *v;
+		int n = prom_servers(sc, PROM_KIND_GENERIC, &v);
+		assert_true(n >= 0);
+		for (int i = 0; i < n; i++)
+			histq_quantile(0.95, v[i].ttft.buckets, v[i].ttft.n, NULL);
+		prom_servers_free(v, (size_t)n);
+		prom_scrape_free(sc);
+	}
 }
 
 static void run_one(const char *kind, const char *data, size_t len)
@@ -40,6 +59,9 @@ static void run_one(const char *kind, const char *data, size_t len)
 		sketch_init(&s);
 		sketch_merge_blob(&s, (const uint8_t *)data, len);
 		sketch_free(&s);
+	} else if (!strcmp(kind, "prom")) {
+		run_prom(data, len);
+		return;
 	}
 	/* auto-detection sees every input too */
 	if (strcmp(kind, "ratecard") && strcmp(kind, "sketch"))
@@ -73,7 +95,8 @@ static int replay_dir(const char *kind, const char *sub)
 static void test_replay(void **state)
 {
 	(void)state;
-	static const char *const kinds[] = {"native", "litellm", "otel", "ratecard", "sketch"};
+	static const char *const kinds[] = {"native",   "litellm", "otel",
+	                                    "ratecard", "sketch",  "prom"};
 	int seeds = 0;
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		seeds += replay_dir(kinds[i], "corpus");

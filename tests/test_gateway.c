@@ -20,8 +20,8 @@ static int truncate_next; /* cut this many answers in half */
 static int requests;
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
-			      const char *method, const char *version, const char *upload,
-			      size_t *upload_size, void **req_cls)
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **req_cls)
 {
 	(void)cls;
 	(void)method;
@@ -80,8 +80,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 static int setup(void **state)
 {
 	(void)state;
-	workload_opts o = {.seed = 11, .start_ms = 1764547200000LL, .span_ms = 86400000LL,
-			   .events = NEVENTS};
+	workload_opts o = {
+	    .seed = 11, .start_ms = 1764547200000LL, .span_ms = 86400000LL, .events = NEVENTS};
 	workload *w = workload_new(&o);
 	tt_event ev;
 	char buf[4096];
@@ -91,7 +91,7 @@ static int setup(void **state)
 	}
 	workload_free(w);
 	daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-				   0, NULL, NULL, answer, NULL, MHD_OPTION_END);
+	                           0, NULL, NULL, answer, NULL, MHD_OPTION_END);
 	if (!daemon_)
 		return -1;
 	port_ = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT)->port;
@@ -167,8 +167,8 @@ static void run_gateway(store *st, const char *token, int stop_after_pages, run 
 	char url[64], cursor[64];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", port_);
 	store_cursor_get(st, "gw", cursor, sizeof cursor);
-	gateway_opts o = {.name = "gw", .url = url, .token = token, .page_limit = 250,
-			  .poll_ms = 20};
+	gateway_opts o = {
+	    .name = "gw", .url = url, .token = token, .page_limit = 250, .poll_ms = 20};
 	source_sink sink = {on_page, NULL, on_state, r};
 	r->g = gateway_new(&r->loop, http, &o, cursor, &sink);
 	gateway_start(r->g);
@@ -176,10 +176,10 @@ static void run_gateway(store *st, const char *token, int stop_after_pages, run 
 	r->guard.data = r;
 	uv_timer_start(&r->guard, on_guard, 10, 10);
 	/* bounded: the guard stops the gateway; the loop then drains */
-	for (int i = 0; i < 20000 && (gateway_state(r->g) == SRC_STARTING ||
-				       (!gateway_caught_up(r->g) &&
-					!(r->stop_on_down && r->last == SRC_DOWN) &&
-					r->pages != stop_after_pages));
+	for (int i = 0;
+	     i < 20000 && (gateway_state(r->g) == SRC_STARTING ||
+	                   (!gateway_caught_up(r->g) && !(r->stop_on_down && r->last == SRC_DOWN) &&
+	                    r->pages != stop_after_pages));
 	     i++)
 		uv_run(&r->loop, UV_RUN_ONCE);
 	gateway_stop(r->g);
@@ -263,10 +263,10 @@ static void test_wrong_token(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exact),
-		cmocka_unit_test(test_resume),
-		cmocka_unit_test(test_faults),
-		cmocka_unit_test(test_wrong_token),
+	    cmocka_unit_test(test_exact),
+	    cmocka_unit_test(test_resume),
+	    cmocka_unit_test(test_faults),
+	    cmocka_unit_test(test_wrong_token),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,8 +10,8 @@ static struct MHD_Daemon *daemon_;
 static int port_;
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
-			      const char *method, const char *version, const char *upload,
-			      size_t *upload_size, void **req_cls)
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **req_cls)
 {
 	(void)cls;
 	(void)version;
@@ -47,7 +47,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		len = strlen(body);
 	}
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(r, "ETag", "\"v42\"");
 	enum MHD_Result ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
@@ -57,9 +57,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 static int setup(void **state)
 {
 	(void)state;
-	daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-				   0, NULL, NULL, answer, NULL, MHD_OPTION_SOCK_ADDR, NULL,
-				   MHD_OPTION_END);
+	daemon_ =
+	    MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+	                     NULL, NULL, answer, NULL, MHD_OPTION_SOCK_ADDR, NULL, MHD_OPTION_END);
 	if (!daemon_)
 		return -1;
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
@@ -228,13 +228,13 @@ static void test_many_parallel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ok),
-		cmocka_unit_test(test_status_and_headers),
-		cmocka_unit_test(test_oversize_refused),
-		cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_cancel_on_free),
-		cmocka_unit_test(test_many_parallel),
+	    cmocka_unit_test(test_ok),
+	    cmocka_unit_test(test_status_and_headers),
+	    cmocka_unit_test(test_oversize_refused),
+	    cmocka_unit_test(test_timeout),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_cancel_on_free),
+	    cmocka_unit_test(test_many_parallel),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

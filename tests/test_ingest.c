@@ -38,7 +38,7 @@ static int64_t iso(const char *s)
 }
 
 static ingest_stats ingest_path(store *st, const ratecard *rc, const char *rel, uint32_t batch,
-				char **errors)
+                                char **errors)
 {
 	char path[1024], err[512];
 	snprintf(path, sizeof path, "%s/%s", tu_srcdir(), rel);
@@ -72,9 +72,9 @@ static void check_small_totals(store *st, const ratecard *rc)
 {
 	view_summary v;
 	char err[256];
-	assert_int_equal(view_summary_build(st, iso("2026-11-01"), iso("2026-12-01"), rc, &v, err,
-					    sizeof err),
-			 0);
+	assert_int_equal(
+	    view_summary_build(st, iso("2026-11-01"), iso("2026-12-01"), rc, &v, err, sizeof err),
+	    0);
 	assert_int_equal(v.m[TT_M_COST_MICROS], 38430);
 	assert_int_equal(v.m[TT_M_REQUESTS], 9);
 	assert_int_equal(v.m[TT_M_INPUT_TOKENS], 8109);
@@ -94,7 +94,7 @@ static void check_small_totals(store *st, const ratecard *rc)
 	assert_int_equal(v.cost_per_request_micros, 4270); /* 38430 / 9 = 4270 */
 	assert_int_equal(v.cost_per_success_micros, 9608); /* 38430 / 4 = 9607.5 -> 9608 */
 	assert_int_equal(find_row(&v.by_use_case, "product-search", NULL)->m[TT_M_COST_MICROS],
-			 25650);
+	                 25650);
 	assert_int_equal(find_row(&v.by_use_case, "code-assist", NULL)->m[TT_M_COST_MICROS], 12346);
 	assert_int_equal(find_row(&v.by_use_case, "support-bot", NULL)->m[TT_M_COST_MICROS], 434);
 	assert_string_equal(v.by_use_case.rows[0].key[0], "product-search");
@@ -112,9 +112,9 @@ static void check_small_totals(store *st, const ratecard *rc)
 	view_summary_free(&v);
 
 	view_prompts p;
-	assert_int_equal(view_prompts_build(st, iso("2026-11-01"), iso("2026-12-01"), 3, &p, err,
-					    sizeof err),
-			 0);
+	assert_int_equal(
+	    view_prompts_build(st, iso("2026-11-01"), iso("2026-12-01"), 3, &p, err, sizeof err),
+	    0);
 	assert_int_equal(p.top, 3);
 	assert_int_equal(p.rows.n, 5);
 	assert_string_equal(p.rows.rows[0].key[0], "query-rewrite");
@@ -126,9 +126,8 @@ static void check_small_totals(store *st, const ratecard *rc)
 	view_prompts_free(&p);
 
 	view_routing r;
-	assert_int_equal(view_routing_build(st, iso("2026-11-01"), iso("2026-12-01"), &r, err,
-					    sizeof err),
-			 0);
+	assert_int_equal(
+	    view_routing_build(st, iso("2026-11-01"), iso("2026-12-01"), &r, err, sizeof err), 0);
 	assert_int_equal(r.nroutes, 4);
 	for (size_t i = 0; i < r.nroutes; i++) {
 		if (strcmp(r.routes[i].use_case, "support-bot"))
@@ -191,9 +190,9 @@ static void test_json_report(void **state)
 	char err[256], *buf = NULL;
 	size_t len = 0;
 	view_summary v;
-	assert_int_equal(view_summary_build(st, iso("2026-11-01"), iso("2026-12-01"), rc, &v, err,
-					    sizeof err),
-			 0);
+	assert_int_equal(
+	    view_summary_build(st, iso("2026-11-01"), iso("2026-12-01"), rc, &v, err, sizeof err),
+	    0);
 	FILE *f = open_memstream(&buf, &len);
 	assert_int_equal(report_summary(f, &v, REPORT_JSON), 0);
 	fclose(f);
@@ -210,17 +209,17 @@ static void test_json_report(void **state)
 	json_t *uc = json_object_get(doc, "by_use_case");
 	assert_true(json_is_array(uc));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(uc, 0), "use_case")),
-			    "product-search");
-	assert_int_equal(
-		json_integer_value(json_object_get(json_array_get(uc, 0), "cost_micros")), 25650);
+	                    "product-search");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(uc, 0), "cost_micros")),
+	                 25650);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(uc, 0), "requests")), 2);
 	json_decref(doc);
 	free(buf);
 
 	view_prompts p;
-	assert_int_equal(view_prompts_build(st, iso("2026-11-01"), iso("2026-12-01"), 10, &p, err,
-					    sizeof err),
-			 0);
+	assert_int_equal(
+	    view_prompts_build(st, iso("2026-11-01"), iso("2026-12-01"), 10, &p, err, sizeof err),
+	    0);
 	buf = NULL;
 	f = open_memstream(&buf, &len);
 	report_prompts(f, &p, REPORT_JSON);
@@ -228,7 +227,8 @@ static void test_json_report(void **state)
 	view_prompts_free(&p);
 	doc = json_loads(buf, 0, &je);
 	json_t *first = json_array_get(json_object_get(doc, "prompts"), 0);
-	assert_string_equal(json_string_value(json_object_get(first, "prompt_id")), "query-rewrite");
+	assert_string_equal(json_string_value(json_object_get(first, "prompt_id")),
+	                    "query-rewrite");
 	assert_string_equal(json_string_value(json_object_get(first, "prompt_version")), "v3");
 	assert_int_equal(json_integer_value(json_object_get(first, "cost_micros")), 25650);
 	assert_int_equal(json_integer_value(json_object_get(first, "requests")), 2);
@@ -238,9 +238,8 @@ static void test_json_report(void **state)
 	free(buf);
 
 	view_routing r;
-	assert_int_equal(view_routing_build(st, iso("2026-11-01"), iso("2026-12-01"), &r, err,
-					    sizeof err),
-			 0);
+	assert_int_equal(
+	    view_routing_build(st, iso("2026-11-01"), iso("2026-12-01"), &r, err, sizeof err), 0);
 	buf = NULL;
 	f = open_memstream(&buf, &len);
 	report_routing(f, &r, REPORT_JSON);
@@ -303,7 +302,7 @@ static void test_range_tiling(void **state)
 		assert_int_equal(c.total[TT_M_COST_MICROS], want_cost);
 		if (k % 5 == 0)
 			assert_int_equal((int64_t)c.latency.count,
-					 want_n - 0 /* every generated event has a latency */);
+			                 want_n - 0 /* every generated event has a latency */);
 		view_cube_free(&c);
 	}
 	store_close(st);
@@ -341,9 +340,9 @@ static void test_cursor_commit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_small_fixture),  cmocka_unit_test(test_batch_boundaries),
-		cmocka_unit_test(test_json_report),    cmocka_unit_test(test_range_tiling),
-		cmocka_unit_test(test_cursor_commit),
+	    cmocka_unit_test(test_small_fixture), cmocka_unit_test(test_batch_boundaries),
+	    cmocka_unit_test(test_json_report),   cmocka_unit_test(test_range_tiling),
+	    cmocka_unit_test(test_cursor_commit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,8 +27,8 @@ static int requests;
 static void make_rows(void)
 {
 	int64_t now = time_now_ms();
-	workload_opts o = {.seed = 5, .start_ms = now - 6 * 3600000LL, .span_ms = 6 * 3600000LL,
-			   .events = NROWS};
+	workload_opts o = {
+	    .seed = 5, .start_ms = now - 6 * 3600000LL, .span_ms = 6 * 3600000LL, .events = NROWS};
 	workload *w = workload_new(&o);
 	tt_event ev;
 	total_micros = 0;
@@ -36,18 +36,20 @@ static void make_rows(void)
 		char start[32], end[32], spend[32], buf[2048];
 		int64_t micros = (ev.input_tokens * 3 + ev.output_tokens * 11) / 7 + 1;
 		time_format_iso(ev.ts_ms, start, sizeof start);
-		time_format_iso(ev.ts_ms + (ev.latency_ms > 0 ? ev.latency_ms : 0), end, sizeof end);
+		time_format_iso(ev.ts_ms + (ev.latency_ms > 0 ? ev.latency_ms : 0), end,
+		                sizeof end);
 		money_format(micros, spend, sizeof spend);
-		snprintf(buf, sizeof buf,
-			 "{\"request_id\":\"%s\",\"call_type\":\"acompletion\",\"spend\":%s,"
-			 "\"total_tokens\":%lld,\"prompt_tokens\":%lld,\"completion_tokens\":%lld,"
-			 "\"startTime\":\"%s\",\"endTime\":\"%s\",\"model\":\"%s\","
-			 "\"model_group\":\"%s\",\"custom_llm_provider\":\"%s\",\"cache_hit\":\"False\","
-			 "\"request_tags\":[\"use_case:%s\",\"team:%s\"],\"team_id\":null,"
-			 "\"metadata\":\"{}\",\"status\":\"success\"}",
-			 ev.request_id, spend, (long long)(ev.input_tokens + ev.output_tokens),
-			 (long long)ev.input_tokens, (long long)ev.output_tokens, start, end, ev.model,
-			 ev.model, ev.provider, ev.use_case, ev.team);
+		snprintf(
+		    buf, sizeof buf,
+		    "{\"request_id\":\"%s\",\"call_type\":\"acompletion\",\"spend\":%s,"
+		    "\"total_tokens\":%lld,\"prompt_tokens\":%lld,\"completion_tokens\":%lld,"
+		    "\"startTime\":\"%s\",\"endTime\":\"%s\",\"model\":\"%s\","
+		    "\"model_group\":\"%s\",\"custom_llm_provider\":\"%s\",\"cache_hit\":\"False\","
+		    "\"request_tags\":[\"use_case:%s\",\"team:%s\"],\"team_id\":null,"
+		    "\"metadata\":\"{}\",\"status\":\"success\"}",
+		    ev.request_id, spend, (long long)(ev.input_tokens + ev.output_tokens),
+		    (long long)ev.input_tokens, (long long)ev.output_tokens, start, end, ev.model,
+		    ev.model, ev.provider, ev.use_case, ev.team);
 		rows[i] = (row){ev.ts_ms, strdup(buf), micros};
 		total_micros += micros;
 	}
@@ -55,8 +57,8 @@ static void make_rows(void)
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
-			      const char *method, const char *version, const char *upload,
-			      size_t *upload_size, void **req_cls)
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **req_cls)
 {
 	(void)cls;
 	(void)method;
@@ -80,8 +82,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		status = 401;
 		body = strdup("{\"error\":{\"message\":\"Authentication Error\"}}");
 	} else if (strcmp(url, "/spend/logs/ui") || !sd || !ed ||
-		   time_parse_iso(sd, strlen(sd), &from) || time_parse_iso(ed, strlen(ed), &to) ||
-		   strlen(sd) != 19) {
+	           time_parse_iso(sd, strlen(sd), &from) || time_parse_iso(ed, strlen(ed), &to) ||
+	           strlen(sd) != 19) {
 		status = 422;
 		body = strdup("{\"detail\":\"start_date and end_date are required\"}");
 	} else {
@@ -89,7 +91,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		/* the proxy compares whole seconds, both ends included */
 		int matched[NROWS], m = 0;
 		for (int i = 0; i < NROWS; i++)
-			if (rows[i].ts_ms / 1000 * 1000 >= from && rows[i].ts_ms / 1000 * 1000 <= to)
+			if (rows[i].ts_ms / 1000 * 1000 >= from &&
+			    rows[i].ts_ms / 1000 * 1000 <= to)
 				matched[m++] = i;
 		int pages = (m + size - 1) / size;
 		size_t cap = 256 + (size_t)size * 2048, len;
@@ -97,13 +100,14 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		len = (size_t)snprintf(body, cap, "{\"data\":[");
 		for (int k = (page - 1) * size; k < m && k < page * size; k++)
 			len += (size_t)snprintf(body + len, cap - len, "%s%s",
-						k > (page - 1) * size ? "," : "", rows[matched[k]].json);
+			                        k > (page - 1) * size ? "," : "",
+			                        rows[matched[k]].json);
 		snprintf(body + len, cap - len,
-			 "],\"total\":%d,\"page\":%d,\"page_size\":%d,\"total_pages\":%d}", m, page,
-			 size, pages ? pages : 1);
+		         "],\"total\":%d,\"page\":%d,\"page_size\":%d,\"total_pages\":%d}", m, page,
+		         size, pages ? pages : 1);
 	}
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	    MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -114,7 +118,7 @@ static int setup(void **state)
 	(void)state;
 	make_rows();
 	daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-				   0, NULL, NULL, answer, NULL, MHD_OPTION_END);
+	                           0, NULL, NULL, answer, NULL, MHD_OPTION_END);
 	if (!daemon_)
 		return -1;
 	port_ = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT)->port;
@@ -168,8 +172,12 @@ static store *sync_once(const char *dbname, const char *key, int page_size, run 
 	r->in = ingest_new(st, &io);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", port_);
 	store_cursor_get(st, "lite", cursor, sizeof cursor);
-	litellm_opts o = {.name = "lite", .url = url, .token = key, .lookback_ms = 7 * 3600000LL,
-			  .overlap_ms = 5 * 60000, .page_size = page_size};
+	litellm_opts o = {.name = "lite",
+	                  .url = url,
+	                  .token = key,
+	                  .lookback_ms = 7 * 3600000LL,
+	                  .overlap_ms = 5 * 60000,
+	                  .page_size = page_size};
 	source_sink sink = {on_page, NULL, on_state, r};
 	litellm_src *s = litellm_new(&loop, http, &o, cursor, &sink);
 	litellm_start(s);
@@ -188,7 +196,7 @@ static int64_t stored_cost(store *st)
 	view_cube c;
 	char err[128];
 	assert_int_equal(view_cube_build(st, 0, time_now_ms() + 60000, false, &c, err, sizeof err),
-			 0);
+	                 0);
 	int64_t v = c.total[TT_M_COST_MICROS];
 	view_cube_free(&c);
 	return v;
@@ -240,10 +248,10 @@ static void test_time_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_time_format),
-		cmocka_unit_test(test_exact_spend),
-		cmocka_unit_test(test_busy_windows_narrow),
-		cmocka_unit_test(test_wrong_key),
+	    cmocka_unit_test(test_time_format),
+	    cmocka_unit_test(test_exact_spend),
+	    cmocka_unit_test(test_busy_windows_narrow),
+	    cmocka_unit_test(test_wrong_key),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -15,9 +15,9 @@ static void test_parse_vector(void **state)
 {
 	(void)state;
 	const char *body =
-		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
-		"{\"metric\":{\"__name__\":\"up\",\"job\":\"sim\"},\"value\":[1764547200.5,\"1\"]},"
-		"{\"metric\":{\"job\":\"x\"},\"value\":[1764547200,\"NaN\"]}]}}";
+	    "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+	    "{\"metric\":{\"__name__\":\"up\",\"job\":\"sim\"},\"value\":[1764547200.5,\"1\"]},"
+	    "{\"metric\":{\"job\":\"x\"},\"value\":[1764547200,\"NaN\"]}]}}";
 	promq_result r;
 	char err[256];
 	assert_int_equal(promq_parse(body, strlen(body), &r, err, sizeof err), 0);
@@ -37,7 +37,7 @@ static void test_parse_matrix_and_scalar(void **state)
 {
 	(void)state;
 	const char *m = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
-			"{\"metric\":{},\"values\":[[1,\"2\"],[2,\"+Inf\"],[3,\"-4.5e1\"]]}]}}";
+	                "{\"metric\":{},\"values\":[[1,\"2\"],[2,\"+Inf\"],[3,\"-4.5e1\"]]}]}}";
 	promq_result r;
 	char err[256];
 	assert_int_equal(promq_parse(m, strlen(m), &r, err, sizeof err), 0);
@@ -46,7 +46,7 @@ static void test_parse_matrix_and_scalar(void **state)
 	assert_true(r.series[0].points[2].value == -45.0);
 	promq_result_free(&r);
 	const char *s = "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":"
-			"[5,\"7\"]}}";
+	                "[5,\"7\"]}}";
 	assert_int_equal(promq_parse(s, strlen(s), &r, err, sizeof err), 0);
 	assert_true(r.series[0].points[0].value == 7.0);
 	promq_result_free(&r);
@@ -57,13 +57,14 @@ static void test_parse_errors(void **state)
 	(void)state;
 	promq_result r;
 	char err[256];
-	const char *e = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}";
+	const char *e =
+	    "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}";
 	assert_int_equal(promq_parse(e, strlen(e), &r, err, sizeof err), -1);
 	assert_string_equal(err, "query failed: bad_data: parse error");
 	assert_int_equal(promq_parse("{\"status\":", 10, &r, err, sizeof err), -1);
 	assert_non_null(strstr(err, "not JSON"));
 	const char *bad = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
-			  "[{\"metric\":{},\"value\":[1,2]}]}}";
+	                  "[{\"metric\":{},\"value\":[1,2]}]}}";
 	assert_int_equal(promq_parse(bad, strlen(bad), &r, err, sizeof err), -1);
 	assert_non_null(strstr(err, "malformed series 0"));
 }
@@ -75,8 +76,8 @@ static int exporter_port;
 static int64_t t0_ms;
 
 static enum MHD_Result metrics(void *cls, struct MHD_Connection *conn, const char *url,
-			       const char *method, const char *version, const char *upload,
-			       size_t *upload_size, void **req_cls)
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **req_cls)
 {
 	(void)cls;
 	(void)url;
@@ -89,12 +90,12 @@ static enum MHD_Result metrics(void *cls, struct MHD_Connection *conn, const cha
 	char body[512];
 	int64_t spent = (time_now_ms() - t0_ms) * 1000 / 1000;
 	snprintf(body, sizeof body,
-		 "# HELP tokentop_spend_micros_total Spend in micro-dollars.\n"
-		 "# TYPE tokentop_spend_micros_total counter\n"
-		 "tokentop_spend_micros_total{use_case=\"support-bot\"} %lld\n",
-		 (long long)spent);
+	         "# HELP tokentop_spend_micros_total Spend in micro-dollars.\n"
+	         "# TYPE tokentop_spend_micros_total counter\n"
+	         "tokentop_spend_micros_total{use_case=\"support-bot\"} %lld\n",
+	         (long long)spent);
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_COPY);
+	    MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
 	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
 	MHD_destroy_response(r);
@@ -104,7 +105,7 @@ static enum MHD_Result metrics(void *cls, struct MHD_Connection *conn, const cha
 static int free_port(void)
 {
 	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-						metrics, NULL, MHD_OPTION_END);
+	                                        metrics, NULL, MHD_OPTION_END);
 	int p = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
 	MHD_stop_daemon(d);
 	return p;
@@ -159,7 +160,7 @@ static void test_real_prometheus(void **state)
 	assert_int_equal(access("/usr/bin/prometheus", X_OK), 0); /* scripts/deps.sh installs it */
 	t0_ms = time_now_ms() - 60000;
 	exporter = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, metrics, NULL,
-				    MHD_OPTION_END);
+	                            MHD_OPTION_END);
 	assert_non_null(exporter);
 	exporter_port = MHD_get_daemon_info(exporter, MHD_DAEMON_INFO_BIND_PORT)->port;
 	const char *dir = tu_tmpdir();
@@ -168,10 +169,10 @@ static void test_real_prometheus(void **state)
 	snprintf(data, sizeof data, "%s/data", dir);
 	FILE *f = fopen(cfg, "w");
 	fprintf(f,
-		"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-		"scrape_configs:\n  - job_name: sim\n    static_configs:\n"
-		"      - targets: ['127.0.0.1:%d']\n",
-		exporter_port);
+	        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+	        "scrape_configs:\n  - job_name: sim\n    static_configs:\n"
+	        "      - targets: ['127.0.0.1:%d']\n",
+	        exporter_port);
 	fclose(f);
 	int port = free_port();
 	snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", port);
@@ -215,10 +216,10 @@ static void test_real_prometheus(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_vector),
-		cmocka_unit_test(test_parse_matrix_and_scalar),
-		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_real_prometheus),
+	    cmocka_unit_test(test_parse_vector),
+	    cmocka_unit_test(test_parse_matrix_and_scalar),
+	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_real_prometheus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

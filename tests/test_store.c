@@ -128,8 +128,8 @@ static int sum_rows(void *ctx, tt_res r, const tt_rollup *row)
 	s->rows[r]++;
 	if (row->sk[TT_SK_LATENCY])
 		assert_int_equal(
-			sketch_merge_blob(&s->lat, row->sk[TT_SK_LATENCY], row->sklen[TT_SK_LATENCY]),
-			0);
+		    sketch_merge_blob(&s->lat, row->sk[TT_SK_LATENCY], row->sklen[TT_SK_LATENCY]),
+		    0);
 	return 0;
 }
 
@@ -161,8 +161,8 @@ static void test_rollup_upsert_and_scan(void **state)
 	scan_sum sum = {0};
 	sketch_init(&sum.lat);
 	assert_int_equal(store_rollup_scan(s, 1764547200000LL - 86400000LL,
-					   1764547200000LL + 86400000LL, true, sum_rows, &sum),
-			 0);
+	                                   1764547200000LL + 86400000LL, true, sum_rows, &sum),
+	                 0);
 	assert_int_equal(sum.requests, 200);
 	assert_int_equal(sum.cost, 2 * 4950);
 	assert_int_equal(sum.lat.count, 200);
@@ -176,8 +176,8 @@ static void test_rollup_upsert_and_scan(void **state)
 	memset(&sum, 0, sizeof sum);
 	sketch_init(&sum.lat);
 	assert_int_equal(store_rollup_scan(s, 1764547200000LL + 30 * 60000,
-					   1764547200000LL + 90 * 60000 + 1, false, sum_rows, &sum),
-			 0);
+	                                   1764547200000LL + 90 * 60000 + 1, false, sum_rows, &sum),
+	                 0);
 	assert_true(sum.rows[TT_RES_HOUR] == 0 || sum.rows[TT_RES_MINUTE] > 0);
 	/* events at i*61 s: minutes 30..90 inclusive of the widened end */
 	int64_t want = 0;
@@ -234,11 +234,16 @@ static void test_inference_samples(void **state)
 	store *s = open_path(path);
 	double buckets[4] = {0.1, 3, 1e308 * 10, 5};
 	for (int i = 0; i < 3; i++) {
-		tt_inference x = {.source = "vllm-a", .model_name = "llama", .ts_ms = 1000 + i,
-				  .requests_running = i, .requests_waiting = NAN,
-				  .kv_cache_usage = 0.25 * i, .prompt_tokens_total = 100,
-				  .generation_tokens_total = 50, .ttft = buckets,
-				  .ttft_len = sizeof buckets};
+		tt_inference x = {.source = "vllm-a",
+		                  .model_name = "llama",
+		                  .ts_ms = 1000 + i,
+		                  .requests_running = i,
+		                  .requests_waiting = NAN,
+		                  .kv_cache_usage = 0.25 * i,
+		                  .prompt_tokens_total = 100,
+		                  .generation_tokens_total = 50,
+		                  .ttft = buckets,
+		                  .ttft_len = sizeof buckets};
 		assert_int_equal(store_inference_add(s, &x), 0);
 	}
 	seen sn = {0};
@@ -258,12 +263,9 @@ static void test_inference_samples(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_migrations),
-		cmocka_unit_test(test_default_path),
-		cmocka_unit_test(test_dims_and_dedupe),
-		cmocka_unit_test(test_rollup_upsert_and_scan),
-		cmocka_unit_test(test_cursor),
-		cmocka_unit_test(test_inference_samples),
+	    cmocka_unit_test(test_migrations),      cmocka_unit_test(test_default_path),
+	    cmocka_unit_test(test_dims_and_dedupe), cmocka_unit_test(test_rollup_upsert_and_scan),
+	    cmocka_unit_test(test_cursor),          cmocka_unit_test(test_inference_samples),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

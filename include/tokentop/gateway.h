@@ -15,19 +15,19 @@
 typedef struct gateway gateway;
 
 typedef struct gateway_opts {
-	const char *name;   /* the source's name: its cursor is stored under it */
-	const char *url;    /* base URL, e.g. http://127.0.0.1:8080 */
-	const char *token;  /* bearer token, or NULL; never printed */
-	long poll_ms;       /* pause when caught up; 0: 2000 */
-	int page_limit;     /* events asked per page; 0: 1000 */
-	long timeout_ms;    /* per request; 0: 15000 */
-	size_t max_body;    /* largest page accepted; 0: 16 MiB */
-	bool insecure;      /* skip TLS verification */
+	const char *name;  /* the source's name: its cursor is stored under it */
+	const char *url;   /* base URL, e.g. http://127.0.0.1:8080 */
+	const char *token; /* bearer token, or NULL; never printed */
+	long poll_ms;      /* pause when caught up; 0: 2000 */
+	int page_limit;    /* events asked per page; 0: 1000 */
+	long timeout_ms;   /* per request; 0: 15000 */
+	size_t max_body;   /* largest page accepted; 0: 16 MiB */
+	bool insecure;     /* skip TLS verification */
 } gateway_opts;
 
 /* cursor: where to resume (NULL or "" from the start). The strings in o are copied. */
-gateway *gateway_new(uv_loop_t *loop, http_client *http, const gateway_opts *o,
-		     const char *cursor, const source_sink *sink);
+gateway *gateway_new(uv_loop_t *loop, http_client *http, const gateway_opts *o, const char *cursor,
+                     const source_sink *sink);
 void gateway_start(gateway *g);
 /* Stops polling; a request in flight completes into nothing. Free after the loop ran. */
 void gateway_stop(gateway *g);

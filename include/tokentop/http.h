@@ -10,9 +10,9 @@
 typedef struct http_client http_client;
 
 typedef struct http_request {
-	const char *method;   /* "GET" (default), "POST", "DELETE" */
+	const char *method; /* "GET" (default), "POST", "DELETE" */
 	const char *url;
-	const char *body;     /* NULL: none */
+	const char *body; /* NULL: none */
 	size_t body_len;
 	const char *const *headers; /* "Name: value" strings, NULL-terminated; may be NULL */
 	long connect_timeout_ms;    /* 0: 3000 */
@@ -22,12 +22,12 @@ typedef struct http_request {
 } http_request;
 
 typedef struct http_response {
-	long status;          /* HTTP status; 0 when no answer came */
-	const char *body;     /* NUL-terminated; valid during the callback only */
+	long status;      /* HTTP status; 0 when no answer came */
+	const char *body; /* NUL-terminated; valid during the callback only */
 	size_t len;
-	const char *error;    /* NULL on a complete answer, else one line saying what failed */
+	const char *error; /* NULL on a complete answer, else one line saying what failed */
 	double elapsed_s;
-	const char *etag;     /* the ETag header, or "" */
+	const char *etag;         /* the ETag header, or "" */
 	const char *content_type; /* the Content-Type header, or "" */
 } http_response;
 

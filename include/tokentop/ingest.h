@@ -24,10 +24,10 @@ typedef struct ingest_stats {
 
 typedef struct ingest_opts {
 	tt_format format;
-	const ratecard *card; /* may be NULL */
-	FILE *errors;         /* rejection lines go here (NULL: not written) */
-	bool progress;        /* draw a progress line on the error stream */
-	uint32_t batch;       /* events per transaction; 0 = default */
+	const ratecard *card;      /* may be NULL */
+	FILE *errors;              /* rejection lines go here (NULL: not written) */
+	bool progress;             /* draw a progress line on the error stream */
+	uint32_t batch;            /* events per transaction; 0 = default */
 	uint64_t max_reject_lines; /* stop naming rejections after this many; 0 = no limit */
 } ingest_opts;
 

@@ -15,13 +15,13 @@ typedef struct litellm_src litellm_src;
 
 typedef struct litellm_opts {
 	const char *name;
-	const char *url;      /* the proxy's base URL */
-	const char *token;    /* the master key (Bearer); never printed */
-	long poll_ms;         /* pause when caught up; 0: 10000 */
-	int64_t overlap_ms;   /* each window re-reads this much before the cursor; 0: 15 min */
-	int64_t lookback_ms;  /* the first window starts this far back; 0: 24 h */
-	int64_t window_ms;    /* widest window asked at once; 0: 1 h (halved when too busy) */
-	int page_size;        /* rows per page, 1..100; 0: 100 */
+	const char *url;     /* the proxy's base URL */
+	const char *token;   /* the master key (Bearer); never printed */
+	long poll_ms;        /* pause when caught up; 0: 10000 */
+	int64_t overlap_ms;  /* each window re-reads this much before the cursor; 0: 15 min */
+	int64_t lookback_ms; /* the first window starts this far back; 0: 24 h */
+	int64_t window_ms;   /* widest window asked at once; 0: 1 h (halved when too busy) */
+	int page_size;       /* rows per page, 1..100; 0: 100 */
 	long timeout_ms;
 	size_t max_body;
 	bool insecure;
@@ -30,7 +30,7 @@ typedef struct litellm_opts {
 /* The cursor is the end of the last window stored (ISO 8601); rows re-read in the overlap
  * are duplicates the store ignores. */
 litellm_src *litellm_new(uv_loop_t *loop, http_client *http, const litellm_opts *o,
-			 const char *cursor, const source_sink *sink);
+                         const char *cursor, const source_sink *sink);
 void litellm_start(litellm_src *s);
 void litellm_stop(litellm_src *s);
 void litellm_free(litellm_src *s);

@@ -13,13 +13,13 @@ typedef struct promq_point {
 } promq_point;
 
 typedef struct promq_series {
-	char *labels;         /* the metric's labels as compact JSON, e.g. {"model":"x"} */
-	promq_point *points;  /* one for a vector or scalar, many for a matrix */
+	char *labels;        /* the metric's labels as compact JSON, e.g. {"model":"x"} */
+	promq_point *points; /* one for a vector or scalar, many for a matrix */
 	size_t npoints;
 } promq_series;
 
 typedef struct promq_result {
-	char type[16];        /* "vector", "matrix", "scalar" or "string" */
+	char type[16]; /* "vector", "matrix", "scalar" or "string" */
 	promq_series *series;
 	size_t nseries;
 } promq_result;
@@ -35,11 +35,11 @@ int promq_label(const promq_series *s, const char *name, char *buf, size_t cap);
 typedef void (*promq_done_fn)(void *ctx, const promq_result *r, const char *error);
 
 typedef struct promq_request {
-	const char *base_url;  /* e.g. http://127.0.0.1:9090 (Thanos, Mimir, VictoriaMetrics too) */
-	const char *query;     /* PromQL */
-	int64_t time_ms;       /* instant query time; 0: now */
+	const char *base_url; /* e.g. http://127.0.0.1:9090 (Thanos, Mimir, VictoriaMetrics too) */
+	const char *query;    /* PromQL */
+	int64_t time_ms;      /* instant query time; 0: now */
 	int64_t start_ms, end_ms, step_ms; /* a range query when step_ms > 0 */
-	const char *token;     /* bearer token, or NULL */
+	const char *token;                 /* bearer token, or NULL */
 	long timeout_ms;
 	bool insecure;
 } promq_request;

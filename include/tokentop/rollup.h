@@ -52,6 +52,6 @@ int rollup_acc_flush(rollup_acc *a, rollup_emit_fn fn, void *ctx);
 
 /* store_blob_merge_fn for encoded sketches. */
 int rollup_sketch_blob_merge(const void *a, size_t alen, const void *b, size_t blen, void **out,
-			     size_t *outlen);
+                             size_t *outlen);
 
 #endif

@@ -16,12 +16,12 @@ typedef struct scrape_src scrape_src;
 
 typedef struct scrape_opts {
 	const char *name;
-	const char *url;    /* the full /metrics URL */
-	prom_kind kind;     /* vllm, tgi or generic */
-	const char *token;  /* bearer token, or NULL */
-	long interval_ms;   /* 0: 5000 */
+	const char *url;   /* the full /metrics URL */
+	prom_kind kind;    /* vllm, tgi or generic */
+	const char *token; /* bearer token, or NULL */
+	long interval_ms;  /* 0: 5000 */
 	long timeout_ms;
-	size_t max_body;    /* 0: 16 MiB */
+	size_t max_body; /* 0: 16 MiB */
 	bool insecure;
 } scrape_opts;
 
@@ -45,7 +45,7 @@ typedef struct scrape_sink {
 } scrape_sink;
 
 scrape_src *scrape_new(uv_loop_t *loop, http_client *http, const scrape_opts *o,
-		       const scrape_sink *sink);
+                       const scrape_sink *sink);
 void scrape_start(scrape_src *s);
 void scrape_stop(scrape_src *s);
 void scrape_free(scrape_src *s);
@@ -54,7 +54,7 @@ uint64_t scrape_count(const scrape_src *s); /* scrapes stored */
 
 /* The samples of one exposition (what the source does with each answer). 0 or -1. */
 int scrape_samples(const prom_scrape *ps, prom_kind kind, int64_t ts_ms, scrape_sample **out,
-		   size_t *n);
+                   size_t *n);
 void scrape_samples_free(scrape_sample *v, size_t n);
 
 #endif

@@ -57,7 +57,7 @@ typedef struct tt_dims {
 /* Merges encoded sketch b into encoded sketch a, giving a new malloc'd blob.
  * The store needs it for upserts but does not know the sketch format. */
 typedef int (*store_blob_merge_fn)(const void *a, size_t alen, const void *b, size_t blen,
-				   void **out, size_t *outlen);
+                                   void **out, size_t *outlen);
 
 typedef struct store_opts {
 	bool readonly;
@@ -133,7 +133,7 @@ void store_pack_reset(store_pack *p);
 void store_pack_free(store_pack *p);
 /* Appends a minute (0..59, ascending). 0, or -1 out of memory or out of order. */
 int store_pack_add(store_pack *p, int minute, const int64_t m[TT_M_COUNT],
-		   const void *const sk[TT_SK_COUNT], const size_t sklen[TT_SK_COUNT]);
+                   const void *const sk[TT_SK_COUNT], const size_t sklen[TT_SK_COUNT]);
 
 /* Adds a row into the stored cell (counters summed, sketches and packs merged). Only hour
  * and day rows are stored; an hour row must carry its minute pack. 0 or -1. */
@@ -145,7 +145,7 @@ int store_rollup_add(store *s, tt_res r, const tt_rollup *row);
  * during the callback; with want_sketches false they are NULL. fn returns non-zero to stop. */
 typedef int (*store_rollup_fn)(void *ctx, tt_res r, const tt_rollup *row);
 int store_rollup_scan(store *s, int64_t since_ms, int64_t until_ms, bool want_sketches,
-		      store_rollup_fn fn, void *ctx);
+                      store_rollup_fn fn, void *ctx);
 
 /* Earliest and latest event time in the rollups (Unix ms); 0 when empty, -1 on error. */
 int store_time_bounds(store *s, int64_t *first_ms, int64_t *last_ms);
@@ -172,7 +172,7 @@ int store_inference_prune(store *s, int64_t before_ms);
 /* For every (source, model_name): fn(ctx, newest, the one before or NULL), in name order;
  * fn's non-zero return stops and is returned. */
 typedef int (*store_inference_fn)(void *ctx, const tt_inference *latest,
-				  const tt_inference *previous);
+                                  const tt_inference *previous);
 int store_inference_latest(store *s, store_inference_fn fn, void *ctx);
 
 #endif

@@ -10,33 +10,38 @@
 
 static void ingest_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: tokentop ingest [--db FILE] [--format auto|native|litellm|otel] [--strict]\n"
-		"                       [--ratecard FILE] [--quiet] FILE|- ...\n\n"
-		"Loads request events into the database. Re-ingesting a file changes nothing: events\n"
-		"are keyed by request_id. Each rejected line is named on stderr as FILE:LINE: reason;\n"
-		"a bad line never stops the others. Events without a cost are priced by the rate\n"
-		"card (docs/ratecard.md).\n\n"
-		"  --db FILE         database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
-		"  --format F        input format (default auto: detected per record)\n"
-		"  --strict          exit 1 if any record was rejected\n"
-		"  --ratecard FILE   rate card (default: see docs/ratecard.md)\n"
-		"  --batch N         events per transaction (default 50000)\n"
-		"  -q, --quiet       no progress bar, no summary line\n"
-		"  -v, --verbose     also say where the time went (reading vs storing)\n"
-		"  -h, --help        this help\n\n"
-		"exit status: 0 ok (rejections included unless --strict), 1 rejected with --strict,\n"
-		"or an I/O or database error, 2 usage error\n");
+	fprintf(
+	    out,
+	    "usage: tokentop ingest [--db FILE] [--format auto|native|litellm|otel] [--strict]\n"
+	    "                       [--ratecard FILE] [--quiet] FILE|- ...\n\n"
+	    "Loads request events into the database. Re-ingesting a file changes nothing: events\n"
+	    "are keyed by request_id. Each rejected line is named on stderr as FILE:LINE: reason;\n"
+	    "a bad line never stops the others. Events without a cost are priced by the rate\n"
+	    "card (docs/ratecard.md).\n\n"
+	    "  --db FILE         database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
+	    "  --format F        input format (default auto: detected per record)\n"
+	    "  --strict          exit 1 if any record was rejected\n"
+	    "  --ratecard FILE   rate card (default: see docs/ratecard.md)\n"
+	    "  --batch N         events per transaction (default 50000)\n"
+	    "  -q, --quiet       no progress bar, no summary line\n"
+	    "  -v, --verbose     also say where the time went (reading vs storing)\n"
+	    "  -h, --help        this help\n\n"
+	    "exit status: 0 ok (rejections included unless --strict), 1 rejected with --strict,\n"
+	    "or an I/O or database error, 2 usage error\n");
 }
 
 int cmd_ingest(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'D'},     {"format", required_argument, NULL, 'f'},
-		{"strict", no_argument, NULL, 'S'},       {"ratecard", required_argument, NULL, 'r'},
-		{"quiet", no_argument, NULL, 'q'},        {"batch", required_argument, NULL, 'b'},
-		{"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0},
+	    {"db", required_argument, NULL, 'D'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"strict", no_argument, NULL, 'S'},
+	    {"ratecard", required_argument, NULL, 'r'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"batch", required_argument, NULL, 'b'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0, 0, 0, 0},
 	};
 	const char *db = NULL, *card_path = NULL;
 	bool verbose = false;
@@ -53,9 +58,9 @@ int cmd_ingest(int argc, char **argv)
 		case 'f':
 			if (parse_format_from_name(optarg, &fmt)) {
 				fprintf(stderr,
-					"tokentop ingest: --format: unknown '%s' "
-					"(expected auto, native, litellm or otel)\n",
-					optarg);
+				        "tokentop ingest: --format: unknown '%s' "
+				        "(expected auto, native, litellm or otel)\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -97,17 +102,17 @@ int cmd_ingest(int argc, char **argv)
 		return EXIT_FAIL;
 	if (!card && !quiet)
 		fprintf(stderr, "tokentop ingest: no rate card found; events without a cost are "
-				"stored unpriced (pass --ratecard FILE)\n");
+		                "stored unpriced (pass --ratecard FILE)\n");
 	store *st = app_open_store(db, false);
 	if (!st) {
 		ratecard_free(card);
 		return EXIT_FAIL;
 	}
 	ingest_opts o = {.format = fmt,
-			 .card = card,
-			 .errors = stderr,
-			 .progress = !quiet,
-			 .batch = (uint32_t)batch};
+	                 .card = card,
+	                 .errors = stderr,
+	                 .progress = !quiet,
+	                 .batch = (uint32_t)batch};
 	ingest *in = ingest_new(st, &o);
 	if (!in) {
 		fprintf(stderr, "tokentop ingest: out of memory\n");
@@ -130,7 +135,8 @@ int cmd_ingest(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	const ingest_stats *s = ingest_stats_get(in);
 	if (!quiet) {
-		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		double secs =
+		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		printf("ingest: %llu accepted, %llu duplicate, %llu rejected in %.2f s"
 		       " (priced: %llu by rate card, %llu by gateway, %llu unpriced)\n",
 		       (unsigned long long)s->accepted, (unsigned long long)s->duplicate,
@@ -141,8 +147,8 @@ int cmd_ingest(int argc, char **argv)
 	}
 	if (verbose)
 		fprintf(stderr,
-			"ingest: cpu %.2f s reading and parsing, %.2f s storing (two threads)\n",
-			s->read_cpu_s, s->store_cpu_s);
+		        "ingest: cpu %.2f s reading and parsing, %.2f s storing (two threads)\n",
+		        s->read_cpu_s, s->store_cpu_s);
 	bool rejected = s->rejected > 0;
 	ingest_free(in);
 	store_close(st);

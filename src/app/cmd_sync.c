@@ -21,7 +21,8 @@
 typedef struct source_kind {
 	const char *option; /* --gateway, --litellm */
 	void *(*make)(uv_loop_t *loop, http_client *http, const char *name, const char *url,
-		      const char *token, int64_t poll_ms, const char *cursor, const source_sink *sink);
+	              const char *token, int64_t poll_ms, const char *cursor,
+	              const source_sink *sink);
 	void (*start)(void *s);
 	void (*stop)(void *s);
 	void (*free)(void *s);
@@ -31,16 +32,16 @@ typedef struct source_kind {
 } source_kind;
 
 static void *make_gateway(uv_loop_t *loop, http_client *http, const char *name, const char *url,
-			  const char *token, int64_t poll_ms, const char *cursor,
-			  const source_sink *sink)
+                          const char *token, int64_t poll_ms, const char *cursor,
+                          const source_sink *sink)
 {
 	gateway_opts o = {.name = name, .url = url, .token = token, .poll_ms = (long)poll_ms};
 	return gateway_new(loop, http, &o, cursor, sink);
 }
 
 static void *make_litellm(uv_loop_t *loop, http_client *http, const char *name, const char *url,
-			  const char *token, int64_t poll_ms, const char *cursor,
-			  const source_sink *sink)
+                          const char *token, int64_t poll_ms, const char *cursor,
+                          const source_sink *sink)
 {
 	litellm_opts o = {.name = name, .url = url, .token = token, .poll_ms = (long)poll_ms};
 	return litellm_new(loop, http, &o, cursor, sink);
@@ -48,17 +49,37 @@ static void *make_litellm(uv_loop_t *loop, http_client *http, const char *name, 
 
 /* Adapters from each source's typed functions to the table's void pointers. */
 #define SOURCE_OPS(pfx, T)                                                                         \
-	static void pfx##_start_op(void *s) { pfx##_start(s); }                                    \
-	static void pfx##_stop_op(void *s) { pfx##_stop(s); }                                      \
-	static void pfx##_free_op(void *s) { pfx##_free(s); }                                      \
-	static bool pfx##_caught_up_op(const void *s) { return pfx##_caught_up((const T *)s); }    \
-	static uint64_t pfx##_events_op(const void *s) { return pfx##_events((const T *)s); }      \
-	static const char *pfx##_cursor_op(const void *s) { return pfx##_cursor((const T *)s); }
+	static void pfx##_start_op(void *s)                                                        \
+	{                                                                                          \
+		pfx##_start(s);                                                                    \
+	}                                                                                          \
+	static void pfx##_stop_op(void *s)                                                         \
+	{                                                                                          \
+		pfx##_stop(s);                                                                     \
+	}                                                                                          \
+	static void pfx##_free_op(void *s)                                                         \
+	{                                                                                          \
+		pfx##_free(s);                                                                     \
+	}                                                                                          \
+	static bool pfx##_caught_up_op(const void *s)                                              \
+	{                                                                                          \
+		return pfx##_caught_up((const T *)s);                                              \
+	}                                                                                          \
+	static uint64_t pfx##_events_op(const void *s)                                             \
+	{                                                                                          \
+		return pfx##_events((const T *)s);                                                 \
+	}                                                                                          \
+	static const char *pfx##_cursor_op(const void *s)                                          \
+	{                                                                                          \
+		return pfx##_cursor((const T *)s);                                                 \
+	}
 SOURCE_OPS(gateway, gateway)
 SOURCE_OPS(litellm, litellm_src)
 #define KIND(name, pfx)                                                                            \
-	{name,           make_##pfx,         pfx##_start_op,  pfx##_stop_op,                         \
-	 pfx##_free_op,  pfx##_caught_up_op, pfx##_events_op, pfx##_cursor_op}
+	{                                                                                          \
+		name, make_##pfx, pfx##_start_op, pfx##_stop_op, pfx##_free_op,                    \
+		    pfx##_caught_up_op, pfx##_events_op, pfx##_cursor_op                           \
+	}
 
 static const source_kind kinds[] = {KIND("gateway", gateway), KIND("litellm", litellm)};
 
@@ -82,28 +103,29 @@ typedef struct sync_ctx {
 
 static void sync_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: tokentop sync [--db FILE] [--gateway NAME=URL] [--litellm NAME=URL]\n"
-		"                     [--scrape NAME=URL[,KIND]] ...\n"
-		"                     [--token-file F | --token-env VAR]\n"
-		"                     [--once | --for DURATION] [--poll DURATION]\n\n"
-		"Pulls request events from gateways (the tokentop v1 API) and LiteLLM proxies\n"
-		"(/spend/logs/ui) into the database, each exactly once: a source's cursor is\n"
-		"committed with the events it covers, so a sync killed at any moment resumes where\n"
-		"it stopped. Prints a line when a source changes state.\n\n"
-		"  --db FILE          database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
-		"  --gateway NAME=URL a tokentop-dialect gateway to pull from (repeatable)\n"
-		"  --litellm NAME=URL a LiteLLM proxy to pull spend logs from (repeatable)\n"
-		"  --scrape NAME=URL[,KIND]  an inference server's /metrics (KIND vllm, tgi or\n"
-		"                     generic; default generic), every --interval (repeatable)\n"
-		"  --interval DURATION   between scrapes (default 5s)\n"
-		"  --token-file F     bearer token read from F (first line)\n"
-		"  --token-env VAR    bearer token from the environment variable VAR\n"
-		"  --once             stop when every gateway is caught up and every scrape was\n"
-		"                     stored once (exit 1 if a source is down)\n"
-		"  --for DURATION     stop after DURATION (30s, 10m, 1h); default: until SIGINT\n"
-		"  --poll DURATION    pause between polls when caught up (default 2s)\n"
-		"  -h, --help         this help\n");
+	fprintf(
+	    out,
+	    "usage: tokentop sync [--db FILE] [--gateway NAME=URL] [--litellm NAME=URL]\n"
+	    "                     [--scrape NAME=URL[,KIND]] ...\n"
+	    "                     [--token-file F | --token-env VAR]\n"
+	    "                     [--once | --for DURATION] [--poll DURATION]\n\n"
+	    "Pulls request events from gateways (the tokentop v1 API) and LiteLLM proxies\n"
+	    "(/spend/logs/ui) into the database, each exactly once: a source's cursor is\n"
+	    "committed with the events it covers, so a sync killed at any moment resumes where\n"
+	    "it stopped. Prints a line when a source changes state.\n\n"
+	    "  --db FILE          database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
+	    "  --gateway NAME=URL a tokentop-dialect gateway to pull from (repeatable)\n"
+	    "  --litellm NAME=URL a LiteLLM proxy to pull spend logs from (repeatable)\n"
+	    "  --scrape NAME=URL[,KIND]  an inference server's /metrics (KIND vllm, tgi or\n"
+	    "                     generic; default generic), every --interval (repeatable)\n"
+	    "  --interval DURATION   between scrapes (default 5s)\n"
+	    "  --token-file F     bearer token read from F (first line)\n"
+	    "  --token-env VAR    bearer token from the environment variable VAR\n"
+	    "  --once             stop when every gateway is caught up and every scrape was\n"
+	    "                     stored once (exit 1 if a source is down)\n"
+	    "  --for DURATION     stop after DURATION (30s, 10m, 1h); default: until SIGINT\n"
+	    "  --poll DURATION    pause between polls when caught up (default 2s)\n"
+	    "  -h, --help         this help\n");
 }
 
 static int on_page(void *ctx, const char *source, tt_event *evs, size_t n, const char *cursor)
@@ -129,15 +151,15 @@ static int on_samples(void *ctx, const char *source, const scrape_sample *v, siz
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		tt_inference x = {.source = source,
-				  .model_name = v[i].model_name,
-				  .ts_ms = v[i].ts_ms,
-				  .requests_running = v[i].requests_running,
-				  .requests_waiting = v[i].requests_waiting,
-				  .kv_cache_usage = v[i].kv_cache_usage,
-				  .prompt_tokens_total = v[i].prompt_tokens_total,
-				  .generation_tokens_total = v[i].generation_tokens_total,
-				  .ttft = v[i].ttft,
-				  .ttft_len = v[i].nttft * sizeof *v[i].ttft};
+		                  .model_name = v[i].model_name,
+		                  .ts_ms = v[i].ts_ms,
+		                  .requests_running = v[i].requests_running,
+		                  .requests_waiting = v[i].requests_waiting,
+		                  .kv_cache_usage = v[i].kv_cache_usage,
+		                  .prompt_tokens_total = v[i].prompt_tokens_total,
+		                  .generation_tokens_total = v[i].generation_tokens_total,
+		                  .ttft = v[i].ttft,
+		                  .ttft_len = v[i].nttft * sizeof *v[i].ttft};
 		if (store_inference_add(s->st, &x)) {
 			store_rollback(s->st);
 			return -1;
@@ -218,7 +240,7 @@ static int read_token(const char *file, const char *env, char *buf, size_t cap)
 		FILE *f = fopen(file, "r");
 		if (!f) {
 			fprintf(stderr, "tokentop sync: %s: cannot open the token file: %s\n", file,
-				strerror(errno));
+			        strerror(errno));
 			return -1;
 		}
 		if (!fgets(buf, (int)cap, f))
@@ -236,13 +258,18 @@ static int read_token(const char *file, const char *env, char *buf, size_t cap)
 int cmd_sync(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'D'},        {"gateway", required_argument, NULL, 'g'},
-		{"litellm", required_argument, NULL, 'l'},  {"scrape", required_argument, NULL, 's'},
-		{"interval", required_argument, NULL, 'i'},
-		{"token-file", required_argument, NULL, 'T'}, {"token-env", required_argument, NULL, 'E'},
-		{"once", no_argument, NULL, 'o'},            {"for", required_argument, NULL, 'f'},
-		{"poll", required_argument, NULL, 'p'},      {"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0},
+	    {"db", required_argument, NULL, 'D'},
+	    {"gateway", required_argument, NULL, 'g'},
+	    {"litellm", required_argument, NULL, 'l'},
+	    {"scrape", required_argument, NULL, 's'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {"token-file", required_argument, NULL, 'T'},
+	    {"token-env", required_argument, NULL, 'E'},
+	    {"once", no_argument, NULL, 'o'},
+	    {"for", required_argument, NULL, 'f'},
+	    {"poll", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0, 0, 0, 0},
 	};
 	const char *db = NULL, *token_file = NULL, *token_env = NULL;
 	char *names[MAX_SOURCES], *urls[MAX_SOURCES];
@@ -266,8 +293,9 @@ int cmd_sync(int argc, char **argv)
 			const source_kind *k = &kinds[c == 'l'];
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || !eq[1]) {
-				fprintf(stderr, "tokentop sync: --%s: expected NAME=URL, got '%s'\n",
-					k->option, optarg);
+				fprintf(stderr,
+				        "tokentop sync: --%s: expected NAME=URL, got '%s'\n",
+				        k->option, optarg);
 				return EXIT_USAGE;
 			}
 			if (n == MAX_SOURCES) {
@@ -283,9 +311,10 @@ int cmd_sync(int argc, char **argv)
 		case 's': {
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || !eq[1] || ns == MAX_SOURCES) {
-				fprintf(stderr,
-					"tokentop sync: --scrape: expected NAME=URL[,KIND], got '%s'\n",
-					optarg);
+				fprintf(
+				    stderr,
+				    "tokentop sync: --scrape: expected NAME=URL[,KIND], got '%s'\n",
+				    optarg);
 				return EXIT_USAGE;
 			}
 			*eq = 0;
@@ -295,9 +324,9 @@ int cmd_sync(int argc, char **argv)
 				*comma = 0;
 				if (prom_kind_from_name(comma + 1, &skinds[ns])) {
 					fprintf(stderr,
-						"tokentop sync: --scrape: unknown kind '%s' "
-						"(expected vllm, tgi or generic)\n",
-						comma + 1);
+					        "tokentop sync: --scrape: unknown kind '%s' "
+					        "(expected vllm, tgi or generic)\n",
+					        comma + 1);
 					return EXIT_USAGE;
 				}
 			}
@@ -307,7 +336,8 @@ int cmd_sync(int argc, char **argv)
 		}
 		case 'i':
 			if (time_parse_duration(optarg, &interval_ms)) {
-				fprintf(stderr, "tokentop sync: --interval: expected a duration like 5s\n");
+				fprintf(stderr,
+				        "tokentop sync: --interval: expected a duration like 5s\n");
 				return EXIT_USAGE;
 			}
 			break;
@@ -322,13 +352,16 @@ int cmd_sync(int argc, char **argv)
 			break;
 		case 'f':
 			if (time_parse_duration(optarg, &for_ms)) {
-				fprintf(stderr, "tokentop sync: --for: expected a duration like 30s or 10m\n");
+				fprintf(
+				    stderr,
+				    "tokentop sync: --for: expected a duration like 30s or 10m\n");
 				return EXIT_USAGE;
 			}
 			break;
 		case 'p':
 			if (time_parse_duration(optarg, &poll_ms)) {
-				fprintf(stderr, "tokentop sync: --poll: expected a duration like 2s\n");
+				fprintf(stderr,
+				        "tokentop sync: --poll: expected a duration like 2s\n");
 				return EXIT_USAGE;
 			}
 			break;
@@ -345,8 +378,8 @@ int cmd_sync(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!n && !ns) {
-		fprintf(stderr,
-			"tokentop sync: no sources: give --gateway, --litellm or --scrape NAME=URL\n\n");
+		fprintf(stderr, "tokentop sync: no sources: give --gateway, --litellm or --scrape "
+		                "NAME=URL\n\n");
 		sync_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -382,13 +415,13 @@ int cmd_sync(int argc, char **argv)
 		char cursor[512];
 		if (store_cursor_get(st, names[i], cursor, sizeof cursor) < 0) {
 			fprintf(stderr, "tokentop sync: %s: cannot read its cursor: %s\n", names[i],
-				store_errmsg(st));
+			        store_errmsg(st));
 			rc = EXIT_FAIL;
 			goto out;
 		}
 		s.kind[s.nsrc] = kind_of[i];
-		s.src[s.nsrc] = kind_of[i]->make(&loop, http, names[i], urls[i], token, poll_ms,
-						 cursor, &sink);
+		s.src[s.nsrc] =
+		    kind_of[i]->make(&loop, http, names[i], urls[i], token, poll_ms, cursor, &sink);
 		if (!s.src[s.nsrc]) {
 			fprintf(stderr, "tokentop sync: out of memory\n");
 			rc = EXIT_FAIL;
@@ -398,8 +431,11 @@ int cmd_sync(int argc, char **argv)
 	}
 	scrape_sink ssink = {on_samples, on_state, &s};
 	for (int i = 0; i < ns; i++) {
-		scrape_opts so = {.name = snames[i], .url = surls[i], .kind = skinds[i],
-				  .token = token, .interval_ms = (long)interval_ms};
+		scrape_opts so = {.name = snames[i],
+		                  .url = surls[i],
+		                  .kind = skinds[i],
+		                  .token = token,
+		                  .interval_ms = (long)interval_ms};
 		s.scr[s.nscr] = scrape_new(&loop, http, &so, &ssink);
 		if (!s.scr[s.nscr]) {
 			fprintf(stderr, "tokentop sync: out of memory\n");
@@ -423,7 +459,8 @@ int cmd_sync(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	for (int i = 0; i < s.nsrc; i++)
 		printf("sync: %s: %llu events stored, cursor %s\n", names[i],
-		       (unsigned long long)s.kind[i]->events(s.src[i]), s.kind[i]->cursor(s.src[i]));
+		       (unsigned long long)s.kind[i]->events(s.src[i]),
+		       s.kind[i]->cursor(s.src[i]));
 	if (s.failed || s.stored_err)
 		rc = EXIT_FAIL;
 	if (s.stored_err)

@@ -26,8 +26,10 @@ store *app_open_store(const char *db, bool readonly)
 		db = path;
 	}
 	if (readonly && access(db, F_OK) != 0) {
-		fprintf(stderr, "tokentop: %s: no such database; run 'tokentop ingest' first or pass --db\n",
-			db);
+		fprintf(
+		    stderr,
+		    "tokentop: %s: no such database; run 'tokentop ingest' first or pass --db\n",
+		    db);
 		return NULL;
 	}
 	store_opts o = {.readonly = false, .merge = rollup_sketch_blob_merge};

@@ -316,10 +316,10 @@ static void on_reject(void *ctx, int item, const char *reason)
 	in->reject_lines++;
 	if (item >= 0)
 		fprintf(in->o.errors, "%s:%llu: item %d: %s\n", in->path,
-			(unsigned long long)in->line, item, reason);
+		        (unsigned long long)in->line, item, reason);
 	else
 		fprintf(in->o.errors, "%s:%llu: %s\n", in->path, (unsigned long long)in->line,
-			reason);
+		        reason);
 }
 
 typedef struct progress {
@@ -350,11 +350,11 @@ static void progress_draw(progress *p, const ingest *in, uint64_t done, bool fin
 		int pct = (int)(done * 100 / p->total);
 		int fill = pct * 30 / 100;
 		fprintf(stderr, "\r\033[K%s [%.*s%*s] %3d%%  %llu events  %.0f/s", in->path, fill,
-			"##############################", 30 - fill, "", pct,
-			(unsigned long long)in->parsed, rate);
+		        "##############################", 30 - fill, "", pct,
+		        (unsigned long long)in->parsed, rate);
 	} else {
 		fprintf(stderr, "\r\033[K%s  %llu events  %.0f/s", in->path,
-			(unsigned long long)in->parsed, rate);
+		        (unsigned long long)in->parsed, rate);
 	}
 	fflush(stderr);
 }
@@ -402,7 +402,7 @@ static double thread_cpu_s(void)
 typedef struct reader {
 	ingest *in;
 	FILE *f;
-	bool whole;   /* parse the file as one document */
+	bool whole; /* parse the file as one document */
 	progress prog;
 	int read_errno;
 	double cpu_s;
@@ -419,7 +419,7 @@ static void read_document(reader *r, const parse_sink *sink)
 		if (len == cap) {
 			if (cap >= TT_RECORD_MAX) {
 				on_reject(in, -1,
-					  "document larger than 16 MiB; write one record per line");
+				          "document larger than 16 MiB; write one record per line");
 				free(buf);
 				return;
 			}
@@ -686,17 +686,18 @@ int ingest_file(ingest *in, const char *path, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	if (in->reader_oom) {
-		snprintf(err, errlen, "%s:%llu: out of memory", in->path, (unsigned long long)in->line);
+		snprintf(err, errlen, "%s:%llu: out of memory", in->path,
+		         (unsigned long long)in->line);
 		return -1;
 	}
 	if (in->failed || ingest_commit(in, NULL, NULL)) {
 		snprintf(err, errlen, "%s:%llu: database error: %s", in->path,
-			 (unsigned long long)in->line, store_errmsg(in->st));
+		         (unsigned long long)in->line, store_errmsg(in->st));
 		return -1;
 	}
 	if (r.read_errno) {
 		snprintf(err, errlen, "%s:%llu: read error: %s", in->path,
-			 (unsigned long long)in->line, strerror(r.read_errno));
+		         (unsigned long long)in->line, strerror(r.read_errno));
 		return -1;
 	}
 	return 0;

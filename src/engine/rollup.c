@@ -169,8 +169,8 @@ static cell *table_get(table *t, int res, int64_t bucket, int64_t key)
 
 int rollup_acc_add(rollup_acc *a, int64_t dims_id, const tt_event *ev)
 {
-	cell *c = table_get(&a->minute, TT_RES_MINUTE, store_bucket(TT_RES_MINUTE, ev->ts_ms),
-			    dims_id);
+	cell *c =
+	    table_get(&a->minute, TT_RES_MINUTE, store_bucket(TT_RES_MINUTE, ev->ts_ms), dims_id);
 	if (!c)
 		return -1;
 	int64_t m[TT_M_COUNT];
@@ -322,8 +322,8 @@ static int encode_hour(rollup_acc *a, cell **mc, size_t n, encoder *e, rollup_ro
 	store_pack_reset(&e->pack);
 	for (int k = 0; k < TT_SK_COUNT; k++)
 		sketch_clear(&e->hour[k]);
-	cell *day = table_get(&a->coarse, TT_RES_DAY, store_bucket(TT_RES_DAY, hour * 1000),
-			      rec->key);
+	cell *day =
+	    table_get(&a->coarse, TT_RES_DAY, store_bucket(TT_RES_DAY, hour * 1000), rec->key);
 	if (!day)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -339,7 +339,8 @@ static int encode_hour(rollup_acc *a, cell **mc, size_t n, encoder *e, rollup_ro
 			sklen[k] = enc_sketch(e, k, &c->sk[k], &err);
 			sk[k] = e->buf[k];
 		}
-		if (err || store_pack_add(&e->pack, (int)((c->bucket - hour) / 60), c->m, sk, sklen))
+		if (err ||
+		    store_pack_add(&e->pack, (int)((c->bucket - hour) / 60), c->m, sk, sklen))
 			return -1;
 	}
 	/* the day takes the hour whole: one merge per hour, not per minute */
@@ -449,7 +450,7 @@ int rollup_acc_flush(rollup_acc *a, rollup_emit_fn fn, void *ctx)
 }
 
 int rollup_sketch_blob_merge(const void *a, size_t alen, const void *b, size_t blen, void **out,
-			     size_t *outlen)
+                             size_t *outlen)
 {
 	sketch s;
 	sketch_init(&s);

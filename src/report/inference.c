@@ -40,21 +40,21 @@ int report_inference(FILE *out, const view_inference *v, report_format f)
 			json_object_set_new(e, "kv_cache_usage", num(s->kv_cache_usage));
 			json_object_set_new(e, "prompt_tokens_total", num(s->prompt_tokens_total));
 			json_object_set_new(e, "generation_tokens_total",
-					    num(s->generation_tokens_total));
+			                    num(s->generation_tokens_total));
 			json_object_set_new(e, "ttft_p50_s", num(s->ttft_p50_s));
 			json_object_set_new(e, "ttft_p95_s", num(s->ttft_p95_s));
 			json_object_set_new(e, "last_scrape", json_string(ts));
 			json_array_append_new(a, e);
 		}
 		json_object_set_new(o, "servers", a);
-		int rc = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-						   JSON_REAL_PRECISION(10));
+		int rc = json_dumpf(o, out,
+		                    JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 		fputc('\n', out);
 		json_decref(o);
 		return rc;
 	}
-	const char *head[] = {"source",  "model",   "running", "waiting", "kv cache",
-			      "prompt tokens", "generated", "ttft p50", "ttft p95", "last scrape"};
+	const char *head[] = {"source",        "model",     "running",  "waiting",  "kv cache",
+	                      "prompt tokens", "generated", "ttft p50", "ttft p95", "last scrape"};
 	const bool right[] = {false, false, true, true, true, true, true, true, true, false};
 	table t;
 	table_init(&t, 10, head, right);
@@ -76,8 +76,11 @@ int report_inference(FILE *out, const view_inference *v, report_format f)
 		fprintf(out, "tokentop inference servers\n\n");
 	else if (f == REPORT_MD)
 		fprintf(out, "## Inference servers\n\n");
-	table_print(&t, out, f == REPORT_MD ? TABLE_MD : f == REPORT_CSV ? TABLE_CSV : TABLE_TEXT,
-		    f == REPORT_TEXT ? "  " : NULL);
+	table_print(&t, out,
+	            f == REPORT_MD    ? TABLE_MD
+	            : f == REPORT_CSV ? TABLE_CSV
+	                              : TABLE_TEXT,
+	            f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
 	return ferror(out) ? -1 : 0;
 }

@@ -54,7 +54,7 @@ static void reject(void *ctx, int item, const char *reason)
 
 /* Parses {"events":[...],"next_cursor":"..."}; -1 with why on a malformed page. */
 static int parse_page(gateway *g, const char *body, size_t len, char *next, char *why,
-		      size_t whylen)
+                      size_t whylen)
 {
 	json_error_t je;
 	json_t *doc = json_loadb(body, len, 0, &je);
@@ -75,7 +75,8 @@ static int parse_page(gateway *g, const char *body, size_t len, char *next, char
 	parse_sink sink = {collect, reject, g};
 	size_t i;
 	json_t *ev;
-	json_array_foreach(events, i, ev) {
+	json_array_foreach(events, i, ev)
+	{
 		char *text = json_dumps(ev, JSON_COMPACT);
 		if (!text) {
 			reject(g, (int)i, "out of memory");
@@ -99,9 +100,10 @@ static void on_answer(void *ctx, const http_response *r)
 		return;
 	}
 	if (r->status == 401 || r->status == 403) {
-		poller_fail(&g->p, true,
-			    "%s: the gateway refused the token (HTTP %ld); check token_env/token_file",
-			    g->url, r->status);
+		poller_fail(
+		    &g->p, true,
+		    "%s: the gateway refused the token (HTTP %ld); check token_env/token_file",
+		    g->url, r->status);
 		return;
 	}
 	if (r->status != 200) {
@@ -116,7 +118,7 @@ static void on_answer(void *ctx, const http_response *r)
 	}
 	if (g->sink.page && g->sink.page(g->sink.ctx, g->p.name, g->evs, g->nevs, next)) {
 		poller_fail(&g->p, false, "%s: could not store the page; will fetch it again",
-			    g->p.name);
+		            g->p.name);
 		return;
 	}
 	memcpy(g->cursor, next, sizeof g->cursor);
@@ -133,10 +135,10 @@ static void poll_now(poller *p)
 	snprintf(url, sizeof url, "%s/v1/events?cursor=%s&limit=%d", g->url, esc, g->limit);
 	const char *headers[3] = {"Accept: application/json", g->auth, NULL};
 	http_request req = {.url = url,
-			    .headers = headers,
-			    .timeout_ms = g->timeout_ms,
-			    .max_body = g->max_body,
-			    .insecure = g->insecure};
+	                    .headers = headers,
+	                    .timeout_ms = g->timeout_ms,
+	                    .max_body = g->max_body,
+	                    .insecure = g->insecure};
 	if (http_client_send(g->http, &req, on_answer, g)) {
 		poller_fail(&g->p, false, "%s: could not start a request", g->url);
 		return;
@@ -156,8 +158,8 @@ static void destroy(poller *p)
 	free(g);
 }
 
-gateway *gateway_new(uv_loop_t *loop, http_client *http, const gateway_opts *o,
-		     const char *cursor, const source_sink *sink)
+gateway *gateway_new(uv_loop_t *loop, http_client *http, const gateway_opts *o, const char *cursor,
+                     const source_sink *sink)
 {
 	gateway *g = calloc(1, sizeof *g);
 	if (!g)

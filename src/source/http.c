@@ -9,7 +9,7 @@
 
 #define DEFAULT_CONNECT_MS 3000
 #define DEFAULT_TIMEOUT_MS 15000
-#define DEFAULT_MAX_BODY (16u << 20)
+#define DEFAULT_MAX_BODY   (16u << 20)
 
 typedef struct transfer {
 	http_client *client;
@@ -52,8 +52,8 @@ void http_url_escape(const char *s, char *out, size_t cap)
 		return;
 	for (; *s && o + 4 <= cap; s++) {
 		unsigned char ch = (unsigned char)*s;
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
 			out[o++] = (char)ch;
 		} else {
 			out[o++] = '%';
@@ -147,7 +147,8 @@ static void finish(http_client *c, transfer *t, CURLcode code)
 		snprintf(msg, sizeof msg, "answer larger than %zu bytes, refused", t->max);
 		r.error = msg;
 	} else if (code != CURLE_OK) {
-		snprintf(msg, sizeof msg, "%s", t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
+		snprintf(msg, sizeof msg, "%s",
+		         t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
 		r.error = msg;
 	}
 	unlink_transfer(c, t);
@@ -313,8 +314,9 @@ int http_client_send(http_client *c, const http_request *req, http_done_fn done,
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-			 req->connect_timeout_ms ? req->connect_timeout_ms : DEFAULT_CONNECT_MS);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
+	                 req->connect_timeout_ms ? req->connect_timeout_ms : DEFAULT_CONNECT_MS);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+	                 req->timeout_ms ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "tokentop");
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");

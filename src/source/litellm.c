@@ -10,8 +10,8 @@
 #include "tokentop/parse.h"
 #include "tokentop/timeutil.h"
 
-#define CURSOR_CAP 64
-#define MAX_PAGES 50         /* more in one window: halve the window */
+#define CURSOR_CAP    64
+#define MAX_PAGES     50 /* more in one window: halve the window */
 #define MIN_WINDOW_MS 60000
 
 struct litellm_src {
@@ -88,9 +88,10 @@ static void on_answer(void *ctx, const http_response *r)
 		return;
 	}
 	if (r->status == 401 || r->status == 403) {
-		poller_fail(&s->p, true,
-			    "%s: the proxy refused the master key (HTTP %ld); check token_env/token_file",
-			    s->url, r->status);
+		poller_fail(
+		    &s->p, true,
+		    "%s: the proxy refused the master key (HTTP %ld); check token_env/token_file",
+		    s->url, r->status);
 		return;
 	}
 	if (r->status != 200) {
@@ -104,7 +105,7 @@ static void on_answer(void *ctx, const http_response *r)
 	if (!json_is_array(data) || (tp && !json_is_integer(tp))) {
 		json_decref(doc);
 		poller_fail(&s->p, false, "%s: malformed /spend/logs/ui page (%s)", s->url,
-			    doc ? "expected {data: [...], total_pages}" : je.text);
+		            doc ? "expected {data: [...], total_pages}" : je.text);
 		return;
 	}
 	s->total_pages = tp ? (int)json_integer_value(tp) : 1;
@@ -130,7 +131,7 @@ static void on_answer(void *ctx, const http_response *r)
 	time_format_iso(s->to_ms, cursor, sizeof cursor);
 	if (s->sink.page && s->sink.page(s->sink.ctx, s->p.name, s->evs, s->nevs, cursor)) {
 		poller_fail(&s->p, false, "%s: could not store the window; will read it again",
-			    s->p.name);
+		            s->p.name);
 		s->page = 1;
 		s->nevs = 0;
 		return;
@@ -156,13 +157,13 @@ static void send_page(poller *p)
 	http_url_escape(from, ef, sizeof ef);
 	http_url_escape(to, et, sizeof et);
 	snprintf(url, sizeof url, "%s/spend/logs/ui?start_date=%s&end_date=%s&page=%d&page_size=%d",
-		 s->url, ef, et, s->page, s->o.page_size);
+	         s->url, ef, et, s->page, s->o.page_size);
 	const char *headers[3] = {"Accept: application/json", s->auth, NULL};
 	http_request req = {.url = url,
-			    .headers = headers,
-			    .timeout_ms = s->o.timeout_ms,
-			    .max_body = s->o.max_body,
-			    .insecure = s->o.insecure};
+	                    .headers = headers,
+	                    .timeout_ms = s->o.timeout_ms,
+	                    .max_body = s->o.max_body,
+	                    .insecure = s->o.insecure};
 	if (http_client_send(s->http, &req, on_answer, s)) {
 		poller_fail(&s->p, false, "%s: could not start a request", s->url);
 		return;
@@ -183,7 +184,7 @@ static void destroy(poller *p)
 }
 
 litellm_src *litellm_new(uv_loop_t *loop, http_client *http, const litellm_opts *o,
-			 const char *cursor, const source_sink *sink)
+                         const char *cursor, const source_sink *sink)
 {
 	litellm_src *s = calloc(1, sizeof *s);
 	if (!s)

@@ -8,7 +8,7 @@
 #include "tokentop/timeutil.h"
 
 #define BACKOFF_BASE_MS 1000
-#define BACKOFF_CAP_MS 60000
+#define BACKOFF_CAP_MS  60000
 /* a refused token is not fixed by retrying fast */
 #define AUTH_BACKOFF_EXTRA 4
 
@@ -29,7 +29,7 @@ static void on_timer(uv_timer_t *t)
 }
 
 int poller_init(poller *p, uv_loop_t *loop, const char *name, void (*poll)(poller *),
-		void (*destroy)(poller *), poller_state_fn on_state, void *ctx)
+                void (*destroy)(poller *), poller_state_fn on_state, void *ctx)
 {
 	memset(p, 0, sizeof *p);
 	p->name = strdup(name);
@@ -104,7 +104,7 @@ void poller_fail(poller *p, bool auth, const char *fmt, ...)
 	p->failures++;
 	set_state(p, auth || p->failures >= SOURCE_DOWN_AFTER ? SRC_DOWN : SRC_DEGRADED, detail);
 	poller_schedule(p, source_backoff_ms(p->failures + (auth ? AUTH_BACKOFF_EXTRA : 0),
-					     BACKOFF_BASE_MS, BACKOFF_CAP_MS, &p->rng));
+	                                     BACKOFF_BASE_MS, BACKOFF_CAP_MS, &p->rng));
 }
 
 void poller_ok(poller *p, int64_t next_ms)

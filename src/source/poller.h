@@ -11,8 +11,7 @@
 
 typedef struct poller poller;
 
-typedef void (*poller_state_fn)(void *ctx, const char *source, source_state st,
-				const char *detail);
+typedef void (*poller_state_fn)(void *ctx, const char *source, source_state st, const char *detail);
 
 struct poller {
 	uv_timer_t timer;
@@ -30,7 +29,7 @@ struct poller {
 
 /* 0, or -1 out of memory. name is copied. */
 int poller_init(poller *p, uv_loop_t *loop, const char *name, void (*poll)(poller *),
-		void (*destroy)(poller *), poller_state_fn on_state, void *ctx);
+                void (*destroy)(poller *), poller_state_fn on_state, void *ctx);
 void poller_start(poller *p);
 void poller_stop(poller *p);
 /* Stops, then destroys once no request is in flight and the timer is closed. */

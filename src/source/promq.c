@@ -86,7 +86,7 @@ int promq_parse(const char *body, size_t len, promq_result *out, char *err, size
 		const char *et = json_string_value(json_object_get(doc, "errorType"));
 		const char *e = json_string_value(json_object_get(doc, "error"));
 		snprintf(err, errlen, "query failed: %s%s%s", et ? et : "", et ? ": " : "",
-			 e ? e : "(no message)");
+		         e ? e : "(no message)");
 		goto out;
 	}
 	json_t *data = json_object_get(doc, "data");
@@ -202,14 +202,15 @@ int promq_send(http_client *http, const promq_request *q, promq_done_fn done, vo
 	int n;
 	if (q->step_ms > 0)
 		n = snprintf(url, sizeof url,
-			     "%.*s/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%.3f",
-			     (int)bl, q->base_url, esc, (double)q->start_ms / 1000.0,
-			     (double)q->end_ms / 1000.0, (double)q->step_ms / 1000.0);
+		             "%.*s/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%.3f",
+		             (int)bl, q->base_url, esc, (double)q->start_ms / 1000.0,
+		             (double)q->end_ms / 1000.0, (double)q->step_ms / 1000.0);
 	else if (q->time_ms)
 		n = snprintf(url, sizeof url, "%.*s/api/v1/query?query=%s&time=%.3f", (int)bl,
-			     q->base_url, esc, (double)q->time_ms / 1000.0);
+		             q->base_url, esc, (double)q->time_ms / 1000.0);
 	else
-		n = snprintf(url, sizeof url, "%.*s/api/v1/query?query=%s", (int)bl, q->base_url, esc);
+		n = snprintf(url, sizeof url, "%.*s/api/v1/query?query=%s", (int)bl, q->base_url,
+		             esc);
 	if (n < 0 || (size_t)n >= sizeof url)
 		return -1;
 	const char *headers[3] = {"Accept: application/json", NULL, NULL};
@@ -222,8 +223,8 @@ int promq_send(http_client *http, const promq_request *q, promq_done_fn done, vo
 		return -1;
 	p->done = done;
 	p->ctx = ctx;
-	http_request req = {.url = url, .headers = headers, .timeout_ms = q->timeout_ms,
-			    .insecure = q->insecure};
+	http_request req = {
+	    .url = url, .headers = headers, .timeout_ms = q->timeout_ms, .insecure = q->insecure};
 	int rc = http_client_send(http, &req, on_answer, p);
 	memset(auth, 0, sizeof auth);
 	if (rc)

@@ -8,7 +8,7 @@
 #include "tokentop/timeutil.h"
 
 int scrape_samples(const prom_scrape *ps, prom_kind kind, int64_t ts_ms, scrape_sample **out,
-		   size_t *n)
+                   size_t *n)
 {
 	prom_server *sv;
 	int k = prom_servers(ps, kind, &sv);
@@ -77,21 +77,22 @@ static void on_answer(void *ctx, const http_response *r)
 	}
 	if (r->status == 401 || r->status == 403) {
 		poller_fail(&s->p, true, "%s: the server refused the token (HTTP %ld)", s->url,
-			    r->status);
+		            r->status);
 		return;
 	}
 	if (r->status != 200) {
 		poller_fail(&s->p, false, "%s: HTTP %ld", s->url, r->status);
 		return;
 	}
-	prom_scrape *ps = prom_parse(r->body, r->len, prom_format_from_content_type(r->content_type));
+	prom_scrape *ps =
+	    prom_parse(r->body, r->len, prom_format_from_content_type(r->content_type));
 	if (!ps) {
 		poller_fail(&s->p, false, "%s: out of memory parsing the scrape", s->url);
 		return;
 	}
 	if (!ps->nsamples && ps->nbad) {
 		poller_fail(&s->p, false, "%s: not Prometheus text (%s)", s->url,
-			    ps->nerrors ? ps->errors[0] : "no samples");
+		            ps->nerrors ? ps->errors[0] : "no samples");
 		prom_scrape_free(ps);
 		return;
 	}
@@ -113,13 +114,13 @@ static void send_scrape(poller *p)
 {
 	scrape_src *s = (scrape_src *)p;
 	const char *headers[3] = {"Accept: application/openmetrics-text;version=1.0.0;q=0.5,"
-				  "text/plain;version=0.0.4;q=0.4,*/*;q=0.1",
-				  s->auth, NULL};
+	                          "text/plain;version=0.0.4;q=0.4,*/*;q=0.1",
+	                          s->auth, NULL};
 	http_request req = {.url = s->url,
-			    .headers = headers,
-			    .timeout_ms = s->o.timeout_ms,
-			    .max_body = s->o.max_body,
-			    .insecure = s->o.insecure};
+	                    .headers = headers,
+	                    .timeout_ms = s->o.timeout_ms,
+	                    .max_body = s->o.max_body,
+	                    .insecure = s->o.insecure};
 	if (http_client_send(s->http, &req, on_answer, s)) {
 		poller_fail(&s->p, false, "%s: could not start a request", s->url);
 		return;
@@ -139,7 +140,7 @@ static void destroy(poller *p)
 }
 
 scrape_src *scrape_new(uv_loop_t *loop, http_client *http, const scrape_opts *o,
-		       const scrape_sink *sink)
+                       const scrape_sink *sink)
 {
 	scrape_src *s = calloc(1, sizeof *s);
 	if (!s)

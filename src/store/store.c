@@ -26,41 +26,41 @@
 	" latency BLOB, ttft BLOB,"
 
 static const char *const migrations[] = {
-	/* 1: events, dimensions, hour rollups carrying their minutes, day rollups, cursors. */
-	"CREATE TABLE dims (id INTEGER PRIMARY KEY, use_case TEXT NOT NULL, team TEXT NOT NULL,"
-	" tenant TEXT NOT NULL, prompt_id TEXT NOT NULL, prompt_version TEXT NOT NULL,"
-	" provider TEXT NOT NULL, model TEXT NOT NULL, tier TEXT NOT NULL, status TEXT NOT NULL,"
-	" cache TEXT NOT NULL, UNIQUE (use_case, team, tenant, prompt_id, prompt_version,"
-	" provider, model, tier, status, cache));"
-	"CREATE TABLE events (request_id TEXT PRIMARY KEY NOT NULL, ts_ms INTEGER NOT NULL,"
-	" dims_id INTEGER NOT NULL, gateway TEXT NOT NULL, elevated INTEGER NOT NULL,"
-	" input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,"
-	" cached_tokens INTEGER NOT NULL, latency_ms INTEGER, ttft_ms INTEGER,"
-	" retrieval_ms INTEGER, queue_ms INTEGER, outcome TEXT, quality_milli INTEGER,"
-	" cost_micros INTEGER NOT NULL, cost_source TEXT NOT NULL, saved_micros INTEGER NOT NULL)"
-	" WITHOUT ROWID;"
-	"CREATE TABLE rollup_hour " ROLLUP_COUNTERS
-	" minutes BLOB NOT NULL, PRIMARY KEY (bucket, dims_id)) WITHOUT ROWID;"
-	"CREATE TABLE rollup_day " ROLLUP_COUNTERS " PRIMARY KEY (bucket, dims_id)) WITHOUT ROWID;"
-	"CREATE TABLE cursors (source TEXT PRIMARY KEY NOT NULL, cursor TEXT NOT NULL,"
-	" updated_ms INTEGER NOT NULL) WITHOUT ROWID;",
-	/* 2: what the inference servers' metrics endpoints said, scrape by scrape. */
-	"CREATE TABLE inference_samples (source TEXT NOT NULL, model_name TEXT NOT NULL,"
-	" ts_ms INTEGER NOT NULL, requests_running REAL, requests_waiting REAL,"
-	" kv_cache_usage REAL, prompt_tokens_total REAL, generation_tokens_total REAL,"
-	" ttft_buckets BLOB, PRIMARY KEY (source, model_name, ts_ms)) WITHOUT ROWID;",
+    /* 1: events, dimensions, hour rollups carrying their minutes, day rollups, cursors. */
+    "CREATE TABLE dims (id INTEGER PRIMARY KEY, use_case TEXT NOT NULL, team TEXT NOT NULL,"
+    " tenant TEXT NOT NULL, prompt_id TEXT NOT NULL, prompt_version TEXT NOT NULL,"
+    " provider TEXT NOT NULL, model TEXT NOT NULL, tier TEXT NOT NULL, status TEXT NOT NULL,"
+    " cache TEXT NOT NULL, UNIQUE (use_case, team, tenant, prompt_id, prompt_version,"
+    " provider, model, tier, status, cache));"
+    "CREATE TABLE events (request_id TEXT PRIMARY KEY NOT NULL, ts_ms INTEGER NOT NULL,"
+    " dims_id INTEGER NOT NULL, gateway TEXT NOT NULL, elevated INTEGER NOT NULL,"
+    " input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,"
+    " cached_tokens INTEGER NOT NULL, latency_ms INTEGER, ttft_ms INTEGER,"
+    " retrieval_ms INTEGER, queue_ms INTEGER, outcome TEXT, quality_milli INTEGER,"
+    " cost_micros INTEGER NOT NULL, cost_source TEXT NOT NULL, saved_micros INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE rollup_hour " ROLLUP_COUNTERS
+    " minutes BLOB NOT NULL, PRIMARY KEY (bucket, dims_id)) WITHOUT ROWID;"
+    "CREATE TABLE rollup_day " ROLLUP_COUNTERS " PRIMARY KEY (bucket, dims_id)) WITHOUT ROWID;"
+    "CREATE TABLE cursors (source TEXT PRIMARY KEY NOT NULL, cursor TEXT NOT NULL,"
+    " updated_ms INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 2: what the inference servers' metrics endpoints said, scrape by scrape. */
+    "CREATE TABLE inference_samples (source TEXT NOT NULL, model_name TEXT NOT NULL,"
+    " ts_ms INTEGER NOT NULL, requests_running REAL, requests_waiting REAL,"
+    " kv_cache_usage REAL, prompt_tokens_total REAL, generation_tokens_total REAL,"
+    " ttft_buckets BLOB, PRIMARY KEY (source, model_name, ts_ms)) WITHOUT ROWID;",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
 static const char *const metric_names[TT_M_COUNT] = {
-	"requests",       "input_tokens", "output_tokens", "cached_tokens", "cost_micros",
-	"saved_micros",   "gateway_priced", "card_priced", "unpriced",      "success",
-	"failure",        "abandoned",    "elevated",      "latency_ms_sum",
+    "requests",     "input_tokens",   "output_tokens", "cached_tokens",  "cost_micros",
+    "saved_micros", "gateway_priced", "card_priced",   "unpriced",       "success",
+    "failure",      "abandoned",      "elevated",      "latency_ms_sum",
 };
 static const char *const sketch_cols[TT_SK_COUNT] = {"latency", "ttft"};
 static const char *const dim_names[TT_D_COUNT] = {
-	"use_case", "team", "tenant", "prompt_id", "prompt_version",
-	"provider", "model", "tier",  "status",    "cache",
+    "use_case", "team",  "tenant", "prompt_id", "prompt_version",
+    "provider", "model", "tier",   "status",    "cache",
 };
 static const char *const res_names[TT_RES_COUNT] = {"minute", "hour", "day"};
 static const int64_t res_seconds[TT_RES_COUNT] = {60, 3600, 86400};
@@ -71,9 +71,9 @@ struct store {
 	store_opts opts;
 	sqlite3_stmt *ins_event;
 	sqlite3_stmt *ins_dims;
-	sqlite3_stmt *ins_rollup[TT_RES_COUNT]; /* hour and day */
+	sqlite3_stmt *ins_rollup[TT_RES_COUNT];     /* hour and day */
 	sqlite3_stmt *scan_rollup[TT_RES_COUNT][2]; /* minute: hour rows with their packs */
-	strmap *dims; /* dims_key -> id */
+	strmap *dims;                               /* dims_key -> id */
 };
 
 const char *store_metric_name(tt_metric m)
@@ -155,8 +155,9 @@ static int migrate(store *s, char *err, size_t errlen)
 		return -1;
 	}
 	if (v < MIGRATION_COUNT && s->opts.readonly) {
-		seterr(err, errlen, "%s: schema version %d needs migrating; open it read-write once",
-		       s->path, v);
+		seterr(err, errlen,
+		       "%s: schema version %d needs migrating; open it read-write once", s->path,
+		       v);
 		return -1;
 	}
 	for (; v < MIGRATION_COUNT; v++) {
@@ -201,8 +202,8 @@ static void sql_sketch_merge(sqlite3_context *ctx, int argc, sqlite3_value **arg
 static int prepare(store *s, const char *sql, sqlite3_stmt **st)
 {
 	return sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK
-		       ? 0
-		       : -1;
+	           ? 0
+	           : -1;
 }
 
 /* Appends to a fixed buffer; the statements built here are far below its size. */
@@ -217,16 +218,17 @@ static void cat(char *buf, size_t cap, const char *fmt, ...)
 
 static int prepare_all(store *s)
 {
-	if (prepare(s,
-		    "INSERT OR IGNORE INTO events (request_id, ts_ms, dims_id, gateway, elevated,"
-		    " input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, retrieval_ms,"
-		    " queue_ms, outcome, quality_milli, cost_micros, cost_source, saved_micros)"
-		    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		    &s->ins_event) ||
+	if (prepare(
+	        s,
+	        "INSERT OR IGNORE INTO events (request_id, ts_ms, dims_id, gateway, elevated,"
+	        " input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, retrieval_ms,"
+	        " queue_ms, outcome, quality_milli, cost_micros, cost_source, saved_micros)"
+	        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        &s->ins_event) ||
 	    prepare(s,
-		    "INSERT INTO dims (use_case, team, tenant, prompt_id, prompt_version, provider,"
-		    " model, tier, status, cache) VALUES (?,?,?,?,?,?,?,?,?,?)",
-		    &s->ins_dims))
+	            "INSERT INTO dims (use_case, team, tenant, prompt_id, prompt_version, provider,"
+	            " model, tier, status, cache) VALUES (?,?,?,?,?,?,?,?,?,?)",
+	            &s->ins_dims))
 		return -1;
 	for (int r = TT_RES_HOUR; r < TT_RES_COUNT; r++) {
 		bool hour = r == TT_RES_HOUR;
@@ -248,7 +250,8 @@ static int prepare_all(store *s)
 			    sketch_cols[k], sketch_cols[k], sketch_cols[k],
 			    k + 1 < TT_SK_COUNT ? ", " : "");
 		if (hour)
-			cat(sql, sizeof sql, ", minutes = tt_minutes_merge(minutes, excluded.minutes)");
+			cat(sql, sizeof sql,
+			    ", minutes = tt_minutes_merge(minutes, excluded.minutes)");
 		if (prepare(s, sql, &s->ins_rollup[r]))
 			return -1;
 		for (int want = 0; want < 2; want++) {
@@ -264,9 +267,10 @@ static int prepare_all(store *s)
 				return -1;
 		}
 	}
-	if (prepare(s, "SELECT bucket, dims_id, minutes FROM rollup_hour"
-		       " WHERE bucket >= ? AND bucket < ?",
-		    &s->scan_rollup[TT_RES_MINUTE][0]))
+	if (prepare(s,
+	            "SELECT bucket, dims_id, minutes FROM rollup_hour"
+	            " WHERE bucket >= ? AND bucket < ?",
+	            &s->scan_rollup[TT_RES_MINUTE][0]))
 		return -1;
 	return 0;
 }
@@ -309,7 +313,7 @@ void store_pack_free(store_pack *p)
 }
 
 int store_pack_add(store_pack *p, int minute, const int64_t m[TT_M_COUNT],
-		   const void *const sk[TT_SK_COUNT], const size_t sklen[TT_SK_COUNT])
+                   const void *const sk[TT_SK_COUNT], const size_t sklen[TT_SK_COUNT])
 {
 	if (minute < 0 || minute > 59)
 		return -1;
@@ -379,7 +383,7 @@ static int pack_next(const uint8_t **p, const uint8_t *end, int prev, pack_entry
 
 /* Merges two packs minute by minute (sketches through the store's merge function). */
 static int pack_merge(store *s, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
-		      store_pack *out)
+                      store_pack *out)
 {
 	const uint8_t *pa = a, *pb = b, *ea = a + alen, *eb = b + blen;
 	pack_entry x, y;
@@ -407,8 +411,8 @@ static int pack_merge(store *s, const uint8_t *a, size_t alen, const uint8_t *b,
 					skc[k] = x.sk[k] ? x.sk[k] : y.sk[k];
 					sklen[k] = x.sk[k] ? x.sklen[k] : y.sklen[k];
 				} else if (!s->opts.merge ||
-					   s->opts.merge(x.sk[k], x.sklen[k], y.sk[k], y.sklen[k],
-							 &sk[k], &sklen[k])) {
+				           s->opts.merge(x.sk[k], x.sklen[k], y.sk[k], y.sklen[k],
+				                         &sk[k], &sklen[k])) {
 					rc = -1;
 					skc[k] = NULL;
 				} else {
@@ -435,13 +439,13 @@ static void sql_minutes_merge(sqlite3_context *ctx, int argc, sqlite3_value **ar
 	(void)argc;
 	store_pack out = {0};
 	if (pack_merge(s, sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
-		       sqlite3_value_blob(argv[1]), (size_t)sqlite3_value_bytes(argv[1]), &out)) {
+	               sqlite3_value_blob(argv[1]), (size_t)sqlite3_value_bytes(argv[1]), &out)) {
 		store_pack_free(&out);
 		sqlite3_result_error(ctx, "tt_minutes_merge: malformed minute pack", -1);
 		return;
 	}
 	sqlite3_result_blob64(ctx, out.buf ? (void *)out.buf : (void *)"", out.len,
-			      out.buf ? free : SQLITE_TRANSIENT);
+	                      out.buf ? free : SQLITE_TRANSIENT);
 }
 
 size_t store_dims_key(const tt_dims *d, char *buf, size_t cap)
@@ -517,8 +521,8 @@ store *store_open(const char *path, const store_opts *o, char *err, size_t errle
 	if (o)
 		s->opts = *o;
 	snprintf(s->path, sizeof s->path, "%s", path);
-	int flags = s->opts.readonly ? SQLITE_OPEN_READONLY
-				     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int flags =
+	    s->opts.readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		seterr(err, errlen, "%s: cannot open database: %s", path,
 		       s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -537,9 +541,9 @@ store *store_open(const char *path, const store_opts *o, char *err, size_t errle
 	exec(s, "PRAGMA cache_size = -65536");
 	exec(s, "PRAGMA temp_store = MEMORY");
 	sqlite3_create_function(s->db, "tt_sketch_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, s,
-				sql_sketch_merge, NULL, NULL);
-	sqlite3_create_function(s->db, "tt_minutes_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-				s, sql_minutes_merge, NULL, NULL);
+	                        sql_sketch_merge, NULL, NULL);
+	sqlite3_create_function(s->db, "tt_minutes_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, s,
+	                        sql_minutes_merge, NULL, NULL);
 	s->dims = strmap_new();
 	if (!s->dims || migrate(s, err, errlen)) {
 		if (!s->dims)
@@ -636,10 +640,11 @@ int64_t store_dims_intern(store *s, const tt_dims *d)
 int store_dims_each(store *s, store_dims_fn fn, void *ctx)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT id, use_case, team, tenant, prompt_id, prompt_version, provider,"
-			       " model, tier, status, cache FROM dims ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        s->db,
+	        "SELECT id, use_case, team, tenant, prompt_id, prompt_version, provider,"
+	        " model, tier, status, cache FROM dims ORDER BY id",
+	        -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -666,7 +671,8 @@ static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
 int store_event_insert(store *s, const tt_event *ev, int64_t dims_id)
 {
 	sqlite3_stmt *st = s->ins_event;
-	const char *outcome = ev->outcome == TT_OUTCOME_NONE ? NULL : event_outcome_name(ev->outcome);
+	const char *outcome =
+	    ev->outcome == TT_OUTCOME_NONE ? NULL : event_outcome_name(ev->outcome);
 	sqlite3_bind_text(st, 1, ev->request_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, ev->ts_ms);
 	sqlite3_bind_int64(st, 3, dims_id);
@@ -772,7 +778,7 @@ static int scan_minutes(store *s, int64_t a, int64_t b, bool want, store_rollup_
 }
 
 static int scan_range(store *s, tt_res r, int64_t a, int64_t b, bool want, store_rollup_fn fn,
-		      void *ctx)
+                      void *ctx)
 {
 	if (a >= b)
 		return 0;
@@ -791,7 +797,7 @@ static int scan_range(store *s, tt_res r, int64_t a, int64_t b, bool want, store
 		for (int k = 0; k < TT_SK_COUNT; k++) {
 			row.sk[k] = want ? sqlite3_column_blob(st, 2 + TT_M_COUNT + k) : NULL;
 			row.sklen[k] =
-				want ? (size_t)sqlite3_column_bytes(st, 2 + TT_M_COUNT + k) : 0;
+			    want ? (size_t)sqlite3_column_bytes(st, 2 + TT_M_COUNT + k) : 0;
 		}
 		stop = fn(ctx, r, &row);
 	}
@@ -826,7 +832,7 @@ static int tile(store *s, int r, int64_t a, int64_t b, bool want, store_rollup_f
 }
 
 int store_rollup_scan(store *s, int64_t since_ms, int64_t until_ms, bool want_sketches,
-		      store_rollup_fn fn, void *ctx)
+                      store_rollup_fn fn, void *ctx)
 {
 	int64_t a = floor_div(since_ms, 60000) * 60;
 	int64_t b = ceil_to(until_ms, 60000) / 1000;
@@ -851,7 +857,7 @@ int store_cursor_get(store *s, const char *source, char *buf, size_t cap)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db, "SELECT cursor FROM cursors WHERE source = ?", -1, &st,
-			       NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st), found = 0;
@@ -868,12 +874,13 @@ int store_cursor_get(store *s, const char *source, char *buf, size_t cap)
 int store_cursor_set(store *s, const char *source, const char *cursor)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO cursors (source, cursor, updated_ms)"
-			       " VALUES (?, ?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"
-			       " ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor,"
-			       " updated_ms = excluded.updated_ms",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        s->db,
+	        "INSERT INTO cursors (source, cursor, updated_ms)"
+	        " VALUES (?, ?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"
+	        " ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor,"
+	        " updated_ms = excluded.updated_ms",
+	        -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, cursor, -1, SQLITE_STATIC);
@@ -895,12 +902,13 @@ static void bind_real(sqlite3_stmt *st, int i, double v)
 int store_inference_add(store *s, const tt_inference *x)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT OR REPLACE INTO inference_samples (source, model_name, ts_ms,"
-			       " requests_running, requests_waiting, kv_cache_usage,"
-			       " prompt_tokens_total, generation_tokens_total, ttft_buckets)"
-			       " VALUES (?,?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        s->db,
+	        "INSERT OR REPLACE INTO inference_samples (source, model_name, ts_ms,"
+	        " requests_running, requests_waiting, kv_cache_usage,"
+	        " prompt_tokens_total, generation_tokens_total, ttft_buckets)"
+	        " VALUES (?,?,?,?,?,?,?,?,?)",
+	        -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, x->source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, x->model_name, -1, SQLITE_STATIC);
@@ -923,7 +931,7 @@ int store_inference_prune(store *s, int64_t before_ms)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db, "DELETE FROM inference_samples WHERE ts_ms < ?", -1, &st,
-			       NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, before_ms);
 	int rc = sqlite3_step(st);
@@ -954,16 +962,17 @@ int store_inference_latest(store *s, store_inference_fn fn, void *ctx)
 {
 	sqlite3_stmt *pairs, *last;
 	if (sqlite3_prepare_v2(s->db,
-			       "SELECT DISTINCT source, model_name FROM inference_samples"
-			       " ORDER BY source, model_name",
-			       -1, &pairs, NULL) != SQLITE_OK)
+	                       "SELECT DISTINCT source, model_name FROM inference_samples"
+	                       " ORDER BY source, model_name",
+	                       -1, &pairs, NULL) != SQLITE_OK)
 		return -1;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT source, model_name, ts_ms, requests_running, requests_waiting,"
-			       " kv_cache_usage, prompt_tokens_total, generation_tokens_total,"
-			       " ttft_buckets FROM inference_samples WHERE source = ? AND"
-			       " model_name = ? ORDER BY ts_ms DESC LIMIT 2",
-			       -1, &last, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+	        s->db,
+	        "SELECT source, model_name, ts_ms, requests_running, requests_waiting,"
+	        " kv_cache_usage, prompt_tokens_total, generation_tokens_total,"
+	        " ttft_buckets FROM inference_samples WHERE source = ? AND"
+	        " model_name = ? ORDER BY ts_ms DESC LIMIT 2",
+	        -1, &last, NULL) != SQLITE_OK) {
 		sqlite3_finalize(pairs);
 		return -1;
 	}

@@ -56,8 +56,8 @@ static int add_row(void *ctx, tt_res r, const tt_rollup *row)
 			c->by_day[day][m] += row->m[m];
 	}
 	if (c->with_sketches) {
-		if (row->sk[TT_SK_LATENCY] &&
-		    sketch_merge_blob(&c->latency, row->sk[TT_SK_LATENCY], row->sklen[TT_SK_LATENCY]))
+		if (row->sk[TT_SK_LATENCY] && sketch_merge_blob(&c->latency, row->sk[TT_SK_LATENCY],
+		                                                row->sklen[TT_SK_LATENCY]))
 			b->failed = 1;
 		if (row->sk[TT_SK_TTFT] &&
 		    sketch_merge_blob(&c->ttft, row->sk[TT_SK_TTFT], row->sklen[TT_SK_TTFT]))
@@ -66,8 +66,8 @@ static int add_row(void *ctx, tt_res r, const tt_rollup *row)
 	return 0;
 }
 
-int view_cube_build(store *st, int64_t since_ms, int64_t until_ms, bool with_sketches,
-		    view_cube *c, char *err, size_t errlen)
+int view_cube_build(store *st, int64_t since_ms, int64_t until_ms, bool with_sketches, view_cube *c,
+                    char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
 	c->since_ms = since_ms;
@@ -167,7 +167,7 @@ static bool key_eq(const view_row *a, const view_row *b, size_t nby)
 }
 
 int view_group(const view_cube *c, const tt_dim *by, size_t nby, view_keep_fn keep, void *ctx,
-	       view_rows *out)
+               view_rows *out)
 {
 	memset(out, 0, sizeof *out);
 	if (nby > TT_D_COUNT)
@@ -210,7 +210,8 @@ int view_group(const view_cube *c, const tt_dim *by, size_t nby, view_keep_fn ke
 					goto oom;
 				memset(nt, 0xff, ncap * sizeof *nt);
 				for (size_t i = 0; i < out->n; i++) {
-					size_t k = (size_t)key_hash(&out->rows[i], nby) & (ncap - 1);
+					size_t k =
+					    (size_t)key_hash(&out->rows[i], nby) & (ncap - 1);
 					while (nt[k] != (size_t)-1)
 						k = (k + 1) & (ncap - 1);
 					nt[k] = i;

@@ -18,7 +18,7 @@ static bool keep_unpriced(const view_cube *c, size_t id, void *ctx)
 }
 
 int view_summary_build(store *st, int64_t since_ms, int64_t until_ms, const ratecard *card,
-		       view_summary *v, char *err, size_t errlen)
+                       view_summary *v, char *err, size_t errlen)
 {
 	memset(v, 0, sizeof *v);
 	v->since_ms = since_ms;
@@ -46,14 +46,13 @@ int view_summary_build(store *st, int64_t since_ms, int64_t until_ms, const rate
 	view_rows tiers;
 	if (card && view_group(c, tier, 1, NULL, NULL, &tiers) == 0) {
 		for (size_t i = 0; i < tiers.n; i++)
-			v->chargeback_micros += ratecard_chargeback(card, tiers.rows[i].key[0],
-								    tiers.rows[i].m[TT_M_COST_MICROS]);
+			v->chargeback_micros += ratecard_chargeback(
+			    card, tiers.rows[i].key[0], tiers.rows[i].m[TT_M_COST_MICROS]);
 		view_rows_free(&tiers);
 	}
 	v->cost_per_request_micros = view_ratio_round(v->m[TT_M_COST_MICROS], v->m[TT_M_REQUESTS]);
-	v->cost_per_success_micros = v->m[TT_M_SUCCESS] ? view_ratio_round(v->m[TT_M_COST_MICROS],
-									   v->m[TT_M_SUCCESS])
-							: -1;
+	v->cost_per_success_micros =
+	    v->m[TT_M_SUCCESS] ? view_ratio_round(v->m[TT_M_COST_MICROS], v->m[TT_M_SUCCESS]) : -1;
 	static const double qs[3] = {0.50, 0.95, 0.99};
 	for (int i = 0; i < 3; i++) {
 		v->latency_ms[i] = sketch_quantile(&c->latency, qs[i]);
@@ -63,7 +62,7 @@ int view_summary_build(store *st, int64_t since_ms, int64_t until_ms, const rate
 	v->ndays = c->ndays;
 	v->by_day = c->by_day;
 	static const tt_dim uc[] = {TT_D_USE_CASE}, team[] = {TT_D_TEAM}, ten[] = {TT_D_TENANT},
-			    prov[] = {TT_D_PROVIDER}, model[] = {TT_D_PROVIDER, TT_D_MODEL};
+	                    prov[] = {TT_D_PROVIDER}, model[] = {TT_D_PROVIDER, TT_D_MODEL};
 	if (view_group(c, uc, 1, NULL, NULL, &v->by_use_case) ||
 	    view_group(c, team, 1, NULL, NULL, &v->by_team) ||
 	    view_group(c, ten, 1, NULL, NULL, &v->by_tenant) ||
@@ -90,7 +89,7 @@ void view_summary_free(view_summary *v)
 }
 
 int view_prompts_build(store *st, int64_t since_ms, int64_t until_ms, size_t top, view_prompts *v,
-		       char *err, size_t errlen)
+                       char *err, size_t errlen)
 {
 	memset(v, 0, sizeof *v);
 	v->since_ms = since_ms;
@@ -129,7 +128,7 @@ static int cmp_targets(const void *pa, const void *pb)
 }
 
 int view_routing_build(store *st, int64_t since_ms, int64_t until_ms, view_routing *v, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	memset(v, 0, sizeof *v);
 	v->since_ms = since_ms;
