@@ -111,6 +111,11 @@ static void test_monotonic(void **state)
 	near(histq_quantile(11.0 / 12, d, N(d), &flags), 3.5);
 	assert_int_equal(flags, HISTQ_FORCED_MONOTONIC);
 
+	/* a dip below an earlier step is measured against that step: 15 after 20 becomes 20 */
+	const prom_bucket e[] = {{1, 10}, {2, 20}, {3, 15}, {4, 25}, {INF, 30}};
+	/* seen as 10, 20, 20, 25, 30; rank 22 in (3, 4]: 3 + 1 * 2 / 5 */
+	near(histq_quantile(22.0 / 30, e, N(e), &flags), 3.4);
+
 	/* clean input: no flags */
 	histq_quantile(0.5, basic, N(basic), &flags);
 	assert_int_equal(flags, 0);

@@ -304,9 +304,9 @@ static void test_tgi(void **state)
 	 * 0.0001 * 1.5^17 = 0.09852612533569337 */
 	near(histq_quantile(0.5, h->buckets, h->n, NULL),
 	     0.0656840835571289 + (0.09852612533569337 - 0.0656840835571289) * 10 / 30);
-	/* rank 95: 90 by 1.5^18 = 0.14778918800354005, 100 by 1.5^19 = 0.22168378200531007 */
+	/* rank 95: 90 by 1.5^18 = 0.14778918800354005, 100 by 1.5^19 = 0.22168378200531008 */
 	near(histq_quantile(0.95, h->buckets, h->n, NULL),
-	     0.14778918800354005 + (0.22168378200531007 - 0.14778918800354005) * 5 / 10);
+	     0.14778918800354005 + (0.22168378200531008 - 0.14778918800354005) * 5 / 10);
 	assert_int_equal(v[0].e2e.n, 36);
 	near(v[0].e2e.count, 1200);
 	prom_servers_free(v, 1);
@@ -441,6 +441,13 @@ static void test_openmetrics_eof(void **state)
 	assert_true(sc->families[0].samples[0].ts_ms == 17000);
 	prom_scrape_free(sc);
 
+	/* a timestamp with a fraction is OpenMetrics seconds even without a Content-Type */
+	sc = parse_str("a 1 1700000000.5\n", PROM_FORMAT_AUTO);
+	assert_int_equal(sc->format, PROM_FORMAT_OPENMETRICS);
+	assert_true(sc->families[0].samples[0].ts_ms == 1700000000500);
+	assert_one_error(sc, "line 1: no # EOF at the end (truncated?)");
+	prom_scrape_free(sc);
+
 	/* anything after # EOF stops the parse */
 	prom_parser *p = prom_parser_new(PROM_FORMAT_AUTO, NULL);
 	assert_int_equal(prom_parser_feed(p, "a 1\n# EOF\n\n", 11), 0);
@@ -549,11 +556,12 @@ static const struct {
     {"h 1", "h: a histogram has no sample of that name"},
     {"s{q=\"1\"} 1", "quantile: missing on a summary sample"},
     {"d 1\nd 2", "line 8: d: the same series again (first on line 7)"},
-    {"# TYPE g counter", "TYPE: g comes after its samples"},
+    {"# TYPE ok counter", "TYPE: ok comes after its samples"},
     {"# TYPE h gauge", "TYPE: second TYPE line for h"},
     {"# TYPE z widget", "TYPE: unknown type \"widget\""},
     {"# TYPE z gauge extra", "TYPE: unexpected text after the type"},
     {"# TYPE", "TYPE: expected a metric name"},
+    {"# TYPE z", "TYPE: expected a type"},
     {"# HELP h again", "HELP: second HELP line for h"},
     {"# HELP z \xff", "HELP: invalid UTF-8"},
     {"# UNIT z two words", "UNIT: expected one word"},

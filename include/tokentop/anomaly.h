@@ -2,6 +2,7 @@
 #ifndef TOKENTOP_ANOMALY_H
 #define TOKENTOP_ANOMALY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,9 +37,11 @@ typedef struct anomaly_obs {
 	double ref;             /* a second baseline the value must also exceed (cost: the same
 	                           window a week earlier); NAN: none */
 	double min_delta;       /* added to the rule's minimum rise (cost: a material amount) */
+	bool open;              /* an alert is open: it holds until the value is half-way back */
 } anomaly_obs;
 
 typedef struct anomaly_verdict {
+	bool judged; /* false: too few requests or too little history to say either way */
 	anomaly_severity severity;
 	double baseline; /* median of the history (or the larger baseline, with ref) */
 	double z;        /* robust z-score of the value; 0 when the rule uses none */
@@ -79,7 +82,8 @@ void anomaly_tracker_free(anomaly_tracker *t);
 /* The open alert of (kind, scope), or NULL. */
 const anomaly_alert *anomaly_tracker_open(const anomaly_tracker *t, anomaly_kind k,
                                           const char *scope);
-/* Feeds one evaluation at t_ms (evaluations of a key come in time order). 0 or -1 (memory). */
+/* Feeds one evaluation at t_ms (evaluations of a key come in time order); one that could not
+ * be judged changes nothing: missing data neither fires nor clears. 0 or -1 (memory). */
 int anomaly_track(anomaly_tracker *t, anomaly_kind k, const char *scope, int64_t t_ms,
                   const anomaly_verdict *v, double value);
 

@@ -111,6 +111,9 @@ typedef struct whatif {
  * a reason. */
 int whatif_parse(const char *s, whatif *out, char *why, size_t whylen);
 
+/* Writes the what-if back in the form whatif_parse reads. */
+void whatif_format(const whatif *w, char *buf, size_t cap);
+
 typedef struct whatif_cell {
 	const char *use_case, *model;
 	int64_t cost_micros;  /* recent spend of the cell */

@@ -24,6 +24,10 @@ int config_parse_string(const char *text, const char *name, tt_config *c, char *
 
 void config_free(tt_config *c);
 
+/* For the commands: loads explicit_path (--config FILE) or else the default file when it exists
+ * (no file: an empty configuration). Prints what is wrong; 0 or -1. */
+int config_open(const char *explicit_path, tt_config *c);
+
 /* $XDG_CONFIG_HOME/tokentop/tokentop.ini, or ~/.config/tokentop/tokentop.ini when
  * XDG_CONFIG_HOME is unset or not absolute. 0, or -1 when neither can be formed. */
 int config_default_path(char *buf, size_t cap);

@@ -1,35 +1,122 @@
-/* tokentop report: the summary, prompts and routing views without a terminal. */
+/* tokentop report: every view (spend, prompts, routing, SLOs, budgets, alerts) without a terminal. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tokentop/app.h"
+#include "tokentop/config.h"
 #include "tokentop/report.h"
 #include "tokentop/timeutil.h"
 #include "tokentop/view.h"
 
-typedef enum { VIEW_SUMMARY, VIEW_PROMPTS, VIEW_ROUTING, VIEW_COUNT } view_kind;
-static const char *const view_names[VIEW_COUNT] = {"summary", "prompts", "routing"};
+typedef enum {
+	VIEW_SUMMARY,
+	VIEW_PROMPTS,
+	VIEW_ROUTING,
+	VIEW_SLO,
+	VIEW_BUDGETS,
+	VIEW_ALERTS,
+	VIEW_INFERENCE,
+	VIEW_COUNT
+} view_kind;
+static const char *const view_names[VIEW_COUNT] = {"summary", "prompts", "routing", "slo",
+                                                   "budgets", "alerts",  "inference"};
+
+/* The inference servers' latest scrapes: no time range. */
+static int report_inference_now(const char *db, report_format fmt)
+{
+	store *st = app_open_store(db, true);
+	if (!st)
+		return EXIT_FAIL;
+	view_inference v;
+	char err[512];
+	int rc = view_inference_build(st, &v, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "tokentop report: %s\n", err);
+	else {
+		if (!v.n)
+			fprintf(stderr, "tokentop report: no inference servers scraped yet "
+			                "(tokentop sync --scrape NAME=URL,vllm)\n");
+		rc = report_inference(stdout, &v, fmt);
+		view_inference_free(&v);
+	}
+	store_close(st);
+	return rc ? EXIT_FAIL : EXIT_OK;
+}
 
 static void report_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: tokentop report [--db FILE] [--since WHEN] [--until WHEN]\n"
-		"                       [--view summary|prompts|routing] [--top N]\n"
-		"                       [--format text|md|json|csv] [--ratecard FILE]\n\n"
-		"Prints a view of the database over a time range, read from its rollups.\n"
+		"                       [--view summary|prompts|routing|slo|budgets|alerts|inference]\n"
+		"                       [--top N] [--format text|md|json|csv] [--ratecard FILE]\n"
+		"                       [--config FILE]\n\n"
+		"Prints a view of the database, read from its rollups. summary, prompts and\n"
+		"routing cover --since..--until; slo, budgets and alerts are evaluated at now\n"
+		"(windows and periods ending now, $TOKENTOP_NOW when set) from the SLOs and\n"
+		"budgets of the config file (docs/config.md).\n"
 		"WHEN is a duration back from now (15m, 24h, 7d, 30d), an ISO 8601 time\n"
 		"(2026-11-01, 2026-11-01T09:30:00Z), 'now', or for --since 'all'.\n"
 		"The JSON shape is documented in docs/report-json.md.\n\n"
 		"  --db FILE       database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
 		"  --since WHEN    start of the range (default 7d)\n"
 		"  --until WHEN    end of the range, exclusive (default now)\n"
-		"  --view V        summary (default), prompts or routing\n"
+		"  --view V        summary (default), prompts, routing, slo, budgets, alerts\n"
 		"  --top N         prompts shown (default 10; 0 = all)\n"
 		"  --format F      text (default), md, json or csv\n"
 		"  --ratecard FILE rate card for chargeback figures\n"
+		"  --config FILE   SLOs and budgets (default\n"
+		"                  $XDG_CONFIG_HOME/tokentop/tokentop.ini)\n"
 		"  -h, --help      this help\n");
+}
+
+/* The views evaluated at now: SLOs, budgets and alerts. */
+static int report_at_now(const char *db, const char *cfg_path, view_kind view, report_format fmt,
+                         int64_t now)
+{
+	tt_config cfg = {0};
+	if (view != VIEW_ALERTS && config_open(cfg_path, &cfg))
+		return EXIT_FAIL;
+	store *st = app_open_store(db, true);
+	if (!st) {
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
+	char err[512] = "";
+	int rc;
+	if (view == VIEW_SLO) {
+		view_slo v;
+		rc = view_slo_build(st, cfg.slos, cfg.nslos, now, &v, err, sizeof err);
+		if (!rc) {
+			rc = report_slo(stdout, &v, fmt);
+			view_slo_free(&v);
+		}
+	} else if (view == VIEW_BUDGETS) {
+		view_budgets v;
+		rc = view_budgets_build(st, cfg.budgets, cfg.nbudgets, now, NULL, 0, NULL, &v, err,
+		                        sizeof err);
+		if (!rc) {
+			rc = report_budgets(stdout, &v, fmt);
+			view_budgets_free(&v);
+		}
+	} else {
+		view_alerts v;
+		rc = view_alerts_build(st, now, &v, err, sizeof err);
+		if (!rc) {
+			rc = report_alerts(stdout, &v, fmt);
+			view_alerts_free(&v);
+		}
+	}
+	if (rc)
+		fprintf(stderr, "tokentop report: %s\n", *err ? err : "write error on standard output");
+	store_close(st);
+	config_free(&cfg);
+	if (fflush(stdout)) {
+		fprintf(stderr, "tokentop report: write error on standard output\n");
+		return EXIT_FAIL;
+	}
+	return rc ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_report(int argc, char **argv)
@@ -39,9 +126,10 @@ int cmd_report(int argc, char **argv)
 		{"until", required_argument, NULL, 'u'},  {"view", required_argument, NULL, 'v'},
 		{"top", required_argument, NULL, 't'},    {"format", required_argument, NULL, 'f'},
 		{"ratecard", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+		{"config", required_argument, NULL, 'c'},
 		{0, 0, 0, 0},
 	};
-	const char *db = NULL, *since = "7d", *until = "now", *card_path = NULL;
+	const char *db = NULL, *since = "7d", *until = "now", *card_path = NULL, *cfg_path = NULL;
 	view_kind view = VIEW_SUMMARY;
 	report_format fmt = REPORT_TEXT;
 	long top = 10;
@@ -64,8 +152,8 @@ int cmd_report(int argc, char **argv)
 				k++;
 			if (k == VIEW_COUNT) {
 				fprintf(stderr,
-					"tokentop report: --view: unknown '%s' "
-					"(expected summary, prompts or routing)\n",
+					"tokentop report: --view: unknown '%s' (expected summary, "
+					"prompts, routing, slo, budgets or alerts)\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -93,6 +181,9 @@ int cmd_report(int argc, char **argv)
 		case 'r':
 			card_path = optarg;
 			break;
+		case 'c':
+			cfg_path = optarg;
+			break;
 		case 'h':
 			report_usage(stdout);
 			return EXIT_OK;
@@ -118,6 +209,10 @@ int cmd_report(int argc, char **argv)
 			since);
 		return EXIT_USAGE;
 	}
+	if (view == VIEW_INFERENCE)
+		return report_inference_now(db, fmt);
+	if (view >= VIEW_SLO)
+		return report_at_now(db, cfg_path, view, fmt, now);
 	store *st = app_open_store(db, true);
 	if (!st)
 		return EXIT_FAIL;

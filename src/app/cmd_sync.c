@@ -17,12 +17,18 @@
 
 #define MAX_SOURCES 64
 
+/* What the command line says about one event source. */
+typedef struct source_params {
+	const char *name, *url, *token;
+	int64_t poll_ms;
+	int page_limit;
+} source_params;
+
 /* The kinds of event source sync runs, behind one table of operations. */
 typedef struct source_kind {
 	const char *option; /* --gateway, --litellm */
-	void *(*make)(uv_loop_t *loop, http_client *http, const char *name, const char *url,
-	              const char *token, int64_t poll_ms, const char *cursor,
-	              const source_sink *sink);
+	void *(*make)(uv_loop_t *loop, http_client *http, const source_params *p,
+	              const char *cursor, const source_sink *sink);
 	void (*start)(void *s);
 	void (*stop)(void *s);
 	void (*free)(void *s);
@@ -31,19 +37,21 @@ typedef struct source_kind {
 	const char *(*cursor)(const void *s);
 } source_kind;
 
-static void *make_gateway(uv_loop_t *loop, http_client *http, const char *name, const char *url,
-                          const char *token, int64_t poll_ms, const char *cursor,
-                          const source_sink *sink)
+static void *make_gateway(uv_loop_t *loop, http_client *http, const source_params *p,
+                          const char *cursor, const source_sink *sink)
 {
-	gateway_opts o = {.name = name, .url = url, .token = token, .poll_ms = (long)poll_ms};
+	gateway_opts o = {.name = p->name,
+	                  .url = p->url,
+	                  .token = p->token,
+	                  .poll_ms = (long)p->poll_ms,
+	                  .page_limit = p->page_limit};
 	return gateway_new(loop, http, &o, cursor, sink);
 }
 
-static void *make_litellm(uv_loop_t *loop, http_client *http, const char *name, const char *url,
-                          const char *token, int64_t poll_ms, const char *cursor,
-                          const source_sink *sink)
+static void *make_litellm(uv_loop_t *loop, http_client *http, const source_params *p,
+                          const char *cursor, const source_sink *sink)
 {
-	litellm_opts o = {.name = name, .url = url, .token = token, .poll_ms = (long)poll_ms};
+	litellm_opts o = {.name = p->name, .url = p->url, .token = p->token, .poll_ms = (long)p->poll_ms};
 	return litellm_new(loop, http, &o, cursor, sink);
 }
 
@@ -119,6 +127,7 @@ static void sync_usage(FILE *out)
 	    "  --scrape NAME=URL[,KIND]  an inference server's /metrics (KIND vllm, tgi or\n"
 	    "                     generic; default generic), every --interval (repeatable)\n"
 	    "  --interval DURATION   between scrapes (default 5s)\n"
+	    "  --page-limit N     events asked per gateway page (default 1000)\n"
 	    "  --token-file F     bearer token read from F (first line)\n"
 	    "  --token-env VAR    bearer token from the environment variable VAR\n"
 	    "  --once             stop when every gateway is caught up and every scrape was\n"
@@ -263,6 +272,7 @@ int cmd_sync(int argc, char **argv)
 	    {"litellm", required_argument, NULL, 'l'},
 	    {"scrape", required_argument, NULL, 's'},
 	    {"interval", required_argument, NULL, 'i'},
+	    {"page-limit", required_argument, NULL, 'P'},
 	    {"token-file", required_argument, NULL, 'T'},
 	    {"token-env", required_argument, NULL, 'E'},
 	    {"once", no_argument, NULL, 'o'},
@@ -278,6 +288,7 @@ int cmd_sync(int argc, char **argv)
 	prom_kind skinds[MAX_SOURCES];
 	int ns = 0;
 	int64_t interval_ms = 5000;
+	long page_limit = 0;
 	int n = 0;
 	bool once = false;
 	int64_t for_ms = 0, poll_ms = 2000;
@@ -334,6 +345,13 @@ int cmd_sync(int argc, char **argv)
 			surls[ns++] = eq + 1;
 			break;
 		}
+		case 'P':
+			page_limit = strtol(optarg, NULL, 10);
+			if (page_limit < 1 || page_limit > 5000) {
+				fprintf(stderr, "tokentop sync: --page-limit: expected 1..5000\n");
+				return EXIT_USAGE;
+			}
+			break;
 		case 'i':
 			if (time_parse_duration(optarg, &interval_ms)) {
 				fprintf(stderr,
@@ -420,8 +438,8 @@ int cmd_sync(int argc, char **argv)
 			goto out;
 		}
 		s.kind[s.nsrc] = kind_of[i];
-		s.src[s.nsrc] =
-		    kind_of[i]->make(&loop, http, names[i], urls[i], token, poll_ms, cursor, &sink);
+		source_params sp = {names[i], urls[i], token, poll_ms, (int)page_limit};
+		s.src[s.nsrc] = kind_of[i]->make(&loop, http, &sp, cursor, &sink);
 		if (!s.src[s.nsrc]) {
 			fprintf(stderr, "tokentop sync: out of memory\n");
 			rc = EXIT_FAIL;

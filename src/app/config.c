@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -562,4 +563,20 @@ int config_default_path(char *buf, size_t cap)
 	else
 		return -1;
 	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+int config_open(const char *explicit_path, tt_config *c)
+{
+	char path[1024], err[2048];
+	memset(c, 0, sizeof *c);
+	if (!explicit_path) {
+		if (config_default_path(path, sizeof path) || access(path, F_OK) != 0)
+			return 0;
+		explicit_path = path;
+	}
+	if (config_load(explicit_path, c, err, sizeof err)) {
+		fprintf(stderr, "tokentop: %s\n", err);
+		return -1;
+	}
+	return 0;
 }

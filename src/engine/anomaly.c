@@ -13,7 +13,8 @@ typedef enum { STAT_RATE, STAT_LEVEL } stat_type;
  * min_history earlier windows; value >= min_ratio x baseline and value - baseline >= min_delta
  * (for rates of a complement, such as a miss rate, the ratio is of the complements: the hit
  * rate falls to 1/min_ratio of its baseline); and a robust z-score of at least min_z (0: not
- * tested). Critical when the ratio also reaches crit_ratio.
+ * tested). Critical when the ratio also reaches crit_ratio. An open alert holds while the value
+ * stays above the bars halved (ratio 1 + (min_ratio - 1) / 2), so that it does not flap.
  */
 static const struct rule {
 	const char *name;
@@ -27,10 +28,10 @@ static const struct rule {
     [ANOM_TOKEN_SPIKE] =      {"token_spike",        STAT_LEVEL, 0,    20,   12,  2.0,  0,      5,  4.0},
     [ANOM_CACHE_MISS_SURGE] = {"cache_miss_surge",   STAT_RATE,  1,    50,   12,  2.0,  0.05,   5,  5.0},
     [ANOM_REFUSAL_RISE] =     {"refusal_rise",       STAT_RATE,  0,    50,   12,  3.0,  0.01,   5,  8.0},
-    [ANOM_429_STORM] =        {"429_storm",          STAT_RATE,  0,    50,   12,  3.0,  0.05,   5,  6.0},
+    [ANOM_429_STORM] =        {"429_storm",          STAT_RATE,  0,    50,   12,  3.0,  0.10,   5,  6.0},
     [ANOM_ERROR_SPIKE] =      {"error_spike",        STAT_RATE,  0,    50,   12,  3.0,  0.05,   5, 10.0},
-    [ANOM_COST_RUNAWAY] =     {"cost_runaway",       STAT_LEVEL, 0,    1,    1,   3.0,  0,      0,  6.0},
-    [ANOM_LATENCY_REGRESSION]={"latency_regression", STAT_LEVEL, 0,    50,   12,  1.5,  250,    5,  3.0},
+    [ANOM_COST_RUNAWAY] =     {"cost_runaway",       STAT_LEVEL, 0,    1,    12,  5.0,  0,      5, 10.0},
+    [ANOM_LATENCY_REGRESSION]={"latency_regression", STAT_LEVEL, 0,    100,  12,  2.0,  500,    5,  4.0},
 };
 
 const char *anomaly_kind_name(anomaly_kind k)
@@ -87,12 +88,14 @@ static double ratio_of(const struct rule *r, double value, double base)
 void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 {
 	const struct rule *r = &rules[k];
+	double keep = o->open ? 0.5 : 1;
 	memset(out, 0, sizeof *out);
 	out->baseline = NAN;
 	if (o->count < r->min_count || o->nhistory < r->min_history || !isfinite(o->value))
 		return;
 	double base = anomaly_median(o->history, o->nhistory);
 	out->baseline = base;
+	out->judged = true;
 	if (r->min_z > 0) {
 		double *scratch = malloc(o->nhistory * sizeof *scratch);
 		double mad = scratch ? anomaly_mad(o->history, o->nhistory, base, scratch) : 0;
@@ -109,7 +112,7 @@ void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 		if (0.01 * fabs(base) > scale)
 			scale = 0.01 * fabs(base);
 		out->z = scale > 0 ? (o->value - base) / scale : 0;
-		if (out->z < r->min_z)
+		if (out->z < r->min_z * keep)
 			return;
 	}
 	double ratio = ratio_of(r, o->value, base);
@@ -120,7 +123,8 @@ void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 		if (o->ref > base)
 			out->baseline = base = o->ref;
 	}
-	if (ratio < r->min_ratio || o->value - base < r->min_delta + o->min_delta)
+	if (ratio < 1 + (r->min_ratio - 1) * keep ||
+	    o->value - base < (r->min_delta + o->min_delta) * keep)
 		return;
 	out->severity = ratio >= r->crit_ratio ? ANOM_CRITICAL : ANOM_WARNING;
 }
@@ -157,6 +161,8 @@ int anomaly_track(anomaly_tracker *t, anomaly_kind k, const char *scope, int64_t
                   const anomaly_verdict *v, double value)
 {
 	anomaly_alert *a = find_open(t, k, scope);
+	if (!v->judged)
+		return 0;
 	if (v->severity == ANOM_NONE) {
 		if (a && a->clear_run++ == 0)
 			a->clear_ms = t_ms;

@@ -377,6 +377,17 @@ int whatif_parse(const char *s, whatif *out, char *why, size_t whylen)
 	return 0;
 }
 
+void whatif_format(const whatif *w, char *buf, size_t cap)
+{
+	const char *name = w->kind >= 0 && w->kind < WHATIF_KIND_COUNT ? whatif_names[w->kind] : "?";
+	if (w->kind == WHATIF_CONTEXT)
+		snprintf(buf, cap, "%s=%+g%%", name, (w->factor - 1) * 100);
+	else if (w->kind == WHATIF_PRICE)
+		snprintf(buf, cap, "%s=%s:%+g%%", name, w->target, (w->factor - 1) * 100);
+	else
+		snprintf(buf, cap, "%s=%s:x%g", name, w->target, w->factor);
+}
+
 double whatif_factor(const whatif_cell *cells, size_t ncells, const whatif *w, size_t nw)
 {
 	int64_t before = 0;

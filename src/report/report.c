@@ -1,4 +1,4 @@
-/* Renders the summary, prompts and routing views as text, Markdown, JSON or CSV. */
+/* Renders the views (summary, prompts, routing, SLOs, budgets, alerts) as text, md, JSON or CSV. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -612,5 +612,462 @@ int report_routing(FILE *out, const view_routing *v, report_format f)
 		table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
 		table_free(&t);
 	}
+	return ferror(out) ? -1 : 0;
+}
+
+/* ---- SLOs ---- */
+
+static numbuf ratio_num(double v, const char *fmt)
+{
+	numbuf b;
+	if (isnan(v))
+		snprintf(b.s, sizeof b.s, "-");
+	else
+		snprintf(b.s, sizeof b.s, fmt, v);
+	return b;
+}
+
+/* "2h 05m", "3d 4h", "45m", "12s". */
+static numbuf duration(int64_t ms)
+{
+	numbuf b;
+	int64_t s = ms / 1000;
+	if (ms < 0)
+		snprintf(b.s, sizeof b.s, "-");
+	else if (s >= 86400)
+		snprintf(b.s, sizeof b.s, "%" PRId64 "d %" PRId64 "h", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(b.s, sizeof b.s, "%" PRId64 "h %02" PRId64 "m", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(b.s, sizeof b.s, "%" PRId64 "m", s / 60);
+	else
+		snprintf(b.s, sizeof b.s, "%" PRId64 "s", s);
+	return b;
+}
+
+/* The objective as configured: a percent with up to four decimals, trailing zeros dropped. */
+static numbuf objective(int64_t ppm)
+{
+	numbuf b;
+	snprintf(b.s, sizeof b.s, "%" PRId64 ".%04" PRId64, ppm / 10000, ppm % 10000);
+	char *e = b.s + strlen(b.s) - 1;
+	while (*e == '0')
+		*e-- = 0;
+	if (*e == '.')
+		*e = 0;
+	return b;
+}
+
+static json_t *jround(double v, double scale)
+{
+	return isfinite(v) ? json_real(round(v * scale) / scale) : json_null();
+}
+
+static json_t *jcounts(slo_counts c)
+{
+	return json_pack("{s:I, s:I}", "bad", (json_int_t)c.bad, "total", (json_int_t)c.total);
+}
+
+static json_t *jstatuses(uint32_t mask)
+{
+	json_t *a = json_array();
+	for (int s = 0; s < TT_STATUS_COUNT; s++)
+		if ((mask >> s) & 1u)
+			json_array_append_new(a, json_string(status_json[s]));
+	return a;
+}
+
+static int slo_json(FILE *out, const view_slo *v)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "view", json_string("slo"));
+	json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
+	json_object_set_new(o, "now", json_string(iso(v->now_ms).s));
+	json_t *a = json_array();
+	for (size_t i = 0; i < v->n; i++) {
+		const view_slo_row *r = &v->rows[i];
+		const slo_spec *s = r->spec;
+		json_t *so = json_object();
+		json_object_set_new(so, "name", json_string(s->name));
+		json_object_set_new(so, "use_case", json_string(s->use_case));
+		json_object_set_new(so, "sli", json_string(slo_sli_name(s->sli)));
+		json_object_set_new(so, "objective", json_real((double)s->objective_ppm / 10000));
+		json_object_set_new(so, "period_s", json_integer(s->period_ms / 1000));
+		json_object_set_new(so, "threshold_ms", s->sli == SLO_LATENCY
+		                                            ? json_integer(s->threshold_ms)
+		                                            : json_null());
+		json_object_set_new(so, "bad_statuses", s->sli == SLO_AVAILABILITY
+		                                            ? jstatuses(s->bad_statuses)
+		                                            : json_null());
+		json_t *burn = json_object(), *counts = json_object();
+		for (int w = 0; w < SLO_WINDOW_COUNT; w++) {
+			json_object_set_new(burn, slo_window_name((slo_window)w),
+			                    jround(r->status.burn[w], 1e4));
+			json_object_set_new(counts, slo_window_name((slo_window)w), jcounts(r->win[w]));
+		}
+		json_object_set_new(counts, "period", jcounts(r->status.period));
+		json_object_set_new(so, "burn_rates", burn);
+		json_object_set_new(so, "budget_remaining", jround(r->status.budget_remaining, 1e6));
+		const char *alert = slo_alert_name(r->status.alert);
+		json_object_set_new(so, "alert", alert ? json_string(alert) : json_null());
+		json_object_set_new(so, "exhausted_in_s",
+		                    r->status.exhausted_in_ms >= 0
+		                        ? json_integer(r->status.exhausted_in_ms / 1000)
+		                        : json_null());
+		json_object_set_new(so, "counts", counts);
+		json_array_append_new(a, so);
+	}
+	json_object_set_new(o, "slos", a);
+	return jdump(out, o);
+}
+
+int report_slo(FILE *out, const view_slo *v, report_format f)
+{
+	if (f == REPORT_JSON)
+		return slo_json(out, v);
+	table t;
+	if (f == REPORT_CSV) {
+		const char *head[] = {"name",  "use_case",  "sli",       "objective",
+		                      "window", "bad",      "total",     "burn_rate",
+		                      "alert", "budget_remaining", "exhausted_in_s"};
+		table_init(&t, 11, head, NULL);
+		for (size_t i = 0; i < v->n; i++) {
+			const view_slo_row *r = &v->rows[i];
+			const slo_spec *s = r->spec;
+			const char *alert = slo_alert_name(r->status.alert);
+			numbuf obj = objective(s->objective_ppm),
+			       rem = ratio_num(r->status.budget_remaining, "%.6f"),
+			       ex = r->status.exhausted_in_ms >= 0
+			                ? plain(r->status.exhausted_in_ms / 1000)
+			                : (numbuf){""};
+			for (int w = 0; w <= SLO_WINDOW_COUNT; w++) {
+				slo_counts c = w < SLO_WINDOW_COUNT ? r->win[w] : r->status.period;
+				numbuf bad = plain(c.bad), tot = plain(c.total),
+				       burn = ratio_num(w < SLO_WINDOW_COUNT
+				                            ? r->status.burn[w]
+				                            : 1 - r->status.budget_remaining,
+				                        "%.4f");
+				const char *cells[] = {
+				    s->name, s->use_case, slo_sli_name(s->sli), obj.s,
+				    w < SLO_WINDOW_COUNT ? slo_window_name((slo_window)w) : "period",
+				    bad.s, tot.s, burn.s, alert ? alert : "", rem.s, ex.s};
+				table_add(&t, cells);
+			}
+		}
+		table_print(&t, out, TABLE_CSV, NULL);
+		table_free(&t);
+		return ferror(out) ? -1 : 0;
+	}
+	if (f == REPORT_MD)
+		fprintf(out, "## SLOs at %s\n\n", iso(v->now_ms).s);
+	else
+		fprintf(out, "tokentop slo  %s\n\n", iso(v->now_ms).s);
+	if (!v->n) {
+		fprintf(out, "%sno SLOs configured: add [slo NAME] sections to the config file "
+		             "(docs/config.md)\n",
+		        f == REPORT_TEXT ? "  " : "");
+		return ferror(out) ? -1 : 0;
+	}
+	const char *head[] = {"slo",        "use case",  "sli",         "objective",
+	                      "budget left", "exhausted in", "alert"};
+	const bool right[] = {false, false, false, true, true, true, false};
+	table_init(&t, 7, head, right);
+	for (size_t i = 0; i < v->n; i++) {
+		const view_slo_row *r = &v->rows[i];
+		const slo_spec *s = r->spec;
+		char sli[64];
+		if (s->sli == SLO_LATENCY)
+			snprintf(sli, sizeof sli, "latency < %" PRId64 " ms", s->threshold_ms);
+		else
+			snprintf(sli, sizeof sli, "availability");
+		numbuf obj = objective(s->objective_ppm), rem, ex = duration(r->status.exhausted_in_ms);
+		snprintf(rem.s, sizeof rem.s, "%.1f%%", 100 * r->status.budget_remaining);
+		strcat(obj.s, "%");
+		const char *alert = slo_alert_name(r->status.alert);
+		const char *cells[] = {s->name, s->use_case, sli, obj.s, rem.s, ex.s,
+		                       alert ? alert : "-"};
+		table_add(&t, cells);
+	}
+	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+	table_free(&t);
+	heading(out, f, "Burn rates (page: 1h and 5m >= 14.4, or 6h and 30m >= 6; "
+	                "ticket: 1d and 2h >= 3, or 3d and 6h >= 1)");
+	const char *bh[] = {"slo", "5m", "30m", "1h", "2h", "6h", "1d", "3d"};
+	const bool br[] = {false, true, true, true, true, true, true, true};
+	table_init(&t, 8, bh, br);
+	for (size_t i = 0; i < v->n; i++) {
+		const view_slo_row *r = &v->rows[i];
+		numbuf b[SLO_WINDOW_COUNT];
+		for (int w = 0; w < SLO_WINDOW_COUNT; w++)
+			b[w] = r->win[w].total ? ratio_num(r->status.burn[w], "%.2f") : (numbuf){"-"};
+		const char *cells[] = {r->spec->name, b[0].s, b[1].s, b[2].s,
+		                       b[3].s,        b[4].s, b[5].s, b[6].s};
+		table_add(&t, cells);
+	}
+	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+	table_free(&t);
+	return ferror(out) ? -1 : 0;
+}
+
+/* ---- budgets ---- */
+
+static void jset_money_or_null(json_t *o, const char *prefix, int64_t micros, bool have)
+{
+	if (have) {
+		jset_money(o, prefix, micros);
+		return;
+	}
+	char key[96];
+	snprintf(key, sizeof key, "%s_micros", prefix);
+	json_object_set_new(o, key, json_null());
+	snprintf(key, sizeof key, "%s_usd", prefix);
+	json_object_set_new(o, key, json_null());
+}
+
+static void jforecast(json_t *o, const char *prefix, const forecast *fc)
+{
+	char key[64];
+	jset_money(o, prefix, fc->point_micros);
+	snprintf(key, sizeof key, "%s_low", prefix);
+	jset_money(o, key, fc->low_micros);
+	snprintf(key, sizeof key, "%s_high", prefix);
+	jset_money(o, key, fc->high_micros);
+}
+
+static int budgets_json(FILE *out, const view_budgets *v)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "view", json_string("budgets"));
+	json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
+	json_object_set_new(o, "now", json_string(iso(v->now_ms).s));
+	if (v->nwhatifs) {
+		json_t *w = json_array();
+		for (size_t i = 0; i < v->nwhatifs; i++) {
+			char buf[160];
+			whatif_format(&v->whatifs[i], buf, sizeof buf);
+			json_array_append_new(w, json_string(buf));
+		}
+		json_object_set_new(o, "whatifs", w);
+	}
+	json_t *a = json_array();
+	for (size_t i = 0; i < v->n; i++) {
+		const view_budget_row *r = &v->rows[i];
+		const budget_spec *b = r->spec;
+		char scope[256];
+		budget_scope_format(&b->scope, scope, sizeof scope);
+		json_t *bo = json_object();
+		json_object_set_new(bo, "name", json_string(b->name));
+		json_object_set_new(bo, "scope", json_string(scope));
+		json_object_set_new(bo, "period", json_string(budget_period_name(b->period)));
+		json_object_set_new(bo, "period_range", jrange(r->period_start_ms, r->period_end_ms));
+		jset_money_or_null(bo, "amount", b->amount_micros, b->amount_micros > 0);
+		jset_money(bo, "spent", r->spent_micros);
+		json_object_set_new(bo, "used_pct", jround(r->used_pct, 100));
+		json_object_set_new(bo, "state", b->amount_micros > 0
+		                                     ? json_string(budget_state_name(r->state))
+		                                     : json_null());
+		json_object_set_new(bo, "soft_pct", json_integer(b->soft_pct));
+		json_object_set_new(bo, "hard_pct", json_integer(b->hard_pct));
+		jforecast(bo, "forecast", &r->fc);
+		json_object_set_new(bo, "forecast_basis",
+		                    json_string(forecast_basis_name(r->fc.basis)));
+		json_object_set_new(bo, "forecast_mape", jround(r->mape, 1e4));
+		json_object_set_new(bo, "backtests", json_integer(r->backtests));
+		if (v->nwhatifs) {
+			json_t *w = json_object();
+			json_object_set_new(w, "factor", jround(r->whatif_factor, 1e6));
+			jforecast(w, "forecast", &r->fc_whatif);
+			json_object_set_new(bo, "whatif", w);
+		}
+		json_array_append_new(a, bo);
+	}
+	json_object_set_new(o, "budgets", a);
+	return jdump(out, o);
+}
+
+int report_budgets(FILE *out, const view_budgets *v, report_format f)
+{
+	if (f == REPORT_JSON)
+		return budgets_json(out, v);
+	table t;
+	if (f == REPORT_CSV) {
+		const char *head[] = {"name",          "scope",        "period",
+		                      "amount_micros", "spent_micros", "used_pct",
+		                      "state",         "forecast_micros", "forecast_low_micros",
+		                      "forecast_high_micros", "forecast_mape"};
+		table_init(&t, 11, head, NULL);
+		for (size_t i = 0; i < v->n; i++) {
+			const view_budget_row *r = &v->rows[i];
+			const forecast *fc = v->nwhatifs ? &r->fc_whatif : &r->fc;
+			char scope[256];
+			budget_scope_format(&r->spec->scope, scope, sizeof scope);
+			numbuf am = plain(r->spec->amount_micros), sp = plain(r->spent_micros),
+			       up = ratio_num(r->used_pct, "%.2f"), fp = plain(fc->point_micros),
+			       fl = plain(fc->low_micros), fh = plain(fc->high_micros),
+			       mp = ratio_num(r->mape, "%.4f");
+			const char *cells[] = {r->spec->name, scope, budget_period_name(r->spec->period),
+			                       am.s, sp.s, up.s,
+			                       r->spec->amount_micros > 0 ? budget_state_name(r->state)
+			                                                  : "",
+			                       fp.s, fl.s, fh.s, mp.s};
+			table_add(&t, cells);
+		}
+		table_print(&t, out, TABLE_CSV, NULL);
+		table_free(&t);
+		return ferror(out) ? -1 : 0;
+	}
+	if (f == REPORT_MD)
+		fprintf(out, "## Budgets at %s\n\n", iso(v->now_ms).s);
+	else
+		fprintf(out, "tokentop budgets  %s\n\n", iso(v->now_ms).s);
+	if (!v->n) {
+		fprintf(out, "%sno budgets configured: add [budget NAME] sections to the config file "
+		             "(docs/config.md)\n",
+		        f == REPORT_TEXT ? "  " : "");
+		return ferror(out) ? -1 : 0;
+	}
+	if (v->nwhatifs) {
+		fprintf(out, "%swhat if:", f == REPORT_TEXT ? "  " : "");
+		for (size_t i = 0; i < v->nwhatifs; i++) {
+			char buf[160];
+			whatif_format(&v->whatifs[i], buf, sizeof buf);
+			fprintf(out, " %s", buf);
+		}
+		fprintf(out, "\n\n");
+	}
+	const char *head[] = {"budget", "scope",    "period", "amount", "spent",
+	                      "used",   "state",    "forecast", "range",  "backtest error"};
+	const char *whead[] = {"budget",   "scope", "period",    "amount",  "spent",
+	                       "forecast", "range", "what-if",   "what-if range", "change"};
+	const bool right[] = {false, false, false, true, true, true, false, true, true, true};
+	table_init(&t, 10, v->nwhatifs ? whead : head, right);
+	for (size_t i = 0; i < v->n; i++) {
+		const view_budget_row *r = &v->rows[i];
+		const budget_spec *b = r->spec;
+		char scope[256], range[128], wrange[128];
+		budget_scope_format(&b->scope, scope, sizeof scope);
+		numbuf am = b->amount_micros > 0 ? usd(b->amount_micros) : (numbuf){"-"},
+		       sp = usd(r->spent_micros), up = ratio_num(r->used_pct, "%.1f%%"),
+		       fp = usd(r->fc.point_micros), mp = ratio_num(100 * r->mape, "%.1f%%"),
+		       wp = usd(r->fc_whatif.point_micros),
+		       ch = ratio_num(100 * (r->whatif_factor - 1), "%+.1f%%");
+		snprintf(range, sizeof range, "%s .. %s", usd(r->fc.low_micros).s,
+		         usd(r->fc.high_micros).s);
+		snprintf(wrange, sizeof wrange, "%s .. %s", usd(r->fc_whatif.low_micros).s,
+		         usd(r->fc_whatif.high_micros).s);
+		const char *state = b->amount_micros > 0 ? budget_state_name(r->state) : "-";
+		if (v->nwhatifs) {
+			const char *cells[] = {b->name, scope, budget_period_name(b->period),
+			                       am.s,    sp.s,  fp.s, range, wp.s, wrange, ch.s};
+			table_add(&t, cells);
+		} else {
+			const char *cells[] = {b->name, scope, budget_period_name(b->period),
+			                       am.s,    sp.s,  up.s, state, fp.s, range, mp.s};
+			table_add(&t, cells);
+		}
+	}
+	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+	table_free(&t);
+	if (f == REPORT_TEXT)
+		fprintf(out, "\n  forecast: spend so far plus the rest of the period projected from "
+		             "an hour-of-week\n  profile; backtest error: mean absolute percentage "
+		             "error on past periods\n");
+	return ferror(out) ? -1 : 0;
+}
+
+/* ---- alerts ---- */
+
+/* Values in each kind's unit (docs/report-json.md). */
+static numbuf alert_value(anomaly_kind k, double v)
+{
+	numbuf b;
+	if (isnan(v))
+		snprintf(b.s, sizeof b.s, "-");
+	else if (k == ANOM_TOKEN_SPIKE)
+		snprintf(b.s, sizeof b.s, "%.0f tok/req", v);
+	else if (k == ANOM_COST_RUNAWAY)
+		snprintf(b.s, sizeof b.s, "$%.4f/min", v);
+	else if (k == ANOM_LATENCY_REGRESSION)
+		b = ms(v);
+	else
+		snprintf(b.s, sizeof b.s, "%.2f%%", 100 * v);
+	return b;
+}
+
+static json_t *jalert(const anomaly_alert *a)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "kind", json_string(anomaly_kind_name(a->kind)));
+	json_object_set_new(o, "severity", json_string(anomaly_severity_name(a->severity)));
+	json_object_set_new(o, "scope", json_string(a->scope));
+	json_object_set_new(o, "value", jround(a->value, 1e6));
+	json_object_set_new(o, "baseline", jround(a->baseline, 1e6));
+	json_object_set_new(o, "since", json_string(iso(a->since_ms).s));
+	json_object_set_new(o, "last", json_string(iso(a->last_ms).s));
+	json_object_set_new(o, "peak_severity", json_string(anomaly_severity_name(a->peak)));
+	if (a->resolved_ms >= 0)
+		json_object_set_new(o, "resolved", json_string(iso(a->resolved_ms).s));
+	return o;
+}
+
+int report_alerts(FILE *out, const view_alerts *v, report_format f)
+{
+	if (f == REPORT_JSON) {
+		json_t *o = json_object();
+		json_object_set_new(o, "view", json_string("alerts"));
+		json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
+		json_object_set_new(o, "now", json_string(iso(v->now_ms).s));
+		json_object_set_new(o, "evaluated",
+		                    json_pack("{s:s, s:I, s:I}", "from", iso(v->from_ms).s, "step_s",
+		                              (json_int_t)(v->step_ms / 1000), "window_s",
+		                              (json_int_t)(v->window_ms / 1000)));
+		json_t *a = json_array(), *r = json_array();
+		for (size_t i = 0; i < v->n; i++)
+			json_array_append_new(i < v->nfiring ? a : r, jalert(&v->alerts[i]));
+		json_object_set_new(o, "alerts", a);
+		json_object_set_new(o, "resolved", r);
+		return jdump(out, o);
+	}
+	table t;
+	const char *head[] = {"state", "kind",     "severity", "scope",
+	                      "value", "baseline", "since",    "resolved"};
+	const bool right[] = {false, false, false, false, true, true, false, false};
+	if (f != REPORT_CSV) {
+		if (f == REPORT_MD)
+			fprintf(out, "## Alerts at %s\n\n", iso(v->now_ms).s);
+		else
+			fprintf(out, "tokentop alerts  %s  (evaluated every %" PRId64
+			             " min since %s)\n\n",
+			        iso(v->now_ms).s, v->step_ms / 60000, iso(v->from_ms).s);
+		if (!v->n) {
+			fprintf(out, "%sno alerts\n", f == REPORT_TEXT ? "  " : "");
+			return ferror(out) ? -1 : 0;
+		}
+	}
+	table_init(&t, 8, head, right);
+	for (size_t i = 0; i < v->n; i++) {
+		const anomaly_alert *a = &v->alerts[i];
+		numbuf val, base;
+		if (f == REPORT_CSV) {
+			val = ratio_num(a->value, "%.6f");
+			base = ratio_num(a->baseline, "%.6f");
+		} else {
+			val = alert_value(a->kind, a->value);
+			base = alert_value(a->kind, a->baseline);
+		}
+		numbuf since = iso(a->since_ms), res = a->resolved_ms >= 0 ? iso(a->resolved_ms)
+		                                                           : (numbuf){""};
+		const char *cells[] = {i < v->nfiring ? "firing" : "resolved",
+		                       anomaly_kind_name(a->kind),
+		                       anomaly_severity_name(a->severity),
+		                       a->scope,
+		                       val.s,
+		                       base.s,
+		                       since.s,
+		                       res.s};
+		table_add(&t, cells);
+	}
+	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+	table_free(&t);
 	return ferror(out) ? -1 : 0;
 }

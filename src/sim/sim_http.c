@@ -149,9 +149,10 @@ static void h_health(sim *s, const sim_request *rq, sim_response *rs, const char
 	char t[32], started[32];
 	time_format_iso(now, t, sizeof t);
 	time_format_iso(s->start_ms, started, sizeof started);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:f}", "gateway", "tokentop-sim",
-	                      "version", s->version, "time", t, "started_at", started, "events",
-	                      (json_int_t)s->n_recs, "rate", s->o.rate);
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:f}", "gateway", "tokentop-sim", "version",
+	              s->version, "time", t, "started_at", started, "events", (json_int_t)s->n_recs,
+	              "full", s->n_recs >= s->max_events, "rate", s->o.rate);
 	json_object_set_new(o, "scenario",
 	                    s->o.has_scenario ? json_string(workload_scenario_name(s->o.scenario))
 	                                      : json_null());

@@ -20,7 +20,7 @@
 #define EVAL_MS        (6 * HOUR_MS)
 #define WEEK_MS        (7 * DAY_MS)
 #define CLEAR_AFTER    3    /* clear evaluations that resolve an alert */
-#define COST_MATERIAL  0.5  /* a runaway adds at least this part of the org's mean $/min */
+#define COST_MATERIAL  1.0  /* a runaway adds at least this part of the org's mean $/min */
 
 #define WB ((size_t)(WINDOW_MS / STEP_MS))
 #define BB ((size_t)(BASELINE_MS / STEP_MS))
@@ -56,9 +56,9 @@ typedef struct actx {
 	int failed;
 } actx;
 
-static cnt *at(const series *s, size_t scope, size_t b)
+static cnt *at(const series *s, size_t k, size_t b)
 {
-	return &s->sum[scope * (s->nb + 1) + b];
+	return &s->sum[k * (s->nb + 1) + b];
 }
 
 static int add_row(void *ctx, tt_res r, const tt_rollup *row)
@@ -234,8 +234,8 @@ static const struct detector {
     {ANOM_REFUSAL_RISE, TT_D_USE_CASE, st_refusal, BB / WB},
     {ANOM_429_STORM, TT_D_PROVIDER, st_limited, BB / WB},
     {ANOM_ERROR_SPIKE, TT_D_PROVIDER, st_errors, BB / WB},
-    /* against the trailing hour (and the same window a week earlier) */
-    {ANOM_COST_RUNAWAY, TT_D_USE_CASE, st_cost, HOUR_MS / WINDOW_MS},
+    /* and against the trailing hour and the same window a week earlier */
+    {ANOM_COST_RUNAWAY, TT_D_USE_CASE, st_cost, BB / WB},
     {ANOM_LATENCY_REGRESSION, TT_D_USE_CASE, st_p95, BB / WB},
 };
 
@@ -274,7 +274,7 @@ static int evaluate(actx *c, anomaly_tracker *t, const struct detector *d, size_
 		int64_t since_b = (open->since_ms - s->t0) / STEP_MS;
 		be = (size_t)since_b - WB;
 	}
-	anomaly_obs o = {.history = hist, .ref = NAN};
+	anomaly_obs o = {.history = hist, .ref = NAN, .open = open != NULL};
 	d->stat(c, s, k, b, &o.value, &o.count);
 	for (size_t j = 0; j < d->history && be >= (j + 1) * WB; j++) {
 		double v;
@@ -284,11 +284,15 @@ static int evaluate(actx *c, anomaly_tracker *t, const struct detector *d, size_
 			hist[o.nhistory++] = v;
 	}
 	if (d->kind == ANOM_COST_RUNAWAY) {
-		size_t wb = b - BB; /* the same step in the week-earlier series */
-		double v;
-		int64_t n;
-		st_cost(c, &c->week, k, wb, &v, &n);
-		if (n > 0)
+		/* the trailing hour: the two windows before the baseline's end */
+		double v, h1, h2;
+		int64_t n, n1, n2;
+		st_cost(c, s, k, be, &h1, &n1);
+		st_cost(c, s, k, be - WB, &h2, &n2);
+		if (n1 + n2 > 0)
+			o.ref = (h1 + h2) / 2;
+		st_cost(c, &c->week, k, b - BB, &v, &n); /* the same window a week earlier */
+		if (n > 0 && !(v <= o.ref))
 			o.ref = v;
 		size_t from = be >= BB ? be - BB : 0;
 		double org = (double)(s->org[be] - s->org[from]) / 1e6 /

@@ -1,0 +1,115 @@
+#!/bin/sh
+# tokentop sync against tokentop-sim over loopback: exact against /v1/stats, through SIGKILLs,
+# through transport faults, and refused with a wrong token.
+set -u
+BUILD=${BUILD:-build}
+tt="$BUILD/tokentop"
+sim="$BUILD/tokentop-sim"
+dir=$(mktemp -d)
+pids=""
+cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$dir"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+N=20000
+
+# start_sim NAME ARGS...: starts a simulator, waits for its backfill, sets PORT
+start_sim() {
+  name=$1; shift
+  "$sim" --listen 127.0.0.1:0 --seed 3 --rate 50 --history 400s --max-events $N "$@" \
+    > "$dir/$name.out" 2> "$dir/$name.err" &
+  pids="$pids $!"
+  i=0
+  while ! grep -q '^listening on' "$dir/$name.out" 2>/dev/null; do
+    sleep 0.05; i=$((i + 1)); [ $i -lt 200 ] || fail "$name did not start: $(cat "$dir/$name.err")"
+  done
+  PORT=$(head -n 1 "$dir/$name.out" | sed 's/.*://')
+}
+
+stat_of() { # stat_of PORT KEY [CURL ARGS]: a top-level number of /v1/stats
+  port=$1; key=$2; shift 2
+  curl -s "$@" "http://127.0.0.1:$port/v1/stats" | grep -o "\"$key\":[0-9]*" | head -n 1 | cut -d: -f2
+}
+
+db_count() { sqlite3 "$1" "SELECT count(*) FROM events" 2>/dev/null || echo 0; }
+db_cost() { sqlite3 "$1" "SELECT coalesce(sum(cost_micros), 0) FROM events" 2>/dev/null || echo 0; }
+
+wait_backfill() { # wait_backfill PORT [CURL ARGS]: until the simulator has emitted all N events
+  wport=$1; shift
+  i=0
+  while [ "$(stat_of "$wport" events "$@")" != "$N" ]; do
+    sleep 0.1; i=$((i + 1)); [ $i -lt 300 ] || fail "backfill did not reach $N"
+  done
+}
+
+# 1. a clean sync is exact
+start_sim plain
+P1=$PORT
+wait_backfill $P1
+want_cost=$(stat_of $P1 cost_micros)
+"$tt" sync --db "$dir/a.db" --gateway sim=http://127.0.0.1:$P1 --once > "$dir/a.out" 2>&1 \
+  || fail "sync --once failed: $(cat "$dir/a.out")"
+[ "$(db_count "$dir/a.db")" = "$N" ] || fail "stored $(db_count "$dir/a.db") events, sim emitted $N"
+[ "$(db_cost "$dir/a.db")" = "$want_cost" ] || fail "stored cost $(db_cost "$dir/a.db"), sim says $want_cost"
+for r in hour day; do
+  s=$(sqlite3 "$dir/a.db" "SELECT sum(requests) FROM rollup_$r")
+  [ "$s" = "$N" ] || fail "rollup_$r counts $s"
+done
+echo "ok: clean sync stored $N events, $want_cost micro-dollars, as /v1/stats says"
+
+# 2. killed ten times at random moments, resumed: still exact
+mid=0
+for k in 1 2 3 4 5 6 7 8 9 10; do
+  "$tt" sync --db "$dir/k.db" --gateway sim=http://127.0.0.1:$P1 --page-limit 50 --once \
+    > /dev/null 2>&1 &
+  p=$!
+  sleep "0.0$(( (k * 37) % 9 + 1 ))"
+  kill -9 $p 2>/dev/null
+  wait $p 2>/dev/null
+  c=$(db_count "$dir/k.db")
+  echo "kill $k: $c events stored"
+  if [ "$c" -gt 0 ] && [ "$c" -lt $N ]; then mid=1; fi
+done
+[ $mid -eq 1 ] || fail "no kill landed in the middle of a sync"
+"$tt" sync --db "$dir/k.db" --gateway sim=http://127.0.0.1:$P1 --once > "$dir/k.out" 2>&1 \
+  || fail "resume failed: $(cat "$dir/k.out")"
+[ "$(db_count "$dir/k.db")" = "$N" ] || fail "after kills and resume: $(db_count "$dir/k.db") events"
+[ "$(db_cost "$dir/k.db")" = "$want_cost" ] || fail "after kills and resume: cost $(db_cost "$dir/k.db")"
+echo "ok: ten SIGKILLs, resumed, exact"
+
+# 3. transport faults: 500s, cut-off answers, dropped connections; retried until exact
+start_sim faulty --faults 5xx=0.1,truncate=0.05,drop=0.05
+P2=$PORT
+wait_backfill $P2
+ok=0
+for attempt in 1 2 3 4 5 6 7 8 9 10; do
+  if "$tt" sync --db "$dir/f.db" --gateway sim=http://127.0.0.1:$P2 --once > "$dir/f.out" 2>&1; then
+    ok=1; break
+  fi
+done
+[ $ok -eq 1 ] || fail "sync never completed against the faulty gateway: $(tail -3 "$dir/f.out")"
+[ "$(db_count "$dir/f.db")" = "$N" ] || fail "with faults: $(db_count "$dir/f.db") events"
+[ "$(db_cost "$dir/f.db")" = "$(stat_of "$P2" cost_micros)" ] || fail "with faults: cost differs"
+echo "ok: through faults, exact"
+
+# 4. a wrong token is a clear error; the right one works
+echo "s3cret-token" > "$dir/token"
+echo "wrong-token" > "$dir/wrong"
+start_sim authed --token-file "$dir/token"
+P3=$PORT
+wait_backfill $P3 -H "Authorization: Bearer s3cret-token"
+"$tt" sync --db "$dir/t.db" --gateway sim=http://127.0.0.1:$P3 --token-file "$dir/wrong" --once \
+  > "$dir/t.out" 2>&1 && fail "a wrong token did not fail"
+grep -q "refused the token" "$dir/t.out" || fail "no clear message: $(cat "$dir/t.out")"
+grep -q "wrong-token" "$dir/t.out" && fail "the token was printed"
+"$tt" sync --db "$dir/t.db" --gateway sim=http://127.0.0.1:$P3 --token-file "$dir/token" --once \
+  > "$dir/t2.out" 2>&1 || fail "the right token failed: $(cat "$dir/t2.out")"
+[ "$(db_count "$dir/t.db")" = "$N" ] || fail "with the token: $(db_count "$dir/t.db") events"
+echo "ok: wrong token refused with a clear message, right token exact"
+
+# 5. scrape the simulator's vLLM metrics into the inference view
+"$tt" sync --db "$dir/a.db" --scrape vllm=http://127.0.0.1:$P1/metrics,vllm --once > /dev/null 2>&1 \
+  || fail "scrape failed"
+"$tt" report --db "$dir/a.db" --view inference --format json > "$dir/inf.json" 2>&1 || fail "report --view inference failed: $(cat "$dir/inf.json")"
+grep -q '"model_name"' "$dir/inf.json" || fail "no servers in the inference view"
+grep -q '"kv_cache_usage"' "$dir/inf.json" || fail "no kv cache usage"
+echo "ok: scraped the simulator's vLLM metrics into the inference view"
