@@ -175,4 +175,9 @@ typedef int (*store_inference_fn)(void *ctx, const tt_inference *latest,
                                   const tt_inference *previous);
 int store_inference_latest(store *s, store_inference_fn fn, void *ctx);
 
+/* A point of a series read from a Prometheus-compatible API (labels: compact JSON; NaN is
+ * stored as NULL). */
+int store_metric_add(store *s, const char *source, const char *series, const char *labels,
+		     int64_t ts_ms, double value);
+
 #endif

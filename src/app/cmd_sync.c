@@ -12,6 +12,7 @@
 #include "tokentop/gateway.h"
 #include "tokentop/ingest.h"
 #include "tokentop/litellm.h"
+#include "tokentop/promsrc.h"
 #include "tokentop/scrape.h"
 #include "tokentop/timeutil.h"
 
@@ -100,6 +101,8 @@ typedef struct sync_ctx {
 	store *st;
 	scrape_src *scr[MAX_SOURCES];
 	int nscr;
+	promsrc *pq[MAX_SOURCES];
+	int npq;
 	uint64_t scrapes;
 	bool once;
 	int failed;     /* a source went down during --once */
@@ -114,7 +117,7 @@ static void sync_usage(FILE *out)
 	fprintf(
 	    out,
 	    "usage: tokentop sync [--db FILE] [--gateway NAME=URL] [--litellm NAME=URL]\n"
-	    "                     [--scrape NAME=URL[,KIND]] ...\n"
+	    "                     [--scrape NAME=URL[,KIND]] [--prometheus NAME=URL --query S=Q]\n"
 	    "                     [--token-file F | --token-env VAR]\n"
 	    "                     [--once | --for DURATION] [--poll DURATION]\n\n"
 	    "Pulls request events from gateways (the tokentop v1 API) and LiteLLM proxies\n"
@@ -128,6 +131,9 @@ static void sync_usage(FILE *out)
 	    "                     generic; default generic), every --interval (repeatable)\n"
 	    "  --interval DURATION   between scrapes (default 5s)\n"
 	    "  --page-limit N     events asked per gateway page (default 1000)\n"
+	    "  --prometheus NAME=URL  a Prometheus-compatible query API (repeatable)\n"
+	    "  --query SERIES=PROMQL  a query every --prometheus source runs each --interval;\n"
+	    "                     results are stored as the series SERIES (repeatable)\n"
 	    "  --token-file F     bearer token read from F (first line)\n"
 	    "  --token-env VAR    bearer token from the environment variable VAR\n"
 	    "  --once             stop when every gateway is caught up and every scrape was\n"
@@ -179,6 +185,22 @@ static int on_samples(void *ctx, const char *source, const scrape_sample *v, siz
 	return store_commit(s->st);
 }
 
+static int on_query(void *ctx, const char *source, const char *series, const promq_result *r)
+{
+	sync_ctx *s = ctx;
+	if (store_begin(s->st))
+		return -1;
+	for (size_t i = 0; i < r->nseries; i++)
+		for (size_t k = 0; k < r->series[i].npoints; k++)
+			if (store_metric_add(s->st, source, series, r->series[i].labels,
+			                     r->series[i].points[k].ts_ms,
+			                     r->series[i].points[k].value)) {
+				store_rollback(s->st);
+				return -1;
+			}
+	return store_commit(s->st);
+}
+
 static void on_reject(void *ctx, const char *source, const char *reason)
 {
 	(void)ctx;
@@ -194,6 +216,8 @@ static void stop_all(sync_ctx *s)
 		s->kind[i]->stop(s->src[i]);
 	for (int i = 0; i < s->nscr; i++)
 		scrape_stop(s->scr[i]);
+	for (int i = 0; i < s->npq; i++)
+		promsrc_stop(s->pq[i]);
 	uv_timer_stop(&s->check);
 	uv_timer_stop(&s->deadline);
 	uv_signal_stop(&s->sigint);
@@ -220,6 +244,9 @@ static void on_check(uv_timer_t *t)
 			return;
 	for (int i = 0; i < s->nscr; i++)
 		if (!scrape_count(s->scr[i]))
+			return;
+	for (int i = 0; i < s->npq; i++)
+		if (!promsrc_rounds(s->pq[i]))
 			return;
 	stop_all(s);
 }
@@ -273,6 +300,8 @@ int cmd_sync(int argc, char **argv)
 	    {"scrape", required_argument, NULL, 's'},
 	    {"interval", required_argument, NULL, 'i'},
 	    {"page-limit", required_argument, NULL, 'P'},
+	    {"prometheus", required_argument, NULL, 'Q'},
+	    {"query", required_argument, NULL, 'q'},
 	    {"token-file", required_argument, NULL, 'T'},
 	    {"token-env", required_argument, NULL, 'E'},
 	    {"once", no_argument, NULL, 'o'},
@@ -289,6 +318,10 @@ int cmd_sync(int argc, char **argv)
 	int ns = 0;
 	int64_t interval_ms = 5000;
 	long page_limit = 0;
+	char *pnames[MAX_SOURCES], *purls[MAX_SOURCES];
+	int np = 0;
+	promsrc_query queries[MAX_SOURCES];
+	int nq = 0;
 	int n = 0;
 	bool once = false;
 	int64_t for_ms = 0, poll_ms = 2000;
@@ -345,6 +378,26 @@ int cmd_sync(int argc, char **argv)
 			surls[ns++] = eq + 1;
 			break;
 		}
+		case 'Q':
+		case 'q': {
+			char *eq = strchr(optarg, '=');
+			int *cnt = c == 'Q' ? &np : &nq;
+			if (!eq || eq == optarg || !eq[1] || *cnt == MAX_SOURCES) {
+				fprintf(stderr, "tokentop sync: --%s: expected %s, got '%s'\n",
+				        c == 'Q' ? "prometheus" : "query",
+				        c == 'Q' ? "NAME=URL" : "SERIES=PROMQL", optarg);
+				return EXIT_USAGE;
+			}
+			*eq = 0;
+			if (c == 'Q') {
+				pnames[np] = optarg;
+				purls[np++] = eq + 1;
+			} else {
+				queries[nq].series = optarg;
+				queries[nq++].promql = eq + 1;
+			}
+			break;
+		}
 		case 'P':
 			page_limit = strtol(optarg, NULL, 10);
 			if (page_limit < 1 || page_limit > 5000) {
@@ -395,7 +448,11 @@ int cmd_sync(int argc, char **argv)
 		fprintf(stderr, "tokentop sync: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!n && !ns) {
+	if (np && !nq) {
+		fprintf(stderr, "tokentop sync: --prometheus needs at least one --query SERIES=PROMQL\n");
+		return EXIT_USAGE;
+	}
+	if (!n && !ns && !np) {
 		fprintf(stderr, "tokentop sync: no sources: give --gateway, --litellm or --scrape "
 		                "NAME=URL\n\n");
 		sync_usage(stderr);
@@ -462,6 +519,22 @@ int cmd_sync(int argc, char **argv)
 		}
 		scrape_start(s.scr[s.nscr++]);
 	}
+	promsrc_sink psink = {on_query, on_state, &s};
+	for (int i = 0; i < np; i++) {
+		promsrc_opts po = {.name = pnames[i],
+		                   .url = purls[i],
+		                   .token = token,
+		                   .queries = queries,
+		                   .nqueries = (size_t)nq,
+		                   .interval_ms = (long)interval_ms};
+		s.pq[s.npq] = promsrc_new(&loop, http, &po, &psink);
+		if (!s.pq[s.npq]) {
+			fprintf(stderr, "tokentop sync: out of memory\n");
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		promsrc_start(s.pq[s.npq++]);
+	}
 	uv_timer_init(&loop, &s.check);
 	uv_timer_init(&loop, &s.deadline);
 	s.check.data = s.deadline.data = &s;
@@ -492,6 +565,8 @@ out:
 		s.kind[i]->free(s.src[i]);
 	for (int i = 0; i < s.nscr; i++)
 		scrape_free(s.scr[i]);
+	for (int i = 0; i < s.npq; i++)
+		promsrc_free(s.pq[i]);
 	if (http)
 		http_client_free(http);
 	uv_run(&loop, UV_RUN_DEFAULT);

@@ -49,6 +49,10 @@ static const char *const migrations[] = {
     " ts_ms INTEGER NOT NULL, requests_running REAL, requests_waiting REAL,"
     " kv_cache_usage REAL, prompt_tokens_total REAL, generation_tokens_total REAL,"
     " ttft_buckets BLOB, PRIMARY KEY (source, model_name, ts_ms)) WITHOUT ROWID;",
+    /* 3: series read from Prometheus-compatible query APIs. */
+    "CREATE TABLE metric_samples (source TEXT NOT NULL, series TEXT NOT NULL,"
+    " labels TEXT NOT NULL, ts_ms INTEGER NOT NULL, value REAL,"
+    " PRIMARY KEY (source, series, labels, ts_ms)) WITHOUT ROWID;",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1013,4 +1017,25 @@ int store_inference_latest(store *s, store_inference_fn fn, void *ctx)
 	sqlite3_finalize(pairs);
 	sqlite3_finalize(last);
 	return rc;
+}
+
+/* ---- metric samples ---- */
+
+int store_metric_add(store *s, const char *source, const char *series, const char *labels,
+		     int64_t ts_ms, double value)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT OR REPLACE INTO metric_samples (source, series, labels, ts_ms,"
+			       " value) VALUES (?,?,?,?,?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, series, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, labels, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, ts_ms);
+	bind_real(st, 5, value);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
