@@ -190,6 +190,13 @@ inf=$(sed -n 's/^vllm:e2e_request_latency_seconds_bucket{model_name="qwen2.5-cod
 cnt=$(sed -n 's/^vllm:e2e_request_latency_seconds_count{model_name="qwen2.5-coder-32b",engine="0"} //p' "$dir/metrics")
 check "the +Inf bucket equals the count ($cnt)" [ -n "$inf" ] && [ "$inf" = "$cnt" ]
 
+if command -v promtool >/dev/null 2>&1; then # Debian's prometheus package has it
+  promtool check metrics <"$dir/metrics" >"$dir/lint" 2>&1
+  check "promtool parses /metrics" [ $? -ne 1 ]
+  check "promtool's only complaint is vLLM's colons" \
+    sh -c "! grep -v \"should not contain ':'\" '$dir/lint' | grep -q ."
+fi
+
 kill -TERM "$main_pid"
 i=0
 while kill -0 "$main_pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

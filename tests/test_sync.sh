@@ -113,3 +113,28 @@ echo "ok: wrong token refused with a clear message, right token exact"
 grep -q '"model_name"' "$dir/inf.json" || fail "no servers in the inference view"
 grep -q '"kv_cache_usage"' "$dir/inf.json" || fail "no kv cache usage"
 echo "ok: scraped the simulator's vLLM metrics into the inference view"
+
+# 6. sources from the configuration file; its mistakes named by file and line
+cat > "$dir/tokentop.ini" <<INI
+; sources for the test
+[gateway authed]
+url = http://127.0.0.1:$P3
+dialect = tokentop
+token_file = $dir/token
+poll = 1s
+production = yes
+
+[scrape vllm]
+url = http://127.0.0.1:$P1/metrics
+kind = vllm
+interval = 1s
+INI
+"$tt" sync --db "$dir/c.db" --config "$dir/tokentop.ini" --once > "$dir/c.out" 2>&1 \
+  || fail "sync from the config failed: $(cat "$dir/c.out")"
+[ "$(db_count "$dir/c.db")" = "$N" ] || fail "config sync: $(db_count "$dir/c.db") events"
+grep -q "vllm: ok" "$dir/c.out" || fail "config scrape did not report ok: $(cat "$dir/c.out")"
+printf '[gateway bad]\nurl = http://127.0.0.1:1\npoll = soon\n' > "$dir/bad.ini"
+"$tt" sync --db "$dir/c.db" --config "$dir/bad.ini" --once > "$dir/bad.out" 2>&1 && fail "a bad config was accepted"
+grep -q "bad.ini:3" "$dir/bad.out" || fail "the bad line is not named: $(cat "$dir/bad.out")"
+grep -q "poll" "$dir/bad.out" || fail "the bad key is not named: $(cat "$dir/bad.out")"
+echo "ok: sources from the config file; a bad value named by file, line and key"

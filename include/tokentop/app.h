@@ -13,6 +13,7 @@
 int cmd_gen(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_forecast(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 
 /* Exit codes shared by every subcommand. */

@@ -2,10 +2,55 @@
 #ifndef TOKENTOP_CONFIG_H
 #define TOKENTOP_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tokentop/budget.h"
 #include "tokentop/slo.h"
+
+/* Where a source's token comes from: an environment variable or a file (first line). */
+#define CONFIG_NAME_CAP 64
+#define CONFIG_URL_CAP 512
+#define CONFIG_PATH_CAP 512
+#define CONFIG_QUERY_CAP 1024
+
+typedef enum { GATEWAY_TOKENTOP, GATEWAY_LITELLM } gateway_dialect;
+
+typedef struct gateway_spec {
+	char name[CONFIG_NAME_CAP];
+	char url[CONFIG_URL_CAP];
+	gateway_dialect dialect;
+	char token_env[CONFIG_NAME_CAP];
+	char token_file[CONFIG_PATH_CAP];
+	int64_t poll_ms;
+	int64_t page_limit;
+	bool production;
+	bool insecure;
+} gateway_spec;
+
+typedef struct scrape_spec {
+	char name[CONFIG_NAME_CAP];
+	char url[CONFIG_URL_CAP];
+	int kind; /* prom_kind */
+	char token_env[CONFIG_NAME_CAP];
+	char token_file[CONFIG_PATH_CAP];
+	int64_t interval_ms;
+	bool insecure;
+} scrape_spec;
+
+typedef struct prometheus_spec {
+	char name[CONFIG_NAME_CAP];
+	char url[CONFIG_URL_CAP];
+	char token_env[CONFIG_NAME_CAP];
+	char token_file[CONFIG_PATH_CAP];
+	int64_t interval_ms;
+	bool insecure;
+	/* PromQL per series; defaults read the gateway counters tokentop-sim exposes */
+	char spend_rate[CONFIG_QUERY_CAP];
+	char request_rate[CONFIG_QUERY_CAP];
+	char latency_p95[CONFIG_QUERY_CAP];
+} prometheus_spec;
 
 typedef struct tt_config {
 	char path[1024]; /* the file read; "" when there was none */
@@ -13,7 +58,18 @@ typedef struct tt_config {
 	size_t nslos;
 	budget_spec *budgets;
 	size_t nbudgets;
+	gateway_spec *gateways;
+	size_t ngateways;
+	scrape_spec *scrapes;
+	size_t nscrapes;
+	prometheus_spec *prometheus;
+	size_t nprometheus;
 } tt_config;
+
+/* Reads a source's token (from token_env or token_file) into buf ("" when it has none).
+ * 0, or -1 with err naming the variable or file. */
+int config_token(const char *token_env, const char *token_file, char *buf, size_t cap, char *err,
+                 size_t errlen);
 
 /* Reads a file. 0, or -1 with err naming the file, line and key, what is wrong and the fix. */
 int config_load(const char *path, tt_config *c, char *err, size_t errlen);

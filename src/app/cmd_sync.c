@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "tokentop/app.h"
+#include "tokentop/config.h"
 #include "tokentop/gateway.h"
 #include "tokentop/ingest.h"
 #include "tokentop/litellm.h"
@@ -116,7 +117,7 @@ static void sync_usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: tokentop sync [--db FILE] [--gateway NAME=URL] [--litellm NAME=URL]\n"
+	    "usage: tokentop sync [--db FILE] [--config FILE] [--gateway NAME=URL] [--litellm NAME=URL]\n"
 	    "                     [--scrape NAME=URL[,KIND]] [--prometheus NAME=URL --query S=Q]\n"
 	    "                     [--token-file F | --token-env VAR]\n"
 	    "                     [--once | --for DURATION] [--poll DURATION]\n\n"
@@ -125,6 +126,9 @@ static void sync_usage(FILE *out)
 	    "committed with the events it covers, so a sync killed at any moment resumes where\n"
 	    "it stopped. Prints a line when a source changes state.\n\n"
 	    "  --db FILE          database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
+	    "  --config FILE      sources from [gateway], [scrape] and [prometheus] sections\n"
+	    "                     (default $XDG_CONFIG_HOME/tokentop/tokentop.ini), used when\n"
+	    "                     no source is given on the command line\n"
 	    "  --gateway NAME=URL a tokentop-dialect gateway to pull from (repeatable)\n"
 	    "  --litellm NAME=URL a LiteLLM proxy to pull spend logs from (repeatable)\n"
 	    "  --scrape NAME=URL[,KIND]  an inference server's /metrics (KIND vllm, tgi or\n"
@@ -307,10 +311,19 @@ int cmd_sync(int argc, char **argv)
 	    {"once", no_argument, NULL, 'o'},
 	    {"for", required_argument, NULL, 'f'},
 	    {"poll", required_argument, NULL, 'p'},
+	    {"config", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
 	};
-	const char *db = NULL, *token_file = NULL, *token_env = NULL;
+	const char *db = NULL, *token_file = NULL, *token_env = NULL, *cfg_path = NULL;
+	/* per source: its token and timings (from the command line or the config file) */
+	char *etok[MAX_SOURCES] = {0}, *stok[MAX_SOURCES] = {0}, *ptok[MAX_SOURCES] = {0};
+	int64_t epoll[MAX_SOURCES], eplimit[MAX_SOURCES], sint[MAX_SOURCES], pint[MAX_SOURCES];
+	const promsrc_query *pqs[MAX_SOURCES];
+	size_t pnq[MAX_SOURCES];
+	promsrc_query cfgq[MAX_SOURCES][3];
+	tt_config cfg;
+	memset(&cfg, 0, sizeof cfg);
 	char *names[MAX_SOURCES], *urls[MAX_SOURCES];
 	const source_kind *kind_of[MAX_SOURCES];
 	char *snames[MAX_SOURCES], *surls[MAX_SOURCES];
@@ -331,6 +344,9 @@ int cmd_sync(int argc, char **argv)
 		switch (c) {
 		case 'D':
 			db = optarg;
+			break;
+		case 'C':
+			cfg_path = optarg;
 			break;
 		case 'g':
 		case 'l': {
@@ -452,26 +468,96 @@ int cmd_sync(int argc, char **argv)
 		fprintf(stderr, "tokentop sync: --prometheus needs at least one --query SERIES=PROMQL\n");
 		return EXIT_USAGE;
 	}
-	if (!n && !ns && !np) {
-		fprintf(stderr, "tokentop sync: no sources: give --gateway, --litellm or --scrape "
-		                "NAME=URL\n\n");
-		sync_usage(stderr);
-		return EXIT_USAGE;
-	}
 	if (once && for_ms) {
 		fprintf(stderr, "tokentop sync: --once and --for exclude each other\n");
 		return EXIT_USAGE;
 	}
+	int rc = EXIT_OK;
+	ratecard *card = NULL;
+	store *st = NULL;
 	char token[4096];
 	if (read_token(token_file, token_env, token, sizeof token))
 		return EXIT_FAIL;
-	ratecard *card = NULL;
-	if (app_load_ratecard(NULL, &card, NULL))
-		return EXIT_FAIL;
-	store *st = app_open_store(db, false);
-	if (!st) {
-		ratecard_free(card);
-		return EXIT_FAIL;
+	for (int i = 0; i < n; i++) {
+		etok[i] = strdup(token);
+		epoll[i] = poll_ms;
+		eplimit[i] = page_limit;
+	}
+	for (int i = 0; i < ns; i++) {
+		stok[i] = strdup(token);
+		sint[i] = interval_ms;
+	}
+	for (int i = 0; i < np; i++) {
+		ptok[i] = strdup(token);
+		pint[i] = interval_ms;
+		pqs[i] = queries;
+		pnq[i] = (size_t)nq;
+	}
+	memset(token, 0, sizeof token);
+	if (!n && !ns && !np) {
+		/* no sources on the command line: the configuration file's */
+		char err[1200];
+		if (config_open(cfg_path, &cfg))
+			return EXIT_FAIL;
+		for (size_t i = 0; i < cfg.ngateways && n < MAX_SOURCES; i++, n++) {
+			gateway_spec *g = &cfg.gateways[i];
+			names[n] = g->name;
+			urls[n] = g->url;
+			kind_of[n] = &kinds[g->dialect == GATEWAY_LITELLM];
+			epoll[n] = g->poll_ms;
+			eplimit[n] = g->page_limit;
+			if (config_token(g->token_env, g->token_file, token, sizeof token, err,
+			                 sizeof err)) {
+				fprintf(stderr, "tokentop sync: [gateway %s]: %s\n", g->name, err);
+				rc = EXIT_FAIL;
+			}
+			etok[n] = strdup(token);
+		}
+		for (size_t i = 0; i < cfg.nscrapes && ns < MAX_SOURCES; i++, ns++) {
+			scrape_spec *sc = &cfg.scrapes[i];
+			snames[ns] = sc->name;
+			surls[ns] = sc->url;
+			skinds[ns] = (prom_kind)sc->kind;
+			sint[ns] = sc->interval_ms;
+			if (config_token(sc->token_env, sc->token_file, token, sizeof token, err,
+			                 sizeof err)) {
+				fprintf(stderr, "tokentop sync: [scrape %s]: %s\n", sc->name, err);
+				rc = EXIT_FAIL;
+			}
+			stok[ns] = strdup(token);
+		}
+		for (size_t i = 0; i < cfg.nprometheus && np < MAX_SOURCES; i++, np++) {
+			prometheus_spec *ps = &cfg.prometheus[i];
+			pnames[np] = ps->name;
+			purls[np] = ps->url;
+			pint[np] = ps->interval_ms;
+			cfgq[np][0] = (promsrc_query){"spend_rate", ps->spend_rate};
+			cfgq[np][1] = (promsrc_query){"request_rate", ps->request_rate};
+			cfgq[np][2] = (promsrc_query){"latency_p95", ps->latency_p95};
+			pqs[np] = cfgq[np];
+			pnq[np] = 3;
+			if (config_token(ps->token_env, ps->token_file, token, sizeof token, err,
+			                 sizeof err)) {
+				fprintf(stderr, "tokentop sync: [prometheus %s]: %s\n", ps->name, err);
+				rc = EXIT_FAIL;
+			}
+			ptok[np] = strdup(token);
+		}
+		memset(token, 0, sizeof token);
+		if (rc == EXIT_OK && !n && !ns && !np) {
+			fprintf(stderr,
+			        "tokentop sync: no sources: give --gateway, --litellm, --scrape or "
+			        "--prometheus NAME=URL, or configure [gateway NAME] sections in %s\n\n",
+			        cfg.path[0] ? cfg.path : "the config file (docs/config.md)");
+			sync_usage(stderr);
+			rc = EXIT_USAGE;
+		}
+		if (rc != EXIT_OK)
+			goto early;
+	}
+	if (app_load_ratecard(NULL, &card, NULL) || !(st = app_open_store(db, false))) {
+		rc = EXIT_FAIL;
+		goto early;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_t loop;
@@ -479,7 +565,6 @@ int cmd_sync(int argc, char **argv)
 	http_client *http = http_client_new(&loop);
 	ingest_opts io = {.card = card, .errors = stderr};
 	sync_ctx s = {.loop = &loop, .in = ingest_new(st, &io), .once = once, .st = st};
-	int rc = EXIT_OK;
 	if (!http || !s.in) {
 		fprintf(stderr, "tokentop sync: out of memory\n");
 		rc = EXIT_FAIL;
@@ -495,7 +580,7 @@ int cmd_sync(int argc, char **argv)
 			goto out;
 		}
 		s.kind[s.nsrc] = kind_of[i];
-		source_params sp = {names[i], urls[i], token, poll_ms, (int)page_limit};
+		source_params sp = {names[i], urls[i], etok[i], epoll[i], (int)eplimit[i]};
 		s.src[s.nsrc] = kind_of[i]->make(&loop, http, &sp, cursor, &sink);
 		if (!s.src[s.nsrc]) {
 			fprintf(stderr, "tokentop sync: out of memory\n");
@@ -509,8 +594,8 @@ int cmd_sync(int argc, char **argv)
 		scrape_opts so = {.name = snames[i],
 		                  .url = surls[i],
 		                  .kind = skinds[i],
-		                  .token = token,
-		                  .interval_ms = (long)interval_ms};
+		                  .token = stok[i],
+		                  .interval_ms = (long)sint[i]};
 		s.scr[s.nscr] = scrape_new(&loop, http, &so, &ssink);
 		if (!s.scr[s.nscr]) {
 			fprintf(stderr, "tokentop sync: out of memory\n");
@@ -523,10 +608,10 @@ int cmd_sync(int argc, char **argv)
 	for (int i = 0; i < np; i++) {
 		promsrc_opts po = {.name = pnames[i],
 		                   .url = purls[i],
-		                   .token = token,
-		                   .queries = queries,
-		                   .nqueries = (size_t)nq,
-		                   .interval_ms = (long)interval_ms};
+		                   .token = ptok[i],
+		                   .queries = pqs[i],
+		                   .nqueries = pnq[i],
+		                   .interval_ms = (long)pint[i]};
 		s.pq[s.npq] = promsrc_new(&loop, http, &po, &psink);
 		if (!s.pq[s.npq]) {
 			fprintf(stderr, "tokentop sync: out of memory\n");
@@ -572,8 +657,17 @@ out:
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	ingest_free(s.in);
+early:
 	store_close(st);
 	ratecard_free(card);
-	memset(token, 0, sizeof token);
+	for (int i = 0; i < MAX_SOURCES; i++) {
+		char **toks[] = {&etok[i], &stok[i], &ptok[i]};
+		for (int k = 0; k < 3; k++)
+			if (*toks[k]) {
+				memset(*toks[k], 0, strlen(*toks[k])); /* tokens do not linger */
+				free(*toks[k]);
+			}
+	}
+	config_free(&cfg);
 	return rc;
 }

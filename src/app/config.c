@@ -171,6 +171,118 @@ static const value_type t_budget_period = {parse_budget_period, "month, week or 
 static const value_type t_amount = {parse_amount, "US dollars, e.g. 12000 or 99.50"};
 static const value_type t_pct = {parse_pct, "a whole percent, e.g. 80"};
 
+static int parse_url(const char *v, void *field, char *why, size_t whylen)
+{
+	if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) || strlen(v) >= CONFIG_URL_CAP ||
+	    strpbrk(v, " \t")) {
+		snprintf(why, whylen, "'%s' is not an http:// or https:// URL", v);
+		return -1;
+	}
+	strcpy(field, v);
+	return 0;
+}
+
+static int parse_dialect(const char *v, void *field, char *why, size_t whylen)
+{
+	static const char *const names[] = {"tokentop", "litellm"};
+	for (int i = 0; i < 2; i++)
+		if (!strcmp(v, names[i])) {
+			*(gateway_dialect *)field = (gateway_dialect)i;
+			return 0;
+		}
+	snprintf(why, whylen, "unknown dialect '%s'", v);
+	return -1;
+}
+
+static int parse_scrape_kind(const char *v, void *field, char *why, size_t whylen)
+{
+	static const char *const names[] = {"generic", "vllm", "tgi"}; /* prom_kind order */
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(v, names[i])) {
+			*(int *)field = i;
+			return 0;
+		}
+	snprintf(why, whylen, "unknown kind '%s'", v);
+	return -1;
+}
+
+static int parse_env_name(const char *v, void *field, char *why, size_t whylen)
+{
+	if (!*v || strlen(v) >= CONFIG_NAME_CAP || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                                  "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+	                                               strlen(v)) {
+		snprintf(why, whylen, "'%s' is not an environment variable name", v);
+		return -1;
+	}
+	strcpy(field, v);
+	return 0;
+}
+
+static int parse_path(const char *v, void *field, char *why, size_t whylen)
+{
+	if (!*v || strlen(v) >= CONFIG_PATH_CAP) {
+		snprintf(why, whylen, "not a file path (1 to %d characters)", CONFIG_PATH_CAP - 1);
+		return -1;
+	}
+	strcpy(field, v);
+	return 0;
+}
+
+static int parse_interval(const char *v, void *field, char *why, size_t whylen)
+{
+	int64_t ms;
+	if (time_parse_duration(v, &ms) || ms < 1000 || ms > 86400000) {
+		snprintf(why, whylen, "'%s' is not a duration between 1s and 1d", v);
+		return -1;
+	}
+	*(int64_t *)field = ms;
+	return 0;
+}
+
+static int parse_yesno(const char *v, void *field, char *why, size_t whylen)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true")) {
+		*(bool *)field = true;
+		return 0;
+	}
+	if (!strcmp(v, "no") || !strcmp(v, "false")) {
+		*(bool *)field = false;
+		return 0;
+	}
+	snprintf(why, whylen, "'%s' is not yes or no", v);
+	return -1;
+}
+
+static int parse_page_limit(const char *v, void *field, char *why, size_t whylen)
+{
+	if (parse_int(v, 1, 5000, field)) {
+		snprintf(why, whylen, "'%s' is not a count between 1 and 5000", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_promql(const char *v, void *field, char *why, size_t whylen)
+{
+	if (!*v || strlen(v) >= CONFIG_QUERY_CAP) {
+		snprintf(why, whylen, "not a PromQL expression (1 to %d characters)",
+		         CONFIG_QUERY_CAP - 1);
+		return -1;
+	}
+	strcpy(field, v);
+	return 0;
+}
+
+static const value_type t_url = {parse_url, "a URL such as http://127.0.0.1:8080"};
+static const value_type t_dialect = {parse_dialect, "tokentop or litellm"};
+static const value_type t_scrape_kind = {parse_scrape_kind, "vllm, tgi or generic"};
+static const value_type t_env = {parse_env_name, "a variable name, e.g. TOKENTOP_TOKEN"};
+static const value_type t_path = {parse_path, "a file path, e.g. /etc/tokentop/token"};
+static const value_type t_interval = {parse_interval, "a duration, e.g. 2s or 1m"};
+static const value_type t_yesno = {parse_yesno, "yes or no"};
+static const value_type t_page_limit = {parse_page_limit, "a count, e.g. 1000"};
+static const value_type t_promql = {parse_promql, "a PromQL expression"};
+
 /* ---- section kinds ---- */
 
 typedef struct key_spec {
@@ -253,6 +365,90 @@ static const key_spec budget_keys[] = {
     {"hard_pct", &t_pct, false, offsetof(budget_spec, hard_pct)},
 };
 
+static void gateway_defaults(void *item)
+{
+	gateway_spec *g = item;
+	g->poll_ms = 2000;
+	g->page_limit = 1000;
+}
+
+static const char *token_check(const char *env, const char *file, char *why, size_t whylen)
+{
+	if (*env && *file) {
+		snprintf(why, whylen, "give token_env or token_file, not both");
+		return "token_file";
+	}
+	return NULL;
+}
+
+static const char *gateway_check(void *item, char *why, size_t whylen)
+{
+	gateway_spec *g = item;
+	return token_check(g->token_env, g->token_file, why, whylen);
+}
+
+static void scrape_defaults(void *item)
+{
+	scrape_spec *s = item;
+	s->interval_ms = 5000;
+}
+
+static const char *scrape_check(void *item, char *why, size_t whylen)
+{
+	scrape_spec *s = item;
+	return token_check(s->token_env, s->token_file, why, whylen);
+}
+
+static void prometheus_defaults(void *item)
+{
+	prometheus_spec *p = item;
+	p->interval_ms = 15000;
+	snprintf(p->spend_rate, sizeof p->spend_rate, "%s",
+	         "sum by (use_case) (rate(gateway_cost_usd_total[5m]))");
+	snprintf(p->request_rate, sizeof p->request_rate, "%s",
+	         "sum by (use_case) (rate(gateway_requests_total[5m]))");
+	snprintf(p->latency_p95, sizeof p->latency_p95, "%s",
+	         "histogram_quantile(0.95, sum by (le, model_name) "
+	         "(rate(vllm:e2e_request_latency_seconds_bucket[5m])))");
+}
+
+static const char *prometheus_check(void *item, char *why, size_t whylen)
+{
+	prometheus_spec *p = item;
+	return token_check(p->token_env, p->token_file, why, whylen);
+}
+
+static const key_spec gateway_keys[] = {
+    {"url", &t_url, true, offsetof(gateway_spec, url)},
+    {"dialect", &t_dialect, false, offsetof(gateway_spec, dialect)},
+    {"token_env", &t_env, false, offsetof(gateway_spec, token_env)},
+    {"token_file", &t_path, false, offsetof(gateway_spec, token_file)},
+    {"poll", &t_interval, false, offsetof(gateway_spec, poll_ms)},
+    {"page_limit", &t_page_limit, false, offsetof(gateway_spec, page_limit)},
+    {"production", &t_yesno, false, offsetof(gateway_spec, production)},
+    {"insecure", &t_yesno, false, offsetof(gateway_spec, insecure)},
+};
+
+static const key_spec scrape_keys[] = {
+    {"url", &t_url, true, offsetof(scrape_spec, url)},
+    {"kind", &t_scrape_kind, false, offsetof(scrape_spec, kind)},
+    {"token_env", &t_env, false, offsetof(scrape_spec, token_env)},
+    {"token_file", &t_path, false, offsetof(scrape_spec, token_file)},
+    {"interval", &t_interval, false, offsetof(scrape_spec, interval_ms)},
+    {"insecure", &t_yesno, false, offsetof(scrape_spec, insecure)},
+};
+
+static const key_spec prometheus_keys[] = {
+    {"url", &t_url, true, offsetof(prometheus_spec, url)},
+    {"token_env", &t_env, false, offsetof(prometheus_spec, token_env)},
+    {"token_file", &t_path, false, offsetof(prometheus_spec, token_file)},
+    {"interval", &t_interval, false, offsetof(prometheus_spec, interval_ms)},
+    {"insecure", &t_yesno, false, offsetof(prometheus_spec, insecure)},
+    {"spend_rate", &t_promql, false, offsetof(prometheus_spec, spend_rate)},
+    {"request_rate", &t_promql, false, offsetof(prometheus_spec, request_rate)},
+    {"latency_p95", &t_promql, false, offsetof(prometheus_spec, latency_p95)},
+};
+
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const section_kind kinds[] = {
@@ -261,6 +457,15 @@ static const section_kind kinds[] = {
     {"budget", sizeof(budget_spec), offsetof(tt_config, budgets), offsetof(tt_config, nbudgets),
      offsetof(budget_spec, name), BUDGET_NAME_CAP, budget_defaults, budget_check, budget_keys,
      LEN(budget_keys)},
+    {"gateway", sizeof(gateway_spec), offsetof(tt_config, gateways),
+     offsetof(tt_config, ngateways), offsetof(gateway_spec, name), CONFIG_NAME_CAP,
+     gateway_defaults, gateway_check, gateway_keys, LEN(gateway_keys)},
+    {"scrape", sizeof(scrape_spec), offsetof(tt_config, scrapes), offsetof(tt_config, nscrapes),
+     offsetof(scrape_spec, name), CONFIG_NAME_CAP, scrape_defaults, scrape_check, scrape_keys,
+     LEN(scrape_keys)},
+    {"prometheus", sizeof(prometheus_spec), offsetof(tt_config, prometheus),
+     offsetof(tt_config, nprometheus), offsetof(prometheus_spec, name), CONFIG_NAME_CAP,
+     prometheus_defaults, prometheus_check, prometheus_keys, LEN(prometheus_keys)},
 };
 
 #define MAX_KEYS 32
@@ -282,7 +487,7 @@ typedef struct parse_ctx {
 	/* the section being read */
 	const section_kind *kind;
 	void *item;
-	char label[128];
+	char label[256];
 	int section_line;
 	int key_line[MAX_KEYS]; /* where each key was given; 0 not yet */
 } parse_ctx;
@@ -549,6 +754,9 @@ void config_free(tt_config *c)
 {
 	free(c->slos);
 	free(c->budgets);
+	free(c->gateways);
+	free(c->scrapes);
+	free(c->prometheus);
 	memset(c, 0, sizeof *c);
 }
 
@@ -577,6 +785,37 @@ int config_open(const char *explicit_path, tt_config *c)
 	if (config_load(explicit_path, c, err, sizeof err)) {
 		fprintf(stderr, "tokentop: %s\n", err);
 		return -1;
+	}
+	return 0;
+}
+
+int config_token(const char *token_env, const char *token_file, char *buf, size_t cap, char *err,
+                 size_t errlen)
+{
+	buf[0] = 0;
+	if (token_env && *token_env) {
+		const char *v = getenv(token_env);
+		if (!v || !*v) {
+			snprintf(err, errlen, "the environment variable %s (token_env) is not set",
+			         token_env);
+			return -1;
+		}
+		snprintf(buf, cap, "%s", v);
+	} else if (token_file && *token_file) {
+		FILE *f = fopen(token_file, "r");
+		if (!f) {
+			snprintf(err, errlen, "%s: cannot open the token file: %s", token_file,
+			         strerror(errno));
+			return -1;
+		}
+		if (!fgets(buf, (int)cap, f))
+			buf[0] = 0;
+		fclose(f);
+		buf[strcspn(buf, "\r\n")] = 0;
+		if (!buf[0]) {
+			snprintf(err, errlen, "%s: the token file is empty", token_file);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -13,7 +13,8 @@ typedef struct command {
 static const command commands[] = {
 	{"gen", cmd_gen, "write realistic generated events (native JSONL) to stdout"},
 	{"ingest", cmd_ingest, "load event files into the local database, exactly once"},
-	{"report", cmd_report, "print spend, prompts or routing from the database"},
+	{"report", cmd_report, "print spend, prompts, routing, SLOs, budgets or alerts"},
+	{"forecast", cmd_forecast, "forecast budgets to the end of their period, with what-ifs"},
 	{"sync", cmd_sync, "pull events from live gateways into the database"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -13,9 +13,14 @@ typedef enum { STAT_RATE, STAT_LEVEL } stat_type;
  * min_history earlier windows; value >= min_ratio x baseline and value - baseline >= min_delta
  * (for rates of a complement, such as a miss rate, the ratio is of the complements: the hit
  * rate falls to 1/min_ratio of its baseline); and a robust z-score of at least min_z (0: not
- * tested). Critical when the ratio also reaches crit_ratio. An open alert holds while the value
+ * tested). A rate must also be unlikely as chance: at least as many events as seen have a
+ * Poisson probability under MAX_P at the baseline rate (few events at night are not a storm).
+ * Critical when the ratio also reaches crit_ratio. An open alert holds while the value
  * stays above the bars halved (ratio 1 + (min_ratio - 1) / 2), so that it does not flap.
  */
+#define MAX_P      1e-6
+#define MAX_P_OPEN 1e-3
+
 static const struct rule {
 	const char *name;
 	stat_type type;
@@ -75,6 +80,28 @@ double anomaly_mad(const double *v, size_t n, double median, double *scratch)
 	return anomaly_median(scratch, n);
 }
 
+/* For X ~ Poisson(lambda), k < lambda: P(X <= k), summed from k down, where the terms fall. */
+static double poisson_lower(double k, double lambda)
+{
+	double term = exp(-lambda + k * log(lambda) - lgamma(k + 1)), sum = 0;
+	for (double i = k; i >= 0 && term > sum * 1e-15; i--) {
+		sum += term;
+		term *= i / lambda;
+	}
+	return sum;
+}
+
+/* For X ~ Poisson(lambda), k > lambda: P(X >= k), summed from k up, where the terms fall. */
+static double poisson_upper(double k, double lambda)
+{
+	double term = exp(-lambda + k * log(lambda) - lgamma(k + 1)), sum = 0;
+	for (double i = k; term > sum * 1e-15 && i < k + 1e6; i++) {
+		sum += term;
+		term *= lambda / (i + 1);
+	}
+	return sum;
+}
+
 static double ratio_of(const struct rule *r, double value, double base)
 {
 	if (r->complement) {
@@ -113,6 +140,20 @@ void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 			scale = 0.01 * fabs(base);
 		out->z = scale > 0 ? (o->value - base) / scale : 0;
 		if (out->z < r->min_z * keep)
+			return;
+	}
+	if (r->type == STAT_RATE) {
+		/* of a complement (misses up: hits down), the chance of so few hits */
+		double n = (double)o->count, p = r->complement ? 1 - base : base;
+		double seen = round((r->complement ? 1 - o->value : o->value) * n);
+		if (p < 0.5 / n)
+			p = 0.5 / n;
+		double lambda = p * n, tail = 1;
+		if (r->complement && seen < lambda)
+			tail = poisson_lower(seen, lambda);
+		else if (!r->complement && seen > lambda)
+			tail = poisson_upper(seen, lambda);
+		if (tail > (o->open ? MAX_P_OPEN : MAX_P))
 			return;
 	}
 	double ratio = ratio_of(r, o->value, base);

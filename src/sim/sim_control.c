@@ -28,6 +28,7 @@ static const struct {
 };
 
 typedef int (*params_fn)(sim_control *c, json_t *params, char *err, size_t errlen);
+typedef void (*params_out_fn)(const sim_control *c, json_t *params);
 
 static int params_none(sim_control *c, json_t *params, char *err, size_t errlen);
 static int params_throttle(sim_control *c, json_t *params, char *err, size_t errlen);
@@ -36,17 +37,60 @@ static int params_reroute(sim_control *c, json_t *params, char *err, size_t errl
 static int params_degrade(sim_control *c, json_t *params, char *err, size_t errlen);
 static int params_disable_tool(sim_control *c, json_t *params, char *err, size_t errlen);
 
+static void out_none(const sim_control *c, json_t *p)
+{
+	(void)c;
+	(void)p;
+}
+
+static void out_throttle(const sim_control *c, json_t *p)
+{
+	if (c->rps > 0)
+		json_object_set_new(p, "rps", json_real(c->rps));
+	if (c->tokens_per_minute)
+		json_object_set_new(p, "tokens_per_minute", json_integer(c->tokens_per_minute));
+}
+
+static void out_cache_ttl(const sim_control *c, json_t *p)
+{
+	json_object_set_new(p, "ttl_seconds", json_integer(c->ttl_s));
+}
+
+static void out_reroute(const sim_control *c, json_t *p)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < c->n_targets; i++) {
+		const sim_target *t = &c->targets[i];
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I}", "provider", t->provider,
+		                                   "model", t->model, "tier", t->tier, "weight",
+		                                   (json_int_t)t->weight));
+	}
+	json_object_set_new(p, "targets", a);
+}
+
+static void out_degrade(const sim_control *c, json_t *p)
+{
+	if (c->tier[0])
+		json_object_set_new(p, "tier", json_string(c->tier));
+}
+
+static void out_disable_tool(const sim_control *c, json_t *p)
+{
+	json_object_set_new(p, "tool", json_string(c->tool));
+}
+
 static const struct {
 	const char *name;
 	params_fn parse;
+	params_out_fn out;
 	bool route_scoped; /* scope must be exactly {use_case} */
 } kinds[CK_COUNT] = {
-    [CK_KILL_SWITCH] = {"kill_switch", params_none, false},
-    [CK_THROTTLE] = {"throttle", params_throttle, false},
-    [CK_CACHE_TTL] = {"cache_ttl", params_cache_ttl, false},
-    [CK_REROUTE] = {"reroute", params_reroute, true},
-    [CK_DEGRADE] = {"degrade", params_degrade, true},
-    [CK_DISABLE_TOOL] = {"disable_tool", params_disable_tool, false},
+    [CK_KILL_SWITCH] = {"kill_switch", params_none, out_none, false},
+    [CK_THROTTLE] = {"throttle", params_throttle, out_throttle, false},
+    [CK_CACHE_TTL] = {"cache_ttl", params_cache_ttl, out_cache_ttl, false},
+    [CK_REROUTE] = {"reroute", params_reroute, out_reroute, true},
+    [CK_DEGRADE] = {"degrade", params_degrade, out_degrade, true},
+    [CK_DISABLE_TOOL] = {"disable_tool", params_disable_tool, out_disable_tool, false},
 };
 
 static const char *const state_names[CTL_STATE_COUNT] = {"active", "expired", "lifted"};
@@ -380,56 +424,19 @@ static json_t *iso_or_null(int64_t ms)
 	return json_string(buf);
 }
 
-static json_t *params_json(const sim_control *c)
-{
-	json_t *p = json_object();
-	switch (c->kind) {
-	case CK_THROTTLE:
-		if (c->rps > 0)
-			json_object_set_new(p, "rps", json_real(c->rps));
-		if (c->tokens_per_minute)
-			json_object_set_new(p, "tokens_per_minute",
-			                    json_integer(c->tokens_per_minute));
-		break;
-	case CK_CACHE_TTL:
-		json_object_set_new(p, "ttl_seconds", json_integer(c->ttl_s));
-		break;
-	case CK_REROUTE: {
-		json_t *a = json_array();
-		for (int i = 0; i < c->n_targets; i++) {
-			const sim_target *t = &c->targets[i];
-			json_array_append_new(a,
-			                      json_pack("{s:s, s:s, s:s, s:I}", "provider",
-			                                t->provider, "model", t->model, "tier",
-			                                t->tier, "weight", (json_int_t)t->weight));
-		}
-		json_object_set_new(p, "targets", a);
-		break;
-	}
-	case CK_DEGRADE:
-		if (c->tier[0])
-			json_object_set_new(p, "tier", json_string(c->tier));
-		break;
-	case CK_DISABLE_TOOL:
-		json_object_set_new(p, "tool", json_string(c->tool));
-		break;
-	default:
-		break;
-	}
-	return p;
-}
-
 json_t *control_json(const sim_control *c)
 {
+	json_t *params = json_object();
+	kinds[c->kind].out(c, params);
 	json_t *scope = json_object();
 	for (int i = 0; i < SCOPE_COUNT; i++)
 		if (c->scope[i][0])
 			json_object_set_new(scope, scope_keys[i].name, json_string(c->scope[i]));
 	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:s, s:o}", "id", c->id, "kind",
-	                 kinds[c->kind].name, "scope", scope, "params", params_json(c), "reason",
-	                 c->reason, "actor", c->actor, "created_at", iso_or_null(c->created_ms),
-	                 "expires_at", iso_or_null(c->expires_ms), "state", state_names[c->state],
-	                 "ended_at", iso_or_null(c->ended_ms));
+	                 kinds[c->kind].name, "scope", scope, "params", params, "reason", c->reason,
+	                 "actor", c->actor, "created_at", iso_or_null(c->created_ms), "expires_at",
+	                 iso_or_null(c->expires_ms), "state", state_names[c->state], "ended_at",
+	                 iso_or_null(c->ended_ms));
 }
 
 static void copy_name(char *dst, size_t cap, const char *src)

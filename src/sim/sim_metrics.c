@@ -260,9 +260,11 @@ static void write_gateway(sim *s, const series *v, size_t n, sbuf *b)
 	sb_printf(b, "gateway_events_stored %llu\n", (unsigned long long)s->n_recs);
 }
 
+enum { G_RUNNING, G_WAITING, G_KV, G_COUNT };
+
+/* What a server is doing at scrape time; kv holds tokens until it is made a fraction. */
 typedef struct load {
-	int running, waiting;
-	double kv_tokens;
+	double g[G_COUNT];
 } load;
 
 /* In-flight requests per server now, from the newest events backwards. */
@@ -283,12 +285,14 @@ static void current_load(sim *s, int64_t now, load *out)
 		int64_t queued = r->queue_ms > 0 ? r->queue_ms : 0;
 		int64_t lat = r->latency_ms > 0 ? r->latency_ms : 0;
 		if (now < r->ts_ms + queued) {
-			out[k].waiting++;
+			out[k].g[G_WAITING]++;
 		} else if (now < r->ts_ms + queued + lat) {
-			out[k].running++;
-			out[k].kv_tokens += (double)r->input_tokens + r->output_tokens;
+			out[k].g[G_RUNNING]++;
+			out[k].g[G_KV] += (double)r->input_tokens + r->output_tokens;
 		}
 	}
+	for (int k = 0; k < s->n_vllm; k++)
+		out[k].g[G_KV] = out[k].g[G_KV] < KV_CAPACITY ? out[k].g[G_KV] / KV_CAPACITY : 1.0;
 }
 
 static void vllm_labels(sbuf *b, const sim *s, const vllm_server *v)
@@ -322,53 +326,49 @@ static void write_histogram(sbuf *b, const sim *s, const char *name, const bucke
 	}
 }
 
+static const struct {
+	const char *name, *help;
+	int decimals;
+} gauges[G_COUNT] = {
+    [G_RUNNING] = {"vllm:num_requests_running", "Number of requests in model execution batches.",
+                   0},
+    [G_WAITING] = {"vllm:num_requests_waiting", "Number of requests waiting to be processed.", 0},
+    [G_KV] = {"vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.", 6},
+};
+
+static const struct {
+	const char *name, *help, *labels;
+	size_t off; /* of an int64_t in vllm_server */
+} counters[] = {
+    {"vllm:prompt_tokens_total", "Number of prefill tokens processed.", "",
+     offsetof(vllm_server, prompt_tokens)},
+    {"vllm:generation_tokens_total", "Number of generation tokens processed.", "",
+     offsetof(vllm_server, generation_tokens)},
+    {"vllm:request_success_total", "Count of successfully processed requests.",
+     ",finished_reason=\"stop\"", offsetof(vllm_server, success)},
+};
+
 static void write_vllm(sim *s, int64_t now, sbuf *b)
 {
 	load ld[SIM_VLLM_MAX];
 	current_load(s, now, ld);
-	struct {
-		const char *name, *type, *help;
-	} gauges[] = {
-	    {"vllm:num_requests_running", "gauge",
-	     "Number of requests in model execution batches."},
-	    {"vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed."},
-	    {"vllm:kv_cache_usage_perc", "gauge", "KV-cache usage. 1 means 100 percent usage."},
-	};
-	for (int g = 0; g < 3; g++) {
-		family(b, gauges[g].name, gauges[g].type, gauges[g].help);
+	for (int g = 0; g < G_COUNT; g++) {
+		family(b, gauges[g].name, "gauge", gauges[g].help);
 		for (int i = 0; i < s->n_vllm; i++) {
 			sb_printf(b, "%s{", gauges[g].name);
 			vllm_labels(b, s, &s->vllm[i]);
-			if (g == 0)
-				sb_printf(b, "} %d\n", ld[i].running);
-			else if (g == 1)
-				sb_printf(b, "} %d\n", ld[i].waiting);
-			else
-				sb_printf(b, "} %.6f\n",
-				          ld[i].kv_tokens < KV_CAPACITY
-				              ? ld[i].kv_tokens / KV_CAPACITY
-				              : 1.0);
+			sb_printf(b, "} %.*f\n", gauges[g].decimals, ld[i].g[g]);
 		}
 	}
-	family(b, "vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.");
-	for (int i = 0; i < s->n_vllm; i++) {
-		sb_puts(b, "vllm:prompt_tokens_total{");
-		vllm_labels(b, s, &s->vllm[i]);
-		sb_printf(b, "} %lld\n", (long long)s->vllm[i].prompt_tokens);
-	}
-	family(b, "vllm:generation_tokens_total", "counter",
-	       "Number of generation tokens processed.");
-	for (int i = 0; i < s->n_vllm; i++) {
-		sb_puts(b, "vllm:generation_tokens_total{");
-		vllm_labels(b, s, &s->vllm[i]);
-		sb_printf(b, "} %lld\n", (long long)s->vllm[i].generation_tokens);
-	}
-	family(b, "vllm:request_success_total", "counter",
-	       "Count of successfully processed requests.");
-	for (int i = 0; i < s->n_vllm; i++) {
-		sb_puts(b, "vllm:request_success_total{");
-		vllm_labels(b, s, &s->vllm[i]);
-		sb_printf(b, ",finished_reason=\"stop\"} %lld\n", (long long)s->vllm[i].success);
+	for (size_t c = 0; c < sizeof counters / sizeof counters[0]; c++) {
+		family(b, counters[c].name, "counter", counters[c].help);
+		for (int i = 0; i < s->n_vllm; i++) {
+			sb_printf(b, "%s{", counters[c].name);
+			vllm_labels(b, s, &s->vllm[i]);
+			sb_printf(b, "%s} %lld\n", counters[c].labels,
+			          (long long)*(const int64_t *)((const char *)&s->vllm[i] +
+			                                        counters[c].off));
+		}
 	}
 	family(b, "vllm:time_to_first_token_seconds", "histogram",
 	       "Histogram of time to first token in seconds.");
