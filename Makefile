@@ -22,6 +22,10 @@ LIB_SRC = $(filter-out src/app/main.c src/sim/main.c,$(foreach l,$(LAYERS),$(wil
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     = $(BUILD)/libtokentop.a
 
+# ar keeps objects by file name: two sources with one name would replace each other.
+DUP_NAMES := $(strip $(foreach f,$(sort $(notdir $(LIB_SRC))),$(if $(filter-out 1,$(words $(filter %/$(f),$(LIB_SRC)))),$(f))))
+$(if $(DUP_NAMES),$(error source file names must be unique across layers: $(DUP_NAMES)))
+
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SH   = $(wildcard tests/test_*.sh)
@@ -101,7 +105,7 @@ install: $(BINS)
 	  $(DESTDIR)$(PREFIX)/share/tokentop/fixtures $(DESTDIR)$(PREFIX)/share/doc/tokentop
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 fixtures/ratecard.json $(DESTDIR)$(PREFIX)/share/tokentop/fixtures/
-	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tokentop/
+	install -m 0644 docs/*.md docs/openapi.yaml $(DESTDIR)$(PREFIX)/share/doc/tokentop/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

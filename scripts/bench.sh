@@ -49,3 +49,35 @@ CREATE TABLE raw_events AS
   FROM t.events e JOIN t.dims d ON d.id = e.dims_id;
 SQL
 "$BUILD/bench_prompts" "$dir/big.db" "$dir/big_raw.db" 2026-10-01T00:00:00Z 2026-10-31T00:00:00Z
+
+echo
+FAN=${BENCH_FANOUT:-100}
+SECS=${BENCH_FANOUT_SECONDS:-60}
+echo "== fan-out: $FAN tokentop-sim gateways polled at 1 Hz for ${SECS}s; target < 5% of one core"
+fdir="$dir/fanout"
+rm -rf "$fdir"; mkdir -p "$fdir"
+simpids=""
+args=""
+i=0
+while [ $i -lt "$FAN" ]; do
+  "$BUILD/tokentop-sim" --listen 127.0.0.1:0 --seed $((i + 1)) --rate 1 \
+    > "$fdir/sim$i.out" 2>/dev/null &
+  simpids="$simpids $!"
+  i=$((i + 1))
+done
+trap 'kill $simpids 2>/dev/null' EXIT
+i=0
+while [ $i -lt "$FAN" ]; do
+  n=0
+  while ! grep -q '^listening on' "$fdir/sim$i.out" 2>/dev/null; do
+    sleep 0.05; n=$((n + 1)); [ $n -lt 400 ] || { echo "bench: sim $i did not start" >&2; exit 1; }
+  done
+  args="$args --gateway gw$i=http://127.0.0.1:$(head -n 1 "$fdir/sim$i.out" | sed 's/.*://')"
+  i=$((i + 1))
+done
+# shellcheck disable=SC2086
+/usr/bin/time -f "%U %S" -o "$fdir/time" "$tt" sync --db "$fdir/f.db" --poll 1s --for "${SECS}s" $args \
+  > "$fdir/sync.out" 2>&1
+kill $simpids 2>/dev/null
+stored=$(sqlite3 "$fdir/f.db" "SELECT count(*) FROM events")
+awk -v secs="$SECS" -v n="$stored" '{ cpu = $1 + $2; printf "   tokentop CPU %.2f s over %d s: %.2f%% of one core (%d events stored)\n", cpu, secs, 100 * cpu / secs, n }' "$fdir/time"

@@ -17,7 +17,7 @@
 #include "tokentop/scrape.h"
 #include "tokentop/timeutil.h"
 
-#define MAX_SOURCES 64
+#define MAX_SOURCES 256
 
 /* What the command line says about one event source. */
 typedef struct source_params {

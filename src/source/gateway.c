@@ -116,7 +116,9 @@ static void on_answer(void *ctx, const http_response *r)
 		poller_fail(&g->p, false, "%s: %s", g->url, why);
 		return;
 	}
-	if (g->sink.page && g->sink.page(g->sink.ctx, g->p.name, g->evs, g->nevs, next)) {
+	/* an empty page that moves nothing on needs no write */
+	bool idle = g->nevs == 0 && strcmp(next, g->cursor) == 0;
+	if (!idle && g->sink.page && g->sink.page(g->sink.ctx, g->p.name, g->evs, g->nevs, next)) {
 		poller_fail(&g->p, false, "%s: could not store the page; will fetch it again",
 		            g->p.name);
 		return;
