@@ -122,19 +122,22 @@ static void test_forecast_known_answer(void **state)
 		assert_int_equal(f.weeks, 4);
 		assert_int_equal(f.spent_micros, sum(shapes[k], start, now));
 		assert_int_equal(f.point_micros, sum(shapes[k], start, end));
-		assert_int_equal(f.low_micros, f.point_micros);
-		assert_int_equal(f.high_micros, f.point_micros);
+		/* every week alike: the range is the least band, 10% of the projected rest */
+		int64_t rest = f.point_micros - f.spent_micros;
+		assert_int_equal(f.low_micros, f.point_micros - rest / 10);
+		assert_int_equal(f.high_micros, f.point_micros + rest / 10);
 		budget_period_bounds(BUDGET_MONTH, now, &start, &end);
 		budget_forecast(&s, start, end, now, &f);
 		assert_int_equal(f.point_micros, sum(shapes[k], start, end));
-		/* a cut inside an hour: the rest of that hour is projected pro rata */
+		/* a cut a quarter into an hour, with that hour's spend so far: the rest of the
+		 * hour is projected pro rata */
+		size_t i_now = (size_t)((now - hour0) / HOUR_MS);
+		int64_t whole = h[i_now];
+		h[i_now] = whole / 4;
 		budget_forecast(&s, start, end, now + HOUR_MS / 4, &f);
-		assert_int_equal(f.spent_micros, sum(shapes[k], start, now + HOUR_MS));
-		int64_t want = sum(shapes[k], start, now) + shapes[k](now) / 4 +
-		               3 * shapes[k](now) / 4 + sum(shapes[k], now + HOUR_MS, end);
-		assert_int_equal(f.point_micros - (f.spent_micros - sum(shapes[k], start, now + HOUR_MS) +
-		                                    shapes[k](now)),
-		                 want - shapes[k](now));
+		assert_int_equal(f.spent_micros, sum(shapes[k], start, now) + whole / 4);
+		assert_int_equal(f.point_micros, sum(shapes[k], start, end));
+		h[i_now] = whole;
 		/* steady history forecasts its past periods exactly */
 		int nb;
 		double mape = budget_backtest(&s, BUDGET_WEEK, now, &nb);
@@ -155,9 +158,17 @@ static int64_t growing(int64_t t)
 	return weekly(t) << week;
 }
 
+/* Weeks of two shapes in turn: busy weekdays, then busy weekends. */
+static int64_t alternating(int64_t t)
+{
+	int64_t week = (t - at(2025, 12, 8, 0)) / WEEK_MS;
+	int weekend = ((t / DAY_MS + 3) % 7) >= 5;
+	return week % 2 ? weekly(t) : (weekend ? 20 : 1) * USD;
+}
+
 static void test_forecast_level_and_range(void **state)
 {
-	int64_t hour0 = at(2025, 12, 8, 0), now = at(2026, 1, 5, 0) + 2 * DAY_MS; /* Wed 00:00 */
+	int64_t hour0 = at(2025, 12, 8, 0), now = at(2026, 1, 5, 0); /* Monday */
 	size_t n = (size_t)((now - hour0) / HOUR_MS);
 	int64_t *h = history(hour0, n, growing);
 	budget_series s = {h, n, hour0, hour0};
@@ -166,20 +177,29 @@ static void test_forecast_level_and_range(void **state)
 	budget_period_bounds(BUDGET_WEEK, now, &start, &end);
 	budget_forecast(&s, start, end, now, &f);
 	assert_int_equal(f.basis, FORECAST_WEEKLY);
-	assert_int_equal(f.spent_micros, 0); /* the series ends at the cut: no history this week */
-	/* the rest at the latest week's level: exactly last week's hours */
-	assert_int_equal(f.point_micros, sum(growing, start - WEEK_MS + 2 * DAY_MS, start) +
-	                                     sum(growing, start - WEEK_MS, start - WEEK_MS + 2 * DAY_MS) *
-	                                         0 +
-	                                     sum(weekly, now, end) * 8 / 8 * 8);
-	assert_true(f.low_micros <= f.point_micros && f.high_micros >= f.point_micros);
+	assert_int_equal(f.spent_micros, 0);
+	/* mean week 15/4 of the first, level last / mean: the latest week's 8 */
+	assert_int_equal(f.point_micros, 8 * sum(weekly, start, end));
+	/* every week has the same shape: the range is the least band, 10% of the rest */
+	assert_int_equal(f.low_micros, f.point_micros - f.point_micros / 10);
+	assert_int_equal(f.high_micros, f.point_micros + f.point_micros / 10);
+	free(h);
+
+	/* the shapes differ in how much of a week falls on a Monday: a wider range */
+	h = history(hour0, n, alternating);
+	s.hourly = h;
+	budget_period_bounds(BUDGET_DAY, now, &start, &end);
+	budget_forecast(&s, start, end, now, &f);
+	int64_t rest = f.point_micros - f.spent_micros;
+	assert_true(f.low_micros < f.point_micros - rest / 10);
+	assert_true(f.high_micros > f.point_micros + rest / 10);
 	free(h);
 }
 
 /* Less than a week: an hour-of-day profile, then a flat rate, then nothing. */
 static void test_forecast_fallbacks(void **state)
 {
-	int64_t now = at(2026, 1, 7, 12), start, end;
+	int64_t now = at(2026, 1, 8, 12), start, end; /* Thursday noon, after three weekdays */
 	budget_period_bounds(BUDGET_DAY, now, &start, &end);
 	int64_t hour0 = now - 3 * DAY_MS;
 	size_t n = 3 * 24;
@@ -188,7 +208,7 @@ static void test_forecast_fallbacks(void **state)
 	forecast f;
 	budget_forecast(&s, start, end, now, &f);
 	assert_int_equal(f.basis, FORECAST_DAILY);
-	/* Mon, Tue weekday hours: the mean of the three days before is the weekday profile */
+	/* the mean of the three days before is the weekday profile */
 	assert_int_equal(f.point_micros, sum(weekly, start, end));
 	assert_true(f.low_micros < f.point_micros && f.high_micros > f.point_micros);
 	assert_true(f.low_micros >= f.spent_micros);
@@ -271,8 +291,8 @@ static void test_whatif(void **state)
 	assert_true(fabs(whatif_factor(cells, 2, w, 3) - all) < 1e-12);
 	assert_true(whatif_factor(NULL, 0, w, 3) == 1);
 
-	forecast f = {.spent_micros = 100, .point_micros = 300, .low_micros = 200,
-	              .high_micros = 400};
+	forecast f = {
+	    .spent_micros = 100, .point_micros = 300, .low_micros = 200, .high_micros = 400};
 	whatif_apply(&f, 1.5);
 	assert_int_equal(f.spent_micros, 100);
 	assert_int_equal(f.point_micros, 400);

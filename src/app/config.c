@@ -51,8 +51,8 @@ static int parse_objective(const char *v, void *field, char *why, size_t whylen)
 	int64_t x;
 	if (strspn(v, "0123456789.") != strlen(v) || (dot && strlen(dot + 1) > 4) ||
 	    money_parse_scaled(v, strlen(v), 4, &x) || x <= 0 || x >= 1000000) {
-		snprintf(why, whylen, "'%s' is not a percent between 0 and 100 (at most 4 decimals)",
-		         v);
+		snprintf(why, whylen,
+		         "'%s' is not a percent between 0 and 100 (at most 4 decimals)", v);
 		return -1;
 	}
 	*(int64_t *)field = x;
@@ -80,7 +80,8 @@ static int parse_statuses(const char *v, void *field, char *why, size_t whylen)
 		size_t n = strcspn(p, ", \t");
 		tt_status st;
 		if (n == 0 || event_status_parse(p, n, &st)) {
-			snprintf(why, whylen, "'%.*s' is not a status", (int)(n ? n : strlen(p)), p);
+			snprintf(why, whylen, "'%.*s' is not a status", (int)(n ? n : strlen(p)),
+			         p);
 			return -1;
 		}
 		mask |= 1u << st;
@@ -173,8 +174,8 @@ static const value_type t_pct = {parse_pct, "a whole percent, e.g. 80"};
 
 static int parse_url(const char *v, void *field, char *why, size_t whylen)
 {
-	if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) || strlen(v) >= CONFIG_URL_CAP ||
-	    strpbrk(v, " \t")) {
+	if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) ||
+	    strlen(v) >= CONFIG_URL_CAP || strpbrk(v, " \t")) {
 		snprintf(why, whylen, "'%s' is not an http:// or https:// URL", v);
 		return -1;
 	}
@@ -208,9 +209,9 @@ static int parse_scrape_kind(const char *v, void *field, char *why, size_t whyle
 
 static int parse_env_name(const char *v, void *field, char *why, size_t whylen)
 {
-	if (!*v || strlen(v) >= CONFIG_NAME_CAP || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                                                  "abcdefghijklmnopqrstuvwxyz0123456789_") !=
-	                                               strlen(v)) {
+	if (!*v || strlen(v) >= CONFIG_NAME_CAP ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	              "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(v)) {
 		snprintf(why, whylen, "'%s' is not an environment variable name", v);
 		return -1;
 	}
@@ -293,8 +294,8 @@ typedef struct key_spec {
 } key_spec;
 
 typedef struct section_kind {
-	const char *name; /* [NAME LABEL] */
-	size_t size;      /* of the section's struct */
+	const char *name;                 /* [NAME LABEL] */
+	size_t size;                      /* of the section's struct */
 	size_t list_offset, count_offset; /* of its array and count in tt_config */
 	size_t label_offset, label_cap;   /* where LABEL goes */
 	void (*defaults)(void *item);
@@ -308,8 +309,8 @@ static void slo_defaults(void *item)
 {
 	slo_spec *s = item;
 	s->period_ms = 30 * 86400000LL;
-	s->bad_statuses = 1u << TT_STATUS_TIMEOUT | 1u << TT_STATUS_RATE_LIMITED |
-	                  1u << TT_STATUS_SERVER_ERROR;
+	s->bad_statuses =
+	    1u << TT_STATUS_TIMEOUT | 1u << TT_STATUS_RATE_LIMITED | 1u << TT_STATUS_SERVER_ERROR;
 	s->threshold_ms = -1;
 }
 
@@ -317,12 +318,14 @@ static const char *slo_check(void *item, char *why, size_t whylen)
 {
 	slo_spec *s = item;
 	if (s->sli == SLO_LATENCY && s->threshold_ms < 0) {
-		snprintf(why, whylen, "sli = latency needs threshold_ms (%s)", t_threshold.expect);
-		return "threshold_ms";
+		snprintf(why, whylen, "sli = latency needs threshold_ms too (%s)",
+		         t_threshold.expect);
+		return "sli";
 	}
 	if (s->sli == SLO_AVAILABILITY && s->threshold_ms >= 0) {
-		snprintf(why, whylen,
-		         "threshold_ms applies to sli = latency only; remove it or set sli = latency");
+		snprintf(
+		    why, whylen,
+		    "threshold_ms applies to sli = latency only; remove it or set sli = latency");
 		return "threshold_ms";
 	}
 	return NULL;
@@ -340,8 +343,9 @@ static const char *budget_check(void *item, char *why, size_t whylen)
 {
 	budget_spec *b = item;
 	if (b->soft_pct > b->hard_pct) {
-		snprintf(why, whylen, "soft_pct (%lld) is above hard_pct (%lld); the soft state comes "
-		                      "first",
+		snprintf(why, whylen,
+		         "soft_pct (%lld) is above hard_pct (%lld); the soft state comes "
+		         "first",
 		         (long long)b->soft_pct, (long long)b->hard_pct);
 		return "soft_pct";
 	}
@@ -457,9 +461,9 @@ static const section_kind kinds[] = {
     {"budget", sizeof(budget_spec), offsetof(tt_config, budgets), offsetof(tt_config, nbudgets),
      offsetof(budget_spec, name), BUDGET_NAME_CAP, budget_defaults, budget_check, budget_keys,
      LEN(budget_keys)},
-    {"gateway", sizeof(gateway_spec), offsetof(tt_config, gateways),
-     offsetof(tt_config, ngateways), offsetof(gateway_spec, name), CONFIG_NAME_CAP,
-     gateway_defaults, gateway_check, gateway_keys, LEN(gateway_keys)},
+    {"gateway", sizeof(gateway_spec), offsetof(tt_config, gateways), offsetof(tt_config, ngateways),
+     offsetof(gateway_spec, name), CONFIG_NAME_CAP, gateway_defaults, gateway_check, gateway_keys,
+     LEN(gateway_keys)},
     {"scrape", sizeof(scrape_spec), offsetof(tt_config, scrapes), offsetof(tt_config, nscrapes),
      offsetof(scrape_spec, name), CONFIG_NAME_CAP, scrape_defaults, scrape_check, scrape_keys,
      LEN(scrape_keys)},
@@ -492,7 +496,8 @@ typedef struct parse_ctx {
 	int key_line[MAX_KEYS]; /* where each key was given; 0 not yet */
 } parse_ctx;
 
-static void fail(parse_ctx *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(parse_ctx *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void fail(parse_ctx *p, int line, const char *fmt, ...)
 {
@@ -522,8 +527,9 @@ static void section_end(parse_ctx *p)
 	for (size_t i = 0; i < p->kind->nkeys; i++) {
 		const key_spec *k = &p->kind->keys[i];
 		if (k->required && !p->key_line[i]) {
-			fail(p, p->section_line, "[%s %s]: missing key '%s': add a line '%s = ...' (%s)",
-			     p->kind->name, p->label, k->name, k->name, k->type->expect);
+			fail(p, p->section_line,
+			     "[%s %s]: missing key '%s': add a line '%s = ...' (%s)", p->kind->name,
+			     p->label, k->name, k->name, k->type->expect);
 			return;
 		}
 	}
@@ -595,8 +601,8 @@ static void section_begin(parse_ctx *p, const char *line)
 	size_t *count = (size_t *)((char *)p->cfg + k->count_offset);
 	for (size_t i = 0; i < *count; i++)
 		if (strcmp((char *)item_of(p->cfg, k, i) + k->label_offset, label) == 0) {
-			fail(p, p->line, "[%s %s] is defined twice; give each a different name", k->name,
-			     label);
+			fail(p, p->line, "[%s %s] is defined twice; give each a different name",
+			     k->name, label);
 			return;
 		}
 	char **list = (char **)((char *)p->cfg + k->list_offset);
@@ -726,8 +732,7 @@ static int parse(parse_ctx *p)
 	return 0;
 }
 
-int config_parse_string(const char *text, const char *name, tt_config *c, char *err,
-                        size_t errlen)
+int config_parse_string(const char *text, const char *name, tt_config *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
 	snprintf(c->path, sizeof c->path, "%s", name);

@@ -19,7 +19,7 @@ static const char *const state_names[] = {"ok", "soft", "hard"};
 static const char *const basis_names[FORECAST_BASIS_COUNT] = {"weekly", "daily", "rate", "none"};
 
 /* How far a forecast's range reaches at least, by basis, as a fraction of the projected part:
- * with one week of history, one day or less, nothing tells how much the rest may vary. */
+ * the less history, the less is known of how the rest may vary. */
 static const double min_band[FORECAST_BASIS_COUNT] = {0.10, 0.25, 0.50, 0};
 
 /* Full periods a backtest replays. */
@@ -245,7 +245,8 @@ void budget_forecast(const budget_series *s, int64_t start_ms, int64_t end_ms, i
 			rest = div_round(p * last, (__int128)total * HOUR_MS);
 		}
 		lo_rest = hi_rest = rest;
-		/* each week on its own, at the latest week's level */
+		/* each week on its own, at the latest week's level: the range spans their
+		 * differences in shape (in size, the backtest's error widens it) */
 		for (int j = 0; j < n; j++) {
 			int64_t wk = sum_hours(s, cut_h - (j + 1) * WEEK_MS, cut_h - j * WEEK_MS);
 			if (wk <= 0)
@@ -279,10 +280,7 @@ void budget_forecast(const budget_series *s, int64_t start_ms, int64_t end_ms, i
 	} else {
 		out->basis = FORECAST_NONE;
 	}
-	double band = min_band[out->basis];
-	if (out->basis == FORECAST_WEEKLY && out->weeks > 1)
-		band = 0;
-	set_range(out, rest, lo_rest, hi_rest, band);
+	set_range(out, rest, lo_rest, hi_rest, min_band[out->basis]);
 }
 
 int64_t budget_history_start(budget_period p, int64_t now_ms)

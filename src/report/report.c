@@ -969,9 +969,9 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
 	if (f == REPORT_TEXT)
-		fprintf(out, "\n  forecast: spend so far plus the rest of the period projected from "
-		             "an hour-of-week\n  profile; backtest error: mean absolute percentage "
-		             "error on past periods\n");
+		fprintf(out, "\n  forecast: spend so far, plus the rest of the period as recent weeks "
+		             "(or days) spent it\n  backtest error: the same forecast replayed on past "
+		             "periods, mean absolute %% error\n");
 	return ferror(out) ? -1 : 0;
 }
 

@@ -1,0 +1,173 @@
+#!/bin/sh
+# SLOs, budgets, forecasts and alerts from the command line: each scenario fires its alert,
+# steady traffic fires none, the JSON carries the documented keys, config errors name file:line.
+set -u
+BUILD=${BUILD:-build}
+tt="$BUILD/tokentop"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+export TOKENTOP_RATECARD="$TT_SRCDIR/fixtures/ratecard.json"
+export XDG_CONFIG_HOME="$dir/noconfig" # no user config file is read
+fails=0
+check() { # check DESCRIPTION COMMAND... ; the command's status must be 0
+  d=$1; shift
+  if "$@"; then echo "ok   $d"; else echo "FAIL $d"; fails=$((fails + 1)); fi
+}
+status_is() { want=$1; shift; "$@" >/dev/null 2>&1; [ $? -eq "$want" ]; }
+has() { grep -q -- "$2" "$1"; }
+lacks() { ! grep -q -- "$2" "$1"; }
+
+# Two days of traffic up to a Tuesday afternoon; each scenario starts four hours before the end.
+start=2026-01-04T14:00:00Z
+now=2026-01-06T14:00:00Z
+gen() { # gen SCENARIO DB
+  "$tt" gen --events 100000 --seed 3 --start $start --days 2 --scenario "$1@+44h" >"$dir/ev.jsonl" &&
+    "$tt" ingest --db "$2" "$dir/ev.jsonl" >/dev/null
+}
+alerts() { TOKENTOP_NOW=$now "$tt" report --db "$1" --view alerts --format json; }
+firing() { # firing FILE KIND: KIND is in the "alerts" array (not only among the resolved)
+  sed -n '/"alerts": \[/,/"resolved": \[/p' "$1" | grep -q "\"kind\": \"$2\""
+}
+
+for sc in steady token-spike cache-miss-surge refusal-rise 429-storm provider-outage cost-runaway; do
+  gen $sc "$dir/$sc.db" || { echo "FAIL generating $sc"; fails=$((fails + 1)); }
+  alerts "$dir/$sc.db" >"$dir/$sc.json"
+done
+check "steady traffic: no alerts" has "$dir/steady.json" '"alerts": \[\]'
+check "steady traffic: nothing resolved either" has "$dir/steady.json" '"resolved": \[\]'
+check "token-spike fires token_spike" firing "$dir/token-spike.json" token_spike
+check "token_spike scope is the prompt version" \
+  has "$dir/token-spike.json" '"scope": "prompt=answer-with-citations@v7"'
+check "cache-miss-surge fires cache_miss_surge" firing "$dir/cache-miss-surge.json" cache_miss_surge
+check "refusal-rise fires refusal_rise" firing "$dir/refusal-rise.json" refusal_rise
+check "429-storm fires 429_storm" firing "$dir/429-storm.json" 429_storm
+check "429_storm scope is the provider" has "$dir/429-storm.json" '"scope": "provider=anthropic"'
+check "provider-outage fires error_spike" firing "$dir/provider-outage.json" error_spike
+check "provider-outage fires latency_regression" firing "$dir/provider-outage.json" latency_regression
+check "cost-runaway fires cost_runaway" firing "$dir/cost-runaway.json" cost_runaway
+check "cost_runaway on code-review" has "$dir/cost-runaway.json" '"scope": "use_case=code-review"'
+for sc in token-spike cache-miss-surge refusal-rise 429-storm provider-outage cost-runaway; do
+  check "$sc: no other kind of its own starts before the scenario" \
+    sh -c "! grep '\"since\"' '$dir/$sc.json' | grep -q '2026-01-06T0'"
+done
+for k in kind severity scope value baseline since; do
+  check "alert has $k" has "$dir/token-spike.json" "\"$k\": "
+done
+check "the spike is dated after the scenario began" \
+  has "$dir/token-spike.json" '"since": "2026-01-06T1[0-3]:'
+for f in text md csv; do
+  check "alerts as $f" sh -c "TOKENTOP_NOW=$now '$tt' report --db '$dir/429-storm.db' --view alerts --format $f | grep -q 429_storm"
+done
+
+# SLOs: the outage burns support-bot's budget fast enough to page; steady traffic does not.
+cat >"$dir/slo.ini" <<'EOF'
+[slo support-availability]
+use_case = support-bot
+sli = availability
+objective = 99
+[slo support-latency]
+use_case = support-bot
+sli = latency
+threshold_ms = 5000
+objective = 98
+[budget support]
+scope = team=support
+amount_usd = 20
+period = week
+[budget all]
+scope = *
+amount_usd = 100000
+EOF
+slo() { TOKENTOP_NOW=$now "$tt" report --db "$1" --view slo --config "$dir/slo.ini" --format json; }
+slo "$dir/provider-outage.db" >"$dir/slo-out.json"
+slo "$dir/steady.db" >"$dir/slo-steady.json"
+for k in name use_case sli objective burn_rates budget_remaining alert exhausted_in_s; do
+  check "slo has $k" has "$dir/slo-out.json" "\"$k\": "
+done
+for w in 5m 30m 1h 2h 6h 1d 3d; do
+  check "burn rate over $w" has "$dir/slo-out.json" "\"$w\": [0-9]"
+done
+check "the outage pages" has "$dir/slo-out.json" '"alert": "page"'
+check "the outage exhausts the budget" has "$dir/slo-out.json" '"exhausted_in_s": 0'
+check "steady traffic does not page" lacks "$dir/slo-steady.json" '"alert": "page"'
+check "steady traffic is not exhausting the budget" has "$dir/slo-steady.json" '"exhausted_in_s": null'
+check "objective as configured" has "$dir/slo-out.json" '"objective": 99.0'
+for f in text md csv; do
+  check "slo as $f" sh -c "TOKENTOP_NOW=$now '$tt' report --db '$dir/steady.db' --view slo --config '$dir/slo.ini' --format $f | grep -q support-latency"
+done
+
+# A latency SLI counts from the sketches: exact below threshold/1.0202 and from the threshold
+# up; within the 2% under it, a request may count as bad (docs/alerts.md).
+: >"$dir/lat.jsonl"
+i=0
+for spec in 100:1000 25:1950 50:1999 50:3000; do
+  n=${spec%%:*}; ms=${spec##*:}; k=0
+  while [ $k -lt "$n" ]; do
+    i=$((i + 1)); k=$((k + 1))
+    printf '{"request_id":"lat-%d","ts":"2026-03-02T09:58:%02dZ","use_case":"api","provider":"p","model":"m","input_tokens":1,"output_tokens":1,"latency_ms":%d,"status":"ok"}\n' \
+      $i $((i % 60)) "$ms" >>"$dir/lat.jsonl"
+  done
+done
+"$tt" ingest --db "$dir/lat.db" "$dir/lat.jsonl" >/dev/null
+printf '[slo api-latency]\nuse_case = api\nsli = latency\nthreshold_ms = 2000\nobjective = 90\n' >"$dir/lat.ini"
+TOKENTOP_NOW=2026-03-02T10:00:00Z "$tt" report --db "$dir/lat.db" --view slo --config "$dir/lat.ini" \
+  --format json >"$dir/lat.json"
+check "latency SLI: 1999 ms shares the threshold's bucket, 1950 ms does not" \
+  sh -c "tr -d ' \n' <'$dir/lat.json' | grep -q '\"5m\":{\"bad\":100,\"total\":225}'"
+check "latency SLI burn: (100 / 225) / 10%" has "$dir/lat.json" '"5m": 4.4444'
+
+# Budgets and forecasts.
+budgets() { TOKENTOP_NOW=$now "$tt" report --db "$1" --view budgets --config "$dir/slo.ini" --format json; }
+budgets "$dir/steady.db" >"$dir/budgets.json"
+for k in name scope period amount_micros spent_micros used_pct state forecast_micros \
+  forecast_low_micros forecast_high_micros forecast_mape; do
+  check "budget has $k" has "$dir/budgets.json" "\"$k\": "
+done
+check "a \$20 weekly support budget is spent" has "$dir/budgets.json" '"state": "hard"'
+check "the org budget is fine" has "$dir/budgets.json" '"state": "ok"'
+check "scope written back" has "$dir/budgets.json" '"scope": "team=support"'
+check "no full past period: no backtest error" has "$dir/budgets.json" '"forecast_mape": null'
+for f in text md csv; do
+  check "budgets as $f" sh -c "TOKENTOP_NOW=$now '$tt' report --db '$dir/steady.db' --view budgets --config '$dir/slo.ini' --format $f | grep -q team=support"
+done
+fc() { TOKENTOP_NOW=$now "$tt" forecast --db "$dir/steady.db" "$@"; }
+check "forecast without budgets: the organisation's month" sh -c "TOKENTOP_NOW=$now '$tt' forecast --db '$dir/steady.db' --format json | grep -q '\"scope\": \"\\*\"'"
+fc --config "$dir/slo.ini" --what-if traffic=support-bot:x2 --format json >"$dir/wi.json"
+check "what-if: the changed forecast" has "$dir/wi.json" '"whatif": {'
+check "what-if: echoed" has "$dir/wi.json" '"traffic=support-bot:x2"'
+check "the support team is support-bot: doubling it doubles the rest" \
+  has "$dir/wi.json" '"factor": 2.0'
+check "support-bot is part of all spend: less than double" has "$dir/wi.json" '"factor": 1.0[0-9]'
+fc --config "$dir/slo.ini" --what-if context=+20% --what-if price=claude-opus-4-1:+15% >"$dir/wi.txt"
+check "what-ifs combine in text" has "$dir/wi.txt" 'what if: context=+20% price=claude-opus-4-1:+15%'
+check "a bad what-if exits 2" status_is 2 "$tt" forecast --what-if price=+5%
+"$tt" forecast --what-if traffic=x:y2 2>"$dir/err" >/dev/null
+check "a bad what-if says why" has "$dir/err" "is not a change"
+
+# Config errors name the file, the line and the key; a bad --config fails the command.
+printf '[slo a]\nuse_case = x\nsli = availability\nobjective = 100.5\n' >"$dir/bad.ini"
+"$tt" report --db "$dir/steady.db" --view slo --config "$dir/bad.ini" 2>"$dir/err" >/dev/null
+check "bad config exits 1" status_is 1 "$tt" report --db "$dir/steady.db" --view slo --config "$dir/bad.ini"
+check "bad value named by file:line and key" has "$dir/err" "bad.ini:4: \[slo a\] key 'objective'"
+printf '[slo a]\nuse_case = x\nsli = availability\nobjective = 99\nwindow = 1h\n' >"$dir/bad.ini"
+"$tt" forecast --db "$dir/steady.db" --config "$dir/bad.ini" 2>"$dir/err" >/dev/null
+check "unknown key named by file:line" has "$dir/err" "bad.ini:5: \[slo a\]: unknown key 'window'"
+check "missing --config file exits 1" status_is 1 "$tt" report --db "$dir/steady.db" --view slo --config "$dir/none.ini"
+mkdir -p "$dir/xdg/tokentop"
+printf '[budget mine]\nscope = *\namount_usd = 1\n' >"$dir/xdg/tokentop/tokentop.ini"
+check "the default config file is read" sh -c "XDG_CONFIG_HOME='$dir/xdg' TOKENTOP_NOW=$now '$tt' report --db '$dir/steady.db' --view budgets | grep -q mine"
+
+# gen --scenario on the command line.
+check "unknown scenario exits 2" status_is 2 "$tt" gen --events 10 --scenario storm
+check "bad scenario time exits 2" status_is 2 "$tt" gen --events 10 --scenario 429-storm@soon
+check "a scenario at a time" status_is 0 "$tt" gen --events 10 --scenario 429-storm@2026-01-01T10:00Z
+check "steady is the plain stream" sh -c \
+  "[ \"\$('$tt' gen --events 500 --seed 5 --start 2026-11-01 | sha256sum)\" = \"\$('$tt' gen --events 500 --seed 5 --start 2026-11-01 --scenario steady | sha256sum)\" ]"
+check "a scenario changes the stream after its start only" sh -c \
+  "'$tt' gen --events 2000 --seed 5 --start 2026-11-01 --days 2 | head -n 500 >'$dir/a' &&
+   '$tt' gen --events 2000 --seed 5 --start 2026-11-01 --days 2 --scenario provider-outage | head -n 500 >'$dir/b' &&
+   '$tt' gen --events 2000 --seed 5 --start 2026-11-01 --days 2 --scenario provider-outage@+1h | head -n 500 >'$dir/c' &&
+   cmp -s '$dir/a' '$dir/b' && ! cmp -s '$dir/a' '$dir/c'"
+
+echo
+[ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
