@@ -140,6 +140,8 @@ check "the support team is support-bot: doubling it doubles the rest" \
 check "support-bot is part of all spend: less than double" has "$dir/wi.json" '"factor": 1.0[0-9]'
 fc --config "$dir/slo.ini" --what-if context=+20% --what-if price=claude-opus-4-1:+15% >"$dir/wi.txt"
 check "what-ifs combine in text" has "$dir/wi.txt" 'what if: context=+20% price=claude-opus-4-1:+15%'
+check "forecast --help exits 0" sh -c "'$tt' forecast --help | grep -q 'usage: tokentop forecast'"
+check "forecast --bogus exits 2" status_is 2 "$tt" forecast --bogus
 check "a bad what-if exits 2" status_is 2 "$tt" forecast --what-if price=+5%
 "$tt" forecast --what-if traffic=x:y2 2>"$dir/err" >/dev/null
 check "a bad what-if says why" has "$dir/err" "is not a change"

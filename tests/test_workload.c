@@ -571,8 +571,11 @@ static void scen_run(workload_scenario sc, uint64_t seed, scen_tally *before, sc
 	*hash_before = 0xcbf29ce484222325ULL;
 	memset(before, 0, sizeof *before);
 	memset(after, 0, sizeof *after);
+	int64_t last = 0;
 	while (workload_next(w, &e)) {
 		check_event(&e, &(tally){0});
+		assert_true(e.ts_ms >= last);
+		last = e.ts_ms;
 		if (e.ts_ms < at)
 			*hash_before = event_hash(*hash_before, &e);
 		scen_count(e.ts_ms < at ? before : after, &e);
@@ -609,6 +612,7 @@ static void test_scenarios(void **state)
 		uint64_t h2;
 		scen_run((workload_scenario)s, 31, &b2, &a2, &h2);
 		assert_true(h == h2 && a.n == a2.n && a.v7_input == a2.v7_input);
+		assert_int_equal(b.n + a.n, BIG); /* exactly N, extra traffic or not */
 		/* before the start nothing changes, except where a rate change moves events */
 		if (s != WL_COST_RUNAWAY)
 			assert_true(h == steady_hash);

@@ -31,13 +31,13 @@ double anomaly_mad(const double *v, size_t n, double median, double *scratch);
  * over the earlier windows that make the baseline. */
 typedef struct anomaly_obs {
 	double value;
-	int64_t count;          /* requests the value is over */
-	double *history;        /* sorted in place */
+	int64_t count;   /* requests the value is over */
+	double *history; /* sorted in place */
 	size_t nhistory;
-	double ref;             /* a second baseline the value must also exceed (cost: the same
-	                           window a week earlier); NAN: none */
-	double min_delta;       /* added to the rule's minimum rise (cost: a material amount) */
-	bool open;              /* an alert is open: it holds until the value is half-way back */
+	double ref;       /* a second baseline the value must also exceed (cost: the same
+	                     window a week earlier); NAN: none */
+	double min_delta; /* added to the rule's minimum rise (cost: a material amount) */
+	bool open;        /* an alert is open: it holds until the value is half-way back */
 } anomaly_obs;
 
 typedef struct anomaly_verdict {

@@ -60,7 +60,8 @@ typedef struct budget_series {
 
 /* How the rest of a period was projected, from the most history to the least. */
 typedef enum {
-	FORECAST_WEEKLY, /* hour-of-week profile of the last 1 to 4 weeks, scaled to the last week */
+	FORECAST_WEEKLY, /* hour-of-week profile of the last 1 to 4 weeks, scaled to the last week
+	                  */
 	FORECAST_DAILY,  /* hour-of-day profile of the last 1 to 6 days */
 	FORECAST_RATE,   /* the mean hourly rate of under a day of history */
 	FORECAST_NONE,   /* no history: only the spend so far */
@@ -70,8 +71,8 @@ typedef enum {
 const char *forecast_basis_name(forecast_basis b); /* "weekly", "daily", "rate", "none" */
 
 typedef struct forecast {
-	int64_t spent_micros;    /* in [period start, cut) */
-	int64_t point_micros;    /* spent + projected rest of the period */
+	int64_t spent_micros; /* in [period start, cut) */
+	int64_t point_micros; /* spent + projected rest of the period */
 	int64_t low_micros, high_micros;
 	forecast_basis basis;
 	int weeks; /* weeks in the weekly profile */
@@ -116,8 +117,8 @@ void whatif_format(const whatif *w, char *buf, size_t cap);
 
 typedef struct whatif_cell {
 	const char *use_case, *model;
-	int64_t cost_micros;  /* recent spend of the cell */
-	double input_share;   /* of that spend, the part paid for input tokens (0..1) */
+	int64_t cost_micros; /* recent spend of the cell */
+	double input_share;  /* of that spend, the part paid for input tokens (0..1) */
 } whatif_cell;
 
 /* The factor by which the what-ifs change spend with this mix; 1 with no cells or no spend. */

@@ -57,7 +57,8 @@ slo_alert slo_alert_of(const double burn[SLO_WINDOW_COUNT]);
 
 typedef struct slo_status {
 	double burn[SLO_WINDOW_COUNT];
-	double budget_remaining; /* of the period's error budget: 1 - period burn rate (may be < 0) */
+	double
+	    budget_remaining; /* of the period's error budget: 1 - period burn rate (may be < 0) */
 	slo_alert alert;
 	int64_t exhausted_in_ms; /* at the 1h burn rate; -1 when the 1h burn rate is at most 1 */
 	slo_counts period;

@@ -132,13 +132,13 @@ typedef struct view_budget_row {
 	const budget_spec *spec;
 	int64_t period_start_ms, period_end_ms;
 	int64_t spent_micros;
-	double used_pct;        /* NAN for an amount of 0 (a forecast without a budget) */
+	double used_pct; /* NAN for an amount of 0 (a forecast without a budget) */
 	budget_state state;
-	forecast fc;            /* range widened to at least +- mape */
-	double mape;            /* NAN without a full past period to replay */
-	int backtests;          /* forecasts the mape is over */
-	double whatif_factor;   /* 1 without what-ifs */
-	forecast fc_whatif;     /* fc with the what-ifs applied to its projected part */
+	forecast fc;          /* range widened to at least +- mape */
+	double mape;          /* NAN without a full past period to replay */
+	int backtests;        /* forecasts the mape is over */
+	double whatif_factor; /* 1 without what-ifs */
+	forecast fc_whatif;   /* fc with the what-ifs applied to its projected part */
 } view_budget_row;
 
 typedef struct view_budgets {
@@ -151,16 +151,16 @@ typedef struct view_budgets {
 
 /* card (may be NULL) tells the input-token part of each model's cost for context what-ifs. */
 int view_budgets_build(store *st, const budget_spec *specs, size_t n, int64_t now_ms,
-                       const whatif *w, size_t nw, const ratecard *card, view_budgets *v,
-                       char *err, size_t errlen);
+                       const whatif *w, size_t nw, const ratecard *card, view_budgets *v, char *err,
+                       size_t errlen);
 void view_budgets_free(view_budgets *v);
 
 /* Alerts: every detector replayed over the last hours (docs/alerts.md). */
 typedef struct view_alerts {
 	int64_t now_ms;
-	int64_t from_ms;          /* first evaluation */
+	int64_t from_ms; /* first evaluation */
 	int64_t step_ms, window_ms;
-	anomaly_alert *alerts;    /* firing first (most severe, then newest), then resolved */
+	anomaly_alert *alerts; /* firing first (most severe, then newest), then resolved */
 	size_t n, nfiring;
 } view_alerts;
 

@@ -13,32 +13,36 @@
 
 static void forecast_usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: tokentop forecast [--db FILE] [--config FILE] [--what-if CHANGE]...\n"
-	        "                         [--format text|md|json|csv] [--ratecard FILE]\n\n"
-	        "Forecasts each configured budget's spend to the end of its period (with a range\n"
-	        "and the error of the same forecast replayed on past periods), at now\n"
-	        "($TOKENTOP_NOW when set). Without budgets in the config file, forecasts the whole\n"
-	        "organisation's month. With --what-if, also the forecast if the change held from\n"
-	        "now to the end of the period (docs/alerts.md):\n\n"
-	        "  context=+20%%            every request sends 20%% more input tokens\n"
-	        "  price=MODEL:+15%%        MODEL's prices rise 15%% (also -10%%)\n"
-	        "  traffic=USE_CASE:x2     USE_CASE's traffic doubles (also x0.5, +30%%)\n\n"
-	        "  --db FILE        database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
-	        "  --config FILE    budgets (default $XDG_CONFIG_HOME/tokentop/tokentop.ini)\n"
-	        "  --what-if CHANGE a change as above; repeat to combine (up to %d)\n"
-	        "  --format F       text (default), md, json or csv\n"
-	        "  --ratecard FILE  rate card: the input-token part of each model's price\n"
-	        "  -h, --help       this help\n",
-	        MAX_WHATIFS);
+	fprintf(
+	    out,
+	    "usage: tokentop forecast [--db FILE] [--config FILE] [--what-if CHANGE]...\n"
+	    "                         [--format text|md|json|csv] [--ratecard FILE]\n\n"
+	    "Forecasts each configured budget's spend to the end of its period (with a range\n"
+	    "and the error of the same forecast replayed on past periods), at now\n"
+	    "($TOKENTOP_NOW when set). Without budgets in the config file, forecasts the whole\n"
+	    "organisation's month. With --what-if, also the forecast if the change held from\n"
+	    "now to the end of the period (docs/alerts.md):\n\n"
+	    "  context=+20%%            every request sends 20%% more input tokens\n"
+	    "  price=MODEL:+15%%        MODEL's prices rise 15%% (also -10%%)\n"
+	    "  traffic=USE_CASE:x2     USE_CASE's traffic doubles (also x0.5, +30%%)\n\n"
+	    "  --db FILE        database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
+	    "  --config FILE    budgets (default $XDG_CONFIG_HOME/tokentop/tokentop.ini)\n"
+	    "  --what-if CHANGE a change as above; repeat to combine (up to %d)\n"
+	    "  --format F       text (default), md, json or csv\n"
+	    "  --ratecard FILE  rate card: the input-token part of each model's price\n"
+	    "  -h, --help       this help\n",
+	    MAX_WHATIFS);
 }
 
 int cmd_forecast(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"db", required_argument, NULL, 'D'},       {"config", required_argument, NULL, 'c'},
-	    {"what-if", required_argument, NULL, 'w'},  {"format", required_argument, NULL, 'f'},
-	    {"ratecard", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+	    {"db", required_argument, NULL, 'D'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"what-if", required_argument, NULL, 'w'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"ratecard", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
 	};
 	const char *db = NULL, *cfg_path = NULL, *card_path = NULL;
@@ -58,11 +62,13 @@ int cmd_forecast(int argc, char **argv)
 		case 'w': {
 			char why[256];
 			if (nw == MAX_WHATIFS) {
-				fprintf(stderr, "tokentop forecast: at most %d --what-if\n", MAX_WHATIFS);
+				fprintf(stderr, "tokentop forecast: at most %d --what-if\n",
+				        MAX_WHATIFS);
 				return EXIT_USAGE;
 			}
 			if (whatif_parse(optarg, &w[nw], why, sizeof why)) {
-				fprintf(stderr, "tokentop forecast: --what-if '%s': %s\n", optarg, why);
+				fprintf(stderr, "tokentop forecast: --what-if '%s': %s\n", optarg,
+				        why);
 				return EXIT_USAGE;
 			}
 			nw++;
@@ -118,7 +124,8 @@ int cmd_forecast(int argc, char **argv)
 		view_budgets_free(&v);
 	}
 	if (rc)
-		fprintf(stderr, "tokentop forecast: %s\n", *err ? err : "write error on standard output");
+		fprintf(stderr, "tokentop forecast: %s\n",
+		        *err ? err : "write error on standard output");
 	store_close(st);
 	ratecard_free(card);
 	config_free(&cfg);

@@ -109,7 +109,8 @@ static int report_at_now(const char *db, const char *cfg_path, view_kind view, r
 		}
 	}
 	if (rc)
-		fprintf(stderr, "tokentop report: %s\n", *err ? err : "write error on standard output");
+		fprintf(stderr, "tokentop report: %s\n",
+		        *err ? err : "write error on standard output");
 	store_close(st);
 	config_free(&cfg);
 	if (fflush(stdout)) {

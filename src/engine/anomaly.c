@@ -29,14 +29,15 @@ static const struct rule {
 	size_t min_history;
 	double min_ratio, min_delta, min_z, crit_ratio;
 } rules[ANOM_KIND_COUNT] = {
-    /*                         name                  type        compl count hist ratio delta   z   crit */
-    [ANOM_TOKEN_SPIKE] =      {"token_spike",        STAT_LEVEL, 0,    20,   12,  2.0,  0,      5,  4.0},
-    [ANOM_CACHE_MISS_SURGE] = {"cache_miss_surge",   STAT_RATE,  1,    50,   12,  2.0,  0.05,   5,  5.0},
-    [ANOM_REFUSAL_RISE] =     {"refusal_rise",       STAT_RATE,  0,    50,   12,  3.0,  0.01,   5,  8.0},
-    [ANOM_429_STORM] =        {"429_storm",          STAT_RATE,  0,    50,   12,  3.0,  0.10,   5,  6.0},
-    [ANOM_ERROR_SPIKE] =      {"error_spike",        STAT_RATE,  0,    50,   12,  3.0,  0.05,   5, 10.0},
-    [ANOM_COST_RUNAWAY] =     {"cost_runaway",       STAT_LEVEL, 0,    1,    12,  5.0,  0,      5, 10.0},
-    [ANOM_LATENCY_REGRESSION]={"latency_regression", STAT_LEVEL, 0,    100,  12,  2.0,  500,    5,  4.0},
+    /*                         name                  type        compl count hist ratio delta   z
+       crit */
+    [ANOM_TOKEN_SPIKE] = {"token_spike", STAT_LEVEL, 0, 20, 12, 2.0, 0, 5, 4.0},
+    [ANOM_CACHE_MISS_SURGE] = {"cache_miss_surge", STAT_RATE, 1, 50, 12, 2.0, 0.05, 5, 5.0},
+    [ANOM_REFUSAL_RISE] = {"refusal_rise", STAT_RATE, 0, 50, 12, 3.0, 0.01, 5, 8.0},
+    [ANOM_429_STORM] = {"429_storm", STAT_RATE, 0, 50, 12, 3.0, 0.10, 5, 6.0},
+    [ANOM_ERROR_SPIKE] = {"error_spike", STAT_RATE, 0, 50, 12, 3.0, 0.05, 5, 10.0},
+    [ANOM_COST_RUNAWAY] = {"cost_runaway", STAT_LEVEL, 0, 1, 12, 5.0, 0, 5, 10.0},
+    [ANOM_LATENCY_REGRESSION] = {"latency_regression", STAT_LEVEL, 0, 100, 12, 2.0, 500, 5, 4.0},
 };
 
 const char *anomaly_kind_name(anomaly_kind k)

@@ -12,7 +12,6 @@
 #define WEEK_MS (7 * DAY_MS)
 
 #define MAX_WEEKS 4 /* of history in a weekly profile */
-#define MAX_DAYS  6 /* in a daily profile (a seventh day makes a week) */
 
 static const char *const period_names[BUDGET_PERIOD_COUNT] = {"day", "week", "month"};
 static const char *const state_names[] = {"ok", "soft", "hard"};
@@ -30,7 +29,7 @@ static const struct {
 	const char *name;
 	tt_dim dim;
 } scope_dims[] = {
-    {"use_case", TT_D_USE_CASE}, {"team", TT_D_TEAM},         {"tenant", TT_D_TENANT},
+    {"use_case", TT_D_USE_CASE},   {"team", TT_D_TEAM},         {"tenant", TT_D_TENANT},
     {"prompt_id", TT_D_PROMPT_ID}, {"provider", TT_D_PROVIDER}, {"model", TT_D_MODEL},
     {"tier", TT_D_TIER},
 };
@@ -265,8 +264,8 @@ void budget_forecast(const budget_series *s, int64_t start_ms, int64_t end_ms, i
 		rest = div_round(p, (__int128)n * HOUR_MS);
 		lo_rest = hi_rest = rest;
 		for (int j = 0; j < n; j++) {
-			int64_t r = div_round(project(s, cut_ms, end_ms, cut_h, DAY_MS, j, j + 1),
-			                      HOUR_MS);
+			int64_t r =
+			    div_round(project(s, cut_ms, end_ms, cut_h, DAY_MS, j, j + 1), HOUR_MS);
 			if (r < lo_rest)
 				lo_rest = r;
 			if (r > hi_rest)
@@ -353,7 +352,8 @@ int whatif_parse(const char *s, whatif *out, char *why, size_t whylen)
 	         strncmp(s, whatif_names[k], (size_t)(eq - s)) == 0))
 		k++;
 	if (!eq || k == WHATIF_KIND_COUNT) {
-		snprintf(why, whylen, "expected context=+N%%, price=MODEL:+N%% or traffic=USE_CASE:xN");
+		snprintf(why, whylen,
+		         "expected context=+N%%, price=MODEL:+N%% or traffic=USE_CASE:xN");
 		return -1;
 	}
 	out->kind = (whatif_kind)k;
@@ -377,7 +377,8 @@ int whatif_parse(const char *s, whatif *out, char *why, size_t whylen)
 
 void whatif_format(const whatif *w, char *buf, size_t cap)
 {
-	const char *name = w->kind >= 0 && w->kind < WHATIF_KIND_COUNT ? whatif_names[w->kind] : "?";
+	const char *name =
+	    w->kind >= 0 && w->kind < WHATIF_KIND_COUNT ? whatif_names[w->kind] : "?";
 	if (w->kind == WHATIF_CONTEXT)
 		snprintf(buf, cap, "%s=%+g%%", name, (w->factor - 1) * 100);
 	else if (w->kind == WHATIF_PRICE)
@@ -395,7 +396,8 @@ double whatif_factor(const whatif_cell *cells, size_t ncells, const whatif *w, s
 		for (size_t k = 0; k < nw; k++) {
 			if (w[k].kind == WHATIF_CONTEXT)
 				m *= 1 + (w[k].factor - 1) * cells[i].input_share;
-			else if (w[k].kind == WHATIF_PRICE && strcmp(w[k].target, cells[i].model) == 0)
+			else if (w[k].kind == WHATIF_PRICE &&
+			         strcmp(w[k].target, cells[i].model) == 0)
 				m *= w[k].factor;
 			else if (w[k].kind == WHATIF_TRAFFIC &&
 			         strcmp(w[k].target, cells[i].use_case) == 0)
@@ -411,5 +413,6 @@ void whatif_apply(forecast *f, double factor)
 {
 	int64_t *v[] = {&f->point_micros, &f->low_micros, &f->high_micros};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-		*v[i] = f->spent_micros + (int64_t)llround((double)(*v[i] - f->spent_micros) * factor);
+		*v[i] =
+		    f->spent_micros + (int64_t)llround((double)(*v[i] - f->spent_micros) * factor);
 }

@@ -11,9 +11,8 @@ static const struct {
 	const char *name;
 	int64_t ms;
 } windows[SLO_WINDOW_COUNT] = {
-    [SLO_W5M] = {"5m", 5 * MIN_MS},  [SLO_W30M] = {"30m", 30 * MIN_MS},
-    [SLO_W1H] = {"1h", HOUR_MS},     [SLO_W2H] = {"2h", 2 * HOUR_MS},
-    [SLO_W6H] = {"6h", 6 * HOUR_MS}, [SLO_W1D] = {"1d", DAY_MS},
+    [SLO_W5M] = {"5m", 5 * MIN_MS},  [SLO_W30M] = {"30m", 30 * MIN_MS}, [SLO_W1H] = {"1h", HOUR_MS},
+    [SLO_W2H] = {"2h", 2 * HOUR_MS}, [SLO_W6H] = {"6h", 6 * HOUR_MS},   [SLO_W1D] = {"1d", DAY_MS},
     [SLO_W3D] = {"3d", 3 * DAY_MS},
 };
 
@@ -74,8 +73,8 @@ slo_alert slo_alert_of(const double burn[SLO_WINDOW_COUNT])
 {
 	slo_alert a = SLO_ALERT_NONE;
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-		if (burn[rules[i].long_w] >= rules[i].rate && burn[rules[i].short_w] >= rules[i].rate &&
-		    rules[i].alert > a)
+		if (burn[rules[i].long_w] >= rules[i].rate &&
+		    burn[rules[i].short_w] >= rules[i].rate && rules[i].alert > a)
 			a = rules[i].alert;
 	return a;
 }

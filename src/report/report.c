@@ -693,21 +693,23 @@ static int slo_json(FILE *out, const view_slo *v)
 		json_object_set_new(so, "sli", json_string(slo_sli_name(s->sli)));
 		json_object_set_new(so, "objective", json_real((double)s->objective_ppm / 10000));
 		json_object_set_new(so, "period_s", json_integer(s->period_ms / 1000));
-		json_object_set_new(so, "threshold_ms", s->sli == SLO_LATENCY
-		                                            ? json_integer(s->threshold_ms)
-		                                            : json_null());
-		json_object_set_new(so, "bad_statuses", s->sli == SLO_AVAILABILITY
-		                                            ? jstatuses(s->bad_statuses)
-		                                            : json_null());
+		json_object_set_new(so, "threshold_ms",
+		                    s->sli == SLO_LATENCY ? json_integer(s->threshold_ms)
+		                                          : json_null());
+		json_object_set_new(so, "bad_statuses",
+		                    s->sli == SLO_AVAILABILITY ? jstatuses(s->bad_statuses)
+		                                               : json_null());
 		json_t *burn = json_object(), *counts = json_object();
 		for (int w = 0; w < SLO_WINDOW_COUNT; w++) {
 			json_object_set_new(burn, slo_window_name((slo_window)w),
 			                    jround(r->status.burn[w], 1e4));
-			json_object_set_new(counts, slo_window_name((slo_window)w), jcounts(r->win[w]));
+			json_object_set_new(counts, slo_window_name((slo_window)w),
+			                    jcounts(r->win[w]));
 		}
 		json_object_set_new(counts, "period", jcounts(r->status.period));
 		json_object_set_new(so, "burn_rates", burn);
-		json_object_set_new(so, "budget_remaining", jround(r->status.budget_remaining, 1e6));
+		json_object_set_new(so, "budget_remaining",
+		                    jround(r->status.budget_remaining, 1e6));
 		const char *alert = slo_alert_name(r->status.alert);
 		json_object_set_new(so, "alert", alert ? json_string(alert) : json_null());
 		json_object_set_new(so, "exhausted_in_s",
@@ -727,9 +729,9 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 		return slo_json(out, v);
 	table t;
 	if (f == REPORT_CSV) {
-		const char *head[] = {"name",  "use_case",  "sli",       "objective",
-		                      "window", "bad",      "total",     "burn_rate",
-		                      "alert", "budget_remaining", "exhausted_in_s"};
+		const char *head[] = {
+		    "name",  "use_case",  "sli",   "objective",        "window",        "bad",
+		    "total", "burn_rate", "alert", "budget_remaining", "exhausted_in_s"};
 		table_init(&t, 11, head, NULL);
 		for (size_t i = 0; i < v->n; i++) {
 			const view_slo_row *r = &v->rows[i];
@@ -747,10 +749,19 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 				                            ? r->status.burn[w]
 				                            : 1 - r->status.budget_remaining,
 				                        "%.4f");
-				const char *cells[] = {
-				    s->name, s->use_case, slo_sli_name(s->sli), obj.s,
-				    w < SLO_WINDOW_COUNT ? slo_window_name((slo_window)w) : "period",
-				    bad.s, tot.s, burn.s, alert ? alert : "", rem.s, ex.s};
+				const char *cells[] = {s->name,
+				                       s->use_case,
+				                       slo_sli_name(s->sli),
+				                       obj.s,
+				                       w < SLO_WINDOW_COUNT
+				                           ? slo_window_name((slo_window)w)
+				                           : "period",
+				                       bad.s,
+				                       tot.s,
+				                       burn.s,
+				                       alert ? alert : "",
+				                       rem.s,
+				                       ex.s};
 				table_add(&t, cells);
 			}
 		}
@@ -763,12 +774,13 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 	else
 		fprintf(out, "tokentop slo  %s\n\n", iso(v->now_ms).s);
 	if (!v->n) {
-		fprintf(out, "%sno SLOs configured: add [slo NAME] sections to the config file "
-		             "(docs/config.md)\n",
+		fprintf(out,
+		        "%sno SLOs configured: add [slo NAME] sections to the config file "
+		        "(docs/config.md)\n",
 		        f == REPORT_TEXT ? "  " : "");
 		return ferror(out) ? -1 : 0;
 	}
-	const char *head[] = {"slo",        "use case",  "sli",         "objective",
+	const char *head[] = {"slo",         "use case",     "sli",  "objective",
 	                      "budget left", "exhausted in", "alert"};
 	const bool right[] = {false, false, false, true, true, true, false};
 	table_init(&t, 7, head, right);
@@ -780,18 +792,20 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 			snprintf(sli, sizeof sli, "latency < %" PRId64 " ms", s->threshold_ms);
 		else
 			snprintf(sli, sizeof sli, "availability");
-		numbuf obj = objective(s->objective_ppm), rem, ex = duration(r->status.exhausted_in_ms);
+		numbuf obj = objective(s->objective_ppm), rem,
+		       ex = duration(r->status.exhausted_in_ms);
 		snprintf(rem.s, sizeof rem.s, "%.1f%%", 100 * r->status.budget_remaining);
 		strcat(obj.s, "%");
 		const char *alert = slo_alert_name(r->status.alert);
-		const char *cells[] = {s->name, s->use_case, sli, obj.s, rem.s, ex.s,
-		                       alert ? alert : "-"};
+		const char *cells[] = {s->name, s->use_case,        sli, obj.s, rem.s,
+		                       ex.s,    alert ? alert : "-"};
 		table_add(&t, cells);
 	}
 	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
-	heading(out, f, "Burn rates (page: 1h and 5m >= 14.4, or 6h and 30m >= 6; "
-	                "ticket: 1d and 2h >= 3, or 3d and 6h >= 1)");
+	heading(out, f,
+	        "Burn rates (page: 1h and 5m >= 14.4, or 6h and 30m >= 6; "
+	        "ticket: 1d and 2h >= 3, or 3d and 6h >= 1)");
 	const char *bh[] = {"slo", "5m", "30m", "1h", "2h", "6h", "1d", "3d"};
 	const bool br[] = {false, true, true, true, true, true, true, true};
 	table_init(&t, 8, bh, br);
@@ -799,7 +813,8 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 		const view_slo_row *r = &v->rows[i];
 		numbuf b[SLO_WINDOW_COUNT];
 		for (int w = 0; w < SLO_WINDOW_COUNT; w++)
-			b[w] = r->win[w].total ? ratio_num(r->status.burn[w], "%.2f") : (numbuf){"-"};
+			b[w] =
+			    r->win[w].total ? ratio_num(r->status.burn[w], "%.2f") : (numbuf){"-"};
 		const char *cells[] = {r->spec->name, b[0].s, b[1].s, b[2].s,
 		                       b[3].s,        b[4].s, b[5].s, b[6].s};
 		table_add(&t, cells);
@@ -859,13 +874,14 @@ static int budgets_json(FILE *out, const view_budgets *v)
 		json_object_set_new(bo, "name", json_string(b->name));
 		json_object_set_new(bo, "scope", json_string(scope));
 		json_object_set_new(bo, "period", json_string(budget_period_name(b->period)));
-		json_object_set_new(bo, "period_range", jrange(r->period_start_ms, r->period_end_ms));
+		json_object_set_new(bo, "period_range",
+		                    jrange(r->period_start_ms, r->period_end_ms));
 		jset_money_or_null(bo, "amount", b->amount_micros, b->amount_micros > 0);
 		jset_money(bo, "spent", r->spent_micros);
 		json_object_set_new(bo, "used_pct", jround(r->used_pct, 100));
-		json_object_set_new(bo, "state", b->amount_micros > 0
-		                                     ? json_string(budget_state_name(r->state))
-		                                     : json_null());
+		json_object_set_new(bo, "state",
+		                    b->amount_micros > 0 ? json_string(budget_state_name(r->state))
+		                                         : json_null());
 		json_object_set_new(bo, "soft_pct", json_integer(b->soft_pct));
 		json_object_set_new(bo, "hard_pct", json_integer(b->hard_pct));
 		jforecast(bo, "forecast", &r->fc);
@@ -891,10 +907,17 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 		return budgets_json(out, v);
 	table t;
 	if (f == REPORT_CSV) {
-		const char *head[] = {"name",          "scope",        "period",
-		                      "amount_micros", "spent_micros", "used_pct",
-		                      "state",         "forecast_micros", "forecast_low_micros",
-		                      "forecast_high_micros", "forecast_mape"};
+		const char *head[] = {"name",
+		                      "scope",
+		                      "period",
+		                      "amount_micros",
+		                      "spent_micros",
+		                      "used_pct",
+		                      "state",
+		                      "forecast_micros",
+		                      "forecast_low_micros",
+		                      "forecast_high_micros",
+		                      "forecast_mape"};
 		table_init(&t, 11, head, NULL);
 		for (size_t i = 0; i < v->n; i++) {
 			const view_budget_row *r = &v->rows[i];
@@ -905,11 +928,18 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 			       up = ratio_num(r->used_pct, "%.2f"), fp = plain(fc->point_micros),
 			       fl = plain(fc->low_micros), fh = plain(fc->high_micros),
 			       mp = ratio_num(r->mape, "%.4f");
-			const char *cells[] = {r->spec->name, scope, budget_period_name(r->spec->period),
-			                       am.s, sp.s, up.s,
-			                       r->spec->amount_micros > 0 ? budget_state_name(r->state)
-			                                                  : "",
-			                       fp.s, fl.s, fh.s, mp.s};
+			const char *cells[] = {
+			    r->spec->name,
+			    scope,
+			    budget_period_name(r->spec->period),
+			    am.s,
+			    sp.s,
+			    up.s,
+			    r->spec->amount_micros > 0 ? budget_state_name(r->state) : "",
+			    fp.s,
+			    fl.s,
+			    fh.s,
+			    mp.s};
 			table_add(&t, cells);
 		}
 		table_print(&t, out, TABLE_CSV, NULL);
@@ -921,8 +951,9 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 	else
 		fprintf(out, "tokentop budgets  %s\n\n", iso(v->now_ms).s);
 	if (!v->n) {
-		fprintf(out, "%sno budgets configured: add [budget NAME] sections to the config file "
-		             "(docs/config.md)\n",
+		fprintf(out,
+		        "%sno budgets configured: add [budget NAME] sections to the config file "
+		        "(docs/config.md)\n",
 		        f == REPORT_TEXT ? "  " : "");
 		return ferror(out) ? -1 : 0;
 	}
@@ -935,10 +966,10 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 		}
 		fprintf(out, "\n\n");
 	}
-	const char *head[] = {"budget", "scope",    "period", "amount", "spent",
-	                      "used",   "state",    "forecast", "range",  "backtest error"};
-	const char *whead[] = {"budget",   "scope", "period",    "amount",  "spent",
-	                       "forecast", "range", "what-if",   "what-if range", "change"};
+	const char *head[] = {"budget", "scope", "period",   "amount", "spent",
+	                      "used",   "state", "forecast", "range",  "backtest error"};
+	const char *whead[] = {"budget",   "scope", "period",  "amount",        "spent",
+	                       "forecast", "range", "what-if", "what-if range", "change"};
 	const bool right[] = {false, false, false, true, true, true, false, true, true, true};
 	table_init(&t, 10, v->nwhatifs ? whead : head, right);
 	for (size_t i = 0; i < v->n; i++) {
@@ -958,20 +989,25 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 		const char *state = b->amount_micros > 0 ? budget_state_name(r->state) : "-";
 		if (v->nwhatifs) {
 			const char *cells[] = {b->name, scope, budget_period_name(b->period),
-			                       am.s,    sp.s,  fp.s, range, wp.s, wrange, ch.s};
+			                       am.s,    sp.s,  fp.s,
+			                       range,   wp.s,  wrange,
+			                       ch.s};
 			table_add(&t, cells);
 		} else {
 			const char *cells[] = {b->name, scope, budget_period_name(b->period),
-			                       am.s,    sp.s,  up.s, state, fp.s, range, mp.s};
+			                       am.s,    sp.s,  up.s,
+			                       state,   fp.s,  range,
+			                       mp.s};
 			table_add(&t, cells);
 		}
 	}
 	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
 	if (f == REPORT_TEXT)
-		fprintf(out, "\n  forecast: spend so far, plus the rest of the period as recent weeks "
-		             "(or days) spent it\n  backtest error: the same forecast replayed on past "
-		             "periods, mean absolute %% error\n");
+		fprintf(out,
+		        "\n  forecast: spend so far, plus the rest of the period as recent weeks "
+		        "(or days) spent it\n  backtest error: the same forecast replayed on past "
+		        "periods, mean absolute %% error\n");
 	return ferror(out) ? -1 : 0;
 }
 
@@ -1018,8 +1054,8 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 		json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
 		json_object_set_new(o, "now", json_string(iso(v->now_ms).s));
 		json_object_set_new(o, "evaluated",
-		                    json_pack("{s:s, s:I, s:I}", "from", iso(v->from_ms).s, "step_s",
-		                              (json_int_t)(v->step_ms / 1000), "window_s",
+		                    json_pack("{s:s, s:I, s:I}", "from", iso(v->from_ms).s,
+		                              "step_s", (json_int_t)(v->step_ms / 1000), "window_s",
 		                              (json_int_t)(v->window_ms / 1000)));
 		json_t *a = json_array(), *r = json_array();
 		for (size_t i = 0; i < v->n; i++)
@@ -1036,8 +1072,9 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 		if (f == REPORT_MD)
 			fprintf(out, "## Alerts at %s\n\n", iso(v->now_ms).s);
 		else
-			fprintf(out, "tokentop alerts  %s  (evaluated every %" PRId64
-			             " min since %s)\n\n",
+			fprintf(out,
+			        "tokentop alerts  %s  (evaluated every %" PRId64
+			        " min since %s)\n\n",
 			        iso(v->now_ms).s, v->step_ms / 60000, iso(v->from_ms).s);
 		if (!v->n) {
 			fprintf(out, "%sno alerts\n", f == REPORT_TEXT ? "  " : "");
@@ -1055,8 +1092,8 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 			val = alert_value(a->kind, a->value);
 			base = alert_value(a->kind, a->baseline);
 		}
-		numbuf since = iso(a->since_ms), res = a->resolved_ms >= 0 ? iso(a->resolved_ms)
-		                                                           : (numbuf){""};
+		numbuf since = iso(a->since_ms),
+		       res = a->resolved_ms >= 0 ? iso(a->resolved_ms) : (numbuf){""};
 		const char *cells[] = {i < v->nfiring ? "firing" : "resolved",
 		                       anomaly_kind_name(a->kind),
 		                       anomaly_severity_name(a->severity),

@@ -14,13 +14,13 @@
 
 /* Evaluated every STEP over the last EVAL, each on the latest WINDOW against the windows of
  * the BASELINE before it (docs/alerts.md). */
-#define STEP_MS        (5 * MIN_MS)
-#define WINDOW_MS      (30 * MIN_MS)
-#define BASELINE_MS    DAY_MS
-#define EVAL_MS        (6 * HOUR_MS)
-#define WEEK_MS        (7 * DAY_MS)
-#define CLEAR_AFTER    3    /* clear evaluations that resolve an alert */
-#define COST_MATERIAL  1.0  /* a runaway adds at least this part of the org's mean $/min */
+#define STEP_MS       (5 * MIN_MS)
+#define WINDOW_MS     (30 * MIN_MS)
+#define BASELINE_MS   DAY_MS
+#define EVAL_MS       (6 * HOUR_MS)
+#define WEEK_MS       (7 * DAY_MS)
+#define CLEAR_AFTER   3   /* clear evaluations that resolve an alert */
+#define COST_MATERIAL 1.0 /* a runaway adds at least this part of the org's mean $/min */
 
 #define WB ((size_t)(WINDOW_MS / STEP_MS))
 #define BB ((size_t)(BASELINE_MS / STEP_MS))
@@ -39,9 +39,9 @@ typedef struct scope {
 typedef struct series {
 	int64_t t0;
 	size_t nb;
-	cnt *sum;      /* nscopes x (nb + 1) prefix sums */
-	int64_t *org;  /* nb + 1 prefix sums of all cost */
-	sketch *sk;    /* nscopes x nb latency sketches (recent series only) */
+	cnt *sum;     /* nscopes x (nb + 1) prefix sums */
+	int64_t *org; /* nb + 1 prefix sums of all cost */
+	sketch *sk;   /* nscopes x nb latency sketches (recent series only) */
 } series;
 
 typedef struct actx {
@@ -50,8 +50,8 @@ typedef struct actx {
 	scope *scopes;
 	size_t nscopes;
 	series recent, week;
-	double *p95;      /* nscopes x (nb + 1): p95 of the window ending at each step */
-	int64_t *p95n;    /* its count */
+	double *p95;   /* nscopes x (nb + 1): p95 of the window ending at each step */
+	int64_t *p95n; /* its count */
 	series *fill;
 	int failed;
 } actx;
@@ -153,9 +153,9 @@ static void series_free(series *s, size_t nscopes)
 static cnt window(const series *s, size_t k, size_t b)
 {
 	const cnt *x = at(s, k, b), *p = at(s, k, b - WB);
-	return (cnt){x->req - p->req,           x->input - p->input,     x->hits - p->hits,
-	             x->misses - p->misses,     x->refusals - p->refusals, x->limited - p->limited,
-	             x->errors - p->errors,     x->cost - p->cost};
+	return (cnt){x->req - p->req,       x->input - p->input,       x->hits - p->hits,
+	             x->misses - p->misses, x->refusals - p->refusals, x->limited - p->limited,
+	             x->errors - p->errors, x->cost - p->cost};
 }
 
 static double ratio(int64_t a, int64_t b)
@@ -413,7 +413,8 @@ int view_alerts_build(store *st, int64_t now_ms, view_alerts *v, char *err, size
 	v->alerts = t.alerts;
 	v->n = t.n;
 	t.alerts = NULL;
-	qsort(v->alerts, v->n, sizeof *v->alerts, cmp_alerts);
+	if (v->n)
+		qsort(v->alerts, v->n, sizeof *v->alerts, cmp_alerts);
 	while (v->nfiring < v->n && v->alerts[v->nfiring].resolved_ms < 0)
 		v->nfiring++;
 	rc = 0;

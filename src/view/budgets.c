@@ -89,8 +89,8 @@ static int whatif_scope(const view_cube *week, const budget_scope *scope, const 
 }
 
 int view_budgets_build(store *st, const budget_spec *specs, size_t n, int64_t now_ms,
-                       const whatif *w, size_t nw, const ratecard *card, view_budgets *v,
-                       char *err, size_t errlen)
+                       const whatif *w, size_t nw, const ratecard *card, view_budgets *v, char *err,
+                       size_t errlen)
 {
 	memset(v, 0, sizeof *v);
 	v->now_ms = now_ms;

@@ -42,7 +42,8 @@ static int count_row(void *ctx, tt_res r, const tt_rollup *row)
 		if (!decoded) {
 			sketch_clear(&c->sk);
 			if (row->sk[TT_SK_LATENCY] &&
-			    sketch_merge_blob(&c->sk, row->sk[TT_SK_LATENCY], row->sklen[TT_SK_LATENCY]))
+			    sketch_merge_blob(&c->sk, row->sk[TT_SK_LATENCY],
+			                      row->sklen[TT_SK_LATENCY]))
 				c->failed = 1;
 			decoded = true;
 		}
