@@ -13,10 +13,13 @@ typedef struct cell {
 	sketch sk[TT_SK_COUNT];
 } cell;
 
-/* Open addressing over (res, bucket, key); empty slots keep their sketch buffers for reuse. */
+/* Open addressing over (res, bucket, key); empty slots keep their sketch buffers for reuse.
+ * live lists the occupied slots, so a small batch is encoded and cleared without a walk over
+ * every slot (a live source commits a page of a few events many times a second). */
 typedef struct table {
 	cell *cells;
 	size_t cap, used;
+	size_t *live;
 } table;
 
 struct rollup_acc {
@@ -27,8 +30,12 @@ struct rollup_acc {
 static int table_init(table *t, size_t cap)
 {
 	t->cells = calloc(cap, sizeof *t->cells);
-	if (!t->cells)
+	t->live = malloc(cap * sizeof *t->live);
+	if (!t->cells || !t->live) {
+		free(t->cells);
+		free(t->live);
 		return -1;
+	}
 	t->cap = cap;
 	t->used = 0;
 	for (size_t i = 0; i < cap; i++) {
@@ -45,17 +52,20 @@ static void table_free(table *t)
 		for (int k = 0; k < TT_SK_COUNT; k++)
 			sketch_free(&t->cells[i].sk[k]);
 	free(t->cells);
+	free(t->live);
 	t->cells = NULL;
+	t->live = NULL;
 	t->cap = t->used = 0;
 }
 
 /* Empties the table; slots keep their sketch buffers. */
 static void table_clear(table *t)
 {
-	for (size_t i = 0; i < t->cap; i++) {
-		t->cells[i].res = -1;
+	for (size_t i = 0; i < t->used; i++) {
+		cell *c = &t->cells[t->live[i]];
+		c->res = -1;
 		for (int k = 0; k < TT_SK_COUNT; k++)
-			sketch_clear(&t->cells[i].sk[k]);
+			sketch_clear(&c->sk[k]);
 	}
 	t->used = 0;
 }
@@ -134,20 +144,22 @@ static int table_grow(table *t)
 		*t = old;
 		return -1;
 	}
-	for (size_t i = 0; i < old.cap; i++) {
-		cell *o = &old.cells[i];
-		if (o->res < 0) {
-			for (int k = 0; k < TT_SK_COUNT; k++)
-				sketch_free(&o->sk[k]);
-			continue;
-		}
+	/* in live order, so the new live list keeps the order cells were made in */
+	for (size_t i = 0; i < old.used; i++) {
+		cell *o = &old.cells[old.live[i]];
 		cell *c = slot_of(t, o->res, o->bucket, o->key);
 		for (int k = 0; k < TT_SK_COUNT; k++)
 			sketch_free(&c->sk[k]);
 		*c = *o; /* moves the sketch buffers */
-		t->used++;
+		o->res = -2; /* moved */
+		t->live[t->used++] = (size_t)(c - t->cells);
 	}
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.cells[i].res != -2)
+			for (int k = 0; k < TT_SK_COUNT; k++)
+				sketch_free(&old.cells[i].sk[k]);
 	free(old.cells);
+	free(old.live);
 	return 0;
 }
 
@@ -162,7 +174,7 @@ static cell *table_get(table *t, int res, int64_t bucket, int64_t key)
 		c->bucket = bucket;
 		c->key = key;
 		memset(c->m, 0, sizeof c->m);
-		t->used++;
+		t->live[t->used++] = (size_t)(c - t->cells);
 	}
 	return c;
 }
@@ -364,9 +376,9 @@ int rollup_acc_encode(rollup_acc *a, rollup_rows *out)
 	cell **mc = malloc((a->minute.used ? a->minute.used : 1) * sizeof *mc);
 	if (!mc)
 		return -1;
-	for (size_t i = 0; i < a->minute.cap; i++) {
-		cell *c = &a->minute.cells[i];
-		if (c->res >= 0 && c->m[TT_M_REQUESTS] > 0)
+	for (size_t i = 0; i < a->minute.used; i++) {
+		cell *c = &a->minute.cells[a->minute.live[i]];
+		if (c->m[TT_M_REQUESTS] > 0)
 			mc[n++] = c;
 	}
 	qsort(mc, n, sizeof *mc, cmp_cells);
@@ -383,10 +395,8 @@ int rollup_acc_encode(rollup_acc *a, rollup_rows *out)
 		rc = encode_hour(a, mc + i, j - i, &e, out);
 		i = j;
 	}
-	for (size_t i = 0; i < a->coarse.cap && !rc; i++) {
-		cell *c = &a->coarse.cells[i];
-		if (c->res < 0)
-			continue;
+	for (size_t i = 0; i < a->coarse.used && !rc; i++) {
+		cell *c = &a->coarse.cells[a->coarse.live[i]];
 		row_rec *rec = rows_add(out);
 		if (!rec) {
 			rc = -1;
