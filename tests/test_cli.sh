@@ -41,6 +41,8 @@ check "missing file exits 1" status_is 1 "$tt" ingest --db "$db" "$dir/nope.json
 "$tt" ingest --db "$db" "$dir/nope.jsonl" 2>"$dir/err2" >/dev/null
 check "missing file is named" grep -q "nope.jsonl: cannot open" "$dir/err2"
 check "bad --format exits 2" status_is 2 "$tt" ingest --format xml --db "$db" "$small"
+check "a pretty-printed LiteLLM page is read whole" sh -c "'$tt' ingest --db '$dir/pg.db' '$TT_SRCDIR/tests/data/ingest/litellm_page_pretty.json' | grep -q '^ingest: 5 accepted, 0 duplicate, 0 rejected'"
+check "its spend is exact" sh -c "'$tt' report --db '$dir/pg.db' --since 2026-11-20 --until 2026-11-21 --format json | grep -q '\"total_cost_micros\": 6000'"
 check "stdin ingest" sh -c "'$tt' gen --events 100 --seed 9 | '$tt' ingest --db '$dir/s.db' - | grep -q '100 accepted'"
 
 R="--db $db --since 2026-11-01 --until 2026-12-01"
