@@ -48,7 +48,7 @@ $(BUILD)/obj/%.o: %.c $(wildcard include/tokentop/*.h src/*/*.h) Makefile
 $(BUILD)/prefix.txt: FORCE
 	@mkdir -p $(@D)
 	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
-$(BUILD)/obj/src/app/common.o: $(BUILD)/prefix.txt
+$(BUILD)/obj/src/app/common.o $(BUILD)/obj/src/ui/theme.o: $(BUILD)/prefix.txt
 FORCE:
 
 $(LIB): $(LIB_OBJ)
@@ -105,6 +105,7 @@ install: $(BINS)
 	  $(DESTDIR)$(PREFIX)/share/tokentop/fixtures $(DESTDIR)$(PREFIX)/share/doc/tokentop
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 fixtures/ratecard.json $(DESTDIR)$(PREFIX)/share/tokentop/fixtures/
+	install -m 0644 themes/*.ini $(DESTDIR)$(PREFIX)/share/tokentop/themes/
 	install -m 0644 docs/*.md docs/openapi.yaml $(DESTDIR)$(PREFIX)/share/doc/tokentop/
 
 format:
