@@ -1,0 +1,104 @@
+/* The Overview screen's model: spend now and its last hour, totals, rates, alerts, sources. */
+#ifndef TOKENTOP_OVERVIEW_H
+#define TOKENTOP_OVERVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tokentop/budget.h"
+#include "tokentop/slo.h"
+#include "tokentop/source.h"
+#include "tokentop/store.h"
+#include "tokentop/view.h"
+
+#define VIEW_OVERVIEW_SPARK  60 /* minutes in the spend sparkline */
+#define VIEW_OVERVIEW_RECENT 5  /* minutes that "now" (spend/min, rates) is measured over */
+
+/* One source as the caller knows it (the source layer's health, not the store's). */
+typedef struct view_source_health {
+	const char *name;
+	source_state state;
+	int64_t last_ok_ms; /* the last successful poll, Unix ms; 0 or less: never */
+	bool production;    /* the gateway is marked production */
+} view_source_health;
+
+/* One row of the source health table. */
+typedef struct view_overview_source {
+	const char *name; /* points into the caller's view_source_health array */
+	source_state state;
+	int64_t age_s; /* seconds since the last success (0 when in the future); -1: never */
+	bool production;
+} view_overview_source;
+
+/* Alert levels, most urgent first: the order of view_overview.alerts. */
+typedef enum {
+	VIEW_OVERVIEW_PAGE,    /* an SLO burning fast enough to page */
+	VIEW_OVERVIEW_TICKET,  /* an SLO burning fast enough for a ticket */
+	VIEW_OVERVIEW_ANOMALY, /* a firing anomaly detector */
+	VIEW_OVERVIEW_LEVEL_COUNT
+} view_overview_level;
+
+const char *view_overview_level_name(view_overview_level l); /* "page", "ticket", "anomaly" */
+
+/* One active alert. */
+typedef struct view_overview_alert {
+	view_overview_level level;
+	const slo_spec *slo;   /* page and ticket: the SLO (points into the caller's specs) */
+	slo_status status;     /* page and ticket: its evaluation at now */
+	anomaly_alert anomaly; /* anomaly: the firing alert as view_alerts_build found it */
+} view_overview_alert;
+
+typedef struct view_overview {
+	int64_t now_ms;
+	/* The start of the minute holding now: minutes before it are complete. */
+	int64_t minute_ms;
+
+	/* Spend per minute over the last VIEW_OVERVIEW_RECENT complete minutes, rounded. */
+	int64_t spend_per_min_micros;
+	/* Spend of each of the VIEW_OVERVIEW_SPARK complete minutes before minute_ms, oldest
+	 * first: spark[VIEW_OVERVIEW_SPARK - 1] is the minute ending at minute_ms. */
+	int64_t spark_micros[VIEW_OVERVIEW_SPARK];
+	int64_t spark_start_ms; /* the start of spark_micros[0] */
+
+	/* Spend from the start of the UTC day (month) through the minute holding now. */
+	int64_t today_micros;
+	int64_t month_micros;
+
+	/* The first budget of the specs whose scope is everything ("*"), through the budget
+	 * view: its spend this period, state and forecast. has_budget false: none given. */
+	bool has_budget;
+	view_budget_row budget; /* budget.spec points into the caller's specs */
+
+	/* Over the last VIEW_OVERVIEW_RECENT complete minutes. */
+	double requests_per_s;
+	double tokens_per_s; /* input + output tokens */
+
+	/* Active alerts: pages, then tickets (each in the order the SLOs were given), then
+	 * firing anomalies (most severe, then newest first). */
+	view_overview_alert *alerts;
+	size_t nalerts;
+	size_t npages, ntickets, nanomalies;
+
+	/* Sources in the order given. */
+	view_overview_source *sources;
+	size_t nsources;
+	bool production; /* some source is a production gateway */
+
+	/* The newest minute with data (its start, Unix ms); -1 when the store is empty. */
+	int64_t newest_minute_ms;
+	/* Milliseconds from the end of that minute to now (0 when it holds now); -1 empty. */
+	int64_t data_age_ms;
+} view_overview;
+
+/*
+ * Builds the overview at now_ms. slos and budgets may be empty (NULL with n 0), and so may
+ * sources. Pointers in the result refer to the caller's arrays, which must outlive it.
+ * 0, or -1 with err set (out is then empty).
+ */
+int view_overview_build(store *st, const slo_spec *slos, size_t nslos, const budget_spec *budgets,
+                        size_t nbudgets, const view_source_health *sources, size_t nsources,
+                        int64_t now_ms, view_overview *out, char *err, size_t errlen);
+void view_overview_free(view_overview *v);
+
+#endif

@@ -1,0 +1,226 @@
+/* The Overview view: spend now and over the last hour, totals, rates, alerts, source health. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan.h"
+#include "tokentop/overview.h"
+
+#define MIN_MS  60000LL
+#define HOUR_MS 3600000LL
+
+static const char *const level_names[VIEW_OVERVIEW_LEVEL_COUNT] = {"page", "ticket", "anomaly"};
+
+const char *view_overview_level_name(view_overview_level l)
+{
+	return l < VIEW_OVERVIEW_LEVEL_COUNT ? level_names[l] : "?";
+}
+
+static int64_t floor_to(int64_t t, int64_t step)
+{
+	return t - ((t % step) + step) % step;
+}
+
+/* Per-minute totals of a run of minutes from t0. */
+typedef struct minutes {
+	int64_t t0;
+	size_t n;
+	int64_t (*m)[TT_M_COUNT];
+} minutes;
+
+static int add_minute(void *ctx, tt_res r, const tt_rollup *row)
+{
+	(void)r;
+	minutes *s = ctx;
+	int64_t i = (row->bucket * 1000 - s->t0) / MIN_MS;
+	if (i < 0 || (size_t)i >= s->n)
+		return 0;
+	for (int k = 0; k < TT_M_COUNT; k++)
+		s->m[i][k] += row->m[k];
+	return 0;
+}
+
+static int add_cost(void *ctx, tt_res r, const tt_rollup *row)
+{
+	(void)r;
+	*(int64_t *)ctx += row->m[TT_M_COST_MICROS];
+	return 0;
+}
+
+static int scan_minutes(store *st, minutes *s)
+{
+	return vscan_steps(st, s->t0, s->t0 + (int64_t)s->n * MIN_MS, MIN_MS, false, add_minute, s);
+}
+
+static int spend_figures(store *st, view_overview *v)
+{
+	int64_t m[VIEW_OVERVIEW_SPARK][TT_M_COUNT];
+	memset(m, 0, sizeof m);
+	minutes s = {v->spark_start_ms, VIEW_OVERVIEW_SPARK, m};
+	if (scan_minutes(st, &s))
+		return -1;
+	int64_t recent[TT_M_COUNT] = {0};
+	for (size_t i = 0; i < VIEW_OVERVIEW_SPARK; i++) {
+		v->spark_micros[i] = m[i][TT_M_COST_MICROS];
+		if (i >= VIEW_OVERVIEW_SPARK - VIEW_OVERVIEW_RECENT)
+			for (int k = 0; k < TT_M_COUNT; k++)
+				recent[k] += m[i][k];
+	}
+	v->spend_per_min_micros = view_ratio_round(recent[TT_M_COST_MICROS], VIEW_OVERVIEW_RECENT);
+	double secs = VIEW_OVERVIEW_RECENT * 60.0;
+	v->requests_per_s = (double)recent[TT_M_REQUESTS] / secs;
+	v->tokens_per_s = (double)(recent[TT_M_INPUT_TOKENS] + recent[TT_M_OUTPUT_TOKENS]) / secs;
+
+	int64_t day0, month0, end;
+	budget_period_bounds(BUDGET_DAY, v->now_ms, &day0, &end);
+	budget_period_bounds(BUDGET_MONTH, v->now_ms, &month0, &end);
+	if (store_rollup_scan(st, day0, v->now_ms, false, add_cost, &v->today_micros))
+		return -1;
+	return store_rollup_scan(st, month0, v->now_ms, false, add_cost, &v->month_micros);
+}
+
+/* The newest minute with data: the store knows the newest hour; its minutes tell the rest. */
+static int newest_minute(store *st, view_overview *v)
+{
+	int64_t first, last;
+	v->newest_minute_ms = -1;
+	v->data_age_ms = -1;
+	if (store_time_bounds(st, &first, &last))
+		return -1;
+	if (!first && !last)
+		return 0;
+	int64_t m[60][TT_M_COUNT];
+	memset(m, 0, sizeof m);
+	minutes s = {last - HOUR_MS, 60, m};
+	if (scan_minutes(st, &s))
+		return -1;
+	for (size_t i = 60; i-- > 0;)
+		if (m[i][TT_M_REQUESTS] > 0) {
+			v->newest_minute_ms = s.t0 + (int64_t)i * MIN_MS;
+			break;
+		}
+	if (v->newest_minute_ms < 0)
+		return 0;
+	int64_t age = v->now_ms - (v->newest_minute_ms + MIN_MS);
+	v->data_age_ms = age > 0 ? age : 0;
+	return 0;
+}
+
+static int org_budget(store *st, const budget_spec *b, size_t nb, view_overview *v, char *err,
+                      size_t errlen)
+{
+	for (size_t i = 0; i < nb; i++) {
+		if (!b[i].scope.all)
+			continue;
+		view_budgets vb;
+		if (view_budgets_build(st, &b[i], 1, v->now_ms, NULL, 0, NULL, &vb, err, errlen))
+			return -1;
+		v->budget = vb.rows[0];
+		v->has_budget = true;
+		view_budgets_free(&vb);
+		return 0;
+	}
+	return 0;
+}
+
+static int collect_alerts(store *st, const slo_spec *slos, size_t nslos, view_overview *v,
+                          char *err, size_t errlen)
+{
+	view_slo vs;
+	view_alerts va;
+	if (view_slo_build(st, slos, nslos, v->now_ms, &vs, err, errlen))
+		return -1;
+	if (view_alerts_build(st, v->now_ms, &va, err, errlen)) {
+		view_slo_free(&vs);
+		return -1;
+	}
+	size_t cap = vs.n + va.nfiring;
+	v->alerts = calloc(cap ? cap : 1, sizeof *v->alerts);
+	if (!v->alerts) {
+		snprintf(err, errlen, "out of memory");
+		view_slo_free(&vs);
+		view_alerts_free(&va);
+		return -1;
+	}
+	static const slo_alert want[2] = {SLO_ALERT_PAGE, SLO_ALERT_TICKET};
+	for (int lv = 0; lv < 2; lv++)
+		for (size_t i = 0; i < vs.n; i++) {
+			if (vs.rows[i].status.alert != want[lv])
+				continue;
+			view_overview_alert *a = &v->alerts[v->nalerts++];
+			a->level = lv == 0 ? VIEW_OVERVIEW_PAGE : VIEW_OVERVIEW_TICKET;
+			a->slo = vs.rows[i].spec;
+			a->status = vs.rows[i].status;
+			if (lv == 0)
+				v->npages++;
+			else
+				v->ntickets++;
+		}
+	/* view_alerts_build already puts firing alerts first, most severe then newest */
+	for (size_t i = 0; i < va.nfiring; i++) {
+		view_overview_alert *a = &v->alerts[v->nalerts++];
+		a->level = VIEW_OVERVIEW_ANOMALY;
+		a->anomaly = va.alerts[i];
+		v->nanomalies++;
+	}
+	view_slo_free(&vs);
+	view_alerts_free(&va);
+	return 0;
+}
+
+static int copy_sources(const view_source_health *src, size_t n, view_overview *v)
+{
+	if (!n)
+		return 0;
+	v->sources = calloc(n, sizeof *v->sources);
+	if (!v->sources)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		view_overview_source *o = &v->sources[i];
+		o->name = src[i].name;
+		o->state = src[i].state;
+		o->production = src[i].production;
+		if (src[i].last_ok_ms <= 0)
+			o->age_s = -1;
+		else
+			o->age_s = v->now_ms > src[i].last_ok_ms
+			               ? (v->now_ms - src[i].last_ok_ms) / 1000
+			               : 0;
+		v->production |= o->production;
+	}
+	v->nsources = n;
+	return 0;
+}
+
+int view_overview_build(store *st, const slo_spec *slos, size_t nslos, const budget_spec *budgets,
+                        size_t nbudgets, const view_source_health *sources, size_t nsources,
+                        int64_t now_ms, view_overview *out, char *err, size_t errlen)
+{
+	view_overview *v = out;
+	memset(v, 0, sizeof *v);
+	v->now_ms = now_ms;
+	v->minute_ms = floor_to(now_ms, MIN_MS);
+	v->spark_start_ms = v->minute_ms - VIEW_OVERVIEW_SPARK * MIN_MS;
+	if (spend_figures(st, v) || newest_minute(st, v)) {
+		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
+		goto fail;
+	}
+	if (org_budget(st, budgets, nbudgets, v, err, errlen) ||
+	    collect_alerts(st, slos, nslos, v, err, errlen))
+		goto fail;
+	if (copy_sources(sources, nsources, v)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	return 0;
+fail:
+	view_overview_free(v);
+	return -1;
+}
+
+void view_overview_free(view_overview *v)
+{
+	free(v->alerts);
+	free(v->sources);
+	memset(v, 0, sizeof *v);
+}
