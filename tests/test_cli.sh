@@ -13,7 +13,7 @@ check() { # check DESCRIPTION COMMAND... ; the command's status must be 0
 status_is() { want=$1; shift; "$@" >/dev/null 2>&1; [ $? -eq "$want" ]; }
 
 check "tokentop --help exits 0" status_is 0 "$tt" --help
-check "no command exits 2" status_is 2 "$tt"
+check "no command without a terminal exits 1" status_is 1 "$tt"
 check "unknown command exits 2" status_is 2 "$tt" frobnicate
 for c in gen ingest report; do
   check "$c --help exits 0" status_is 0 "$tt" $c --help

@@ -16,6 +16,7 @@ static const command commands[] = {
 	{"report", cmd_report, "print spend, prompts, routing, SLOs, budgets or alerts"},
 	{"forecast", cmd_forecast, "forecast budgets to the end of their period, with what-ifs"},
 	{"sync", cmd_sync, "pull events from live gateways into the database"},
+	{"console", cmd_console, "the screens over the local cache (also: no command)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -32,10 +33,14 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
+	if (argc < 2 || argv[1][0] == '-') {
+		/* no command: the console, with its options */
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+		                  !strcmp(argv[1], "--version")))
+			goto named;
+		return cmd_console(argc, argv);
 	}
+named:;
 	const char *name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
 		if (argc > 2 && strcmp(name, "help") == 0) {

@@ -1,0 +1,82 @@
+/* tokentop console (and tokentop with no command): the screens over the local cache. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tokentop/app.h"
+#include "tokentop/config.h"
+#include "tokentop/ui.h"
+
+static void console_usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "usage: tokentop [console] [--db FILE] [--config FILE] [--theme NAME]\n\n"
+	    "Opens the console on the local cache: the Overview (spend now, today, month,\n"
+	    "budget, traffic, alerts), Prompts and Routing screens. Keys: ? shows them all.\n"
+	    "Fill the cache with tokentop sync or tokentop ingest.\n\n"
+	    "  --db FILE       database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
+	    "  --config FILE   SLOs and budgets for the alerts and the budget line\n"
+	    "  --theme NAME    dark (default), light, high-contrast, colorblind, mono, or a path\n"
+	    "  -h, --help      this help\n"
+	    "NO_COLOR in the environment turns colour off.\n");
+}
+
+int cmd_console(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"db", required_argument, NULL, 'D'},
+	    {"config", required_argument, NULL, 'C'},
+	    {"theme", required_argument, NULL, 'T'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0, 0, 0, 0},
+	};
+	const char *db = NULL, *cfg_path = NULL, *theme = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			db = optarg;
+			break;
+		case 'C':
+			cfg_path = optarg;
+			break;
+		case 'T':
+			theme = optarg;
+			break;
+		case 'h':
+			console_usage(stdout);
+			return EXIT_OK;
+		default:
+			console_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tokentop console: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	tt_config cfg;
+	if (config_open(cfg_path, &cfg))
+		return EXIT_FAIL;
+	store *st = app_open_store(db, false);
+	if (!st) {
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
+	ui_opts o = {.st = st,
+	             .db_label = db ? db : "default cache",
+	             .theme = theme,
+	             .slos = cfg.slos,
+	             .nslos = cfg.nslos,
+	             .budgets = cfg.budgets,
+	             .nbudgets = cfg.nbudgets};
+	char err[4200];
+	int rc = ui_run(&o, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "tokentop: %s\n", err);
+	store_close(st);
+	config_free(&cfg);
+	return rc ? EXIT_FAIL : EXIT_OK;
+}

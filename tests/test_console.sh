@@ -1,0 +1,80 @@
+#!/bin/sh
+# The console in a real terminal (tmux): screens, help, resize, NO_COLOR, quitting restores.
+set -u
+BUILD=${BUILD:-build}
+tt="$(pwd)/$BUILD/tokentop"
+dir=$(mktemp -d)
+sock="tokentop-console-$$"
+cleanup() { tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$dir"; }
+base=$sock
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; echo "--- screen:"; tmux -L "$sock" capture-pane -p 2>/dev/null; exit 1; }
+screen() { tmux -L "$sock" capture-pane -p; }
+# wait_for TEXT: up to 5 s for TEXT on the screen
+wait_for() {
+  i=0
+  while ! screen | grep -q -- "$1"; do
+    sleep 0.1; i=$((i + 1)); [ $i -lt 50 ] || fail "never saw '$1'"
+  done
+}
+
+start=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
+"$tt" gen --events 20000 --seed 2 --days 1 --start "$start" > "$dir/ev.jsonl"
+"$tt" ingest --quiet --db "$dir/c.db" "$dir/ev.jsonl" || fail "ingest"
+
+run_console() { # run_console ENV...: a fresh 120x40 console, on a new tmux server
+  tmux -L "$sock" kill-server 2>/dev/null
+  sock="$sock-x"
+  tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
+    "env $* '$tt' --db '$dir/c.db'; echo EXIT=\$?; sleep 30"
+}
+
+run_console TERM=xterm-256color
+wait_for "Spend now"
+screen | grep -q "1 Overview" || fail "no tabs"
+screen | grep -q "Month to date" || fail "no month to date"
+screen | grep -q '\$[0-9]' || fail "no money on the Overview"
+echo "ok: the Overview shows spend"
+
+tmux -L "$sock" send-keys '?'
+wait_for "Help: keys"
+for a in quit help next-screen overview prompts routing range refresh; do
+  screen | grep -q " $a " || fail "help does not list $a"
+done
+tmux -L "$sock" send-keys '?'
+echo "ok: the help overlay lists every bound action"
+
+tmux -L "$sock" send-keys '2'
+wait_for "cost/req"
+tmux -L "$sock" send-keys '3'
+wait_for "use case"
+tmux -L "$sock" send-keys Tab
+wait_for "Spend now"
+tmux -L "$sock" send-keys 't'
+wait_for "range 6h"
+echo "ok: every screen, Tab and the range key"
+
+tmux -L "$sock" resize-window -x 80 -y 24
+wait_for "Spend now"
+tmux -L "$sock" resize-window -x 60 -y 20
+wait_for "needs at least 80x24"
+tmux -L "$sock" resize-window -x 120 -y 40
+wait_for "Spend now"
+echo "ok: resize 120x40 -> 80x24 -> 60x20 -> back"
+
+tmux -L "$sock" send-keys 'q'
+wait_for "EXIT=0"
+screen | grep -q "Spend now" && fail "the console is still on screen after quitting"
+echo "ok: q quits and restores the terminal"
+
+run_console TERM=xterm-256color NO_COLOR=1
+wait_for "Spend now"
+# a colour is SGR 30-38, 40-48, 90-97 or 100-107; 39 and 49 (the defaults) are not colours
+esc=$(printf '\033')
+if tmux -L "$sock" capture-pane -p -e |
+   grep -Eq "$esc\[([0-9]*;)*(3[0-8]|4[0-8]|9[0-7]|10[0-7])(;[0-9]*)*m"; then
+  fail "NO_COLOR output has colour escapes"
+fi
+tmux -L "$sock" send-keys C-c
+wait_for "EXIT=0"
+echo "ok: NO_COLOR has no colours; SIGINT quits cleanly"
