@@ -26,7 +26,7 @@ run_console() { # run_console ENV...: a fresh 120x40 console, on a new tmux serv
   tmux -L "$sock" kill-server 2>/dev/null
   sock="$sock-x"
   tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
-    "env $* '$tt' --db '$dir/c.db'; echo EXIT=\$?; sleep 30"
+    "env $* '$tt' --db '$dir/c.db' --config '$TT_SRCDIR/fixtures/tokentop.ini'; echo EXIT=\$?; sleep 30"
 }
 
 run_console TERM=xterm-256color
@@ -38,7 +38,7 @@ echo "ok: the Overview shows spend"
 
 tmux -L "$sock" send-keys '?'
 wait_for "Help: keys"
-for a in quit help next-screen overview prompts routing range refresh; do
+for a in quit help next-screen overview prompts routing slos alerts inference range refresh; do
   screen | grep -q " $a " || fail "help does not list $a"
 done
 tmux -L "$sock" send-keys '?'
@@ -48,6 +48,12 @@ tmux -L "$sock" send-keys '2'
 wait_for "cost/req"
 tmux -L "$sock" send-keys '3'
 wait_for "use case"
+tmux -L "$sock" send-keys '4'
+wait_for "support-availability"
+tmux -L "$sock" send-keys '5'
+wait_for "baseline"
+tmux -L "$sock" send-keys '6'
+wait_for "no inference servers scraped"
 tmux -L "$sock" send-keys Tab
 wait_for "Spend now"
 tmux -L "$sock" send-keys 't'

@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "tokentop/money.h"
+#include "tokentop/inference.h"
 #include "tokentop/overview.h"
 #include "tokentop/theme.h"
 #include "tokentop/timeutil.h"
@@ -66,6 +67,12 @@ struct console {
 	bool have_prompts;
 	view_routing routing;
 	bool have_routing;
+	view_slo slo;
+	bool have_slo;
+	view_alerts alerts;
+	bool have_alerts;
+	view_inference inference;
+	bool have_inference;
 	char err[256];
 };
 
@@ -123,7 +130,14 @@ static void free_data(console *c)
 		view_prompts_free(&c->prompts);
 	if (c->have_routing)
 		view_routing_free(&c->routing);
+	if (c->have_slo)
+		view_slo_free(&c->slo);
+	if (c->have_alerts)
+		view_alerts_free(&c->alerts);
+	if (c->have_inference)
+		view_inference_free(&c->inference);
 	c->have_ov = c->have_prompts = c->have_routing = false;
+	c->have_slo = c->have_alerts = c->have_inference = false;
 }
 
 static void load_data(console *c)
@@ -139,6 +153,11 @@ static void load_data(console *c)
 	    view_prompts_build(o->st, since, c->now_ms, 0, &c->prompts, c->err, sizeof c->err) == 0;
 	c->have_routing =
 	    view_routing_build(o->st, since, c->now_ms, &c->routing, c->err, sizeof c->err) == 0;
+	c->have_slo = view_slo_build(o->st, o->slos, o->nslos, c->now_ms, &c->slo, c->err,
+	                             sizeof c->err) == 0;
+	c->have_alerts =
+	    view_alerts_build(o->st, c->now_ms, &c->alerts, c->err, sizeof c->err) == 0;
+	c->have_inference = view_inference_build(o->st, &c->inference, c->err, sizeof c->err) == 0;
 }
 
 /* ---- screens ---- */
@@ -257,10 +276,96 @@ static void draw_routing(console *c, int top, int rows)
 	}
 }
 
+static void draw_slos(console *c, int top, int rows)
+{
+	if (!c->have_slo) {
+		put(c, top, 2, THEME_CRIT, "cannot read the cache: %s", c->err);
+		return;
+	}
+	if (!c->slo.n) {
+		put(c, top, 2, THEME_DIM,
+		    "no SLOs configured ([slo NAME] sections, docs/config.md)");
+		return;
+	}
+	char head[160] = "";
+	int n = snprintf(head, sizeof head, "%-24s", "SLO");
+	for (int w = 0; w < SLO_WINDOW_COUNT; w++)
+		n += snprintf(head + n, sizeof head - (size_t)n, "%7s",
+		              slo_window_name((slo_window)w));
+	snprintf(head + n, sizeof head - (size_t)n, "  %8s  %s", "budget", "state");
+	put(c, top, 2, THEME_TITLE, "%s", head);
+	for (size_t i = 0; i < c->slo.n && (int)i < rows - 1; i++) {
+		const view_slo_row *r = &c->slo.rows[i];
+		char line[200];
+		int k = snprintf(line, sizeof line, "%-24.24s", r->spec->name);
+		for (int w = 0; w < SLO_WINDOW_COUNT; w++)
+			k +=
+			    snprintf(line + k, sizeof line - (size_t)k, "%7.2f", r->status.burn[w]);
+		const char *alert = slo_alert_name(r->status.alert);
+		snprintf(line + k, sizeof line - (size_t)k, "  %7.1f%%  %s",
+		         100.0 * r->status.budget_remaining, alert ? alert : "ok");
+		put(c, top + 1 + (int)i, 2,
+		    !alert                   ? THEME_TEXT
+		    : !strcmp(alert, "page") ? THEME_ALERT_PAGE
+		                             : THEME_ALERT_TICKET,
+		    "%s", line);
+	}
+}
+
+static void draw_alerts(console *c, int top, int rows)
+{
+	if (!c->have_alerts) {
+		put(c, top, 2, THEME_CRIT, "cannot read the cache: %s", c->err);
+		return;
+	}
+	put(c, top, 2, THEME_TITLE, "%-10s %-20s %-28s %12s %12s  %s", "state", "kind", "scope",
+	    "value", "baseline", "since");
+	if (!c->alerts.n)
+		put(c, top + 1, 2, THEME_OK, "%s no alerts in the last hours",
+		    theme_role_glyph(THEME_OK));
+	for (size_t i = 0; i < c->alerts.n && (int)i < rows - 1; i++) {
+		const anomaly_alert *a = &c->alerts.alerts[i];
+		bool firing = a->resolved_ms < 0;
+		char ts[32];
+		time_format_iso(a->since_ms, ts, sizeof ts);
+		ts[16] = 0;
+		const char *sev = anomaly_severity_name(a->severity);
+		put(c, top + 1 + (int)i, 2,
+		    !firing                             ? THEME_DIM
+		    : (sev && !strcmp(sev, "critical")) ? THEME_CRIT
+		                                        : THEME_WARN,
+		    "%-10s %-20.20s %-28.28s %12.4g %12.4g  %s",
+		    firing ? (sev ? sev : "open") : "resolved", anomaly_kind_name(a->kind),
+		    a->scope, a->value, a->baseline, ts);
+	}
+}
+
+static void draw_inference(console *c, int top, int rows)
+{
+	if (!c->have_inference) {
+		put(c, top, 2, THEME_CRIT, "cannot read the cache: %s", c->err);
+		return;
+	}
+	if (!c->inference.n) {
+		put(c, top, 2, THEME_DIM,
+		    "no inference servers scraped (tokentop sync --scrape NAME=URL,vllm)");
+		return;
+	}
+	put(c, top, 2, THEME_TITLE, "%-12s %-26s %8s %8s %9s %10s %10s", "source", "model",
+	    "running", "waiting", "kv cache", "ttft p50", "ttft p95");
+	for (size_t i = 0; i < c->inference.n && (int)i < rows - 1; i++) {
+		const view_server *s = &c->inference.servers[i];
+		put(c, top + 1 + (int)i, 2, s->kv_cache_usage > 0.9 ? THEME_WARN : THEME_TEXT,
+		    "%-12.12s %-26.26s %8.0f %8.0f %8.1f%% %9.3fs %9.3fs", s->source, s->model_name,
+		    s->requests_running, s->requests_waiting, 100.0 * s->kv_cache_usage,
+		    s->ttft_p50_s, s->ttft_p95_s);
+	}
+}
+
 static const screen screens[] = {
-    {"Overview", '1', draw_overview},
-    {"Prompts", '2', draw_prompts},
-    {"Routing", '3', draw_routing},
+    {"Overview", '1', draw_overview}, {"Prompts", '2', draw_prompts},
+    {"Routing", '3', draw_routing},   {"SLOs", '4', draw_slos},
+    {"Alerts", '5', draw_alerts},     {"Inference", '6', draw_inference},
 };
 #define NSCREENS ((int)(sizeof screens / sizeof screens[0]))
 
@@ -317,6 +422,9 @@ static const action actions[] = {
     {"overview", '1', "1", "the Overview screen", ACT_GLOBAL, act_screen},
     {"prompts", '2', "2", "the Prompts screen", ACT_GLOBAL, act_screen},
     {"routing", '3', "3", "the Routing screen", ACT_GLOBAL, act_screen},
+    {"slos", '4', "4", "the SLOs screen: burn rates, budget left", ACT_GLOBAL, act_screen},
+    {"alerts", '5', "5", "the Alerts screen: open and resolved", ACT_GLOBAL, act_screen},
+    {"inference", '6', "6", "the Inference screen: self-hosted models", ACT_GLOBAL, act_screen},
     {"range", 't', "t", "cycle the time range (15m 1h 6h 24h 7d 30d)", ACT_GLOBAL, act_range},
     {"refresh", 'r', "r", "read the cache again and redraw", ACT_GLOBAL, act_refresh},
 };
@@ -349,7 +457,8 @@ static void draw(console *c)
 	screens[c->screen].draw(c, 3, LINES - 4);
 	put(c, LINES - 1, 1, THEME_DIM, "q quit  ? help  Tab screens  t range  r refresh");
 	if (c->help) {
-		int h = (int)NACTIONS + 4, w = 64, y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
+		int h = (int)NACTIONS + 4, w = COLS - 8 < 88 ? COLS - 8 : 88;
+		int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
 		attrset(attr_of(c, THEME_PALETTE));
 		for (int y = 0; y < h; y++)
 			mvhline(y0 + y, x0, ' ', w);
