@@ -152,10 +152,7 @@ static void destroy(poller *p)
 {
 	gateway *g = (gateway *)p;
 	free(g->url);
-	if (g->auth) {
-		memset(g->auth, 0, strlen(g->auth)); /* the token does not outlive the source */
-		free(g->auth);
-	}
+	poller_wipe(g->auth);
 	free(g->evs);
 	free(g);
 }
@@ -169,16 +166,11 @@ gateway *gateway_new(uv_loop_t *loop, http_client *http, const gateway_opts *o, 
 	g->http = http;
 	g->sink = *sink;
 	g->url = strdup(o->url);
-	if (o->token && *o->token) {
-		size_t n = strlen(o->token) + 32;
-		g->auth = malloc(n);
-		if (g->auth)
-			snprintf(g->auth, n, "Authorization: Bearer %s", o->token);
-	}
-	if (!g->url || (o->token && *o->token && !g->auth) ||
+	int auth_rc = poller_bearer(o->token, &g->auth);
+	if (!g->url || auth_rc ||
 	    poller_init(&g->p, loop, o->name, poll_now, destroy, sink->state, sink->ctx)) {
 		free(g->url);
-		free(g->auth);
+		poller_wipe(g->auth);
 		free(g);
 		return NULL;
 	}

@@ -175,10 +175,7 @@ static void destroy(poller *p)
 {
 	litellm_src *s = (litellm_src *)p;
 	free(s->url);
-	if (s->auth) {
-		memset(s->auth, 0, strlen(s->auth));
-		free(s->auth);
-	}
+	poller_wipe(s->auth);
 	free(s->evs);
 	free(s);
 }
@@ -205,16 +202,11 @@ litellm_src *litellm_new(uv_loop_t *loop, http_client *http, const litellm_opts 
 		s->o.page_size = 100;
 	s->window_ms = s->o.window_ms;
 	s->url = strdup(o->url);
-	if (o->token && *o->token) {
-		size_t n = strlen(o->token) + 32;
-		s->auth = malloc(n);
-		if (s->auth)
-			snprintf(s->auth, n, "Authorization: Bearer %s", o->token);
-	}
-	if (!s->url || (o->token && *o->token && !s->auth) ||
+	int auth_rc = poller_bearer(o->token, &s->auth);
+	if (!s->url || auth_rc ||
 	    poller_init(&s->p, loop, o->name, send_page, destroy, sink->state, sink->ctx)) {
 		free(s->url);
-		free(s->auth);
+		poller_wipe(s->auth);
 		free(s);
 		return NULL;
 	}

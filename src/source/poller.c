@@ -114,3 +114,24 @@ void poller_ok(poller *p, int64_t next_ms)
 	set_state(p, SRC_OK, "");
 	poller_schedule(p, next_ms);
 }
+
+int poller_bearer(const char *token, char **out)
+{
+	*out = NULL;
+	if (!token || !*token)
+		return 0;
+	size_t n = strlen(token) + 32;
+	*out = malloc(n);
+	if (!*out)
+		return -1;
+	snprintf(*out, n, "Authorization: Bearer %s", token);
+	return 0;
+}
+
+void poller_wipe(char *secret)
+{
+	if (!secret)
+		return;
+	memset(secret, 0, strlen(secret)); /* the token does not outlive the source */
+	free(secret);
+}

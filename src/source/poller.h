@@ -47,4 +47,10 @@ void poller_fail(poller *p, bool auth, const char *fmt, ...) __attribute__((form
 /* A successful attempt: state ok, next poll after next_ms. */
 void poller_ok(poller *p, int64_t next_ms);
 
+/* The "Authorization: Bearer TOKEN" header for a token (NULL or "": *out is NULL).
+ * 0, or -1 out of memory. */
+int poller_bearer(const char *token, char **out);
+/* Wipes and frees a string that held a secret. */
+void poller_wipe(char *secret);
+
 #endif

@@ -132,10 +132,7 @@ static void destroy(poller *p)
 {
 	scrape_src *s = (scrape_src *)p;
 	free(s->url);
-	if (s->auth) {
-		memset(s->auth, 0, strlen(s->auth));
-		free(s->auth);
-	}
+	poller_wipe(s->auth);
 	free(s);
 }
 
@@ -152,16 +149,11 @@ scrape_src *scrape_new(uv_loop_t *loop, http_client *http, const scrape_opts *o,
 	if (s->o.interval_ms <= 0)
 		s->o.interval_ms = 5000;
 	s->url = strdup(o->url);
-	if (o->token && *o->token) {
-		size_t n = strlen(o->token) + 32;
-		s->auth = malloc(n);
-		if (s->auth)
-			snprintf(s->auth, n, "Authorization: Bearer %s", o->token);
-	}
-	if (!s->url || (o->token && *o->token && !s->auth) ||
+	int auth_rc = poller_bearer(o->token, &s->auth);
+	if (!s->url || auth_rc ||
 	    poller_init(&s->p, loop, o->name, send_scrape, destroy, sink->state, sink->ctx)) {
 		free(s->url);
-		free(s->auth);
+		poller_wipe(s->auth);
 		free(s);
 		return NULL;
 	}
