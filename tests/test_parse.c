@@ -515,36 +515,6 @@ static void random_event(tt_event *ev)
 	}
 }
 
-static void assert_same_event(const tt_event *a, const tt_event *b)
-{
-	assert_string_equal(a->request_id, b->request_id);
-	assert_int_equal(a->ts_ms, b->ts_ms);
-	assert_string_equal(a->gateway, b->gateway);
-	assert_string_equal(a->tenant, b->tenant);
-	assert_string_equal(a->team, b->team);
-	assert_string_equal(a->use_case, b->use_case);
-	assert_string_equal(a->prompt_id, b->prompt_id);
-	assert_string_equal(a->prompt_version, b->prompt_version);
-	assert_string_equal(a->provider, b->provider);
-	assert_string_equal(a->model, b->model);
-	assert_string_equal(a->tier, b->tier);
-	assert_int_equal(a->elevated, b->elevated);
-	assert_int_equal(a->input_tokens, b->input_tokens);
-	assert_int_equal(a->output_tokens, b->output_tokens);
-	assert_int_equal(a->cached_tokens, b->cached_tokens);
-	assert_int_equal(a->latency_ms, b->latency_ms);
-	assert_int_equal(a->ttft_ms, b->ttft_ms);
-	assert_int_equal(a->retrieval_ms, b->retrieval_ms);
-	assert_int_equal(a->queue_ms, b->queue_ms);
-	assert_int_equal(a->status, b->status);
-	assert_int_equal(a->cache, b->cache);
-	assert_int_equal(a->outcome, b->outcome);
-	assert_int_equal(a->quality_milli, b->quality_milli);
-	assert_int_equal(a->has_cost, b->has_cost);
-	assert_int_equal(a->cost_micros, b->cost_micros);
-	assert_int_equal(a->cost_source, b->cost_source);
-}
-
 static void test_round_trip(void **state)
 {
 	char line[8192];
@@ -557,7 +527,7 @@ static void test_round_trip(void **state)
 		assert_int_equal(line[n - 1], '\n');
 		if (run(&g, i & 1 ? TT_FORMAT_NATIVE : TT_FORMAT_AUTO, line, n) != 1)
 			fail_msg("%s -> %s", line, g.reason[0]);
-		assert_same_event(&ev, &g.ev[0]);
+		tu_assert_same_event(&ev, &g.ev[0]);
 		/* and writing the parsed event again gives the same line */
 		char again[8192];
 		assert_int_equal(event_write_json(&g.ev[0], again, sizeof again), n);
@@ -920,7 +890,7 @@ static void nested_event(void *ctx, const tt_event *ev)
 	size_t n = event_write_json(ev, line, sizeof line);
 	got inner;
 	assert_int_equal(run(&inner, TT_FORMAT_NATIVE, line, n), 1);
-	assert_same_event(ev, &inner.ev[0]);
+	tu_assert_same_event(ev, &inner.ev[0]);
 	g->total_ev++;
 }
 

@@ -57,36 +57,6 @@ static uint64_t event_hash(uint64_t h, const tt_event *e)
 	return h;
 }
 
-static void expect_same(const tt_event *a, const tt_event *b)
-{
-	assert_string_equal(a->request_id, b->request_id);
-	assert_int_equal(a->ts_ms, b->ts_ms);
-	assert_string_equal(a->gateway, b->gateway);
-	assert_string_equal(a->tenant, b->tenant);
-	assert_string_equal(a->team, b->team);
-	assert_string_equal(a->use_case, b->use_case);
-	assert_string_equal(a->prompt_id, b->prompt_id);
-	assert_string_equal(a->prompt_version, b->prompt_version);
-	assert_string_equal(a->provider, b->provider);
-	assert_string_equal(a->model, b->model);
-	assert_string_equal(a->tier, b->tier);
-	assert_int_equal(a->elevated, b->elevated);
-	assert_int_equal(a->input_tokens, b->input_tokens);
-	assert_int_equal(a->output_tokens, b->output_tokens);
-	assert_int_equal(a->cached_tokens, b->cached_tokens);
-	assert_int_equal(a->latency_ms, b->latency_ms);
-	assert_int_equal(a->ttft_ms, b->ttft_ms);
-	assert_int_equal(a->retrieval_ms, b->retrieval_ms);
-	assert_int_equal(a->queue_ms, b->queue_ms);
-	assert_int_equal(a->status, b->status);
-	assert_int_equal(a->cache, b->cache);
-	assert_int_equal(a->outcome, b->outcome);
-	assert_int_equal(a->quality_milli, b->quality_milli);
-	assert_int_equal(a->has_cost, b->has_cost);
-	assert_int_equal(a->cost_micros, b->cost_micros);
-	assert_int_equal(a->cost_source, b->cost_source);
-}
-
 static uint64_t stream_hash(uint64_t seed, int n)
 {
 	workload *w = make(seed, 50000, monday(), 7 * DAY_MS);
@@ -108,7 +78,7 @@ static void test_same_seed_same_stream(void **state)
 	for (int i = 0; i < 10000; i++) {
 		assert_int_equal(workload_next(a, &ea), 1);
 		assert_int_equal(workload_next(b, &eb), 1);
-		expect_same(&ea, &eb);
+		tu_assert_same_event(&ea, &eb);
 	}
 	workload_free(a);
 	workload_free(b);
@@ -489,7 +459,7 @@ static void test_event_at(void **state)
 		    monday() + (int64_t)((i * 7919LL) % (3 * DAY_MS / 1000)) * 1000 - DAY_MS;
 		workload_event_at(a, ts, &ea);
 		workload_event_at(b, ts, &eb);
-		expect_same(&ea, &eb);
+		tu_assert_same_event(&ea, &eb);
 		assert_int_equal(ea.ts_ms, ts);
 		check_event(&ea, &t);
 	}

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "tokentop/event.h"
+
 /* The source tree (scripts/run-tests.sh exports it; tests run from it by default). */
 static inline const char *tu_srcdir(void)
 {
@@ -52,6 +54,37 @@ static inline char *tu_slurp(const char *rel, size_t *len)
 	if (len)
 		*len = (size_t)n;
 	return buf;
+}
+
+/* Every field of two events is equal. */
+static inline void tu_assert_same_event(const tt_event *a, const tt_event *b)
+{
+	assert_string_equal(a->request_id, b->request_id);
+	assert_int_equal(a->ts_ms, b->ts_ms);
+	assert_string_equal(a->gateway, b->gateway);
+	assert_string_equal(a->tenant, b->tenant);
+	assert_string_equal(a->team, b->team);
+	assert_string_equal(a->use_case, b->use_case);
+	assert_string_equal(a->prompt_id, b->prompt_id);
+	assert_string_equal(a->prompt_version, b->prompt_version);
+	assert_string_equal(a->provider, b->provider);
+	assert_string_equal(a->model, b->model);
+	assert_string_equal(a->tier, b->tier);
+	assert_int_equal(a->elevated, b->elevated);
+	assert_int_equal(a->input_tokens, b->input_tokens);
+	assert_int_equal(a->output_tokens, b->output_tokens);
+	assert_int_equal(a->cached_tokens, b->cached_tokens);
+	assert_int_equal(a->latency_ms, b->latency_ms);
+	assert_int_equal(a->ttft_ms, b->ttft_ms);
+	assert_int_equal(a->retrieval_ms, b->retrieval_ms);
+	assert_int_equal(a->queue_ms, b->queue_ms);
+	assert_int_equal(a->status, b->status);
+	assert_int_equal(a->cache, b->cache);
+	assert_int_equal(a->outcome, b->outcome);
+	assert_int_equal(a->quality_milli, b->quality_milli);
+	assert_int_equal(a->has_cost, b->has_cost);
+	assert_int_equal(a->cost_micros, b->cost_micros);
+	assert_int_equal(a->cost_source, b->cost_source);
 }
 
 #endif
