@@ -24,10 +24,10 @@ static void test_migrations(void **state)
 	char path[512], err[512];
 	snprintf(path, sizeof path, "%s/m.db", tu_tmpdir());
 	store *s = open_path(path);
-	assert_int_equal(store_schema_version(s), 3);
+	assert_int_equal(store_schema_version(s), 5);
 	store_close(s);
 	s = open_path(path); /* reopening migrates nothing */
-	assert_int_equal(store_schema_version(s), 3);
+	assert_int_equal(store_schema_version(s), 5);
 	store_close(s);
 
 	sqlite3 *db;

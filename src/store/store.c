@@ -9,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#include "tokentop/store.h"
+#include "store_internal.h"
 #include "tokentop/strmap.h"
 
 /* Numbered migrations: entry i takes the schema from version i to i+1. Never edit one that has
@@ -53,6 +53,26 @@ static const char *const migrations[] = {
     "CREATE TABLE metric_samples (source TEXT NOT NULL, series TEXT NOT NULL,"
     " labels TEXT NOT NULL, ts_ms INTEGER NOT NULL, value REAL,"
     " PRIMARY KEY (source, series, labels, ts_ms)) WITHOUT ROWID;",
+    /* 4: the latest answer of each gateway's state endpoints (health, routing, controls),
+     * kept verbatim as JSON with its ETag, for the screens and the actions' blast radius. */
+    "CREATE TABLE gateway_state (source TEXT NOT NULL, kind TEXT NOT NULL,"
+    " body TEXT NOT NULL, etag TEXT, fetched_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (source, kind)) WITHOUT ROWID;",
+    /* 5: the audit log. Append-only: a status change is a new record pointing at the one it
+     * completes (ref_seq), and triggers refuse UPDATE and DELETE. */
+    "CREATE TABLE audit (seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL,"
+    " actor TEXT NOT NULL, as_name TEXT NOT NULL, role TEXT NOT NULL, host TEXT NOT NULL,"
+    " kind TEXT NOT NULL, action TEXT NOT NULL, gateway TEXT NOT NULL, scope TEXT NOT NULL,"
+    " params TEXT NOT NULL, reason TEXT NOT NULL, state_before TEXT NOT NULL,"
+    " state_after TEXT NOT NULL, status TEXT NOT NULL, ref_seq INTEGER NOT NULL,"
+    " control_id TEXT NOT NULL, response TEXT NOT NULL, idem_key TEXT NOT NULL,"
+    " prev_mac TEXT NOT NULL, mac TEXT NOT NULL);"
+    "CREATE INDEX audit_ts ON audit (ts_ms);"
+    "CREATE INDEX audit_ref ON audit (ref_seq) WHERE ref_seq <> 0;"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -109,6 +129,11 @@ static int64_t floor_div(int64_t a, int64_t b)
 int64_t store_bucket(tt_res r, int64_t ts_ms)
 {
 	return floor_div(ts_ms, res_seconds[r] * 1000) * res_seconds[r];
+}
+
+sqlite3 *store_sqlite(store *s)
+{
+	return s->db;
 }
 
 const char *store_errmsg(store *s)
