@@ -71,6 +71,10 @@ void store_close(store *s);
 const char *store_errmsg(store *s);
 int store_schema_version(store *s);
 
+/* Changes whenever another connection commits to the database (PRAGMA data_version): a cheap
+ * way for a reader to know whether to read again. -1 on error. */
+int64_t store_data_version(store *s);
+
 /* The default database path: $XDG_DATA_HOME/tokentop/tokentop.db (fallback
  * ~/.local/share/tokentop/tokentop.db); creates the directory. 0 or -1. */
 int store_default_path(char *buf, size_t cap, char *err, size_t errlen);

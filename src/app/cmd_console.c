@@ -60,13 +60,24 @@ int cmd_console(int argc, char **argv)
 	tt_config cfg;
 	if (config_open(cfg_path, &cfg))
 		return EXIT_FAIL;
+	char dbpath[4096];
+	if (!db) {
+		char e[4200];
+		if (store_default_path(dbpath, sizeof dbpath, e, sizeof e)) {
+			fprintf(stderr, "tokentop: %s\n", e);
+			config_free(&cfg);
+			return EXIT_FAIL;
+		}
+		db = dbpath;
+	}
 	store *st = app_open_store(db, false);
 	if (!st) {
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
 	ui_opts o = {.st = st,
-	             .db_label = db ? db : "default cache",
+	             .db_path = db,
+	             .db_label = db == dbpath ? "default cache" : db,
 	             .theme = theme,
 	             .slos = cfg.slos,
 	             .nslos = cfg.nslos,

@@ -131,9 +131,16 @@ int64_t store_bucket(tt_res r, int64_t ts_ms)
 	return floor_div(ts_ms, res_seconds[r] * 1000) * res_seconds[r];
 }
 
+static int64_t single_int(store *s, const char *sql);
+
 sqlite3 *store_sqlite(store *s)
 {
 	return s->db;
+}
+
+int64_t store_data_version(store *s)
+{
+	return single_int(s, "PRAGMA data_version");
 }
 
 const char *store_errmsg(store *s)
