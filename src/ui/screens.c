@@ -232,8 +232,10 @@ static int draw_spend(console *c, int top, int rows)
 		              dim_label(p->dim[l + 1]));
 	}
 	ui_put(c, top, 2, THEME_TITLE, "%s", crumbs);
-	ui_put(c, top, COLS - 44 > 40 ? COLS - 44 : 40, THEME_DIM,
-	       "d: breakdown  Enter: drill down  Esc: back");
+	static const char hint[] = "d: breakdown  Enter: drill down  Esc: back";
+	int hx = COLS - (int)sizeof hint - 1;
+	if (hx > n + 4)
+		ui_put(c, top, hx, THEME_DIM, "%s", hint);
 	return no_data(c, top + 1, c->snap && c->snap->have_cube) + 1;
 }
 
@@ -308,8 +310,8 @@ static void fill_prompts(console *c, grid *g)
 static const grid_col routing_cols[] = {
     {"route", 20, 0, false, false, false}, {"provider", 10, 1, false, false, false},
     {"model", 22, 0, false, false, false}, {"tier", 6, 3, false, false, false},
-    {"traffic share", 20, 2, false, true, true}, {"requests", 9, 2, true, true, true},
-    {"elevated", 8, 4, true, true, true},  {"cost", 11, 1, true, true, true},
+    {"traffic share", 20, 1, false, true, true}, {"requests", 9, 2, true, true, true},
+    {"elevated", 8, 3, true, true, true},  {"cost", 11, 4, true, true, true},
 };
 
 static void fill_routing(console *c, grid *g)
