@@ -141,3 +141,20 @@ fi
 tmux -L "$sock" send-keys C-c
 wait_for "EXIT=0"
 echo "ok: NO_COLOR has no colours; SIGINT quits cleanly"
+
+# --present: tenants behind stable aliases, the real names nowhere on screen
+tmux -L "$sock" kill-server 2>/dev/null
+sock="$sock-p"
+tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
+  "cd '$TT_SRCDIR' && '$tt' --db '$dir/c.db' --present; echo EXIT=\$?; sleep 30"
+wait_for "Spend now"
+tmux -L "$sock" send-keys '2' ':' 'b' 'y' ' ' 't' 'e' 'n' 'a' 'n' 't' Enter
+wait_for "by tenant"
+wait_for "tenant-[0-9a-f]\{6\}"
+screen | grep -q "PRESENT" || fail "the header does not say presentation mode"
+for t in $(sqlite3 "$dir/c.db" "select distinct tenant from dims where tenant <> ''"); do
+  screen | grep -qw -- "$t" && fail "tenant '$t' shown in presentation mode"
+done
+tmux -L "$sock" send-keys 'q'
+wait_for "EXIT=0"
+echo "ok: --present aliases tenants"

@@ -1,5 +1,6 @@
 /* tokentop console (and tokentop with no command): the screens over the local cache. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,12 +13,14 @@ static void console_usage(FILE *out)
 	fprintf(
 	    out,
 	    "usage: tokentop [console] [--db FILE] [--config FILE] [--theme NAME]\n\n"
-	    "Opens the console on the local cache: the Overview (spend now, today, month,\n"
-	    "budget, traffic, alerts), Prompts and Routing screens. Keys: ? shows them all.\n"
+	    "Opens the console on the local cache: Overview (spend now, today, month, budget,\n"
+	    "traffic, sources, alerts), Spend, Prompts, Routing, Inference, SLOs, Budgets and\n"
+	    "Alerts. Keys: ? shows them all; : opens the command palette.\n"
 	    "Fill the cache with tokentop sync or tokentop ingest.\n\n"
 	    "  --db FILE       database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
 	    "  --config FILE   SLOs and budgets for the alerts and the budget line\n"
 	    "  --theme NAME    dark (default), light, high-contrast, colorblind, mono, or a path\n"
+	    "  --present       presentation mode for screen shares: tenants behind stable aliases\n"
 	    "  -h, --help      this help\n"
 	    "NO_COLOR in the environment turns colour off.\n");
 }
@@ -28,10 +31,12 @@ int cmd_console(int argc, char **argv)
 	    {"db", required_argument, NULL, 'D'},
 	    {"config", required_argument, NULL, 'C'},
 	    {"theme", required_argument, NULL, 'T'},
+	    {"present", no_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
 	};
 	const char *db = NULL, *cfg_path = NULL, *theme = NULL;
+	bool present = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -44,6 +49,9 @@ int cmd_console(int argc, char **argv)
 			break;
 		case 'T':
 			theme = optarg;
+			break;
+		case 'P':
+			present = true;
 			break;
 		case 'h':
 			console_usage(stdout);
@@ -79,6 +87,7 @@ int cmd_console(int argc, char **argv)
 	             .db_path = db,
 	             .db_label = db == dbpath ? "default cache" : db,
 	             .theme = theme,
+	             .present = present,
 	             .slos = cfg.slos,
 	             .nslos = cfg.nslos,
 	             .budgets = cfg.budgets,
