@@ -133,6 +133,7 @@ struct console {
 	int tabx[17];
 	int64_t drawn_minute;
 	int open_handles;
+	bool first_frame_done;
 };
 
 /* Drawing helpers shared by the screens (console.c). */
