@@ -61,6 +61,7 @@ typedef int (*store_blob_merge_fn)(const void *a, size_t alen, const void *b, si
 
 typedef struct store_opts {
 	bool readonly;
+	int cache_kib; /* SQLite's page cache for this handle; 0: 64 MiB (bulk work) */
 	store_blob_merge_fn merge;
 } store_opts;
 

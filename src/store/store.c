@@ -574,7 +574,10 @@ store *store_open(const char *path, const store_opts *o, char *err, size_t errle
 		store_close(s);
 		return NULL;
 	}
-	exec(s, "PRAGMA cache_size = -65536");
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d",
+	         s->opts.cache_kib > 0 ? s->opts.cache_kib : 65536);
+	exec(s, pragma);
 	exec(s, "PRAGMA temp_store = MEMORY");
 	sqlite3_create_function(s->db, "tt_sketch_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, s,
 	                        sql_sketch_merge, NULL, NULL);

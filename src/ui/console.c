@@ -946,7 +946,8 @@ static void load_work(uv_work_t *w)
 {
 	console *c = w->data;
 	snapshot *n = c->next;
-	snapshot_load(c->rd, c->o, c->next_range, c->next_src, c->next_nsrc, time_now_ms(), n);
+	snapshot_load(c->rd, c->o, c->next_range, c->next_src, c->next_nsrc, time_now_ms(),
+	              c->quick_load, n);
 }
 
 /* Reads again when something changed: new data, the minute turned, the range moved, or the
@@ -991,6 +992,7 @@ static void request_load(console *c, bool force)
 		}
 		c->next_nsrc = n < UI_SOURCES_MAX ? n : UI_SOURCES_MAX;
 	}
+	c->quick_load = !c->snap; /* the first frame comes from a quick read */
 	c->loading = true;
 	c->work.data = c;
 	uv_queue_work(c->loop, &c->work, load_work, on_loaded);
@@ -1018,7 +1020,11 @@ static void on_loaded(uv_work_t *w, int status)
 		fill_grid(c, i);
 	int flags = DRAW_SCREEN;
 	if (c->want_load)
+		flags |= DRAW_DATA; /* asked for while reading: read again if anything changed */
+	if (c->snap->partial) {
 		flags |= DRAW_DATA;
+		c->force_load = true; /* the rest of the first frame */
+	}
 	dispatch(c, flags);
 	if (!c->first_frame_done) {
 		c->first_frame_done = true;
@@ -1203,7 +1209,8 @@ int ui_run(const ui_opts *o, char *err, size_t errlen)
 	c->present = o->present;
 	for (int i = 0; i < 16; i++)
 		c->grids[i].sort_col = -1;
-	store_opts so = {.readonly = true};
+	/* the screens read rollups, small and hot: a big page cache would only be resident */
+	store_opts so = {.readonly = true, .cache_kib = 4096};
 	c->rd = store_open(o->db_path, &so, err, errlen);
 	if (!c->rd) {
 		free(c);

@@ -36,6 +36,10 @@ static int no_data(console *c, int top, bool have)
 {
 	if (have)
 		return 0;
+	if (!c->snap || c->snap->partial) {
+		ui_put(c, top, 2, THEME_DIM, "reading the cache...");
+		return 1;
+	}
 	ui_put(c, top, 2, THEME_CRIT, "cannot read the cache: %s",
 	       c->snap ? c->snap->err : "still reading");
 	return 1;

@@ -31,8 +31,9 @@ void snapshot_free(snapshot *s)
 }
 
 int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_health *src,
-                  size_t nsrc, int64_t now_ms, snapshot *s)
+                  size_t nsrc, int64_t now_ms, bool quick, snapshot *s)
 {
+	s->partial = quick;
 	char err[256] = "";
 	s->now_ms = now_ms;
 	s->range = range;
@@ -53,11 +54,16 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 		if (!s->flag && !bad++)                                                            \
 			snprintf(s->err, sizeof s->err, "%s", err);                                \
 	} while (0)
-	TRY(have_ov, view_overview_build(st, o->slos, o->nslos, o->budgets, o->nbudgets, s->src,
+	/* quick: what is cheap on any cache (spend, traffic, anomalies, the tables) for the
+	 * first frame; SLO burn and budget forecasts, which read weeks of rollups, follow */
+	TRY(have_ov, view_overview_build(st, quick ? NULL : o->slos, quick ? 0 : o->nslos,
+	                                 quick ? NULL : o->budgets, quick ? 0 : o->nbudgets, s->src,
 	                                 s->nsrc, now_ms, &s->ov, err, sizeof err));
 	TRY(have_cube, view_cube_build(st, since, now_ms, false, &s->cube, err, sizeof err));
 	TRY(have_prompts, view_prompts_build(st, since, now_ms, 0, &s->prompts, err, sizeof err));
 	TRY(have_routing, view_routing_build(st, since, now_ms, &s->routing, err, sizeof err));
+	if (quick)
+		return bad ? -1 : 0;
 	TRY(have_slo, view_slo_build(st, o->slos, o->nslos, now_ms, &s->slo, err, sizeof err));
 	TRY(have_budgets, view_budgets_build(st, o->budgets, o->nbudgets, now_ms, NULL, 0, NULL,
 	                                     &s->budgets, err, sizeof err));

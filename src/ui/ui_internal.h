@@ -26,6 +26,7 @@ typedef struct snapshot {
 	size_t range;
 	int64_t data_version;
 	char err[256];
+	bool partial; /* the first, quick read: SLOs, budgets and alerts are still coming */
 	view_source_health src[UI_SOURCES_MAX];
 	char srcname[UI_SOURCES_MAX][UI_NAME_CAP];
 	size_t nsrc;
@@ -50,7 +51,7 @@ typedef struct snapshot {
 /* Loads a snapshot with st; range is an index into ui_ranges. 0 or -1 (err in the snapshot,
  * the parts that could be read are kept). */
 int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_health *src,
-                  size_t nsrc, int64_t now_ms, snapshot *s);
+                  size_t nsrc, int64_t now_ms, bool quick, snapshot *s);
 void snapshot_free(snapshot *s);
 
 extern const int64_t ui_ranges_ms[];
@@ -98,6 +99,7 @@ struct console {
 	bool loading;    /* a snapshot is being read on the worker */
 	bool want_load;  /* read again once it is done */
 	bool force_load; /* read even when nothing changed */
+	bool quick_load; /* the read in flight is the quick first one */
 	store *rd;       /* the worker's own read-only handle */
 	snapshot *snap;  /* the latest snapshot; NULL before the first */
 	snapshot *next;  /* being loaded */
