@@ -68,35 +68,42 @@ int cmd_console(int argc, char **argv)
 	tt_config cfg;
 	if (config_open(cfg_path, &cfg))
 		return EXIT_FAIL;
+	app_console_opts co = {.db = db, .cfg = &cfg, .theme = theme, .present = present};
+	int rc = app_console_run(&co);
+	config_free(&cfg);
+	return rc;
+}
+
+int app_console_run(const app_console_opts *co)
+{
+	const char *db = co->db;
 	char dbpath[4096];
 	if (!db) {
 		char e[4200];
 		if (store_default_path(dbpath, sizeof dbpath, e, sizeof e)) {
 			fprintf(stderr, "tokentop: %s\n", e);
-			config_free(&cfg);
 			return EXIT_FAIL;
 		}
 		db = dbpath;
 	}
 	store *st = app_open_store(db, false);
-	if (!st) {
-		config_free(&cfg);
+	if (!st)
 		return EXIT_FAIL;
-	}
+	const tt_config *cfg = co->cfg;
 	ui_opts o = {.st = st,
 	             .db_path = db,
-	             .db_label = db == dbpath ? "default cache" : db,
-	             .theme = theme,
-	             .present = present,
-	             .slos = cfg.slos,
-	             .nslos = cfg.nslos,
-	             .budgets = cfg.budgets,
-	             .nbudgets = cfg.nbudgets};
+	             .db_label = co->db_label ? co->db_label : db == dbpath ? "default cache" : db,
+	             .theme = co->theme,
+	             .present = co->present,
+	             .banner = co->banner,
+	             .slos = cfg->slos,
+	             .nslos = cfg->nslos,
+	             .budgets = cfg->budgets,
+	             .nbudgets = cfg->nbudgets};
 	char err[4200];
 	int rc = ui_run(&o, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "tokentop: %s\n", err);
 	store_close(st);
-	config_free(&cfg);
 	return rc ? EXIT_FAIL : EXIT_OK;
 }
