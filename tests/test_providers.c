@@ -5,7 +5,10 @@
 
 #include "tokentop/ingest.h"
 #include "tokentop/providers.h"
+#include "tokentop/report.h"
 #include "tokentop/timeutil.h"
+
+#include <jansson.h>
 
 #define MIN_MS 60000LL
 #define DAY_MS 86400000LL
@@ -346,11 +349,92 @@ static void test_thresholds(void **state)
 	assert_string_equal(view_providers_state_name(VIEW_PROVIDER_FAILING), "failing");
 }
 
+static char *render(const view_providers *v, report_format f)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	assert_int_equal(report_providers(out, v, f), 0);
+	fclose(out);
+	return buf;
+}
+
+static void test_report(void **state)
+{
+	(void)state;
+	store *st = build_store("report.db");
+	view_providers v;
+	char err[256];
+	assert_int_equal(
+	    view_providers_build(st, start_ms, start_ms + 3 * DAY_MS + MIN_MS, &v, err, sizeof err),
+	    0);
+
+	char *js = render(&v, REPORT_JSON);
+	json_error_t je;
+	json_t *doc = json_loads(js, 0, &je);
+	if (!doc)
+		fail_msg("report json: %s", je.text);
+	assert_string_equal(json_string_value(json_object_get(doc, "view")), "providers");
+	json_t *th = json_object_get(doc, "thresholds");
+	assert_true(json_real_value(json_object_get(th, "degraded_error_rate")) == 0.10);
+	assert_true(json_real_value(json_object_get(th, "failing_error_rate")) == 0.25);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "total"),
+	                                                    "requests")),
+	                 NEV);
+	json_t *ps = json_object_get(doc, "providers");
+	assert_int_equal(json_array_size(ps), v.nproviders);
+	for (size_t i = 0; i < v.nproviders; i++) {
+		const view_provider_row *p = &v.providers[i];
+		json_t *po = json_array_get(ps, i);
+		assert_string_equal(json_string_value(json_object_get(po, "provider")), p->provider);
+		assert_string_equal(json_string_value(json_object_get(po, "state")),
+		                    view_providers_state_name(p->state));
+		json_t *bs = json_object_get(po, "by_status");
+		for (int s = 0; s < TT_STATUS_COUNT; s++)
+			assert_int_equal(json_integer_value(json_object_get(
+			                     bs, event_status_name((tt_status)s))),
+			                 p->by_status[s]);
+		assert_int_equal(json_integer_value(json_object_get(po, "cost_micros")),
+		                 p->cost_micros);
+		json_t *lat = json_object_get(po, "latency_ms");
+		if (p->calls)
+			assert_true(fabs(json_real_value(json_object_get(lat, "p95")) - p->p95_ms) <=
+			            0.05 + 1e-9);
+		else
+			assert_true(json_is_null(json_object_get(lat, "p95")));
+		json_t *ms = json_object_get(po, "models");
+		assert_int_equal(json_array_size(ms), p->n);
+		for (size_t k = 0; k < p->n; k++)
+			assert_string_equal(
+			    json_string_value(json_object_get(json_array_get(ms, k), "model")),
+			    v.models[p->first + k].model);
+	}
+	json_decref(doc);
+	free(js);
+
+	char *csv = render(&v, REPORT_CSV);
+	size_t lines = 0;
+	for (const char *p = csv; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 1 + v.nproviders + v.nmodels);
+	assert_non_null(strstr(csv, "provider,gamma,,"));
+	free(csv);
+
+	char *text = render(&v, REPORT_TEXT);
+	assert_non_null(strstr(text, "failing"));
+	assert_non_null(strstr(text, "degraded at 10%, failing at 25%"));
+	free(text);
+	view_providers_free(&v);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_thresholds),  cmocka_unit_test(test_whole_range),
 	    cmocka_unit_test(test_ragged_ranges), cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
