@@ -201,6 +201,8 @@ static void rows_free(view_provider_row *v, size_t n)
 /* Providers costliest first; each model row then learns its provider's place. */
 static int arrange(pctx *c, view_providers *v)
 {
+	if (!c->prov.n)
+		return 0; /* nothing in the range (and qsort must not see a NULL array) */
 	qsort(c->prov.v, c->prov.n, sizeof *c->prov.v, cmp_providers);
 	for (size_t i = 0; i < c->prov.n; i++) {
 		const char *p = c->prov.v[i].provider;
