@@ -38,7 +38,7 @@ echo "ok: the Overview shows spend"
 
 tmux -L "$sock" send-keys '?'
 wait_for "Keys (also as :commands"
-for a in quit help next overview spend prompts routing inference slos budgets alerts range \
+for a in quit help next overview spend prompts routing providers inference slos budgets alerts range \
          down up sort reverse filter open back palette theme refresh; do
   screen | grep -q " $a " || fail "help does not list $a"
 done
@@ -53,12 +53,15 @@ wait_for "cost/outcome"
 tmux -L "$sock" send-keys '4'
 wait_for "traffic share"
 tmux -L "$sock" send-keys '5'
-wait_for "no inference servers scraped"
+wait_for "provider / model"
+wait_for "openai"
 tmux -L "$sock" send-keys '6'
-wait_for "support-availability"
+wait_for "no inference servers scraped"
 tmux -L "$sock" send-keys '7'
-wait_for "platform-weekly"
+wait_for "support-availability"
 tmux -L "$sock" send-keys '8'
+wait_for "platform-weekly"
+tmux -L "$sock" send-keys '9'
 wait_for "baseline"
 tmux -L "$sock" send-keys Tab
 wait_for "Spend now"

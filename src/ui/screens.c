@@ -356,6 +356,97 @@ static void fill_routing(console *c, grid *g)
 	}
 }
 
+/* ---- Providers ---- */
+
+static const grid_col provider_cols[] = {
+    {"provider / model", 26, 0, false, false, false}, {"state", 8, 0, false, false, false},
+    {"calls", 8, 2, true, true, true},                {"errors", 7, 0, true, true, true},
+    {"timeout", 7, 3, true, true, true},              {"429", 6, 1, true, true, true},
+    {"5xx", 6, 1, true, true, true},                  {"refused", 7, 4, true, true, true},
+    {"p50", 7, 3, true, true, true},                  {"p95", 7, 0, true, true, true},
+    {"p99", 7, 2, true, true, true},                  {"ttft p95", 8, 4, true, true, true},
+};
+
+static void fmt_ms(double ms, char *buf, size_t cap)
+{
+	if (isnan(ms))
+		snprintf(buf, cap, "-");
+	else if (ms >= 10000)
+		snprintf(buf, cap, "%.0fs", ms / 1000);
+	else if (ms >= 1000)
+		snprintf(buf, cap, "%.1fs", ms / 1000);
+	else
+		snprintf(buf, cap, "%.0fms", ms);
+}
+
+static void provider_row(console *c, grid *g, const view_provider_row *r, bool model)
+{
+	(void)c;
+	char name[300], calls[24], errs[24], to[24], rl[24], se[24], rf[24], p50[16], p95[16],
+	    p99[16], tt[16];
+	snprintf(name, sizeof name, model ? "  %s" : "%s", model ? r->model : r->provider);
+	fmt_int(r->calls, calls, sizeof calls);
+	fmt_pct(r->error_rate, errs, sizeof errs);
+	const int64_t *b = r->by_status;
+	fmt_int(b[TT_STATUS_TIMEOUT], to, sizeof to);
+	fmt_int(b[TT_STATUS_RATE_LIMITED], rl, sizeof rl);
+	fmt_int(b[TT_STATUS_SERVER_ERROR], se, sizeof se);
+	fmt_int(b[TT_STATUS_SAFETY_REFUSAL], rf, sizeof rf);
+	fmt_ms(r->p50_ms, p50, sizeof p50);
+	fmt_ms(r->p95_ms, p95, sizeof p95);
+	fmt_ms(r->p99_ms, p99, sizeof p99);
+	fmt_ms(r->ttft_p95_ms, tt, sizeof tt);
+	const char *cells[] = {name, view_providers_state_name(r->state), calls, errs, to, rl, se,
+	                       rf,   p50, p95, p99, tt};
+	double nums[] = {0,
+	                 r->state,
+	                 (double)r->calls,
+	                 r->error_rate,
+	                 (double)b[TT_STATUS_TIMEOUT],
+	                 (double)b[TT_STATUS_RATE_LIMITED],
+	                 (double)b[TT_STATUS_SERVER_ERROR],
+	                 (double)b[TT_STATUS_SAFETY_REFUSAL],
+	                 r->p50_ms,
+	                 r->p95_ms,
+	                 r->p99_ms,
+	                 r->ttft_p95_ms};
+	theme_role role = r->state == VIEW_PROVIDER_FAILING    ? THEME_CRIT
+	                  : r->state == VIEW_PROVIDER_DEGRADED ? THEME_WARN
+	                  : model                              ? THEME_DIM
+	                                                       : THEME_TEXT;
+	if (model && r->state == VIEW_PROVIDER_OK)
+		role = THEME_TEXT;
+	grid_row *gr = grid_add(g, role, cells, nums);
+	char ref[600];
+	snprintf(ref, sizeof ref, "%s%s%s", r->provider, model ? "/" : "", model ? r->model : "");
+	if (gr)
+		grid_set_ref(gr, ref);
+}
+
+static void fill_providers(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->have_providers)
+		return;
+	for (size_t i = 0; i < s->providers.nproviders; i++) {
+		const view_provider_row *p = &s->providers.providers[i];
+		provider_row(c, g, p, false);
+		for (size_t k = p->first; k < p->first + p->n; k++)
+			provider_row(c, g, &s->providers.models[k], true);
+	}
+}
+
+static int draw_providers(console *c, int top, int rows)
+{
+	(void)rows;
+	if (no_data(c, top, c->snap && c->snap->have_providers))
+		return 1;
+	ui_put(c, top, 2, THEME_DIM,
+	       "errors over calls (killed, throttled and cache hits never reach the provider); "
+	       "degraded from 10%%, failing from 25%%");
+	return 1;
+}
+
 /* ---- SLOs ---- */
 
 static const grid_col slo_cols[] = {
@@ -559,7 +650,12 @@ static int enter_alert(console *c, const grid_row *r)
 	static const struct {
 		const char *key;
 		int dim;
-	} jumps[] = {{"use_case", 0}, {"team", 1}, {"tenant", 2}, {"provider", 3}, {"model", 4}};
+	} jumps[] = {{"use_case", 0}, {"team", 1}, {"tenant", 2}, {"model", 4}};
+	if (klen == 8 && !strncmp(scope, "provider", 8)) {
+		ui_goto(c, "providers");
+		grid_set_filter(&c->grids[c->screen], val);
+		return DRAW_SCREEN;
+	}
 	for (int i = 0; i < N(jumps); i++)
 		if (strlen(jumps[i].key) == klen && !strncmp(scope, jumps[i].key, klen)) {
 			ui_goto(c, "spend");
@@ -648,13 +744,15 @@ const screen ui_screens[] = {
      COLS_OF(prompt_cols), fill_prompts, draw_prompts, NULL, NULL},
     {"Routing", "routing", '4', "per route, the traffic share of each provider and model",
      COLS_OF(routing_cols), fill_routing, draw_routing, NULL, NULL},
-    {"Inference", "inference", '5', "self-hosted servers: KV cache, queue, TTFT",
+    {"Providers", "providers", '5', "error classes, latency and TTFT per provider and model",
+     COLS_OF(provider_cols), fill_providers, draw_providers, NULL, NULL},
+    {"Inference", "inference", '6', "self-hosted servers: KV cache, queue, TTFT",
      COLS_OF(inference_cols), fill_inference, draw_inference, NULL, NULL},
-    {"SLOs", "slos", '6', "burn rates over the windows, budget left, page or ticket",
+    {"SLOs", "slos", '7', "burn rates over the windows, budget left, page or ticket",
      COLS_OF(slo_cols), fill_slos, draw_slos, NULL, NULL},
-    {"Budgets", "budgets", '7', "spend against each budget, with the forecast",
+    {"Budgets", "budgets", '8', "spend against each budget, with the forecast",
      COLS_OF(budget_cols), fill_budgets, draw_budgets, NULL, NULL},
-    {"Alerts", "alerts", '8', "open and resolved alerts; Enter goes to the scope",
+    {"Alerts", "alerts", '9', "open and resolved alerts; Enter goes to the scope",
      COLS_OF(alert_cols), fill_alerts, draw_alerts, enter_alert, NULL},
 };
 const int ui_nscreens = N(ui_screens);

@@ -26,8 +26,11 @@ void snapshot_free(snapshot *s)
 		view_alerts_free(&s->alerts);
 	if (s->have_inference)
 		view_inference_free(&s->inference);
+	if (s->have_providers)
+		view_providers_free(&s->providers);
 	s->have_ov = s->have_cube = s->have_prompts = s->have_routing = false;
 	s->have_slo = s->have_budgets = s->have_alerts = s->have_inference = false;
+	s->have_providers = false;
 }
 
 int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_health *src,
@@ -62,13 +65,15 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 	TRY(have_cube, view_cube_build(st, since, now_ms, false, &s->cube, err, sizeof err));
 	TRY(have_prompts, view_prompts_build(st, since, now_ms, 0, &s->prompts, err, sizeof err));
 	TRY(have_routing, view_routing_build(st, since, now_ms, &s->routing, err, sizeof err));
+	TRY(have_inference, view_inference_build(st, &s->inference, err, sizeof err));
+	TRY(have_providers,
+	    view_providers_build(st, since, now_ms, &s->providers, err, sizeof err));
 	if (quick)
 		return bad ? -1 : 0;
 	TRY(have_slo, view_slo_build(st, o->slos, o->nslos, now_ms, &s->slo, err, sizeof err));
 	TRY(have_budgets, view_budgets_build(st, o->budgets, o->nbudgets, now_ms, NULL, 0, NULL,
 	                                     &s->budgets, err, sizeof err));
 	TRY(have_alerts, view_alerts_build(st, now_ms, &s->alerts, err, sizeof err));
-	TRY(have_inference, view_inference_build(st, &s->inference, err, sizeof err));
 #undef TRY
 	return bad ? -1 : 0;
 }

@@ -10,6 +10,7 @@
 #include "tokentop/grid.h"
 #include "tokentop/inference.h"
 #include "tokentop/overview.h"
+#include "tokentop/providers.h"
 #include "tokentop/theme.h"
 #include "tokentop/ui.h"
 #include "tokentop/view.h"
@@ -46,6 +47,8 @@ typedef struct snapshot {
 	bool have_alerts;
 	view_inference inference;
 	bool have_inference;
+	view_providers providers;
+	bool have_providers;
 } snapshot;
 
 /* Loads a snapshot with st; range is an index into ui_ranges. 0 or -1 (err in the snapshot,
