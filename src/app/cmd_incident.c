@@ -58,11 +58,12 @@ static void open_usage(FILE *out)
 
 static void note_usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: tokentop incident note ID TEXT... [--as NAME] [--db FILE] [--secret FILE]\n\n"
-	        "Adds a note to the incident's timeline (the words of TEXT joined by spaces).\n\n"
-	        "%s%s  -h, --help     this help\n",
-	        write_opts, common_opts);
+	fprintf(
+	    out,
+	    "usage: tokentop incident note ID TEXT... [--as NAME] [--db FILE] [--secret FILE]\n\n"
+	    "Adds a note to the incident's timeline (the words of TEXT joined by spaces).\n\n"
+	    "%s%s  -h, --help     this help\n",
+	    write_opts, common_opts);
 }
 
 static void close_usage(FILE *out)
@@ -278,11 +279,6 @@ static bool operands(const char *verb, int argc, int min, int max, char **argv, 
 	return true;
 }
 
-#define OPT_DB     {"db", required_argument, NULL, O_DB}
-#define OPT_SECRET {"secret", required_argument, NULL, O_SECRET}
-#define OPT_AS     {"as", required_argument, NULL, O_AS}
-#define OPT_HELP   {"help", no_argument, NULL, O_HELP}
-
 /* ---- writing ---- */
 
 typedef struct writer {
@@ -343,7 +339,11 @@ static int incident_open(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"kind", required_argument, NULL, O_KIND},
 	    {"title", required_argument, NULL, O_TITLE},
-	    OPT_AS, OPT_DB, OPT_SECRET, OPT_HELP, {0, 0, 0, 0},
+	    {"as", required_argument, NULL, O_AS},
+	    {"db", required_argument, NULL, O_DB},
+	    {"secret", required_argument, NULL, O_SECRET},
+	    {"help", no_argument, NULL, O_HELP},
+	    {0, 0, 0, 0},
 	};
 	opts o = {0};
 	int rc;
@@ -410,7 +410,9 @@ static int append_to(writer *w, const opts *o, int64_t id, bool must_be_open, au
 		        " ('tokentop incident list' shows them)\n",
 		        verb, id);
 	else if (must_be_open && x->closed_seq)
-		fprintf(stderr, "tokentop incident %s: incident %" PRId64 " is already closed (seq %" PRId64 ")\n",
+		fprintf(stderr,
+		        "tokentop incident %s: incident %" PRId64 " is already closed (seq %" PRId64
+		        ")\n",
 		        verb, id, x->closed_seq);
 	else {
 		r->ref_seq = id;
@@ -431,7 +433,11 @@ done:
 static int incident_note(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    OPT_AS, OPT_DB, OPT_SECRET, OPT_HELP, {0, 0, 0, 0},
+	    {"as", required_argument, NULL, O_AS},
+	    {"db", required_argument, NULL, O_DB},
+	    {"secret", required_argument, NULL, O_SECRET},
+	    {"help", no_argument, NULL, O_HELP},
+	    {0, 0, 0, 0},
 	};
 	opts o = {0};
 	int rc;
@@ -478,7 +484,11 @@ static int incident_close(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"reason", required_argument, NULL, O_REASON},
-	    OPT_AS, OPT_DB, OPT_SECRET, OPT_HELP, {0, 0, 0, 0},
+	    {"as", required_argument, NULL, O_AS},
+	    {"db", required_argument, NULL, O_DB},
+	    {"secret", required_argument, NULL, O_SECRET},
+	    {"help", no_argument, NULL, O_HELP},
+	    {0, 0, 0, 0},
 	};
 	opts o = {0};
 	int rc;
@@ -491,8 +501,8 @@ static int incident_close(int argc, char **argv)
 	writer w;
 	if (writer_open(&w, &o))
 		return EXIT_FAIL;
-	audit_record r = {.kind = "incident", .action = "close", .params = "{}",
-	                  .reason = o.reason};
+	audit_record r = {
+	    .kind = "incident", .action = "close", .params = "{}", .reason = o.reason};
 	rc = append_to(&w, &o, id, true, &r, "close");
 	if (!rc)
 		printf("incident %" PRId64 ": closed (seq %" PRId64 ")\n", id, r.seq);
@@ -519,12 +529,12 @@ static json_t *jincident(const incident *x)
 	json_object_set_new(o, "opened", jiso(x->opened_ms));
 	json_object_set_new(o, "opened_by", json_string(x->opened_by));
 	json_object_set_new(o, "closed", x->closed_seq ? jiso(x->closed_ms) : json_null());
-	json_object_set_new(o, "closed_seq", x->closed_seq ? json_integer(x->closed_seq)
-	                                                   : json_null());
-	json_object_set_new(o, "closed_by", x->closed_seq ? json_string(x->closed_by)
-	                                                  : json_null());
-	json_object_set_new(o, "close_reason", x->closed_seq ? json_string(x->close_reason)
-	                                                     : json_null());
+	json_object_set_new(o, "closed_seq",
+	                    x->closed_seq ? json_integer(x->closed_seq) : json_null());
+	json_object_set_new(o, "closed_by",
+	                    x->closed_seq ? json_string(x->closed_by) : json_null());
+	json_object_set_new(o, "close_reason",
+	                    x->closed_seq ? json_string(x->close_reason) : json_null());
 	json_object_set_new(o, "notes", json_integer(x->notes));
 	return o;
 }
@@ -579,7 +589,10 @@ static void put_safe(const char *s)
 static int incident_list(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"format", required_argument, NULL, O_FORMAT}, OPT_DB, OPT_HELP, {0, 0, 0, 0},
+	    {"format", required_argument, NULL, O_FORMAT},
+	    {"db", required_argument, NULL, O_DB},
+	    {"help", no_argument, NULL, O_HELP},
+	    {0, 0, 0, 0},
 	};
 	opts o = {.format = "text"};
 	int rc;
@@ -621,7 +634,8 @@ static int incident_list(int argc, char **argv)
 			printf("%6" PRId64 "  %-6s  %-7s  %-16s  %-16s  %5d  ", x->id,
 			       x->closed_seq ? "closed" : "open", x->kind, op, cl, x->notes);
 			put_safe(x->opened_by);
-			printf("%*s  ", (int)(strlen(x->opened_by) < 16 ? 16 - strlen(x->opened_by) : 0),
+			printf("%*s  ",
+			       (int)(strlen(x->opened_by) < 16 ? 16 - strlen(x->opened_by) : 0),
 			       "");
 			put_safe(x->title);
 			putchar('\n');
@@ -728,7 +742,8 @@ static json_t *jalert(const anomaly_alert *a)
 	json_object_set_new(o, "since", jiso(a->since_ms));
 	json_object_set_new(o, "last", jiso(a->last_ms));
 	json_object_set_new(o, "peak_severity", json_string(anomaly_severity_name(a->peak)));
-	json_object_set_new(o, "resolved", a->resolved_ms >= 0 ? jiso(a->resolved_ms) : json_null());
+	json_object_set_new(o, "resolved",
+	                    a->resolved_ms >= 0 ? jiso(a->resolved_ms) : json_null());
 	return o;
 }
 
@@ -740,16 +755,17 @@ static json_t *jsummary(const view_summary *v)
 	json_object_set_new(o, "errors", json_integer(v->errors));
 	json_object_set_new(o, "input_tokens", json_integer(v->m[TT_M_INPUT_TOKENS]));
 	json_object_set_new(o, "output_tokens", json_integer(v->m[TT_M_OUTPUT_TOKENS]));
-	json_object_set_new(o, "latency_p95_ms", isfinite(v->latency_ms[1])
-	                                             ? json_integer((json_int_t)llround(v->latency_ms[1]))
-	                                             : json_null());
+	json_object_set_new(o, "latency_p95_ms",
+	                    isfinite(v->latency_ms[1])
+	                        ? json_integer((json_int_t)llround(v->latency_ms[1]))
+	                        : json_null());
 	json_t *uc = json_array();
 	for (size_t i = 0; i < v->by_use_case.n && i < TOP_USE_CASES; i++) {
 		const view_row *r = &v->by_use_case.rows[i];
-		json_array_append_new(uc, json_pack("{s:s, s:I, s:I}", "use_case", r->key[0],
-		                                    "requests", (json_int_t)r->m[TT_M_REQUESTS],
-		                                    "cost_micros",
-		                                    (json_int_t)r->m[TT_M_COST_MICROS]));
+		json_array_append_new(uc,
+		                      json_pack("{s:s, s:I, s:I}", "use_case", r->key[0],
+		                                "requests", (json_int_t)r->m[TT_M_REQUESTS],
+		                                "cost_micros", (json_int_t)r->m[TT_M_COST_MICROS]));
 	}
 	json_object_set_new(o, "by_use_case", uc);
 	return o;
@@ -771,7 +787,8 @@ static int bundle_record(void *ctx, const audit_record *r)
 		for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
 			json_object_set(n, keep[i], json_object_get(rec, keep[i]));
 		json_t *text = json_object_get(p, "text");
-		json_object_set(n, "text", json_is_string(text) ? text : json_object_get(rec, "params"));
+		json_object_set(n, "text",
+		                json_is_string(text) ? text : json_object_get(rec, "params"));
 		json_decref(p);
 		if (json_array_append_new(c->notes, n)) {
 			json_decref(rec);
@@ -792,7 +809,10 @@ static int bundle_record(void *ctx, const audit_record *r)
 static int incident_export(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"output", required_argument, NULL, O_OUTPUT}, OPT_DB, OPT_HELP, {0, 0, 0, 0},
+	    {"output", required_argument, NULL, O_OUTPUT},
+	    {"db", required_argument, NULL, O_DB},
+	    {"help", no_argument, NULL, O_HELP},
+	    {0, 0, 0, 0},
 	};
 	opts o = {0};
 	int rc;
@@ -819,15 +839,15 @@ static int incident_export(int argc, char **argv)
 	int64_t since = x->opened_ms, until = x->closed_seq ? x->closed_ms : now;
 	if (until <= since)
 		until = since + 1;
-	bundle_ctx bc = {.x = x, .records = json_array(), .notes = json_array(),
-	                 .actions = json_array()};
+	bundle_ctx bc = {
+	    .x = x, .records = json_array(), .notes = json_array(), .actions = json_array()};
 	json_t *doc = json_object();
 	json_object_set_new(doc, "bundle", json_string("tokentop incident"));
 	json_object_set_new(doc, "schema", json_integer(BUNDLE_SCHEMA));
 	json_object_set_new(doc, "generated", jiso(now));
 	json_object_set_new(doc, "incident", jincident(x));
-	json_object_set_new(doc, "window", json_pack("{s:o, s:o}", "since", jiso(since), "until",
-	                                             jiso(until)));
+	json_object_set_new(doc, "window",
+	                    json_pack("{s:o, s:o}", "since", jiso(since), "until", jiso(until)));
 	char err[512] = "";
 	rc = audit_each_after(rd.a, id - 1, bundle_record, &bc) ? -1 : 0;
 	if (rc)
@@ -844,9 +864,9 @@ static int incident_export(int argc, char **argv)
 		json_t *alerts = json_array();
 		for (size_t i = 0; i < as.n; i++)
 			json_array_append_new(alerts, jalert(&as.v[i]));
-		json_object_set_new(doc, "alerts_evaluated",
-		                    json_pack("{s:o, s:o}", "from", jiso(as.from_ms), "until",
-		                              jiso(until)));
+		json_object_set_new(
+		    doc, "alerts_evaluated",
+		    json_pack("{s:o, s:o}", "from", jiso(as.from_ms), "until", jiso(until)));
 		json_object_set_new(doc, "alerts", alerts);
 		json_object_set_new(doc, "notes", bc.notes);
 		json_object_set_new(doc, "actions", bc.actions);
@@ -883,8 +903,8 @@ static const struct verb {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } verbs[] = {
-    {"open", incident_open},   {"note", incident_note},     {"close", incident_close},
-    {"list", incident_list},   {"export", incident_export},
+    {"open", incident_open}, {"note", incident_note},     {"close", incident_close},
+    {"list", incident_list}, {"export", incident_export},
 };
 
 int cmd_incident(int argc, char **argv)
