@@ -1,6 +1,7 @@
 /* tokentop audit: list, verify and export the tamper-evident audit log (docs/audit.md). */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +19,29 @@ typedef struct xfield {
 	size_t off; /* of the int64_t, const char * or char[65] in audit_record */
 } xfield;
 
-#define XF(n, t)                                                                                   \
-	{                                                                                          \
-#n, t, offsetof(audit_record, n)                                                   \
-	}
 static const xfield xfields[] = {
-    XF(seq, X_INT),          {"ts", X_ISO, offsetof(audit_record, ts_ms)},
-    XF(ts_ms, X_INT),        XF(actor, X_TEXT),
-    XF(as_name, X_TEXT),     XF(role, X_TEXT),
-    XF(host, X_TEXT),        XF(kind, X_TEXT),
-    XF(action, X_TEXT),      XF(gateway, X_TEXT),
-    XF(scope, X_TEXT),       XF(params, X_TEXT),
-    XF(reason, X_TEXT),      XF(state_before, X_TEXT),
-    XF(state_after, X_TEXT), XF(status, X_TEXT),
-    XF(ref_seq, X_INT),      XF(control_id, X_TEXT),
-    XF(response, X_TEXT),    XF(idem_key, X_TEXT),
-    XF(prev_mac, X_HEX),     XF(mac, X_HEX),
+    {"seq", X_INT, offsetof(audit_record, seq)},
+    {"ts", X_ISO, offsetof(audit_record, ts_ms)},
+    {"ts_ms", X_INT, offsetof(audit_record, ts_ms)},
+    {"actor", X_TEXT, offsetof(audit_record, actor)},
+    {"as_name", X_TEXT, offsetof(audit_record, as_name)},
+    {"role", X_TEXT, offsetof(audit_record, role)},
+    {"host", X_TEXT, offsetof(audit_record, host)},
+    {"kind", X_TEXT, offsetof(audit_record, kind)},
+    {"action", X_TEXT, offsetof(audit_record, action)},
+    {"gateway", X_TEXT, offsetof(audit_record, gateway)},
+    {"scope", X_TEXT, offsetof(audit_record, scope)},
+    {"params", X_TEXT, offsetof(audit_record, params)},
+    {"reason", X_TEXT, offsetof(audit_record, reason)},
+    {"state_before", X_TEXT, offsetof(audit_record, state_before)},
+    {"state_after", X_TEXT, offsetof(audit_record, state_after)},
+    {"status", X_TEXT, offsetof(audit_record, status)},
+    {"ref_seq", X_INT, offsetof(audit_record, ref_seq)},
+    {"control_id", X_TEXT, offsetof(audit_record, control_id)},
+    {"response", X_TEXT, offsetof(audit_record, response)},
+    {"idem_key", X_TEXT, offsetof(audit_record, idem_key)},
+    {"prev_mac", X_HEX, offsetof(audit_record, prev_mac)},
+    {"mac", X_HEX, offsetof(audit_record, mac)},
 };
 #define NXFIELDS (sizeof xfields / sizeof xfields[0])
 
