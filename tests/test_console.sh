@@ -38,7 +38,7 @@ echo "ok: the Overview shows spend"
 
 tmux -L "$sock" send-keys '?'
 wait_for "Keys (also as :commands"
-for a in quit help next overview spend prompts routing providers inference slos budgets alerts range \
+for a in quit help next overview spend prompts routing providers inference slos budgets alerts audit range \
          down up sort reverse filter open back palette theme refresh; do
   screen | grep -q " $a " || fail "help does not list $a"
 done
@@ -63,6 +63,8 @@ tmux -L "$sock" send-keys '8'
 wait_for "platform-weekly"
 tmux -L "$sock" send-keys '9'
 wait_for "baseline"
+tmux -L "$sock" send-keys '0'
+wait_for "no audit records yet"
 tmux -L "$sock" send-keys Tab
 wait_for "Spend now"
 tmux -L "$sock" send-keys 't'

@@ -570,6 +570,8 @@ static const action actions[] = {
     {"budgets", '8', 0, "8", NULL, "the Budgets screen", ACT_GLOBAL, act_screen},
     {"alerts", '9', 0, "9", NULL, "the Alerts screen: open and resolved", ACT_GLOBAL,
      act_screen},
+    {"audit", '0', 0, "0", NULL, "the Audit screen: what was done, by whom", ACT_GLOBAL,
+     act_screen},
     {"range", 't', 0, "t", "15m|1h|6h|24h|7d|30d", "cycle (or set) the time range",
      ACT_GLOBAL | ACT_ARG, act_range},
     {"down", 'j', KEY_DOWN, "j Down", NULL, "next row", ACT_TABLE, act_down},
@@ -878,12 +880,17 @@ static void draw(console *c)
 	ui_put(c, 0, right, srole == THEME_HEADER ? hdr : srole, " %s", sum);
 	if (c->present)
 		ui_put(c, 0, right - (prod ? 23 : 10), hdr, " PRESENT ");
+	/* every tab named when they fit; else only the shown one, the others by their key */
+	int full = 1;
+	for (int i = 0; i < ui_nscreens; i++)
+		full += (int)strlen(ui_screens[i].name) + 4;
 	int x = 1;
 	for (int i = 0; i < ui_nscreens; i++) {
 		c->tabx[i] = x;
-		ui_put(c, 1, x, i == c->screen ? THEME_TAB_ACTIVE : THEME_TAB, " %c %s ",
+		bool named = full <= COLS || i == c->screen;
+		ui_put(c, 1, x, i == c->screen ? THEME_TAB_ACTIVE : THEME_TAB, named ? " %c %s " : " %c ",
 		       ui_screens[i].key, ui_screens[i].name);
-		x += (int)strlen(ui_screens[i].name) + 4;
+		x += named ? (int)strlen(ui_screens[i].name) + 4 : 3;
 	}
 	c->tabx[ui_nscreens] = x;
 	const screen *s = &ui_screens[c->screen];

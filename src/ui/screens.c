@@ -667,6 +667,56 @@ static int enter_alert(console *c, const grid_row *r)
 	return DRAW_NONE;
 }
 
+/* ---- Audit ---- */
+
+static const grid_col audit_cols[] = {
+    {"seq", 6, 0, true, true, true},       {"time (UTC)", 16, 1, false, false, true},
+    {"actor", 14, 2, false, false, false}, {"kind", 9, 3, false, false, false},
+    {"action", 13, 0, false, false, false}, {"gateway", 10, 4, false, false, false},
+    {"scope", 22, 0, false, false, false}, {"status", 10, 0, false, false, false},
+    {"ref", 5, 5, true, true, false},      {"reason", 24, 2, false, false, false},
+};
+
+static void fill_audit(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->have_audit)
+		return;
+	for (size_t i = s->naudit; i-- > 0;) { /* newest first */
+		const ui_audit_row *r = &s->audit[i];
+		char seq[24], ts[32], ref[24] = "";
+		fmt_int(r->seq, seq, sizeof seq);
+		time_format_iso(r->ts_ms, ts, sizeof ts);
+		ts[16] = 0;
+		ts[10] = ' ';
+		if (r->ref_seq)
+			fmt_int(r->ref_seq, ref, sizeof ref);
+		const char *cells[] = {seq,        ts,       r->actor,  r->kind, r->action,
+		                       r->gateway, r->scope, r->status, ref,     r->reason};
+		double nums[] = {(double)r->seq, (double)r->ts_ms, 0, 0, 0, 0, 0, 0, (double)r->ref_seq,
+		                 0};
+		theme_role role = !strcmp(r->status, "failed")    ? THEME_CRIT
+		                  : !strcmp(r->status, "pending") ? THEME_WARN
+		                  : !strcmp(r->status, "applied") ? THEME_OK
+		                                                  : THEME_TEXT;
+		grid_add(g, role, cells, nums);
+	}
+}
+
+static int draw_audit(console *c, int top, int rows)
+{
+	(void)rows;
+	if (no_data(c, top, c->snap && c->snap->have_audit))
+		return 1;
+	if (c->snap && !c->snap->naudit)
+		ui_put(c, top, 2, THEME_DIM,
+		       "no audit records yet: actions, sign-offs and incident notes land here");
+	else
+		ui_put(c, top, 2, THEME_DIM,
+		       "newest first; tokentop audit verify checks the chain, audit export writes it");
+	return 1;
+}
+
 /* ---- Inference ---- */
 
 static const grid_col inference_cols[] = {
@@ -754,6 +804,8 @@ const screen ui_screens[] = {
      COLS_OF(budget_cols), fill_budgets, draw_budgets, NULL, NULL},
     {"Alerts", "alerts", '9', "open and resolved alerts; Enter goes to the scope",
      COLS_OF(alert_cols), fill_alerts, draw_alerts, enter_alert, NULL},
+    {"Audit", "audit", '0', "the audit log: actions, sign-offs, incidents (newest first)",
+     COLS_OF(audit_cols), fill_audit, draw_audit, NULL, NULL},
 };
 const int ui_nscreens = N(ui_screens);
 

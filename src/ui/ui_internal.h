@@ -21,6 +21,15 @@ enum { DRAW_NONE = 0, DRAW_SCREEN = 1 << 0, DRAW_DATA = 1 << 1, DRAW_FILL = 1 <<
 #define UI_SOURCES_MAX 64
 #define UI_NAME_CAP 64
 
+/* One audit record as the Audit screen shows it. */
+typedef struct ui_audit_row {
+	int64_t seq, ts_ms, ref_seq;
+	char actor[64], role[16], kind[16], action[32], gateway[64], scope[160], status[16],
+	    reason[200];
+} ui_audit_row;
+
+#define UI_AUDIT_MAX 2000 /* the newest records shown */
+
 /* Everything the screens show, read off the loop thread in one go. */
 typedef struct snapshot {
 	int64_t now_ms;
@@ -49,6 +58,9 @@ typedef struct snapshot {
 	bool have_inference;
 	view_providers providers;
 	bool have_providers;
+	ui_audit_row *audit; /* oldest first, the newest UI_AUDIT_MAX */
+	size_t naudit;
+	bool have_audit;
 } snapshot;
 
 /* Loads a snapshot with st; range is an index into ui_ranges. 0 or -1 (err in the snapshot,
