@@ -169,7 +169,7 @@ static void run_gateway(store *st, const char *token, int stop_after_pages, run 
 	store_cursor_get(st, "gw", cursor, sizeof cursor);
 	gateway_opts o = {
 	    .name = "gw", .url = url, .token = token, .page_limit = 250, .poll_ms = 20};
-	source_sink sink = {on_page, NULL, on_state, r};
+	source_sink sink = {.page = on_page, .state = on_state, .ctx = r};
 	r->g = gateway_new(&r->loop, http, &o, cursor, &sink);
 	gateway_start(r->g);
 	uv_timer_init(&r->loop, &r->guard);

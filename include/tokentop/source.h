@@ -26,6 +26,12 @@ typedef struct source_sink {
 	void (*reject)(void *ctx, const char *source, const char *reason);
 	/* The source's state changed (detail: why, one line, no secrets). */
 	void (*state)(void *ctx, const char *source, source_state st, const char *detail);
+	/* The answer of one of the gateway's state endpoints (kind: health, routing, controls,
+	 * ...; docs/sources.md), already checked to be JSON of the shape that endpoint gives.
+	 * body NULL: the answer last delivered with this etag is still current (a 304). Return
+	 * 0 once stored, -1 when it could not be. May be NULL: the state is not kept. */
+	int (*gwstate)(void *ctx, const char *source, const char *kind, const char *body,
+	               size_t len, const char *etag);
 	void *ctx;
 } source_sink;
 
