@@ -42,4 +42,9 @@ typedef struct source_sink {
  * cap_ms, with full jitter drawn from *rng (xorshift state, never 0). */
 int64_t source_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, uint64_t *rng);
 
+/* The pause before the next poll after `empty` empty answers in a row (0 after one that
+ * brought something): poll_ms, and from the second empty one on doubling up to cap_ms (never
+ * under poll_ms). An idle gateway costs less; a busy one is not slowed by one quiet second. */
+int64_t source_idle_ms(unsigned empty, int64_t poll_ms, int64_t cap_ms);
+
 #endif

@@ -19,7 +19,9 @@ struct gateway {
 	http_client *http;
 	source_sink sink;
 	char *url, *auth;
-	long poll_ms, timeout_ms;
+	long poll_ms, timeout_ms, idle_max_ms;
+	unsigned idle_polls; /* empty pages in a row */
+	int64_t interval_ms; /* the pause after the last page */
 	statedocs sd;
 	int limit;
 	size_t max_body;
@@ -190,7 +192,12 @@ static void on_answer(void *ctx, const http_response *r)
 	memcpy(g->cursor, next, sizeof g->cursor);
 	g->events += g->nevs;
 	g->caught_up = n < g->limit;
-	poller_ok(&g->p, g->caught_up ? g->poll_ms : 0);
+	/* a gateway with nothing new is asked less often, up to a cap; any event brings the
+	 * poll interval back at once (no event is lost: the cursor only waits) */
+	g->idle_polls = g->nevs ? 0 : g->idle_polls + 1;
+	g->interval_ms =
+	    g->caught_up ? source_idle_ms(g->idle_polls, g->poll_ms, g->idle_max_ms) : 0;
+	poller_ok(&g->p, g->interval_ms);
 }
 
 static void poll_now(poller *p)
@@ -244,6 +251,7 @@ gateway *gateway_new(uv_loop_t *loop, http_client *http, const gateway_opts *o, 
 	while (ul && g->url[ul - 1] == '/')
 		g->url[--ul] = 0;
 	g->poll_ms = o->poll_ms > 0 ? o->poll_ms : 2000;
+	g->idle_max_ms = o->idle_max_ms > 0 ? o->idle_max_ms : 4 * g->poll_ms;
 	g->limit = o->page_limit > 0 ? o->page_limit : 1000;
 	g->timeout_ms = o->timeout_ms;
 	g->max_body = o->max_body;
@@ -303,6 +311,11 @@ const char *gateway_cursor(const gateway *g)
 uint64_t gateway_events(const gateway *g)
 {
 	return g->events;
+}
+
+int64_t gateway_interval_ms(const gateway *g)
+{
+	return g->interval_ms;
 }
 
 uint64_t gateway_state_rounds(const gateway *g)
