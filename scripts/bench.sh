@@ -1,5 +1,6 @@
 #!/bin/sh
-# make bench: ingest vs sqlite3's CSV import, and the prompts view vs a raw GROUP BY.
+# make bench: ingest vs sqlite3's CSV import, the prompts view vs a raw GROUP BY, and fan-out.
+# BENCH_ONLY=ingest|prompts|fanout runs one part.
 set -eu
 BUILD=${BUILD:-build}
 tt="$BUILD/tokentop"
@@ -11,6 +12,11 @@ mkdir -p "$dir"
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 command -v sqlite3 >/dev/null || { echo "bench: needs the sqlite3 command" >&2; exit 1; }
+ONLY=${BENCH_ONLY:-}
+case "$ONLY" in ""|ingest|prompts|fanout) ;; *) echo "bench: BENCH_ONLY: ingest, prompts or fanout" >&2; exit 2 ;; esac
+part() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+
+if part ingest; then
 
 echo "== ingest: $N events (tokentop gen --seed 42 --days 7), baseline: sqlite3 .import of the same rows as CSV"
 "$tt" gen --events "$N" --seed 42 --days 7 --start 2026-11-01 > "$dir/events.jsonl"
@@ -32,8 +38,10 @@ stored=$(sqlite3 "$dir/ingest.db" "SELECT count(*) FROM events")
 [ "$stored" -eq "$N" ] || { echo "bench: stored $stored events, expected $N" >&2; exit 1; }
 printf '   sqlite3 .import   %8.2f s\n   tokentop ingest   %8.2f s  (parse JSON, price, dedupe, rollups)\n' "$base" "$ours"
 printf '   ingest ratio      %8.2f  (target <= 1.00)\n' "$(awk -v a="$ours" -v b="$base" 'BEGIN { printf "%.3f", a / b }')"
+fi
 
-echo
+if part prompts; then
+if [ -z "$ONLY" ]; then echo; fi
 echo "== prompts view: $BIG events over 30 days, baseline: GROUP BY over a raw events table"
 rm -f "$dir/big.db"* "$dir/big_raw.db"*
 t0=$(now)
@@ -49,8 +57,10 @@ CREATE TABLE raw_events AS
   FROM t.events e JOIN t.dims d ON d.id = e.dims_id;
 SQL
 "$BUILD/bench_prompts" "$dir/big.db" "$dir/big_raw.db" 2026-10-01T00:00:00Z 2026-10-31T00:00:00Z
+fi
 
-echo
+if part fanout; then
+if [ -z "$ONLY" ]; then echo; fi
 FAN=${BENCH_FANOUT:-100}
 SECS=${BENCH_FANOUT_SECONDS:-60}
 echo "== fan-out: $FAN tokentop-sim gateways polled at 1 Hz for ${SECS}s; target < 5% of one core"
@@ -81,3 +91,4 @@ done
 kill $simpids 2>/dev/null
 stored=$(sqlite3 "$fdir/f.db" "SELECT count(*) FROM events")
 awk -v secs="$SECS" -v n="$stored" '{ cpu = $1 + $2; printf "   tokentop CPU %.2f s over %d s: %.2f%% of one core (%d events stored)\n", cpu, secs, 100 * cpu / secs, n }' "$fdir/time"
+fi

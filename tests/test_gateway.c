@@ -4,8 +4,11 @@
 #include <microhttpd.h>
 #include <pthread.h>
 
+#include <unistd.h>
+
 #include "tokentop/gateway.h"
 #include "tokentop/ingest.h"
+#include "tokentop/timeutil.h"
 #include "tokentop/workload.h"
 
 enum { NEVENTS = 3000 };
@@ -18,6 +21,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static int fail_next;     /* answer 500 to this many requests */
 static int truncate_next; /* cut this many answers in half */
 static int requests;
+static int visible = NEVENTS; /* events the server has so far */
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload,
@@ -47,7 +51,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		const char *cs = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "cursor");
 		const char *ls = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
 		int from = cs && *cs ? atoi(cs) : 0, limit = ls ? atoi(ls) : 100;
-		int to = from + limit > NEVENTS ? NEVENTS : from + limit;
+		int to = from + limit > visible ? visible : from + limit;
+		if (to < from)
+			to = from;
 		size_t cap = 64 + (size_t)(to - from) * 1024;
 		body = malloc(cap);
 		len = (size_t)snprintf(body, cap, "{\"events\":[");
@@ -169,7 +175,7 @@ static void run_gateway(store *st, const char *token, int stop_after_pages, run 
 	store_cursor_get(st, "gw", cursor, sizeof cursor);
 	gateway_opts o = {
 	    .name = "gw", .url = url, .token = token, .page_limit = 250, .poll_ms = 20};
-	source_sink sink = {on_page, NULL, on_state, r};
+	source_sink sink = {.page = on_page, .state = on_state, .ctx = r};
 	r->g = gateway_new(&r->loop, http, &o, cursor, &sink);
 	gateway_start(r->g);
 	uv_timer_init(&r->loop, &r->guard);
@@ -260,13 +266,102 @@ static void test_wrong_token(void **state)
 	store_close(st);
 }
 
+static void test_idle_interval(void **state)
+{
+	(void)state;
+	/* poll 1 s, cap 8 s: one quiet answer changes nothing, then the pause doubles */
+	assert_int_equal(source_idle_ms(0, 1000, 8000), 1000);
+	assert_int_equal(source_idle_ms(1, 1000, 8000), 1000);
+	assert_int_equal(source_idle_ms(2, 1000, 8000), 2000);
+	assert_int_equal(source_idle_ms(3, 1000, 8000), 4000);
+	assert_int_equal(source_idle_ms(4, 1000, 8000), 8000);
+	assert_int_equal(source_idle_ms(400, 1000, 8000), 8000);
+	assert_int_equal(source_idle_ms(400, 1000, 3000), 3000);
+	assert_int_equal(source_idle_ms(400, 1000, 500), 1000); /* never under the poll */
+}
+
+static int polls_of(void)
+{
+	pthread_mutex_lock(&mu);
+	int n = requests;
+	pthread_mutex_unlock(&mu);
+	return n;
+}
+
+static void run_for(uv_loop_t *loop, int64_t ms)
+{
+	int64_t until = time_now_ms() + ms;
+	while (time_now_ms() < until) {
+		uv_run(loop, UV_RUN_NOWAIT);
+		usleep(1000);
+	}
+}
+
+/* An idle gateway is asked less often, and as often as before once events come again. No
+ * timing is asserted but an upper bound on the polls of an idle stretch. */
+static void test_idle_backoff(void **state)
+{
+	(void)state;
+	store *st = fresh_store("idle.db");
+	run r;
+	memset(&r, 0, sizeof r);
+	uv_loop_init(&r.loop);
+	ingest_opts io = {0};
+	r.in = ingest_new(st, &io);
+	r.stop_after_pages = -1;
+	http_client *http = http_client_new(&r.loop);
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", port_);
+	pthread_mutex_lock(&mu);
+	visible = NEVENTS - 10;
+	pthread_mutex_unlock(&mu);
+	gateway_opts o = {.name = "gw",
+	                  .url = url,
+	                  .token = "good-token",
+	                  .page_limit = 1000,
+	                  .poll_ms = 20,
+	                  .idle_max_ms = 160,
+	                  .state_ms = -1};
+	source_sink sink = {.page = on_page, .state = on_state, .ctx = &r};
+	r.g = gateway_new(&r.loop, http, &o, NULL, &sink);
+	gateway_start(r.g);
+	for (int i = 0; i < 20000 && store_event_count(st) < NEVENTS - 10; i++)
+		uv_run(&r.loop, UV_RUN_ONCE);
+	assert_int_equal(store_event_count(st), NEVENTS - 10);
+	/* idle for 1.2 s: at the poll interval that would be about 60 polls; backed off to
+	 * 160 ms about 10 (the bound leaves room for a slow machine) */
+	int before = polls_of();
+	run_for(&r.loop, 1200);
+	int idle_polls = polls_of() - before;
+	assert_true(idle_polls >= 1);
+	assert_true(idle_polls < 30);
+	assert_int_equal(gateway_interval_ms(r.g), 160);
+	/* events again: the page that brings them restores the poll interval */
+	pthread_mutex_lock(&mu);
+	visible = NEVENTS;
+	pthread_mutex_unlock(&mu);
+	int64_t interval = -1;
+	for (int i = 0; i < 20000 && interval < 0; i++) {
+		uv_run(&r.loop, UV_RUN_ONCE);
+		if (store_event_count(st) == NEVENTS)
+			interval = gateway_interval_ms(r.g);
+	}
+	assert_int_equal(interval, 20);
+	gateway_stop(r.g);
+	gateway_free(r.g);
+	http_client_free(http);
+	uv_run(&r.loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&r.loop), 0);
+	ingest_free(r.in);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_exact),
-	    cmocka_unit_test(test_resume),
-	    cmocka_unit_test(test_faults),
-	    cmocka_unit_test(test_wrong_token),
+	    cmocka_unit_test(test_exact),         cmocka_unit_test(test_resume),
+	    cmocka_unit_test(test_faults),        cmocka_unit_test(test_wrong_token),
+	    cmocka_unit_test(test_idle_interval), cmocka_unit_test(test_idle_backoff),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,4 +1,5 @@
-/* The LiteLLM source against a loopback server speaking /spend/logs/ui: exact spend, windows. */
+/* The LiteLLM source against a loopback proxy: exact spend, windows, state endpoints, no /health.
+ */
 #include "testutil.h"
 
 #include <microhttpd.h>
@@ -23,6 +24,35 @@ static struct MHD_Daemon *daemon_;
 static int port_;
 static int64_t total_micros;
 static int requests;
+static int health_calls;   /* plain /health: billable, never to be asked */
+static int bad_model_info; /* serve a /model/info of the wrong shape */
+
+/* The state endpoints, answered as LiteLLM does (reference/litellm). */
+static const char liveliness_body[] = "\"I'm alive!\"";
+static const char global_spend_body[] = "{\"spend\": 12.5, \"max_budget\": 100.0}";
+static const char model_info_body[] =
+    "{\"data\": [{\"model_name\": \"gpt-4o\", \"litellm_params\": {\"model\": \"openai/gpt-4o\","
+    " \"custom_llm_provider\": \"openai\", \"weight\": 3}, \"model_info\": {\"id\": \"m-1\"}},"
+    " {\"model_name\": \"gpt-4o\", \"litellm_params\": {\"model\": \"azure/gpt-4o-eu\", "
+    "\"weight\": 1},"
+    " \"model_info\": {\"id\": \"m-2\"}},"
+    " {\"model_name\": \"claude\", \"litellm_params\": {\"model\": \"anthropic/claude-haiku-4-5\"},"
+    " \"model_info\": {\"id\": \"m-3\"}}]}";
+static const char router_settings_body[] =
+    "{\"fields\": [{\"field_name\": \"routing_strategy\", \"field_type\": \"String\","
+    " \"field_value\": \"simple-shuffle\", \"field_description\": \"how requests are spread\","
+    " \"ui_field_name\": \"Routing Strategy\"}],"
+    " \"current_values\": {\"routing_strategy\": \"simple-shuffle\", \"num_retries\": 2},"
+    " \"routing_strategy_descriptions\": {\"simple-shuffle\": \"weighted random\"}}";
+
+static const struct {
+	const char *path, *body;
+} state_paths[] = {
+    {"/health/liveliness", liveliness_body},
+    {"/global/spend", global_spend_body},
+    {"/model/info", model_info_body},
+    {"/router/settings", router_settings_body},
+};
 
 static void make_rows(void)
 {
@@ -76,14 +106,27 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	const char *pg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "page");
 	const char *ps = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "page_size");
 	unsigned status = 200;
-	char *body;
+	char *body = NULL;
 	int64_t from, to;
+	if (strcmp(url, "/health") == 0)
+		__atomic_add_fetch(&health_calls, 1, __ATOMIC_SEQ_CST);
+	for (size_t i = 0; i < sizeof state_paths / sizeof state_paths[0]; i++)
+		if (strcmp(url, state_paths[i].path) == 0)
+			body = strdup(strcmp(url, "/model/info") == 0 &&
+			                      __atomic_load_n(&bad_model_info, __ATOMIC_SEQ_CST)
+			                  ? "{\"data\": {\"model_name\": \"gpt-4o\"}}"
+			                  : state_paths[i].body);
 	if (!auth || strcmp(auth, "Bearer sk-master")) {
+		free(body);
 		status = 401;
 		body = strdup("{\"error\":{\"message\":\"Authentication Error\"}}");
-	} else if (strcmp(url, "/spend/logs/ui") || !sd || !ed ||
-	           time_parse_iso(sd, strlen(sd), &from) || time_parse_iso(ed, strlen(ed), &to) ||
-	           strlen(sd) != 19) {
+	} else if (body) {
+		/* a state endpoint */
+	} else if (strcmp(url, "/spend/logs/ui") != 0) {
+		status = 404;
+		body = strdup("{\"detail\":\"Not Found\"}");
+	} else if (!sd || !ed || time_parse_iso(sd, strlen(sd), &from) ||
+	           time_parse_iso(ed, strlen(ed), &to) || strlen(sd) != 19) {
 		status = 422;
 		body = strdup("{\"detail\":\"start_date and end_date are required\"}");
 	} else {
@@ -136,8 +179,10 @@ static int teardown(void **state)
 
 typedef struct run {
 	ingest *in;
+	store *st;
 	source_state last;
 	char detail[512];
+	char refused[512]; /* the last failure that named a refused answer */
 } run;
 
 static int on_page(void *ctx, const char *source, tt_event *evs, size_t n, const char *cursor)
@@ -155,6 +200,16 @@ static void on_state(void *ctx, const char *source, source_state st, const char 
 	(void)source;
 	r->last = st;
 	snprintf(r->detail, sizeof r->detail, "%s", detail);
+	if (strstr(detail, "refused:"))
+		snprintf(r->refused, sizeof r->refused, "%s", detail);
+}
+
+static int on_gwstate(void *ctx, const char *source, const char *kind, const char *body, size_t len,
+                      const char *etag)
+{
+	run *r = ctx;
+	(void)len;
+	return store_gwstate_put(r->st, source, kind, body, etag, time_now_ms());
 }
 
 static store *sync_once(const char *dbname, const char *key, int page_size, run *r)
@@ -170,6 +225,7 @@ static store *sync_once(const char *dbname, const char *key, int page_size, run 
 	ingest_opts io = {0};
 	memset(r, 0, sizeof *r);
 	r->in = ingest_new(st, &io);
+	r->st = st;
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", port_);
 	store_cursor_get(st, "lite", cursor, sizeof cursor);
 	litellm_opts o = {.name = "lite",
@@ -178,7 +234,7 @@ static store *sync_once(const char *dbname, const char *key, int page_size, run 
 	                  .lookback_ms = 7 * 3600000LL,
 	                  .overlap_ms = 5 * 60000,
 	                  .page_size = page_size};
-	source_sink sink = {on_page, NULL, on_state, r};
+	source_sink sink = {.page = on_page, .state = on_state, .gwstate = on_gwstate, .ctx = r};
 	litellm_src *s = litellm_new(&loop, http, &o, cursor, &sink);
 	litellm_start(s);
 	for (int i = 0; i < 200000 && !litellm_caught_up(s) && r->last != SRC_DOWN; i++)
@@ -210,6 +266,49 @@ static void test_exact_spend(void **state)
 	assert_int_equal(r.last, SRC_OK);
 	assert_int_equal(store_event_count(st), NROWS);
 	assert_int_equal(stored_cost(st), total_micros); /* LiteLLM's float spend, exactly */
+	store_close(st);
+}
+
+/* The state endpoints are stored verbatim under their kinds; /health is never asked. */
+static void test_state_endpoints(void **state)
+{
+	(void)state;
+	run r;
+	store *st = sync_once("state.db", "sk-master", 100, &r);
+	assert_int_equal(r.last, SRC_OK);
+	static const char *const kinds[] = {"health", "global_spend", "model_info",
+	                                    "router_settings"};
+	for (size_t i = 0; i < 4; i++) {
+		char *body, *etag;
+		int64_t at;
+		assert_int_equal(store_gwstate_get(st, "lite", kinds[i], &body, &etag, &at), 1);
+		assert_string_equal(body, state_paths[i].body);
+		assert_null(etag);
+		assert_true(at > time_now_ms() - 60000 && at <= time_now_ms());
+		free(body);
+	}
+	assert_int_equal(__atomic_load_n(&health_calls, __ATOMIC_SEQ_CST), 0);
+	store_close(st);
+}
+
+/* An answer of the wrong shape is refused, named, and not stored; the rest goes on. */
+static void test_state_refused(void **state)
+{
+	(void)state;
+	run r;
+	__atomic_store_n(&bad_model_info, 1, __ATOMIC_SEQ_CST);
+	store *st = sync_once("refused.db", "sk-master", 100, &r);
+	__atomic_store_n(&bad_model_info, 0, __ATOMIC_SEQ_CST);
+	assert_non_null(strstr(r.refused, "/model/info: answer refused"));
+	assert_null(strstr(r.refused, "sk-master"));
+	char *body;
+	assert_int_equal(store_gwstate_get(st, "lite", "model_info", &body, NULL, NULL), 0);
+	assert_null(body);
+	assert_int_equal(store_gwstate_get(st, "lite", "global_spend", &body, NULL, NULL), 1);
+	free(body);
+	assert_int_equal(store_event_count(st), NROWS); /* the events did not wait for it */
+	assert_int_equal(r.last, SRC_OK);
+	assert_int_equal(__atomic_load_n(&health_calls, __ATOMIC_SEQ_CST), 0);
 	store_close(st);
 }
 
@@ -248,10 +347,9 @@ static void test_time_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_time_format),
-	    cmocka_unit_test(test_exact_spend),
-	    cmocka_unit_test(test_busy_windows_narrow),
-	    cmocka_unit_test(test_wrong_key),
+	    cmocka_unit_test(test_time_format),         cmocka_unit_test(test_exact_spend),
+	    cmocka_unit_test(test_state_endpoints),     cmocka_unit_test(test_state_refused),
+	    cmocka_unit_test(test_busy_windows_narrow), cmocka_unit_test(test_wrong_key),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -260,12 +260,119 @@ static void test_inference_samples(void **state)
 	store_close(s);
 }
 
+typedef struct gwseen {
+	int n;
+	char last[64];
+	int64_t fetched;
+} gwseen;
+
+static int on_gwstate_row(void *ctx, const tt_gwstate *g)
+{
+	gwseen *s = ctx;
+	s->n++;
+	snprintf(s->last, sizeof s->last, "%s/%s", g->source, g->kind);
+	s->fetched = g->fetched_ms;
+	assert_int_equal(g->len, strlen(g->body));
+	return 0;
+}
+
+static void test_gateway_state(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof path, "%s/g.db", tu_tmpdir());
+	store *s = open_path(path);
+	char *body, *etag;
+	int64_t at;
+	assert_int_equal(store_gwstate_get(s, "gw", "controls", &body, &etag, &at), 0);
+	assert_null(body);
+	assert_null(etag);
+	assert_int_equal(store_gwstate_touch(s, "gw", "controls", 5), 0); /* nothing to touch */
+	assert_int_equal(store_gwstate_put(s, "gw", "controls", "{\"controls\":[]}", "\"c0\"", 10),
+	                 0);
+	assert_int_equal(store_gwstate_put(s, "gw", "controls", "{\"controls\":[1]}", "\"c1\"", 20),
+	                 0);
+	assert_int_equal(store_gwstate_put(s, "gw", "health", "{}", NULL, 21), 0);
+	assert_int_equal(store_gwstate_put(s, "a-gw", "routing", "{\"routes\":[]}", "", 22), 0);
+	assert_int_equal(store_gwstate_get(s, "gw", "controls", &body, &etag, &at), 1);
+	assert_string_equal(body, "{\"controls\":[1]}"); /* the newest replaced the older */
+	assert_string_equal(etag, "\"c1\"");
+	assert_int_equal(at, 20);
+	free(body);
+	free(etag);
+	/* a 304: the same answer, confirmed later */
+	assert_int_equal(store_gwstate_touch(s, "gw", "controls", 30), 1);
+	assert_int_equal(store_gwstate_get(s, "gw", "controls", &body, NULL, &at), 1);
+	assert_string_equal(body, "{\"controls\":[1]}");
+	assert_int_equal(at, 30);
+	free(body);
+	assert_int_equal(store_gwstate_get(s, "a-gw", "routing", &body, &etag, NULL), 1);
+	assert_null(etag); /* an empty ETag is none */
+	free(body);
+	gwseen sn = {0};
+	assert_int_equal(store_gwstate_each(s, on_gwstate_row, &sn), 0);
+	assert_int_equal(sn.n, 3);
+	assert_string_equal(sn.last, "gw/health"); /* by source, then kind */
+	assert_int_equal(sn.fetched, 21);
+	store_close(s);
+}
+
+typedef struct mseen {
+	int n;
+	tt_metric_point first; /* strings not kept */
+	int64_t a_ts;
+	double a_value;
+} mseen;
+
+static int on_metric(void *ctx, const tt_metric_point *p)
+{
+	mseen *m = ctx;
+	if (!m->n++)
+		m->first = *p;
+	if (strcmp(p->labels, "{\"use_case\":\"a\"}") == 0) {
+		m->a_ts = p->ts_ms;
+		m->a_value = p->value;
+	}
+	return 0;
+}
+
+static void test_metric_latest(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof path, "%s/m.db", tu_tmpdir());
+	store *s = open_path(path);
+	assert_int_equal(store_metric_add(s, "prom", "spend", "{\"use_case\":\"a\"}", 3000, 0.5),
+	                 0);
+	assert_int_equal(store_metric_add(s, "prom", "spend", "{\"use_case\":\"a\"}", 1000, 0.1),
+	                 0);
+	assert_int_equal(store_metric_add(s, "prom", "spend", "{\"use_case\":\"b\"}", 2000, NAN),
+	                 0);
+	assert_int_equal(store_metric_add(s, "prom", "rps", "{}", 2000, 7), 0);
+	mseen m = {0};
+	assert_int_equal(store_metric_latest(s, on_metric, &m), 0);
+	assert_int_equal(m.n, 3);
+	/* rps sorts first; spend{a} comes with its newest point, not its last inserted */
+	assert_int_equal(m.first.ts_ms, 2000);
+	assert_true(m.first.value == 7);
+	assert_int_equal(m.first.points, 1);
+	assert_int_equal(m.a_ts, 3000);
+	assert_true(m.a_value == 0.5);
+	memset(&m, 0, sizeof m);
+	store_metric_add(s, "prom", "rps", "{}", 1000, 1); /* an older point changes nothing */
+	assert_int_equal(store_metric_latest(s, on_metric, &m), 0);
+	assert_true(m.first.value == 7);
+	assert_int_equal(m.first.points, 2);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_migrations),      cmocka_unit_test(test_default_path),
 	    cmocka_unit_test(test_dims_and_dedupe), cmocka_unit_test(test_rollup_upsert_and_scan),
 	    cmocka_unit_test(test_cursor),          cmocka_unit_test(test_inference_samples),
+	    cmocka_unit_test(test_gateway_state),   cmocka_unit_test(test_metric_latest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

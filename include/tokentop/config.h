@@ -25,6 +25,7 @@ typedef struct gateway_spec {
 	char token_file[CONFIG_PATH_CAP];
 	int64_t poll_ms;
 	int64_t page_limit;
+	int64_t state_ms; /* between reads of the state endpoints (health, routing, ...) */
 	bool production;
 	bool insecure;
 } gateway_spec;

@@ -1,4 +1,4 @@
-/* A LiteLLM proxy source: spend-log rows from GET /spend/logs/ui over sliding time windows. */
+/* A LiteLLM proxy source: spend-log rows by sliding window; liveliness, spend, models, router. */
 #ifndef TOKENTOP_LITELLM_H
 #define TOKENTOP_LITELLM_H
 
@@ -13,11 +13,16 @@
 
 typedef struct litellm_src litellm_src;
 
+/* Default pause between two reads of the state endpoints. */
+#define LITELLM_STATE_MS 30000
+
 typedef struct litellm_opts {
 	const char *name;
 	const char *url;     /* the proxy's base URL */
 	const char *token;   /* the master key (Bearer); never printed */
 	long poll_ms;        /* pause when caught up; 0: 10000 */
+	long state_ms;       /* between reads of /health/liveliness, /global/spend, /model/info,
+	                      * /router/settings; 0: LITELLM_STATE_MS; < 0: never */
 	int64_t overlap_ms;  /* each window re-reads this much before the cursor; 0: 15 min */
 	int64_t lookback_ms; /* the first window starts this far back; 0: 24 h */
 	int64_t window_ms;   /* widest window asked at once; 0: 1 h (halved when too busy) */
@@ -38,6 +43,8 @@ source_state litellm_state(const litellm_src *s);
 bool litellm_caught_up(const litellm_src *s);
 const char *litellm_cursor(const litellm_src *s);
 uint64_t litellm_events(const litellm_src *s);
+/* Rounds of the state endpoints completed (each answer stored, refused or failed). */
+uint64_t litellm_state_rounds(const litellm_src *s);
 
 /* "YYYY-MM-DD HH:MM:SS" in UTC, the form /spend/logs/ui takes. */
 void litellm_format_time(int64_t ms, char *buf, size_t cap);

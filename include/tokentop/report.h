@@ -4,7 +4,9 @@
 
 #include <stdio.h>
 
+#include "tokentop/gwstate.h"
 #include "tokentop/inference.h"
+#include "tokentop/metrics.h"
 #include "tokentop/providers.h"
 #include "tokentop/view.h"
 
@@ -24,5 +26,7 @@ int report_inference(FILE *out, const view_inference *v, report_format f);
 int report_slo(FILE *out, const view_slo *v, report_format f);
 int report_budgets(FILE *out, const view_budgets *v, report_format f);
 int report_alerts(FILE *out, const view_alerts *v, report_format f);
+int report_gateways(FILE *out, const view_gwstate *v, report_format f);
+int report_metrics(FILE *out, const view_metrics *v, report_format f);
 
 #endif

@@ -26,6 +26,12 @@ typedef struct source_sink {
 	void (*reject)(void *ctx, const char *source, const char *reason);
 	/* The source's state changed (detail: why, one line, no secrets). */
 	void (*state)(void *ctx, const char *source, source_state st, const char *detail);
+	/* The answer of one of the gateway's state endpoints (kind: health, routing, controls,
+	 * ...; docs/sources.md), already checked to be JSON of the shape that endpoint gives.
+	 * body NULL: the answer last delivered with this etag is still current (a 304). Return
+	 * 0 once stored, -1 when it could not be. May be NULL: the state is not kept. */
+	int (*gwstate)(void *ctx, const char *source, const char *kind, const char *body,
+	               size_t len, const char *etag);
 	void *ctx;
 } source_sink;
 
@@ -35,5 +41,10 @@ typedef struct source_sink {
 /* Delay before retry number `attempt` (1, 2, ...): exponential from base_ms, capped at
  * cap_ms, with full jitter drawn from *rng (xorshift state, never 0). */
 int64_t source_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, uint64_t *rng);
+
+/* The pause before the next poll after `empty` empty answers in a row (0 after one that
+ * brought something): poll_ms, and from the second empty one on doubling up to cap_ms (never
+ * under poll_ms). An idle gateway costs less; a busy one is not slowed by one quiet second. */
+int64_t source_idle_ms(unsigned empty, int64_t poll_ms, int64_t cap_ms);
 
 #endif

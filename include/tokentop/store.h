@@ -185,4 +185,46 @@ int store_inference_latest(store *s, store_inference_fn fn, void *ctx);
 int store_metric_add(store *s, const char *source, const char *series, const char *labels,
 		     int64_t ts_ms, double value);
 
+/* The newest point of one series and label set, with how many points are kept of it. */
+typedef struct tt_metric_point {
+	const char *source, *series, *labels;
+	int64_t ts_ms;
+	double value; /* NaN when stored as NULL */
+	int64_t points;
+} tt_metric_point;
+
+/* For every (source, series, labels), in that order: fn(ctx, its newest point); the strings
+ * are valid during the call. fn's non-zero return stops and is returned; -1 on error. */
+typedef int (*store_metric_fn)(void *ctx, const tt_metric_point *p);
+int store_metric_latest(store *s, store_metric_fn fn, void *ctx);
+
+/*
+ * Gateway state: the latest answer of each state endpoint of a live source (kind: health,
+ * routing, controls; LiteLLM: health, global_spend, model_info, router_settings), kept
+ * verbatim as JSON with its ETag and the time it was fetched or last confirmed.
+ */
+typedef struct tt_gwstate {
+	const char *source, *kind;
+	const char *body; /* JSON as the gateway sent it */
+	size_t len;
+	const char *etag; /* NULL when the answer had none */
+	int64_t fetched_ms;
+} tt_gwstate;
+
+/* Stores an answer, replacing the previous one of (source, kind). etag may be NULL. 0 or -1. */
+int store_gwstate_put(store *s, const char *source, const char *kind, const char *body,
+                      const char *etag, int64_t fetched_ms);
+/* The stored answer is still current (a 304): only its time moves. 1 touched, 0 none
+ * stored, -1 error. */
+int store_gwstate_touch(store *s, const char *source, const char *kind, int64_t fetched_ms);
+/* The stored answer of (source, kind): 1 with *body (and *etag, NULL when none) malloc'd for
+ * the caller, 0 when none is stored (*body NULL), -1 on error. etag and fetched_ms may be
+ * NULL. */
+int store_gwstate_get(store *s, const char *source, const char *kind, char **body, char **etag,
+                      int64_t *fetched_ms);
+/* Every stored answer in (source, kind) order; the strings are valid during the call. fn's
+ * non-zero return stops and is returned; -1 on error. */
+typedef int (*store_gwstate_fn)(void *ctx, const tt_gwstate *g);
+int store_gwstate_each(store *s, store_gwstate_fn fn, void *ctx);
+
 #endif

@@ -1,4 +1,4 @@
-/* tokentop report: every view (spend, prompts, routing, providers, SLOs, ...) without a terminal. */
+/* tokentop report: every view (spend, routing, providers, SLOs, gateways, metrics...) without a terminal. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +20,13 @@ typedef enum {
 	VIEW_BUDGETS,
 	VIEW_ALERTS,
 	VIEW_INFERENCE,
+	VIEW_GATEWAYS,
+	VIEW_METRICS,
 	VIEW_COUNT
 } view_kind;
 static const char *const view_names[VIEW_COUNT] = {
-	"summary", "prompts", "routing", "providers", "slo", "budgets", "alerts", "inference"};
+    "summary", "prompts", "routing", "providers", "slo",     "budgets",
+    "alerts",  "inference", "gateways", "metrics"};
 
 /* The inference servers' latest scrapes: no time range. */
 static int report_inference_now(const char *db, report_format fmt)
@@ -47,19 +50,63 @@ static int report_inference_now(const char *db, report_format fmt)
 	return rc ? EXIT_FAIL : EXIT_OK;
 }
 
+/* What the live sources last read from the gateways, and from Prometheus: no time range. */
+static int report_state_now(const char *db, view_kind view, report_format fmt, int64_t now)
+{
+	store *st = app_open_store(db, true);
+	if (!st)
+		return EXIT_FAIL;
+	char err[512] = "";
+	int rc;
+	size_t n = 0;
+	if (view == VIEW_GATEWAYS) {
+		view_gwstate v;
+		rc = view_gwstate_build(st, now, &v, err, sizeof err);
+		if (!rc) {
+			n = v.n;
+			rc = report_gateways(stdout, &v, fmt);
+			view_gwstate_free(&v);
+		}
+	} else {
+		view_metrics v;
+		rc = view_metrics_build(st, now, &v, err, sizeof err);
+		if (!rc) {
+			n = v.n;
+			rc = report_metrics(stdout, &v, fmt);
+			view_metrics_free(&v);
+		}
+	}
+	if (rc)
+		fprintf(stderr, "tokentop report: %s\n",
+		        *err ? err : "write error on standard output");
+	else if (!n)
+		fprintf(stderr, "tokentop report: %s\n",
+		        view == VIEW_GATEWAYS
+		            ? "no gateway state read yet (tokentop sync --gateway NAME=URL)"
+		            : "no Prometheus series read yet (tokentop sync --prometheus NAME=URL "
+		              "--query SERIES=PROMQL)");
+	store_close(st);
+	if (fflush(stdout)) {
+		fprintf(stderr, "tokentop report: write error on standard output\n");
+		return EXIT_FAIL;
+	}
+	return rc ? EXIT_FAIL : EXIT_OK;
+}
+
 static void report_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: tokentop report [--db FILE] [--since WHEN] [--until WHEN]\n"
 		"                       [--view summary|prompts|routing|providers|slo|budgets|\n"
-		"                               alerts|inference]\n"
+		"                               alerts|inference|gateways|metrics]\n"
 		"                       [--top N] [--format text|md|json|csv] [--ratecard FILE]\n"
 		"                       [--config FILE]\n\n"
 		"Prints a view of the database, read from its rollups. summary, prompts,\n"
 		"routing and providers cover --since..--until; slo, budgets and alerts are\n"
 		"evaluated at now (windows and periods ending now, $TOKENTOP_NOW when set)\n"
-		"from the SLOs and budgets of the config file (docs/config.md); inference\n"
-		"shows each server's latest scrape.\n"
+		"from the SLOs and budgets of the config file (docs/config.md). inference,\n"
+		"gateways and metrics show what the live sources last read (tokentop sync),\n"
+		"with its age.\n"
 		"WHEN is a duration back from now (15m, 24h, 7d, 30d), an ISO 8601 time\n"
 		"(2026-11-01, 2026-11-01T09:30:00Z), 'now', or for --since 'all'.\n"
 		"The JSON shape is documented in docs/report-json.md.\n\n"
@@ -67,7 +114,8 @@ static void report_usage(FILE *out)
 		"  --since WHEN    start of the range (default 7d)\n"
 		"  --until WHEN    end of the range, exclusive (default now)\n"
 		"  --view V        summary (default), prompts, routing, providers, slo,\n"
-		"                  budgets, alerts, inference\n"
+		"                  budgets, alerts, inference, gateways (health, routes and\n"
+		"                  weights, controls in force), metrics (Prometheus series)\n"
 		"  --top N         prompts shown (default 10; 0 = all)\n"
 		"  --format F      text (default), md, json or csv\n"
 		"  --ratecard FILE rate card for chargeback figures\n"
@@ -159,8 +207,8 @@ int cmd_report(int argc, char **argv)
 			if (k == VIEW_COUNT) {
 				fprintf(stderr,
 					"tokentop report: --view: unknown '%s' (expected summary, "
-					"prompts, routing, providers, slo, budgets, alerts or "
-					"inference)\n",
+					"prompts, routing, providers, slo, budgets, alerts, "
+					"inference, gateways or metrics)\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -218,7 +266,9 @@ int cmd_report(int argc, char **argv)
 	}
 	if (view == VIEW_INFERENCE)
 		return report_inference_now(db, fmt);
-	if (view >= VIEW_SLO)
+	if (view == VIEW_GATEWAYS || view == VIEW_METRICS)
+		return report_state_now(db, view, fmt, now);
+	if (view >= VIEW_SLO && view <= VIEW_ALERTS)
 		return report_at_now(db, cfg_path, view, fmt, now);
 	store *st = app_open_store(db, true);
 	if (!st)

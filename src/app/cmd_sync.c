@@ -24,6 +24,7 @@ typedef struct source_params {
 	const char *name, *url, *token;
 	int64_t poll_ms;
 	int page_limit;
+	int64_t state_ms; /* between reads of the state endpoints; 0: the source's default */
 } source_params;
 
 /* The kinds of event source sync runs, behind one table of operations. */
@@ -46,14 +47,19 @@ static void *make_gateway(uv_loop_t *loop, http_client *http, const source_param
 	                  .url = p->url,
 	                  .token = p->token,
 	                  .poll_ms = (long)p->poll_ms,
-	                  .page_limit = p->page_limit};
+	                  .page_limit = p->page_limit,
+	                  .state_ms = (long)p->state_ms};
 	return gateway_new(loop, http, &o, cursor, sink);
 }
 
 static void *make_litellm(uv_loop_t *loop, http_client *http, const source_params *p,
                           const char *cursor, const source_sink *sink)
 {
-	litellm_opts o = {.name = p->name, .url = p->url, .token = p->token, .poll_ms = (long)p->poll_ms};
+	litellm_opts o = {.name = p->name,
+	                  .url = p->url,
+	                  .token = p->token,
+	                  .poll_ms = (long)p->poll_ms,
+	                  .state_ms = (long)p->state_ms};
 	return litellm_new(loop, http, &o, cursor, sink);
 }
 
@@ -120,7 +126,8 @@ static void sync_usage(FILE *out)
 	    "usage: tokentop sync [--db FILE] [--config FILE] [--gateway NAME=URL] [--litellm NAME=URL]\n"
 	    "                     [--scrape NAME=URL[,KIND]] [--prometheus NAME=URL --query S=Q]\n"
 	    "                     [--token-file F | --token-env VAR]\n"
-	    "                     [--once | --for DURATION] [--poll DURATION]\n\n"
+	    "                     [--once | --for DURATION] [--poll DURATION]\n"
+	    "                     [--state-interval DURATION]\n\n"
 	    "Pulls request events from gateways (the tokentop v1 API) and LiteLLM proxies\n"
 	    "(/spend/logs/ui) into the database, each exactly once: a source's cursor is\n"
 	    "committed with the events it covers, so a sync killed at any moment resumes where\n"
@@ -143,7 +150,11 @@ static void sync_usage(FILE *out)
 	    "  --once             stop when every gateway is caught up and every scrape was\n"
 	    "                     stored once (exit 1 if a source is down)\n"
 	    "  --for DURATION     stop after DURATION (30s, 10m, 1h); default: until SIGINT\n"
-	    "  --poll DURATION    pause between polls when caught up (default 2s)\n"
+	    "  --poll DURATION    pause between polls when caught up (default 2s); a gateway\n"
+	    "                     with nothing new is asked less often, up to 4 times that\n"
+	    "  --state-interval DURATION  between reads of each gateway's health, routing and\n"
+	    "                     controls (LiteLLM: liveliness, spend, models, router\n"
+	    "                     settings), kept in the database (default 30s)\n"
 	    "  -h, --help         this help\n");
 }
 
@@ -203,6 +214,20 @@ static int on_query(void *ctx, const char *source, const char *series, const pro
 				return -1;
 			}
 	return store_commit(s->st);
+}
+
+/* A state endpoint's answer (health, routing, controls...), kept as the gateway sent it. */
+static int on_gwstate(void *ctx, const char *source, const char *kind, const char *body, size_t len,
+                      const char *etag)
+{
+	sync_ctx *s = ctx;
+	(void)len;
+	int64_t now = time_now_ms();
+	if (!body) {
+		int rc = store_gwstate_touch(s->st, source, kind, now);
+		return rc < 0 ? -1 : 0;
+	}
+	return store_gwstate_put(s->st, source, kind, body, etag, now);
 }
 
 static void on_reject(void *ctx, const char *source, const char *reason)
@@ -311,6 +336,7 @@ int cmd_sync(int argc, char **argv)
 	    {"once", no_argument, NULL, 'o'},
 	    {"for", required_argument, NULL, 'f'},
 	    {"poll", required_argument, NULL, 'p'},
+	    {"state-interval", required_argument, NULL, 'S'},
 	    {"config", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
@@ -319,6 +345,7 @@ int cmd_sync(int argc, char **argv)
 	/* per source: its token and timings (from the command line or the config file) */
 	char *etok[MAX_SOURCES] = {0}, *stok[MAX_SOURCES] = {0}, *ptok[MAX_SOURCES] = {0};
 	int64_t epoll[MAX_SOURCES], eplimit[MAX_SOURCES], sint[MAX_SOURCES], pint[MAX_SOURCES];
+	int64_t estate[MAX_SOURCES];
 	const promsrc_query *pqs[MAX_SOURCES];
 	size_t pnq[MAX_SOURCES];
 	promsrc_query cfgq[MAX_SOURCES][3];
@@ -337,7 +364,7 @@ int cmd_sync(int argc, char **argv)
 	int nq = 0;
 	int n = 0;
 	bool once = false;
-	int64_t for_ms = 0, poll_ms = 2000;
+	int64_t for_ms = 0, poll_ms = 2000, state_ms = 0;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -452,6 +479,13 @@ int cmd_sync(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'S':
+			if (time_parse_duration(optarg, &state_ms) || state_ms <= 0) {
+				fprintf(stderr, "tokentop sync: --state-interval: expected a "
+				                "duration like 30s\n");
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			sync_usage(stdout);
 			return EXIT_OK;
@@ -465,7 +499,8 @@ int cmd_sync(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (np && !nq) {
-		fprintf(stderr, "tokentop sync: --prometheus needs at least one --query SERIES=PROMQL\n");
+		fprintf(stderr,
+		        "tokentop sync: --prometheus needs at least one --query SERIES=PROMQL\n");
 		return EXIT_USAGE;
 	}
 	if (once && for_ms) {
@@ -482,6 +517,7 @@ int cmd_sync(int argc, char **argv)
 		etok[i] = strdup(token);
 		epoll[i] = poll_ms;
 		eplimit[i] = page_limit;
+		estate[i] = state_ms;
 	}
 	for (int i = 0; i < ns; i++) {
 		stok[i] = strdup(token);
@@ -506,6 +542,7 @@ int cmd_sync(int argc, char **argv)
 			kind_of[n] = &kinds[g->dialect == GATEWAY_LITELLM];
 			epoll[n] = g->poll_ms;
 			eplimit[n] = g->page_limit;
+			estate[n] = state_ms ? state_ms : g->state_ms;
 			if (config_token(g->token_env, g->token_file, token, sizeof token, err,
 			                 sizeof err)) {
 				fprintf(stderr, "tokentop sync: [gateway %s]: %s\n", g->name, err);
@@ -538,17 +575,19 @@ int cmd_sync(int argc, char **argv)
 			pnq[np] = 3;
 			if (config_token(ps->token_env, ps->token_file, token, sizeof token, err,
 			                 sizeof err)) {
-				fprintf(stderr, "tokentop sync: [prometheus %s]: %s\n", ps->name, err);
+				fprintf(stderr, "tokentop sync: [prometheus %s]: %s\n", ps->name,
+				        err);
 				rc = EXIT_FAIL;
 			}
 			ptok[np] = strdup(token);
 		}
 		memset(token, 0, sizeof token);
 		if (rc == EXIT_OK && !n && !ns && !np) {
-			fprintf(stderr,
-			        "tokentop sync: no sources: give --gateway, --litellm, --scrape or "
-			        "--prometheus NAME=URL, or configure [gateway NAME] sections in %s\n\n",
-			        cfg.path[0] ? cfg.path : "the config file (docs/config.md)");
+			fprintf(
+			    stderr,
+			    "tokentop sync: no sources: give --gateway, --litellm, --scrape or "
+			    "--prometheus NAME=URL, or configure [gateway NAME] sections in %s\n\n",
+			    cfg.path[0] ? cfg.path : "the config file (docs/config.md)");
 			sync_usage(stderr);
 			rc = EXIT_USAGE;
 		}
@@ -570,7 +609,11 @@ int cmd_sync(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	source_sink sink = {on_page, on_reject, on_state, &s};
+	source_sink sink = {.page = on_page,
+	                    .reject = on_reject,
+	                    .state = on_state,
+	                    .gwstate = on_gwstate,
+	                    .ctx = &s};
 	for (int i = 0; i < n; i++) {
 		char cursor[512];
 		if (store_cursor_get(st, names[i], cursor, sizeof cursor) < 0) {
@@ -580,7 +623,8 @@ int cmd_sync(int argc, char **argv)
 			goto out;
 		}
 		s.kind[s.nsrc] = kind_of[i];
-		source_params sp = {names[i], urls[i], etok[i], epoll[i], (int)eplimit[i]};
+		source_params sp = {names[i], urls[i],         etok[i],
+		                    epoll[i], (int)eplimit[i], estate[i]};
 		s.src[s.nsrc] = kind_of[i]->make(&loop, http, &sp, cursor, &sink);
 		if (!s.src[s.nsrc]) {
 			fprintf(stderr, "tokentop sync: out of memory\n");

@@ -374,6 +374,7 @@ static void gateway_defaults(void *item)
 	gateway_spec *g = item;
 	g->poll_ms = 2000;
 	g->page_limit = 1000;
+	g->state_ms = 30000;
 }
 
 static const char *token_check(const char *env, const char *file, char *why, size_t whylen)
@@ -429,6 +430,7 @@ static const key_spec gateway_keys[] = {
     {"token_file", &t_path, false, offsetof(gateway_spec, token_file)},
     {"poll", &t_interval, false, offsetof(gateway_spec, poll_ms)},
     {"page_limit", &t_page_limit, false, offsetof(gateway_spec, page_limit)},
+    {"state_interval", &t_interval, false, offsetof(gateway_spec, state_ms)},
     {"production", &t_yesno, false, offsetof(gateway_spec, production)},
     {"insecure", &t_yesno, false, offsetof(gateway_spec, insecure)},
 };

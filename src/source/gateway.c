@@ -1,4 +1,4 @@
-/* A gateway source (tokentop dialect): pages GET /v1/events by cursor on the libuv loop. */
+/* A gateway source (tokentop dialect): events by cursor, plus health, routing and controls. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "poller.h"
+#include "statedoc.h"
 #include "tokentop/gateway.h"
 #include "tokentop/parse.h"
 #include "tokentop/timeutil.h"
@@ -18,7 +19,10 @@ struct gateway {
 	http_client *http;
 	source_sink sink;
 	char *url, *auth;
-	long poll_ms, timeout_ms;
+	long poll_ms, timeout_ms, idle_max_ms;
+	unsigned idle_polls; /* empty pages in a row */
+	int64_t interval_ms; /* the pause after the last page */
+	statedocs sd;
 	int limit;
 	size_t max_body;
 	bool insecure;
@@ -90,6 +94,68 @@ static int parse_page(gateway *g, const char *body, size_t len, char *next, char
 	return (int)(n > (size_t)INT32_MAX ? INT32_MAX : n);
 }
 
+/* ---- the shapes of the state answers (docs/api.md) ---- */
+
+static bool is_str(const json_t *o, const char *key)
+{
+	return json_is_string(json_object_get(o, key));
+}
+
+static const char *check_health(const json_t *doc)
+{
+	int64_t t;
+	const char *time = json_string_value(json_object_get(doc, "time"));
+	if (!json_is_object(doc) || !is_str(doc, "gateway") || !is_str(doc, "version") || !time)
+		return "expected {gateway, version, time}";
+	if (time_parse_iso(time, strlen(time), &t))
+		return "time is not an ISO 8601 time";
+	return NULL;
+}
+
+static const char *check_routing(const json_t *doc)
+{
+	json_t *routes = json_object_get(doc, "routes");
+	if (!json_is_array(routes))
+		return "expected {routes: [...]}";
+	size_t i, k;
+	json_t *r, *t;
+	json_array_foreach(routes, i, r)
+	{
+		json_t *targets = json_object_get(r, "targets");
+		if (!is_str(r, "use_case") || !json_is_array(targets))
+			return "a route without use_case or targets";
+		json_array_foreach(targets, k, t)
+		{
+			if (!is_str(t, "provider") || !is_str(t, "model") ||
+			    !json_is_number(json_object_get(t, "weight")))
+				return "a target without provider, model or weight";
+		}
+	}
+	return NULL;
+}
+
+static const char *check_controls(const json_t *doc)
+{
+	json_t *controls = json_object_get(doc, "controls");
+	if (!json_is_array(controls))
+		return "expected {controls: [...]}";
+	size_t i;
+	json_t *c;
+	json_array_foreach(controls, i, c)
+	{
+		if (!is_str(c, "id") || !is_str(c, "kind") ||
+		    !json_is_object(json_object_get(c, "scope")))
+			return "a control without id, kind or scope";
+	}
+	return NULL;
+}
+
+static const statedoc_kind state_kinds[] = {
+    {"health", "/v1/health", check_health, false},
+    {"routing", "/v1/routing", check_routing, false},
+    {"controls", "/v1/controls", check_controls, true},
+};
+
 static void on_answer(void *ctx, const http_response *r)
 {
 	gateway *g = ctx;
@@ -126,12 +192,19 @@ static void on_answer(void *ctx, const http_response *r)
 	memcpy(g->cursor, next, sizeof g->cursor);
 	g->events += g->nevs;
 	g->caught_up = n < g->limit;
-	poller_ok(&g->p, g->caught_up ? g->poll_ms : 0);
+	/* a gateway with nothing new is asked less often, up to a cap; any event brings the
+	 * poll interval back at once (no event is lost: the cursor only waits) */
+	g->idle_polls = g->nevs ? 0 : g->idle_polls + 1;
+	g->interval_ms =
+	    g->caught_up ? source_idle_ms(g->idle_polls, g->poll_ms, g->idle_max_ms) : 0;
+	poller_ok(&g->p, g->interval_ms);
 }
 
 static void poll_now(poller *p)
 {
 	gateway *g = (gateway *)p;
+	if (statedocs_poll(&g->sd, time_now_ms()))
+		return;
 	char url[2048], esc[3 * CURSOR_CAP];
 	http_url_escape(g->cursor, esc, sizeof esc);
 	snprintf(url, sizeof url, "%s/v1/events?cursor=%s&limit=%d", g->url, esc, g->limit);
@@ -178,11 +251,24 @@ gateway *gateway_new(uv_loop_t *loop, http_client *http, const gateway_opts *o, 
 	while (ul && g->url[ul - 1] == '/')
 		g->url[--ul] = 0;
 	g->poll_ms = o->poll_ms > 0 ? o->poll_ms : 2000;
+	g->idle_max_ms = o->idle_max_ms > 0 ? o->idle_max_ms : 4 * g->poll_ms;
 	g->limit = o->page_limit > 0 ? o->page_limit : 1000;
 	g->timeout_ms = o->timeout_ms;
 	g->max_body = o->max_body;
 	g->insecure = o->insecure;
 	snprintf(g->cursor, sizeof g->cursor, "%s", cursor ? cursor : "");
+	statedocs_init(&g->sd, state_kinds,
+	               o->state_ms < 0 ? 0 : sizeof state_kinds / sizeof state_kinds[0],
+	               o->state_ms > 0 ? o->state_ms : GATEWAY_STATE_MS);
+	g->sd.p = &g->p;
+	g->sd.http = http;
+	g->sd.sink = &g->sink;
+	g->sd.base = g->url;
+	g->sd.auth = g->auth;
+	g->sd.refused_auth = "the gateway refused the token";
+	g->sd.timeout_ms = g->timeout_ms;
+	g->sd.max_body = g->max_body;
+	g->sd.insecure = g->insecure;
 	return g;
 }
 
@@ -225,4 +311,14 @@ const char *gateway_cursor(const gateway *g)
 uint64_t gateway_events(const gateway *g)
 {
 	return g->events;
+}
+
+int64_t gateway_interval_ms(const gateway *g)
+{
+	return g->interval_ms;
+}
+
+uint64_t gateway_state_rounds(const gateway *g)
+{
+	return g->sd.rounds;
 }

@@ -10,6 +10,7 @@
 #define DEFAULT_CONNECT_MS 3000
 #define DEFAULT_TIMEOUT_MS 15000
 #define DEFAULT_MAX_BODY   (16u << 20)
+#define HTTP_KEEP_CONNECTIONS 1024
 
 typedef struct transfer {
 	http_client *client;
@@ -270,6 +271,10 @@ http_client *http_client_new(uv_loop_t *loop)
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timeout_change);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	/* libcurl sizes its connection cache by the transfers added at once; sources polled in
+	 * turn have few out at a time, so their idle connections were closed and every poll paid
+	 * a new TCP (and TLS) handshake. Keep one per gateway. */
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)HTTP_KEEP_CONNECTIONS);
 	return c;
 }
 

@@ -1,4 +1,4 @@
-/* A LiteLLM proxy source: spend-log rows from GET /spend/logs/ui over sliding time windows. */
+/* A LiteLLM proxy source: spend-log rows by sliding window; liveliness, spend, models, router. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "poller.h"
+#include "statedoc.h"
 #include "tokentop/litellm.h"
 #include "tokentop/parse.h"
 #include "tokentop/timeutil.h"
@@ -20,6 +21,7 @@ struct litellm_src {
 	source_sink sink;
 	char *url, *auth;
 	litellm_opts o;
+	statedocs sd;
 	char cursor[CURSOR_CAP];
 	/* the window being read */
 	int64_t from_ms, to_ms, window_ms;
@@ -75,6 +77,54 @@ static void next_window(litellm_src *s)
 	s->total_pages = 1;
 	s->nevs = 0;
 }
+
+/* ---- the shapes of the state answers (reference: LiteLLM's proxy endpoints) ---- */
+
+/* /health/liveliness answers the JSON string "I'm alive!" (an object on some builds) */
+static const char *check_liveliness(const json_t *doc)
+{
+	return json_is_string(doc) || json_is_object(doc) ? NULL : "expected a string or object";
+}
+
+static const char *check_global_spend(const json_t *doc)
+{
+	json_t *mb = json_object_get(doc, "max_budget");
+	if (!json_is_number(json_object_get(doc, "spend")) ||
+	    (mb && !json_is_null(mb) && !json_is_number(mb)))
+		return "expected {spend, max_budget}";
+	return NULL;
+}
+
+static const char *check_model_info(const json_t *doc)
+{
+	json_t *data = json_object_get(doc, "data");
+	if (!json_is_array(data))
+		return "expected {data: [...]}";
+	size_t i;
+	json_t *m;
+	json_array_foreach(data, i, m)
+	{
+		if (!json_is_string(json_object_get(m, "model_name")))
+			return "a model without model_name";
+	}
+	return NULL;
+}
+
+static const char *check_router_settings(const json_t *doc)
+{
+	json_t *cv = json_object_get(doc, "current_values");
+	if (!json_is_array(json_object_get(doc, "fields")) || (cv && !json_is_object(cv)))
+		return "expected {fields: [...], current_values: {...}}";
+	return NULL;
+}
+
+/* Never plain /health: it sends a real, billed request to every model. */
+static const statedoc_kind state_kinds[] = {
+    {"health", "/health/liveliness", check_liveliness, false},
+    {"global_spend", "/global/spend", check_global_spend, false},
+    {"model_info", "/model/info", check_model_info, false},
+    {"router_settings", "/router/settings", check_router_settings, false},
+};
 
 static void send_page(poller *p);
 
@@ -149,6 +199,9 @@ static void on_answer(void *ctx, const http_response *r)
 static void send_page(poller *p)
 {
 	litellm_src *s = (litellm_src *)p;
+	/* state is read between windows, never in the middle of one */
+	if (s->page == 0 && statedocs_poll(&s->sd, time_now_ms()))
+		return;
 	if (s->page == 0)
 		next_window(s);
 	char from[32], to[32], ef[96], et[96], url[2048];
@@ -214,6 +267,18 @@ litellm_src *litellm_new(uv_loop_t *loop, http_client *http, const litellm_opts 
 	while (ul && s->url[ul - 1] == '/')
 		s->url[--ul] = 0;
 	snprintf(s->cursor, sizeof s->cursor, "%s", cursor ? cursor : "");
+	statedocs_init(&s->sd, state_kinds,
+	               s->o.state_ms < 0 ? 0 : sizeof state_kinds / sizeof state_kinds[0],
+	               s->o.state_ms > 0 ? s->o.state_ms : LITELLM_STATE_MS);
+	s->sd.p = &s->p;
+	s->sd.http = http;
+	s->sd.sink = &s->sink;
+	s->sd.base = s->url;
+	s->sd.auth = s->auth;
+	s->sd.refused_auth = "the proxy refused the master key";
+	s->sd.timeout_ms = s->o.timeout_ms;
+	s->sd.max_body = s->o.max_body;
+	s->sd.insecure = s->o.insecure;
 	return s;
 }
 
@@ -251,4 +316,9 @@ const char *litellm_cursor(const litellm_src *s)
 uint64_t litellm_events(const litellm_src *s)
 {
 	return s->events;
+}
+
+uint64_t litellm_state_rounds(const litellm_src *s)
+{
+	return s->sd.rounds;
 }

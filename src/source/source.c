@@ -29,3 +29,13 @@ int64_t source_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, uin
 	int64_t floor = ceiling / 10;
 	return floor + (int64_t)(xorshift(rng) % (uint64_t)(ceiling - floor + 1));
 }
+
+int64_t source_idle_ms(unsigned empty, int64_t poll_ms, int64_t cap_ms)
+{
+	int64_t wait = poll_ms;
+	for (unsigned i = 1; i < empty && wait < cap_ms; i++)
+		wait *= 2;
+	if (wait > cap_ms)
+		wait = cap_ms;
+	return wait > poll_ms ? wait : poll_ms;
+}

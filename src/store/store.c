@@ -1074,3 +1074,141 @@ int store_metric_add(store *s, const char *source, const char *series, const cha
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
+
+/* ---- gateway state ---- */
+
+int store_gwstate_put(store *s, const char *source, const char *kind, const char *body,
+                      const char *etag, int64_t fetched_ms)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "INSERT OR REPLACE INTO gateway_state (source, kind, body, etag,"
+	                       " fetched_ms) VALUES (?,?,?,?,?)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+	if (etag && *etag)
+		sqlite3_bind_text(st, 4, etag, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int64(st, 5, fetched_ms);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_gwstate_touch(store *s, const char *source, const char *kind, int64_t fetched_ms)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "UPDATE gateway_state SET fetched_ms = ? WHERE source = ? AND"
+	                       " kind = ?",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, fetched_ms);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(s->db) ? 1 : 0;
+}
+
+static char *dup_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+int store_gwstate_get(store *s, const char *source, const char *kind, char **body, char **etag,
+                      int64_t *fetched_ms)
+{
+	*body = NULL;
+	if (etag)
+		*etag = NULL;
+	if (fetched_ms)
+		*fetched_ms = 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT body, etag, fetched_ms FROM gateway_state WHERE source = ?"
+	                       " AND kind = ?",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st), found = 0;
+	if (rc == SQLITE_ROW) {
+		found = 1;
+		*body = dup_text(st, 0);
+		if (etag && sqlite3_column_type(st, 1) != SQLITE_NULL)
+			*etag = dup_text(st, 1);
+		if (fetched_ms)
+			*fetched_ms = sqlite3_column_int64(st, 2);
+		if (!*body || (etag && sqlite3_column_type(st, 1) != SQLITE_NULL && !*etag)) {
+			free(*body);
+			*body = NULL;
+			if (etag) {
+				free(*etag);
+				*etag = NULL;
+			}
+			found = -1;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
+}
+
+int store_gwstate_each(store *s, store_gwstate_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT source, kind, body, etag, fetched_ms FROM gateway_state"
+	                       " ORDER BY source, kind",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = 0, step = SQLITE_DONE;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		tt_gwstate g = {.source = (const char *)sqlite3_column_text(st, 0),
+		                .kind = (const char *)sqlite3_column_text(st, 1),
+		                .body = (const char *)sqlite3_column_text(st, 2),
+		                .len = (size_t)sqlite3_column_bytes(st, 2),
+		                .etag = (const char *)sqlite3_column_text(st, 3),
+		                .fetched_ms = sqlite3_column_int64(st, 4)};
+		rc = fn(ctx, &g);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- latest metric samples ---- */
+
+int store_metric_latest(store *s, store_metric_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	/* SQLite takes the bare columns of a MAX() aggregate from the row holding the maximum */
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT source, series, labels, MAX(ts_ms), value, COUNT(*)"
+	                       " FROM metric_samples GROUP BY source, series, labels"
+	                       " ORDER BY source, series, labels",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = 0, step = SQLITE_DONE;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		tt_metric_point p = {.source = (const char *)sqlite3_column_text(st, 0),
+		                     .series = (const char *)sqlite3_column_text(st, 1),
+		                     .labels = (const char *)sqlite3_column_text(st, 2),
+		                     .ts_ms = sqlite3_column_int64(st, 3),
+		                     .value = column_real(st, 4),
+		                     .points = sqlite3_column_int64(st, 5)};
+		rc = fn(ctx, &p);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = -1;
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,320 @@
+/* The gateways and metrics views and their reports (text, JSON, CSV) on a prepared database. */
+#include "testutil.h"
+
+#include <jansson.h>
+#include <math.h>
+
+#include "tokentop/gwstate.h"
+#include "tokentop/metrics.h"
+#include "tokentop/report.h"
+#include "tokentop/rollup.h"
+#include "tokentop/store.h"
+
+#define T0  1795956000000LL /* 2026-11-29T12:40:00Z: when the answers were read */
+#define NOW (T0 + 75000)
+
+/* What tokentop-sim and a LiteLLM proxy answered, as the sources stored it. */
+static const char health_v1[] = "{\"gateway\":\"tokentop-sim\",\"version\":\"0.1.0\","
+                                "\"time\":\"2026-11-29T12:40:05.000Z\",\"events\":3001}";
+static const char routing_v1[] =
+    "{\"routes\":[{\"use_case\":\"support-bot\",\"targets\":["
+    "{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\",\"tier\":\"good\",\"weight\":695,"
+    "\"elevated\":false},"
+    "{\"provider\":\"anthropic\",\"model\":\"claude-sonnet-4-5\",\"tier\":\"better\","
+    "\"weight\":305,\"elevated\":true}],\"controls\":[]},"
+    "{\"use_case\":\"code-review\",\"targets\":[{\"provider\":\"vllm\",\"model\":\"qwen\","
+    "\"tier\":\"good\",\"weight\":1000,\"elevated\":false}],\"controls\":[\"ctl-2\"]}]}";
+static const char controls_v1[] =
+    "{\"controls\":[{\"id\":\"ctl-1\",\"kind\":\"throttle\",\"scope\":{\"use_case\":"
+    "\"code-assist\",\"tenant\":\"acme\"},\"params\":{\"rps\":5.0},\"reason\":\"INC-42: "
+    "runaway loop\",\"actor\":\"alice\",\"created_at\":\"2026-11-29T12:30:00.000Z\","
+    "\"expires_at\":\"2026-11-29T13:30:00.000Z\",\"state\":\"active\",\"ended_at\":null},"
+    "{\"id\":\"ctl-2\",\"kind\":\"degrade\",\"scope\":{\"use_case\":\"code-review\"},"
+    "\"params\":{},\"reason\":\"cost\",\"actor\":\"bob\",\"created_at\":"
+    "\"2026-11-29T12:31:00.000Z\",\"expires_at\":null,\"state\":\"active\",\"ended_at\":null}],"
+    "\"etag\":\"\\\"c2\\\"\"}";
+static const char liveliness[] = "\"I'm alive!\"";
+static const char global_spend[] = "{\"spend\": 1234.5678901, \"max_budget\": null}";
+static const char model_info[] =
+    "{\"data\": [{\"model_name\": \"gpt-4o\", \"litellm_params\": {\"model\": \"openai/gpt-4o\","
+    " \"weight\": 3}}, {\"model_name\": \"claude\", \"litellm_params\": {\"model\":"
+    " \"anthropic/claude-haiku-4-5\"}}, {\"model_name\": \"gpt-4o\", \"litellm_params\":"
+    " {\"model\": \"azure/gpt-4o-eu\", \"custom_llm_provider\": \"azure\", \"weight\": 1}}]}";
+static const char router_settings[] = "{\"fields\": [{\"field_name\": \"routing_strategy\", "
+                                      "\"field_value\": \"latency-based-routing\"}],"
+                                      " \"routing_strategy_descriptions\": {}}";
+
+static store *prepared(void)
+{
+	char path[512], err[512];
+	snprintf(path, sizeof path, "%s/state.db", tu_tmpdir());
+	store_opts o = {.merge = rollup_sketch_blob_merge};
+	store *st = store_open(path, &o, err, sizeof err);
+	if (!st)
+		fail_msg("%s", err);
+	assert_int_equal(store_gwstate_put(st, "gw-eu-1", "health", health_v1, NULL, T0), 0);
+	assert_int_equal(store_gwstate_put(st, "gw-eu-1", "routing", routing_v1, NULL, T0 + 1000),
+	                 0);
+	assert_int_equal(
+	    store_gwstate_put(st, "gw-eu-1", "controls", controls_v1, "\"c2\"", T0 + 2000), 0);
+	assert_int_equal(store_gwstate_put(st, "lite", "health", liveliness, NULL, T0), 0);
+	assert_int_equal(store_gwstate_put(st, "lite", "global_spend", global_spend, NULL, T0), 0);
+	assert_int_equal(
+	    store_gwstate_put(st, "lite", "model_info", model_info, NULL, T0 - 3600000), 0);
+	assert_int_equal(
+	    store_gwstate_put(st, "lite", "router_settings", router_settings, NULL, T0), 0);
+	assert_int_equal(store_metric_add(st, "prom", "spend_rate",
+	                                  "{\"use_case\":\"support-bot\"}", T0 - 15000, 0.25),
+	                 0);
+	assert_int_equal(
+	    store_metric_add(st, "prom", "spend_rate", "{\"use_case\":\"support-bot\"}", T0, 0.5),
+	    0);
+	assert_int_equal(store_metric_add(st, "prom", "latency_p95", "{}", T0, NAN), 0);
+	return st;
+}
+
+static void test_view(void **state)
+{
+	(void)state;
+	store *st = prepared();
+	view_gwstate v;
+	char err[256];
+	assert_int_equal(view_gwstate_build(st, NOW, &v, err, sizeof err), 0);
+	assert_int_equal(v.n, 2);
+	assert_int_equal(v.unreadable, 0);
+	const view_gateway *g = &v.gateways[0];
+	assert_string_equal(g->source, "gw-eu-1");
+	assert_int_equal(g->dialect, VIEW_GW_TOKENTOP);
+	assert_string_equal(g->version, "0.1.0");
+	assert_true(g->has_skew);
+	assert_int_equal(g->skew_ms, 5000);
+	assert_int_equal(g->nroutes, 2);
+	assert_string_equal(g->routes[0].name, "support-bot"); /* the gateway's order */
+	assert_int_equal(g->routes[0].ntargets, 2);
+	assert_true(g->routes[0].targets[1].weight == 305);
+	assert_true(g->routes[0].targets[1].elevated);
+	assert_int_equal(g->routes[1].ncontrols, 1);
+	assert_string_equal(g->routes[1].controls[0], "ctl-2");
+	assert_int_equal(g->ncontrols, 2);
+	assert_string_equal(g->controls[0].kind, "throttle");
+	assert_int_equal(g->controls[0].expires_ms, T0 + 3000000);
+	assert_int_equal(g->controls[1].expires_ms, 0);
+	assert_string_equal(g->controls_etag, "\"c2\"");
+	assert_int_equal(g->controls_ms, T0 + 2000);
+	const view_gateway *l = &v.gateways[1];
+	assert_string_equal(l->source, "lite");
+	assert_int_equal(l->dialect, VIEW_GW_LITELLM);
+	assert_string_equal(l->status, "I'm alive!");
+	assert_int_equal(l->spend_micros, 1234567890);
+	assert_int_equal(l->max_budget_micros, -1);
+	assert_string_equal(l->strategy, "latency-based-routing");
+	assert_int_equal(l->nroutes, 2); /* model groups, by name */
+	assert_string_equal(l->routes[0].name, "claude");
+	assert_true(isnan(l->routes[0].targets[0].weight));
+	assert_string_equal(l->routes[0].targets[0].provider, "anthropic");
+	assert_string_equal(l->routes[1].name, "gpt-4o");
+	assert_int_equal(l->routes[1].ntargets, 2);
+	assert_string_equal(l->routes[1].targets[1].provider, "azure");
+	assert_string_equal(l->routes[1].targets[1].model, "gpt-4o-eu");
+	assert_int_equal(l->routing_ms, T0 - 3600000);
+	view_gwstate_free(&v);
+	store_close(st);
+}
+
+static char *render_gateways(store *st, report_format f)
+{
+	view_gwstate v;
+	char err[256], *buf = NULL;
+	size_t len = 0;
+	assert_int_equal(view_gwstate_build(st, NOW, &v, err, sizeof err), 0);
+	FILE *out = open_memstream(&buf, &len);
+	assert_int_equal(report_gateways(out, &v, f), 0);
+	fclose(out);
+	view_gwstate_free(&v);
+	return buf;
+}
+
+static void test_report_json(void **state)
+{
+	(void)state;
+	store *st = prepared();
+	char *text = render_gateways(st, REPORT_JSON);
+	json_error_t je;
+	json_t *doc = json_loads(text, 0, &je);
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(doc, "view")), "gateways");
+	assert_string_equal(json_string_value(json_object_get(doc, "now")),
+	                    "2026-11-29T12:41:15.000Z");
+	json_t *gw = json_array_get(json_object_get(doc, "gateways"), 0);
+	json_t *h = json_object_get(gw, "health");
+	assert_string_equal(json_string_value(json_object_get(h, "version")), "0.1.0");
+	assert_int_equal(json_integer_value(json_object_get(h, "clock_skew_ms")), 5000);
+	assert_int_equal(json_integer_value(json_object_get(h, "age_s")), 75);
+	json_t *routing = json_object_get(gw, "routing");
+	assert_int_equal(json_integer_value(json_object_get(routing, "age_s")), 74);
+	assert_true(json_is_null(json_object_get(routing, "strategy")));
+	json_t *t = json_array_get(
+	    json_object_get(json_array_get(json_object_get(routing, "routes"), 0), "targets"), 1);
+	assert_string_equal(json_string_value(json_object_get(t, "model")), "claude-sonnet-4-5");
+	assert_true(json_is_integer(json_object_get(t, "weight")));
+	assert_int_equal(json_integer_value(json_object_get(t, "weight")), 305);
+	assert_true(json_is_true(json_object_get(t, "elevated")));
+	json_t *controls = json_object_get(gw, "controls");
+	assert_string_equal(json_string_value(json_object_get(controls, "etag")), "\"c2\"");
+	assert_int_equal(json_integer_value(json_object_get(controls, "age_s")), 73);
+	json_t *c = json_array_get(json_object_get(controls, "active"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "id")), "ctl-1");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(c, "scope"), "tenant")), "acme");
+	assert_true(json_real_value(json_object_get(json_object_get(c, "params"), "rps")) == 5.0);
+	assert_string_equal(json_string_value(json_object_get(c, "expires_at")),
+	                    "2026-11-29T13:30:00.000Z");
+	assert_true(json_is_null(
+	    json_object_get(json_array_get(json_object_get(controls, "active"), 1), "expires_at")));
+	assert_true(json_is_null(json_object_get(gw, "spend")));
+	json_t *lite = json_array_get(json_object_get(doc, "gateways"), 1);
+	assert_string_equal(json_string_value(json_object_get(lite, "dialect")), "litellm");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(lite, "health"), "status")),
+	    "I'm alive!");
+	json_t *spend = json_object_get(lite, "spend");
+	assert_int_equal(json_integer_value(json_object_get(spend, "spend_micros")), 1234567890);
+	assert_string_equal(json_string_value(json_object_get(spend, "spend_usd")), "1234.567890");
+	assert_true(json_is_null(json_object_get(spend, "max_budget_micros")));
+	json_t *lr = json_object_get(lite, "routing");
+	assert_string_equal(json_string_value(json_object_get(lr, "strategy")),
+	                    "latency-based-routing");
+	assert_int_equal(json_integer_value(json_object_get(lr, "age_s")), 3675);
+	json_t *claude = json_array_get(
+	    json_object_get(json_array_get(json_object_get(lr, "routes"), 0), "targets"), 0);
+	assert_true(json_is_null(json_object_get(claude, "weight")));
+	assert_true(json_is_null(json_object_get(lite, "controls")));
+	json_decref(doc);
+	free(text);
+	store_close(st);
+}
+
+static void test_report_text(void **state)
+{
+	(void)state;
+	store *st = prepared();
+	char *text = render_gateways(st, REPORT_TEXT);
+	static const char *const want[] = {
+	    "tokentop gateways  at 2026-11-29T12:41:15.000Z\n",
+	    "\ngw-eu-1 (tokentop): tokentop-sim 0.1.0, health read 1m15s ago; its clock is +5.0 s "
+	    "off ours\n",
+	    "  routes, read 1m14s ago\n",
+	    "    support-bot  openai     gpt-4o-mini        good     69.5%",
+	    "                 anthropic  claude-sonnet-4-5  better   30.5%  yes",
+	    "    code-review  vllm       qwen               good    100.0%            ctl-2",
+	    "  controls in force: 2, read 1m13s ago, ETag \"c2\"\n",
+	    "    ctl-1  throttle  use_case=code-assist,tenant=acme  rps=5.0  "
+	    "2026-11-29T13:30:00.000Z  alice  INC-42: runaway loop",
+	    "    ctl-2  degrade   use_case=code-review                       never",
+	    "\nlite (litellm): \"I'm alive!\", liveliness read 1m15s ago\n",
+	    "  spend $1,234.57 of no budget (read 1m15s ago)\n",
+	    "  routes, read 1h01m ago (strategy latency-based-routing)\n",
+	    "    claude  anthropic  claude-haiku-4-5             -",
+	    "    gpt-4o  openai     gpt-4o                       3",
+	    "            azure      gpt-4o-eu                    1",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (!strstr(text, want[i])) {
+			fprintf(stderr, "%s", text);
+			fail_msg("missing from the text report: [%s]", want[i]);
+		}
+	free(text);
+	text = render_gateways(st, REPORT_CSV); /* RFC 4180: CRLF */
+	assert_non_null(strstr(text, "gateway,section,name,provider,model,tier,weight,kind,scope,"
+	                             "params,expires_at,age_s\r\n"));
+	assert_non_null(strstr(text, "gw-eu-1,route,support-bot,anthropic,claude-sonnet-4-5,"
+	                             "better,305,,,,,74\r\n"));
+	assert_non_null(strstr(text, "gw-eu-1,control,ctl-1,,,,,throttle,"
+	                             "\"use_case=code-assist,tenant=acme\",rps=5.0,"
+	                             "2026-11-29T13:30:00.000Z,73\r\n"));
+	assert_non_null(strstr(text, "lite,spend,spend 1234.567890 of no budget,,,,,,,,,75\r\n"));
+	free(text);
+	text = render_gateways(st, REPORT_MD);
+	assert_non_null(strstr(text, "## Gateways at 2026-11-29T12:41:15.000Z\n"));
+	assert_non_null(
+	    strstr(text, "\n### lite (litellm): \"I'm alive!\", liveliness read 1m15s ago\n"));
+	free(text);
+	store_close(st);
+}
+
+static void test_metrics(void **state)
+{
+	(void)state;
+	store *st = prepared();
+	view_metrics v;
+	char err[256], *buf = NULL;
+	size_t len = 0;
+	assert_int_equal(view_metrics_build(st, NOW, &v, err, sizeof err), 0);
+	assert_int_equal(v.n, 2);
+	assert_string_equal(v.rows[0].series, "latency_p95");
+	assert_string_equal(v.rows[0].labels_text, "");
+	assert_true(isnan(v.rows[0].value));
+	assert_string_equal(v.rows[1].labels_text, "{use_case=\"support-bot\"}");
+	assert_true(v.rows[1].value == 0.5);
+	assert_int_equal(v.rows[1].points, 2);
+	FILE *out = open_memstream(&buf, &len);
+	assert_int_equal(report_metrics(out, &v, REPORT_TEXT), 0);
+	fclose(out);
+	assert_non_null(strstr(buf, "tokentop metrics  at 2026-11-29T12:41:15.000Z\n"));
+	assert_non_null(strstr(buf, "  prom    spend_rate   {use_case=\"support-bot\"}    0.5  "
+	                            "2026-11-29T12:40:00.000Z  1m15s       2"));
+	free(buf);
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	assert_int_equal(report_metrics(out, &v, REPORT_JSON), 0);
+	fclose(out);
+	json_t *doc = json_loads(buf, 0, NULL);
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(doc, "view")), "metrics");
+	json_t *s0 = json_array_get(json_object_get(doc, "series"), 0);
+	json_t *s1 = json_array_get(json_object_get(doc, "series"), 1);
+	assert_true(json_is_null(json_object_get(s0, "value")));
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(s1, "labels"), "use_case")),
+	    "support-bot");
+	assert_true(json_real_value(json_object_get(s1, "value")) == 0.5);
+	assert_int_equal(json_integer_value(json_object_get(s1, "age_s")), 75);
+	assert_int_equal(json_integer_value(json_object_get(s1, "points")), 2);
+	assert_string_equal(json_string_value(json_object_get(s1, "time")),
+	                    "2026-11-29T12:40:00.000Z");
+	json_decref(doc);
+	free(buf);
+	view_metrics_free(&v);
+	store_close(st);
+}
+
+/* A stored answer that no longer reads (hand-edited, or from a gateway of another shape) is
+ * counted and kept out; the rest of the view stands. */
+static void test_unreadable(void **state)
+{
+	(void)state;
+	store *st = prepared();
+	assert_int_equal(store_gwstate_put(st, "gw-eu-1", "routing", "{\"routes\": 3}", NULL, T0),
+	                 0);
+	assert_int_equal(store_gwstate_put(st, "zz", "controls", "not json", NULL, T0), 0);
+	assert_int_equal(store_gwstate_put(st, "zz", "future_kind", "{}", NULL, T0), 0);
+	view_gwstate v;
+	char err[256];
+	assert_int_equal(view_gwstate_build(st, NOW, &v, err, sizeof err), 0);
+	assert_int_equal(v.unreadable, 2);
+	assert_int_equal(v.n, 3);
+	assert_int_equal(v.gateways[0].nroutes, 0);
+	assert_int_equal(v.gateways[0].ncontrols, 2);
+	view_gwstate_free(&v);
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_view),        cmocka_unit_test(test_report_json),
+	    cmocka_unit_test(test_report_text), cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_unreadable),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
