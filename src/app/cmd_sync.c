@@ -10,110 +10,16 @@
 
 #include "tokentop/app.h"
 #include "tokentop/config.h"
-#include "tokentop/gateway.h"
-#include "tokentop/ingest.h"
-#include "tokentop/litellm.h"
-#include "tokentop/promsrc.h"
-#include "tokentop/scrape.h"
+#include "tokentop/live.h"
 #include "tokentop/timeutil.h"
 
-#define MAX_SOURCES 256
-
-/* What the command line says about one event source. */
-typedef struct source_params {
-	const char *name, *url, *token;
-	int64_t poll_ms;
-	int page_limit;
-	int64_t state_ms; /* between reads of the state endpoints; 0: the source's default */
-} source_params;
-
-/* The kinds of event source sync runs, behind one table of operations. */
-typedef struct source_kind {
-	const char *option; /* --gateway, --litellm */
-	void *(*make)(uv_loop_t *loop, http_client *http, const source_params *p,
-	              const char *cursor, const source_sink *sink);
-	void (*start)(void *s);
-	void (*stop)(void *s);
-	void (*free)(void *s);
-	bool (*caught_up)(const void *s);
-	uint64_t (*events)(const void *s);
-	const char *(*cursor)(const void *s);
-} source_kind;
-
-static void *make_gateway(uv_loop_t *loop, http_client *http, const source_params *p,
-                          const char *cursor, const source_sink *sink)
-{
-	gateway_opts o = {.name = p->name,
-	                  .url = p->url,
-	                  .token = p->token,
-	                  .poll_ms = (long)p->poll_ms,
-	                  .page_limit = p->page_limit,
-	                  .state_ms = (long)p->state_ms};
-	return gateway_new(loop, http, &o, cursor, sink);
-}
-
-static void *make_litellm(uv_loop_t *loop, http_client *http, const source_params *p,
-                          const char *cursor, const source_sink *sink)
-{
-	litellm_opts o = {.name = p->name,
-	                  .url = p->url,
-	                  .token = p->token,
-	                  .poll_ms = (long)p->poll_ms,
-	                  .state_ms = (long)p->state_ms};
-	return litellm_new(loop, http, &o, cursor, sink);
-}
-
-/* Adapters from each source's typed functions to the table's void pointers. */
-#define SOURCE_OPS(pfx, T)                                                                         \
-	static void pfx##_start_op(void *s)                                                        \
-	{                                                                                          \
-		pfx##_start(s);                                                                    \
-	}                                                                                          \
-	static void pfx##_stop_op(void *s)                                                         \
-	{                                                                                          \
-		pfx##_stop(s);                                                                     \
-	}                                                                                          \
-	static void pfx##_free_op(void *s)                                                         \
-	{                                                                                          \
-		pfx##_free(s);                                                                     \
-	}                                                                                          \
-	static bool pfx##_caught_up_op(const void *s)                                              \
-	{                                                                                          \
-		return pfx##_caught_up((const T *)s);                                              \
-	}                                                                                          \
-	static uint64_t pfx##_events_op(const void *s)                                             \
-	{                                                                                          \
-		return pfx##_events((const T *)s);                                                 \
-	}                                                                                          \
-	static const char *pfx##_cursor_op(const void *s)                                          \
-	{                                                                                          \
-		return pfx##_cursor((const T *)s);                                                 \
-	}
-SOURCE_OPS(gateway, gateway)
-SOURCE_OPS(litellm, litellm_src)
-#define KIND(name, pfx)                                                                            \
-	{                                                                                          \
-		name, make_##pfx, pfx##_start_op, pfx##_stop_op, pfx##_free_op,                    \
-		    pfx##_caught_up_op, pfx##_events_op, pfx##_cursor_op                           \
-	}
-
-static const source_kind kinds[] = {KIND("gateway", gateway), KIND("litellm", litellm)};
+#define MAX_SOURCES LIVE_MAX_SOURCES
 
 typedef struct sync_ctx {
 	uv_loop_t *loop;
-	ingest *in;
-	void *src[MAX_SOURCES];
-	const source_kind *kind[MAX_SOURCES];
-	int nsrc;
-	store *st;
-	scrape_src *scr[MAX_SOURCES];
-	int nscr;
-	promsrc *pq[MAX_SOURCES];
-	int npq;
-	uint64_t scrapes;
+	live *live;
 	bool once;
-	int failed;     /* a source went down during --once */
-	int stored_err; /* the database refused a page */
+	int failed; /* a source went down during --once */
 	uv_timer_t check, deadline;
 	uv_signal_t sigint, sigterm;
 	bool stopping;
@@ -158,95 +64,12 @@ static void sync_usage(FILE *out)
 	    "  -h, --help         this help\n");
 }
 
-static int on_page(void *ctx, const char *source, tt_event *evs, size_t n, const char *cursor)
-{
-	sync_ctx *s = ctx;
-	for (size_t i = 0; i < n; i++)
-		if (ingest_event(s->in, &evs[i]))
-			goto fail;
-	if (ingest_commit(s->in, source, cursor))
-		goto fail;
-	return 0;
-fail:
-	s->stored_err = 1;
-	return -1;
-}
-
-#define KEEP_INFERENCE_MS (8 * 86400000LL)
-
-static int on_samples(void *ctx, const char *source, const scrape_sample *v, size_t n)
-{
-	sync_ctx *s = ctx;
-	if (store_begin(s->st))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		tt_inference x = {.source = source,
-		                  .model_name = v[i].model_name,
-		                  .ts_ms = v[i].ts_ms,
-		                  .requests_running = v[i].requests_running,
-		                  .requests_waiting = v[i].requests_waiting,
-		                  .kv_cache_usage = v[i].kv_cache_usage,
-		                  .prompt_tokens_total = v[i].prompt_tokens_total,
-		                  .generation_tokens_total = v[i].generation_tokens_total,
-		                  .ttft = v[i].ttft,
-		                  .ttft_len = v[i].nttft * sizeof *v[i].ttft};
-		if (store_inference_add(s->st, &x)) {
-			store_rollback(s->st);
-			return -1;
-		}
-	}
-	if (++s->scrapes % 1000 == 0)
-		store_inference_prune(s->st, time_now_ms() - KEEP_INFERENCE_MS);
-	return store_commit(s->st);
-}
-
-static int on_query(void *ctx, const char *source, const char *series, const promq_result *r)
-{
-	sync_ctx *s = ctx;
-	if (store_begin(s->st))
-		return -1;
-	for (size_t i = 0; i < r->nseries; i++)
-		for (size_t k = 0; k < r->series[i].npoints; k++)
-			if (store_metric_add(s->st, source, series, r->series[i].labels,
-			                     r->series[i].points[k].ts_ms,
-			                     r->series[i].points[k].value)) {
-				store_rollback(s->st);
-				return -1;
-			}
-	return store_commit(s->st);
-}
-
-/* A state endpoint's answer (health, routing, controls...), kept as the gateway sent it. */
-static int on_gwstate(void *ctx, const char *source, const char *kind, const char *body, size_t len,
-                      const char *etag)
-{
-	sync_ctx *s = ctx;
-	(void)len;
-	int64_t now = time_now_ms();
-	if (!body) {
-		int rc = store_gwstate_touch(s->st, source, kind, now);
-		return rc < 0 ? -1 : 0;
-	}
-	return store_gwstate_put(s->st, source, kind, body, etag, now);
-}
-
-static void on_reject(void *ctx, const char *source, const char *reason)
-{
-	(void)ctx;
-	fprintf(stderr, "sync: %s: event rejected: %s\n", source, reason);
-}
-
 static void stop_all(sync_ctx *s)
 {
 	if (s->stopping)
 		return;
 	s->stopping = true;
-	for (int i = 0; i < s->nsrc; i++)
-		s->kind[i]->stop(s->src[i]);
-	for (int i = 0; i < s->nscr; i++)
-		scrape_stop(s->scr[i]);
-	for (int i = 0; i < s->npq; i++)
-		promsrc_stop(s->pq[i]);
+	live_stop(s->live);
 	uv_timer_stop(&s->check);
 	uv_timer_stop(&s->deadline);
 	uv_signal_stop(&s->sigint);
@@ -268,16 +91,8 @@ static void on_state(void *ctx, const char *source, source_state st, const char 
 static void on_check(uv_timer_t *t)
 {
 	sync_ctx *s = t->data;
-	for (int i = 0; i < s->nsrc; i++)
-		if (!s->kind[i]->caught_up(s->src[i]))
-			return;
-	for (int i = 0; i < s->nscr; i++)
-		if (!scrape_count(s->scr[i]))
-			return;
-	for (int i = 0; i < s->npq; i++)
-		if (!promsrc_rounds(s->pq[i]))
-			return;
-	stop_all(s);
+	if (live_caught_up(s->live))
+		stop_all(s);
 }
 
 static void on_deadline(uv_timer_t *t)
@@ -342,17 +157,10 @@ int cmd_sync(int argc, char **argv)
 	    {0, 0, 0, 0},
 	};
 	const char *db = NULL, *token_file = NULL, *token_env = NULL, *cfg_path = NULL;
-	/* per source: its token and timings (from the command line or the config file) */
-	char *etok[MAX_SOURCES] = {0}, *stok[MAX_SOURCES] = {0}, *ptok[MAX_SOURCES] = {0};
-	int64_t epoll[MAX_SOURCES], eplimit[MAX_SOURCES], sint[MAX_SOURCES], pint[MAX_SOURCES];
-	int64_t estate[MAX_SOURCES];
-	const promsrc_query *pqs[MAX_SOURCES];
-	size_t pnq[MAX_SOURCES];
-	promsrc_query cfgq[MAX_SOURCES][3];
 	tt_config cfg;
 	memset(&cfg, 0, sizeof cfg);
 	char *names[MAX_SOURCES], *urls[MAX_SOURCES];
-	const source_kind *kind_of[MAX_SOURCES];
+	bool litellm_of[MAX_SOURCES];
 	char *snames[MAX_SOURCES], *surls[MAX_SOURCES];
 	prom_kind skinds[MAX_SOURCES];
 	int ns = 0;
@@ -377,12 +185,11 @@ int cmd_sync(int argc, char **argv)
 			break;
 		case 'g':
 		case 'l': {
-			const source_kind *k = &kinds[c == 'l'];
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || !eq[1]) {
 				fprintf(stderr,
 				        "tokentop sync: --%s: expected NAME=URL, got '%s'\n",
-				        k->option, optarg);
+				        c == 'l' ? "litellm" : "gateway", optarg);
 				return EXIT_USAGE;
 			}
 			if (n == MAX_SOURCES) {
@@ -391,7 +198,7 @@ int cmd_sync(int argc, char **argv)
 			}
 			*eq = 0;
 			names[n] = optarg;
-			kind_of[n] = k;
+			litellm_of[n] = c == 'l';
 			urls[n++] = eq + 1;
 			break;
 		}
@@ -510,159 +317,61 @@ int cmd_sync(int argc, char **argv)
 	int rc = EXIT_OK;
 	ratecard *card = NULL;
 	store *st = NULL;
-	char token[4096];
+	char token[4096], err[1400];
 	if (read_token(token_file, token_env, token, sizeof token))
 		return EXIT_FAIL;
-	for (int i = 0; i < n; i++) {
-		etok[i] = strdup(token);
-		epoll[i] = poll_ms;
-		eplimit[i] = page_limit;
-		estate[i] = state_ms;
-	}
-	for (int i = 0; i < ns; i++) {
-		stok[i] = strdup(token);
-		sint[i] = interval_ms;
-	}
-	for (int i = 0; i < np; i++) {
-		ptok[i] = strdup(token);
-		pint[i] = interval_ms;
-		pqs[i] = queries;
-		pnq[i] = (size_t)nq;
-	}
-	memset(token, 0, sizeof token);
-	if (!n && !ns && !np) {
-		/* no sources on the command line: the configuration file's */
-		char err[1200];
-		if (config_open(cfg_path, &cfg))
-			return EXIT_FAIL;
-		for (size_t i = 0; i < cfg.ngateways && n < MAX_SOURCES; i++, n++) {
-			gateway_spec *g = &cfg.gateways[i];
-			names[n] = g->name;
-			urls[n] = g->url;
-			kind_of[n] = &kinds[g->dialect == GATEWAY_LITELLM];
-			epoll[n] = g->poll_ms;
-			eplimit[n] = g->page_limit;
-			estate[n] = state_ms ? state_ms : g->state_ms;
-			if (config_token(g->token_env, g->token_file, token, sizeof token, err,
-			                 sizeof err)) {
-				fprintf(stderr, "tokentop sync: [gateway %s]: %s\n", g->name, err);
-				rc = EXIT_FAIL;
-			}
-			etok[n] = strdup(token);
-		}
-		for (size_t i = 0; i < cfg.nscrapes && ns < MAX_SOURCES; i++, ns++) {
-			scrape_spec *sc = &cfg.scrapes[i];
-			snames[ns] = sc->name;
-			surls[ns] = sc->url;
-			skinds[ns] = (prom_kind)sc->kind;
-			sint[ns] = sc->interval_ms;
-			if (config_token(sc->token_env, sc->token_file, token, sizeof token, err,
-			                 sizeof err)) {
-				fprintf(stderr, "tokentop sync: [scrape %s]: %s\n", sc->name, err);
-				rc = EXIT_FAIL;
-			}
-			stok[ns] = strdup(token);
-		}
-		for (size_t i = 0; i < cfg.nprometheus && np < MAX_SOURCES; i++, np++) {
-			prometheus_spec *ps = &cfg.prometheus[i];
-			pnames[np] = ps->name;
-			purls[np] = ps->url;
-			pint[np] = ps->interval_ms;
-			cfgq[np][0] = (promsrc_query){"spend_rate", ps->spend_rate};
-			cfgq[np][1] = (promsrc_query){"request_rate", ps->request_rate};
-			cfgq[np][2] = (promsrc_query){"latency_p95", ps->latency_p95};
-			pqs[np] = cfgq[np];
-			pnq[np] = 3;
-			if (config_token(ps->token_env, ps->token_file, token, sizeof token, err,
-			                 sizeof err)) {
-				fprintf(stderr, "tokentop sync: [prometheus %s]: %s\n", ps->name,
-				        err);
-				rc = EXIT_FAIL;
-			}
-			ptok[np] = strdup(token);
-		}
-		memset(token, 0, sizeof token);
-		if (rc == EXIT_OK && !n && !ns && !np) {
-			fprintf(
-			    stderr,
-			    "tokentop sync: no sources: give --gateway, --litellm, --scrape or "
-			    "--prometheus NAME=URL, or configure [gateway NAME] sections in %s\n\n",
-			    cfg.path[0] ? cfg.path : "the config file (docs/config.md)");
-			sync_usage(stderr);
-			rc = EXIT_USAGE;
-		}
-		if (rc != EXIT_OK)
-			goto early;
+	bool from_config = !n && !ns && !np;
+	if (from_config && config_open(cfg_path, &cfg))
+		return EXIT_FAIL;
+	if (from_config && !cfg.ngateways && !cfg.nscrapes && !cfg.nprometheus) {
+		fprintf(stderr,
+		        "tokentop sync: no sources: give --gateway, --litellm, --scrape or "
+		        "--prometheus NAME=URL, or configure [gateway NAME] sections in %s\n\n",
+		        cfg.path[0] ? cfg.path : "the config file (docs/config.md)");
+		sync_usage(stderr);
+		config_free(&cfg);
+		return EXIT_USAGE;
 	}
 	if (app_load_ratecard(NULL, &card, NULL) || !(st = app_open_store(db, false))) {
-		rc = EXIT_FAIL;
-		goto early;
+		ratecard_free(card);
+		config_free(&cfg);
+		return EXIT_FAIL;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_t loop;
 	uv_loop_init(&loop);
-	http_client *http = http_client_new(&loop);
-	ingest_opts io = {.card = card, .errors = stderr};
-	sync_ctx s = {.loop = &loop, .in = ingest_new(st, &io), .once = once, .st = st};
-	if (!http || !s.in) {
+	sync_ctx s = {.loop = &loop, .once = once};
+	s.live = live_new(&loop, st, card, stderr);
+	if (!s.live) {
 		fprintf(stderr, "tokentop sync: out of memory\n");
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	source_sink sink = {.page = on_page,
-	                    .reject = on_reject,
-	                    .state = on_state,
-	                    .gwstate = on_gwstate,
-	                    .ctx = &s};
-	for (int i = 0; i < n; i++) {
-		char cursor[512];
-		if (store_cursor_get(st, names[i], cursor, sizeof cursor) < 0) {
-			fprintf(stderr, "tokentop sync: %s: cannot read its cursor: %s\n", names[i],
-			        store_errmsg(st));
-			rc = EXIT_FAIL;
-			goto out;
-		}
-		s.kind[s.nsrc] = kind_of[i];
-		source_params sp = {names[i], urls[i],         etok[i],
-		                    epoll[i], (int)eplimit[i], estate[i]};
-		s.src[s.nsrc] = kind_of[i]->make(&loop, http, &sp, cursor, &sink);
-		if (!s.src[s.nsrc]) {
-			fprintf(stderr, "tokentop sync: out of memory\n");
-			rc = EXIT_FAIL;
-			goto out;
-		}
-		kind_of[i]->start(s.src[s.nsrc++]);
+	live_on_state(s.live, on_state, &s);
+	int added = 0;
+	if (from_config)
+		added = live_add_config(s.live, &cfg, state_ms, err, sizeof err);
+	for (int i = 0; !added && i < n; i++) {
+		live_events_opts o = {.name = names[i],
+		                      .url = urls[i],
+		                      .token = token,
+		                      .litellm = litellm_of[i],
+		                      .poll_ms = poll_ms,
+		                      .state_ms = state_ms,
+		                      .page_limit = (int)page_limit};
+		added = live_add_events(s.live, &o, err, sizeof err);
 	}
-	scrape_sink ssink = {on_samples, on_state, &s};
-	for (int i = 0; i < ns; i++) {
-		scrape_opts so = {.name = snames[i],
-		                  .url = surls[i],
-		                  .kind = skinds[i],
-		                  .token = stok[i],
-		                  .interval_ms = (long)sint[i]};
-		s.scr[s.nscr] = scrape_new(&loop, http, &so, &ssink);
-		if (!s.scr[s.nscr]) {
-			fprintf(stderr, "tokentop sync: out of memory\n");
-			rc = EXIT_FAIL;
-			goto out;
-		}
-		scrape_start(s.scr[s.nscr++]);
-	}
-	promsrc_sink psink = {on_query, on_state, &s};
-	for (int i = 0; i < np; i++) {
-		promsrc_opts po = {.name = pnames[i],
-		                   .url = purls[i],
-		                   .token = ptok[i],
-		                   .queries = pqs[i],
-		                   .nqueries = pnq[i],
-		                   .interval_ms = (long)pint[i]};
-		s.pq[s.npq] = promsrc_new(&loop, http, &po, &psink);
-		if (!s.pq[s.npq]) {
-			fprintf(stderr, "tokentop sync: out of memory\n");
-			rc = EXIT_FAIL;
-			goto out;
-		}
-		promsrc_start(s.pq[s.npq++]);
+	for (int i = 0; !added && i < ns; i++)
+		added = live_add_scrape(s.live, snames[i], surls[i], skinds[i], token, interval_ms,
+		                        err, sizeof err);
+	for (int i = 0; !added && i < np; i++)
+		added = live_add_prometheus(s.live, pnames[i], purls[i], token, queries, (size_t)nq,
+		                            interval_ms, err, sizeof err);
+	memset(token, 0, sizeof token);
+	if (added) {
+		fprintf(stderr, "tokentop sync: %s\n", err);
+		rc = EXIT_FAIL;
+		goto out;
 	}
 	uv_timer_init(&loop, &s.check);
 	uv_timer_init(&loop, &s.deadline);
@@ -677,41 +386,22 @@ int cmd_sync(int argc, char **argv)
 	uv_signal_start(&s.sigint, on_signal, SIGINT);
 	uv_signal_start(&s.sigterm, on_signal, SIGTERM);
 	uv_run(&loop, UV_RUN_DEFAULT);
-	for (int i = 0; i < s.nsrc; i++)
-		printf("sync: %s: %llu events stored, cursor %s\n", names[i],
-		       (unsigned long long)s.kind[i]->events(s.src[i]),
-		       s.kind[i]->cursor(s.src[i]));
-	if (s.failed || s.stored_err)
+	live_print_totals(s.live, stdout, "sync: ");
+	if (s.failed || live_store_failed(s.live))
 		rc = EXIT_FAIL;
-	if (s.stored_err)
+	if (live_store_failed(s.live))
 		fprintf(stderr, "tokentop sync: database error: %s\n", store_errmsg(st));
 	uv_close((uv_handle_t *)&s.check, NULL);
 	uv_close((uv_handle_t *)&s.deadline, NULL);
 	uv_close((uv_handle_t *)&s.sigint, NULL);
 	uv_close((uv_handle_t *)&s.sigterm, NULL);
 out:
-	for (int i = 0; i < s.nsrc; i++)
-		s.kind[i]->free(s.src[i]);
-	for (int i = 0; i < s.nscr; i++)
-		scrape_free(s.scr[i]);
-	for (int i = 0; i < s.npq; i++)
-		promsrc_free(s.pq[i]);
-	if (http)
-		http_client_free(http);
+	live_free(s.live);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
-	ingest_free(s.in);
-early:
+	memset(token, 0, sizeof token);
 	store_close(st);
 	ratecard_free(card);
-	for (int i = 0; i < MAX_SOURCES; i++) {
-		char **toks[] = {&etok[i], &stok[i], &ptok[i]};
-		for (int k = 0; k < 3; k++)
-			if (*toks[k]) {
-				memset(*toks[k], 0, strlen(*toks[k])); /* tokens do not linger */
-				free(*toks[k]);
-			}
-	}
 	config_free(&cfg);
 	return rc;
 }
