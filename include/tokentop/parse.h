@@ -39,6 +39,13 @@ typedef struct parse_sink {
  * or -1 when the whole record was rejected (after one sink->reject call with item -1). */
 int parse_record(tt_format fmt, const char *buf, size_t len, const parse_sink *sink);
 
+/* A page of native events as a gateway sends it: {"events": [...], "next_cursor": "..."}.
+ * Each element is parsed as one native record; a bad one is rejected with its position in
+ * the array as item and the rest go on. The cursor is decoded into cursor. Returns the
+ * number of elements, or -1 with why when the page is not that shape (nothing emitted). */
+int parse_native_page(const char *buf, size_t len, char *cursor, size_t cursor_cap,
+                      const parse_sink *sink, char *why, size_t whylen);
+
 /* Frees the calling thread's parser buffers (kept between records for speed); call before a
  * thread that parsed ends. */
 void parse_thread_release(void);

@@ -1,11 +1,13 @@
 /* tokentop console (and tokentop with no command): the screens over the local cache. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tokentop/app.h"
 #include "tokentop/config.h"
+#include "tokentop/live.h"
 #include "tokentop/ui.h"
 
 static void console_usage(FILE *out)
@@ -90,20 +92,47 @@ int app_console_run(const app_console_opts *co)
 	if (!st)
 		return EXIT_FAIL;
 	const tt_config *cfg = co->cfg;
-	ui_opts o = {.st = st,
-	             .db_path = db,
-	             .db_label = co->db_label ? co->db_label : db == dbpath ? "default cache" : db,
-	             .theme = co->theme,
-	             .present = co->present,
-	             .banner = co->banner,
-	             .slos = cfg->slos,
-	             .nslos = cfg->nslos,
-	             .budgets = cfg->budgets,
-	             .nbudgets = cfg->nbudgets};
+	ratecard *card = NULL;
+	if (app_load_ratecard(NULL, &card, NULL)) {
+		store_close(st);
+		return EXIT_FAIL;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	/* the sources and the screens share one loop: data arrives while the keys are read */
+	uv_loop_t loop;
+	uv_loop_init(&loop);
 	char err[4200];
-	int rc = ui_run(&o, err, sizeof err);
+	int rc = -1;
+	live *lv = live_new(&loop, st, card, NULL);
+	if (!lv)
+		snprintf(err, sizeof err, "out of memory");
+	else if (live_add_config(lv, cfg, 0, err, sizeof err) == 0) {
+		ui_opts o = {.st = st,
+		             .db_path = db,
+		             .db_label = co->db_label ? co->db_label
+		                         : db == dbpath ? "default cache"
+		                                        : db,
+		             .theme = co->theme,
+		             .present = co->present,
+		             .banner = co->banner,
+		             .slos = cfg->slos,
+		             .nslos = cfg->nslos,
+		             .budgets = cfg->budgets,
+		             .nbudgets = cfg->nbudgets,
+		             .loop = &loop,
+		             .sources = live_count(lv) ? live_health : NULL,
+		             .sources_ctx = lv};
+		rc = ui_run(&o, err, sizeof err);
+	}
 	if (rc)
 		fprintf(stderr, "tokentop: %s\n", err);
+	if (lv) {
+		live_stop(lv);
+		live_free(lv);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	ratecard_free(card);
 	store_close(st);
 	return rc ? EXIT_FAIL : EXIT_OK;
 }

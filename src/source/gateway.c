@@ -60,38 +60,9 @@ static void reject(void *ctx, int item, const char *reason)
 static int parse_page(gateway *g, const char *body, size_t len, char *next, char *why,
                       size_t whylen)
 {
-	json_error_t je;
-	json_t *doc = json_loadb(body, len, 0, &je);
-	if (!doc) {
-		snprintf(why, whylen, "malformed answer (%s at byte %d)", je.text, je.position);
-		return -1;
-	}
-	json_t *events = json_object_get(doc, "events");
-	json_t *cur = json_object_get(doc, "next_cursor");
-	if (!json_is_array(events) || !json_is_string(cur) ||
-	    json_string_length(cur) >= CURSOR_CAP) {
-		snprintf(why, whylen, "malformed answer: expected {events: [...], next_cursor}");
-		json_decref(doc);
-		return -1;
-	}
-	snprintf(next, CURSOR_CAP, "%s", json_string_value(cur));
 	g->nevs = 0;
 	parse_sink sink = {collect, reject, g};
-	size_t i;
-	json_t *ev;
-	json_array_foreach(events, i, ev)
-	{
-		char *text = json_dumps(ev, JSON_COMPACT);
-		if (!text) {
-			reject(g, (int)i, "out of memory");
-			continue;
-		}
-		parse_record(TT_FORMAT_NATIVE, text, strlen(text), &sink);
-		free(text);
-	}
-	size_t n = json_array_size(events);
-	json_decref(doc);
-	return (int)(n > (size_t)INT32_MAX ? INT32_MAX : n);
+	return parse_native_page(body, len, next, CURSOR_CAP, &sink, why, whylen);
 }
 
 /* ---- the shapes of the state answers (docs/api.md) ---- */

@@ -928,3 +928,64 @@ out:
 	ctx_release(c);
 	return rc;
 }
+
+/* Rejections of one element carry its position in the page. */
+typedef struct page_item {
+	const parse_sink *outer;
+	int item;
+} page_item;
+
+static void page_event(void *ctx, const tt_event *ev)
+{
+	page_item *p = ctx;
+	p->outer->event(p->outer->ctx, ev);
+}
+
+static void page_reject(void *ctx, int item, const char *reason)
+{
+	page_item *p = ctx;
+	(void)item;
+	if (p->outer->reject)
+		p->outer->reject(p->outer->ctx, p->item, reason);
+}
+
+int parse_native_page(const char *buf, size_t len, char *cursor, size_t cursor_cap,
+                      const parse_sink *sink, char *why, size_t whylen)
+{
+	/* the page is tokenized in a context of its own, so that each element can be parsed as
+	 * a record in the thread's context, with the jsmn checks every record gets */
+	pj_ctx page = {0};
+	pj_doc d;
+	int rc = -1;
+	static const pj_key keys[] = {PJ_KEY("events"), PJ_KEY("next_cursor")};
+	int idx[2];
+	if (pj_parse(&page, PJ_SLOT_RECORD, buf, len, "", &d) < 0) {
+		snprintf(why, whylen, "malformed answer (%s)", page.err);
+		goto out;
+	}
+	if (d.t[0].type != JSMN_OBJECT || pj_collect(&page, &d, 0, keys, 2, idx, "") < 0 ||
+	    idx[0] < 0 || idx[1] < 0 || d.t[idx[0]].type != JSMN_ARRAY ||
+	    !pj_is_string(&d, idx[1])) {
+		snprintf(why, whylen, "malformed answer: expected {events: [...], next_cursor}");
+		goto out;
+	}
+	size_t clen = 0;
+	if (pj_decode(&d, idx[1], cursor, cursor_cap, &clen) || clen >= cursor_cap) {
+		snprintf(why, whylen, "malformed answer: next_cursor is too long or badly escaped");
+		goto out;
+	}
+	int n = d.t[idx[0]].size;
+	page_item pi = {sink, 0};
+	parse_sink each = {page_event, page_reject, &pi};
+	for (int i = idx[0] + 1, k = 0; k < n; k++) {
+		pi.item = k;
+		parse_record(TT_FORMAT_NATIVE, d.js + d.t[i].start, (size_t)(d.t[i].end - d.t[i].start),
+		             &each);
+		i = pj_skip(&d, i);
+	}
+	rc = n;
+out:
+	for (int i = 0; i < PJ_SLOT_COUNT; i++)
+		pool_free(&page.pool[i]);
+	return rc;
+}
