@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "tokentop/focus.h"
 #include "tokentop/inference.h"
 #include "tokentop/view.h"
 
@@ -22,5 +23,6 @@ int report_inference(FILE *out, const view_inference *v, report_format f);
 int report_slo(FILE *out, const view_slo *v, report_format f);
 int report_budgets(FILE *out, const view_budgets *v, report_format f);
 int report_alerts(FILE *out, const view_alerts *v, report_format f);
+int report_focus(FILE *out, const view_focus *v); /* FOCUS 1.2 CSV (docs/focus.md) */
 
 #endif
