@@ -17,6 +17,8 @@ int cmd_forecast(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+/* report --view weekly|chargeback; -1 when argv asks for another view. */
+int cmd_report_review(int argc, char **argv);
 
 /* Exit codes shared by every subcommand. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };

@@ -4,9 +4,11 @@
 
 #include <stdio.h>
 
+#include "tokentop/chargeback.h"
 #include "tokentop/focus.h"
 #include "tokentop/inference.h"
 #include "tokentop/view.h"
+#include "tokentop/weekly.h"
 
 typedef enum { REPORT_TEXT, REPORT_MD, REPORT_JSON, REPORT_CSV, REPORT_FORMAT_COUNT } report_format;
 
@@ -24,5 +26,8 @@ int report_slo(FILE *out, const view_slo *v, report_format f);
 int report_budgets(FILE *out, const view_budgets *v, report_format f);
 int report_alerts(FILE *out, const view_alerts *v, report_format f);
 int report_focus(FILE *out, const view_focus *v); /* FOCUS 1.2 CSV (docs/focus.md) */
+int report_chargeback(FILE *out, const view_chargeback *v, report_format f);
+int report_weekly(FILE *out, const view_weekly *v, report_format f); /* text, md, json */
+int report_weekly_html(FILE *out, const view_weekly *v); /* one self-contained page */
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scan.h"
+
 typedef struct dc_build {
 	view_daycube *dc;
 	size_t cap;
@@ -17,30 +19,6 @@ static int64_t floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static int load_dim(void *ctx, int64_t id, const tt_dims *d)
-{
-	view_daycube *dc = ctx;
-	if (id <= 0)
-		return 0;
-	if ((size_t)id >= dc->ndims) {
-		size_t n = dc->ndims ? dc->ndims : 64;
-		while (n <= (size_t)id)
-			n *= 2;
-		void *nd = realloc(dc->dims, n * sizeof *dc->dims);
-		if (!nd)
-			return -1;
-		dc->dims = nd;
-		memset(dc->dims + dc->ndims, 0, (n - dc->ndims) * sizeof *dc->dims);
-		dc->ndims = n;
-	}
-	for (int i = 0; i < TT_D_COUNT; i++) {
-		dc->dims[id][i] = strdup(d->v[i] ? d->v[i] : "");
-		if (!dc->dims[id][i])
-			return -1;
-	}
-	return 0;
 }
 
 static size_t slot_hash(int64_t day, size_t id)
@@ -131,8 +109,12 @@ int view_daycube_build(store *st, int64_t since_ms, int64_t until_ms, view_daycu
 	dc->since_ms = since_ms;
 	dc->until_ms = until_ms;
 	dc_build b = {.dc = dc};
-	if (store_dims_each(st, load_dim, dc))
+	vdims vd;
+	if (vdims_load(st, &vd))
 		goto fail;
+	free(vd.status);
+	dc->ndims = vd.n;
+	dc->dims = vd.v;
 	int rc = 0;
 	if (dc->ndims && until_ms > since_ms)
 		rc = store_rollup_scan(st, since_ms, until_ms, false, add_row, &b);
