@@ -11,7 +11,9 @@
 #include "tokentop/view.h"
 
 /* Money of one line. overhead and markup are parts of chargeback, so that
- * cost + overhead + markup == chargeback exactly. */
+ * cost + overhead + markup == chargeback exactly. Each tier is charged back once on its whole
+ * cost (as view_summary's chargeback_micros) and apportioned over its teams by cost, so the
+ * lines add up to that figure to the micro-dollar. */
 typedef struct view_charge {
 	int64_t requests;
 	int64_t cost_micros;       /* what the providers charged (the report's spend) */
@@ -22,6 +24,7 @@ typedef struct view_charge {
 
 /* A team's spend on one tier: the unit chargeback is computed for. */
 typedef struct view_charge_tier {
+	const char *team;   /* "" when events had none */
 	const char *tier;   /* "" when events had none */
 	int64_t markup_bp;  /* 0 for a tier the card does not define */
 	bool known;         /* the card defines the tier */

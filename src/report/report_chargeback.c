@@ -253,8 +253,8 @@ int report_chargeback(FILE *out, const view_chargeback *v, report_format f)
 	else
 		fprintf(out, "tokentop chargeback  %s .. %s\n\n", a, b);
 	fprintf(out, "%sChargeback = provider cost x (1 + platform overhead %s + tier markup), "
-	             "per team and tier.\n\n",
-	        indent ? indent : "", oh.s);
+	             "once per tier,\n%sthen shared among the tier's teams by cost.\n\n",
+	        indent ? indent : "", oh.s, indent ? indent : "");
 	char ohead[64];
 	snprintf(ohead, sizeof ohead, "overhead %s", oh.s);
 	const char *head[] = {"team", "requests", "provider cost", ohead, "tier markup",
