@@ -3,11 +3,25 @@
 #include "tokentop/report.h"
 #include "weekly_fmt.h"
 
-/* Okabe-Ito: told apart with the common colour-vision deficiencies; grey for "other". */
-static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
-                                      "#56B4E9", "#D55E00", "#F0E442", "#000000"};
-#define NPALETTE (sizeof palette / sizeof palette[0])
 #define OTHER_COLOUR "#9A9A9A"
+
+/* Okabe-Ito, then Tol's muted scheme: told apart with the common colour-vision deficiencies;
+ * grey for "other". */
+static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
+                                      "#D55E00", "#332288", "#117733", "#882255", "#44AA99",
+                                      "#999933", "#AA4499", "#F0E442", "#000000"};
+#define NPALETTE (sizeof palette / sizeof palette[0])
+
+/* Labels on a bar: dark on the light colours, white on the rest. */
+static const char *label_colour(const char *fill)
+{
+	static const char *const light[] = {"#E69F00", "#56B4E9", "#F0E442", "#999933", "#44AA99",
+	                                    OTHER_COLOUR};
+	for (size_t i = 0; i < sizeof light / sizeof *light; i++)
+		if (!strcmp(fill, light[i]))
+			return "#111";
+	return "#fff";
+}
 
 static const char css[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:18px;"
@@ -311,10 +325,11 @@ static void chart_routing(FILE *out, const view_weekly *v)
 			if (x1 <= x0)
 				continue;
 			int tenths = (int)(1000 * t->m[TT_M_REQUESTS] / r->requests);
+			const char *fill = target_colour(&tc, t->key[1], t->key[2]);
 			fprintf(out,
 			        "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
 			        "stroke=\"#fff\"><title>",
-			        x0, y, x1 - x0, bar, target_colour(&tc, t->key[1], t->key[2]));
+			        x0, y, x1 - x0, bar, fill);
 			esc(out, t->key[1]);
 			fputc('/', out);
 			esc(out, t->key[2]);
@@ -322,8 +337,8 @@ static void chart_routing(FILE *out, const view_weekly *v)
 			if (x1 - x0 >= 48)
 				fprintf(out,
 				        "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
-				        "style=\"fill:#fff;font-weight:600\">%d%%</text>\n",
-				        (x0 + x1) / 2, y + bar / 2 + 5, (tenths + 5) / 10);
+				        "style=\"fill:%s;font-weight:600\">%d%%</text>\n",
+				        (x0 + x1) / 2, y + bar / 2 + 5, label_colour(fill), (tenths + 5) / 10);
 		}
 	}
 	fputs("</svg>\n<div class=\"legend\">", out);
