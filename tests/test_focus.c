@@ -52,14 +52,14 @@ static void split_is(int64_t cost, uint64_t a, uint64_t b, uint64_t c, int64_t x
 static void test_split_rule(void **state)
 {
 	(void)state;
-	split_is(100, 1, 1, 2, 25, 25, 50);  /* exact */
-	split_is(10, 1, 1, 1, 4, 3, 3);      /* a tie: the lower type takes the micro-dollar */
+	split_is(100, 1, 1, 2, 25, 25, 50); /* exact */
+	split_is(10, 1, 1, 1, 4, 3, 3);     /* a tie: the lower type takes the micro-dollar */
 	split_is(2, 1, 1, 1, 1, 1, 0);
-	split_is(10, 1, 2, 0, 3, 7, 0);      /* 3.33 and 6.67: the larger remainder wins */
-	split_is(7, 0, 0, 0, 7, 0, 0);       /* no weight at all: everything on input */
+	split_is(10, 1, 2, 0, 3, 7, 0); /* 3.33 and 6.67: the larger remainder wins */
+	split_is(7, 0, 0, 0, 7, 0, 0);  /* no weight at all: everything on input */
 	split_is(0, 5, 5, 5, 0, 0, 0);
-	split_is(-10, 1, 1, 1, -4, -3, -3);  /* a refund splits like a charge */
-	split_is(1, 0, 0, 9, 0, 0, 1);       /* never to a type without weight */
+	split_is(-10, 1, 1, 1, -4, -3, -3); /* a refund splits like a charge */
+	split_is(1, 0, 0, 9, 0, 0, 1);      /* never to a type without weight */
 }
 
 static void test_split_exact(void **state)
@@ -80,14 +80,16 @@ static void test_split_exact(void **state)
 			if (!sum)
 				break;
 			/* each part is the exact share rounded down or up */
-			long double exact = (long double)cost * (long double)w[t] / (long double)sum;
+			long double exact =
+			    (long double)cost * (long double)w[t] / (long double)sum;
 			assert_true(fabsl((long double)o[t] - exact) < 1.0L + 1e-9L);
 			if (!w[t])
 				assert_int_equal(o[t], 0);
 		}
 	}
 	/* weights far beyond 64 bits and the largest costs still add up */
-	unsigned __int128 big[3] = {(unsigned __int128)1 << 100, ((unsigned __int128)1 << 99) + 3, 1};
+	unsigned __int128 big[3] = {(unsigned __int128)1 << 100, ((unsigned __int128)1 << 99) + 3,
+	                            1};
 	int64_t o[3];
 	focus_split(INT64_MAX, big, o);
 	assert_int_equal(o[0] + o[1] + o[2], INT64_MAX);
@@ -159,7 +161,8 @@ static void check_rows(const view_focus *v, int64_t since, int64_t until, bool w
 		}
 		int64_t dcost = 0, dtok[FOCUS_TOKEN_COUNT] = {0};
 		for (int e = 0; e < NEV; e++) {
-			if (evs[e].ts_ms < since || evs[e].ts_ms >= until || !same_key(&evs[e], &v->rows[i]))
+			if (evs[e].ts_ms < since || evs[e].ts_ms >= until ||
+			    !same_key(&evs[e], &v->rows[i]))
 				continue;
 			dcost += evs[e].cost_micros;
 			dtok[FOCUS_INPUT] += evs[e].input_tokens - evs[e].cached_tokens;
@@ -195,7 +198,8 @@ static void test_rows_reconcile(void **state)
 	view_focus_free(&v);
 
 	/* without a card every split is by tokens, and still exact */
-	assert_int_equal(view_focus_build(st, start, start + 3 * DAY_MS, NULL, &v, err, sizeof err), 0);
+	assert_int_equal(view_focus_build(st, start, start + 3 * DAY_MS, NULL, &v, err, sizeof err),
+	                 0);
 	check_rows(&v, start, start + 3 * DAY_MS, false);
 	view_focus_free(&v);
 	ratecard_free(rc);
@@ -237,11 +241,11 @@ static int csv_split(char *line, char **cells, int max)
 }
 
 static const char *const mandatory[] = {
-    "BilledCost",        "BillingAccountId",  "BillingAccountName", "BillingCurrency",
-    "BillingPeriodEnd",  "BillingPeriodStart", "ChargeCategory",    "ChargeClass",
-    "ChargeDescription", "ChargePeriodEnd",   "ChargePeriodStart",  "ContractedCost",
-    "EffectiveCost",     "InvoiceIssuerName", "ListCost",           "PricingQuantity",
-    "ProviderName",      "PublisherName",     "ServiceCategory",    "ServiceName",
+    "BilledCost",        "BillingAccountId",   "BillingAccountName", "BillingCurrency",
+    "BillingPeriodEnd",  "BillingPeriodStart", "ChargeCategory",     "ChargeClass",
+    "ChargeDescription", "ChargePeriodEnd",    "ChargePeriodStart",  "ContractedCost",
+    "EffectiveCost",     "InvoiceIssuerName",  "ListCost",           "PricingQuantity",
+    "ProviderName",      "PublisherName",      "ServiceCategory",    "ServiceName",
     "PricingUnit",
 };
 /* The mandatory columns FOCUS lets be null. */
@@ -256,7 +260,8 @@ static void test_csv_columns(void **state)
 	ratecard *rc = load_card();
 	view_focus v;
 	char err[256], path[512];
-	assert_int_equal(view_focus_build(st, start, start + 3 * DAY_MS, rc, &v, err, sizeof err), 0);
+	assert_int_equal(view_focus_build(st, start, start + 3 * DAY_MS, rc, &v, err, sizeof err),
+	                 0);
 	snprintf(path, sizeof path, "%s/focus.csv", tu_tmpdir());
 	FILE *f = fopen(path, "w+");
 	assert_int_equal(report_focus(f, &v), 0);

@@ -24,17 +24,17 @@ typedef struct view_charge {
 
 /* A team's spend on one tier: the unit chargeback is computed for. */
 typedef struct view_charge_tier {
-	const char *team;   /* "" when events had none */
-	const char *tier;   /* "" when events had none */
-	int64_t markup_bp;  /* 0 for a tier the card does not define */
-	bool known;         /* the card defines the tier */
+	const char *team;  /* "" when events had none */
+	const char *tier;  /* "" when events had none */
+	int64_t markup_bp; /* 0 for a tier the card does not define */
+	bool known;        /* the card defines the tier */
 	view_charge c;
 } view_charge_tier;
 
 typedef struct view_charge_team {
-	const char *team;   /* "" when events had none */
-	view_charge c;      /* the sum of its tiers */
-	size_t first, n;    /* its tiers in view_chargeback.tiers, costliest first */
+	const char *team; /* "" when events had none */
+	view_charge c;    /* the sum of its tiers */
+	size_t first, n;  /* its tiers in view_chargeback.tiers, costliest first */
 } view_charge_team;
 
 typedef struct view_chargeback {

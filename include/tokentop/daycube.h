@@ -17,15 +17,15 @@ typedef struct view_daycell {
 
 typedef struct view_daycube {
 	int64_t since_ms, until_ms;
-	size_t ndims;               /* dimension ids are 1..ndims-1 */
-	char *(*dims)[TT_D_COUNT];  /* the strings of each id (NULL for unused ids) */
-	view_daycell *cells;        /* sorted by day, then id; only cells with requests */
+	size_t ndims;              /* dimension ids are 1..ndims-1 */
+	char *(*dims)[TT_D_COUNT]; /* the strings of each id (NULL for unused ids) */
+	view_daycell *cells;       /* sorted by day, then id; only cells with requests */
 	size_t n;
 	int64_t total[TT_M_COUNT];
 } view_daycube;
 
-int view_daycube_build(store *st, int64_t since_ms, int64_t until_ms, view_daycube *dc,
-                       char *err, size_t errlen);
+int view_daycube_build(store *st, int64_t since_ms, int64_t until_ms, view_daycube *dc, char *err,
+                       size_t errlen);
 void view_daycube_free(view_daycube *dc);
 
 /* The cube of the days day_from <= day < day_to, for view_group. Its dims are dc's, borrowed:

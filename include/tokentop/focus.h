@@ -25,13 +25,13 @@ typedef enum {
 const char *focus_basis_name(focus_basis b); /* "card", "tokens" */
 
 typedef struct focus_row {
-	int64_t day;                /* Unix days (UTC) */
-	int64_t start_ms, end_ms;   /* the charge period: the day, clipped to the range read */
+	int64_t day;              /* Unix days (UTC) */
+	int64_t start_ms, end_ms; /* the charge period: the day, clipped to the range read */
 	const char *provider, *model, *team, *use_case, *tenant; /* "" when events had none */
 	focus_token token;
-	int64_t tokens;             /* input: without the cached ones */
+	int64_t tokens; /* input: without the cached ones */
 	int64_t cost_micros;
-	int64_t price_per_mtok;     /* the card's price for this token type (micro-USD); -1 none */
+	int64_t price_per_mtok; /* the card's price for this token type (micro-USD); -1 none */
 	focus_basis basis;
 } focus_row;
 

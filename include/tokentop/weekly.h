@@ -14,8 +14,8 @@
 #include "tokentop/store.h"
 #include "tokentop/view.h"
 
-#define WEEKLY_TOP 10         /* prompts listed by spend and by growth */
-#define WEEKLY_CHART_SERIES 6 /* use cases drawn apart in the daily chart; the rest as one */
+#define WEEKLY_TOP          10 /* prompts listed by spend and by growth */
+#define WEEKLY_CHART_SERIES 6  /* use cases drawn apart in the daily chart; the rest as one */
 
 /* The ISO week named by s ("2026-W48", "this" or "last", against now): its Monday 00:00 UTC.
  * 0, or -1 when s is none of those or names a week that does not exist (2026-W54). */
@@ -36,8 +36,8 @@ typedef struct view_week_lines {
 } view_week_lines;
 
 typedef struct view_week_day {
-	int64_t day;   /* Unix days (UTC) */
-	bool reached;  /* false for the days of a week in progress still to come */
+	int64_t day;  /* Unix days (UTC) */
+	bool reached; /* false for the days of a week in progress still to come */
 	int64_t cost_micros, requests, success;
 	int64_t cost_per_success_micros; /* -1 without a successful outcome */
 	int64_t prev_cost_micros, prev_success, prev_cost_per_success_micros; /* a week earlier */
@@ -69,7 +69,7 @@ typedef struct view_weekly {
 	int64_t m[TT_M_COUNT], prev_m[TT_M_COUNT];
 	int64_t cost_per_success_micros, prev_cost_per_success_micros; /* -1 without success */
 	view_week_lines by_use_case, by_team, by_tenant; /* this week's costliest first */
-	view_week_lines top_prompts;   /* the WEEKLY_TOP costliest this week */
+	view_week_lines top_prompts;                     /* the WEEKLY_TOP costliest this week */
 	view_week_lines prompt_growth; /* the WEEKLY_TOP largest increases in spend */
 	view_week_day days[7];
 	view_week_cache cache_total;
@@ -77,14 +77,14 @@ typedef struct view_weekly {
 	size_t ncache;
 	view_week_route *routes; /* in name order */
 	size_t nroutes;
-	view_rows targets;       /* this week by use case, provider, model, tier */
+	view_rows targets; /* this week by use case, provider, model, tier */
 	/* Daily spend by use case for the chart: the costliest WEEKLY_CHART_SERIES, then
 	 * "other" for the rest when there are more. */
 	const char *series[WEEKLY_CHART_SERIES + 1];
 	size_t nseries;
 	int64_t series_cost[WEEKLY_CHART_SERIES + 1][7];
-	view_budgets budgets;   /* evaluated at until_ms; n is 0 without budgets configured */
-	anomaly_alert *alerts;  /* that fired during the week, oldest first */
+	view_budgets budgets;  /* evaluated at until_ms; n is 0 without budgets configured */
+	anomaly_alert *alerts; /* that fired during the week, oldest first */
 	size_t nalerts;
 	view_daycube cur, prev; /* own the strings the lines point to */
 	view_cube cur_cube, prev_cube;

@@ -35,9 +35,12 @@ static void export_usage(FILE *out)
 static int export_focus(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"db", required_argument, NULL, 'D'},       {"since", required_argument, NULL, 's'},
-	    {"until", required_argument, NULL, 'u'},    {"ratecard", required_argument, NULL, 'r'},
-	    {"output", required_argument, NULL, 'o'},   {"help", no_argument, NULL, 'h'},
+	    {"db", required_argument, NULL, 'D'},
+	    {"since", required_argument, NULL, 's'},
+	    {"until", required_argument, NULL, 'u'},
+	    {"ratecard", required_argument, NULL, 'r'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
 	};
 	const char *db = NULL, *since = "7d", *until = "now", *card_path = NULL, *out_path = NULL;
@@ -74,17 +77,19 @@ static int export_focus(int argc, char **argv)
 	}
 	int64_t now = app_now_ms(), since_ms = 0, until_ms;
 	if (app_parse_when(until, now, &until_ms)) {
-		fprintf(stderr,
-		        "tokentop export focus: --until: expected a duration, ISO time or now: '%s'\n",
-		        until);
+		fprintf(
+		    stderr,
+		    "tokentop export focus: --until: expected a duration, ISO time or now: '%s'\n",
+		    until);
 		return EXIT_USAGE;
 	}
 	bool all = strcmp(since, "all") == 0;
 	if (!all && app_parse_when(since, now, &since_ms)) {
-		fprintf(stderr,
-		        "tokentop export focus: --since: expected a duration (7d), ISO time or all: "
-		        "'%s'\n",
-		        since);
+		fprintf(
+		    stderr,
+		    "tokentop export focus: --since: expected a duration (7d), ISO time or all: "
+		    "'%s'\n",
+		    since);
 		return EXIT_USAGE;
 	}
 	store *st = app_open_store(db, true);
@@ -96,7 +101,8 @@ static int export_focus(int argc, char **argv)
 		since_ms = first ? first : until_ms;
 	}
 	if (since_ms > until_ms) {
-		fprintf(stderr, "tokentop export focus: the range is empty: --since is after --until\n");
+		fprintf(stderr,
+		        "tokentop export focus: the range is empty: --since is after --until\n");
 		store_close(st);
 		return EXIT_USAGE;
 	}
@@ -107,8 +113,9 @@ static int export_focus(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (!card)
-		fprintf(stderr, "tokentop export focus: no rate card found: each cost is split over "
-		                "its token types by token counts (--ratecard FILE; docs/focus.md)\n");
+		fprintf(stderr,
+		        "tokentop export focus: no rate card found: each cost is split over "
+		        "its token types by token counts (--ratecard FILE; docs/focus.md)\n");
 	view_focus v;
 	char err[512];
 	int rc = view_focus_build(st, since_ms, until_ms, card, &v, err, sizeof err);
@@ -125,8 +132,10 @@ static int export_focus(int argc, char **argv)
 		snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
 		out = fopen(tmp, "w");
 		if (!out) {
-			fprintf(stderr, "tokentop export focus: %s: cannot write (%m); check the "
-			                "directory exists and is writable\n", tmp);
+			fprintf(stderr,
+			        "tokentop export focus: %s: cannot write (%m); check the "
+			        "directory exists and is writable\n",
+			        tmp);
 			view_focus_free(&v);
 			ratecard_free(card);
 			return EXIT_FAIL;
@@ -136,8 +145,8 @@ static int export_focus(int argc, char **argv)
 	if (out_path) {
 		rc |= fclose(out);
 		if (!rc && rename(tmp, out_path)) {
-			fprintf(stderr, "tokentop export focus: %s: cannot rename to %s (%m)\n", tmp,
-			        out_path);
+			fprintf(stderr, "tokentop export focus: %s: cannot rename to %s (%m)\n",
+			        tmp, out_path);
 			rc = -1;
 		}
 		if (rc)

@@ -17,34 +17,35 @@ static const char *const review_names[REVIEW_COUNT] = {"weekly", "chargeback"};
 
 static void review_usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: tokentop report --view weekly [--week 2026-W48|this|last] [--db FILE]\n"
-	        "                       [--format text|md|json|html] [--config FILE] [--present]\n"
-	        "       tokentop report --view chargeback [--since WHEN] [--until WHEN]\n"
-	        "                       [--db FILE] [--format text|md|json|csv] [--ratecard FILE]\n\n"
-	        "weekly: the weekly cost review of one ISO week (Monday to Monday, UTC) against\n"
-	        "the week before: spend by use case, team and tenant, cost per successful\n"
-	        "outcome per day, the top prompts by spend and by growth, cache misses and\n"
-	        "their cost, routing elevations and their cost, budgets and their forecast,\n"
-	        "and the anomalies of the week. A week still going on is read up to now and\n"
-	        "compared with the same span of the week before. --format html writes one\n"
-	        "self-contained page with charts (no scripts, nothing fetched).\n\n"
-	        "chargeback: per team, what the providers charged plus the rate card's\n"
-	        "platform overhead and tier markup (docs/ratecard.md), with the card printed\n"
-	        "beside it.\n\n"
-	        "The JSON shapes are documented in docs/report-json.md.\n\n"
-	        "  --week W        weekly: 2026-W48, 'this' (default: the week holding now,\n"
-	        "                  $TOKENTOP_NOW when set) or 'last'\n"
-	        "  --since WHEN    chargeback: start of the range (default 7d)\n"
-	        "  --until WHEN    chargeback: end of the range, exclusive (default now)\n"
-	        "  --db FILE       database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
-	        "  --format F      text (default), md, json; html (weekly) or csv (chargeback)\n"
-	        "  --config FILE   weekly: the budgets to forecast (default\n"
-	        "                  $XDG_CONFIG_HOME/tokentop/tokentop.ini)\n"
-	        "  --ratecard FILE chargeback: overhead, tiers and prices (default: found as\n"
-	        "                  for every report)\n"
-	        "  --present       presentation mode: tenant names replaced by stable aliases\n"
-	        "  -h, --help      this help\n");
+	fprintf(
+	    out,
+	    "usage: tokentop report --view weekly [--week 2026-W48|this|last] [--db FILE]\n"
+	    "                       [--format text|md|json|html] [--config FILE] [--present]\n"
+	    "       tokentop report --view chargeback [--since WHEN] [--until WHEN]\n"
+	    "                       [--db FILE] [--format text|md|json|csv] [--ratecard FILE]\n\n"
+	    "weekly: the weekly cost review of one ISO week (Monday to Monday, UTC) against\n"
+	    "the week before: spend by use case, team and tenant, cost per successful\n"
+	    "outcome per day, the top prompts by spend and by growth, cache misses and\n"
+	    "their cost, routing elevations and their cost, budgets and their forecast,\n"
+	    "and the anomalies of the week. A week still going on is read up to now and\n"
+	    "compared with the same span of the week before. --format html writes one\n"
+	    "self-contained page with charts (no scripts, nothing fetched).\n\n"
+	    "chargeback: per team, what the providers charged plus the rate card's\n"
+	    "platform overhead and tier markup (docs/ratecard.md), with the card printed\n"
+	    "beside it.\n\n"
+	    "The JSON shapes are documented in docs/report-json.md.\n\n"
+	    "  --week W        weekly: 2026-W48, 'this' (default: the week holding now,\n"
+	    "                  $TOKENTOP_NOW when set) or 'last'\n"
+	    "  --since WHEN    chargeback: start of the range (default 7d)\n"
+	    "  --until WHEN    chargeback: end of the range, exclusive (default now)\n"
+	    "  --db FILE       database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
+	    "  --format F      text (default), md, json; html (weekly) or csv (chargeback)\n"
+	    "  --config FILE   weekly: the budgets to forecast (default\n"
+	    "                  $XDG_CONFIG_HOME/tokentop/tokentop.ini)\n"
+	    "  --ratecard FILE chargeback: overhead, tiers and prices (default: found as\n"
+	    "                  for every report)\n"
+	    "  --present       presentation mode: tenant names replaced by stable aliases\n"
+	    "  -h, --help      this help\n");
 }
 
 /* The --view value of a report command line, or NULL. */
@@ -74,15 +75,17 @@ static int run_weekly(const review_opts *o, int64_t now)
 	bool html = !strcmp(o->format, "html");
 	report_format fmt = REPORT_TEXT;
 	if (!html && (report_format_parse(o->format, &fmt) || fmt == REPORT_CSV)) {
-		fprintf(stderr, "tokentop report: --format: '%s' is not a format of --view weekly "
-		                "(expected text, md, json or html)\n",
+		fprintf(stderr,
+		        "tokentop report: --format: '%s' is not a format of --view weekly "
+		        "(expected text, md, json or html)\n",
 		        o->format);
 		return EXIT_USAGE;
 	}
 	int64_t start;
 	if (view_week_parse(o->week, now, &start)) {
-		fprintf(stderr, "tokentop report: --week: expected an ISO week such as 2026-W48, "
-		                "'this' or 'last': '%s'\n",
+		fprintf(stderr,
+		        "tokentop report: --week: expected an ISO week such as 2026-W48, "
+		        "'this' or 'last': '%s'\n",
 		        o->week);
 		return EXIT_USAGE;
 	}
@@ -130,31 +133,35 @@ static int run_chargeback(const review_opts *o, int64_t now)
 {
 	report_format fmt;
 	if (report_format_parse(o->format, &fmt)) {
-		fprintf(stderr, "tokentop report: --format: '%s' is not a format of --view chargeback "
-		                "(expected text, md, json or csv)\n",
+		fprintf(stderr,
+		        "tokentop report: --format: '%s' is not a format of --view chargeback "
+		        "(expected text, md, json or csv)\n",
 		        o->format);
 		return EXIT_USAGE;
 	}
 	int64_t since_ms = 0, until_ms;
 	if (app_parse_when(o->until, now, &until_ms)) {
-		fprintf(stderr, "tokentop report: --until: expected a duration, ISO time or now: '%s'\n",
+		fprintf(stderr,
+		        "tokentop report: --until: expected a duration, ISO time or now: '%s'\n",
 		        o->until);
 		return EXIT_USAGE;
 	}
 	bool all = !strcmp(o->since, "all");
 	if (!all && app_parse_when(o->since, now, &since_ms)) {
-		fprintf(stderr,
-		        "tokentop report: --since: expected a duration (7d), ISO time or all: '%s'\n",
-		        o->since);
+		fprintf(
+		    stderr,
+		    "tokentop report: --since: expected a duration (7d), ISO time or all: '%s'\n",
+		    o->since);
 		return EXIT_USAGE;
 	}
 	ratecard *card = NULL;
 	if (app_load_ratecard(o->card_path, &card, NULL))
 		return EXIT_FAIL;
 	if (!card) {
-		fprintf(stderr, "tokentop report: chargeback needs a rate card: pass --ratecard FILE "
-		                "or put one at $XDG_CONFIG_HOME/tokentop/ratecard.json "
-		                "(docs/ratecard.md)\n");
+		fprintf(stderr,
+		        "tokentop report: chargeback needs a rate card: pass --ratecard FILE "
+		        "or put one at $XDG_CONFIG_HOME/tokentop/ratecard.json "
+		        "(docs/ratecard.md)\n");
 		return EXIT_FAIL;
 	}
 	store *st = app_open_store(o->db, true);
@@ -202,11 +209,16 @@ int cmd_report_review(int argc, char **argv)
 		return -1;
 	o.view = (review_view)k;
 	static const struct option longopts[] = {
-	    {"db", required_argument, NULL, 'D'},      {"since", required_argument, NULL, 's'},
-	    {"until", required_argument, NULL, 'u'},   {"view", required_argument, NULL, 'v'},
-	    {"week", required_argument, NULL, 'w'},    {"format", required_argument, NULL, 'f'},
-	    {"ratecard", required_argument, NULL, 'r'}, {"config", required_argument, NULL, 'c'},
-	    {"present", no_argument, NULL, 'p'},       {"help", no_argument, NULL, 'h'},
+	    {"db", required_argument, NULL, 'D'},
+	    {"since", required_argument, NULL, 's'},
+	    {"until", required_argument, NULL, 'u'},
+	    {"view", required_argument, NULL, 'v'},
+	    {"week", required_argument, NULL, 'w'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"ratecard", required_argument, NULL, 'r'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"present", no_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
 	};
 	bool range = false, week = false;

@@ -94,9 +94,8 @@ static void jcharge(json_t *o, const view_charge *c, int64_t total)
 	jmoney(o, "overhead", c->overhead_micros);
 	jmoney(o, "markup", c->markup_micros);
 	jmoney(o, "chargeback", c->chargeback_micros);
-	json_object_set_new(o, "share", json_real(total ? (double)c->chargeback_micros /
-	                                                      (double)total
-	                                                : 0.0));
+	json_object_set_new(o, "share",
+	                    json_real(total ? (double)c->chargeback_micros / (double)total : 0.0));
 }
 
 static json_t *jcard(const ratecard *card)
@@ -106,8 +105,8 @@ static json_t *jcard(const ratecard *card)
 	for (size_t i = 0; i < ratecard_tier_count(card); i++) {
 		int64_t bp;
 		const char *name = ratecard_tier_at(card, i, &bp);
-		json_array_append_new(tiers, json_pack("{s:s, s:I}", "tier", name, "markup_bp",
-		                                       (json_int_t)bp));
+		json_array_append_new(
+		    tiers, json_pack("{s:s, s:I}", "tier", name, "markup_bp", (json_int_t)bp));
 	}
 	json_object_set_new(o, "tiers", tiers);
 	for (size_t i = 0; i < ratecard_model_count(card); i++) {
@@ -126,9 +125,9 @@ static json_t *jcard(const ratecard *card)
 			jmoney(po, "cached_input_per_mtok", p->cached_input_per_mtok);
 			json_array_append_new(prices, po);
 		}
-		json_array_append_new(models, json_pack("{s:s, s:s, s:s, s:o}", "provider",
-		                                        e.provider, "model", model, "tier", e.tier,
-		                                        "prices", prices));
+		json_array_append_new(models,
+		                      json_pack("{s:s, s:s, s:s, s:o}", "provider", e.provider,
+		                                "model", model, "tier", e.tier, "prices", prices));
 	}
 	json_object_set_new(o, "models", models);
 	return o;
@@ -174,19 +173,23 @@ static int chargeback_json(FILE *out, const view_chargeback *v)
 
 static int chargeback_csv(FILE *out, const view_chargeback *v)
 {
-	const char *head[] = {"team",           "tier",         "markup_bp",
-	                      "requests",       "cost_micros",  "overhead_micros",
-	                      "markup_micros",  "chargeback_micros", "chargeback_usd"};
+	const char *head[] = {"team",          "tier",
+	                      "markup_bp",     "requests",
+	                      "cost_micros",   "overhead_micros",
+	                      "markup_micros", "chargeback_micros",
+	                      "chargeback_usd"};
 	table t;
 	table_init(&t, 9, head, NULL);
 	for (size_t i = 0; i < v->nteams; i++) {
 		const view_charge_team *tm = &v->teams[i];
 		for (size_t k = tm->first; k < tm->first + tm->n; k++) {
 			const view_charge_tier *ti = &v->tiers[k];
-			cbuf a = num(ti->markup_bp), b = num(ti->c.requests), c = num(ti->c.cost_micros),
-			     d = num(ti->c.overhead_micros), e = num(ti->c.markup_micros),
-			     f = num(ti->c.chargeback_micros), g = exact(ti->c.chargeback_micros);
-			const char *cells[] = {tm->team, ti->tier, a.s, b.s, c.s, d.s, e.s, f.s, g.s};
+			cbuf a = num(ti->markup_bp), b = num(ti->c.requests),
+			     c = num(ti->c.cost_micros), d = num(ti->c.overhead_micros),
+			     e = num(ti->c.markup_micros), f = num(ti->c.chargeback_micros),
+			     g = exact(ti->c.chargeback_micros);
+			const char *cells[] = {tm->team, ti->tier, a.s, b.s, c.s,
+			                       d.s,      e.s,      f.s, g.s};
 			table_add(&t, cells);
 		}
 	}
@@ -226,8 +229,13 @@ static void print_card(FILE *out, const ratecard *card, table_style style, const
 			const tt_price *p = &e.prices[k];
 			cbuf f = day_of(p->effective_from_ms), a = price(p->input_per_mtok),
 			     b = price(p->output_per_mtok), c = price(p->cached_input_per_mtok);
-			const char *cells[] = {k ? "" : e.provider, k ? "" : model, k ? "" : e.tier,
-			                       f.s, a.s, b.s, c.s};
+			const char *cells[] = {k ? "" : e.provider,
+			                       k ? "" : model,
+			                       k ? "" : e.tier,
+			                       f.s,
+			                       a.s,
+			                       b.s,
+			                       c.s};
 			table_add(&t, cells);
 		}
 	}
@@ -252,13 +260,14 @@ int report_chargeback(FILE *out, const view_chargeback *v, report_format f)
 		fprintf(out, "## Chargeback, %s to %s\n\n", a, b);
 	else
 		fprintf(out, "tokentop chargeback  %s .. %s\n\n", a, b);
-	fprintf(out, "%sChargeback = provider cost x (1 + platform overhead %s + tier markup), "
-	             "once per tier,\n%sthen shared among the tier's teams by cost.\n\n",
+	fprintf(out,
+	        "%sChargeback = provider cost x (1 + platform overhead %s + tier markup), "
+	        "once per tier,\n%sthen shared among the tier's teams by cost.\n\n",
 	        indent ? indent : "", oh.s, indent ? indent : "");
 	char ohead[64];
 	snprintf(ohead, sizeof ohead, "overhead %s", oh.s);
-	const char *head[] = {"team", "requests", "provider cost", ohead, "tier markup",
-	                      "chargeback", "share"};
+	const char *head[] = {"team",        "requests",   "provider cost", ohead,
+	                      "tier markup", "chargeback", "share"};
 	const bool right[] = {false, true, true, true, true, true, true};
 	table t;
 	table_init(&t, 7, head, right);

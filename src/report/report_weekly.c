@@ -112,8 +112,9 @@ static int weekly_json(FILE *out, const view_weekly *v)
 	json_object_set_new(o, "week", json_string(name));
 	json_object_set_new(o, "range", jrange(v->start_ms, v->until_ms));
 	json_object_set_new(o, "complete", json_boolean(v->until_ms == v->end_ms));
-	json_object_set_new(o, "previous", json_pack("{s:s, s:o}", "week", prev, "range",
-	                                             jrange(v->prev_start_ms, v->prev_until_ms)));
+	json_object_set_new(o, "previous",
+	                    json_pack("{s:s, s:o}", "week", prev, "range",
+	                              jrange(v->prev_start_ms, v->prev_until_ms)));
 
 	json_t *t = json_object();
 	jcompare(t, "cost", v->m[TT_M_COST_MICROS], v->prev_m[TT_M_COST_MICROS]);
@@ -193,19 +194,21 @@ static int weekly_json(FILE *out, const view_weekly *v)
 		budget_scope_format(&b->scope, scope, sizeof scope);
 		json_t *bo = json_pack("{s:s, s:s, s:s}", "name", b->name, "scope", scope, "period",
 		                       budget_period_name(b->period));
-		json_object_set_new(bo, "period_range", jrange(r->period_start_ms, r->period_end_ms));
+		json_object_set_new(bo, "period_range",
+		                    jrange(r->period_start_ms, r->period_end_ms));
 		jmoney_or_null(bo, "amount", b->amount_micros > 0 ? b->amount_micros : -1);
 		jmoney(bo, "spent", r->spent_micros);
 		json_object_set_new(bo, "used_pct",
 		                    isnan(r->used_pct) ? json_null()
 		                                       : json_real(round(r->used_pct * 100) / 100));
-		json_object_set_new(bo, "state", b->amount_micros > 0
-		                                     ? json_string(budget_state_name(r->state))
-		                                     : json_null());
+		json_object_set_new(bo, "state",
+		                    b->amount_micros > 0 ? json_string(budget_state_name(r->state))
+		                                         : json_null());
 		jmoney(bo, "forecast", r->fc.point_micros);
 		jmoney(bo, "forecast_low", r->fc.low_micros);
 		jmoney(bo, "forecast_high", r->fc.high_micros);
-		json_object_set_new(bo, "forecast_basis", json_string(forecast_basis_name(r->fc.basis)));
+		json_object_set_new(bo, "forecast_basis",
+		                    json_string(forecast_basis_name(r->fc.basis)));
 		json_array_append_new(budgets, bo);
 	}
 	json_object_set_new(o, "budgets", budgets);
@@ -217,14 +220,16 @@ static int weekly_json(FILE *out, const view_weekly *v)
 		json_t *ao = json_object();
 		json_object_set_new(ao, "kind", json_string(anomaly_kind_name(a->kind)));
 		json_object_set_new(ao, "scope", json_string(a->scope));
-		json_object_set_new(ao, "severity", json_string(anomaly_severity_name(a->severity)));
-		json_object_set_new(ao, "peak_severity", json_string(anomaly_severity_name(a->peak)));
+		json_object_set_new(ao, "severity",
+		                    json_string(anomaly_severity_name(a->severity)));
+		json_object_set_new(ao, "peak_severity",
+		                    json_string(anomaly_severity_name(a->peak)));
 		json_object_set_new(ao, "value", json_real(round(a->value * 1e6) / 1e6));
 		json_object_set_new(ao, "baseline", json_real(round(a->baseline * 1e6) / 1e6));
 		json_object_set_new(ao, "since", json_string(wk_iso(a->since_ms).s));
 		json_object_set_new(ao, "last", json_string(wk_iso(a->last_ms).s));
-		json_object_set_new(ao, "resolved", a->resolved_ms >= 0
-		                                        ? json_string(wk_iso(a->resolved_ms).s)
+		json_object_set_new(ao, "resolved",
+		                    a->resolved_ms >= 0 ? json_string(wk_iso(a->resolved_ms).s)
 		                                        : json_null());
 		json_array_append_new(alerts, ao);
 	}
@@ -275,7 +280,8 @@ static void compare_lines(const wctx *c, const view_weekly *v, const char *title
 	for (size_t i = 0; i < l->n; i++) {
 		const view_week_line *r = &l->rows[i];
 		wbuf k = wk_name(v, dim, r->key[0]), a = wk_usd(r->cost_micros),
-		     b = wk_usd(r->prev_cost_micros), d = wk_delta(r->cost_micros, r->prev_cost_micros),
+		     b = wk_usd(r->prev_cost_micros),
+		     d = wk_delta(r->cost_micros, r->prev_cost_micros),
 		     p = wk_change(r->cost_micros, r->prev_cost_micros),
 		     s = wk_share(r->cost_micros, v->m[TT_M_COST_MICROS]);
 		const char *cells[] = {k.s, a.s, b.s, d.s, p.s, s.s};
@@ -301,8 +307,8 @@ static void prompt_lines(const wctx *c, const char *title, const view_week_lines
 		wbuf a = wk_usd(r->cost_micros), b = wk_usd(r->prev_cost_micros),
 		     d = wk_delta(r->cost_micros, r->prev_cost_micros),
 		     p = wk_change(r->cost_micros, r->prev_cost_micros);
-		const char *cells[] = {*r->key[0] ? r->key[0] : "(none)", r->key[1], a.s, b.s, d.s,
-		                       p.s};
+		const char *cells[] = {
+		    *r->key[0] ? r->key[0] : "(none)", r->key[1], a.s, b.s, d.s, p.s};
 		table_add(&t, cells);
 	}
 	print_table(c, &t);
@@ -402,8 +408,13 @@ static void cache(const wctx *c, const view_weekly *v)
 		        c->indent ? c->indent : "");
 		return;
 	}
-	const char *head[] = {"use case",  "hit rate",       "misses",    "miss cost",
-	                      "last week", "saved by hits", "saved by prompt cache"};
+	const char *head[] = {"use case",
+	                      "hit rate",
+	                      "misses",
+	                      "miss cost",
+	                      "last week",
+	                      "saved by hits",
+	                      "saved by prompt cache"};
 	const bool right[] = {false, true, true, true, true, true, true};
 	table t;
 	table_init(&t, 7, head, right);
@@ -412,9 +423,14 @@ static void cache(const wctx *c, const view_weekly *v)
 		wbuf h = wk_share(k->hits, k->hits + k->misses), n = wk_count(k->misses),
 		     a = wk_usd(k->miss_cost_micros), b = wk_usd(k->prev_miss_cost_micros),
 		     s = wk_usd(k->hit_saved_micros), p = wk_usd(k->prompt_saved_micros);
-		const char *cells[] = {i < v->ncache ? (*k->use_case ? k->use_case : "(none)")
-		                                     : "total",
-		                       h.s, n.s, a.s, b.s, s.s, p.s};
+		const char *cells[] = {
+		    i < v->ncache ? (*k->use_case ? k->use_case : "(none)") : "total",
+		    h.s,
+		    n.s,
+		    a.s,
+		    b.s,
+		    s.s,
+		    p.s};
 		table_add(&t, cells);
 	}
 	print_table(c, &t);
@@ -422,10 +438,11 @@ static void cache(const wctx *c, const view_weekly *v)
 
 static void routing(const wctx *c, const view_weekly *v)
 {
-	section(c, "Routing elevations and their cost",
-	        "elevated: requests escalated to a larger model; their cost from the stored events");
-	const char *head[] = {"use case", "requests", "elevated", "rate", "elevated cost",
-	                      "of route", "last week"};
+	section(
+	    c, "Routing elevations and their cost",
+	    "elevated: requests escalated to a larger model; their cost from the stored events");
+	const char *head[] = {"use case",      "requests", "elevated", "rate",
+	                      "elevated cost", "of route", "last week"};
 	const bool right[] = {false, true, true, true, true, true, true};
 	table t;
 	table_init(&t, 7, head, right);
@@ -435,8 +452,8 @@ static void routing(const wctx *c, const view_weekly *v)
 		     d = wk_share(r->elevated, r->requests), e = wk_usd(r->elevated_cost_micros),
 		     f = wk_share(r->elevated_cost_micros, r->cost_micros),
 		     g = wk_usd(r->prev_elevated_cost_micros);
-		const char *cells[] = {*r->use_case ? r->use_case : "(none)", a.s, b.s, d.s, e.s,
-		                       f.s, g.s};
+		const char *cells[] = {
+		    *r->use_case ? r->use_case : "(none)", a.s, b.s, d.s, e.s, f.s, g.s};
 		table_add(&t, cells);
 	}
 	print_table(c, &t);
@@ -453,9 +470,13 @@ static void routing(const wctx *c, const view_weekly *v)
 			wbuf a = wk_count(x->m[TT_M_REQUESTS]),
 			     b = wk_share(x->m[TT_M_REQUESTS], r->requests),
 			     d = wk_usd(x->m[TT_M_COST_MICROS]);
-			const char *cells[] = {k == r->first ? (*r->use_case ? r->use_case : "(none)")
-			                                     : "",
-			                       pm, x->key[3], a.s, b.s, d.s};
+			const char *cells[] = {
+			    k == r->first ? (*r->use_case ? r->use_case : "(none)") : "",
+			    pm,
+			    x->key[3],
+			    a.s,
+			    b.s,
+			    d.s};
 			table_add(&t, cells);
 		}
 	}
@@ -468,13 +489,14 @@ static void budgets(const wctx *c, const view_weekly *v)
 	snprintf(note, sizeof note, "as of %s", wk_iso(v->until_ms).s);
 	section(c, "Forecast against budget", note);
 	if (!v->budgets.n) {
-		fprintf(c->out, "%sno budgets configured ([budget NAME] in the config file, "
-		                "docs/config.md; --config FILE)\n",
+		fprintf(c->out,
+		        "%sno budgets configured ([budget NAME] in the config file, "
+		        "docs/config.md; --config FILE)\n",
 		        c->indent ? c->indent : "");
 		return;
 	}
-	const char *head[] = {"budget", "scope", "period", "amount", "spent", "used", "forecast",
-	                      "state"};
+	const char *head[] = {"budget", "scope", "period",   "amount",
+	                      "spent",  "used",  "forecast", "state"};
 	const bool right[] = {false, false, false, true, true, true, true, false};
 	table t;
 	table_init(&t, 8, head, right);
@@ -518,10 +540,12 @@ static void anomalies(const wctx *c, const view_weekly *v)
 		char val[32], base[32];
 		snprintf(val, sizeof val, "%.4g", a->value);
 		snprintf(base, sizeof base, "%.4g", a->baseline);
-		wbuf s = wk_iso(a->since_ms), r = a->resolved_ms >= 0 ? wk_iso(a->resolved_ms)
-		                                                      : (wbuf){"still firing"};
-		const char *cells[] = {s.s, anomaly_kind_name(a->kind), a->scope,
-		                       anomaly_severity_name(a->peak), val, base, r.s};
+		wbuf s = wk_iso(a->since_ms),
+		     r = a->resolved_ms >= 0 ? wk_iso(a->resolved_ms) : (wbuf){"still firing"};
+		const char *cells[] = {s.s,      anomaly_kind_name(a->kind),
+		                       a->scope, anomaly_severity_name(a->peak),
+		                       val,      base,
+		                       r.s};
 		table_add(&t, cells);
 	}
 	print_table(c, &t);
@@ -543,8 +567,8 @@ int report_weekly(FILE *out, const view_weekly *v, report_format f)
 		fprintf(out, "## Weekly cost review %s (%s to %s) against %s\n\n", name, a.s, b.s,
 		        prev);
 	else
-		fprintf(out, "tokentop weekly review  %s  (%s .. %s)  against %s\n\n", name, a.s, b.s,
-		        prev);
+		fprintf(out, "tokentop weekly review  %s  (%s .. %s)  against %s\n\n", name, a.s,
+		        b.s, prev);
 	if (v->until_ms < v->end_ms)
 		fprintf(out, "%sWeek in progress: up to %s, against the same span of %s.\n\n",
 		        c.indent ? c.indent : "", wk_iso(v->until_ms).s, prev);

@@ -15,8 +15,8 @@ static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7"
 /* Labels on a bar: dark on the light colours, white on the rest. */
 static const char *label_colour(const char *fill)
 {
-	static const char *const light[] = {"#E69F00", "#56B4E9", "#F0E442", "#999933", "#44AA99",
-	                                    OTHER_COLOUR};
+	static const char *const light[] = {"#E69F00", "#56B4E9", "#F0E442",
+	                                    "#999933", "#44AA99", OTHER_COLOUR};
 	for (size_t i = 0; i < sizeof light / sizeof *light; i++)
 		if (!strcmp(fill, light[i]))
 			return "#111";
@@ -118,7 +118,7 @@ static int64_t axis_top(int64_t max, int64_t *step)
 
 #define CW 720 /* chart width and height, in SVG user units */
 #define CH 300
-#define ML 80  /* margins: left for the axis labels, bottom for the days */
+#define ML 80 /* margins: left for the axis labels, bottom for the days */
 #define MR 16
 #define MT 14
 #define MB 44
@@ -150,14 +150,15 @@ static void x_days(FILE *out, const view_weekly *v)
 {
 	for (int d = 0; d < 7; d++) {
 		int w, x = xslot(d, &w);
-		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x + w / 2,
-		        CH - MB + 22, wk_day_label(v->days[d].day).s);
+		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
+		        x + w / 2, CH - MB + 22, wk_day_label(v->days[d].day).s);
 	}
 }
 
 static const char *series_colour(const view_weekly *v, size_t s)
 {
-	if (s + 1 == v->nseries && !strcmp(v->series[s], "other") && v->nseries > WEEKLY_CHART_SERIES)
+	if (s + 1 == v->nseries && !strcmp(v->series[s], "other") &&
+	    v->nseries > WEEKLY_CHART_SERIES)
 		return OTHER_COLOUR;
 	return palette[s % NPALETTE];
 }
@@ -230,9 +231,10 @@ static void polyline(FILE *out, const view_weekly *v, bool prev, int64_t top, co
 		}
 		int sw, x = xslot(d, &sw) + sw / 2;
 		if (!open)
-			fprintf(out,
-			        "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"3\"%s points=\"",
-			        colour, prev ? " stroke-dasharray=\"8 6\"" : "");
+			fprintf(
+			    out,
+			    "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"3\"%s points=\"",
+			    colour, prev ? " stroke-dasharray=\"8 6\"" : "");
 		fprintf(out, "%s%d,%d", open ? " " : "", x, ypos(c, top));
 		open = true;
 	}
@@ -244,11 +246,13 @@ static void polyline(FILE *out, const view_weekly *v, bool prev, int64_t top, co
 		if (c < 0 || (!prev && !w->reached))
 			continue;
 		int sw, x = xslot(d, &sw) + sw / 2, y = ypos(c, top);
-		fprintf(out, "<circle cx=\"%d\" cy=\"%d\" r=\"%d\" fill=\"%s\"><title>%s</title></circle>\n",
-		        x, y, prev ? 3 : 5, colour, wk_usd(c).s);
+		fprintf(
+		    out,
+		    "<circle cx=\"%d\" cy=\"%d\" r=\"%d\" fill=\"%s\"><title>%s</title></circle>\n",
+		    x, y, prev ? 3 : 5, colour, wk_usd(c).s);
 		if (!prev)
-			fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x,
-			        y - 10, wk_usd(c).s);
+			fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
+			        x, y - 10, wk_usd(c).s);
 	}
 }
 
@@ -319,9 +323,11 @@ static void chart_routing(FILE *out, const view_weekly *v)
 		int span = width - label - MR;
 		for (size_t k = r->first; k < r->first + r->n; k++) {
 			const view_row *t = &v->targets.rows[k];
-			int x0 = label + (int)((double)span * (double)acc / (double)r->requests + 0.5);
+			int x0 =
+			    label + (int)((double)span * (double)acc / (double)r->requests + 0.5);
 			acc += t->m[TT_M_REQUESTS];
-			int x1 = label + (int)((double)span * (double)acc / (double)r->requests + 0.5);
+			int x1 =
+			    label + (int)((double)span * (double)acc / (double)r->requests + 0.5);
 			if (x1 <= x0)
 				continue;
 			int tenths = (int)(1000 * t->m[TT_M_REQUESTS] / r->requests);
@@ -333,12 +339,14 @@ static void chart_routing(FILE *out, const view_weekly *v)
 			esc(out, t->key[1]);
 			fputc('/', out);
 			esc(out, t->key[2]);
-			fprintf(out, ": %d.%d%% of requests</title></rect>\n", tenths / 10, tenths % 10);
+			fprintf(out, ": %d.%d%% of requests</title></rect>\n", tenths / 10,
+			        tenths % 10);
 			if (x1 - x0 >= 48)
 				fprintf(out,
 				        "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
 				        "style=\"fill:%s;font-weight:600\">%d%%</text>\n",
-				        (x0 + x1) / 2, y + bar / 2 + 5, label_colour(fill), (tenths + 5) / 10);
+				        (x0 + x1) / 2, y + bar / 2 + 5, label_colour(fill),
+				        (tenths + 5) / 10);
 		}
 	}
 	fputs("</svg>\n<div class=\"legend\">", out);
@@ -396,7 +404,8 @@ static void compare_table(FILE *out, const view_weekly *v, const char *keyname, 
 	for (size_t i = 0; i < l->n; i++) {
 		const view_week_line *r = &l->rows[i];
 		wbuf k = wk_name(v, dim, r->key[0]), a = wk_usd(r->cost_micros),
-		     b = wk_usd(r->prev_cost_micros), d = wk_delta(r->cost_micros, r->prev_cost_micros),
+		     b = wk_usd(r->prev_cost_micros),
+		     d = wk_delta(r->cost_micros, r->prev_cost_micros),
 		     p = wk_change(r->cost_micros, r->prev_cost_micros);
 		const char *cells[] = {k.s, prompts ? r->key[1] : "", a.s, b.s, d.s, p.s};
 		const char *c2[6];
@@ -412,12 +421,17 @@ static void compare_table(FILE *out, const view_weekly *v, const char *keyname, 
 static void cache_table(FILE *out, const view_weekly *v)
 {
 	if (!v->ncache) {
-		fputs("<p class=\"note\">No request looked the response cache up either week.</p>\n",
-		      out);
+		fputs(
+		    "<p class=\"note\">No request looked the response cache up either week.</p>\n",
+		    out);
 		return;
 	}
-	const char *head[] = {"use case",  "hit rate",      "misses",
-	                      "miss cost", "last week",     "saved by hits",
+	const char *head[] = {"use case",
+	                      "hit rate",
+	                      "misses",
+	                      "miss cost",
+	                      "last week",
+	                      "saved by hits",
 	                      "saved by prompt cache"};
 	const bool num[] = {false, true, true, true, true, true, true};
 	th(out, head, num, 7);
@@ -426,9 +440,14 @@ static void cache_table(FILE *out, const view_weekly *v)
 		wbuf h = wk_share(k->hits, k->hits + k->misses), n = wk_count(k->misses),
 		     a = wk_usd(k->miss_cost_micros), b = wk_usd(k->prev_miss_cost_micros),
 		     s = wk_usd(k->hit_saved_micros), p = wk_usd(k->prompt_saved_micros);
-		const char *cells[] = {i < v->ncache ? (*k->use_case ? k->use_case : "(none)")
-		                                     : "total",
-		                       h.s, n.s, a.s, b.s, s.s, p.s};
+		const char *cells[] = {
+		    i < v->ncache ? (*k->use_case ? k->use_case : "(none)") : "total",
+		    h.s,
+		    n.s,
+		    a.s,
+		    b.s,
+		    s.s,
+		    p.s};
 		tr(out, cells, num, 7);
 	}
 	fputs("</tbody></table>\n", out);
@@ -436,8 +455,8 @@ static void cache_table(FILE *out, const view_weekly *v)
 
 static void elevation_table(FILE *out, const view_weekly *v)
 {
-	const char *head[] = {"use case", "requests", "elevated", "rate", "elevated cost",
-	                      "of route cost", "last week"};
+	const char *head[] = {"use case",      "requests",      "elevated", "rate",
+	                      "elevated cost", "of route cost", "last week"};
 	const bool num[] = {false, true, true, true, true, true, true};
 	th(out, head, num, 7);
 	for (size_t i = 0; i < v->nroutes; i++) {
@@ -446,8 +465,8 @@ static void elevation_table(FILE *out, const view_weekly *v)
 		     d = wk_share(r->elevated, r->requests), e = wk_usd(r->elevated_cost_micros),
 		     f = wk_share(r->elevated_cost_micros, r->cost_micros),
 		     g = wk_usd(r->prev_elevated_cost_micros);
-		const char *cells[] = {*r->use_case ? r->use_case : "(none)", a.s, b.s, d.s, e.s,
-		                       f.s, g.s};
+		const char *cells[] = {
+		    *r->use_case ? r->use_case : "(none)", a.s, b.s, d.s, e.s, f.s, g.s};
 		tr(out, cells, num, 7);
 	}
 	fputs("</tbody></table>\n", out);
@@ -461,8 +480,8 @@ static void budget_table(FILE *out, const view_weekly *v)
 		      out);
 		return;
 	}
-	const char *head[] = {"budget", "scope", "period", "amount", "spent", "used", "forecast",
-	                      "state"};
+	const char *head[] = {"budget", "scope", "period",   "amount",
+	                      "spent",  "used",  "forecast", "state"};
 	const bool num[] = {false, false, false, true, true, true, true, false};
 	th(out, head, num, 8);
 	for (size_t i = 0; i < v->budgets.n; i++) {
@@ -476,8 +495,14 @@ static void budget_table(FILE *out, const view_weekly *v)
 			snprintf(used, sizeof used, "%.1f%%", r->used_pct);
 		wbuf a = b->amount_micros > 0 ? wk_usd(b->amount_micros) : (wbuf){"-"},
 		     s = wk_usd(r->spent_micros), f = wk_usd(r->fc.point_micros);
-		const char *cells[] = {b->name, scope, budget_period_name(b->period), a.s, s.s, used,
-		                       f.s, b->amount_micros > 0 ? budget_state_name(r->state) : "-"};
+		const char *cells[] = {b->name,
+		                       scope,
+		                       budget_period_name(b->period),
+		                       a.s,
+		                       s.s,
+		                       used,
+		                       f.s,
+		                       b->amount_micros > 0 ? budget_state_name(r->state) : "-"};
 		tr(out, cells, num, 8);
 	}
 	fputs("</tbody></table>\n", out);
@@ -497,10 +522,12 @@ static void anomaly_table(FILE *out, const view_weekly *v)
 		char val[32], base[32];
 		snprintf(val, sizeof val, "%.4g", a->value);
 		snprintf(base, sizeof base, "%.4g", a->baseline);
-		wbuf s = wk_iso(a->since_ms), r = a->resolved_ms >= 0 ? wk_iso(a->resolved_ms)
-		                                                      : (wbuf){"still firing"};
-		const char *cells[] = {s.s, anomaly_kind_name(a->kind), a->scope,
-		                       anomaly_severity_name(a->peak), val, base, r.s};
+		wbuf s = wk_iso(a->since_ms),
+		     r = a->resolved_ms >= 0 ? wk_iso(a->resolved_ms) : (wbuf){"still firing"};
+		const char *cells[] = {s.s,      anomaly_kind_name(a->kind),
+		                       a->scope, anomaly_severity_name(a->peak),
+		                       val,      base,
+		                       r.s};
 		tr(out, cells, num, 7);
 	}
 	fputs("</tbody></table>\n", out);

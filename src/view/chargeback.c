@@ -177,7 +177,8 @@ int view_chargeback_build(store *st, int64_t since_ms, int64_t until_ms, const r
 		goto oom;
 	}
 	for (size_t i = 0, j; i < rows.n; i = j) {
-		for (j = i + 1; j < rows.n && !strcmp(rows.rows[j].key[1], rows.rows[i].key[1]); j++)
+		for (j = i + 1; j < rows.n && !strcmp(rows.rows[j].key[1], rows.rows[i].key[1]);
+		     j++)
 			;
 		if (charge_tier(v, rows.rows, i, j)) {
 			view_rows_free(&rows);

@@ -102,8 +102,8 @@ static int cmp_cells(const void *pa, const void *pb)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-int view_daycube_build(store *st, int64_t since_ms, int64_t until_ms, view_daycube *dc,
-                       char *err, size_t errlen)
+int view_daycube_build(store *st, int64_t since_ms, int64_t until_ms, view_daycube *dc, char *err,
+                       size_t errlen)
 {
 	memset(dc, 0, sizeof *dc);
 	dc->since_ms = since_ms;

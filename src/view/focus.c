@@ -12,8 +12,7 @@ static const char *const token_names[FOCUS_TOKEN_COUNT] = {"input", "output", "c
 static const char *const basis_names[FOCUS_BASIS_COUNT] = {"card", "tokens"};
 
 /* The dimensions a row is keyed by, after its day. */
-static const tt_dim row_dims[] = {TT_D_PROVIDER, TT_D_MODEL, TT_D_TEAM, TT_D_USE_CASE,
-                                  TT_D_TENANT};
+static const tt_dim row_dims[] = {TT_D_PROVIDER, TT_D_MODEL, TT_D_TEAM, TT_D_USE_CASE, TT_D_TENANT};
 #define NROW_DIMS (sizeof row_dims / sizeof row_dims[0])
 
 const char *focus_token_name(focus_token t)
@@ -52,8 +51,8 @@ void focus_split(int64_t cost, const unsigned __int128 w[FOCUS_TOKEN_COUNT],
 		out[FOCUS_INPUT] = cost;
 		return;
 	}
-	unsigned __int128 mag = cost < 0 ? (unsigned __int128)(-(cost + 1)) + 1
-	                                 : (unsigned __int128)cost;
+	unsigned __int128 mag =
+	    cost < 0 ? (unsigned __int128)(-(cost + 1)) + 1 : (unsigned __int128)cost;
 	unsigned __int128 rem[FOCUS_TOKEN_COUNT], given = 0;
 	uint64_t part[FOCUS_TOKEN_COUNT];
 	for (int t = 0; t < FOCUS_TOKEN_COUNT; t++) {
@@ -138,8 +137,8 @@ static int emit_group(view_focus *v, size_t *cap, const ratecard *card, const vi
 		start = a;
 	if (b < end)
 		end = b;
-	const tt_price *p = card ? ratecard_lookup(card, d[TT_D_PROVIDER], d[TT_D_MODEL], start)
-	                         : NULL;
+	const tt_price *p =
+	    card ? ratecard_lookup(card, d[TT_D_PROVIDER], d[TT_D_MODEL], start) : NULL;
 	int64_t price[FOCUS_TOKEN_COUNT] = {-1, -1, -1};
 	unsigned __int128 w[FOCUS_TOKEN_COUNT], sum = 0;
 	if (p) {
@@ -219,7 +218,8 @@ int view_focus_build(store *st, int64_t since_ms, int64_t until_ms, const rateca
 	for (size_t i = 0; i < v->n; i++)
 		sum += v->rows[i].cost_micros;
 	if (sum != v->total_cost_micros) {
-		/* Cannot happen with exact splits; refuse to write figures that do not reconcile. */
+		/* Cannot happen with exact splits; refuse to write figures that do not reconcile.
+		 */
 		snprintf(err, errlen, "FOCUS rows add up to %lld micro-USD, the range to %lld",
 		         (long long)sum, (long long)v->total_cost_micros);
 		view_focus_free(v);

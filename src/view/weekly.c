@@ -44,7 +44,8 @@ void view_week_name(int64_t start_ms, char *buf, size_t cap)
 	int64_t thursday = monday_of(floor_div(start_ms, DAY_MS)) + 3, y;
 	unsigned m, d;
 	time_civil_from_days(thursday, &y, &m, &d);
-	snprintf(buf, cap, "%04" PRId64 "-W%02" PRId64, y, (thursday - 3 - week1_monday(y)) / 7 + 1);
+	snprintf(buf, cap, "%04" PRId64 "-W%02" PRId64, y,
+	         (thursday - 3 - week1_monday(y)) / 7 + 1);
 }
 
 int view_week_parse(const char *s, int64_t now_ms, int64_t *start_ms)
@@ -102,7 +103,8 @@ static int cmp_by_cost(const void *pa, const void *pb)
 static int cmp_by_growth(const void *pa, const void *pb)
 {
 	const view_week_line *a = pa, *b = pb;
-	int64_t ga = a->cost_micros - a->prev_cost_micros, gb = b->cost_micros - b->prev_cost_micros;
+	int64_t ga = a->cost_micros - a->prev_cost_micros,
+	        gb = b->cost_micros - b->prev_cost_micros;
 	if (ga != gb)
 		return ga > gb ? -1 : 1;
 	return cmp_by_cost(pa, pb);
@@ -269,7 +271,8 @@ static int fill_cache(view_weekly *v)
 	for (int w = 0; w < 2; w++) {
 		const view_rows *r = w ? &b : &a;
 		for (size_t i = 0; i < r->n; i++) {
-			cache_add(cache_of(v, r->rows[i].key[0]), r->rows[i].key[1], r->rows[i].m, w);
+			cache_add(cache_of(v, r->rows[i].key[0]), r->rows[i].key[1], r->rows[i].m,
+			          w);
 			cache_add(&v->cache_total, r->rows[i].key[1], r->rows[i].m, w);
 		}
 	}
@@ -404,7 +407,8 @@ static int week_alerts(store *st, view_weekly *v, char *err, size_t errlen)
 	size_t cap = 0;
 	int64_t from = v->start_ms;
 	while (from < v->until_ms) {
-		int64_t now = from + ALERT_REPLAY_MS < v->until_ms ? from + ALERT_REPLAY_MS : v->until_ms;
+		int64_t now =
+		    from + ALERT_REPLAY_MS < v->until_ms ? from + ALERT_REPLAY_MS : v->until_ms;
 		view_alerts a;
 		if (view_alerts_build(st, now, &a, err, errlen))
 			return -1;
@@ -421,7 +425,8 @@ static int week_alerts(store *st, view_weekly *v, char *err, size_t errlen)
 			anomaly_alert *y = NULL;
 			for (size_t k = 0; k < before && !y; k++) {
 				const anomaly_alert *o = &v->alerts[k];
-				/* the one it continues, or itself seen again where replays overlap */
+				/* the one it continues, or itself seen again where replays overlap
+				 */
 				if (same_alert(o, x) &&
 				    ((o->resolved_ms < 0 && x->since_ms <= from + ALERT_JOIN_MS) ||
 				     o->since_ms == x->since_ms))
