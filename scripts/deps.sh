@@ -4,7 +4,7 @@ set -eu
 
 PKGS="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev sqlite3 libuv1-dev libcmocka-dev libinih-dev libmicrohttpd-dev libssl-dev
-libjsmn-dev tmux prometheus curl"
+libjsmn-dev tmux prometheus curl python3"
 
 case "${1:-}" in
   --fuzz) PKGS="$PKGS clang libclang-rt-dev" ;;

@@ -17,6 +17,9 @@ int cmd_report(int argc, char **argv);
 int cmd_forecast(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_console(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+/* report --view weekly|chargeback; -1 when argv asks for another view. */
+int cmd_report_review(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 

@@ -46,4 +46,23 @@ int64_t ratecard_chargeback(const ratecard *rc, const char *tier, int64_t cost_m
 /* Reads and parses a rate card file; NULL on error with err naming the file. */
 ratecard *ratecard_load(const char *path, char *err, size_t errlen);
 
+/* The card's contents, for printing it beside the figures it produced. */
+size_t ratecard_tier_count(const ratecard *rc);
+/* The i-th tier in the card's order; its markup in basis points. NULL past the end. */
+const char *ratecard_tier_at(const ratecard *rc, size_t i, int64_t *markup_bp);
+
+typedef struct ratecard_entry {
+	const char *provider;
+	const char *model;  /* without the '*' of a prefix entry */
+	int prefix;         /* the entry matches models starting with model */
+	const char *tier;   /* "" when none */
+	const tt_price *prices; /* ascending effective_from */
+	size_t nprices;
+} ratecard_entry;
+
+size_t ratecard_model_count(const ratecard *rc);
+/* The i-th model entry: exact entries by provider and model, then prefix entries, longest
+ * first. 0, or -1 past the end. */
+int ratecard_model_at(const ratecard *rc, size_t i, ratecard_entry *out);
+
 #endif

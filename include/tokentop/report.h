@@ -4,11 +4,14 @@
 
 #include <stdio.h>
 
+#include "tokentop/chargeback.h"
+#include "tokentop/focus.h"
 #include "tokentop/gwstate.h"
 #include "tokentop/inference.h"
 #include "tokentop/metrics.h"
 #include "tokentop/providers.h"
 #include "tokentop/view.h"
+#include "tokentop/weekly.h"
 
 typedef enum { REPORT_TEXT, REPORT_MD, REPORT_JSON, REPORT_CSV, REPORT_FORMAT_COUNT } report_format;
 
@@ -28,5 +31,9 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f);
 int report_alerts(FILE *out, const view_alerts *v, report_format f);
 int report_gateways(FILE *out, const view_gwstate *v, report_format f);
 int report_metrics(FILE *out, const view_metrics *v, report_format f);
+int report_focus(FILE *out, const view_focus *v); /* FOCUS 1.2 CSV (docs/focus.md) */
+int report_chargeback(FILE *out, const view_chargeback *v, report_format f);
+int report_weekly(FILE *out, const view_weekly *v, report_format f); /* text, md, json */
+int report_weekly_html(FILE *out, const view_weekly *v); /* one self-contained page */
 
 #endif

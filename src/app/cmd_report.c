@@ -115,7 +115,8 @@ static void report_usage(FILE *out)
 		"  --until WHEN    end of the range, exclusive (default now)\n"
 		"  --view V        summary (default), prompts, routing, providers, slo,\n"
 		"                  budgets, alerts, inference, gateways (health, routes and\n"
-		"                  weights, controls in force), metrics (Prometheus series)\n"
+		"                  weights, controls in force), metrics (Prometheus series);\n"
+		"                  weekly, chargeback: tokentop report --view weekly --help\n"
 		"  --top N         prompts shown (default 10; 0 = all)\n"
 		"  --format F      text (default), md, json or csv\n"
 		"  --ratecard FILE rate card for chargeback figures\n"
@@ -183,6 +184,9 @@ int cmd_report(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{0, 0, 0, 0},
 	};
+	int own = cmd_report_review(argc, argv); /* views with options of their own */
+	if (own >= 0)
+		return own;
 	const char *db = NULL, *since = "7d", *until = "now", *card_path = NULL, *cfg_path = NULL;
 	view_kind view = VIEW_SUMMARY;
 	report_format fmt = REPORT_TEXT;

@@ -14,6 +14,7 @@ static const command commands[] = {
 	{"gen", cmd_gen, "write realistic generated events (native JSONL) to stdout"},
 	{"ingest", cmd_ingest, "load event files into the local database, exactly once"},
 	{"report", cmd_report, "print spend, prompts, routing, SLOs, budgets or alerts"},
+	{"export", cmd_export, "write spend as a FinOps FOCUS 1.2 CSV file"},
 	{"forecast", cmd_forecast, "forecast budgets to the end of their period, with what-ifs"},
 	{"sync", cmd_sync, "pull events from live gateways into the database"},
 	{"console", cmd_console, "the screens over the local cache (also: no command)"},

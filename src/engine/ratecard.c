@@ -1056,3 +1056,33 @@ ratecard *ratecard_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, inner);
 	return rc;
 }
+
+/* ---- the card's contents ---- */
+
+size_t ratecard_tier_count(const ratecard *rc)
+{
+	return rc ? rc->ntiers : 0;
+}
+
+const char *ratecard_tier_at(const ratecard *rc, size_t i, int64_t *markup_bp)
+{
+	if (!rc || i >= rc->ntiers)
+		return NULL;
+	if (markup_bp)
+		*markup_bp = rc->tiers[i].markup_bp;
+	return rc->tiers[i].name;
+}
+
+size_t ratecard_model_count(const ratecard *rc)
+{
+	return rc ? rc->nexact + rc->nprefix : 0;
+}
+
+int ratecard_model_at(const ratecard *rc, size_t i, ratecard_entry *out)
+{
+	if (!rc || i >= rc->nexact + rc->nprefix)
+		return -1;
+	const rc_model *m = i < rc->nexact ? &rc->exact[i] : &rc->prefix[i - rc->nexact];
+	*out = (ratecard_entry){m->provider, m->model, m->prefix, m->tier, m->prices, m->nprices};
+	return 0;
+}

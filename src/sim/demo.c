@@ -16,6 +16,7 @@ static const char demo_config[] =
     "[gateway demo]\n"
     "url = http://127.0.0.1:%u\n"
     "poll = 1s\n"
+    "page_limit = 5000\n"
     "[scrape demo-vllm]\n"
     "url = http://127.0.0.1:%u/metrics\n"
     "kind = vllm\n"

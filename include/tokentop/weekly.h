@@ -1,0 +1,99 @@
+/* The weekly cost review: one ISO week against the one before, by use case, team and tenant;
+ * cost per successful outcome per day; the top prompts; cache misses; routing elevations;
+ * budgets; the week's anomalies. */
+#ifndef TOKENTOP_WEEKLY_H
+#define TOKENTOP_WEEKLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tokentop/anomaly.h"
+#include "tokentop/budget.h"
+#include "tokentop/daycube.h"
+#include "tokentop/store.h"
+#include "tokentop/view.h"
+
+#define WEEKLY_TOP          10 /* prompts listed by spend and by growth */
+#define WEEKLY_CHART_SERIES 6  /* use cases drawn apart in the daily chart; the rest as one */
+
+/* The ISO week named by s ("2026-W48", "this" or "last", against now): its Monday 00:00 UTC.
+ * 0, or -1 when s is none of those or names a week that does not exist (2026-W54). */
+int view_week_parse(const char *s, int64_t now_ms, int64_t *start_ms);
+/* "2026-W48" for the week starting at start_ms. */
+void view_week_name(int64_t start_ms, char *buf, size_t cap);
+
+/* One line of a breakdown: this week against the same span of the week before. */
+typedef struct view_week_line {
+	const char *key[2]; /* the name; for prompts the id and the version */
+	int64_t cost_micros, prev_cost_micros;
+	int64_t requests, prev_requests;
+} view_week_line;
+
+typedef struct view_week_lines {
+	view_week_line *rows;
+	size_t n;
+} view_week_lines;
+
+typedef struct view_week_day {
+	int64_t day;  /* Unix days (UTC) */
+	bool reached; /* false for the days of a week in progress still to come */
+	int64_t cost_micros, requests, success;
+	int64_t cost_per_success_micros; /* -1 without a successful outcome */
+	int64_t prev_cost_micros, prev_success, prev_cost_per_success_micros; /* a week earlier */
+} view_week_day;
+
+/* The gateway's response cache for one use case (or all of them). */
+typedef struct view_week_cache {
+	const char *use_case;
+	int64_t hits, misses;
+	int64_t miss_cost_micros;    /* the cost of the requests that missed */
+	int64_t hit_saved_micros;    /* what the hits saved: the card price of the calls not made */
+	int64_t prompt_saved_micros; /* the provider's prompt caching on the other requests */
+	int64_t prev_misses, prev_miss_cost_micros;
+} view_week_cache;
+
+typedef struct view_week_route {
+	const char *use_case;
+	int64_t requests, cost_micros;
+	int64_t elevated, elevated_cost_micros; /* requests escalated to a larger model */
+	int64_t prev_elevated, prev_elevated_cost_micros;
+	size_t first, n; /* its targets in view_weekly.targets, most requests first */
+} view_week_route;
+
+typedef struct view_weekly {
+	int64_t start_ms, end_ms;             /* the ISO week: Monday 00:00 UTC to the next */
+	int64_t until_ms;                     /* what was read: end_ms, or now during the week */
+	int64_t prev_start_ms, prev_until_ms; /* the same span one week earlier */
+	bool present;                         /* the renderers alias tenant names */
+	int64_t m[TT_M_COUNT], prev_m[TT_M_COUNT];
+	int64_t cost_per_success_micros, prev_cost_per_success_micros; /* -1 without success */
+	view_week_lines by_use_case, by_team, by_tenant; /* this week's costliest first */
+	view_week_lines top_prompts;                     /* the WEEKLY_TOP costliest this week */
+	view_week_lines prompt_growth; /* the WEEKLY_TOP largest increases in spend */
+	view_week_day days[7];
+	view_week_cache cache_total;
+	view_week_cache *cache; /* use cases that looked the cache up, most missed cost first */
+	size_t ncache;
+	view_week_route *routes; /* in name order */
+	size_t nroutes;
+	view_rows targets; /* this week by use case, provider, model, tier */
+	/* Daily spend by use case for the chart: the costliest WEEKLY_CHART_SERIES, then
+	 * "other" for the rest when there are more. */
+	const char *series[WEEKLY_CHART_SERIES + 1];
+	size_t nseries;
+	int64_t series_cost[WEEKLY_CHART_SERIES + 1][7];
+	view_budgets budgets;  /* evaluated at until_ms; n is 0 without budgets configured */
+	anomaly_alert *alerts; /* that fired during the week, oldest first */
+	size_t nalerts;
+	view_daycube cur, prev; /* own the strings the lines point to */
+	view_cube cur_cube, prev_cube;
+} view_weekly;
+
+/* The week from start_ms (a Monday 00:00 UTC), read up to now_ms when it is still going on.
+ * budgets (may be NULL) are evaluated at the end of what was read. */
+int view_weekly_build(store *st, int64_t start_ms, int64_t now_ms, const budget_spec *budgets,
+                      size_t nbudgets, view_weekly *v, char *err, size_t errlen);
+void view_weekly_free(view_weekly *v);
+
+#endif

@@ -1,0 +1,587 @@
+/* Renders the weekly cost review as text, Markdown or JSON (docs/report-json.md). */
+#include <jansson.h>
+
+#include "table.h"
+#include "tokentop/report.h"
+#include "weekly_fmt.h"
+
+/* ---- JSON ---- */
+
+static void jmoney(json_t *o, const char *prefix, int64_t micros)
+{
+	char key[96];
+	snprintf(key, sizeof key, "%s_micros", prefix);
+	json_object_set_new(o, key, json_integer(micros));
+	snprintf(key, sizeof key, "%s_usd", prefix);
+	json_object_set_new(o, key, json_string(wk_usd_exact(micros).s));
+}
+
+static void jmoney_or_null(json_t *o, const char *prefix, int64_t micros)
+{
+	if (micros >= 0) {
+		jmoney(o, prefix, micros);
+		return;
+	}
+	char key[96];
+	snprintf(key, sizeof key, "%s_micros", prefix);
+	json_object_set_new(o, key, json_null());
+	snprintf(key, sizeof key, "%s_usd", prefix);
+	json_object_set_new(o, key, json_null());
+}
+
+static json_t *jpct(double p)
+{
+	return isnan(p) ? json_null() : json_real(round(p * 10) / 10);
+}
+
+static json_t *jratio(int64_t a, int64_t b)
+{
+	return b ? json_real(round((double)a / (double)b * 10000) / 10000) : json_null();
+}
+
+/* cost, prev_cost, delta and change_pct of a pair of amounts. */
+static void jcompare(json_t *o, const char *what, int64_t cur, int64_t prev)
+{
+	char key[64];
+	jmoney(o, what, cur);
+	snprintf(key, sizeof key, "prev_%s", what);
+	jmoney(o, key, prev);
+	jmoney(o, "delta", cur - prev);
+	json_object_set_new(o, "change_pct", jpct(wk_change_pct(cur, prev)));
+}
+
+static const char *jname(const view_weekly *v, tt_dim dim, const char *name, wbuf *b)
+{
+	if (v->present && dim == TT_D_TENANT && *name) {
+		present_alias("tenant", name, b->s, sizeof b->s);
+		return b->s;
+	}
+	return name;
+}
+
+static json_t *jlines(const view_weekly *v, const view_week_lines *l, const tt_dim *dims,
+                      size_t ndims)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < l->n; i++) {
+		const view_week_line *r = &l->rows[i];
+		json_t *o = json_object();
+		for (size_t k = 0; k < ndims; k++) {
+			wbuf b;
+			json_object_set_new(o, store_dim_name(dims[k]),
+			                    json_string(jname(v, dims[k], r->key[k], &b)));
+		}
+		jcompare(o, "cost", r->cost_micros, r->prev_cost_micros);
+		json_object_set_new(o, "requests", json_integer(r->requests));
+		json_object_set_new(o, "prev_requests", json_integer(r->prev_requests));
+		json_object_set_new(o, "share", jratio(r->cost_micros, v->m[TT_M_COST_MICROS]));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *jcache(const view_week_cache *c, bool with_name)
+{
+	json_t *o = json_object();
+	if (with_name)
+		json_object_set_new(o, "use_case", json_string(c->use_case));
+	json_object_set_new(o, "hits", json_integer(c->hits));
+	json_object_set_new(o, "misses", json_integer(c->misses));
+	json_object_set_new(o, "hit_rate", jratio(c->hits, c->hits + c->misses));
+	jmoney(o, "miss_cost", c->miss_cost_micros);
+	json_object_set_new(o, "prev_misses", json_integer(c->prev_misses));
+	jmoney(o, "prev_miss_cost", c->prev_miss_cost_micros);
+	jmoney(o, "hit_saved", c->hit_saved_micros);
+	jmoney(o, "prompt_cache_saved", c->prompt_saved_micros);
+	return o;
+}
+
+static json_t *jrange(int64_t a, int64_t b)
+{
+	return json_pack("{s:s, s:s}", "since", wk_iso(a).s, "until", wk_iso(b).s);
+}
+
+static int weekly_json(FILE *out, const view_weekly *v)
+{
+	char name[16], prev[16];
+	view_week_name(v->start_ms, name, sizeof name);
+	view_week_name(v->prev_start_ms, prev, sizeof prev);
+	json_t *o = json_object();
+	json_object_set_new(o, "view", json_string("weekly"));
+	json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
+	json_object_set_new(o, "week", json_string(name));
+	json_object_set_new(o, "range", jrange(v->start_ms, v->until_ms));
+	json_object_set_new(o, "complete", json_boolean(v->until_ms == v->end_ms));
+	json_object_set_new(o, "previous",
+	                    json_pack("{s:s, s:o}", "week", prev, "range",
+	                              jrange(v->prev_start_ms, v->prev_until_ms)));
+
+	json_t *t = json_object();
+	jcompare(t, "cost", v->m[TT_M_COST_MICROS], v->prev_m[TT_M_COST_MICROS]);
+	json_object_set_new(t, "requests", json_integer(v->m[TT_M_REQUESTS]));
+	json_object_set_new(t, "prev_requests", json_integer(v->prev_m[TT_M_REQUESTS]));
+	json_object_set_new(t, "success", json_integer(v->m[TT_M_SUCCESS]));
+	json_object_set_new(t, "prev_success", json_integer(v->prev_m[TT_M_SUCCESS]));
+	jmoney_or_null(t, "cost_per_success", v->cost_per_success_micros);
+	jmoney_or_null(t, "prev_cost_per_success", v->prev_cost_per_success_micros);
+	json_object_set_new(o, "totals", t);
+
+	static const tt_dim uc[] = {TT_D_USE_CASE}, team[] = {TT_D_TEAM}, ten[] = {TT_D_TENANT},
+	                    pr[] = {TT_D_PROMPT_ID, TT_D_PROMPT_VERSION};
+	json_object_set_new(o, "by_use_case", jlines(v, &v->by_use_case, uc, 1));
+	json_object_set_new(o, "by_team", jlines(v, &v->by_team, team, 1));
+	json_object_set_new(o, "by_tenant", jlines(v, &v->by_tenant, ten, 1));
+
+	json_t *days = json_array();
+	for (int d = 0; d < 7; d++) {
+		const view_week_day *w = &v->days[d];
+		json_t *x = json_object();
+		json_object_set_new(x, "date", json_string(wk_date(w->day).s));
+		json_object_set_new(x, "reached", json_boolean(w->reached));
+		jmoney(x, "cost", w->cost_micros);
+		json_object_set_new(x, "requests", json_integer(w->requests));
+		json_object_set_new(x, "success", json_integer(w->success));
+		jmoney_or_null(x, "cost_per_success", w->cost_per_success_micros);
+		jmoney(x, "prev_cost", w->prev_cost_micros);
+		json_object_set_new(x, "prev_success", json_integer(w->prev_success));
+		jmoney_or_null(x, "prev_cost_per_success", w->prev_cost_per_success_micros);
+		json_array_append_new(days, x);
+	}
+	json_object_set_new(o, "days", days);
+	json_object_set_new(o, "top_prompts", jlines(v, &v->top_prompts, pr, 2));
+	json_object_set_new(o, "prompt_growth", jlines(v, &v->prompt_growth, pr, 2));
+
+	json_t *cache = json_object(), *cuc = json_array();
+	json_object_set_new(cache, "total", jcache(&v->cache_total, false));
+	for (size_t i = 0; i < v->ncache; i++)
+		json_array_append_new(cuc, jcache(&v->cache[i], true));
+	json_object_set_new(cache, "by_use_case", cuc);
+	json_object_set_new(o, "cache", cache);
+
+	json_t *routes = json_array();
+	for (size_t i = 0; i < v->nroutes; i++) {
+		const view_week_route *r = &v->routes[i];
+		json_t *ro = json_object();
+		json_object_set_new(ro, "use_case", json_string(r->use_case));
+		json_object_set_new(ro, "requests", json_integer(r->requests));
+		jmoney(ro, "cost", r->cost_micros);
+		json_object_set_new(ro, "elevated", json_integer(r->elevated));
+		json_object_set_new(ro, "elevation_rate", jratio(r->elevated, r->requests));
+		jmoney(ro, "elevated_cost", r->elevated_cost_micros);
+		json_object_set_new(ro, "prev_elevated", json_integer(r->prev_elevated));
+		jmoney(ro, "prev_elevated_cost", r->prev_elevated_cost_micros);
+		json_t *ts = json_array();
+		for (size_t k = r->first; k < r->first + r->n; k++) {
+			const view_row *x = &v->targets.rows[k];
+			json_t *to = json_pack("{s:s, s:s, s:s}", "provider", x->key[1], "model",
+			                       x->key[2], "tier", x->key[3]);
+			json_object_set_new(to, "requests", json_integer(x->m[TT_M_REQUESTS]));
+			json_object_set_new(to, "share", jratio(x->m[TT_M_REQUESTS], r->requests));
+			json_object_set_new(to, "elevated", json_integer(x->m[TT_M_ELEVATED]));
+			jmoney(to, "cost", x->m[TT_M_COST_MICROS]);
+			json_array_append_new(ts, to);
+		}
+		json_object_set_new(ro, "targets", ts);
+		json_array_append_new(routes, ro);
+	}
+	json_object_set_new(o, "routing", routes);
+
+	json_t *budgets = json_array();
+	for (size_t i = 0; i < v->budgets.n; i++) {
+		const view_budget_row *r = &v->budgets.rows[i];
+		const budget_spec *b = r->spec;
+		char scope[256];
+		budget_scope_format(&b->scope, scope, sizeof scope);
+		json_t *bo = json_pack("{s:s, s:s, s:s}", "name", b->name, "scope", scope, "period",
+		                       budget_period_name(b->period));
+		json_object_set_new(bo, "period_range",
+		                    jrange(r->period_start_ms, r->period_end_ms));
+		jmoney_or_null(bo, "amount", b->amount_micros > 0 ? b->amount_micros : -1);
+		jmoney(bo, "spent", r->spent_micros);
+		json_object_set_new(bo, "used_pct",
+		                    isnan(r->used_pct) ? json_null()
+		                                       : json_real(round(r->used_pct * 100) / 100));
+		json_object_set_new(bo, "state",
+		                    b->amount_micros > 0 ? json_string(budget_state_name(r->state))
+		                                         : json_null());
+		jmoney(bo, "forecast", r->fc.point_micros);
+		jmoney(bo, "forecast_low", r->fc.low_micros);
+		jmoney(bo, "forecast_high", r->fc.high_micros);
+		json_object_set_new(bo, "forecast_basis",
+		                    json_string(forecast_basis_name(r->fc.basis)));
+		json_array_append_new(budgets, bo);
+	}
+	json_object_set_new(o, "budgets", budgets);
+	json_object_set_new(o, "budgets_at", json_string(wk_iso(v->until_ms).s));
+
+	json_t *alerts = json_array();
+	for (size_t i = 0; i < v->nalerts; i++) {
+		const anomaly_alert *a = &v->alerts[i];
+		json_t *ao = json_object();
+		json_object_set_new(ao, "kind", json_string(anomaly_kind_name(a->kind)));
+		json_object_set_new(ao, "scope", json_string(a->scope));
+		json_object_set_new(ao, "severity",
+		                    json_string(anomaly_severity_name(a->severity)));
+		json_object_set_new(ao, "peak_severity",
+		                    json_string(anomaly_severity_name(a->peak)));
+		json_object_set_new(ao, "value", json_real(round(a->value * 1e6) / 1e6));
+		json_object_set_new(ao, "baseline", json_real(round(a->baseline * 1e6) / 1e6));
+		json_object_set_new(ao, "since", json_string(wk_iso(a->since_ms).s));
+		json_object_set_new(ao, "last", json_string(wk_iso(a->last_ms).s));
+		json_object_set_new(ao, "resolved",
+		                    a->resolved_ms >= 0 ? json_string(wk_iso(a->resolved_ms).s)
+		                                        : json_null());
+		json_array_append_new(alerts, ao);
+	}
+	json_object_set_new(o, "anomalies", alerts);
+	int rc = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	fputc('\n', out);
+	json_decref(o);
+	return rc;
+}
+
+/* ---- text and Markdown ---- */
+
+typedef struct wctx {
+	FILE *out;
+	bool md;
+	table_style style;
+	const char *indent;
+} wctx;
+
+static void section(const wctx *c, const char *title, const char *note)
+{
+	if (c->md)
+		fprintf(c->out, "\n### %s\n\n", title);
+	else
+		fprintf(c->out, "\n%s\n", title);
+	if (note)
+		fprintf(c->out, c->md ? "%s\n\n" : "  %s\n", note);
+}
+
+static void print_table(const wctx *c, table *t)
+{
+	table_print(t, c->out, c->style, c->indent);
+	table_free(t);
+}
+
+static void compare_lines(const wctx *c, const view_weekly *v, const char *title,
+                          const char *keyname, tt_dim dim, const view_week_lines *l)
+{
+	section(c, title, NULL);
+	if (!l->n) {
+		fprintf(c->out, "%snothing either week\n", c->indent ? c->indent : "");
+		return;
+	}
+	const char *head[] = {keyname, "this week", "last week", "change", "%", "share"};
+	const bool right[] = {false, true, true, true, true, true};
+	table t;
+	table_init(&t, 6, head, right);
+	for (size_t i = 0; i < l->n; i++) {
+		const view_week_line *r = &l->rows[i];
+		wbuf k = wk_name(v, dim, r->key[0]), a = wk_usd(r->cost_micros),
+		     b = wk_usd(r->prev_cost_micros),
+		     d = wk_delta(r->cost_micros, r->prev_cost_micros),
+		     p = wk_change(r->cost_micros, r->prev_cost_micros),
+		     s = wk_share(r->cost_micros, v->m[TT_M_COST_MICROS]);
+		const char *cells[] = {k.s, a.s, b.s, d.s, p.s, s.s};
+		table_add(&t, cells);
+	}
+	print_table(c, &t);
+}
+
+static void prompt_lines(const wctx *c, const char *title, const view_week_lines *l,
+                         const char *empty)
+{
+	section(c, title, NULL);
+	if (!l->n) {
+		fprintf(c->out, "%s%s\n", c->indent ? c->indent : "", empty);
+		return;
+	}
+	const char *head[] = {"prompt", "version", "this week", "last week", "change", "%"};
+	const bool right[] = {false, false, true, true, true, true};
+	table t;
+	table_init(&t, 6, head, right);
+	for (size_t i = 0; i < l->n; i++) {
+		const view_week_line *r = &l->rows[i];
+		wbuf a = wk_usd(r->cost_micros), b = wk_usd(r->prev_cost_micros),
+		     d = wk_delta(r->cost_micros, r->prev_cost_micros),
+		     p = wk_change(r->cost_micros, r->prev_cost_micros);
+		const char *cells[] = {
+		    *r->key[0] ? r->key[0] : "(none)", r->key[1], a.s, b.s, d.s, p.s};
+		table_add(&t, cells);
+	}
+	print_table(c, &t);
+}
+
+static void summary(const wctx *c, const view_weekly *v)
+{
+	const int64_t *m = v->m, *p = v->prev_m;
+	const char *head[] = {"", "this week", "last week", "change", "%"};
+	const bool right[] = {false, true, true, true, true};
+	table t;
+	table_init(&t, 5, head, right);
+	{
+		wbuf a = wk_usd(m[TT_M_COST_MICROS]), b = wk_usd(p[TT_M_COST_MICROS]),
+		     d = wk_delta(m[TT_M_COST_MICROS], p[TT_M_COST_MICROS]),
+		     e = wk_change(m[TT_M_COST_MICROS], p[TT_M_COST_MICROS]);
+		const char *cells[] = {"spend", a.s, b.s, d.s, e.s};
+		table_add(&t, cells);
+	}
+	{
+		wbuf a = wk_count(m[TT_M_REQUESTS]), b = wk_count(p[TT_M_REQUESTS]),
+		     e = wk_change(m[TT_M_REQUESTS], p[TT_M_REQUESTS]);
+		const char *cells[] = {"requests", a.s, b.s, "", e.s};
+		table_add(&t, cells);
+	}
+	{
+		wbuf a = wk_count(m[TT_M_SUCCESS]), b = wk_count(p[TT_M_SUCCESS]),
+		     e = wk_change(m[TT_M_SUCCESS], p[TT_M_SUCCESS]);
+		const char *cells[] = {"successful outcomes", a.s, b.s, "", e.s};
+		table_add(&t, cells);
+	}
+	{
+		int64_t x = v->cost_per_success_micros, y = v->prev_cost_per_success_micros;
+		wbuf a = x >= 0 ? wk_usd(x) : (wbuf){"-"}, b = y >= 0 ? wk_usd(y) : (wbuf){"-"},
+		     d = x >= 0 && y >= 0 ? wk_delta(x, y) : (wbuf){""},
+		     e = x >= 0 && y >= 0 ? wk_change(x, y) : (wbuf){"-"};
+		const char *cells[] = {"cost per success", a.s, b.s, d.s, e.s};
+		table_add(&t, cells);
+	}
+	{
+		const view_week_cache *k = &v->cache_total;
+		wbuf a = wk_usd(k->miss_cost_micros), b = wk_usd(k->prev_miss_cost_micros),
+		     d = wk_delta(k->miss_cost_micros, k->prev_miss_cost_micros),
+		     e = wk_change(k->miss_cost_micros, k->prev_miss_cost_micros);
+		const char *cells[] = {"cache misses cost", a.s, b.s, d.s, e.s};
+		table_add(&t, cells);
+	}
+	{
+		int64_t x = 0, y = 0;
+		for (size_t i = 0; i < v->nroutes; i++) {
+			x += v->routes[i].elevated_cost_micros;
+			y += v->routes[i].prev_elevated_cost_micros;
+		}
+		wbuf a = wk_usd(x), b = wk_usd(y), d = wk_delta(x, y), e = wk_change(x, y);
+		const char *cells[] = {"elevated requests cost", a.s, b.s, d.s, e.s};
+		table_add(&t, cells);
+	}
+	print_table(c, &t);
+}
+
+static void days(const wctx *c, const view_weekly *v)
+{
+	section(c, "Cost per successful outcome, per day",
+	        "spend / requests with outcome success; last week: the same weekday");
+	const char *head[] = {"day", "spend", "successes", "cost/success", "last week", "%"};
+	const bool right[] = {false, true, true, true, true, true};
+	table t;
+	table_init(&t, 6, head, right);
+	for (int d = 0; d < 7; d++) {
+		const view_week_day *w = &v->days[d];
+		wbuf day = wk_day_label(w->day);
+		if (!w->reached) {
+			wbuf b = w->prev_cost_per_success_micros >= 0
+			             ? wk_usd(w->prev_cost_per_success_micros)
+			             : (wbuf){"-"};
+			const char *cells[] = {day.s, "", "", "(to come)", b.s, ""};
+			table_add(&t, cells);
+			continue;
+		}
+		int64_t x = w->cost_per_success_micros, y = w->prev_cost_per_success_micros;
+		wbuf s = wk_usd(w->cost_micros), n = wk_count(w->success),
+		     a = x >= 0 ? wk_usd(x) : (wbuf){"-"}, b = y >= 0 ? wk_usd(y) : (wbuf){"-"},
+		     e = x >= 0 && y >= 0 ? wk_change(x, y) : (wbuf){"-"};
+		const char *cells[] = {day.s, s.s, n.s, a.s, b.s, e.s};
+		table_add(&t, cells);
+	}
+	print_table(c, &t);
+}
+
+static void cache(const wctx *c, const view_weekly *v)
+{
+	section(c, "Cache misses and what they cost",
+	        "miss cost: the requests that missed the gateway's response cache; saved: the card "
+	        "price of calls hits avoided, and the provider's prompt caching");
+	if (!v->ncache) {
+		fprintf(c->out, "%sno request looked the response cache up either week\n",
+		        c->indent ? c->indent : "");
+		return;
+	}
+	const char *head[] = {"use case",
+	                      "hit rate",
+	                      "misses",
+	                      "miss cost",
+	                      "last week",
+	                      "saved by hits",
+	                      "saved by prompt cache"};
+	const bool right[] = {false, true, true, true, true, true, true};
+	table t;
+	table_init(&t, 7, head, right);
+	for (size_t i = 0; i <= v->ncache; i++) {
+		const view_week_cache *k = i < v->ncache ? &v->cache[i] : &v->cache_total;
+		wbuf h = wk_share(k->hits, k->hits + k->misses), n = wk_count(k->misses),
+		     a = wk_usd(k->miss_cost_micros), b = wk_usd(k->prev_miss_cost_micros),
+		     s = wk_usd(k->hit_saved_micros), p = wk_usd(k->prompt_saved_micros);
+		const char *cells[] = {
+		    i < v->ncache ? (*k->use_case ? k->use_case : "(none)") : "total",
+		    h.s,
+		    n.s,
+		    a.s,
+		    b.s,
+		    s.s,
+		    p.s};
+		table_add(&t, cells);
+	}
+	print_table(c, &t);
+}
+
+static void routing(const wctx *c, const view_weekly *v)
+{
+	section(
+	    c, "Routing elevations and their cost",
+	    "elevated: requests escalated to a larger model; their cost from the stored events");
+	const char *head[] = {"use case",      "requests", "elevated", "rate",
+	                      "elevated cost", "of route", "last week"};
+	const bool right[] = {false, true, true, true, true, true, true};
+	table t;
+	table_init(&t, 7, head, right);
+	for (size_t i = 0; i < v->nroutes; i++) {
+		const view_week_route *r = &v->routes[i];
+		wbuf a = wk_count(r->requests), b = wk_count(r->elevated),
+		     d = wk_share(r->elevated, r->requests), e = wk_usd(r->elevated_cost_micros),
+		     f = wk_share(r->elevated_cost_micros, r->cost_micros),
+		     g = wk_usd(r->prev_elevated_cost_micros);
+		const char *cells[] = {
+		    *r->use_case ? r->use_case : "(none)", a.s, b.s, d.s, e.s, f.s, g.s};
+		table_add(&t, cells);
+	}
+	print_table(c, &t);
+	section(c, "Routing share", "of each use case's requests this week");
+	const char *th[] = {"use case", "provider/model", "tier", "requests", "share", "cost"};
+	const bool tr[] = {false, false, false, true, true, true};
+	table_init(&t, 6, th, tr);
+	for (size_t i = 0; i < v->nroutes; i++) {
+		const view_week_route *r = &v->routes[i];
+		for (size_t k = r->first; k < r->first + r->n; k++) {
+			const view_row *x = &v->targets.rows[k];
+			char pm[256];
+			snprintf(pm, sizeof pm, "%s/%s", x->key[1], x->key[2]);
+			wbuf a = wk_count(x->m[TT_M_REQUESTS]),
+			     b = wk_share(x->m[TT_M_REQUESTS], r->requests),
+			     d = wk_usd(x->m[TT_M_COST_MICROS]);
+			const char *cells[] = {
+			    k == r->first ? (*r->use_case ? r->use_case : "(none)") : "",
+			    pm,
+			    x->key[3],
+			    a.s,
+			    b.s,
+			    d.s};
+			table_add(&t, cells);
+		}
+	}
+	print_table(c, &t);
+}
+
+static void budgets(const wctx *c, const view_weekly *v)
+{
+	char note[128];
+	snprintf(note, sizeof note, "as of %s", wk_iso(v->until_ms).s);
+	section(c, "Forecast against budget", note);
+	if (!v->budgets.n) {
+		fprintf(c->out,
+		        "%sno budgets configured ([budget NAME] in the config file, "
+		        "docs/config.md; --config FILE)\n",
+		        c->indent ? c->indent : "");
+		return;
+	}
+	const char *head[] = {"budget", "scope", "period",   "amount",
+	                      "spent",  "used",  "forecast", "state"};
+	const bool right[] = {false, false, false, true, true, true, true, false};
+	table t;
+	table_init(&t, 8, head, right);
+	for (size_t i = 0; i < v->budgets.n; i++) {
+		const view_budget_row *r = &v->budgets.rows[i];
+		const budget_spec *b = r->spec;
+		char scope[256], used[32];
+		budget_scope_format(&b->scope, scope, sizeof scope);
+		if (isnan(r->used_pct))
+			snprintf(used, sizeof used, "-");
+		else
+			snprintf(used, sizeof used, "%.1f%%", r->used_pct);
+		wbuf a = b->amount_micros > 0 ? wk_usd(b->amount_micros) : (wbuf){"-"},
+		     s = wk_usd(r->spent_micros), f = wk_usd(r->fc.point_micros);
+		const char *cells[] = {b->name,
+		                       scope,
+		                       budget_period_name(b->period),
+		                       a.s,
+		                       s.s,
+		                       used,
+		                       f.s,
+		                       b->amount_micros > 0 ? budget_state_name(r->state) : "-"};
+		table_add(&t, cells);
+	}
+	print_table(c, &t);
+}
+
+static void anomalies(const wctx *c, const view_weekly *v)
+{
+	section(c, "Anomalies this week",
+	        "the alert detectors replayed over the week in 6-hour steps (docs/alerts.md)");
+	if (!v->nalerts) {
+		fprintf(c->out, "%snone\n", c->indent ? c->indent : "");
+		return;
+	}
+	const char *head[] = {"since", "kind", "scope", "peak", "value", "baseline", "resolved"};
+	table t;
+	table_init(&t, 7, head, NULL);
+	for (size_t i = 0; i < v->nalerts; i++) {
+		const anomaly_alert *a = &v->alerts[i];
+		char val[32], base[32];
+		snprintf(val, sizeof val, "%.4g", a->value);
+		snprintf(base, sizeof base, "%.4g", a->baseline);
+		wbuf s = wk_iso(a->since_ms),
+		     r = a->resolved_ms >= 0 ? wk_iso(a->resolved_ms) : (wbuf){"still firing"};
+		const char *cells[] = {s.s,      anomaly_kind_name(a->kind),
+		                       a->scope, anomaly_severity_name(a->peak),
+		                       val,      base,
+		                       r.s};
+		table_add(&t, cells);
+	}
+	print_table(c, &t);
+}
+
+int report_weekly(FILE *out, const view_weekly *v, report_format f)
+{
+	if (f == REPORT_JSON)
+		return weekly_json(out, v);
+	if (f == REPORT_CSV)
+		return -1;
+	wctx c = {out, f == REPORT_MD, f == REPORT_MD ? TABLE_MD : TABLE_TEXT,
+	          f == REPORT_MD ? NULL : "  "};
+	char name[16], prev[16];
+	view_week_name(v->start_ms, name, sizeof name);
+	view_week_name(v->prev_start_ms, prev, sizeof prev);
+	wbuf a = wk_date(v->start_ms / 86400000), b = wk_date(v->end_ms / 86400000 - 1);
+	if (c.md)
+		fprintf(out, "## Weekly cost review %s (%s to %s) against %s\n\n", name, a.s, b.s,
+		        prev);
+	else
+		fprintf(out, "tokentop weekly review  %s  (%s .. %s)  against %s\n\n", name, a.s,
+		        b.s, prev);
+	if (v->until_ms < v->end_ms)
+		fprintf(out, "%sWeek in progress: up to %s, against the same span of %s.\n\n",
+		        c.indent ? c.indent : "", wk_iso(v->until_ms).s, prev);
+	summary(&c, v);
+	compare_lines(&c, v, "Spend by use case", "use case", TT_D_USE_CASE, &v->by_use_case);
+	compare_lines(&c, v, "Spend by team", "team", TT_D_TEAM, &v->by_team);
+	compare_lines(&c, v, "Spend by tenant", "tenant", TT_D_TENANT, &v->by_tenant);
+	days(&c, v);
+	prompt_lines(&c, "Top prompts by spend", &v->top_prompts, "no prompt spent anything");
+	prompt_lines(&c, "Top prompts by growth", &v->prompt_growth, "no prompt spent more");
+	cache(&c, v);
+	routing(&c, v);
+	budgets(&c, v);
+	anomalies(&c, v);
+	return ferror(out) ? -1 : 0;
+}

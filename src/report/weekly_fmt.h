@@ -1,0 +1,133 @@
+/* Formatting shared by the weekly review's renderers (text, Markdown, JSON and HTML). */
+#ifndef TOKENTOP_REPORT_WEEKLY_FMT_H
+#define TOKENTOP_REPORT_WEEKLY_FMT_H
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tokentop/money.h"
+#include "tokentop/present.h"
+#include "tokentop/timeutil.h"
+#include "tokentop/weekly.h"
+
+typedef struct wbuf {
+	char s[96];
+} wbuf;
+
+static inline wbuf wk_usd(int64_t micros)
+{
+	wbuf b;
+	money_format_human(micros, b.s, sizeof b.s);
+	return b;
+}
+
+static inline wbuf wk_usd_exact(int64_t micros)
+{
+	wbuf b;
+	money_format(micros, b.s, sizeof b.s);
+	return b;
+}
+
+/* "+$1.20", "-$0.40", "$0". */
+static inline wbuf wk_delta(int64_t cur, int64_t prev)
+{
+	wbuf b;
+	int64_t d = cur - prev;
+	char m[64];
+	money_format_human(d < 0 ? -d : d, m, sizeof m);
+	snprintf(b.s, sizeof b.s, "%s%s", d > 0 ? "+" : d < 0 ? "-" : "", m);
+	return b;
+}
+
+/* The change in percent of prev; NAN when there was nothing to compare with. */
+static inline double wk_change_pct(int64_t cur, int64_t prev)
+{
+	return prev ? 100.0 * (double)(cur - prev) / (double)(prev < 0 ? -prev : prev) : NAN;
+}
+
+/* "+12.2%", "-100.0%", "new" (nothing the week before), "-" (nothing either week). */
+static inline wbuf wk_change(int64_t cur, int64_t prev)
+{
+	wbuf b;
+	double p = wk_change_pct(cur, prev);
+	if (isnan(p))
+		snprintf(b.s, sizeof b.s, "%s", cur ? "new" : "-");
+	else
+		snprintf(b.s, sizeof b.s, "%+.1f%%", p);
+	return b;
+}
+
+static inline wbuf wk_share(int64_t part, int64_t whole)
+{
+	wbuf b;
+	if (whole)
+		snprintf(b.s, sizeof b.s, "%.1f%%", 100.0 * (double)part / (double)whole);
+	else
+		snprintf(b.s, sizeof b.s, "-");
+	return b;
+}
+
+static inline wbuf wk_count(int64_t v)
+{
+	wbuf b;
+	char raw[32];
+	snprintf(raw, sizeof raw, "%" PRId64, v < 0 ? -v : v);
+	size_t n = strlen(raw), o = 0;
+	if (v < 0)
+		b.s[o++] = '-';
+	for (size_t i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			b.s[o++] = ',';
+		b.s[o++] = raw[i];
+	}
+	b.s[o] = 0;
+	return b;
+}
+
+static inline wbuf wk_date(int64_t day)
+{
+	wbuf b;
+	int64_t y;
+	unsigned m, d;
+	time_civil_from_days(day, &y, &m, &d);
+	snprintf(b.s, sizeof b.s, "%04" PRId64 "-%02u-%02u", y, m, d);
+	return b;
+}
+
+/* "Mon 23 Nov". */
+static inline wbuf wk_day_label(int64_t day)
+{
+	static const char *const wd[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+	static const char *const mo[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	wbuf b;
+	int64_t y;
+	unsigned m, d;
+	time_civil_from_days(day, &y, &m, &d);
+	snprintf(b.s, sizeof b.s, "%s %u %s", wd[((day + 3) % 7 + 7) % 7], d, mo[m - 1]);
+	return b;
+}
+
+static inline wbuf wk_iso(int64_t ms)
+{
+	wbuf b;
+	time_format_iso(ms, b.s, sizeof b.s);
+	return b;
+}
+
+/* A name as shown: tenants aliased in presentation mode, "(none)" for what events lacked. */
+static inline wbuf wk_name(const view_weekly *v, tt_dim dim, const char *name)
+{
+	wbuf b;
+	if (!name || !*name)
+		snprintf(b.s, sizeof b.s, "(none)");
+	else if (v->present && dim == TT_D_TENANT)
+		present_alias("tenant", name, b.s, sizeof b.s);
+	else
+		snprintf(b.s, sizeof b.s, "%s", name);
+	return b;
+}
+
+#endif
