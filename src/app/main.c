@@ -13,9 +13,9 @@ typedef struct command {
 static const command commands[] = {
 	{"gen", cmd_gen, "write realistic generated events (native JSONL) to stdout"},
 	{"ingest", cmd_ingest, "load event files into the local database, exactly once"},
-	{"report", cmd_report, "print spend, prompts, routing, SLOs, budgets or alerts"},
+	{"report", cmd_report, "print spend, prompts, routing, SLOs, budgets, alerts, gateways"},
 	{"forecast", cmd_forecast, "forecast budgets to the end of their period, with what-ifs"},
-	{"sync", cmd_sync, "pull events from live gateways into the database"},
+	{"sync", cmd_sync, "pull events and state from live gateways into the database"},
 	{"console", cmd_console, "the screens over the local cache (also: no command)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
