@@ -22,8 +22,9 @@ typedef enum {
 	VIEW_METRICS,
 	VIEW_COUNT
 } view_kind;
-static const char *const view_names[VIEW_COUNT] = {
-    "summary", "prompts", "routing", "slo", "budgets", "alerts", "inference", "gateways", "metrics"};
+static const char *const view_names[VIEW_COUNT] = {"summary", "prompts",   "routing",
+                                                   "slo",     "budgets",   "alerts",
+                                                   "inference", "gateways", "metrics"};
 
 /* The inference servers' latest scrapes: no time range. */
 static int report_inference_now(const char *db, report_format fmt)
