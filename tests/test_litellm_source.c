@@ -233,7 +233,10 @@ static store *sync_once(const char *dbname, const char *key, int page_size, run 
 	                  .token = key,
 	                  .lookback_ms = 7 * 3600000LL,
 	                  .overlap_ms = 5 * 60000,
-	                  .page_size = page_size};
+	                  .page_size = page_size,
+	                  /* short: an answer completed in a timer callback leaves UV_RUN_ONCE
+	                   * waiting for the next timer, the poll */
+	                  .poll_ms = 100};
 	source_sink sink = {.page = on_page, .state = on_state, .gwstate = on_gwstate, .ctx = r};
 	litellm_src *s = litellm_new(&loop, http, &o, cursor, &sink);
 	litellm_start(s);

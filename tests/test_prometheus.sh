@@ -53,6 +53,14 @@ done
 [ -n "$got" ] || fail "no spend rate read back: $(cat "$dir/sync.out")"
 echo "ok: Prometheus scraped tokentop-sim; spend rate read back through the prometheus source: $got USD/s"
 
+"$tt" report --db "$dir/p.db" --view metrics --format json > "$dir/metrics.json" 2>&1 \
+  || fail "report --view metrics failed: $(cat "$dir/metrics.json")"
+grep -q '"series": "spend_usd_per_s"' "$dir/metrics.json" || fail "no series in the metrics view: $(cat "$dir/metrics.json")"
+grep -q '"age_s": ' "$dir/metrics.json" || fail "no age in the metrics view"
+"$tt" report --db "$dir/p.db" --view metrics | grep -q "prom  *spend_usd_per_s" \
+  || fail "the metrics text report lacks the series"
+echo "ok: report --view metrics shows the series read back"
+
 "$tt" sync --db "$dir/p.db" --prometheus prom=http://127.0.0.1:$PROM --query 'bad=rate(' --once \
   > "$dir/bad.out" 2>&1 && fail "a bad query did not fail"
 grep -q "bad_data" "$dir/bad.out" || fail "no clear error for a bad query: $(cat "$dir/bad.out")"

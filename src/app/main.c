@@ -13,10 +13,10 @@ typedef struct command {
 static const command commands[] = {
 	{"gen", cmd_gen, "write realistic generated events (native JSONL) to stdout"},
 	{"ingest", cmd_ingest, "load event files into the local database, exactly once"},
-	{"report", cmd_report, "print spend, prompts, routing, SLOs, budgets or alerts"},
+	{"report", cmd_report, "print spend, prompts, routing, SLOs, budgets, alerts, gateways"},
 	{"export", cmd_export, "write spend as a FinOps FOCUS 1.2 CSV file"},
 	{"forecast", cmd_forecast, "forecast budgets to the end of their period, with what-ifs"},
-	{"sync", cmd_sync, "pull events from live gateways into the database"},
+	{"sync", cmd_sync, "pull events and state from live gateways into the database"},
 	{"console", cmd_console, "the screens over the local cache (also: no command)"},
 	{"audit", cmd_audit, "list, verify or export the tamper-evident audit log"},
 	{"incident", cmd_incident, "open, annotate, close and export incidents"},

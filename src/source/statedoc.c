@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "statedoc.h"
+#include "tokentop/timeutil.h"
 
 void statedocs_init(statedocs *d, const statedoc_kind *kinds, size_t n, int64_t every_ms)
 {
@@ -11,15 +12,21 @@ void statedocs_init(statedocs *d, const statedoc_kind *kinds, size_t n, int64_t 
 	d->next = d->n;
 	d->every_ms = every_ms;
 	d->due_ms = 0;
+	d->yield = false;
 	memset(d->etag, 0, sizeof d->etag);
 	d->rounds = d->refused = 0;
 }
 
-/* The round moves on to the next kind; the source's timer carries on from there. */
+/* The round moves on to the next kind; the source's timer carries on from there. The pause
+ * to the next round counts from the end of this one, and the source polls in between: a
+ * round slowed by failures and their backoffs never starves the events. */
 static void advance(statedocs *d)
 {
-	if (d->next < d->n && ++d->next == d->n)
+	if (d->next < d->n && ++d->next == d->n) {
 		d->rounds++;
+		d->due_ms = time_now_ms() + d->every_ms;
+		d->yield = true;
+	}
 }
 
 static void on_answer(void *ctx, const http_response *r)
@@ -88,10 +95,11 @@ static void on_answer(void *ctx, const http_response *r)
 bool statedocs_poll(statedocs *d, int64_t now_ms)
 {
 	if (d->next >= d->n) {
-		if (!d->n || now_ms < d->due_ms)
+		if (d->yield || !d->n || now_ms < d->due_ms) {
+			d->yield = false;
 			return false;
+		}
 		d->next = 0;
-		d->due_ms = now_ms + d->every_ms;
 	}
 	const statedoc_kind *k = &d->kinds[d->next];
 	char url[2048], inm[STATEDOC_ETAG_CAP + 32];

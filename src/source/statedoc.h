@@ -30,7 +30,8 @@ typedef struct statedocs {
 	const statedoc_kind *kinds;
 	size_t n;
 	size_t next; /* the kind the round asks next; n: no round under way */
-	int64_t every_ms, due_ms;
+	int64_t every_ms, due_ms; /* due: every_ms after the end of the last round */
+	bool yield;               /* a round just ended: the source polls before the next */
 	char etag[STATEDOC_KINDS_MAX][STATEDOC_ETAG_CAP]; /* of the answers delivered */
 	uint64_t rounds, refused;
 	/* the source's */
