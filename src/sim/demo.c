@@ -17,6 +17,7 @@ static const char demo_config[] =
     "url = http://127.0.0.1:%u\n"
     "poll = 1s\n"
     "page_limit = 5000\n"
+    "state_interval = 5s\n"
     "[scrape demo-vllm]\n"
     "url = http://127.0.0.1:%u/metrics\n"
     "kind = vllm\n"

@@ -570,6 +570,8 @@ static const action actions[] = {
     {"budgets", '8', 0, "8", NULL, "the Budgets screen", ACT_GLOBAL, act_screen},
     {"alerts", '9', 0, "9", NULL, "the Alerts screen: open and resolved", ACT_GLOBAL,
      act_screen},
+    {"controls", 'c', 0, "c", NULL, "the Controls screen: what the gateways enforce now",
+     ACT_GLOBAL, act_screen},
     {"audit", '0', 0, "0", NULL, "the Audit screen: what was done, by whom", ACT_GLOBAL,
      act_screen},
     {"range", 't', 0, "t", "15m|1h|6h|24h|7d|30d", "cycle (or set) the time range",
@@ -1166,6 +1168,10 @@ static void on_tick(uv_timer_t *t)
 {
 	console *c = t->data;
 	request_load(c, false);
+	/* expiry countdowns tick on the Controls screen */
+	if (!c->loading && !strcmp(ui_screens[c->screen].cmd, "controls") && c->snap &&
+	    c->grids[c->screen].n)
+		dispatch(c, DRAW_FILL);
 	/* the clock in the header is minutes: redraw when it turns, not every second */
 	if (!c->loading && time_now_ms() / 60000 != c->drawn_minute)
 		dispatch(c, DRAW_SCREEN);

@@ -667,6 +667,94 @@ static int enter_alert(console *c, const grid_row *r)
 	return DRAW_NONE;
 }
 
+/* ---- Controls: what the gateways have in force ---- */
+
+static const grid_col control_cols[] = {
+    {"gateway", 10, 3, false, false, false}, {"id", 10, 0, false, false, false},
+    {"kind", 12, 0, false, false, false},    {"scope", 26, 0, false, false, false},
+    {"params", 18, 2, false, false, false},  {"expires in", 10, 0, true, true, false},
+    {"by", 12, 4, false, false, false},      {"reason", 24, 1, false, false, false},
+};
+
+/* {"use_case":"x"} shown as use_case=x */
+static void flat_json(const char *js, char *buf, size_t cap)
+{
+	size_t n = 0;
+	for (const char *p = js; *p && n + 1 < cap; p++) {
+		if (*p == '{' || *p == '}' || *p == '"')
+			continue;
+		buf[n++] = *p == ':' ? '=' : *p;
+	}
+	buf[n] = 0;
+}
+
+static void fmt_left(int64_t ms, char *buf, size_t cap)
+{
+	if (ms <= 0) {
+		snprintf(buf, cap, "expired");
+		return;
+	}
+	int64_t s = ms / 1000;
+	if (s >= 3600)
+		snprintf(buf, cap, "%lldh %02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else
+		snprintf(buf, cap, "%lldm %02llds", (long long)(s / 60), (long long)(s % 60));
+}
+
+static void fill_controls(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->have_gw)
+		return;
+	int64_t now = time_now_ms();
+	for (size_t i = 0; i < s->gw.n; i++) {
+		const view_gateway *gw = &s->gw.gateways[i];
+		for (size_t k = 0; k < gw->ncontrols; k++) {
+			const view_gw_control *ct = &gw->controls[k];
+			char scope[256], params[256], left[32] = "-";
+			flat_json(ct->scope, scope, sizeof scope);
+			flat_json(ct->params, params, sizeof params);
+			if (ct->expires_ms)
+				fmt_left(ct->expires_ms - now, left, sizeof left);
+			const char *cells[] = {gw->source, ct->id, ct->kind, scope, params, left,
+			                       ct->actor ? ct->actor : "", ct->reason ? ct->reason : ""};
+			double nums[] = {0, 0, 0, 0, 0,
+			                 ct->expires_ms ? (double)(ct->expires_ms - now) : 1e18, 0, 0};
+			bool stop = !strcmp(ct->kind, "kill_switch");
+			grid_row *gr = grid_add(g, stop ? THEME_CRIT : THEME_WARN, cells, nums);
+			char ref[300];
+			snprintf(ref, sizeof ref, "%s/%s", gw->source, ct->id);
+			if (gr)
+				grid_set_ref(gr, ref);
+		}
+	}
+}
+
+static int draw_controls(console *c, int top, int rows)
+{
+	(void)rows;
+	if (no_data(c, top, c->snap && c->snap->have_gw))
+		return 1;
+	size_t n = 0;
+	int64_t age = -1;
+	for (size_t i = 0; c->snap && i < c->snap->gw.n; i++) {
+		n += c->snap->gw.gateways[i].ncontrols;
+		if (c->snap->gw.gateways[i].controls_ms)
+			age = (c->snap->now_ms - c->snap->gw.gateways[i].controls_ms) / 1000;
+	}
+	if (c->snap && !c->snap->gw.n)
+		ui_put(c, top, 2, THEME_DIM, "no gateway state read yet (a [gateway] source reads "
+		                             "/v1/controls every 30 s)");
+	else if (!n)
+		ui_put(c, top, 2, THEME_OK, "%s no controls in force%s", theme_role_glyph(THEME_OK),
+		       age >= 0 ? "" : " (not read yet)");
+	else
+		ui_put(c, top, 2, THEME_DIM, "controls in force, read %llds ago; L lifts the selected "
+		                             "one",
+		       (long long)(age < 0 ? 0 : age));
+	return 1;
+}
+
 /* ---- Audit ---- */
 
 static const grid_col audit_cols[] = {
@@ -804,6 +892,8 @@ const screen ui_screens[] = {
      COLS_OF(budget_cols), fill_budgets, draw_budgets, NULL, NULL},
     {"Alerts", "alerts", '9', "open and resolved alerts; Enter goes to the scope",
      COLS_OF(alert_cols), fill_alerts, draw_alerts, enter_alert, NULL},
+    {"Controls", "controls", 'c', "controls in force at the gateways: kill switches, throttles",
+     COLS_OF(control_cols), fill_controls, draw_controls, NULL, NULL},
     {"Audit", "audit", '0', "the audit log: actions, sign-offs, incidents (newest first)",
      COLS_OF(audit_cols), fill_audit, draw_audit, NULL, NULL},
 };

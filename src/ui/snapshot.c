@@ -33,6 +33,9 @@ void snapshot_free(snapshot *s)
 	s->have_ov = s->have_cube = s->have_prompts = s->have_routing = false;
 	s->have_slo = s->have_budgets = s->have_alerts = s->have_inference = false;
 	s->have_providers = false;
+	if (s->have_gw)
+		view_gwstate_free(&s->gw);
+	s->have_gw = false;
 	free(s->audit);
 	s->audit = NULL;
 	s->naudit = 0;
@@ -127,6 +130,7 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 	TRY(have_providers,
 	    view_providers_build(st, since, now_ms, &s->providers, err, sizeof err));
 	TRY(have_audit, load_audit(st, s, err, sizeof err));
+	TRY(have_gw, view_gwstate_build(st, now_ms, &s->gw, err, sizeof err));
 	if (quick)
 		return bad ? -1 : 0;
 	TRY(have_slo, view_slo_build(st, o->slos, o->nslos, now_ms, &s->slo, err, sizeof err));

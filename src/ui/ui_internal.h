@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "tokentop/grid.h"
+#include "tokentop/gwstate.h"
 #include "tokentop/inference.h"
 #include "tokentop/overview.h"
 #include "tokentop/providers.h"
@@ -58,6 +59,8 @@ typedef struct snapshot {
 	bool have_inference;
 	view_providers providers;
 	bool have_providers;
+	view_gwstate gw; /* what the gateways said: controls in force, routes */
+	bool have_gw;
 	ui_audit_row *audit; /* oldest first, the newest UI_AUDIT_MAX */
 	size_t naudit;
 	bool have_audit;
