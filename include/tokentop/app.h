@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tokentop/audit.h"
 #include "tokentop/ratecard.h"
 #include "tokentop/store.h"
 
@@ -16,12 +17,32 @@ int cmd_report(int argc, char **argv);
 int cmd_forecast(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_console(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* Exit codes shared by every subcommand. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 /* Opens --db FILE or the default database; prints the error and returns NULL on failure. */
 store *app_open_store(const char *db, bool readonly);
+
+/* Opens the audit log of s keyed by --secret FILE, else $TOKENTOP_AUDIT_KEY, else the default
+ * key file (created at first use); prints the error and returns NULL on failure. */
+audit *app_open_audit(store *s, const char *secret_path);
+/* The same with the key treated as mode says (AUDIT_KEY_EXISTING to verify, AUDIT_KEY_NONE to
+ * read without it). */
+audit *app_open_audit_as(store *s, const char *secret_path, audit_key_mode mode);
+
+/* Every field of a record as a JSON object (the export's shape, docs/audit.md). */
+struct json_t;
+struct json_t *app_audit_json(const audit_record *r);
+
+/* Who is acting, for audit records. */
+typedef struct app_identity {
+	char actor[64]; /* the OS user of the effective uid */
+	char host[256];
+	char role[16];  /* viewer | operator | admin */
+} app_identity;
+void app_whoami(app_identity *who);
 
 /* Loads --ratecard FILE, else the first of $TOKENTOP_RATECARD,
  * $XDG_CONFIG_HOME/tokentop/ratecard.json (~/.config fallback), the installed card and the

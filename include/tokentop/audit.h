@@ -46,22 +46,39 @@ int audit_default_secret_path(char *buf, size_t cap, char *err, size_t errlen);
 audit *audit_open(store *s, const char *secret_path, char *err, size_t errlen);
 void audit_close(audit *a);
 
+/* How audit_open_mode treats the key file. */
+typedef enum {
+	AUDIT_KEY_CREATE,   /* create it when absent (what audit_open does) */
+	AUDIT_KEY_EXISTING, /* refuse when absent: verifying with a fresh key proves nothing */
+	AUDIT_KEY_NONE,     /* no key at all: reading only; audit_append and audit_verify fail */
+} audit_key_mode;
+audit *audit_open_mode(store *s, const char *secret_path, audit_key_mode mode, char *err,
+                       size_t errlen);
+
+/* The key file in use; NULL when opened with AUDIT_KEY_NONE. */
+const char *audit_key_path(const audit *a);
+
 /* Appends r in one transaction: sets r->seq, r->ts_ms (when 0), r->prev_mac and r->mac. */
 int audit_append(audit *a, audit_record *r, char *err, size_t errlen);
 
 /* Records with ts_ms >= since_ms, oldest first. fn returning non-zero stops (and is returned). */
 typedef int (*audit_fn)(void *ctx, const audit_record *r);
 int audit_each(audit *a, int64_t since_ms, audit_fn fn, void *ctx);
+/* Records with seq > after_seq, oldest first; as audit_each. */
+int audit_each_after(audit *a, int64_t after_seq, audit_fn fn, void *ctx);
 
 /* Pending action records that no later record completes (for reconciliation after a crash). */
 int audit_each_open_pending(audit *a, audit_fn fn, void *ctx);
 
-/* Checks every record's MAC and the chain: ok, or the first bad sequence number and why. */
+/* Checks every record's MAC and the chain: ok, or the first bad sequence number and why.
+ * 0 when the log could be read to a verdict; -1 when it could not (v->why says why). */
 typedef struct audit_verdict {
 	bool ok;
 	int64_t records;
 	int64_t bad_seq;
 	char why[256];
+	char last_mac[65]; /* when ok: the last record's mac, an anchor to keep elsewhere (a
+	                      log cut short at its end still verifies; the anchor shows it) */
 } audit_verdict;
 int audit_verify(audit *a, audit_verdict *v);
 

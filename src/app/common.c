@@ -1,7 +1,9 @@
-/* Helpers the subcommands share: opening the store, finding the rate card, time arguments. */
+/* Helpers the subcommands share: opening the store and the audit log, who is acting, the rate
+ * card, time arguments. */
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,45 @@ store *app_open_store(const char *db, bool readonly)
 	if (!s)
 		fprintf(stderr, "tokentop: %s\n", err);
 	return s;
+}
+
+audit *app_open_audit_as(store *s, const char *secret_path, audit_key_mode mode)
+{
+	char err[1400];
+	const char *env = getenv("TOKENTOP_AUDIT_KEY");
+	if (!secret_path && env && *env)
+		secret_path = env;
+	audit *a = audit_open_mode(s, secret_path, mode, err, sizeof err);
+	if (!a)
+		fprintf(stderr, "tokentop: %s\n", err);
+	return a;
+}
+
+audit *app_open_audit(store *s, const char *secret_path)
+{
+	return app_open_audit_as(s, secret_path, AUDIT_KEY_CREATE);
+}
+
+/* The seam for the access policy: until roles come from the config's [access] section,
+ * everyone who can run a write command acts as an operator. */
+static const char *role_of(const char *actor)
+{
+	(void)actor;
+	return "operator";
+}
+
+void app_whoami(app_identity *who)
+{
+	memset(who, 0, sizeof *who);
+	uid_t uid = geteuid();
+	struct passwd *pw = getpwuid(uid);
+	if (pw && pw->pw_name && *pw->pw_name)
+		snprintf(who->actor, sizeof who->actor, "%s", pw->pw_name);
+	else
+		snprintf(who->actor, sizeof who->actor, "uid %ld", (long)uid);
+	if (gethostname(who->host, sizeof who->host - 1))
+		who->host[0] = 0;
+	snprintf(who->role, sizeof who->role, "%s", role_of(who->actor));
 }
 
 static bool readable(const char *p)

@@ -17,6 +17,7 @@ static const command commands[] = {
 	{"forecast", cmd_forecast, "forecast budgets to the end of their period, with what-ifs"},
 	{"sync", cmd_sync, "pull events from live gateways into the database"},
 	{"console", cmd_console, "the screens over the local cache (also: no command)"},
+	{"audit", cmd_audit, "list, verify or export the tamper-evident audit log"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
