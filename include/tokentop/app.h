@@ -18,6 +18,7 @@ int cmd_forecast(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_action(int argc, char **argv);
 
 /* Exit codes shared by every subcommand. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };

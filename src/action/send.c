@@ -240,12 +240,14 @@ static void plan_v1(plan_job *j, const http_response *r)
 	if (!p->etag[0] && json_is_string(et))
 		snprintf(p->etag, sizeof p->etag, "%s", json_string_value(et));
 	action_req scope_req = p->req;
+	bool in_force = true;
 	if (!p->req.def->kind) {
 		json_t *c = control_by_id(controls, p->req.id);
 		if (c) {
 			scope_from_control(&scope_req, c);
 			action_scope_format(&scope_req, p->scope, sizeof p->scope);
 		}
+		in_force = c != NULL;
 		p->ref_seq = applied_record(p->env->log, p->gw.name, p->req.id, NULL);
 	}
 	if (action_build_tokentop(&p->req, &p->http, err, sizeof err)) {
@@ -255,7 +257,11 @@ static void plan_v1(plan_job *j, const http_response *r)
 	}
 	p->state_after = predict_v1(p, controls);
 	json_decref(doc);
-	plan_blast(p, &scope_req);
+	if (in_force)
+		plan_blast(p, &scope_req);
+	else
+		snprintf(p->blast.note, sizeof p->blast.note,
+		         "%s is not among the controls in force; the gateway will say why", p->req.id);
 }
 
 static void plan_litellm(plan_job *j)
@@ -518,8 +524,8 @@ static void on_sent(void *ctx, const http_response *r)
 		         "nothing was applied: refresh and retry",
 		         p->etag);
 	else
-		snprintf(msg, sizeof msg, "the gateway refused it: HTTP %ld: %.1200s", r->status,
-		         r->body);
+		snprintf(msg, sizeof msg, "the gateway refused it (HTTP %ld); nothing was %s",
+		         r->status, p->req.def->kind ? "applied" : "lifted");
 	audit_record rec;
 	record_fill(p, j->params, &rec);
 	rec.status = ok ? "applied" : "failed";

@@ -18,6 +18,7 @@ static const command commands[] = {
 	{"sync", cmd_sync, "pull events from live gateways into the database"},
 	{"console", cmd_console, "the screens over the local cache (also: no command)"},
 	{"audit", cmd_audit, "list, verify or export the tamper-evident audit log"},
+	{"action", cmd_action, "run a runbook action (kill switch, throttle, ...) on a gateway"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
