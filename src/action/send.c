@@ -268,8 +268,12 @@ static void plan_litellm(plan_job *j)
 {
 	action_plan *p = j->p;
 	char err[512], *orig = NULL;
-	if (!p->req.def->kind)
+	if (!p->req.def->kind) {
+		action_req target;
+		if (action_litellm_parse_id(p->req.id, &target, err, sizeof err) == 0)
+			action_scope_format(&target, p->scope, sizeof p->scope);
 		p->ref_seq = applied_record(p->env->log, p->gw.name, p->req.id, &orig);
+	}
 	if (action_build_litellm(&p->req, p->state_before, orig, &p->http, err, sizeof err)) {
 		plan_fail(j, "%s", err);
 		free(orig);
