@@ -79,10 +79,10 @@ act() { "$tt" action "$@" --config "$dir/tokentop.ini" --db "$db"; }
 controls() { get "$1/v1/controls"; }
 ncontrols() { controls "$1" | grep -o '"id":"ctl-' | wc -l; }
 etag() { controls "$1" | sed -n 's/.*"etag":"\(\\"c[0-9]*\\"\)".*/\1/p'; }
-uc_stat() { # uc_stat USE_CASE killed|cost_micros: from /v1/stats
+uc_stat() { # uc_stat USE_CASE killed|throttled|cost_micros: from /v1/stats
   get "$base/v1/stats" >"$dir/stats"
-  if [ "$2" = killed ]; then
-    sed -n "s/.*\"$1\":{[^}]*\"by_status\":{[^}]*\"killed\":\([0-9]*\).*/\1/p" "$dir/stats"
+  if [ "$2" != cost_micros ]; then
+    sed -n "s/.*\"$1\":{[^}]*\"by_status\":{[^}]*\"$2\":\([0-9]*\).*/\1/p" "$dir/stats"
   else
     sed -n "s/.*\"$1\":{\"events\":[0-9]*,\"cost_micros\":\([0-9]*\).*/\1/p" "$dir/stats"
   fi
@@ -183,7 +183,31 @@ check "support-bot spends again ($c3 -> $c4)" [ "$c4" -gt "$c3" ]
 act lift --gateway sim --id ctl-1 --reason again --yes >"$dir/o" 2>&1
 check "lifting twice: the 410 verbatim" grep -q '"code":"gone"' "$dir/o"
 
-# 8. read-only and roles: refused, nothing reaches the gateway
+# 8. the other controls change what the simulator does, as docs/sim.md says
+t1=$(uc_stat support-bot throttled)
+act throttle --gateway sim --scope use_case=support-bot --rps 0.5 --reason "INC-7" --yes >"$dir/o" 2>&1
+check "throttle is applied" grep -q 'HTTP 201, applied' "$dir/o"
+sleep 3
+check "support-bot requests over 0.5/s come back throttled" [ "$(uc_stat support-bot throttled)" -gt "$t1" ]
+printf '\n[access]\n%s = admin\n' "$me" >"$dir/admin.part"
+cat "$dir/tokentop.ini" "$dir/admin.part" >"$dir/admin.ini"
+"$tt" action reroute --gateway sim --scope use_case=code-review --reason "INC-8: provider outage" \
+  --targets anthropic/claude-haiku-4-5=1 --yes --config "$dir/admin.ini" --db "$db" >"$dir/o" 2>&1
+check "an admin reroutes" grep -q 'HTTP 201, applied' "$dir/o"
+rr=$(sed -n 's/^reroute \(ctl-[0-9]*\): .*/\1/p' "$dir/o")
+act degrade --gateway sim --scope use_case=code-assist --tier good --reason "INC-9" --yes >"$dir/o" 2>&1
+dg=$(sed -n 's/^degrade \(ctl-[0-9]*\): .*/\1/p' "$dir/o")
+get "$base/v1/routing" | tr '{' '\n' >"$dir/routing"
+check "the route is rerouted ($rr)" grep -q "\"controls\":\[\"$rr\"\]" "$dir/routing"
+check "the other is degraded ($dg)" grep -q "\"controls\":\[\"$dg\"\]" "$dir/routing"
+act list --gateway sim >"$dir/list"
+check "list shows the three" [ "$(grep -c '^ctl-' "$dir/list")" = 3 ]
+for id in $(grep -o '^ctl-[0-9]*' "$dir/list"); do
+  act lift --gateway sim --id "$id" --reason "INC-7..9 over" --yes >/dev/null 2>&1
+done
+check "all lifted" [ "$(ncontrols "$base")" = 0 ]
+
+# 9. read-only and roles: refused, nothing reaches the gateway
 e1=$(etag "$base"); n1=$(sqlite3 "$db" 'SELECT count(*) FROM audit')
 act kill-switch --gateway sim --scope use_case=support-bot --reason r --yes --readonly >"$dir/o" 2>&1
 check "--readonly refuses" [ $? -eq 1 ] && grep -q 'read-only' "$dir/o"
@@ -206,7 +230,7 @@ check "an operator may not reroute" grep -q "reroute needs the role admin; $me i
 check "none of that reached the gateway" [ "$(etag "$base")" = "$e1" ]
 check "... or the audit log" [ "$(sqlite3 "$db" 'SELECT count(*) FROM audit')" = "$n1" ]
 
-# 9. SIGKILL between the pending record and the answer; the next run reconciles
+# 10. SIGKILL between the pending record and the answer; the next run reconciles
 # the slow gateway applies a control when it arrives and holds its answer 1 to 5 s: the
 # request leaves right after the pending record, so 0.3 s later is between the two
 want=$(( $(sqlite3 "$db" "SELECT count(*) FROM audit WHERE status='pending'") + 1 ))
@@ -228,7 +252,7 @@ check "... as a reconcile record pointing at it" [ "$(sqlite3 "$db" "SELECT kind
 check "... naming the control" [ "$(sqlite3 "$db" "SELECT control_id FROM audit WHERE ref_seq=$pseq")" = ctl-2 ]
 check "the crashed process printed no outcome" sh -c "! grep -q 'HTTP 201' '$dir/crash'"
 
-# 10. LiteLLM: the calls, their headers and bodies, as the stand-in received them
+# 11. LiteLLM: the calls, their headers and bodies, as the stand-in received them
 lite_has() { tail -n 1 "$dir/lite.log" | grep -qF -- "$1"; }
 act kill-switch --gateway lite --scope team=team-support --reason "INC-4" --dry-run >"$dir/o" 2>&1
 check "LiteLLM dry run: the block call" grep -q "^POST $lite/team/block" "$dir/o"
@@ -258,7 +282,7 @@ act kill-switch --gateway lite --scope key=sk-abc --reason "INC-6" --yes >/dev/n
 act lift --gateway lite --id kill-switch:key=sk-abc --reason r --yes >"$dir/o" 2>&1
 check "a LiteLLM error is shown verbatim" grep -q 'token_not_found_in_db' "$dir/o"
 
-# 11. the chain holds over all of it
+# 12. the chain holds over all of it
 "$tt" audit verify --db "$db" >"$dir/o" 2>&1
 check "audit verify passes" grep -q 'the chain holds' "$dir/o"
 
