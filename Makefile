@@ -18,7 +18,7 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prot
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(XLDFLAGS)
 
 LAYERS  = source store engine view ui report action app sim
-LIB_SRC = $(filter-out src/app/main.c src/sim/main.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
+LIB_SRC = $(filter-out src/sim/main.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     = $(BUILD)/libtokentop.a
 
@@ -57,7 +57,7 @@ $(LIB): $(LIB_OBJ)
 	@echo "  AR      $@"
 	@ar rcs $@ $(LIB_OBJ)
 
-$(BUILD)/tokentop: $(BUILD)/obj/src/app/main.o $(LIB)
+$(BUILD)/tokentop: $(BUILD)/obj/src/tokentop.o $(LIB)
 	@echo "  LINK    $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 

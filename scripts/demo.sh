@@ -20,3 +20,5 @@ echo
 "$tt" report --db "$db" --since all --view prompts --top 10
 echo
 "$tt" report --db "$db" --since all --view routing
+echo
+"$tt" report --db "$db" --since all --view providers

@@ -58,11 +58,20 @@ static void append_n(audit *a, int n, const char *tag)
 	char err[512], reason[64];
 	for (int i = 0; i < n; i++) {
 		snprintf(reason, sizeof reason, "%s %d", tag, i);
-		audit_record r = {.actor = "alice", .role = "operator", .host = "h1",
-		                  .kind = "action", .action = "throttle", .gateway = "prod",
-		                  .scope = "use_case=support-bot", .params = "{\"rps\":5}",
-		                  .reason = reason, .state_before = "{}", .state_after = "{\"rps\":5}",
-		                  .status = "applied", .control_id = "c1", .response = "{\"ok\":true}",
+		audit_record r = {.actor = "alice",
+		                  .role = "operator",
+		                  .host = "h1",
+		                  .kind = "action",
+		                  .action = "throttle",
+		                  .gateway = "prod",
+		                  .scope = "use_case=support-bot",
+		                  .params = "{\"rps\":5}",
+		                  .reason = reason,
+		                  .state_before = "{}",
+		                  .state_after = "{\"rps\":5}",
+		                  .status = "applied",
+		                  .control_id = "c1",
+		                  .response = "{\"ok\":true}",
 		                  .idem_key = "k"};
 		if (audit_append(a, &r, err, sizeof err))
 			fail_msg("audit_append: %s", err);
@@ -163,15 +172,23 @@ static void test_round_trip(void **state)
 	write_key(key, key_a, 0600);
 	store *s = open_store(db);
 	audit *a = open_audit(s, key);
-	audit_record first = {.actor = "alice", .kind = "incident", .action = "open",
-	                      .status = "recorded", .params = "{\"kind\":\"cost\"}"};
+	audit_record first = {.actor = "alice",
+	                      .kind = "incident",
+	                      .action = "open",
+	                      .status = "recorded",
+	                      .params = "{\"kind\":\"cost\"}"};
 	assert_int_equal(audit_append(a, &first, err, sizeof err), 0);
 	assert_int_equal(first.seq, 1);
 	assert_true(first.ts_ms > 1700000000000LL); /* 0 means now */
 	assert_string_equal(first.prev_mac, "");
 	assert_int_equal(strlen(first.mac), 64);
-	audit_record second = {.ts_ms = 1234, .actor = "bob", .as_name = "carol", .kind = "note",
-	                       .action = "note", .status = "recorded", .ref_seq = 1};
+	audit_record second = {.ts_ms = 1234,
+	                       .actor = "bob",
+	                       .as_name = "carol",
+	                       .kind = "note",
+	                       .action = "note",
+	                       .status = "recorded",
+	                       .ref_seq = 1};
 	assert_int_equal(audit_append(a, &second, err, sizeof err), 0);
 	assert_int_equal(second.seq, 2);
 	assert_int_equal(second.ts_ms, 1234);
@@ -239,12 +256,18 @@ static void test_documented_encoding(void **state)
 	write_key(key, key_a, 0600);
 	store *s = open_store(db);
 	audit *a = open_audit(s, key);
-	audit_record r = {.ts_ms = 1764000000000LL, .actor = "alice", .role = "admin",
-	                  .kind = "action", .action = "kill-switch", .scope = "use_case=x",
-	                  .params = "{}", .reason = "r,\"q\"", .status = "pending"};
+	audit_record r = {.ts_ms = 1764000000000LL,
+	                  .actor = "alice",
+	                  .role = "admin",
+	                  .kind = "action",
+	                  .action = "kill-switch",
+	                  .scope = "use_case=x",
+	                  .params = "{}",
+	                  .reason = "r,\"q\"",
+	                  .status = "pending"};
 	assert_int_equal(audit_append(a, &r, err, sizeof err), 0);
-	audit_record r2 = {.ts_ms = -5, .kind = "action", .action = "lift", .status = "applied",
-	                   .ref_seq = 1};
+	audit_record r2 = {
+	    .ts_ms = -5, .kind = "action", .action = "lift", .status = "applied", .ref_seq = 1};
 	assert_int_equal(audit_append(a, &r2, err, sizeof err), 0);
 	audit_close(a);
 	store_close(s);
@@ -253,11 +276,48 @@ static void test_documented_encoding(void **state)
 	for (int i = 0; i < 32; i++)
 		k[i] = (unsigned char)i;
 	const char *vals[][21] = {
-	    {"tokentop-audit-v1", "1", "1764000000000", "alice", "", "admin", "", "action",
-	     "kill-switch", "", "use_case=x", "{}", "r,\"q\"", "", "", "pending", "0", "", "", "",
+	    {"tokentop-audit-v1",
+	     "1",
+	     "1764000000000",
+	     "alice",
+	     "",
+	     "admin",
+	     "",
+	     "action",
+	     "kill-switch",
+	     "",
+	     "use_case=x",
+	     "{}",
+	     "r,\"q\"",
+	     "",
+	     "",
+	     "pending",
+	     "0",
+	     "",
+	     "",
+	     "",
 	     ""},
-	    {"tokentop-audit-v1", "2", "-5", "", "", "", "", "action", "lift", "", "", "", "", "",
-	     "", "applied", "1", "", "", "", r.mac},
+	    {"tokentop-audit-v1",
+	     "2",
+	     "-5",
+	     "",
+	     "",
+	     "",
+	     "",
+	     "action",
+	     "lift",
+	     "",
+	     "",
+	     "",
+	     "",
+	     "",
+	     "",
+	     "applied",
+	     "1",
+	     "",
+	     "",
+	     "",
+	     r.mac},
 	};
 	const char *macs[] = {r.mac, r2.mac};
 	for (int j = 0; j < 2; j++) {
@@ -286,7 +346,10 @@ static void test_fields_do_not_run_together(void **state)
 		snprintf(db, sizeof db, "%s/sep%d.db", dir, i);
 		store *s = open_store(db);
 		audit *a = open_audit(s, key);
-		audit_record r = {.ts_ms = 1, .actor = actors[i], .as_name = as[i], .kind = "note",
+		audit_record r = {.ts_ms = 1,
+		                  .actor = actors[i],
+		                  .as_name = as[i],
+		                  .kind = "note",
 		                  .status = "recorded"};
 		assert_int_equal(audit_append(a, &r, err, sizeof err), 0);
 		memcpy(macs[i], r.mac, 65);
@@ -450,9 +513,9 @@ static void test_edited_fields(void **state)
 	path_of(key, sizeof key, "edit.key");
 	/* a changed byte in any field of a record, first, middle or last */
 	static const char *const text[] = {
-	    "actor",       "as_name", "role",     "host",     "kind",     "action",
-	    "gateway",     "scope",   "params",   "reason",   "state_before", "state_after",
-	    "status",      "control_id", "response", "idem_key", "prev_mac", "mac",
+	    "actor",   "as_name",    "role",     "host",     "kind",         "action",
+	    "gateway", "scope",      "params",   "reason",   "state_before", "state_after",
+	    "status",  "control_id", "response", "idem_key", "prev_mac",     "mac",
 	};
 	static const int seqs[] = {1, 3, 5};
 	for (size_t s = 0; s < sizeof seqs / sizeof seqs[0]; s++) {
@@ -469,8 +532,8 @@ static void test_edited_fields(void **state)
 		static const char *const ints[] = {"ts_ms", "ref_seq"};
 		for (size_t i = 0; i < 2; i++) {
 			make_log(db, key, 5);
-			snprintf(sql, sizeof sql, "UPDATE audit SET %s = %s + 1 WHERE seq = %d", ints[i],
-			         ints[i], seqs[s]);
+			snprintf(sql, sizeof sql, "UPDATE audit SET %s = %s + 1 WHERE seq = %d",
+			         ints[i], ints[i], seqs[s]);
 			tamper(db, sql);
 			snprintf(why, sizeof why, "seq %d: mac does not match its fields", seqs[s]);
 			assert_broken(db, key, seqs[s], why);
@@ -591,9 +654,9 @@ static void test_triggers_refuse(void **state)
 	store *s = open_store(db);
 	sqlite3 *h = store_sqlite(s);
 	char *msg = NULL;
-	assert_int_not_equal(sqlite3_exec(h, "UPDATE audit SET reason = 'x' WHERE seq = 2", NULL,
-	                                  NULL, &msg),
-	                     SQLITE_OK);
+	assert_int_not_equal(
+	    sqlite3_exec(h, "UPDATE audit SET reason = 'x' WHERE seq = 2", NULL, NULL, &msg),
+	    SQLITE_OK);
 	assert_non_null(strstr(msg, "append-only"));
 	sqlite3_free(msg);
 	assert_int_not_equal(sqlite3_exec(h, "DELETE FROM audit WHERE seq = 3", NULL, NULL, &msg),
@@ -627,7 +690,8 @@ static void test_concurrent_appends(void **state)
 			audit *a = s ? audit_open(s, key, err, sizeof err) : NULL;
 			int bad = !a;
 			for (int i = 0; !bad && i < PER_CHILD; i++) {
-				audit_record r = {.actor = k ? "child1" : "child0", .kind = "note",
+				audit_record r = {.actor = k ? "child1" : "child0",
+				                  .kind = "note",
 				                  .status = "recorded"};
 				bad = audit_append(a, &r, err, sizeof err) != 0;
 			}
@@ -686,8 +750,10 @@ static void test_open_pending(void **state)
 	    {"action", "applied", 0},  /* 9 */
 	};
 	for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) {
-		audit_record r = {.kind = recs[i].kind, .action = "throttle",
-		                  .status = recs[i].status, .ref_seq = recs[i].ref};
+		audit_record r = {.kind = recs[i].kind,
+		                  .action = "throttle",
+		                  .status = recs[i].status,
+		                  .ref_seq = recs[i].ref};
 		assert_int_equal(audit_append(a, &r, err, sizeof err), 0);
 	}
 	collected c = {0};

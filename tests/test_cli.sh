@@ -53,6 +53,9 @@ check "report md has a table" sh -c "'$tt' report $R --format md | grep -q '^| u
 check "report csv total row" sh -c "'$tt' report $R --format csv | grep -q '^total,,9,8109,1801,800,38430,0.038430'"
 check "prompts top 2" sh -c "[ \$('$tt' report $R --view prompts --top 2 --format csv | wc -l) -eq 3 ]"
 check "routing json" sh -c "'$tt' report $R --view routing --format json | grep -q '\"elevation_rate\"'"
+check "providers json" sh -c "'$tt' report $R --view providers --format json | grep -q '\"failing_error_rate\"'"
+check "providers csv has a row per provider and model" sh -c \
+  "'$tt' report $R --view providers --format csv | grep -q '^model,openai,gpt-4o-mini,'"
 check "bad --since exits 2" status_is 2 "$tt" report --db "$db" --since yesterday
 check "empty range hints at the data" sh -c "'$tt' report --db '$db' --since 2020-01-01 --until 2020-01-02 2>&1 >/dev/null | grep -q 'try --since all'"
 check "report on missing db exits 1" status_is 1 "$tt" report --db "$dir/none.db"

@@ -18,7 +18,30 @@ int cmd_forecast(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_incident(int argc, char **argv);
 int cmd_action(int argc, char **argv);
+
+/* What the program's main hands in from the layers after app (the demo gateway lives in
+ * src/sim). */
+typedef struct app_extras {
+	int (*demo)(int argc, char **argv); /* argv[0] is "--demo" */
+} app_extras;
+
+/* The whole command line: the console, --demo, or a subcommand. Returns the exit status. */
+int app_main(int argc, char **argv, const app_extras *x);
+
+/* Opens the console on cfg's sources (live, on one loop) and the cache db (NULL: the default
+ * one). Prints what goes wrong; returns the exit status. */
+typedef struct tt_config tt_config;
+typedef struct app_console_opts {
+	const char *db;
+	const char *db_label; /* NULL: the path */
+	tt_config *cfg;
+	const char *theme;
+	bool present;
+	const char *banner; /* a word for the header ("demo"); NULL: none */
+} app_console_opts;
+int app_console_run(const app_console_opts *o);
 
 /* Exit codes shared by every subcommand. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };

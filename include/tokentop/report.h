@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "tokentop/inference.h"
+#include "tokentop/providers.h"
 #include "tokentop/view.h"
 
 typedef enum { REPORT_TEXT, REPORT_MD, REPORT_JSON, REPORT_CSV, REPORT_FORMAT_COUNT } report_format;
@@ -18,6 +19,7 @@ int report_format_parse(const char *name, report_format *out);
 int report_summary(FILE *out, const view_summary *v, report_format f);
 int report_prompts(FILE *out, const view_prompts *v, report_format f);
 int report_routing(FILE *out, const view_routing *v, report_format f);
+int report_providers(FILE *out, const view_providers *v, report_format f);
 int report_inference(FILE *out, const view_inference *v, report_format f);
 int report_slo(FILE *out, const view_slo *v, report_format f);
 int report_budgets(FILE *out, const view_budgets *v, report_format f);

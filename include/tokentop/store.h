@@ -61,6 +61,7 @@ typedef int (*store_blob_merge_fn)(const void *a, size_t alen, const void *b, si
 
 typedef struct store_opts {
 	bool readonly;
+	int cache_kib; /* SQLite's page cache for this handle; 0: 64 MiB (bulk work) */
 	store_blob_merge_fn merge;
 } store_opts;
 
@@ -70,6 +71,10 @@ store *store_open(const char *path, const store_opts *o, char *err, size_t errle
 void store_close(store *s);
 const char *store_errmsg(store *s);
 int store_schema_version(store *s);
+
+/* Changes whenever another connection commits to the database (PRAGMA data_version): a cheap
+ * way for a reader to know whether to read again. -1 on error. */
+int64_t store_data_version(store *s);
 
 /* The default database path: $XDG_DATA_HOME/tokentop/tokentop.db (fallback
  * ~/.local/share/tokentop/tokentop.db); creates the directory. 0 or -1. */

@@ -1,6 +1,7 @@
 /* tokentop audit: list, verify and export the tamper-evident audit log (docs/audit.md). */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,19 +19,29 @@ typedef struct xfield {
 	size_t off; /* of the int64_t, const char * or char[65] in audit_record */
 } xfield;
 
-#define XF(n, t) {#n, t, offsetof(audit_record, n)}
 static const xfield xfields[] = {
-    XF(seq, X_INT),           {"ts", X_ISO, offsetof(audit_record, ts_ms)},
-    XF(ts_ms, X_INT),         XF(actor, X_TEXT),
-    XF(as_name, X_TEXT),      XF(role, X_TEXT),
-    XF(host, X_TEXT),         XF(kind, X_TEXT),
-    XF(action, X_TEXT),       XF(gateway, X_TEXT),
-    XF(scope, X_TEXT),        XF(params, X_TEXT),
-    XF(reason, X_TEXT),       XF(state_before, X_TEXT),
-    XF(state_after, X_TEXT),  XF(status, X_TEXT),
-    XF(ref_seq, X_INT),       XF(control_id, X_TEXT),
-    XF(response, X_TEXT),     XF(idem_key, X_TEXT),
-    XF(prev_mac, X_HEX),      XF(mac, X_HEX),
+    {"seq", X_INT, offsetof(audit_record, seq)},
+    {"ts", X_ISO, offsetof(audit_record, ts_ms)},
+    {"ts_ms", X_INT, offsetof(audit_record, ts_ms)},
+    {"actor", X_TEXT, offsetof(audit_record, actor)},
+    {"as_name", X_TEXT, offsetof(audit_record, as_name)},
+    {"role", X_TEXT, offsetof(audit_record, role)},
+    {"host", X_TEXT, offsetof(audit_record, host)},
+    {"kind", X_TEXT, offsetof(audit_record, kind)},
+    {"action", X_TEXT, offsetof(audit_record, action)},
+    {"gateway", X_TEXT, offsetof(audit_record, gateway)},
+    {"scope", X_TEXT, offsetof(audit_record, scope)},
+    {"params", X_TEXT, offsetof(audit_record, params)},
+    {"reason", X_TEXT, offsetof(audit_record, reason)},
+    {"state_before", X_TEXT, offsetof(audit_record, state_before)},
+    {"state_after", X_TEXT, offsetof(audit_record, state_after)},
+    {"status", X_TEXT, offsetof(audit_record, status)},
+    {"ref_seq", X_INT, offsetof(audit_record, ref_seq)},
+    {"control_id", X_TEXT, offsetof(audit_record, control_id)},
+    {"response", X_TEXT, offsetof(audit_record, response)},
+    {"idem_key", X_TEXT, offsetof(audit_record, idem_key)},
+    {"prev_mac", X_HEX, offsetof(audit_record, prev_mac)},
+    {"mac", X_HEX, offsetof(audit_record, mac)},
 };
 #define NXFIELDS (sizeof xfields / sizeof xfields[0])
 
@@ -75,13 +86,16 @@ static json_t *jtext(const char *s)
 			*o++ = (char)*p;
 		else {
 			/* keep a well-formed multi-byte sequence, replace anything else */
-			int len = (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-			        : (*p & 0xf8) == 0xf0 ? 4 : 0;
+			int len = (*p & 0xe0) == 0xc0   ? 2
+			          : (*p & 0xf0) == 0xe0 ? 3
+			          : (*p & 0xf8) == 0xf0 ? 4
+			                                : 0;
 			int k = 1;
 			while (len && k < len && (p[k] & 0xc0) == 0x80)
 				k++;
 			json_t *probe = NULL;
-			if (len && k == len && (probe = json_stringn((const char *)p, (size_t)len))) {
+			if (len && k == len &&
+			    (probe = json_stringn((const char *)p, (size_t)len))) {
 				memcpy(o, p, (size_t)len);
 				o += len;
 				p += len - 1;
@@ -130,28 +144,28 @@ static void audit_usage(FILE *out)
 
 static void list_usage(FILE *out)
 {
-	fprintf(out, "usage: tokentop audit list [--since WHEN] [--format text|json] [--db FILE]\n\n"
-	             "Lists the audit records, oldest first. Reading needs no key.\n\n"
-	             "  --since WHEN   records from WHEN on: a duration back from now (7d), an\n"
-	             "                 ISO 8601 time, or all (default)\n"
-	             "  --format F     text (default) or json\n"
-	             "  --db FILE      database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
-	             "  -h, --help     this help\n");
+	fprintf(out,
+	        "usage: tokentop audit list [--since WHEN] [--format text|json] [--db FILE]\n\n"
+	        "Lists the audit records, oldest first. Reading needs no key.\n\n"
+	        "  --since WHEN   records from WHEN on: a duration back from now (7d), an\n"
+	        "                 ISO 8601 time, or all (default)\n"
+	        "  --format F     text (default) or json\n"
+	        "  --db FILE      database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
+	        "  -h, --help     this help\n");
 }
 
 static void verify_usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: tokentop audit verify [--db FILE] [--secret FILE]\n\n"
-	        "Recomputes every record's HMAC with the key and checks that each record's\n"
-	        "prev_mac is the mac of the one before and that sequence numbers run from 1\n"
-	        "without a gap. Exit 0 when the chain holds; 1 naming the first bad sequence\n"
-	        "number and why. Prints the records checked and the last mac: keep that line\n"
-	        "elsewhere, since a log cut short at its end still verifies.\n\n"
-	        "  --db FILE      database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
-	        "  --secret FILE  the key file (default $TOKENTOP_AUDIT_KEY, else\n"
-	        "                 $XDG_CONFIG_HOME/tokentop/audit.key); never created here\n"
-	        "  -h, --help     this help\n");
+	fprintf(out, "usage: tokentop audit verify [--db FILE] [--secret FILE]\n\n"
+	             "Recomputes every record's HMAC with the key and checks that each record's\n"
+	             "prev_mac is the mac of the one before and that sequence numbers run from 1\n"
+	             "without a gap. Exit 0 when the chain holds; 1 naming the first bad sequence\n"
+	             "number and why. Prints the records checked and the last mac: keep that line\n"
+	             "elsewhere, since a log cut short at its end still verifies.\n\n"
+	             "  --db FILE      database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
+	             "  --secret FILE  the key file (default $TOKENTOP_AUDIT_KEY, else\n"
+	             "                 $XDG_CONFIG_HOME/tokentop/audit.key); never created here\n"
+	             "  -h, --help     this help\n");
 }
 
 static void export_usage(FILE *out)
@@ -205,7 +219,8 @@ static bool parse(const char *verb, int argc, char **argv, const struct option *
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "tokentop audit %s: unexpected argument '%s'\n", verb, argv[optind]);
+		fprintf(stderr, "tokentop audit %s: unexpected argument '%s'\n", verb,
+		        argv[optind]);
 		*code = EXIT_USAGE;
 		return true;
 	}
@@ -298,8 +313,10 @@ static int finish(const char *verb, int rc)
 static int audit_list(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"db", required_argument, NULL, O_DB},         {"since", required_argument, NULL, O_SINCE},
-	    {"format", required_argument, NULL, O_FORMAT}, {"help", no_argument, NULL, O_HELP},
+	    {"db", required_argument, NULL, O_DB},
+	    {"since", required_argument, NULL, O_SINCE},
+	    {"format", required_argument, NULL, O_FORMAT},
+	    {"help", no_argument, NULL, O_HELP},
 	    {0, 0, 0, 0},
 	};
 	opts o = {.format = "text"};
@@ -308,7 +325,8 @@ static int audit_list(int argc, char **argv)
 		return rc;
 	bool json = !strcmp(o.format, "json");
 	if (!json && strcmp(o.format, "text")) {
-		fprintf(stderr, "tokentop audit list: --format: unknown '%s' (expected text or json)\n",
+		fprintf(stderr,
+		        "tokentop audit list: --format: unknown '%s' (expected text or json)\n",
 		        o.format);
 		return EXIT_USAGE;
 	}
@@ -326,10 +344,12 @@ static int audit_list(int argc, char **argv)
 	list_ctx c = {.out = stdout, .arr = json ? json_array() : NULL};
 	if (!json)
 		printf("%6s  %-19s  %-16s %-8s %-8s %-12s %-11s %-5s %s\n", "seq", "time (UTC)",
-		       "actor", "role", "kind", "action", "status", "ref", "gateway scope  reason  params");
+		       "actor", "role", "kind", "action", "status", "ref",
+		       "gateway scope  reason  params");
 	rc = audit_each(a, since, json ? list_json_row : list_text_row, &c);
 	if (rc)
-		fprintf(stderr, "tokentop audit list: reading the audit log: %s\n", store_errmsg(st));
+		fprintf(stderr, "tokentop audit list: reading the audit log: %s\n",
+		        store_errmsg(st));
 	else if (json) {
 		json_t *doc = json_pack("{s:o}", "records", c.arr);
 		c.arr = NULL;
@@ -424,8 +444,10 @@ static int export_jsonl_row(void *ctx, const audit_record *r)
 static int audit_export(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"db", required_argument, NULL, O_DB},         {"since", required_argument, NULL, O_SINCE},
-	    {"format", required_argument, NULL, O_FORMAT}, {"help", no_argument, NULL, O_HELP},
+	    {"db", required_argument, NULL, O_DB},
+	    {"since", required_argument, NULL, O_SINCE},
+	    {"format", required_argument, NULL, O_FORMAT},
+	    {"help", no_argument, NULL, O_HELP},
 	    {0, 0, 0, 0},
 	};
 	opts o = {.format = "jsonl"};

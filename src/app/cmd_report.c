@@ -1,4 +1,4 @@
-/* tokentop report: every view (spend, prompts, routing, SLOs, budgets, alerts) without a terminal. */
+/* tokentop report: every view (spend, prompts, routing, providers, SLOs, ...) without a terminal. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +6,7 @@
 
 #include "tokentop/app.h"
 #include "tokentop/config.h"
+#include "tokentop/providers.h"
 #include "tokentop/report.h"
 #include "tokentop/timeutil.h"
 #include "tokentop/view.h"
@@ -14,14 +15,15 @@ typedef enum {
 	VIEW_SUMMARY,
 	VIEW_PROMPTS,
 	VIEW_ROUTING,
+	VIEW_PROVIDERS,
 	VIEW_SLO,
 	VIEW_BUDGETS,
 	VIEW_ALERTS,
 	VIEW_INFERENCE,
 	VIEW_COUNT
 } view_kind;
-static const char *const view_names[VIEW_COUNT] = {"summary", "prompts", "routing", "slo",
-                                                   "budgets", "alerts",  "inference"};
+static const char *const view_names[VIEW_COUNT] = {
+	"summary", "prompts", "routing", "providers", "slo", "budgets", "alerts", "inference"};
 
 /* The inference servers' latest scrapes: no time range. */
 static int report_inference_now(const char *db, report_format fmt)
@@ -49,20 +51,23 @@ static void report_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: tokentop report [--db FILE] [--since WHEN] [--until WHEN]\n"
-		"                       [--view summary|prompts|routing|slo|budgets|alerts|inference]\n"
+		"                       [--view summary|prompts|routing|providers|slo|budgets|\n"
+		"                               alerts|inference]\n"
 		"                       [--top N] [--format text|md|json|csv] [--ratecard FILE]\n"
 		"                       [--config FILE]\n\n"
-		"Prints a view of the database, read from its rollups. summary, prompts and\n"
-		"routing cover --since..--until; slo, budgets and alerts are evaluated at now\n"
-		"(windows and periods ending now, $TOKENTOP_NOW when set) from the SLOs and\n"
-		"budgets of the config file (docs/config.md).\n"
+		"Prints a view of the database, read from its rollups. summary, prompts,\n"
+		"routing and providers cover --since..--until; slo, budgets and alerts are\n"
+		"evaluated at now (windows and periods ending now, $TOKENTOP_NOW when set)\n"
+		"from the SLOs and budgets of the config file (docs/config.md); inference\n"
+		"shows each server's latest scrape.\n"
 		"WHEN is a duration back from now (15m, 24h, 7d, 30d), an ISO 8601 time\n"
 		"(2026-11-01, 2026-11-01T09:30:00Z), 'now', or for --since 'all'.\n"
 		"The JSON shape is documented in docs/report-json.md.\n\n"
 		"  --db FILE       database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
 		"  --since WHEN    start of the range (default 7d)\n"
 		"  --until WHEN    end of the range, exclusive (default now)\n"
-		"  --view V        summary (default), prompts, routing, slo, budgets, alerts\n"
+		"  --view V        summary (default), prompts, routing, providers, slo,\n"
+		"                  budgets, alerts, inference\n"
 		"  --top N         prompts shown (default 10; 0 = all)\n"
 		"  --format F      text (default), md, json or csv\n"
 		"  --ratecard FILE rate card for chargeback figures\n"
@@ -154,7 +159,8 @@ int cmd_report(int argc, char **argv)
 			if (k == VIEW_COUNT) {
 				fprintf(stderr,
 					"tokentop report: --view: unknown '%s' (expected summary, "
-					"prompts, routing, slo, budgets or alerts)\n",
+					"prompts, routing, providers, slo, budgets, alerts or "
+					"inference)\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -249,6 +255,14 @@ int cmd_report(int argc, char **argv)
 			requests = v.cube.total[TT_M_REQUESTS];
 			rc = report_prompts(stdout, &v, fmt);
 			view_prompts_free(&v);
+		}
+	} else if (view == VIEW_PROVIDERS) {
+		view_providers v;
+		rc = view_providers_build(st, since_ms, until_ms, &v, err, sizeof err);
+		if (!rc) {
+			requests = v.total.requests;
+			rc = report_providers(stdout, &v, fmt);
+			view_providers_free(&v);
 		}
 	} else {
 		view_routing v;

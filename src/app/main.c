@@ -1,4 +1,4 @@
-/* tokentop: entry point and subcommand dispatch. */
+/* tokentop: subcommand dispatch (the program's main is src/tokentop.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,13 +18,16 @@ static const command commands[] = {
 	{"sync", cmd_sync, "pull events from live gateways into the database"},
 	{"console", cmd_console, "the screens over the local cache (also: no command)"},
 	{"audit", cmd_audit, "list, verify or export the tamper-evident audit log"},
+	{"incident", cmd_incident, "open, annotate, close and export incidents"},
 	{"action", cmd_action, "run a runbook action (kill switch, throttle, ...) on a gateway"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: tokentop COMMAND [OPTIONS]\n\n"
+	fprintf(out, "usage: tokentop [console options]    the console on the configured sources\n"
+		     "       tokentop --demo [--help]      the console on a built-in simulated gateway\n"
+		     "       tokentop COMMAND [OPTIONS]\n\n"
 		     "The top of an LLM gateway: spend, reliability and the incident runbook.\n\n"
 		     "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
@@ -33,8 +36,15 @@ static void usage(FILE *out)
 		     "Documentation: docs/ (events.md, ratecard.md, report-json.md, gen.md).\n");
 }
 
-int main(int argc, char **argv)
+int app_main(int argc, char **argv, const app_extras *x)
 {
+	if (argc >= 2 && !strcmp(argv[1], "--demo")) {
+		if (!x || !x->demo) {
+			fprintf(stderr, "tokentop: this build has no demo gateway\n");
+			return EXIT_FAIL;
+		}
+		return x->demo(argc - 1, argv + 1);
+	}
 	if (argc < 2 || argv[1][0] == '-') {
 		/* no command: the console, with its options */
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define TABLE_MAX_COLS 12
+#define TABLE_MAX_COLS 24
 
 typedef enum { TABLE_TEXT, TABLE_MD, TABLE_CSV } table_style;
 

@@ -26,26 +26,60 @@
 static const char encoding_tag[] = "tokentop-audit-v1";
 
 /* The columns in MAC order; the encoding, the insert and every SELECT follow this table. */
+enum col {
+	C_SEQ,
+	C_TS_MS,
+	C_ACTOR,
+	C_AS_NAME,
+	C_ROLE,
+	C_HOST,
+	C_KIND,
+	C_ACTION,
+	C_GATEWAY,
+	C_SCOPE,
+	C_PARAMS,
+	C_REASON,
+	C_STATE_BEFORE,
+	C_STATE_AFTER,
+	C_STATUS,
+	C_REF_SEQ,
+	C_CONTROL_ID,
+	C_RESPONSE,
+	C_IDEM_KEY,
+	C_PREV_MAC,
+	NFIELDS,         /* the MAC'd columns */
+	C_MAC = NFIELDS, /* and the MAC after them */
+	COL_COUNT
+};
 typedef enum { F_INT, F_TEXT } ftype;
 static const struct field {
 	const char *name;
 	ftype type;
-} fields[] = {
-    {"seq", F_INT},           {"ts_ms", F_INT},        {"actor", F_TEXT},
-    {"as_name", F_TEXT},      {"role", F_TEXT},        {"host", F_TEXT},
-    {"kind", F_TEXT},         {"action", F_TEXT},      {"gateway", F_TEXT},
-    {"scope", F_TEXT},        {"params", F_TEXT},      {"reason", F_TEXT},
-    {"state_before", F_TEXT}, {"state_after", F_TEXT}, {"status", F_TEXT},
-    {"ref_seq", F_INT},       {"control_id", F_TEXT},  {"response", F_TEXT},
-    {"idem_key", F_TEXT},     {"prev_mac", F_TEXT},
+} fields[NFIELDS] = {
+    [C_SEQ] = {"seq", F_INT},
+    [C_TS_MS] = {"ts_ms", F_INT},
+    [C_ACTOR] = {"actor", F_TEXT},
+    [C_AS_NAME] = {"as_name", F_TEXT},
+    [C_ROLE] = {"role", F_TEXT},
+    [C_HOST] = {"host", F_TEXT},
+    [C_KIND] = {"kind", F_TEXT},
+    [C_ACTION] = {"action", F_TEXT},
+    [C_GATEWAY] = {"gateway", F_TEXT},
+    [C_SCOPE] = {"scope", F_TEXT},
+    [C_PARAMS] = {"params", F_TEXT},
+    [C_REASON] = {"reason", F_TEXT},
+    [C_STATE_BEFORE] = {"state_before", F_TEXT},
+    [C_STATE_AFTER] = {"state_after", F_TEXT},
+    [C_STATUS] = {"status", F_TEXT},
+    [C_REF_SEQ] = {"ref_seq", F_INT},
+    [C_CONTROL_ID] = {"control_id", F_TEXT},
+    [C_RESPONSE] = {"response", F_TEXT},
+    [C_IDEM_KEY] = {"idem_key", F_TEXT},
+    [C_PREV_MAC] = {"prev_mac", F_TEXT},
 };
-#define NFIELDS   ((int)(sizeof fields / sizeof fields[0]))
-#define COL_MAC   NFIELDS /* the column after the MAC'd ones */
-#define COL_COUNT (NFIELDS + 1)
 
 static const char *const kinds[] = {"action", "signoff", "incident", "note", "reconcile"};
-static const char *const statuses[] = {"pending", "applied", "failed", "rolled_back",
-                                       "recorded"};
+static const char *const statuses[] = {"pending", "applied", "failed", "rolled_back", "recorded"};
 
 struct audit {
 	sqlite3 *db;
@@ -185,8 +219,7 @@ static int key_create(const char *path, char *err, size_t errlen)
 }
 
 /* Reads and checks the key file: private to its owner, hex, at least KEY_MIN bytes. */
-static int key_read(const char *path, unsigned char *key, size_t *keylen, char *err,
-                    size_t errlen)
+static int key_read(const char *path, unsigned char *key, size_t *keylen, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -401,8 +434,8 @@ static int chain_tail(sqlite3 *db, int64_t ref, int64_t *seq, char mac[65], bool
 	*seq = 0;
 	mac[0] = 0;
 	*ref_ok = ref == 0;
-	if (sqlite3_prepare_v2(db, "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1", -1,
-	                       &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1", -1, &st,
+	                       NULL) != SQLITE_OK)
 		return -1;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -443,27 +476,42 @@ static int insert(audit *a, audit_record *r, char *err, size_t errlen)
 	if (!r->ts_ms)
 		r->ts_ms = time_now_ms();
 	const char *text[NFIELDS] = {
-	    [2] = r->actor,        [3] = r->as_name,     [4] = r->role,      [5] = r->host,
-	    [6] = r->kind,         [7] = r->action,      [8] = r->gateway,   [9] = r->scope,
-	    [10] = r->params,      [11] = r->reason,     [12] = r->state_before,
-	    [13] = r->state_after, [14] = r->status,     [16] = r->control_id,
-	    [17] = r->response,    [18] = r->idem_key,   [19] = r->prev_mac,
+	    [C_ACTOR] = r->actor,
+	    [C_AS_NAME] = r->as_name,
+	    [C_ROLE] = r->role,
+	    [C_HOST] = r->host,
+	    [C_KIND] = r->kind,
+	    [C_ACTION] = r->action,
+	    [C_GATEWAY] = r->gateway,
+	    [C_SCOPE] = r->scope,
+	    [C_PARAMS] = r->params,
+	    [C_REASON] = r->reason,
+	    [C_STATE_BEFORE] = r->state_before,
+	    [C_STATE_AFTER] = r->state_after,
+	    [C_STATUS] = r->status,
+	    [C_CONTROL_ID] = r->control_id,
+	    [C_RESPONSE] = r->response,
+	    [C_IDEM_KEY] = r->idem_key,
+	    [C_PREV_MAC] = r->prev_mac,
 	};
+	const int64_t ints[NFIELDS] = {
+	    [C_SEQ] = r->seq, [C_TS_MS] = r->ts_ms, [C_REF_SEQ] = r->ref_seq};
 	fvals v;
 	for (int i = 0; i < NFIELDS; i++) {
+		if (fields[i].type == F_INT) {
+			fvals_int(&v, i, ints[i]);
+			continue;
+		}
 		v.p[i] = nz(text[i]);
 		v.n[i] = strlen(v.p[i]);
 	}
-	fvals_int(&v, 0, r->seq);
-	fvals_int(&v, 1, r->ts_ms);
-	fvals_int(&v, 15, r->ref_seq);
 	if (mac_compute(a, &v, r->mac)) {
 		seterr(err, errlen, "computing the record's HMAC failed");
 		return -1;
 	}
 	char sql[1024];
-	size_t off = (size_t)snprintf(sql, sizeof sql, "INSERT INTO audit (%s) VALUES (",
-	                              a->select_cols);
+	size_t off =
+	    (size_t)snprintf(sql, sizeof sql, "INSERT INTO audit (%s) VALUES (", a->select_cols);
 	for (int i = 0; i < COL_COUNT; i++)
 		off += (size_t)snprintf(sql + off, sizeof sql - off, "%s?", i ? ", " : "");
 	snprintf(sql + off, sizeof sql - off, ")");
@@ -474,11 +522,11 @@ static int insert(audit *a, audit_record *r, char *err, size_t errlen)
 	}
 	for (int i = 0; i < NFIELDS; i++) {
 		if (fields[i].type == F_INT)
-			sqlite3_bind_int64(st, i + 1, i == 0 ? r->seq : i == 1 ? r->ts_ms : r->ref_seq);
+			sqlite3_bind_int64(st, i + 1, ints[i]);
 		else
 			sqlite3_bind_text(st, i + 1, v.p[i], (int)v.n[i], SQLITE_STATIC);
 	}
-	sqlite3_bind_text(st, COL_MAC + 1, r->mac, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, C_MAC + 1, r->mac, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -495,14 +543,16 @@ int audit_append(audit *a, audit_record *r, char *err, size_t errlen)
 		return -1;
 	}
 	if (!r->kind || !in_table(r->kind, kinds, sizeof kinds / sizeof kinds[0])) {
-		seterr(err, errlen, "audit record kind '%s' is not one of action, signoff, incident, "
-		                    "note, reconcile",
+		seterr(err, errlen,
+		       "audit record kind '%s' is not one of action, signoff, incident, "
+		       "note, reconcile",
 		       nz(r->kind));
 		return -1;
 	}
 	if (!r->status || !in_table(r->status, statuses, sizeof statuses / sizeof statuses[0])) {
-		seterr(err, errlen, "audit record status '%s' is not one of pending, applied, "
-		                    "failed, rolled_back, recorded",
+		seterr(err, errlen,
+		       "audit record status '%s' is not one of pending, applied, "
+		       "failed, rolled_back, recorded",
 		       nz(r->status));
 		return -1;
 	}
@@ -538,21 +588,32 @@ static const char *col_text(sqlite3_stmt *st, int i)
 static void row_read(sqlite3_stmt *st, audit_record *r)
 {
 	memset(r, 0, sizeof *r);
-	r->seq = sqlite3_column_int64(st, 0);
-	r->ts_ms = sqlite3_column_int64(st, 1);
+	r->seq = sqlite3_column_int64(st, C_SEQ);
+	r->ts_ms = sqlite3_column_int64(st, C_TS_MS);
+	r->ref_seq = sqlite3_column_int64(st, C_REF_SEQ);
 	const char **text[NFIELDS] = {
-	    [2] = &r->actor,        [3] = &r->as_name,   [4] = &r->role,      [5] = &r->host,
-	    [6] = &r->kind,         [7] = &r->action,    [8] = &r->gateway,   [9] = &r->scope,
-	    [10] = &r->params,      [11] = &r->reason,   [12] = &r->state_before,
-	    [13] = &r->state_after, [14] = &r->status,   [16] = &r->control_id,
-	    [17] = &r->response,    [18] = &r->idem_key,
+	    [C_ACTOR] = &r->actor,
+	    [C_AS_NAME] = &r->as_name,
+	    [C_ROLE] = &r->role,
+	    [C_HOST] = &r->host,
+	    [C_KIND] = &r->kind,
+	    [C_ACTION] = &r->action,
+	    [C_GATEWAY] = &r->gateway,
+	    [C_SCOPE] = &r->scope,
+	    [C_PARAMS] = &r->params,
+	    [C_REASON] = &r->reason,
+	    [C_STATE_BEFORE] = &r->state_before,
+	    [C_STATE_AFTER] = &r->state_after,
+	    [C_STATUS] = &r->status,
+	    [C_CONTROL_ID] = &r->control_id,
+	    [C_RESPONSE] = &r->response,
+	    [C_IDEM_KEY] = &r->idem_key,
 	};
 	for (int i = 0; i < NFIELDS; i++)
 		if (text[i])
 			*text[i] = col_text(st, i);
-	r->ref_seq = sqlite3_column_int64(st, 15);
-	snprintf(r->prev_mac, sizeof r->prev_mac, "%s", col_text(st, 19));
-	snprintf(r->mac, sizeof r->mac, "%s", col_text(st, COL_MAC));
+	snprintf(r->prev_mac, sizeof r->prev_mac, "%s", col_text(st, C_PREV_MAC));
+	snprintf(r->mac, sizeof r->mac, "%s", col_text(st, C_MAC));
 }
 
 static int each(audit *a, const char *where, int64_t arg, audit_fn fn, void *ctx)
@@ -608,8 +669,7 @@ static void bad(audit_verdict *v, int64_t seq, const char *fmt, ...)
 
 /* Recomputes the MAC from the stored bytes, not from C strings: a NUL smuggled into a field
  * changes what is hashed, and so is caught. */
-static int verify_row(audit *a, sqlite3_stmt *st, int64_t seq, const char *prev,
-                      audit_verdict *v)
+static int verify_row(audit *a, sqlite3_stmt *st, int64_t seq, const char *prev, audit_verdict *v)
 {
 	fvals fv;
 	for (int i = 0; i < NFIELDS; i++) {
@@ -628,12 +688,12 @@ static int verify_row(audit *a, sqlite3_stmt *st, int64_t seq, const char *prev,
 	char want[65];
 	if (mac_compute(a, &fv, want))
 		return -1;
-	const char *mac = col_text(st, COL_MAC);
-	if ((size_t)sqlite3_column_bytes(st, COL_MAC) != 64 || CRYPTO_memcmp(want, mac, 64)) {
+	const char *mac = col_text(st, C_MAC);
+	if ((size_t)sqlite3_column_bytes(st, C_MAC) != 64 || CRYPTO_memcmp(want, mac, 64)) {
 		bad(v, seq, "seq %lld: mac does not match its fields", (long long)seq);
 		return 1;
 	}
-	if (fv.n[19] != strlen(prev) || memcmp(fv.p[19], prev, fv.n[19])) {
+	if (fv.n[C_PREV_MAC] != strlen(prev) || memcmp(fv.p[C_PREV_MAC], prev, fv.n[C_PREV_MAC])) {
 		if (seq == 1)
 			bad(v, seq, "seq 1: prev_mac is not empty (the first record has none)");
 		else
@@ -663,10 +723,11 @@ int audit_verify(audit *a, audit_verdict *v)
 	int rc, out = 0;
 	v->ok = true;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(st, 0);
+		int64_t seq = sqlite3_column_int64(st, C_SEQ);
 		if (seq != expect) {
 			if (expect == 1)
-				bad(v, 1, "seq 1 missing (the log starts at seq %lld)", (long long)seq);
+				bad(v, 1, "seq 1 missing (the log starts at seq %lld)",
+				    (long long)seq);
 			else
 				bad(v, expect, "seq %lld missing (after %lld)", (long long)expect,
 				    (long long)(expect - 1));
@@ -680,7 +741,7 @@ int audit_verify(audit *a, audit_verdict *v)
 				bad(v, seq, "seq %lld: computing its HMAC failed", (long long)seq);
 			break;
 		}
-		snprintf(prev, sizeof prev, "%s", col_text(st, COL_MAC));
+		snprintf(prev, sizeof prev, "%s", col_text(st, C_MAC));
 		expect++;
 	}
 	if (v->ok && rc != SQLITE_DONE) {

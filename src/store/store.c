@@ -131,9 +131,16 @@ int64_t store_bucket(tt_res r, int64_t ts_ms)
 	return floor_div(ts_ms, res_seconds[r] * 1000) * res_seconds[r];
 }
 
+static int64_t single_int(store *s, const char *sql);
+
 sqlite3 *store_sqlite(store *s)
 {
 	return s->db;
+}
+
+int64_t store_data_version(store *s)
+{
+	return single_int(s, "PRAGMA data_version");
 }
 
 const char *store_errmsg(store *s)
@@ -567,7 +574,10 @@ store *store_open(const char *path, const store_opts *o, char *err, size_t errle
 		store_close(s);
 		return NULL;
 	}
-	exec(s, "PRAGMA cache_size = -65536");
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d",
+	         s->opts.cache_kib > 0 ? s->opts.cache_kib : 65536);
+	exec(s, pragma);
 	exec(s, "PRAGMA temp_store = MEMORY");
 	sqlite3_create_function(s->db, "tt_sketch_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, s,
 	                        sql_sketch_merge, NULL, NULL);

@@ -1,80 +1,43 @@
-/* The console: one libuv loop for keys, signals and data refresh; only the loop draws. */
+/* The console: one libuv loop for keys, mouse, signals and data; only the loop draws. */
 #include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <curses.h>
-#include <uv.h>
 
 #include "tokentop/money.h"
-#include "tokentop/inference.h"
-#include "tokentop/overview.h"
-#include "tokentop/theme.h"
+#include "tokentop/present.h"
 #include "tokentop/timeutil.h"
-#include "tokentop/ui.h"
-#include "tokentop/view.h"
+#include "ui_internal.h"
 
 #define MIN_COLS 80
 #define MIN_ROWS 24
+#define KEY_ESC 27
+#ifndef CTRL
+#define CTRL(x) ((x)&0x1f)
+#endif
 
-/* What a handler asks the loop to do next. */
-enum { DRAW_NONE = 0, DRAW_SCREEN = 1, DRAW_DATA = 2 };
-
-/* Action flags (the runbook actions will add DANGEROUS, CONFIRM, AUDITED). */
-enum { ACT_GLOBAL = 1 << 0 };
-
-typedef struct console console;
+/* Action flags. TABLE: acts on the current table; NOKEY entries exist for the palette. */
+enum { ACT_GLOBAL = 1 << 0, ACT_TABLE = 1 << 1, ACT_ARG = 1 << 2 };
 
 typedef struct action {
-	const char *name;
-	int key;
+	const char *name; /* the palette command */
+	int key, key2;    /* 0: none */
 	const char *keyname;
+	const char *args; /* what the palette takes after the name, for help; NULL: nothing */
 	const char *help;
 	unsigned flags;
-	int (*run)(console *c, int key);
+	int (*run)(console *c, int key, const char *arg);
 } action;
-
-typedef struct screen {
-	const char *name;
-	int key;
-	void (*draw)(console *c, int top, int rows);
-} screen;
-
-static const int64_t ranges_ms[] = {15 * 60000LL, 3600000LL,      6 * 3600000LL,
-                                    86400000LL,   7 * 86400000LL, 30 * 86400000LL};
-static const char *const range_names[] = {"15m", "1h", "6h", "24h", "7d", "30d"};
-#define NRANGES (sizeof ranges_ms / sizeof ranges_ms[0])
-
-struct console {
-	const ui_opts *o;
-	uv_loop_t *loop;
-	uv_poll_t input;
-	uv_signal_t sigwinch, sigint, sigterm;
-	uv_timer_t refresh;
-	theme_resolved look;
-	bool utf8, quit, help;
-	int screen;
-	size_t range;
-	int64_t now_ms;
-	view_overview ov;
-	bool have_ov;
-	view_prompts prompts;
-	bool have_prompts;
-	view_routing routing;
-	bool have_routing;
-	view_slo slo;
-	bool have_slo;
-	view_alerts alerts;
-	bool have_alerts;
-	view_inference inference;
-	bool have_inference;
-	char err[256];
-};
 
 static bool curses_on;
 
@@ -94,83 +57,107 @@ static void on_crash(int sig)
 	raise(sig);
 }
 
-static unsigned long attr_of(console *c, theme_role r)
+/* ---- drawing helpers ---- */
+
+unsigned long ui_attr(console *c, theme_role r)
 {
 	return theme_curses_attr(&c->look, r);
 }
 
-static void put(console *c, int y, int x, theme_role r, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void put(console *c, int y, int x, theme_role r, const char *fmt, ...)
+/* Writes text in exactly w cells at (y, x), cut or padded by display width. */
+static void put_cell(int y, int x, int w, const char *text, bool right)
 {
-	char buf[512];
+	if (w <= 0 || x >= COLS)
+		return;
+	if (x + w > COLS)
+		w = COLS - x;
+	wchar_t wbuf[256];
+	size_t n = mbstowcs(wbuf, text, 255);
+	if (n == (size_t)-1) { /* not valid in this locale: show bytes as they are */
+		mvprintw(y, x, right ? "%*.*s" : "%-*.*s", w, w, text);
+		return;
+	}
+	wbuf[n] = 0;
+	int width = 0;
+	size_t keep = 0;
+	for (; keep < n; keep++) {
+		int cw = wcwidth(wbuf[keep]);
+		if (cw < 0)
+			cw = 1;
+		if (width + cw > w)
+			break;
+		width += cw;
+	}
+	bool cut = keep < n;
+	if (cut && keep > 0) { /* mark the cut with its last cell */
+		width -= wcwidth(wbuf[keep - 1]) > 0 ? wcwidth(wbuf[keep - 1]) : 1;
+		keep--;
+	}
+	int pad = w - width - (cut ? 1 : 0);
+	move(y, x);
+	if (right)
+		for (int i = 0; i < pad; i++)
+			addch(' ');
+	addnwstr(wbuf, (int)keep);
+	if (cut)
+		addch('~');
+	if (!right)
+		for (int i = 0; i < pad; i++)
+			addch(' ');
+}
+
+void ui_put(console *c, int y, int x, theme_role r, const char *fmt, ...)
+{
+	char buf[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	attrset(attr_of(c, r));
-	mvaddnstr(y, x, buf, COLS - x > 0 ? COLS - x : 0);
+	if (y < 0 || y >= LINES || x >= COLS)
+		return;
+	attrset(ui_attr(c, r));
+	wchar_t wbuf[1024];
+	size_t n = mbstowcs(wbuf, buf, 1023);
+	if (n == (size_t)-1)
+		mvaddnstr(y, x, buf, COLS - x);
+	else {
+		int w = 0;
+		size_t k = 0;
+		for (; k < n; k++) {
+			int cw = wcwidth(wbuf[k]);
+			if (w + (cw < 0 ? 1 : cw) > COLS - x)
+				break;
+			w += cw < 0 ? 1 : cw;
+		}
+		mvaddnwstr(y, x, wbuf, (int)k);
+	}
 	attrset(A_NORMAL);
 }
 
-static const char *usd(int64_t micros, char *buf, size_t cap)
+void ui_message(console *c, theme_role r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+	va_end(ap);
+	c->msg_role = r;
+}
+
+const char *ui_usd(int64_t micros, char *buf, size_t cap)
 {
 	money_format_human(micros, buf, cap);
 	return buf;
 }
 
-/* ---- data ---- */
-
-static void free_data(console *c)
-{
-	if (c->have_ov)
-		view_overview_free(&c->ov);
-	if (c->have_prompts)
-		view_prompts_free(&c->prompts);
-	if (c->have_routing)
-		view_routing_free(&c->routing);
-	if (c->have_slo)
-		view_slo_free(&c->slo);
-	if (c->have_alerts)
-		view_alerts_free(&c->alerts);
-	if (c->have_inference)
-		view_inference_free(&c->inference);
-	c->have_ov = c->have_prompts = c->have_routing = false;
-	c->have_slo = c->have_alerts = c->have_inference = false;
-}
-
-static void load_data(console *c)
-{
-	free_data(c);
-	c->now_ms = time_now_ms();
-	const ui_opts *o = c->o;
-	c->err[0] = 0;
-	c->have_ov = view_overview_build(o->st, o->slos, o->nslos, o->budgets, o->nbudgets, NULL, 0,
-	                                 c->now_ms, &c->ov, c->err, sizeof c->err) == 0;
-	int64_t since = c->now_ms - ranges_ms[c->range];
-	c->have_prompts =
-	    view_prompts_build(o->st, since, c->now_ms, 0, &c->prompts, c->err, sizeof c->err) == 0;
-	c->have_routing =
-	    view_routing_build(o->st, since, c->now_ms, &c->routing, c->err, sizeof c->err) == 0;
-	c->have_slo = view_slo_build(o->st, o->slos, o->nslos, c->now_ms, &c->slo, c->err,
-	                             sizeof c->err) == 0;
-	c->have_alerts =
-	    view_alerts_build(o->st, c->now_ms, &c->alerts, c->err, sizeof c->err) == 0;
-	c->have_inference = view_inference_build(o->st, &c->inference, c->err, sizeof c->err) == 0;
-}
-
-/* ---- screens ---- */
-
-static void sparkline(console *c, int y, int x, const int64_t *v, int n)
+void ui_sparkline(console *c, int y, int x, const int64_t *v, int n)
 {
 	static const char *const blocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
-	static const char ascii[] = " .:-=+*#";
+	static const char ascii[] = "_.-=+*#@";
 	int64_t max = 0;
 	for (int i = 0; i < n; i++)
 		if (v[i] > max)
 			max = v[i];
-	attrset(attr_of(c, THEME_SPARK));
+	attrset(ui_attr(c, THEME_SPARK));
 	for (int i = 0; i < n && x + i < COLS; i++) {
 		int lvl = max ? (int)(v[i] * 7 / max) : 0;
 		if (c->utf8)
@@ -181,298 +168,878 @@ static void sparkline(console *c, int y, int x, const int64_t *v, int n)
 	attrset(A_NORMAL);
 }
 
-static void draw_overview(console *c, int top, int rows)
+void ui_bar(console *c, double frac, int width, char *buf, size_t cap)
 {
-	char a[48], b[48], d[48];
-	if (!c->have_ov) {
-		put(c, top, 2, THEME_CRIT, "cannot read the cache: %s", c->err);
-		return;
-	}
-	const view_overview *v = &c->ov;
-	int y = top;
-	put(c, y, 2, THEME_TITLE, "Spend now");
-	put(c, y, 20, THEME_MONEY, "%s/min", usd(v->spend_per_min_micros, a, sizeof a));
-	sparkline(c, y++, 38, v->spark_micros, VIEW_OVERVIEW_SPARK);
-	put(c, y, 2, THEME_TITLE, "Today");
-	put(c, y, 20, THEME_MONEY, "%s", usd(v->today_micros, a, sizeof a));
-	put(c, y, 38, THEME_TITLE, "Month to date");
-	put(c, y++, 56, THEME_MONEY, "%s", usd(v->month_micros, b, sizeof b));
-	if (v->has_budget) {
-		const view_budget_row *r = &v->budget;
-		put(c, y, 2, THEME_TITLE, "Budget");
-		put(c, y++, 20, r->state == BUDGET_OK ? THEME_OK : THEME_WARN,
-		    "%s of %s, forecast %s", usd(r->spent_micros, a, sizeof a),
-		    usd(r->spec->amount_micros, b, sizeof b), usd(r->fc.point_micros, d, sizeof d));
-	}
-	put(c, y, 2, THEME_TITLE, "Traffic");
-	put(c, y++, 20, THEME_TEXT, "%.1f req/s   %.0f tokens/s", v->requests_per_s,
-	    v->tokens_per_s);
-	put(c, y, 2, THEME_TITLE, "Data");
-	if (v->newest_minute_ms < 0)
-		put(c, y++, 20, THEME_STALE, "%s the cache is empty",
-		    theme_role_glyph(THEME_STALE));
-	else {
-		char ts[32];
-		time_format_iso(v->newest_minute_ms, ts, sizeof ts);
-		ts[16] = 0;
-		put(c, y++, 20, v->data_age_ms > 300000 ? THEME_STALE : THEME_TEXT,
-		    "newest minute %s UTC (%lld s old)", ts + 11,
-		    (long long)(v->data_age_ms / 1000));
-	}
-	y++;
-	put(c, y++, 2, THEME_TITLE, "Alerts (%zu)", v->nalerts);
-	for (size_t i = 0; i < v->nalerts && y < top + rows; i++, y++) {
-		const view_overview_alert *al = &v->alerts[i];
-		theme_role role = al->level == VIEW_OVERVIEW_PAGE     ? THEME_ALERT_PAGE
-		                  : al->level == VIEW_OVERVIEW_TICKET ? THEME_ALERT_TICKET
-		                                                      : THEME_WARN;
-		const char *what = al->level == VIEW_OVERVIEW_ANOMALY
-		                       ? anomaly_kind_name(al->anomaly.kind)
-		                       : al->slo->name;
-		put(c, y, 4, role, "%-8s %s", view_overview_level_name(al->level), what);
-	}
-	if (!v->nalerts)
-		put(c, y, 4, THEME_OK, "%s none", theme_role_glyph(THEME_OK));
-}
-
-static void draw_prompts(console *c, int top, int rows)
-{
-	if (!c->have_prompts) {
-		put(c, top, 2, THEME_CRIT, "cannot read the cache: %s", c->err);
-		return;
-	}
-	char a[48], b[48];
-	put(c, top, 2, THEME_TITLE, "%-28s %-8s %10s %12s %12s", "prompt", "version", "requests",
-	    "cost", "cost/req");
-	for (size_t i = 0; i < c->prompts.rows.n && (int)i < rows - 1; i++) {
-		const view_row *r = &c->prompts.rows.rows[i];
-		int64_t n = r->m[TT_M_REQUESTS];
-		put(c, top + 1 + (int)i, 2, THEME_TEXT, "%-28.28s %-8.8s %10lld %12s %12s",
-		    *r->key[0] ? r->key[0] : "(none)", r->key[1], (long long)n,
-		    usd(r->m[TT_M_COST_MICROS], a, sizeof a),
-		    usd(view_ratio_round(r->m[TT_M_COST_MICROS], n), b, sizeof b));
+	static const char *const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+	if (frac < 0)
+		frac = 0;
+	if (frac > 1)
+		frac = 1;
+	int units = (int)(frac * width * 8 + 0.5);
+	size_t n = 0;
+	buf[0] = 0;
+	for (int i = 0; i < width; i++) {
+		const char *cell;
+		int left = units - i * 8;
+		if (c->utf8)
+			cell = left >= 8 ? "█" : left > 0 ? eighths[left] : " ";
+		else
+			cell = left >= 4 ? "#" : " ";
+		if (c->utf8 && left > 0 && left < 8 && !*cell)
+			cell = " ";
+		size_t l = strlen(cell);
+		if (n + l + 1 > cap)
+			break;
+		memcpy(buf + n, cell, l + 1);
+		n += l;
 	}
 }
 
-static void draw_routing(console *c, int top, int rows)
+const char *ui_name(console *c, const char *kind, const char *name, char *buf, size_t cap)
 {
-	if (!c->have_routing) {
-		put(c, top, 2, THEME_CRIT, "cannot read the cache: %s", c->err);
+	if (c->present && kind && name && *name && strcmp(name, "(none)"))
+		present_alias(kind, name, buf, cap);
+	else
+		snprintf(buf, cap, "%s", name ? name : "");
+	return buf;
+}
+
+/* ---- the table of the current screen ---- */
+
+static grid *cur_grid(console *c)
+{
+	return ui_screens[c->screen].cols ? &c->grids[c->screen] : NULL;
+}
+
+static void fill_grid(console *c, int i)
+{
+	const screen *s = &ui_screens[i];
+	if (!s->cols)
 		return;
-	}
-	put(c, top, 2, THEME_TITLE, "%-22s %-10s %-26s %8s %6s", "use case", "provider", "model",
-	    "requests", "share");
-	int y = top + 1;
-	for (size_t i = 0; i < c->routing.nroutes && y < top + rows; i++) {
-		const view_route *r = &c->routing.routes[i];
-		for (size_t k = r->first; k < r->first + r->n && y < top + rows; k++, y++) {
-			const view_row *t = &c->routing.targets.rows[k];
-			put(c, y, 2, THEME_TEXT, "%-22.22s %-10.10s %-26.26s %8lld %5.1f%%",
-			    k == r->first ? r->use_case : "", t->key[1], t->key[2],
-			    (long long)t->m[TT_M_REQUESTS],
-			    r->requests ? 100.0 * (double)t->m[TT_M_REQUESTS] / (double)r->requests
-			                : 0.0);
+	grid *g = &c->grids[i];
+	grid_reset(g, s->cols, s->ncols);
+	if (s->fill)
+		s->fill(c, g);
+	grid_finish(g);
+}
+
+static size_t page_rows(console *c)
+{
+	return c->table_rows > 1 ? (size_t)(c->table_rows - 1) : 1;
+}
+
+static void draw_grid(console *c, grid *g, int top, int rows)
+{
+	c->table_top = top;
+	c->table_rows = rows;
+	if (rows < 2)
+		return;
+	int width = COLS - 2;
+	grid_layout(g, width, c->colshown);
+	int used = 0, last = -1;
+	for (int k = 0; k < g->ncols; k++)
+		if (c->colshown[k]) {
+			used += g->cols[k].width + (last >= 0 ? 1 : 0);
+			last = k;
 		}
+	int extra = width - used > 0 ? width - used : 0;
+	/* the first column takes the spare room: names are what gets cut */
+	int x = 1;
+	attrset(ui_attr(c, THEME_TITLE));
+	mvhline(top, 0, ' ', COLS);
+	for (int k = 0; k < g->ncols; k++) {
+		c->colx[k] = -1;
+		if (!c->colshown[k])
+			continue;
+		int w = g->cols[k].width + (k == 0 ? extra : 0);
+		char title[64];
+		const char *mark = g->sort_col == k ? (g->sort_desc ? (c->utf8 ? "▼" : "v")
+		                                                     : (c->utf8 ? "▲" : "^"))
+		                                    : "";
+		snprintf(title, sizeof title, "%s%s", g->cols[k].title, mark);
+		c->colx[k] = x;
+		put_cell(top, x, w, title, g->cols[k].right);
+		x += w + 1;
 	}
+	c->colx[g->ncols] = x;
+	attrset(A_NORMAL);
+	size_t page = page_rows(c);
+	if (g->sel >= g->top + page || g->sel < g->top)
+		grid_select(g, g->sel, page);
+	for (size_t i = 0; i < page && g->top + i < g->nshown; i++) {
+		size_t pos = g->top + i;
+		const grid_row *r = grid_shown(g, pos);
+		bool sel = pos == g->sel;
+		theme_role role = sel ? THEME_SELECTION : (theme_role)r->role;
+		attrset(ui_attr(c, role));
+		int y = top + 1 + (int)i;
+		mvhline(y, 0, ' ', COLS);
+		for (int k = 0; k < g->ncols; k++)
+			if (c->colshown[k])
+				put_cell(y, c->colx[k], g->cols[k].width + (k == 0 ? extra : 0),
+				         r->cell[k], g->cols[k].right);
+		/* state is never colour alone: a mark leads the row (the words are in its cells) */
+		if (sel)
+			mvaddstr(y, 0, c->utf8 ? "▶" : ">");
+		else if (r->role == THEME_STALE)
+			mvaddch(y, 0, '~');
+		else if (*theme_role_glyph((theme_role)r->role) && r->role != THEME_OK)
+			mvaddch(y, 0, '!');
+		attrset(A_NORMAL);
+	}
+	if (!g->nshown && g->n)
+		ui_put(c, top + 1, 2, THEME_DIM, "no row matches the filter '%s' (Esc clears it)",
+		       g->filter);
 }
 
-static void draw_slos(console *c, int top, int rows)
+/* ---- actions: one table binds the keys, fills the palette and writes the help ---- */
+
+int ui_goto(console *c, const char *cmd)
 {
-	if (!c->have_slo) {
-		put(c, top, 2, THEME_CRIT, "cannot read the cache: %s", c->err);
-		return;
-	}
-	if (!c->slo.n) {
-		put(c, top, 2, THEME_DIM,
-		    "no SLOs configured ([slo NAME] sections, docs/config.md)");
-		return;
-	}
-	char head[160] = "";
-	int n = snprintf(head, sizeof head, "%-24s", "SLO");
-	for (int w = 0; w < SLO_WINDOW_COUNT; w++)
-		n += snprintf(head + n, sizeof head - (size_t)n, "%7s",
-		              slo_window_name((slo_window)w));
-	snprintf(head + n, sizeof head - (size_t)n, "  %8s  %s", "budget", "state");
-	put(c, top, 2, THEME_TITLE, "%s", head);
-	for (size_t i = 0; i < c->slo.n && (int)i < rows - 1; i++) {
-		const view_slo_row *r = &c->slo.rows[i];
-		char line[200];
-		int k = snprintf(line, sizeof line, "%-24.24s", r->spec->name);
-		for (int w = 0; w < SLO_WINDOW_COUNT; w++)
-			k +=
-			    snprintf(line + k, sizeof line - (size_t)k, "%7.2f", r->status.burn[w]);
-		const char *alert = slo_alert_name(r->status.alert);
-		snprintf(line + k, sizeof line - (size_t)k, "  %7.1f%%  %s",
-		         100.0 * r->status.budget_remaining, alert ? alert : "ok");
-		put(c, top + 1 + (int)i, 2,
-		    !alert                   ? THEME_TEXT
-		    : !strcmp(alert, "page") ? THEME_ALERT_PAGE
-		                             : THEME_ALERT_TICKET,
-		    "%s", line);
-	}
+	for (int i = 0; i < ui_nscreens; i++)
+		if (!strcmp(ui_screens[i].cmd, cmd)) {
+			c->screen = i;
+			return 0;
+		}
+	return -1;
 }
 
-static void draw_alerts(console *c, int top, int rows)
-{
-	if (!c->have_alerts) {
-		put(c, top, 2, THEME_CRIT, "cannot read the cache: %s", c->err);
-		return;
-	}
-	put(c, top, 2, THEME_TITLE, "%-10s %-20s %-28s %12s %12s  %s", "state", "kind", "scope",
-	    "value", "baseline", "since");
-	if (!c->alerts.n)
-		put(c, top + 1, 2, THEME_OK, "%s no alerts in the last hours",
-		    theme_role_glyph(THEME_OK));
-	for (size_t i = 0; i < c->alerts.n && (int)i < rows - 1; i++) {
-		const anomaly_alert *a = &c->alerts.alerts[i];
-		bool firing = a->resolved_ms < 0;
-		char ts[32];
-		time_format_iso(a->since_ms, ts, sizeof ts);
-		ts[16] = 0;
-		const char *sev = anomaly_severity_name(a->severity);
-		put(c, top + 1 + (int)i, 2,
-		    !firing                             ? THEME_DIM
-		    : (sev && !strcmp(sev, "critical")) ? THEME_CRIT
-		                                        : THEME_WARN,
-		    "%-10s %-20.20s %-28.28s %12.4g %12.4g  %s",
-		    firing ? (sev ? sev : "open") : "resolved", anomaly_kind_name(a->kind),
-		    a->scope, a->value, a->baseline, ts);
-	}
-}
-
-static void draw_inference(console *c, int top, int rows)
-{
-	if (!c->have_inference) {
-		put(c, top, 2, THEME_CRIT, "cannot read the cache: %s", c->err);
-		return;
-	}
-	if (!c->inference.n) {
-		put(c, top, 2, THEME_DIM,
-		    "no inference servers scraped (tokentop sync --scrape NAME=URL,vllm)");
-		return;
-	}
-	put(c, top, 2, THEME_TITLE, "%-12s %-26s %8s %8s %9s %10s %10s", "source", "model",
-	    "running", "waiting", "kv cache", "ttft p50", "ttft p95");
-	for (size_t i = 0; i < c->inference.n && (int)i < rows - 1; i++) {
-		const view_server *s = &c->inference.servers[i];
-		put(c, top + 1 + (int)i, 2, s->kv_cache_usage > 0.9 ? THEME_WARN : THEME_TEXT,
-		    "%-12.12s %-26.26s %8.0f %8.0f %8.1f%% %9.3fs %9.3fs", s->source, s->model_name,
-		    s->requests_running, s->requests_waiting, 100.0 * s->kv_cache_usage,
-		    s->ttft_p50_s, s->ttft_p95_s);
-	}
-}
-
-static const screen screens[] = {
-    {"Overview", '1', draw_overview}, {"Prompts", '2', draw_prompts},
-    {"Routing", '3', draw_routing},   {"SLOs", '4', draw_slos},
-    {"Alerts", '5', draw_alerts},     {"Inference", '6', draw_inference},
-};
-#define NSCREENS ((int)(sizeof screens / sizeof screens[0]))
-
-/* ---- actions: one table binds the keys and writes the help ---- */
-
-static int act_quit(console *c, int key)
+static int act_quit(console *c, int key, const char *arg)
 {
 	(void)key;
+	(void)arg;
 	c->quit = true;
 	return DRAW_NONE;
 }
 
-static int act_help(console *c, int key)
+static int act_help(console *c, int key, const char *arg)
 {
 	(void)key;
+	(void)arg;
 	c->help = !c->help;
 	return DRAW_SCREEN;
 }
 
-static int act_next_screen(console *c, int key)
+static int act_next_screen(console *c, int key, const char *arg)
 {
-	(void)key;
-	c->screen = (c->screen + 1) % NSCREENS;
+	(void)arg;
+	int step = key == KEY_BTAB ? ui_nscreens - 1 : 1;
+	c->screen = (c->screen + step) % ui_nscreens;
 	return DRAW_SCREEN;
 }
 
-static int act_screen(console *c, int key)
+static int act_screen(console *c, int key, const char *arg)
 {
-	for (int i = 0; i < NSCREENS; i++)
-		if (screens[i].key == key)
+	(void)arg;
+	for (int i = 0; i < ui_nscreens; i++)
+		if (ui_screens[i].key == key)
 			c->screen = i;
 	return DRAW_SCREEN;
 }
 
-static int act_range(console *c, int key)
+static int act_range(console *c, int key, const char *arg)
 {
 	(void)key;
-	c->range = (c->range + 1) % NRANGES;
+	if (arg && *arg) {
+		for (size_t i = 0; i < UI_NRANGES; i++)
+			if (!strcmp(arg, ui_range_names[i])) {
+				c->range = i;
+				return DRAW_DATA;
+			}
+		ui_message(c, THEME_WARN, "range: '%s' is not one of 15m 1h 6h 24h 7d 30d", arg);
+		return DRAW_SCREEN;
+	}
+	c->range = (c->range + 1) % UI_NRANGES;
 	return DRAW_DATA;
 }
 
-static int act_refresh(console *c, int key)
+static int act_refresh(console *c, int key, const char *arg)
 {
-	(void)c;
 	(void)key;
+	(void)arg;
 	clearok(curscr, TRUE);
+	c->force_load = true;
 	return DRAW_DATA;
 }
+
+static int act_down(console *c, int key, const char *arg)
+{
+	(void)arg;
+	grid *g = cur_grid(c);
+	if (!g)
+		return DRAW_NONE;
+	size_t page = page_rows(c);
+	switch (key) {
+	case KEY_NPAGE:
+	case ' ':
+	case CTRL('f'):
+		grid_move(g, (long)page, page);
+		break;
+	case 'G':
+	case KEY_END:
+		grid_end(g, page);
+		break;
+	default:
+		grid_move(g, 1, page);
+	}
+	return DRAW_SCREEN;
+}
+
+static int act_up(console *c, int key, const char *arg)
+{
+	(void)arg;
+	grid *g = cur_grid(c);
+	if (!g)
+		return DRAW_NONE;
+	size_t page = page_rows(c);
+	switch (key) {
+	case KEY_PPAGE:
+	case CTRL('b'):
+		grid_move(g, -(long)page, page);
+		break;
+	case 'g':
+	case KEY_HOME:
+		grid_home(g, page);
+		break;
+	default:
+		grid_move(g, -1, page);
+	}
+	return DRAW_SCREEN;
+}
+
+static int act_sort(console *c, int key, const char *arg)
+{
+	grid *g = cur_grid(c);
+	if (!g)
+		return DRAW_NONE;
+	if (arg && *arg) {
+		for (int k = 0; k < g->ncols; k++)
+			if (!strcasecmp(g->cols[k].title, arg)) {
+				grid_sort_by(g, k);
+				return DRAW_SCREEN;
+			}
+		ui_message(c, THEME_WARN, "sort: no column '%s' here", arg);
+		return DRAW_SCREEN;
+	}
+	if (key == 'S') { /* reverse */
+		if (g->sort_col < 0)
+			g->sort_col = 0;
+		else
+			g->sort_desc = !g->sort_desc;
+		grid_finish(g);
+		return DRAW_SCREEN;
+	}
+	int next = g->sort_col + 1 >= g->ncols ? 0 : g->sort_col + 1;
+	grid_sort_by(g, next);
+	return DRAW_SCREEN;
+}
+
+static int act_enter(console *c, int key, const char *arg)
+{
+	(void)key;
+	(void)arg;
+	grid *g = cur_grid(c);
+	const screen *s = &ui_screens[c->screen];
+	const grid_row *r = g ? grid_selected(g) : NULL;
+	if (!r || !s->enter)
+		return DRAW_NONE;
+	return s->enter(c, r) | DRAW_SCREEN;
+}
+
+static int act_back(console *c, int key, const char *arg)
+{
+	(void)key;
+	(void)arg;
+	if (c->help) {
+		c->help = false;
+		return DRAW_SCREEN;
+	}
+	grid *g = cur_grid(c);
+	if (g && g->filter[0]) {
+		grid_set_filter(g, "");
+		return DRAW_SCREEN;
+	}
+	const screen *s = &ui_screens[c->screen];
+	return s->back ? s->back(c) | DRAW_SCREEN : DRAW_NONE;
+}
+
+static int act_breakdown(console *c, int key, const char *arg)
+{
+	(void)key;
+	if (strcmp(ui_screens[c->screen].cmd, "spend"))
+		ui_goto(c, "spend");
+	if (arg && *arg) {
+		for (int i = 0; i < ui_spend_paths(); i++)
+			if (!strcasecmp(arg, ui_spend_label(i)) ||
+			    (!strcasecmp(arg, "use_case") && i == 0)) {
+				c->spend_dim = i;
+				c->spend_level = 0;
+				return DRAW_FILL;
+			}
+		ui_message(c, THEME_WARN, "by: one of use_case team tenant provider model");
+		return DRAW_SCREEN;
+	}
+	c->spend_dim = (c->spend_dim + 1) % ui_spend_paths();
+	c->spend_level = 0;
+	return DRAW_FILL;
+}
+
+static void start_edit(console *c, edit_mode m, const char *initial)
+{
+	c->edit = m;
+	snprintf(c->line, sizeof c->line, "%s", initial ? initial : "");
+	c->linelen = strlen(c->line);
+	c->history_pos = c->nhistory;
+	c->completions[0] = 0;
+	grid *g = cur_grid(c);
+	if (m == EDIT_FILTER && g)
+		snprintf(c->filter_before, sizeof c->filter_before, "%s", g->filter);
+	curs_set(1);
+}
+
+static int act_palette(console *c, int key, const char *arg)
+{
+	(void)key;
+	(void)arg;
+	start_edit(c, EDIT_PALETTE, "");
+	return DRAW_SCREEN;
+}
+
+static int act_filter(console *c, int key, const char *arg)
+{
+	(void)key;
+	grid *g = cur_grid(c);
+	if (!g) {
+		ui_message(c, THEME_DIM, "this screen has no table to filter");
+		return DRAW_SCREEN;
+	}
+	if (arg) { /* from the palette: ":filter TEXT" */
+		grid_set_filter(g, arg);
+		return DRAW_SCREEN;
+	}
+	start_edit(c, EDIT_FILTER, g->filter);
+	return DRAW_SCREEN;
+}
+
+static int setup_look(console *c, const char *name, char *err, size_t errlen);
+
+static int act_theme(console *c, int key, const char *arg)
+{
+	(void)key;
+	if (!arg || !*arg) {
+		ui_message(c, THEME_TEXT, "theme: %s (:theme dark|light|high-contrast|colorblind|mono)",
+		           c->theme_name);
+		return DRAW_SCREEN;
+	}
+	char err[512];
+	if (setup_look(c, arg, err, sizeof err))
+		ui_message(c, THEME_WARN, "%s", err);
+	else
+		ui_message(c, THEME_OK, "theme %s", arg);
+	clearok(curscr, TRUE);
+	return DRAW_SCREEN;
+}
+
+static int act_present(console *c, int key, const char *arg)
+{
+	(void)key;
+	(void)arg;
+	c->present = !c->present;
+	ui_message(c, THEME_TEXT, "presentation mode %s", c->present ? "on" : "off");
+	return DRAW_FILL;
+}
+
+static int act_screen_cmd(console *c, int key, const char *arg);
 
 static const action actions[] = {
-    {"quit", 'q', "q", "quit", ACT_GLOBAL, act_quit},
-    {"help", '?', "?", "show or hide this help", ACT_GLOBAL, act_help},
-    {"next-screen", '\t', "Tab", "next screen", ACT_GLOBAL, act_next_screen},
-    {"overview", '1', "1", "the Overview screen", ACT_GLOBAL, act_screen},
-    {"prompts", '2', "2", "the Prompts screen", ACT_GLOBAL, act_screen},
-    {"routing", '3', "3", "the Routing screen", ACT_GLOBAL, act_screen},
-    {"slos", '4', "4", "the SLOs screen: burn rates, budget left", ACT_GLOBAL, act_screen},
-    {"alerts", '5', "5", "the Alerts screen: open and resolved", ACT_GLOBAL, act_screen},
-    {"inference", '6', "6", "the Inference screen: self-hosted models", ACT_GLOBAL, act_screen},
-    {"range", 't', "t", "cycle the time range (15m 1h 6h 24h 7d 30d)", ACT_GLOBAL, act_range},
-    {"refresh", 'r', "r", "read the cache again and redraw", ACT_GLOBAL, act_refresh},
+    {"quit", 'q', 0, "q", NULL, "quit", ACT_GLOBAL, act_quit},
+    {"help", '?', KEY_F(1), "?", NULL, "show or hide this help", ACT_GLOBAL, act_help},
+    {"next", '\t', KEY_BTAB, "Tab", NULL, "next screen (Shift-Tab: previous)", ACT_GLOBAL,
+     act_next_screen},
+    {"overview", '1', 0, "1", NULL, "the Overview screen", ACT_GLOBAL, act_screen},
+    {"spend", '2', 0, "2", NULL, "the Spend screen: breakdowns, drill down", ACT_GLOBAL,
+     act_screen},
+    {"prompts", '3', 0, "3", NULL, "the Prompts screen", ACT_GLOBAL, act_screen},
+    {"routing", '4', 0, "4", NULL, "the Routing screen", ACT_GLOBAL, act_screen},
+    {"providers", '5', 0, "5", NULL, "the Providers screen: errors, latency", ACT_GLOBAL,
+     act_screen},
+    {"inference", '6', 0, "6", NULL, "the Inference screen: self-hosted models", ACT_GLOBAL,
+     act_screen},
+    {"slos", '7', 0, "7", NULL, "the SLOs screen: burn rates, budget left", ACT_GLOBAL,
+     act_screen},
+    {"budgets", '8', 0, "8", NULL, "the Budgets screen", ACT_GLOBAL, act_screen},
+    {"alerts", '9', 0, "9", NULL, "the Alerts screen: open and resolved", ACT_GLOBAL,
+     act_screen},
+    {"audit", '0', 0, "0", NULL, "the Audit screen: what was done, by whom", ACT_GLOBAL,
+     act_screen},
+    {"range", 't', 0, "t", "15m|1h|6h|24h|7d|30d", "cycle (or set) the time range",
+     ACT_GLOBAL | ACT_ARG, act_range},
+    {"down", 'j', KEY_DOWN, "j Down", NULL, "next row", ACT_TABLE, act_down},
+    {"up", 'k', KEY_UP, "k Up", NULL, "previous row", ACT_TABLE, act_up},
+    {"page-down", KEY_NPAGE, ' ', "PgDn Space", NULL, "next page", ACT_TABLE, act_down},
+    {"page-up", KEY_PPAGE, 0, "PgUp", NULL, "previous page", ACT_TABLE, act_up},
+    {"top", 'g', KEY_HOME, "g Home", NULL, "first row", ACT_TABLE, act_up},
+    {"bottom", 'G', KEY_END, "G End", NULL, "last row", ACT_TABLE, act_down},
+    {"sort", 's', 0, "s", "COLUMN", "sort by the next column (or the one named)",
+     ACT_TABLE | ACT_ARG, act_sort},
+    {"reverse", 'S', 0, "S", NULL, "reverse the sort", ACT_TABLE, act_sort},
+    {"filter", '/', 0, "/", "TEXT", "filter the rows (Esc clears)", ACT_TABLE | ACT_ARG,
+     act_filter},
+    {"open", '\r', KEY_ENTER, "Enter", NULL, "drill down, or go to an alert's scope", ACT_TABLE,
+     act_enter},
+    {"back", KEY_ESC, KEY_BACKSPACE, "Esc", NULL, "back up, clear the filter, close help",
+     ACT_GLOBAL, act_back},
+    {"by", 'd', 0, "d", "use_case|team|tenant|provider|model", "Spend: next breakdown",
+     ACT_GLOBAL | ACT_ARG, act_breakdown},
+    {"palette", ':', 0, ":", NULL, "the command palette (Tab completes, Up recalls)",
+     ACT_GLOBAL, act_palette},
+    {"theme", 0, 0, "", "NAME", "switch the theme", ACT_GLOBAL | ACT_ARG, act_theme},
+    {"present", 'p', 0, "p", NULL, "presentation mode: tenants behind aliases", ACT_GLOBAL,
+     act_present},
+    {"refresh", 'r', CTRL('l'), "r ^L", NULL, "read the cache again and redraw", ACT_GLOBAL,
+     act_refresh},
+    {"screen", 0, 0, "", "NAME", "go to a screen by name", ACT_GLOBAL | ACT_ARG,
+     act_screen_cmd},
 };
 #define NACTIONS (sizeof actions / sizeof actions[0])
 
+static int act_screen_cmd(console *c, int key, const char *arg)
+{
+	(void)key;
+	if (!arg || ui_goto(c, arg))
+		ui_message(c, THEME_WARN, "screen: no screen '%s'", arg ? arg : "");
+	return DRAW_SCREEN;
+}
+
+static const action *action_named(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NACTIONS; i++)
+		if (strlen(actions[i].name) == len && !strncmp(actions[i].name, name, len))
+			return &actions[i];
+	return NULL;
+}
+
+/* ---- the palette and the filter line ---- */
+
+/* Runs ":NAME [ARG]"; screens answer to their names too ("slo" finds "slos"). */
+static int run_command(console *c, const char *line)
+{
+	while (*line == ' ')
+		line++;
+	size_t len = strcspn(line, " ");
+	if (!len)
+		return DRAW_SCREEN;
+	const char *arg = line + len;
+	while (*arg == ' ')
+		arg++;
+	const action *a = action_named(line, len);
+	if (!a) { /* a unique prefix of an action or screen */
+		const action *hit = NULL;
+		int hits = 0;
+		for (size_t i = 0; i < NACTIONS; i++)
+			if (!strncmp(actions[i].name, line, len)) {
+				hit = &actions[i];
+				hits++;
+			}
+		if (hits == 1)
+			a = hit;
+	}
+	if (!a) {
+		ui_message(c, THEME_WARN, "no command '%.*s' (? lists them)", (int)len, line);
+		return DRAW_SCREEN;
+	}
+	if (a->run == act_screen) {
+		ui_goto(c, a->name);
+		return DRAW_SCREEN;
+	}
+	return a->run(c, a->key, (a->flags & ACT_ARG) ? arg : NULL);
+}
+
+static void add_history(console *c, const char *line)
+{
+	if (!*line || (c->nhistory && !strcmp(c->history[c->nhistory - 1], line)))
+		return;
+	if (c->nhistory == HISTORY_MAX) {
+		memmove(c->history[0], c->history[1], sizeof c->history[0] * (HISTORY_MAX - 1));
+		c->nhistory--;
+	}
+	snprintf(c->history[c->nhistory++], LINE_CAP, "%s", line);
+}
+
+/* Completes the word being typed: action names, then the argument values they take. */
+static void complete(console *c)
+{
+	static const char *const themes[] = {"dark", "light", "high-contrast", "colorblind", "mono"};
+	const char *sp = strchr(c->line, ' ');
+	const char *cands[64];
+	int n = 0;
+	const char *word = c->line;
+	if (!sp) {
+		for (size_t i = 0; i < NACTIONS && n < 64; i++)
+			if (!strncmp(actions[i].name, c->line, c->linelen))
+				cands[n++] = actions[i].name;
+	} else {
+		word = sp + 1;
+		size_t cmdlen = (size_t)(sp - c->line);
+		const action *a = action_named(c->line, cmdlen);
+		if (a && a->run == act_theme)
+			for (int i = 0; i < 5; i++)
+				cands[n++] = themes[i];
+		else if (a && a->run == act_range)
+			for (int i = 0; i < UI_NRANGES; i++)
+				cands[n++] = ui_range_names[i];
+		else if (a && a->run == act_screen_cmd)
+			for (int i = 0; i < ui_nscreens; i++)
+				cands[n++] = ui_screens[i].cmd;
+		else if (a && a->run == act_breakdown) {
+			static const char *const by[] = {"use_case", "team", "tenant", "provider",
+			                                 "model"};
+			for (int i = 0; i < 5; i++)
+				cands[n++] = by[i];
+		} else if (a && a->run == act_sort && cur_grid(c)) {
+			grid *g = cur_grid(c);
+			for (int k = 0; k < g->ncols && n < 64; k++)
+				cands[n++] = g->cols[k].title;
+		}
+		int m = 0;
+		for (int i = 0; i < n; i++)
+			if (!strncasecmp(cands[i], word, strlen(word)))
+				cands[m++] = cands[i];
+		n = m;
+	}
+	c->completions[0] = 0;
+	if (n == 1) {
+		size_t off = (size_t)(word - c->line);
+		snprintf(c->line + off, sizeof c->line - off, "%s%s", cands[0],
+		         word == c->line && (action_named(cands[0], strlen(cands[0]))->flags & ACT_ARG)
+		             ? " "
+		             : "");
+		c->linelen = strlen(c->line);
+		return;
+	}
+	size_t k = 0;
+	for (int i = 0; i < n && k + 2 < sizeof c->completions; i++)
+		k += (size_t)snprintf(c->completions + k, sizeof c->completions - k, "%s ", cands[i]);
+}
+
+static int edit_key(console *c, int key)
+{
+	grid *g = cur_grid(c);
+	switch (key) {
+	case KEY_ESC:
+		if (c->edit == EDIT_FILTER && g)
+			grid_set_filter(g, c->filter_before);
+		c->edit = EDIT_NONE;
+		curs_set(0);
+		return DRAW_SCREEN;
+	case '\r':
+	case '\n':
+	case KEY_ENTER: {
+		edit_mode m = c->edit;
+		c->edit = EDIT_NONE;
+		curs_set(0);
+		if (m == EDIT_PALETTE) {
+			add_history(c, c->line);
+			return run_command(c, c->line) | DRAW_SCREEN;
+		}
+		return DRAW_SCREEN;
+	}
+	case KEY_BACKSPACE:
+	case 127:
+	case CTRL('h'):
+		if (c->linelen)
+			c->line[--c->linelen] = 0;
+		break;
+	case CTRL('u'):
+		c->linelen = 0;
+		c->line[0] = 0;
+		break;
+	case '\t':
+		if (c->edit == EDIT_PALETTE)
+			complete(c);
+		return DRAW_SCREEN;
+	case KEY_UP:
+	case KEY_DOWN:
+		if (c->edit == EDIT_PALETTE && c->nhistory) {
+			c->history_pos += key == KEY_UP ? -1 : 1;
+			if (c->history_pos < 0)
+				c->history_pos = 0;
+			if (c->history_pos >= c->nhistory) {
+				c->history_pos = c->nhistory;
+				c->line[0] = 0;
+			} else
+				snprintf(c->line, sizeof c->line, "%s", c->history[c->history_pos]);
+			c->linelen = strlen(c->line);
+		}
+		return DRAW_SCREEN;
+	default:
+		if (key >= 32 && key < 256 && key != 127 && c->linelen + 1 < sizeof c->line) {
+			c->line[c->linelen++] = (char)key;
+			c->line[c->linelen] = 0;
+		} else
+			return DRAW_NONE;
+	}
+	if (c->edit == EDIT_FILTER && g)
+		grid_set_filter(g, c->line); /* the table narrows as you type */
+	return DRAW_SCREEN;
+}
+
 /* ---- drawing: only the loop calls this ---- */
+
+static void draw_help(console *c)
+{
+	int h = (int)NACTIONS + 4;
+	if (h > LINES - 2)
+		h = LINES - 2;
+	int w = COLS - 8 < 96 ? COLS - 8 : 96;
+	int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
+	attrset(ui_attr(c, THEME_PALETTE));
+	for (int y = 0; y < h; y++)
+		mvhline(y0 + y, x0, ' ', w);
+	ui_put(c, y0, x0 + 2, THEME_PALETTE, "Keys (also as :commands; Esc closes)");
+	/* two columns when the list does not fit one */
+	int per = h - 2, col = 0, row = 0;
+	int colw = (int)NACTIONS > per ? w / 2 : w;
+	for (size_t i = 0; i < NACTIONS; i++) {
+		const action *a = &actions[i];
+		char cmd[48];
+		snprintf(cmd, sizeof cmd, "%s%s%s", a->name, a->args ? " " : "", a->args ? a->args : "");
+		int x = x0 + 2 + col * colw, y = y0 + 1 + row;
+		attrset(ui_attr(c, THEME_HELP_KEY));
+		put_cell(y, x, 10, *a->keyname ? a->keyname : ":", false);
+		attrset(ui_attr(c, THEME_PALETTE));
+		char line[160];
+		snprintf(line, sizeof line, "%-14.14s %s", a->name, a->help);
+		put_cell(y, x + 11, colw - 14, colw > 60 ? line : a->help, false);
+		(void)cmd;
+		if (++row >= per) {
+			row = 0;
+			col++;
+		}
+	}
+	attrset(A_NORMAL);
+}
+
+static bool any_production(console *c)
+{
+	if (!c->snap)
+		return false;
+	for (size_t i = 0; i < c->snap->nsrc; i++)
+		if (c->snap->src[i].production)
+			return true;
+	return false;
+}
+
+static const char *source_summary(console *c, theme_role *role)
+{
+	*role = THEME_HEADER;
+	if (!c->snap || !c->snap->nsrc)
+		return "cache only";
+	size_t up = 0;
+	for (size_t i = 0; i < c->snap->nsrc; i++)
+		up += c->snap->src[i].state == SRC_OK;
+	if (up == c->snap->nsrc)
+		return "live";
+	if (!up) {
+		*role = THEME_CRIT;
+		return "ALL SOURCES DOWN: showing the cache";
+	}
+	*role = THEME_STALE;
+	return "some sources down";
+}
 
 static void draw(console *c)
 {
 	erase();
 	if (COLS < MIN_COLS || LINES < MIN_ROWS) {
-		put(c, 0, 0, THEME_WARN, "tokentop needs at least %dx%d (this is %dx%d)", MIN_COLS,
-		    MIN_ROWS, COLS, LINES);
+		ui_put(c, 0, 0, THEME_WARN, "tokentop needs at least %dx%d (this is %dx%d)",
+		       MIN_COLS, MIN_ROWS, COLS, LINES);
+		ui_put(c, 1, 0, THEME_DIM, "enlarge the window, or q to quit");
 		refresh();
 		return;
 	}
+	int64_t now = c->snap ? c->snap->now_ms : time_now_ms();
+	c->drawn_minute = now / 60000;
 	char ts[32];
-	time_format_iso(c->now_ms, ts, sizeof ts);
-	ts[19] = 0;
-	attrset(attr_of(c, THEME_HEADER));
+	time_format_iso(now, ts, sizeof ts);
+	ts[16] = 0;
+	ts[10] = ' ';
+	bool prod = any_production(c);
+	theme_role hdr = prod ? THEME_HEADER_PRODUCTION : THEME_HEADER;
+	attrset(ui_attr(c, hdr));
 	mvhline(0, 0, ' ', COLS);
-	put(c, 0, 1, THEME_HEADER, "tokentop  %s  %s UTC  range %s  (cache only)",
-	    c->o->db_label ? c->o->db_label : "", ts, range_names[c->range]);
+	theme_role srole;
+	const char *sum = source_summary(c, &srole);
+	ui_put(c, 0, 1, hdr, "tokentop%s%s%s  %s UTC  range %s  %s", c->o->banner ? " [" : "",
+	       c->o->banner ? c->o->banner : "", c->o->banner ? "]" : "", ts,
+	       ui_range_names[c->range], c->o->db_label ? c->o->db_label : "");
+	int right = COLS - (int)strlen(sum) - 2;
+	if (prod) {
+		ui_put(c, 0, right - 13, THEME_HEADER_PRODUCTION, " PRODUCTION ");
+	}
+	ui_put(c, 0, right, srole == THEME_HEADER ? hdr : srole, " %s", sum);
+	if (c->present)
+		ui_put(c, 0, right - (prod ? 23 : 10), hdr, " PRESENT ");
+	/* every tab named when they fit; else only the shown one, the others by their key */
+	int full = 1;
+	for (int i = 0; i < ui_nscreens; i++)
+		full += (int)strlen(ui_screens[i].name) + 4;
 	int x = 1;
-	for (int i = 0; i < NSCREENS; i++) {
-		put(c, 1, x, i == c->screen ? THEME_TAB_ACTIVE : THEME_TAB, " %c %s ",
-		    screens[i].key, screens[i].name);
-		x += (int)strlen(screens[i].name) + 5;
+	for (int i = 0; i < ui_nscreens; i++) {
+		c->tabx[i] = x;
+		bool named = full <= COLS || i == c->screen;
+		ui_put(c, 1, x, i == c->screen ? THEME_TAB_ACTIVE : THEME_TAB, named ? " %c %s " : " %c ",
+		       ui_screens[i].key, ui_screens[i].name);
+		x += named ? (int)strlen(ui_screens[i].name) + 4 : 3;
 	}
-	screens[c->screen].draw(c, 3, LINES - 4);
-	put(c, LINES - 1, 1, THEME_DIM, "q quit  ? help  Tab screens  t range  r refresh");
-	if (c->help) {
-		int h = (int)NACTIONS + 4, w = COLS - 8 < 88 ? COLS - 8 : 88;
-		int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
-		attrset(attr_of(c, THEME_PALETTE));
-		for (int y = 0; y < h; y++)
-			mvhline(y0 + y, x0, ' ', w);
-		put(c, y0 + 1, x0 + 2, THEME_PALETTE, "Help: keys");
-		for (size_t i = 0; i < NACTIONS; i++) {
-			put(c, y0 + 2 + (int)i, x0 + 2, THEME_HELP_KEY, "%-5s", actions[i].keyname);
-			put(c, y0 + 2 + (int)i, x0 + 9, THEME_PALETTE, "%-12s %s", actions[i].name,
-			    actions[i].help);
+	c->tabx[ui_nscreens] = x;
+	const screen *s = &ui_screens[c->screen];
+	int top = 3, rows = LINES - 5;
+	if (s->draw) {
+		int used = s->draw(c, top, rows);
+		top += used;
+		rows -= used;
+	}
+	grid *g = cur_grid(c);
+	if (g && rows > 1)
+		draw_grid(c, g, top, rows);
+	else
+		c->table_rows = 0;
+	/* the status line: an edit in progress, else feedback, else the keys */
+	int y = LINES - 1;
+	if (c->edit != EDIT_NONE) {
+		if (c->completions[0])
+			ui_put(c, y - 1, 1, THEME_DIM, "%s", c->completions);
+		attrset(ui_attr(c, THEME_PALETTE));
+		mvhline(y, 0, ' ', COLS);
+		ui_put(c, y, 1, THEME_PALETTE, "%s%s", c->edit == EDIT_PALETTE ? ":" : "/", c->line);
+		move(y, 2 + (int)c->linelen);
+	} else {
+		if (g) {
+			char pos[96];
+			snprintf(pos, sizeof pos, "%zu/%zu%s%s%s", g->nshown ? g->sel + 1 : 0, g->nshown,
+			         g->filter[0] ? "  filter: " : "", g->filter, g->n != g->nshown ? "" : "");
+			ui_put(c, y, COLS - (int)strlen(pos) - 2, THEME_DIM, "%s", pos);
 		}
+		if (c->msg[0])
+			ui_put(c, y, 1, c->msg_role, "%s", c->msg);
+		else
+			ui_put(c, y, 1, THEME_DIM,
+			       "q quit  ? help  : commands  / filter  s sort  Tab screens  t range");
 	}
+	if (c->help)
+		draw_help(c);
 	refresh();
 }
 
-/* ---- the loop ---- */
+/* ---- data: read on the worker, swapped in on the loop ---- */
+
+static void on_loaded(uv_work_t *w, int status);
+
+/* For make bench: the wall clock (ns) when the first frame with data is on the terminal. */
+static void mark_first_frame(void)
+{
+	const char *path = getenv("TOKENTOP_FIRST_FRAME");
+	if (!path || !*path)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%lld%09ld\n", (long long)ts.tv_sec, ts.tv_nsec);
+		fclose(f);
+	}
+}
+
+static void load_work(uv_work_t *w)
+{
+	console *c = w->data;
+	snapshot *n = c->next;
+	snapshot_load(c->rd, c->o, c->next_range, c->next_src, c->next_nsrc, time_now_ms(),
+	              c->quick_load, n);
+}
+
+/* Reads again when something changed: new data, the minute turned, the range moved, or the
+ * user asked. Data that did not change costs one PRAGMA, not a redraw. */
+static void request_load(console *c, bool force)
+{
+	if (force)
+		c->force_load = true;
+	if (c->loading) {
+		c->want_load = true;
+		return;
+	}
+	int64_t now = time_now_ms();
+	if (!c->force_load && c->snap && c->snap->range == c->range &&
+	    c->snap->now_ms / 60000 == now / 60000 &&
+	    store_data_version(c->rd) == c->snap->data_version) {
+		bool same_src = true;
+		view_source_health h[UI_SOURCES_MAX];
+		size_t n = c->o->sources ? c->o->sources(c->o->sources_ctx, h, UI_SOURCES_MAX) : 0;
+		if (n != c->snap->nsrc)
+			same_src = false;
+		for (size_t i = 0; same_src && i < n && i < UI_SOURCES_MAX; i++)
+			same_src = h[i].state == c->snap->src[i].state &&
+			           (h[i].last_ok_ms / 10000) == (c->snap->src[i].last_ok_ms / 10000);
+		if (same_src)
+			return;
+	}
+	c->force_load = false;
+	c->want_load = false;
+	c->next = calloc(1, sizeof *c->next);
+	if (!c->next)
+		return;
+	c->next_range = c->range;
+	c->next_nsrc = 0;
+	if (c->o->sources) {
+		view_source_health h[UI_SOURCES_MAX];
+		size_t n = c->o->sources(c->o->sources_ctx, h, UI_SOURCES_MAX);
+		for (size_t i = 0; i < n && i < UI_SOURCES_MAX; i++) {
+			c->next_src[i] = h[i];
+			snprintf(c->next_srcname[i], UI_NAME_CAP, "%s", h[i].name ? h[i].name : "");
+			c->next_src[i].name = c->next_srcname[i];
+		}
+		c->next_nsrc = n < UI_SOURCES_MAX ? n : UI_SOURCES_MAX;
+	}
+	c->quick_load = !c->snap; /* the first frame comes from a quick read */
+	c->loading = true;
+	c->work.data = c;
+	uv_queue_work(c->loop, &c->work, load_work, on_loaded);
+}
+
+static void dispatch(console *c, int flags);
+
+static void on_loaded(uv_work_t *w, int status)
+{
+	console *c = w->data;
+	c->loading = false;
+	if (status == UV_ECANCELED || c->quit) {
+		snapshot_free(c->next);
+		free(c->next);
+		c->next = NULL;
+		return;
+	}
+	if (c->snap) {
+		snapshot_free(c->snap);
+		free(c->snap);
+	}
+	c->snap = c->next;
+	c->next = NULL;
+	for (int i = 0; i < ui_nscreens; i++)
+		fill_grid(c, i);
+	int flags = DRAW_SCREEN;
+	if (c->want_load)
+		flags |= DRAW_DATA; /* asked for while reading: read again if anything changed */
+	if (c->snap->partial) {
+		flags |= DRAW_DATA;
+		c->force_load = true; /* the rest of the first frame */
+	}
+	dispatch(c, flags);
+	if (!c->first_frame_done) {
+		c->first_frame_done = true;
+		mark_first_frame();
+	}
+}
 
 static void dispatch(console *c, int flags)
 {
@@ -481,9 +1048,86 @@ static void dispatch(console *c, int flags)
 		return;
 	}
 	if (flags & DRAW_DATA)
-		load_data(c);
-	if (flags)
+		request_load(c, false);
+	if (flags & DRAW_FILL)
+		fill_grid(c, c->screen);
+	if (flags & (DRAW_SCREEN | DRAW_FILL))
 		draw(c);
+}
+
+/* ---- input ---- */
+
+static int mouse_event(console *c)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return DRAW_NONE;
+	grid *g = cur_grid(c);
+	if (ev.bstate & (BUTTON4_PRESSED)) {
+		if (g)
+			grid_move(g, -3, page_rows(c));
+		return DRAW_SCREEN;
+	}
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & BUTTON5_PRESSED) {
+		if (g)
+			grid_move(g, 3, page_rows(c));
+		return DRAW_SCREEN;
+	}
+#endif
+	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)))
+		return DRAW_NONE;
+	if (ev.y == 1) {
+		for (int i = 0; i < ui_nscreens; i++)
+			if (ev.x >= c->tabx[i] && ev.x < c->tabx[i + 1]) {
+				c->screen = i;
+				return DRAW_SCREEN;
+			}
+		return DRAW_NONE;
+	}
+	if (!g || !c->table_rows)
+		return DRAW_NONE;
+	if (ev.y == c->table_top) {
+		for (int k = g->ncols - 1; k >= 0; k--)
+			if (c->colx[k] >= 0 && ev.x >= c->colx[k]) {
+				grid_sort_by(g, k);
+				return DRAW_SCREEN;
+			}
+		return DRAW_NONE;
+	}
+	int row = ev.y - c->table_top - 1;
+	if (row >= 0 && row < c->table_rows - 1 && g->top + (size_t)row < g->nshown) {
+		grid_select(g, g->top + (size_t)row, page_rows(c));
+		if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+			return act_enter(c, '\r', NULL);
+		return DRAW_SCREEN;
+	}
+	return DRAW_NONE;
+}
+
+static int key_event(console *c, int key)
+{
+	if (c->edit != EDIT_NONE)
+		return edit_key(c, key);
+	if (key == KEY_MOUSE)
+		return mouse_event(c);
+	if (key == KEY_RESIZE)
+		return DRAW_SCREEN;
+	if (key == '\n')
+		key = '\r';
+	c->msg[0] = 0;
+	if (c->help && key != '?' && key != KEY_ESC && key != 'q' && key != KEY_F(1)) {
+		c->help = false; /* any other key closes the help, as in less */
+		return DRAW_SCREEN;
+	}
+	bool table = cur_grid(c) != NULL;
+	for (size_t i = 0; i < NACTIONS; i++) {
+		const action *a = &actions[i];
+		if ((a->key == key || (a->key2 && a->key2 == key)) && key &&
+		    ((a->flags & ACT_GLOBAL) || table))
+			return a->run(c, key, NULL);
+	}
+	return DRAW_NONE;
 }
 
 static void on_input(uv_poll_t *h, int status, int events)
@@ -493,9 +1137,7 @@ static void on_input(uv_poll_t *h, int status, int events)
 	console *c = h->data;
 	int flags = 0, key;
 	while ((key = getch()) != ERR) {
-		for (size_t i = 0; i < NACTIONS; i++)
-			if (actions[i].key == key)
-				flags |= actions[i].run(c, key);
+		flags |= key_event(c, key);
 		if (c->quit)
 			break;
 	}
@@ -520,29 +1162,42 @@ static void on_stop(uv_signal_t *h, int sig)
 	uv_stop(c->loop);
 }
 
-static void on_refresh(uv_timer_t *t)
+static void on_tick(uv_timer_t *t)
 {
-	dispatch(t->data, DRAW_DATA);
+	console *c = t->data;
+	request_load(c, false);
+	/* the clock in the header is minutes: redraw when it turns, not every second */
+	if (!c->loading && time_now_ms() / 60000 != c->drawn_minute)
+		dispatch(c, DRAW_SCREEN);
 }
 
-static int setup_look(console *c, char *err, size_t errlen)
+static void on_closed(uv_handle_t *h)
+{
+	console *c = h->data;
+	c->open_handles--;
+}
+
+static int setup_look(console *c, const char *name, char *err, size_t errlen)
 {
 	theme t;
 	theme_defaults(&t);
-	const char *name = c->o->theme ? c->o->theme : "dark";
 	char dirs[THEME_DIRS_MAX][THEME_PATH_CAP], path[THEME_PATH_CAP];
 	int nd = theme_default_dirs(dirs, THEME_DIRS_MAX);
 	const char *dp[THEME_DIRS_MAX];
 	for (int i = 0; i < nd; i++)
 		dp[i] = dirs[i];
+	bool asked = name != NULL;
+	if (!name)
+		name = "dark";
 	if (theme_find(name, dp, nd, path, sizeof path, err, errlen) == 0) {
 		if (theme_load(path, &t, err, errlen))
 			return -1;
-	} else if (c->o->theme) {
+	} else if (asked) {
 		return -1; /* asked for by name and not found: err says where it looked */
 	}
 	theme_resolve(&t, has_colors() ? COLORS : 0, theme_no_color_env(), &c->look);
 	theme_apply(&c->look);
+	snprintf(c->theme_name, sizeof c->theme_name, "%s", name);
 	return 0;
 }
 
@@ -553,59 +1208,106 @@ int ui_run(const ui_opts *o, char *err, size_t errlen)
 		         "the console needs a terminal (try tokentop report for text)");
 		return -1;
 	}
+	console *c = calloc(1, sizeof *c);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->o = o;
+	c->range = 1;
+	c->present = o->present;
+	for (int i = 0; i < 16; i++)
+		c->grids[i].sort_col = -1;
+	/* the screens read rollups, small and hot: a big page cache would only be resident */
+	store_opts so = {.readonly = true, .cache_kib = 4096};
+	c->rd = store_open(o->db_path, &so, err, errlen);
+	if (!c->rd) {
+		free(c);
+		return -1;
+	}
 	setlocale(LC_ALL, "");
-	console c = {.o = o, .range = 1};
-	c.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	c->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	static const int crashes[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 	for (size_t i = 0; i < sizeof crashes / sizeof crashes[0]; i++)
 		signal(crashes[i], on_crash);
 	atexit(restore_terminal);
 	if (!initscr()) {
 		snprintf(err, errlen, "cannot start the terminal (is TERM set?)");
+		store_close(c->rd);
+		free(c);
 		return -1;
 	}
 	curses_on = true;
+	set_escdelay(25);
 	cbreak();
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	curs_set(0);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+	              | BUTTON5_PRESSED
+#endif
+	          ,
+	          NULL);
+	mouseinterval(200);
 	if (has_colors()) {
 		start_color();
 		use_default_colors();
 	}
-	if (setup_look(&c, err, errlen)) {
+	if (setup_look(c, o->theme, err, errlen)) {
 		restore_terminal();
+		store_close(c->rd);
+		free(c);
 		return -1;
 	}
-	uv_loop_t loop;
-	uv_loop_init(&loop);
-	c.loop = &loop;
-	uv_poll_init(&loop, &c.input, STDIN_FILENO);
-	c.input.data = &c;
-	uv_poll_start(&c.input, UV_READABLE, on_input);
-	uv_signal_init(&loop, &c.sigwinch);
-	uv_signal_init(&loop, &c.sigint);
-	uv_signal_init(&loop, &c.sigterm);
-	c.sigwinch.data = c.sigint.data = c.sigterm.data = &c;
-	uv_signal_start(&c.sigwinch, on_resize, SIGWINCH);
-	uv_signal_start(&c.sigint, on_stop, SIGINT);
-	uv_signal_start(&c.sigterm, on_stop, SIGTERM);
-	uv_timer_init(&loop, &c.refresh);
-	c.refresh.data = &c;
+	if (o->loop)
+		c->loop = o->loop;
+	else {
+		uv_loop_init(&c->own_loop);
+		c->loop = &c->own_loop;
+	}
+	uv_poll_init(c->loop, &c->input, STDIN_FILENO);
+	c->input.data = c;
+	uv_poll_start(&c->input, UV_READABLE, on_input);
+	uv_signal_init(c->loop, &c->sigwinch);
+	uv_signal_init(c->loop, &c->sigint);
+	uv_signal_init(c->loop, &c->sigterm);
+	c->sigwinch.data = c->sigint.data = c->sigterm.data = c;
+	uv_signal_start(&c->sigwinch, on_resize, SIGWINCH);
+	uv_signal_start(&c->sigint, on_stop, SIGINT);
+	uv_signal_start(&c->sigterm, on_stop, SIGTERM);
+	uv_timer_init(c->loop, &c->tick);
+	c->tick.data = c;
 	long every = o->refresh_ms > 0 ? o->refresh_ms : 1000;
-	uv_timer_start(&c.refresh, on_refresh, (uint64_t)every, (uint64_t)every);
-	dispatch(&c, DRAW_DATA);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	uv_close((uv_handle_t *)&c.input, NULL);
-	uv_close((uv_handle_t *)&c.sigwinch, NULL);
-	uv_close((uv_handle_t *)&c.sigint, NULL);
-	uv_close((uv_handle_t *)&c.sigterm, NULL);
-	uv_close((uv_handle_t *)&c.refresh, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	uv_loop_close(&loop);
+	uv_timer_start(&c->tick, on_tick, (uint64_t)every, (uint64_t)every);
+	draw(c); /* the frame at once; the data follows from the worker */
+	request_load(c, true);
+	uv_run(c->loop, UV_RUN_DEFAULT);
+	c->quit = true;
+	uv_handle_t *mine[] = {(uv_handle_t *)&c->input, (uv_handle_t *)&c->sigwinch,
+	                       (uv_handle_t *)&c->sigint, (uv_handle_t *)&c->sigterm,
+	                       (uv_handle_t *)&c->tick};
+	c->open_handles = (int)(sizeof mine / sizeof mine[0]);
+	for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) {
+		mine[i]->data = c;
+		uv_close(mine[i], on_closed);
+	}
 	restore_terminal();
-	free_data(&c);
+	/* let a read in flight finish (it cannot be interrupted) and the handles close; the
+	 * caller's own handles on a shared loop are the caller's to close */
+	while (c->loading || c->open_handles > 0)
+		uv_run(c->loop, UV_RUN_ONCE);
+	if (!o->loop)
+		uv_loop_close(&c->own_loop);
+	if (c->snap) {
+		snapshot_free(c->snap);
+		free(c->snap);
+	}
+	for (int i = 0; i < 16; i++)
+		grid_free(&c->grids[i]);
+	store_close(c->rd);
+	free(c);
 	return 0;
 }

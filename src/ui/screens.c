@@ -1,0 +1,821 @@
+/* The console's screens: each turns a view model of the snapshot into a table (or a panel). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curses.h>
+
+#include "tokentop/money.h"
+#include "tokentop/present.h"
+#include "tokentop/timeutil.h"
+#include "ui_internal.h"
+
+#define N(x) ((int)(sizeof(x) / sizeof((x)[0])))
+
+static void fmt_int(int64_t v, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%lld", (long long)v);
+}
+
+static void fmt_pct(double frac, char *buf, size_t cap)
+{
+	if (isnan(frac))
+		snprintf(buf, cap, "-");
+	else
+		snprintf(buf, cap, "%.1f%%", 100.0 * frac);
+}
+
+static double ratio(int64_t a, int64_t b)
+{
+	return b ? (double)a / (double)b : 0.0;
+}
+
+/* A screen without its data says why, in the place of its table. */
+static int no_data(console *c, int top, bool have)
+{
+	if (have)
+		return 0;
+	if (!c->snap || c->snap->partial) {
+		ui_put(c, top, 2, THEME_DIM, "reading the cache...");
+		return 1;
+	}
+	ui_put(c, top, 2, THEME_CRIT, "cannot read the cache: %s",
+	       c->snap ? c->snap->err : "still reading");
+	return 1;
+}
+
+/* ---- Overview ---- */
+
+static int draw_overview(console *c, int top, int rows)
+{
+	snapshot *s = c->snap;
+	if (!s)
+		return 0;
+	if (no_data(c, top, s->have_ov))
+		return rows;
+	char a[48], b[48], d[48];
+	const view_overview *v = &s->ov;
+	int y = top;
+	ui_put(c, y, 2, THEME_TITLE, "Spend now");
+	ui_put(c, y, 20, THEME_MONEY, "%s/min", ui_usd(v->spend_per_min_micros, a, sizeof a));
+	ui_sparkline(c, y++, 38, v->spark_micros, VIEW_OVERVIEW_SPARK);
+	ui_put(c, y, 2, THEME_TITLE, "Today");
+	ui_put(c, y, 20, THEME_MONEY, "%s", ui_usd(v->today_micros, a, sizeof a));
+	ui_put(c, y, 38, THEME_TITLE, "Month to date");
+	ui_put(c, y++, 56, THEME_MONEY, "%s", ui_usd(v->month_micros, b, sizeof b));
+	if (v->has_budget) {
+		const view_budget_row *r = &v->budget;
+		theme_role role = r->state == BUDGET_OK     ? THEME_OK
+		                  : r->state == BUDGET_SOFT ? THEME_WARN
+		                                            : THEME_CRIT;
+		ui_put(c, y, 2, THEME_TITLE, "Budget");
+		ui_put(c, y++, 20, role, "%s %s of %s, forecast %s (%s)", theme_role_glyph(role),
+		       ui_usd(r->spent_micros, a, sizeof a),
+		       ui_usd(r->spec->amount_micros, b, sizeof b),
+		       ui_usd(r->fc.point_micros, d, sizeof d), budget_state_name(r->state));
+	}
+	ui_put(c, y, 2, THEME_TITLE, "Traffic");
+	ui_put(c, y++, 20, THEME_TEXT, "%.1f req/s   %.0f tokens/s", v->requests_per_s,
+	       v->tokens_per_s);
+	ui_put(c, y, 2, THEME_TITLE, "Data");
+	if (v->newest_minute_ms < 0)
+		ui_put(c, y++, 20, THEME_STALE, "%s the cache is empty",
+		       theme_role_glyph(THEME_STALE));
+	else {
+		char ts[32];
+		time_format_iso(v->newest_minute_ms, ts, sizeof ts);
+		ts[16] = 0;
+		ui_put(c, y++, 20, v->data_age_ms > 300000 ? THEME_STALE : THEME_TEXT,
+		       "newest minute %s UTC (%lld s old)", ts + 11,
+		       (long long)(v->data_age_ms / 1000));
+	}
+	for (size_t i = 0; i < v->nsources && y < top + rows - 2; i++, y++) {
+		const view_overview_source *src = &v->sources[i];
+		theme_role role = src->state == SRC_OK         ? THEME_OK
+		                  : src->state == SRC_STARTING ? THEME_DIM
+		                  : src->state == SRC_DOWN     ? THEME_CRIT
+		                                               : THEME_STALE;
+		char age[32] = "never";
+		if (src->age_s >= 0)
+			snprintf(age, sizeof age, "%llds ago", (long long)src->age_s);
+		ui_put(c, y, 2, i ? THEME_TEXT : THEME_TITLE, "%s", i ? "" : "Sources");
+		ui_put(c, y, 20, role, "%s %-16.16s %-9s last data %s%s", theme_role_glyph(role),
+		       src->name, source_state_name(src->state), age,
+		       src->production ? "  PRODUCTION" : "");
+	}
+	y++;
+	ui_put(c, y++, 2, THEME_TITLE, "Alerts (%zu)", v->nalerts);
+	for (size_t i = 0; i < v->nalerts && y < top + rows; i++, y++) {
+		const view_overview_alert *al = &v->alerts[i];
+		theme_role role = al->level == VIEW_OVERVIEW_PAGE     ? THEME_ALERT_PAGE
+		                  : al->level == VIEW_OVERVIEW_TICKET ? THEME_ALERT_TICKET
+		                                                      : THEME_WARN;
+		if (al->level == VIEW_OVERVIEW_ANOMALY)
+			ui_put(c, y, 4, role, "%s %-8s %-20s %s", theme_role_glyph(role),
+			       view_overview_level_name(al->level),
+			       anomaly_kind_name(al->anomaly.kind), al->anomaly.scope);
+		else
+			ui_put(c, y, 4, role, "%s %-8s %-20s burn 1h %.1fx, budget left %.0f%%",
+			       theme_role_glyph(role), view_overview_level_name(al->level),
+			       al->slo->name, al->status.burn[SLO_W1H],
+			       100.0 * al->status.budget_remaining);
+	}
+	if (!v->nalerts)
+		ui_put(c, y, 4, THEME_OK, "%s none", theme_role_glyph(THEME_OK));
+	return rows;
+}
+
+/* ---- Spend: by a dimension, drilled down with Enter ---- */
+
+typedef struct spend_path {
+	const char *label;
+	tt_dim dim[SPEND_LEVELS];
+} spend_path;
+
+/* Each breakdown and what Enter opens under it. */
+static const spend_path spend_paths[] = {
+    {"use case", {TT_D_USE_CASE, TT_D_PROMPT_ID, TT_D_PROMPT_VERSION}},
+    {"team", {TT_D_TEAM, TT_D_USE_CASE, TT_D_PROMPT_ID}},
+    {"tenant", {TT_D_TENANT, TT_D_USE_CASE, TT_D_PROMPT_ID}},
+    {"provider", {TT_D_PROVIDER, TT_D_MODEL, TT_D_USE_CASE}},
+    {"model", {TT_D_MODEL, TT_D_USE_CASE, TT_D_PROMPT_ID}},
+};
+
+static const grid_col spend_cols[] = {
+    {"name", 24, 0, false, false, false},   {"cost", 11, 0, true, true, true},
+    {"share", 7, 1, true, true, true},      {"requests", 9, 2, true, true, true},
+    {"cost/req", 10, 3, true, true, true},  {"in tok/req", 10, 5, true, true, true},
+    {"out tok/req", 11, 5, true, true, true}, {"cost/success", 12, 4, true, true, true},
+    {"failed", 7, 4, true, true, true},
+};
+
+static const char *dim_label(tt_dim d)
+{
+	static const char *const labels[TT_D_COUNT] = {
+	    [TT_D_USE_CASE] = "use cases",  [TT_D_TEAM] = "teams",
+	    [TT_D_TENANT] = "tenants",      [TT_D_PROMPT_ID] = "prompts",
+	    [TT_D_PROMPT_VERSION] = "versions", [TT_D_PROVIDER] = "providers",
+	    [TT_D_MODEL] = "models",        [TT_D_TIER] = "tiers",
+	    [TT_D_STATUS] = "statuses",     [TT_D_CACHE] = "cache"};
+	return labels[d] ? labels[d] : store_dim_name(d);
+}
+
+static bool spend_keep(const view_cube *cube, size_t id, void *ctx)
+{
+	console *c = ctx;
+	const spend_path *p = &spend_paths[c->spend_dim];
+	for (int l = 0; l < c->spend_level; l++) {
+		const char *v = cube->dims[id][p->dim[l]];
+		if (!v || strcmp(v, c->spend_key[l]))
+			return false;
+	}
+	return true;
+}
+
+static void fill_spend(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->have_cube)
+		return;
+	const spend_path *p = &spend_paths[c->spend_dim];
+	tt_dim by = p->dim[c->spend_level];
+	view_rows rows = {0};
+	if (view_group(&s->cube, &by, 1, spend_keep, c, &rows))
+		return;
+	int64_t total = 0;
+	for (size_t i = 0; i < rows.n; i++)
+		total += rows.rows[i].m[TT_M_COST_MICROS];
+	for (size_t i = 0; i < rows.n; i++) {
+		const view_row *r = &rows.rows[i];
+		const int64_t *m = r->m;
+		int64_t n = m[TT_M_REQUESTS], cost = m[TT_M_COST_MICROS];
+		char name[128], cst[32], share[16], req[24], cpr[32], in[24], out[24], cps[32],
+		    failed[16];
+		const char *key = r->key[0] && *r->key[0] ? r->key[0] : "(none)";
+		ui_name(c, by == TT_D_TENANT ? "tenant" : NULL, key, name, sizeof name);
+		ui_usd(cost, cst, sizeof cst);
+		fmt_pct(ratio(cost, total), share, sizeof share);
+		fmt_int(n, req, sizeof req);
+		ui_usd(view_ratio_round(cost, n), cpr, sizeof cpr);
+		fmt_int(view_ratio_round(m[TT_M_INPUT_TOKENS], n), in, sizeof in);
+		fmt_int(view_ratio_round(m[TT_M_OUTPUT_TOKENS], n), out, sizeof out);
+		if (m[TT_M_SUCCESS])
+			ui_usd(view_ratio_round(cost, m[TT_M_SUCCESS]), cps, sizeof cps);
+		else
+			snprintf(cps, sizeof cps, "-");
+		fmt_pct(ratio(m[TT_M_FAILURE], n), failed, sizeof failed);
+		const char *cells[] = {name, cst, share, req, cpr, in, out, cps, failed};
+		double nums[] = {0,
+		                 (double)cost,
+		                 ratio(cost, total),
+		                 (double)n,
+		                 (double)view_ratio_round(cost, n),
+		                 ratio(m[TT_M_INPUT_TOKENS], n),
+		                 ratio(m[TT_M_OUTPUT_TOKENS], n),
+		                 m[TT_M_SUCCESS] ? ratio(cost, m[TT_M_SUCCESS]) : 0,
+		                 ratio(m[TT_M_FAILURE], n)};
+		grid_row *gr = grid_add(g, THEME_TEXT, cells, nums);
+		if (gr)
+			grid_set_ref(gr, r->key[0] ? r->key[0] : "");
+	}
+	view_rows_free(&rows);
+}
+
+static int draw_spend(console *c, int top, int rows)
+{
+	(void)rows;
+	const spend_path *p = &spend_paths[c->spend_dim];
+	char crumbs[512];
+	int n = snprintf(crumbs, sizeof crumbs, "by %s", p->label);
+	for (int l = 0; l < c->spend_level && n < (int)sizeof crumbs; l++) {
+		char alias[128];
+		ui_name(c, p->dim[l] == TT_D_TENANT ? "tenant" : NULL, c->spend_key[l], alias,
+		        sizeof alias);
+		n += snprintf(crumbs + n, sizeof crumbs - (size_t)n, " > %s > %s", alias,
+		              dim_label(p->dim[l + 1]));
+	}
+	ui_put(c, top, 2, THEME_TITLE, "%s", crumbs);
+	static const char hint[] = "d: breakdown  Enter: drill down  Esc: back";
+	int hx = COLS - (int)sizeof hint - 1;
+	if (hx > n + 4)
+		ui_put(c, top, hx, THEME_DIM, "%s", hint);
+	return no_data(c, top + 1, c->snap && c->snap->have_cube) + 1;
+}
+
+static int enter_spend(console *c, const grid_row *r)
+{
+	if (c->spend_level + 1 >= SPEND_LEVELS)
+		return DRAW_NONE;
+	snprintf(c->spend_key[c->spend_level], sizeof c->spend_key[0], "%s", grid_row_ref(r));
+	c->spend_level++;
+	return DRAW_FILL;
+}
+
+static int back_spend(console *c)
+{
+	if (!c->spend_level)
+		return DRAW_NONE;
+	c->spend_level--;
+	return DRAW_FILL;
+}
+
+/* ---- Prompts ---- */
+
+static const grid_col prompt_cols[] = {
+    {"prompt", 24, 0, false, false, false}, {"version", 8, 1, false, false, false},
+    {"cost", 11, 0, true, true, true},      {"share", 7, 3, true, true, true},
+    {"requests", 9, 2, true, true, true},   {"in tok/req", 10, 4, true, true, true},
+    {"out tok/req", 11, 4, true, true, true}, {"cost/req", 10, 1, true, true, true},
+    {"cost/outcome", 12, 2, true, true, true},
+};
+
+static void fill_prompts(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->have_prompts)
+		return;
+	int64_t total = s->prompts.total_cost_micros;
+	for (size_t i = 0; i < s->prompts.rows.n; i++) {
+		const view_row *r = &s->prompts.rows.rows[i];
+		const int64_t *m = r->m;
+		int64_t n = m[TT_M_REQUESTS], cost = m[TT_M_COST_MICROS];
+		char cst[32], share[16], req[24], in[24], out[24], cpr[32], cpo[32], ref[300];
+		ui_usd(cost, cst, sizeof cst);
+		fmt_pct(ratio(cost, total), share, sizeof share);
+		fmt_int(n, req, sizeof req);
+		fmt_int(view_ratio_round(m[TT_M_INPUT_TOKENS], n), in, sizeof in);
+		fmt_int(view_ratio_round(m[TT_M_OUTPUT_TOKENS], n), out, sizeof out);
+		ui_usd(view_ratio_round(cost, n), cpr, sizeof cpr);
+		if (m[TT_M_SUCCESS])
+			ui_usd(view_ratio_round(cost, m[TT_M_SUCCESS]), cpo, sizeof cpo);
+		else
+			snprintf(cpo, sizeof cpo, "-");
+		const char *cells[] = {*r->key[0] ? r->key[0] : "(none)", r->key[1], cst, share, req,
+		                       in, out, cpr, cpo};
+		double nums[] = {0,
+		                 0,
+		                 (double)cost,
+		                 ratio(cost, total),
+		                 (double)n,
+		                 ratio(m[TT_M_INPUT_TOKENS], n),
+		                 ratio(m[TT_M_OUTPUT_TOKENS], n),
+		                 ratio(cost, n),
+		                 m[TT_M_SUCCESS] ? ratio(cost, m[TT_M_SUCCESS]) : 0};
+		grid_row *gr = grid_add(g, THEME_TEXT, cells, nums);
+		snprintf(ref, sizeof ref, "%s@%s", r->key[0], r->key[1]);
+		if (gr)
+			grid_set_ref(gr, ref);
+	}
+}
+
+/* ---- Routing ---- */
+
+static const grid_col routing_cols[] = {
+    {"route", 20, 0, false, false, false}, {"provider", 10, 1, false, false, false},
+    {"model", 22, 0, false, false, false}, {"tier", 6, 3, false, false, false},
+    {"traffic share", 20, 1, false, true, true}, {"requests", 9, 2, true, true, true},
+    {"elevated", 8, 3, true, true, true},  {"cost", 11, 4, true, true, true},
+};
+
+static void fill_routing(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->have_routing)
+		return;
+	for (size_t i = 0; i < s->routing.nroutes; i++) {
+		const view_route *rt = &s->routing.routes[i];
+		for (size_t k = rt->first; k < rt->first + rt->n; k++) {
+			const view_row *t = &s->routing.targets.rows[k];
+			const int64_t *m = t->m;
+			double share = ratio(m[TT_M_REQUESTS], rt->requests);
+			char bar[96], pct[16], cell[128], req[24], el[16], cst[32];
+			ui_bar(c, share, 12, bar, sizeof bar);
+			fmt_pct(share, pct, sizeof pct);
+			snprintf(cell, sizeof cell, "%s %6s", bar, pct);
+			fmt_int(m[TT_M_REQUESTS], req, sizeof req);
+			fmt_pct(ratio(m[TT_M_ELEVATED], m[TT_M_REQUESTS]), el, sizeof el);
+			ui_usd(m[TT_M_COST_MICROS], cst, sizeof cst);
+			const char *cells[] = {rt->use_case, t->key[1], t->key[2], t->key[3],
+			                       cell,         req,       el,        cst};
+			double nums[] = {0,
+			                 0,
+			                 0,
+			                 0,
+			                 share,
+			                 (double)m[TT_M_REQUESTS],
+			                 ratio(m[TT_M_ELEVATED], m[TT_M_REQUESTS]),
+			                 (double)m[TT_M_COST_MICROS]};
+			grid_row *gr = grid_add(g, m[TT_M_ELEVATED] ? THEME_WARN : THEME_TEXT, cells,
+			                        nums);
+			char ref[300];
+			snprintf(ref, sizeof ref, "%s/%s/%s", rt->use_case, t->key[1], t->key[2]);
+			if (gr)
+				grid_set_ref(gr, ref);
+		}
+	}
+}
+
+/* ---- Providers ---- */
+
+static const grid_col provider_cols[] = {
+    {"provider / model", 26, 0, false, false, false}, {"state", 8, 0, false, false, false},
+    {"calls", 8, 2, true, true, true},                {"errors", 7, 0, true, true, true},
+    {"timeout", 7, 3, true, true, true},              {"429", 6, 1, true, true, true},
+    {"5xx", 6, 1, true, true, true},                  {"refused", 7, 4, true, true, true},
+    {"p50", 7, 3, true, true, true},                  {"p95", 7, 0, true, true, true},
+    {"p99", 7, 2, true, true, true},                  {"ttft p95", 8, 4, true, true, true},
+};
+
+static void fmt_ms(double ms, char *buf, size_t cap)
+{
+	if (isnan(ms))
+		snprintf(buf, cap, "-");
+	else if (ms >= 10000)
+		snprintf(buf, cap, "%.0fs", ms / 1000);
+	else if (ms >= 1000)
+		snprintf(buf, cap, "%.1fs", ms / 1000);
+	else
+		snprintf(buf, cap, "%.0fms", ms);
+}
+
+static void provider_row(console *c, grid *g, const view_provider_row *r, bool model)
+{
+	(void)c;
+	char name[300], calls[24], errs[24], to[24], rl[24], se[24], rf[24], p50[16], p95[16],
+	    p99[16], tt[16];
+	snprintf(name, sizeof name, model ? "  %s" : "%s", model ? r->model : r->provider);
+	fmt_int(r->calls, calls, sizeof calls);
+	fmt_pct(r->error_rate, errs, sizeof errs);
+	const int64_t *b = r->by_status;
+	fmt_int(b[TT_STATUS_TIMEOUT], to, sizeof to);
+	fmt_int(b[TT_STATUS_RATE_LIMITED], rl, sizeof rl);
+	fmt_int(b[TT_STATUS_SERVER_ERROR], se, sizeof se);
+	fmt_int(b[TT_STATUS_SAFETY_REFUSAL], rf, sizeof rf);
+	fmt_ms(r->p50_ms, p50, sizeof p50);
+	fmt_ms(r->p95_ms, p95, sizeof p95);
+	fmt_ms(r->p99_ms, p99, sizeof p99);
+	fmt_ms(r->ttft_p95_ms, tt, sizeof tt);
+	const char *cells[] = {name, view_providers_state_name(r->state), calls, errs, to, rl, se,
+	                       rf,   p50, p95, p99, tt};
+	double nums[] = {0,
+	                 r->state,
+	                 (double)r->calls,
+	                 r->error_rate,
+	                 (double)b[TT_STATUS_TIMEOUT],
+	                 (double)b[TT_STATUS_RATE_LIMITED],
+	                 (double)b[TT_STATUS_SERVER_ERROR],
+	                 (double)b[TT_STATUS_SAFETY_REFUSAL],
+	                 r->p50_ms,
+	                 r->p95_ms,
+	                 r->p99_ms,
+	                 r->ttft_p95_ms};
+	theme_role role = r->state == VIEW_PROVIDER_FAILING    ? THEME_CRIT
+	                  : r->state == VIEW_PROVIDER_DEGRADED ? THEME_WARN
+	                  : model                              ? THEME_DIM
+	                                                       : THEME_TEXT;
+	if (model && r->state == VIEW_PROVIDER_OK)
+		role = THEME_TEXT;
+	grid_row *gr = grid_add(g, role, cells, nums);
+	char ref[600];
+	snprintf(ref, sizeof ref, "%s%s%s", r->provider, model ? "/" : "", model ? r->model : "");
+	if (gr)
+		grid_set_ref(gr, ref);
+}
+
+static void fill_providers(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->have_providers)
+		return;
+	for (size_t i = 0; i < s->providers.nproviders; i++) {
+		const view_provider_row *p = &s->providers.providers[i];
+		provider_row(c, g, p, false);
+		for (size_t k = p->first; k < p->first + p->n; k++)
+			provider_row(c, g, &s->providers.models[k], true);
+	}
+}
+
+static int draw_providers(console *c, int top, int rows)
+{
+	(void)rows;
+	if (no_data(c, top, c->snap && c->snap->have_providers))
+		return 1;
+	ui_put(c, top, 2, THEME_DIM,
+	       "errors over calls (killed, throttled and cache hits never reach the provider); "
+	       "degraded from 10%%, failing from 25%%");
+	return 1;
+}
+
+/* ---- SLOs ---- */
+
+static const grid_col slo_cols[] = {
+    {"SLO", 22, 0, false, false, false}, {"5m", 6, 3, true, true, true},
+    {"30m", 6, 3, true, true, true},     {"1h", 6, 0, true, true, true},
+    {"2h", 6, 4, true, true, true},      {"6h", 6, 2, true, true, true},
+    {"1d", 6, 2, true, true, true},      {"3d", 6, 4, true, true, true},
+    {"budget left", 11, 0, true, true, false}, {"exhausted in", 12, 1, true, true, false},
+    {"state", 8, 0, false, false, false},
+};
+
+static void fill_slos(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->have_slo)
+		return;
+	for (size_t i = 0; i < s->slo.n; i++) {
+		const view_slo_row *r = &s->slo.rows[i];
+		char burn[SLO_WINDOW_COUNT][16], left[16], ex[32];
+		const char *cells[GRID_MAX_COLS] = {r->spec->name};
+		double nums[GRID_MAX_COLS] = {0};
+		for (int w = 0; w < SLO_WINDOW_COUNT && w < 7; w++) {
+			snprintf(burn[w], sizeof burn[w], "%.2f", r->status.burn[w]);
+			cells[1 + w] = burn[w];
+			nums[1 + w] = r->status.burn[w];
+		}
+		snprintf(left, sizeof left, "%.1f%%", 100.0 * r->status.budget_remaining);
+		if (r->status.exhausted_in_ms < 0)
+			snprintf(ex, sizeof ex, "-");
+		else
+			snprintf(ex, sizeof ex, "%.1fh", (double)r->status.exhausted_in_ms / 3600000.0);
+		const char *alert = slo_alert_name(r->status.alert);
+		cells[8] = left;
+		nums[8] = r->status.budget_remaining;
+		cells[9] = ex;
+		nums[9] = r->status.exhausted_in_ms < 0 ? 1e18 : (double)r->status.exhausted_in_ms;
+		cells[10] = alert ? alert : "ok";
+		theme_role role = !alert                   ? THEME_TEXT
+		                  : !strcmp(alert, "page") ? THEME_ALERT_PAGE
+		                                           : THEME_ALERT_TICKET;
+		grid_add(g, role, cells, nums);
+	}
+}
+
+static int draw_slos(console *c, int top, int rows)
+{
+	(void)rows;
+	if (no_data(c, top, c->snap && c->snap->have_slo))
+		return 1;
+	if (c->snap && !c->snap->slo.n) {
+		ui_put(c, top, 2, THEME_DIM,
+		       "no SLOs configured ([slo NAME] sections, docs/config.md)");
+		return 1;
+	}
+	ui_put(c, top, 2, THEME_DIM, "burn rate per window (1 spends the budget exactly "
+	                             "over the period)");
+	return 1;
+}
+
+/* ---- Budgets ---- */
+
+static const grid_col budget_cols[] = {
+    {"budget", 18, 0, false, false, false}, {"scope", 20, 2, false, false, false},
+    {"period", 6, 4, false, false, false},  {"spent", 11, 0, true, true, true},
+    {"amount", 11, 1, true, true, true},    {"used", 18, 0, false, true, true},
+    {"state", 6, 0, false, false, false},   {"forecast (range)", 30, 1, true, true, true},
+};
+
+static void fill_budgets(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->have_budgets)
+		return;
+	for (size_t i = 0; i < s->budgets.n; i++) {
+		const view_budget_row *r = &s->budgets.rows[i];
+		char scope[300], spent[32], amount[32], used[96], bar[64], fc[96], a[32], b[32],
+		    d[32];
+		budget_scope_format(&r->spec->scope, scope, sizeof scope);
+		ui_usd(r->spent_micros, spent, sizeof spent);
+		ui_usd(r->spec->amount_micros, amount, sizeof amount);
+		double frac = isnan(r->used_pct) ? 0 : r->used_pct / 100.0;
+		ui_bar(c, frac > 1 ? 1 : frac, 10, bar, sizeof bar);
+		snprintf(used, sizeof used, "%s %5.1f%%", bar, isnan(r->used_pct) ? 0 : r->used_pct);
+		snprintf(fc, sizeof fc, "%s (%s-%s)", ui_usd(r->fc.point_micros, a, sizeof a),
+		         ui_usd(r->fc.low_micros, b, sizeof b), ui_usd(r->fc.high_micros, d, sizeof d));
+		const char *cells[] = {r->spec->name,
+		                       scope,
+		                       budget_period_name(r->spec->period),
+		                       spent,
+		                       amount,
+		                       used,
+		                       budget_state_name(r->state),
+		                       fc};
+		double nums[] = {0,
+		                 0,
+		                 0,
+		                 (double)r->spent_micros,
+		                 (double)r->spec->amount_micros,
+		                 frac,
+		                 0,
+		                 (double)r->fc.point_micros};
+		theme_role role = r->state == BUDGET_OK     ? THEME_TEXT
+		                  : r->state == BUDGET_SOFT ? THEME_WARN
+		                                            : THEME_CRIT;
+		grid_add(g, role, cells, nums);
+	}
+}
+
+static int draw_budgets(console *c, int top, int rows)
+{
+	(void)rows;
+	if (no_data(c, top, c->snap && c->snap->have_budgets))
+		return 1;
+	if (c->snap && !c->snap->budgets.n) {
+		ui_put(c, top, 2, THEME_DIM,
+		       "no budgets configured ([budget NAME] sections, docs/config.md)");
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- Alerts ---- */
+
+static const grid_col alert_cols[] = {
+    {"state", 9, 0, false, false, false},  {"kind", 20, 0, false, false, false},
+    {"scope", 28, 0, false, false, false}, {"value", 10, 2, true, true, true},
+    {"baseline", 10, 2, true, true, true}, {"since", 16, 1, false, false, true},
+    {"resolved", 16, 3, false, false, true},
+};
+
+static void fill_alerts(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->have_alerts)
+		return;
+	for (size_t i = 0; i < s->alerts.n; i++) {
+		const anomaly_alert *a = &s->alerts.alerts[i];
+		bool firing = a->resolved_ms < 0;
+		char since[32], res[32] = "", val[32], base[32];
+		time_format_iso(a->since_ms, since, sizeof since);
+		since[16] = 0;
+		since[10] = ' ';
+		if (!firing) {
+			time_format_iso(a->resolved_ms, res, sizeof res);
+			res[16] = 0;
+			res[10] = ' ';
+		}
+		snprintf(val, sizeof val, "%.4g", a->value);
+		snprintf(base, sizeof base, "%.4g", a->baseline);
+		const char *sev = anomaly_severity_name(a->severity);
+		const char *cells[] = {firing ? (sev ? sev : "open") : "resolved",
+		                       anomaly_kind_name(a->kind),
+		                       a->scope,
+		                       val,
+		                       base,
+		                       since,
+		                       res};
+		double nums[] = {0, 0, 0, a->value, a->baseline, 0, 0};
+		theme_role role = !firing                             ? THEME_DIM
+		                  : (sev && !strcmp(sev, "critical")) ? THEME_CRIT
+		                                                      : THEME_WARN;
+		grid_row *gr = grid_add(g, role, cells, nums);
+		if (gr)
+			grid_set_ref(gr, a->scope);
+	}
+}
+
+static int draw_alerts(console *c, int top, int rows)
+{
+	(void)rows;
+	if (no_data(c, top, c->snap && c->snap->have_alerts))
+		return 1;
+	if (c->snap && !c->snap->alerts.n)
+		ui_put(c, top, 2, THEME_OK, "%s no alerts in the last hours",
+		       theme_role_glyph(THEME_OK));
+	else
+		ui_put(c, top, 2, THEME_DIM, "Enter: go to the alert's scope");
+	return 1;
+}
+
+/* An alert's scope is "use_case=X", "provider=Y" or "prompt=ID@VERSION": open the screen
+ * that breaks it down. */
+static int enter_alert(console *c, const grid_row *r)
+{
+	const char *scope = grid_row_ref(r);
+	const char *eq = strchr(scope, '=');
+	if (!eq)
+		return DRAW_NONE;
+	size_t klen = (size_t)(eq - scope);
+	const char *val = eq + 1;
+	if (klen == 6 && !strncmp(scope, "prompt", 6)) {
+		char id[256];
+		snprintf(id, sizeof id, "%s", val);
+		char *at = strchr(id, '@');
+		if (at)
+			*at = 0;
+		ui_goto(c, "prompts");
+		grid_set_filter(&c->grids[c->screen], id);
+		return DRAW_SCREEN;
+	}
+	static const struct {
+		const char *key;
+		int dim;
+	} jumps[] = {{"use_case", 0}, {"team", 1}, {"tenant", 2}, {"model", 4}};
+	if (klen == 8 && !strncmp(scope, "provider", 8)) {
+		ui_goto(c, "providers");
+		grid_set_filter(&c->grids[c->screen], val);
+		return DRAW_SCREEN;
+	}
+	for (int i = 0; i < N(jumps); i++)
+		if (strlen(jumps[i].key) == klen && !strncmp(scope, jumps[i].key, klen)) {
+			ui_goto(c, "spend");
+			c->spend_dim = jumps[i].dim;
+			c->spend_level = 1;
+			snprintf(c->spend_key[0], sizeof c->spend_key[0], "%s", val);
+			return DRAW_FILL;
+		}
+	return DRAW_NONE;
+}
+
+/* ---- Audit ---- */
+
+static const grid_col audit_cols[] = {
+    {"seq", 6, 0, true, true, true},       {"time (UTC)", 16, 1, false, false, true},
+    {"actor", 14, 2, false, false, false}, {"kind", 9, 3, false, false, false},
+    {"action", 13, 0, false, false, false}, {"gateway", 10, 4, false, false, false},
+    {"scope", 22, 0, false, false, false}, {"status", 10, 0, false, false, false},
+    {"ref", 5, 5, true, true, false},      {"reason", 24, 2, false, false, false},
+};
+
+static void fill_audit(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->have_audit)
+		return;
+	for (size_t i = s->naudit; i-- > 0;) { /* newest first */
+		const ui_audit_row *r = &s->audit[i];
+		char seq[24], ts[32], ref[24] = "";
+		fmt_int(r->seq, seq, sizeof seq);
+		time_format_iso(r->ts_ms, ts, sizeof ts);
+		ts[16] = 0;
+		ts[10] = ' ';
+		if (r->ref_seq)
+			fmt_int(r->ref_seq, ref, sizeof ref);
+		const char *cells[] = {seq,        ts,       r->actor,  r->kind, r->action,
+		                       r->gateway, r->scope, r->status, ref,     r->reason};
+		double nums[] = {(double)r->seq, (double)r->ts_ms, 0, 0, 0, 0, 0, 0, (double)r->ref_seq,
+		                 0};
+		theme_role role = !strcmp(r->status, "failed")    ? THEME_CRIT
+		                  : !strcmp(r->status, "pending") ? THEME_WARN
+		                  : !strcmp(r->status, "applied") ? THEME_OK
+		                                                  : THEME_TEXT;
+		grid_add(g, role, cells, nums);
+	}
+}
+
+static int draw_audit(console *c, int top, int rows)
+{
+	(void)rows;
+	if (no_data(c, top, c->snap && c->snap->have_audit))
+		return 1;
+	if (c->snap && !c->snap->naudit)
+		ui_put(c, top, 2, THEME_DIM,
+		       "no audit records yet: actions, sign-offs and incident notes land here");
+	else
+		ui_put(c, top, 2, THEME_DIM,
+		       "newest first; tokentop audit verify checks the chain, audit export writes it");
+	return 1;
+}
+
+/* ---- Inference ---- */
+
+static const grid_col inference_cols[] = {
+    {"source", 12, 1, false, false, false}, {"model", 24, 0, false, false, false},
+    {"running", 8, 0, true, true, true},    {"waiting", 8, 0, true, true, true},
+    {"kv cache", 18, 0, false, true, true}, {"ttft p50", 9, 2, true, true, true},
+    {"ttft p95", 9, 1, true, true, true},   {"age", 6, 3, true, true, false},
+};
+
+static void fill_inference(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->have_inference)
+		return;
+	for (size_t i = 0; i < s->inference.n; i++) {
+		const view_server *v = &s->inference.servers[i];
+		char run[32], wait[32], kv[96], bar[64], p50[32], p95[32], age[32];
+		snprintf(run, sizeof run, "%.0f", v->requests_running);
+		snprintf(wait, sizeof wait, "%.0f", v->requests_waiting);
+		ui_bar(c, v->kv_cache_usage, 10, bar, sizeof bar);
+		snprintf(kv, sizeof kv, "%s %5.1f%%", bar, 100.0 * v->kv_cache_usage);
+		snprintf(p50, sizeof p50, isnan(v->ttft_p50_s) ? "-" : "%.3fs", v->ttft_p50_s);
+		snprintf(p95, sizeof p95, isnan(v->ttft_p95_s) ? "-" : "%.3fs", v->ttft_p95_s);
+		int64_t a = (s->now_ms - v->last_scrape_ms) / 1000;
+		snprintf(age, sizeof age, "%llds", (long long)(a < 0 ? 0 : a));
+		const char *cells[] = {v->source, v->model_name, run, wait, kv, p50, p95, age};
+		double nums[] = {0,
+		                 0,
+		                 v->requests_running,
+		                 v->requests_waiting,
+		                 v->kv_cache_usage,
+		                 v->ttft_p50_s,
+		                 v->ttft_p95_s,
+		                 (double)a};
+		theme_role role = a > 60                     ? THEME_STALE
+		                  : v->kv_cache_usage > 0.9 ? THEME_WARN
+		                                            : THEME_TEXT;
+		grid_add(g, role, cells, nums);
+	}
+}
+
+static int draw_inference(console *c, int top, int rows)
+{
+	(void)rows;
+	if (no_data(c, top, c->snap && c->snap->have_inference))
+		return 1;
+	if (c->snap && !c->snap->inference.n) {
+		ui_put(c, top, 2, THEME_DIM,
+		       "no inference servers scraped (tokentop sync --scrape NAME=URL,vllm)");
+		return 1;
+	}
+	return 0;
+}
+
+static int draw_prompts(console *c, int top, int rows)
+{
+	(void)rows;
+	return no_data(c, top, c->snap && c->snap->have_prompts);
+}
+
+static int draw_routing(console *c, int top, int rows)
+{
+	(void)rows;
+	return no_data(c, top, c->snap && c->snap->have_routing);
+}
+
+#define COLS_OF(x) x, N(x)
+
+const screen ui_screens[] = {
+    {"Overview", "overview", '1', "spend now, today, budget, traffic, sources, alerts", NULL,
+     0, NULL, draw_overview, NULL, NULL},
+    {"Spend", "spend", '2', "spend by use case, team, tenant, provider, model; drill down",
+     COLS_OF(spend_cols), fill_spend, draw_spend, enter_spend, back_spend},
+    {"Prompts", "prompts", '3', "the costliest prompt versions, tokens and cost per request",
+     COLS_OF(prompt_cols), fill_prompts, draw_prompts, NULL, NULL},
+    {"Routing", "routing", '4', "per route, the traffic share of each provider and model",
+     COLS_OF(routing_cols), fill_routing, draw_routing, NULL, NULL},
+    {"Providers", "providers", '5', "error classes, latency and TTFT per provider and model",
+     COLS_OF(provider_cols), fill_providers, draw_providers, NULL, NULL},
+    {"Inference", "inference", '6', "self-hosted servers: KV cache, queue, TTFT",
+     COLS_OF(inference_cols), fill_inference, draw_inference, NULL, NULL},
+    {"SLOs", "slos", '7', "burn rates over the windows, budget left, page or ticket",
+     COLS_OF(slo_cols), fill_slos, draw_slos, NULL, NULL},
+    {"Budgets", "budgets", '8', "spend against each budget, with the forecast",
+     COLS_OF(budget_cols), fill_budgets, draw_budgets, NULL, NULL},
+    {"Alerts", "alerts", '9', "open and resolved alerts; Enter goes to the scope",
+     COLS_OF(alert_cols), fill_alerts, draw_alerts, enter_alert, NULL},
+    {"Audit", "audit", '0', "the audit log: actions, sign-offs, incidents (newest first)",
+     COLS_OF(audit_cols), fill_audit, draw_audit, NULL, NULL},
+};
+const int ui_nscreens = N(ui_screens);
+
+/* The number of Spend breakdowns, for the key that cycles them. */
+int ui_spend_paths(void)
+{
+	return N(spend_paths);
+}
+
+const char *ui_spend_label(int i)
+{
+	return spend_paths[i].label;
+}

@@ -1,0 +1,138 @@
+/* The console's data: every screen's view model read in one go, on a worker thread. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokentop/audit.h"
+#include "ui_internal.h"
+
+const int64_t ui_ranges_ms[UI_NRANGES] = {15 * 60000LL, 3600000LL,      6 * 3600000LL,
+                                          86400000LL,   7 * 86400000LL, 30 * 86400000LL};
+const char *const ui_range_names[UI_NRANGES] = {"15m", "1h", "6h", "24h", "7d", "30d"};
+
+void snapshot_free(snapshot *s)
+{
+	if (s->have_ov)
+		view_overview_free(&s->ov);
+	if (s->have_cube)
+		view_cube_free(&s->cube);
+	if (s->have_prompts)
+		view_prompts_free(&s->prompts);
+	if (s->have_routing)
+		view_routing_free(&s->routing);
+	if (s->have_slo)
+		view_slo_free(&s->slo);
+	if (s->have_budgets)
+		view_budgets_free(&s->budgets);
+	if (s->have_alerts)
+		view_alerts_free(&s->alerts);
+	if (s->have_inference)
+		view_inference_free(&s->inference);
+	if (s->have_providers)
+		view_providers_free(&s->providers);
+	s->have_ov = s->have_cube = s->have_prompts = s->have_routing = false;
+	s->have_slo = s->have_budgets = s->have_alerts = s->have_inference = false;
+	s->have_providers = false;
+	free(s->audit);
+	s->audit = NULL;
+	s->naudit = 0;
+	s->have_audit = false;
+}
+
+typedef struct audit_ctx {
+	ui_audit_row *rows; /* a ring of UI_AUDIT_MAX */
+	size_t n;           /* records seen */
+} audit_ctx;
+
+static int keep_record(void *ctx, const audit_record *r)
+{
+	audit_ctx *a = ctx;
+	ui_audit_row *o = &a->rows[a->n++ % UI_AUDIT_MAX];
+	o->seq = r->seq;
+	o->ts_ms = r->ts_ms;
+	o->ref_seq = r->ref_seq;
+	snprintf(o->actor, sizeof o->actor, "%s%s%s", r->actor, *r->as_name ? " as " : "",
+	         r->as_name);
+	snprintf(o->role, sizeof o->role, "%s", r->role);
+	snprintf(o->kind, sizeof o->kind, "%s", r->kind);
+	snprintf(o->action, sizeof o->action, "%s", r->action);
+	snprintf(o->gateway, sizeof o->gateway, "%s", r->gateway);
+	snprintf(o->scope, sizeof o->scope, "%s", r->scope);
+	snprintf(o->status, sizeof o->status, "%s", r->status);
+	snprintf(o->reason, sizeof o->reason, "%s", r->reason);
+	return 0;
+}
+
+/* The audit log needs no key to be read; verifying is tokentop audit verify's job. */
+static int load_audit(store *st, snapshot *s, char *err, size_t errlen)
+{
+	audit *a = audit_open_mode(st, NULL, AUDIT_KEY_NONE, err, errlen);
+	if (!a)
+		return -1;
+	audit_ctx ac = {.rows = malloc(UI_AUDIT_MAX * sizeof *ac.rows)};
+	int rc = ac.rows ? audit_each(a, 0, keep_record, &ac) : -1;
+	audit_close(a);
+	if (rc) {
+		free(ac.rows);
+		snprintf(err, errlen, "reading the audit log: %s", store_errmsg(st));
+		return -1;
+	}
+	/* unroll the ring, oldest first */
+	size_t n = ac.n < UI_AUDIT_MAX ? ac.n : UI_AUDIT_MAX;
+	s->audit = malloc((n ? n : 1) * sizeof *s->audit);
+	if (!s->audit) {
+		free(ac.rows);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		s->audit[i] = ac.rows[(ac.n - n + i) % UI_AUDIT_MAX];
+	s->naudit = n;
+	free(ac.rows);
+	return 0;
+}
+
+int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_health *src,
+                  size_t nsrc, int64_t now_ms, bool quick, snapshot *s)
+{
+	s->partial = quick;
+	char err[256] = "";
+	s->now_ms = now_ms;
+	s->range = range;
+	s->err[0] = 0;
+	s->data_version = store_data_version(st);
+	/* the overview points at the source names: keep them with the snapshot */
+	s->nsrc = nsrc > UI_SOURCES_MAX ? UI_SOURCES_MAX : nsrc;
+	for (size_t i = 0; i < s->nsrc; i++) {
+		s->src[i] = src[i];
+		snprintf(s->srcname[i], UI_NAME_CAP, "%s", src[i].name ? src[i].name : "");
+		s->src[i].name = s->srcname[i];
+	}
+	int64_t since = now_ms - ui_ranges_ms[range];
+	int bad = 0;
+#define TRY(flag, call)                                                                            \
+	do {                                                                                       \
+		s->flag = (call) == 0;                                                             \
+		if (!s->flag && !bad++)                                                            \
+			snprintf(s->err, sizeof s->err, "%s", err);                                \
+	} while (0)
+	/* quick: what is cheap on any cache (spend, traffic, anomalies, the tables) for the
+	 * first frame; SLO burn and budget forecasts, which read weeks of rollups, follow */
+	TRY(have_ov, view_overview_build(st, quick ? NULL : o->slos, quick ? 0 : o->nslos,
+	                                 quick ? NULL : o->budgets, quick ? 0 : o->nbudgets, s->src,
+	                                 s->nsrc, now_ms, &s->ov, err, sizeof err));
+	TRY(have_cube, view_cube_build(st, since, now_ms, false, &s->cube, err, sizeof err));
+	TRY(have_prompts, view_prompts_build(st, since, now_ms, 0, &s->prompts, err, sizeof err));
+	TRY(have_routing, view_routing_build(st, since, now_ms, &s->routing, err, sizeof err));
+	TRY(have_inference, view_inference_build(st, &s->inference, err, sizeof err));
+	TRY(have_providers,
+	    view_providers_build(st, since, now_ms, &s->providers, err, sizeof err));
+	TRY(have_audit, load_audit(st, s, err, sizeof err));
+	if (quick)
+		return bad ? -1 : 0;
+	TRY(have_slo, view_slo_build(st, o->slos, o->nslos, now_ms, &s->slo, err, sizeof err));
+	TRY(have_budgets, view_budgets_build(st, o->budgets, o->nbudgets, now_ms, NULL, 0, NULL,
+	                                     &s->budgets, err, sizeof err));
+	TRY(have_alerts, view_alerts_build(st, now_ms, &s->alerts, err, sizeof err));
+#undef TRY
+	return bad ? -1 : 0;
+}
