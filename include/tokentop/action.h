@@ -249,10 +249,11 @@ typedef struct action_plan {
 
 typedef void (*action_plan_fn)(void *ctx, action_plan *p);
 
-/* Checks policy and the request, reads the state before from the gateway (v1: GET
- * /v1/controls and its ETag), measures the blast radius and builds the request. done gets
- * the plan (with error set on failure) and owns it. 0, or -1 when nothing was started
- * (err says why; done is not called). */
+/* Checks the role and the request, reads the state before from the gateway (v1: GET
+ * /v1/controls and its ETag), measures the blast radius and builds the request. Sends
+ * nothing, so it works read-only (a dry run). done gets the plan (with error set on failure)
+ * and owns it. env and gw's strings are borrowed for the life of the plan. 0, or -1 when
+ * nothing was started (err says why; done is not called). */
 int action_plan_start(const action_env *env, const action_gateway *gw, const action_req *r,
                       action_plan_fn done, void *ctx, char *err, size_t errlen);
 

@@ -57,5 +57,10 @@ int action_blast_radius(store *st, const action_req *r, int64_t now_ms, action_b
 	b->cost_per_min_micros = view_ratio_round(b->cost_micros, minutes);
 	b->requests_per_s = (double)b->requests / (double)(ACTION_BLAST_WINDOW_MS / 1000);
 	b->share = b->total_requests ? (double)b->requests / (double)b->total_requests : 0;
+	if (!b->total_requests && !b->note[0])
+		snprintf(b->note, sizeof b->note,
+		         "the cache has no requests in the last %lld minutes (is tokentop sync "
+		         "running?)",
+		         (long long)(ACTION_BLAST_WINDOW_MS / 60000));
 	return 0;
 }
