@@ -94,9 +94,9 @@ static enum MHD_Result fx_request(void *cls, struct MHD_Connection *c, const cha
 		query = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "team_id");
 	if (!query)
 		query = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "litellm_model_id");
-	json_t *rec = json_pack("{s:s, s:s, s:s, s:o, s:s}", "method", method, "path", url, "arg",
-	                        query ? query : "", "headers", headers, "body",
-	                        st->body ? st->body : "");
+	json_t *rec =
+	    json_pack("{s:s, s:s, s:s, s:o, s:s}", "method", method, "path", url, "arg",
+	              query ? query : "", "headers", headers, "body", st->body ? st->body : "");
 	int status = 200;
 	char *answer = NULL;
 	for (size_t i = 0; i < sizeof fx_answers / sizeof fx_answers[0]; i++)
@@ -178,8 +178,8 @@ static const char *hdr(json_t *rec, const char *name)
 {
 	const char *key;
 	json_t *v;
-	json_object_foreach(json_object_get(rec, "headers"), key, v) if (!strcasecmp(key, name))
-	    return json_string_value(v);
+	json_object_foreach(json_object_get(rec, "headers"), key,
+	                    v) if (!strcasecmp(key, name)) return json_string_value(v);
 	return NULL;
 }
 
@@ -249,7 +249,8 @@ static json_t *body_json(const action_http *h)
 static void test_table_consistent(void **state)
 {
 	(void)state;
-	const unsigned all_flags = ACTION_DANGEROUS | ACTION_CONFIRM | ACTION_AUDITED | ACTION_EXPIRES;
+	const unsigned all_flags =
+	    ACTION_DANGEROUS | ACTION_CONFIRM | ACTION_AUDITED | ACTION_EXPIRES;
 	const char console_keys[] = "q?\t123456tr"; /* the console's own bindings */
 	assert_true(action_count >= 7);
 	for (size_t i = 0; i < action_count; i++) {
@@ -279,7 +280,8 @@ static void test_table_consistent(void **state)
 		}
 	}
 	for (int p = 0; p < ACTION_P_COUNT; p++) {
-		assert_true(action_params[p].name && action_params[p].metavar && action_params[p].help);
+		assert_true(action_params[p].name && action_params[p].metavar &&
+		            action_params[p].help);
 		assert_int_equal(action_param_find(action_params[p].name), p);
 	}
 	assert_null(action_find("nuke"));
@@ -335,8 +337,8 @@ static void test_v1_requests(void **state)
 	r = req_of("throttle", "use_case=code-assist,tenant=acme");
 	set(&r, ACTION_P_RPS, "5");
 	set(&r, ACTION_P_TPM, "200000");
-	assert_int_equal(action_parse_expires("1h", 1764410418700LL, &r.expires_ms, err, sizeof err),
-	                 0);
+	assert_int_equal(
+	    action_parse_expires("1h", 1764410418700LL, &r.expires_ms, err, sizeof err), 0);
 	assert_int_equal(action_validate(&r, ACTION_DIALECT_TOKENTOP, err, sizeof err), 0);
 	assert_int_equal(action_build_tokentop(&r, &h, err, sizeof err), 0);
 	json_t *j = body_json(&h);
@@ -431,7 +433,8 @@ static void test_litellm_requests(void **state)
 	char err[512], path[256];
 	action_http h;
 	action_req r = req_of("kill-switch", "key=sk-abc");
-	lite_ok(&r, NULL, NULL, "POST", "/key/block", "{\"key\":\"sk-abc\"}", "kill-switch:key=sk-abc");
+	lite_ok(&r, NULL, NULL, "POST", "/key/block", "{\"key\":\"sk-abc\"}",
+	        "kill-switch:key=sk-abc");
 	assert_int_equal(action_litellm_state_path(&r, path, sizeof path, err, sizeof err), 0);
 	assert_string_equal(path, "/key/info?key=sk-abc");
 	r = req_of("kill-switch", "team=team 1");
@@ -447,7 +450,8 @@ static void test_litellm_requests(void **state)
 	set(&r, ACTION_P_RPS, "2.5");
 	set(&r, ACTION_P_TPM, "100000");
 	lite_ok(&r, NULL, NULL, "POST", "/key/update",
-	        "{\"key\":\"sk-abc\",\"tpm_limit\":100000,\"rpm_limit\":150}", "throttle:key=sk-abc");
+	        "{\"key\":\"sk-abc\",\"tpm_limit\":100000,\"rpm_limit\":150}",
+	        "throttle:key=sk-abc");
 	r = req_of("throttle", "team=t1");
 	set(&r, ACTION_P_TPM, "5000");
 	lite_ok(&r, NULL, NULL, "POST", "/team/update", "{\"team_id\":\"t1\",\"tpm_limit\":5000}",
@@ -455,15 +459,17 @@ static void test_litellm_requests(void **state)
 
 	r = req_of("reroute", "model=dep-1");
 	set(&r, ACTION_P_WEIGHT, "9");
-	lite_ok(&r, NULL, NULL, "PATCH", "/model/dep-1/update", "{\"litellm_params\":{\"weight\":9}}",
-	        "reroute:model=dep-1");
+	lite_ok(&r, NULL, NULL, "PATCH", "/model/dep-1/update",
+	        "{\"litellm_params\":{\"weight\":9}}", "reroute:model=dep-1");
 
-	const char *cache = "{\"current_values\":{\"type\":\"redis\",\"password\":\"***REDACTED***\","
-	                    "\"ttl\":600}}";
+	const char *cache =
+	    "{\"current_values\":{\"type\":\"redis\",\"password\":\"***REDACTED***\","
+	    "\"ttl\":600}}";
 	r = req_of("cache-ttl", NULL);
 	set(&r, ACTION_P_TTL, "3600");
 	lite_ok(&r, cache, NULL, "POST", "/cache/settings",
-	        "{\"cache_settings\":{\"type\":\"redis\",\"password\":\"***REDACTED***\",\"ttl\":3600}}",
+	        "{\"cache_settings\":{\"type\":\"redis\",\"password\":\"***REDACTED***\",\"ttl\":"
+	        "3600}}",
 	        "cache-ttl:proxy");
 	assert_int_equal(action_build_litellm(&r, "{}", NULL, &h, err, sizeof err), -1);
 	assert_non_null(strstr(err, "STORE_MODEL_IN_DB"));
@@ -471,7 +477,8 @@ static void test_litellm_requests(void **state)
 	/* lifts: the inverse call, from the state recorded before */
 	r = req_of("lift", NULL);
 	set(&r, ACTION_P_ID, "kill-switch:team=t1");
-	lite_ok(&r, NULL, NULL, "POST", "/team/unblock", "{\"team_id\":\"t1\"}", "kill-switch:team=t1");
+	lite_ok(&r, NULL, NULL, "POST", "/team/unblock", "{\"team_id\":\"t1\"}",
+	        "kill-switch:team=t1");
 	r = req_of("lift", NULL);
 	set(&r, ACTION_P_ID, "throttle:key=sk-abc");
 	lite_ok(&r, NULL, "{\"key\":\"h\",\"info\":{\"tpm_limit\":null,\"rpm_limit\":100}}", "POST",
@@ -482,7 +489,8 @@ static void test_litellm_requests(void **state)
 	r = req_of("lift", NULL);
 	set(&r, ACTION_P_ID, "reroute:model=dep-1");
 	lite_ok(&r, NULL, "{\"data\":[{\"litellm_params\":{\"weight\":3}}]}", "PATCH",
-	        "/model/dep-1/update", "{\"litellm_params\":{\"weight\":3}}", "reroute:model=dep-1");
+	        "/model/dep-1/update", "{\"litellm_params\":{\"weight\":3}}",
+	        "reroute:model=dep-1");
 	r = req_of("lift", NULL);
 	set(&r, ACTION_P_ID, "cache-ttl:proxy");
 	lite_ok(&r, "{\"current_values\":{\"type\":\"redis\",\"ttl\":3600}}",
@@ -585,9 +593,8 @@ static void test_validation(void **state)
 	assert_int_equal(action_parse_expires("30m", 1000, &t, err, sizeof err), 0);
 	assert_int_equal(t, 1000 + 1800000);
 	assert_int_equal(action_parse_expires("2026-11-29T12:00:00Z", 0, &t, err, sizeof err), 0);
-	assert_int_equal(action_parse_expires("2020-01-01T00:00:00Z", time_now_ms(), &t, err,
-	                                      sizeof err),
-	                 -1);
+	assert_int_equal(
+	    action_parse_expires("2020-01-01T00:00:00Z", time_now_ms(), &t, err, sizeof err), -1);
 	assert_non_null(strstr(err, "already past"));
 	assert_int_equal(action_parse_expires("soon", 0, &t, err, sizeof err), -1);
 
@@ -640,13 +647,14 @@ static void test_policy_matrix(void **state)
 	char err[512];
 	for (size_t i = 0; i < action_count; i++)
 		for (int role = 0; role < ROLE_COUNT; role++) {
-			int rc = policy_check(&action_table[i], (policy_role)role, "bob", err, sizeof err);
+			int rc = policy_check(&action_table[i], (policy_role)role, "bob", err,
+			                      sizeof err);
 			assert_int_equal(rc == 0, role >= (int)action_table[i].min_role);
 			if (rc)
 				assert_non_null(strstr(err, "bob is"));
 		}
-	assert_int_equal(policy_check(action_find("reroute"), ROLE_OPERATOR, "bob", err, sizeof err),
-	                 -1);
+	assert_int_equal(
+	    policy_check(action_find("reroute"), ROLE_OPERATOR, "bob", err, sizeof err), -1);
 	assert_non_null(strstr(err, "reroute needs the role admin; bob is operator"));
 
 	/* no [access], or one without users: operator, so a single-user install can act */
@@ -686,9 +694,8 @@ static void test_access_config(void **state)
 	assert_int_equal(policy_role_of(c.access, "bob"), ROLE_VIEWER);
 	assert_int_equal(policy_role_of(c.access, "eve"), ROLE_VIEWER);
 	config_free(&c);
-	assert_int_equal(config_parse_string("[gateway a]\nurl = http://x\n", "t.ini", &c, err,
-	                                     sizeof err),
-	                 0);
+	assert_int_equal(
+	    config_parse_string("[gateway a]\nurl = http://x\n", "t.ini", &c, err, sizeof err), 0);
 	assert_int_equal(c.naccess, 0);
 	config_free(&c);
 	static const struct {
@@ -697,7 +704,7 @@ static void test_access_config(void **state)
 	    {"[access]\nalice = boss\n", "t.ini:2: [access] key 'alice': 'boss' is not a role; "
 	                                 "expected USER = viewer, operator or admin"},
 	    {"[access]\nalice = admin\nalice = viewer\n", "t.ini:3: [access] key 'alice': the "
-	                                                   "user is given twice"},
+	                                                  "user is given twice"},
 	    {"[access]\nreadonly = maybe\n", "t.ini:2: [access] key 'readonly': 'maybe' is not "
 	                                     "yes or no"},
 	    {"[access x]\n", "t.ini:1: [access x] takes no name: write [access]"},
@@ -705,7 +712,8 @@ static void test_access_config(void **state)
 	    {"[nope]\n", "[prometheus NAME], [access]"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		assert_int_equal(config_parse_string(bad[i].text, "t.ini", &c, err, sizeof err), -1);
+		assert_int_equal(config_parse_string(bad[i].text, "t.ini", &c, err, sizeof err),
+		                 -1);
 		if (!strstr(err, bad[i].want))
 			fail_msg("expected '%s' in: %s", bad[i].want, err);
 	}
@@ -935,10 +943,18 @@ static void test_reconcile_records(void **state)
 	char err[512];
 	action_req r = req_of("kill-switch", "use_case=support-bot");
 	action_plan *p = plan(&h, &r);
-	audit_record pend = {.actor = "alice", .role = "admin", .host = "test", .kind = "action",
-	                     .action = "kill-switch", .gateway = "sim", .scope = p->scope,
-	                     .params = "{}", .reason = r.reason, .state_before = p->state_before,
-	                     .status = "pending", .idem_key = p->idem_key};
+	audit_record pend = {.actor = "alice",
+	                     .role = "admin",
+	                     .host = "test",
+	                     .kind = "action",
+	                     .action = "kill-switch",
+	                     .gateway = "sim",
+	                     .scope = p->scope,
+	                     .params = "{}",
+	                     .reason = r.reason,
+	                     .state_before = p->state_before,
+	                     .status = "pending",
+	                     .idem_key = p->idem_key};
 	assert_int_equal(audit_append(h.log, &pend, err, sizeof err), 0);
 	audit_record lost = pend;
 	lost.scope = "use_case=never-sent";
@@ -1011,8 +1027,8 @@ static void test_readonly_latch(void **state)
 	assert_non_null(strstr(err, "read-only"));
 	for (size_t i = 0; i < action_count; i++)
 		for (int role = 0; role < ROLE_COUNT; role++)
-			assert_int_equal(policy_check(&action_table[i], (policy_role)role, "alice", err,
-			                              sizeof err),
+			assert_int_equal(policy_check(&action_table[i], (policy_role)role, "alice",
+			                              err, sizeof err),
 			                 -1);
 	action_plan_free(p);
 	/* nothing reached the gateway, and nothing was recorded */
@@ -1034,9 +1050,9 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_table_consistent),  cmocka_unit_test(test_docs_name_every_action),
 	    cmocka_unit_test(test_v1_requests),       cmocka_unit_test(test_litellm_requests),
 	    cmocka_unit_test(test_validation),        cmocka_unit_test(test_policy_matrix),
-	    cmocka_unit_test(test_access_config),
-	    cmocka_unit_test(test_litellm_send),      cmocka_unit_test(test_reconcile_records),
-	    cmocka_unit_test(test_stale_etag),        cmocka_unit_test(test_readonly_latch),
+	    cmocka_unit_test(test_access_config),     cmocka_unit_test(test_litellm_send),
+	    cmocka_unit_test(test_reconcile_records), cmocka_unit_test(test_stale_etag),
+	    cmocka_unit_test(test_readonly_latch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,10 +87,10 @@ int action_param_find(const char *name);
 
 /* ---- one request: what the operator asked for, validated ---- */
 
-#define ACTION_VALUE_CAP 128
+#define ACTION_VALUE_CAP   128
 #define ACTION_TARGETS_MAX 8
-#define ACTION_REASON_CAP 512
-#define ACTION_ACTOR_CAP 128
+#define ACTION_REASON_CAP  512
+#define ACTION_ACTOR_CAP   128
 
 typedef struct action_target {
 	char provider[64];
@@ -102,7 +102,7 @@ typedef struct action_target {
 typedef struct action_req {
 	const action_def *def;
 	char scope[ACTION_SCOPE_COUNT][ACTION_VALUE_CAP]; /* "" where the scope names nothing */
-	unsigned given;                                    /* ACTION_BIT(action_param) set */
+	unsigned given;                                   /* ACTION_BIT(action_param) set */
 	double rps;
 	int64_t tpm;
 	int64_t ttl_s;
@@ -128,8 +128,7 @@ int action_scope_parse(action_req *r, const char *kv, char *err, size_t errlen);
 int action_param_set(action_req *r, action_param p, const char *value, char *err, size_t errlen);
 
 /* "30m", "2h", "1d" from now, or an ISO 8601 time after now. 0 or -1 with err. */
-int action_parse_expires(const char *s, int64_t now_ms, int64_t *out_ms, char *err,
-                         size_t errlen);
+int action_parse_expires(const char *s, int64_t now_ms, int64_t *out_ms, char *err, size_t errlen);
 
 /* Everything the table says about r (scope keys, parameters, reason, actor, expiry), and for
  * LiteLLM what its admin API can express. 0, or -1 with err saying what is wrong and what to
@@ -180,16 +179,15 @@ int action_build_litellm(const action_req *r, const char *state_now, const char 
 /* The LiteLLM GET that reads the state an action (or the control a lift names) changes:
  * /key/info?key=..., /team/info?team_id=..., /v1/model/info?litellm_model_id=...,
  * /cache/settings. 0 or -1. */
-int action_litellm_state_path(const action_req *r, char *buf, size_t cap, char *err,
-                              size_t errlen);
+int action_litellm_state_path(const action_req *r, char *buf, size_t cap, char *err, size_t errlen);
 
 /* ---- blast radius: what the scope carries now, from the local cache ---- */
 
 #define ACTION_BLAST_WINDOW_MS (15 * 60000LL)
 
 typedef struct action_blast {
-	bool known;           /* the cache can tell (every scope key is one it keeps) */
-	char note[256];       /* why not, or what the figures leave out */
+	bool known;     /* the cache can tell (every scope key is one it keeps) */
+	char note[256]; /* why not, or what the figures leave out */
 	int64_t since_ms, until_ms;
 	int64_t requests, total_requests;
 	int64_t cost_micros, total_cost_micros;
@@ -199,8 +197,8 @@ typedef struct action_blast {
 } action_blast;
 
 /* Over the ACTION_BLAST_WINDOW_MS before now_ms, through the view cube. 0 or -1 with err. */
-int action_blast_radius(store *st, const action_req *r, int64_t now_ms, action_blast *b,
-                        char *err, size_t errlen);
+int action_blast_radius(store *st, const action_req *r, int64_t now_ms, action_blast *b, char *err,
+                        size_t errlen);
 
 /* ---- sending, on a libuv loop (the console's, or the CLI's run until done) ---- */
 
@@ -217,9 +215,9 @@ typedef struct action_gateway {
 /* Who acts, and with what. Borrowed for the life of the plans made with it. */
 typedef struct action_env {
 	http_client *http;
-	audit *log;       /* NULL only for dry runs and listing */
-	store *st;        /* for the blast radius; NULL: not measured */
-	const char *user; /* the OS user */
+	audit *log;          /* NULL only for dry runs and listing */
+	store *st;           /* for the blast radius; NULL: not measured */
+	const char *user;    /* the OS user */
 	const char *as_name; /* --as NAME, recorded beside the user; NULL or "" */
 	const char *host;
 	policy_role role;
@@ -233,18 +231,18 @@ typedef struct action_plan {
 	const action_env *env;
 	action_gateway gw;
 	action_req req;
-	char error[1024];        /* set when planning failed; nothing else is then valid */
-	char scope[512];         /* action_scope_format */
-	char confirm_word[256];  /* action_confirm_word */
-	bool typed_confirm;      /* action_needs_typed_confirm */
-	action_blast blast;      /* blast.known false when it could not be measured */
-	char *state_before;      /* the gateway's answer to the state GET, verbatim */
-	char *state_after;       /* predicted: the controls with this one applied or lifted */
-	char etag[128];          /* v1: the controls ETag the request will carry in If-Match */
-	action_http http;        /* the request */
-	char url[1024];          /* gw.url + http.path */
-	char idem_key[64];       /* the Idempotency-Key the request will carry */
-	int64_t ref_seq;         /* lift: the audit record that applied the control; 0 unknown */
+	char error[1024];       /* set when planning failed; nothing else is then valid */
+	char scope[512];        /* action_scope_format */
+	char confirm_word[256]; /* action_confirm_word */
+	bool typed_confirm;     /* action_needs_typed_confirm */
+	action_blast blast;     /* blast.known false when it could not be measured */
+	char *state_before;     /* the gateway's answer to the state GET, verbatim */
+	char *state_after;      /* predicted: the controls with this one applied or lifted */
+	char etag[128];         /* v1: the controls ETag the request will carry in If-Match */
+	action_http http;       /* the request */
+	char url[1024];         /* gw.url + http.path */
+	char idem_key[64];      /* the Idempotency-Key the request will carry */
+	int64_t ref_seq;        /* lift: the audit record that applied the control; 0 unknown */
 } action_plan;
 
 typedef void (*action_plan_fn)(void *ctx, action_plan *p);
@@ -264,10 +262,10 @@ char *action_plan_describe(const action_plan *p);
 /* The outcome of a send. */
 typedef struct action_result {
 	bool applied;
-	long http_status;       /* 0 when no answer came */
-	const char *message;    /* one line for people: what happened, or what to do */
-	const char *response;   /* the gateway's answer verbatim ("" when none) */
-	const char *control_id; /* the id of the control applied or lifted, or "" */
+	long http_status;              /* 0 when no answer came */
+	const char *message;           /* one line for people: what happened, or what to do */
+	const char *response;          /* the gateway's answer verbatim ("" when none) */
+	const char *control_id;        /* the id of the control applied or lifted, or "" */
 	int64_t pending_seq, done_seq; /* the audit records written */
 } action_result;
 

@@ -13,7 +13,7 @@ const char *policy_role_name(policy_role r); /* "viewer", "operator", "admin" */
 int policy_role_parse(const char *s, policy_role *out);
 
 #define POLICY_USERS_MAX 64
-#define POLICY_NAME_CAP 64
+#define POLICY_NAME_CAP  64
 
 typedef struct policy_user {
 	char name[POLICY_NAME_CAP];

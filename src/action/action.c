@@ -35,12 +35,12 @@ const action_def action_table[] = {
     {"reroute", "reroute", 'R', "R",
      "send a route's new requests to other targets by weight (away from a failing provider)",
      ACTION_DANGEROUS | ACTION_CONFIRM | ACTION_AUDITED | ACTION_EXPIRES, ROLE_ADMIN,
-     B(ACTION_SCOPE_USE_CASE), true, B(ACTION_P_TARGETS) | B(ACTION_P_WEIGHT),
-     B(ACTION_P_TARGETS), 0},
+     B(ACTION_SCOPE_USE_CASE), true, B(ACTION_P_TARGETS) | B(ACTION_P_WEIGHT), B(ACTION_P_TARGETS),
+     0},
     {"degrade", "degrade", 'D', "D",
      "send a route's requests above a tier (or every request) to a smaller model tier",
-     ACTION_DANGEROUS | ACTION_AUDITED | ACTION_EXPIRES, ROLE_OPERATOR,
-     B(ACTION_SCOPE_USE_CASE), true, B(ACTION_P_TIER), 0, 0},
+     ACTION_DANGEROUS | ACTION_AUDITED | ACTION_EXPIRES, ROLE_OPERATOR, B(ACTION_SCOPE_USE_CASE),
+     true, B(ACTION_P_TIER), 0, 0},
     {"disable-tool", "disable_tool", 'X', "X", "stop offering a tool to the model in scope",
      ACTION_AUDITED | ACTION_EXPIRES, ROLE_OPERATOR, V1_SCOPE, false, B(ACTION_P_TOOL),
      B(ACTION_P_TOOL), 0},
@@ -155,13 +155,14 @@ int action_scope_parse(action_req *r, const char *kv, char *err, size_t errlen)
 		size_t klen = (size_t)(eq - p);
 		int k = -1;
 		for (int i = 0; i < ACTION_SCOPE_COUNT; i++)
-			if (strlen(scope_keys[i].name) == klen && memcmp(scope_keys[i].name, p, klen) == 0)
+			if (strlen(scope_keys[i].name) == klen &&
+			    memcmp(scope_keys[i].name, p, klen) == 0)
 				k = i;
 		if (k < 0) {
 			char known[160];
 			list_scope_keys(~0u, known, sizeof known);
-			snprintf(err, errlen, "--scope: unknown key '%.*s'; the keys are %s", (int)klen,
-			         p, known);
+			snprintf(err, errlen, "--scope: unknown key '%.*s'; the keys are %s",
+			         (int)klen, p, known);
 			return -1;
 		}
 		if (r->scope[k][0]) {
@@ -170,7 +171,8 @@ int action_scope_parse(action_req *r, const char *kv, char *err, size_t errlen)
 		}
 		char what[64];
 		snprintf(what, sizeof what, "--scope %s", scope_keys[k].name);
-		if (take_text(what, eq + 1, n - klen - 1, r->scope[k], scope_keys[k].cap, err, errlen))
+		if (take_text(what, eq + 1, n - klen - 1, r->scope[k], scope_keys[k].cap, err,
+		              errlen))
 			return -1;
 		p += n;
 		if (*p == ',')
@@ -201,10 +203,11 @@ static int parse_targets(action_req *r, const char *v, char *err, size_t errlen)
 		size_t n = strcspn(p, ",");
 		char item[256];
 		if (n == 0 || n >= sizeof item || r->ntargets == ACTION_TARGETS_MAX) {
-			snprintf(err, errlen,
-			         "--targets: expected 1 to %d of provider/model[@tier]=weight separated "
-			         "by commas",
-			         ACTION_TARGETS_MAX);
+			snprintf(
+			    err, errlen,
+			    "--targets: expected 1 to %d of provider/model[@tier]=weight separated "
+			    "by commas",
+			    ACTION_TARGETS_MAX);
 			return -1;
 		}
 		memcpy(item, p, n);
@@ -216,10 +219,11 @@ static int parse_targets(action_req *r, const char *v, char *err, size_t errlen)
 		if (eq) {
 			*eq = 0;
 			if (parse_whole(eq + 1, 1, 1000000, &t->weight)) {
-				snprintf(err, errlen,
-				         "--targets: '%s': the weight must be a whole number from 1 to "
-				         "1000000",
-				         eq + 1);
+				snprintf(
+				    err, errlen,
+				    "--targets: '%s': the weight must be a whole number from 1 to "
+				    "1000000",
+				    eq + 1);
 				return -1;
 			}
 		}
@@ -231,7 +235,8 @@ static int parse_targets(action_req *r, const char *v, char *err, size_t errlen)
 				ok |= strcmp(at + 1, tiers[i]) == 0;
 			if (!ok) {
 				snprintf(err, errlen,
-				         "--targets: tier '%s' is not tiny, good, better or best", at + 1);
+				         "--targets: tier '%s' is not tiny, good, better or best",
+				         at + 1);
 				return -1;
 			}
 			snprintf(t->tier, sizeof t->tier, "%s", at + 1);
@@ -278,7 +283,8 @@ static int set_rps(action_req *r, const char *v, char *err, size_t errlen)
 static int set_tpm(action_req *r, const char *v, char *err, size_t errlen)
 {
 	if (parse_whole(v, 1, 1000000000000LL, &r->tpm)) {
-		snprintf(err, errlen, "--tpm: '%s' is not a whole number of tokens from 1 to 10^12", v);
+		snprintf(err, errlen, "--tpm: '%s' is not a whole number of tokens from 1 to 10^12",
+		         v);
 		return -1;
 	}
 	return 0;
@@ -329,9 +335,10 @@ static int set_weight(action_req *r, const char *v, char *err, size_t errlen)
 }
 
 static const param_set_fn param_setters[ACTION_P_COUNT] = {
-    [ACTION_P_RPS] = set_rps,         [ACTION_P_TPM] = set_tpm,   [ACTION_P_TTL] = set_ttl,
-    [ACTION_P_TARGETS] = parse_targets, [ACTION_P_TIER] = set_tier, [ACTION_P_TOOL] = set_tool,
-    [ACTION_P_ID] = set_id,           [ACTION_P_WEIGHT] = set_weight,
+    [ACTION_P_RPS] = set_rps,   [ACTION_P_TPM] = set_tpm,
+    [ACTION_P_TTL] = set_ttl,   [ACTION_P_TARGETS] = parse_targets,
+    [ACTION_P_TIER] = set_tier, [ACTION_P_TOOL] = set_tool,
+    [ACTION_P_ID] = set_id,     [ACTION_P_WEIGHT] = set_weight,
 };
 
 int action_param_set(action_req *r, action_param p, const char *v, char *err, size_t errlen)
@@ -350,8 +357,7 @@ int action_param_set(action_req *r, action_param p, const char *v, char *err, si
 	return 0;
 }
 
-int action_parse_expires(const char *s, int64_t now_ms, int64_t *out_ms, char *err,
-                         size_t errlen)
+int action_parse_expires(const char *s, int64_t now_ms, int64_t *out_ms, char *err, size_t errlen)
 {
 	int64_t d, t;
 	if (time_parse_duration(s, &d) == 0) {
@@ -432,15 +438,18 @@ int action_validate(const action_req *r, action_dialect d, char *err, size_t err
 		for (int k = 0; k < ACTION_SCOPE_COUNT; k++)
 			if ((scope & B(k)) && !(a->scope_keys & B(k))) {
 				if (!a->scope_keys)
-					snprintf(err, errlen, "%s takes no --scope (it names a control by --id)",
+					snprintf(err, errlen,
+					         "%s takes no --scope (it names a control by --id)",
 					         a->name);
 				else if (k == ACTION_SCOPE_KEY)
 					snprintf(err, errlen,
-					         "--scope key= names a LiteLLM virtual key; this gateway speaks "
+					         "--scope key= names a LiteLLM virtual key; this "
+					         "gateway speaks "
 					         "the tokentop dialect");
 				else {
 					list_scope_keys(a->scope_keys, known, sizeof known);
-					snprintf(err, errlen, "%s: the scope may not name %s; it may name %s",
+					snprintf(err, errlen,
+					         "%s: the scope may not name %s; it may name %s",
 					         a->name, scope_keys[k].name, known);
 				}
 				return -1;
@@ -466,11 +475,13 @@ int action_validate(const action_req *r, action_dialect d, char *err, size_t err
 				list_params(v1_params, ", ", known, sizeof known);
 				if (p == ACTION_P_WEIGHT)
 					snprintf(err, errlen,
-					         "--weight is for LiteLLM deployments; a tokentop gateway "
+					         "--weight is for LiteLLM deployments; a tokentop "
+					         "gateway "
 					         "takes --targets provider/model=weight");
 				else
 					snprintf(err, errlen, "%s takes no --%s%s%s", a->name,
-					         action_params[p].name, *known ? "; it takes " : "", known);
+					         action_params[p].name, *known ? "; it takes " : "",
+					         known);
 				return -1;
 			}
 	}
@@ -532,7 +543,8 @@ char *action_params_json(const action_req *r)
 		json_t *a = json_array();
 		for (size_t i = 0; i < r->ntargets; i++) {
 			const action_target *t = &r->targets[i];
-			json_t *o = json_pack("{s:s, s:s}", "provider", t->provider, "model", t->model);
+			json_t *o =
+			    json_pack("{s:s, s:s}", "provider", t->provider, "model", t->model);
 			if (t->tier[0])
 				json_object_set_new(o, "tier", json_string(t->tier));
 			json_object_set_new(o, "weight", json_integer(t->weight));

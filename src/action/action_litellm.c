@@ -8,7 +8,7 @@
 
 #include "action_internal.h"
 
-#define B(x) ACTION_BIT(x)
+#define B(x)     ACTION_BIT(x)
 #define NO_SCOPE ACTION_SCOPE_COUNT /* proxy-wide: LiteLLM's cache settings have no scope */
 
 typedef struct lite_map lite_map;
@@ -19,19 +19,18 @@ typedef json_t *(*lite_body_fn)(const lite_map *m, const action_req *r, const ch
                                 size_t errlen);
 
 struct lite_map {
-	const char *action;       /* action_table name */
-	action_scope_key scope;   /* the one scope key it takes, or NO_SCOPE */
-	const char *id_field;     /* the body field naming the object, or NULL */
+	const char *action;        /* action_table name */
+	action_scope_key scope;    /* the one scope key it takes, or NO_SCOPE */
+	const char *id_field;      /* the body field naming the object, or NULL */
 	const char *method, *path; /* "%s" in path: the escaped scope value */
-	const char *undo_path;    /* the inverse, same method */
-	const char *state_path;   /* the GET that shows what the call changes */
+	const char *undo_path;     /* the inverse, same method */
+	const char *state_path;    /* the GET that shows what the call changes */
 	unsigned params, required, one_of;
 	lite_body_fn body;
 };
 
-static json_t *body_id(const lite_map *m, const action_req *r, const char *value,
-                       json_t *state_now, json_t *state_orig, bool undo, char *err,
-                       size_t errlen);
+static json_t *body_id(const lite_map *m, const action_req *r, const char *value, json_t *state_now,
+                       json_t *state_orig, bool undo, char *err, size_t errlen);
 static json_t *body_limits(const lite_map *m, const action_req *r, const char *value,
                            json_t *state_now, json_t *state_orig, bool undo, char *err,
                            size_t errlen);
@@ -51,17 +50,15 @@ static const lite_map lite_maps[] = {
      "/team/info?team_id=%s", 0, 0, 0, body_id},
     {"kill-switch", ACTION_SCOPE_MODEL, "model_id", "POST", "/model/block", "/model/unblock",
      "/v1/model/info?litellm_model_id=%s", 0, 0, 0, body_id},
-    {"throttle", ACTION_SCOPE_KEY, "key", "POST", "/key/update", "/key/update",
-     "/key/info?key=%s", B(ACTION_P_RPS) | B(ACTION_P_TPM), 0,
-     B(ACTION_P_RPS) | B(ACTION_P_TPM), body_limits},
+    {"throttle", ACTION_SCOPE_KEY, "key", "POST", "/key/update", "/key/update", "/key/info?key=%s",
+     B(ACTION_P_RPS) | B(ACTION_P_TPM), 0, B(ACTION_P_RPS) | B(ACTION_P_TPM), body_limits},
     {"throttle", ACTION_SCOPE_TEAM, "team_id", "POST", "/team/update", "/team/update",
      "/team/info?team_id=%s", B(ACTION_P_RPS) | B(ACTION_P_TPM), 0,
      B(ACTION_P_RPS) | B(ACTION_P_TPM), body_limits},
     {"reroute", ACTION_SCOPE_MODEL, NULL, "PATCH", "/model/%s/update", "/model/%s/update",
-     "/v1/model/info?litellm_model_id=%s", B(ACTION_P_WEIGHT), B(ACTION_P_WEIGHT), 0,
-     body_weight},
-    {"cache-ttl", NO_SCOPE, NULL, "POST", "/cache/settings", "/cache/settings",
-     "/cache/settings", B(ACTION_P_TTL), B(ACTION_P_TTL), 0, body_cache},
+     "/v1/model/info?litellm_model_id=%s", B(ACTION_P_WEIGHT), B(ACTION_P_WEIGHT), 0, body_weight},
+    {"cache-ttl", NO_SCOPE, NULL, "POST", "/cache/settings", "/cache/settings", "/cache/settings",
+     B(ACTION_P_TTL), B(ACTION_P_TTL), 0, body_cache},
 };
 #define NMAPS (sizeof lite_maps / sizeof lite_maps[0])
 
@@ -100,7 +97,10 @@ static void scopes_of(const char *action, char *buf, size_t cap)
 		if (strcmp(lite_maps[i].action, action) == 0) {
 			size_t len = strlen(buf);
 			k++;
-			snprintf(buf + len, cap - len, "%s%s=", k == 1 ? "" : k == n ? " or " : ", ",
+			snprintf(buf + len, cap - len, "%s%s=",
+			         k == 1   ? ""
+			         : k == n ? " or "
+			                  : ", ",
 			         scope_name(lite_maps[i].scope));
 		}
 }
@@ -131,10 +131,11 @@ static const lite_map *find_map(const action_req *r, char *err, size_t errlen)
 		         "--scope",
 		         r->def->name);
 	else
-		snprintf(err, errlen,
-		         "on LiteLLM, %s takes exactly one --scope: %s (a virtual key or its hash, a "
-		         "team id, a deployment's model id)",
-		         r->def->name, keys);
+		snprintf(
+		    err, errlen,
+		    "on LiteLLM, %s takes exactly one --scope: %s (a virtual key or its hash, a "
+		    "team id, a deployment's model id)",
+		    r->def->name, keys);
 	return NULL;
 }
 
@@ -216,9 +217,10 @@ int action_litellm_validate(const action_req *r, char *err, size_t errlen)
 		return -1;
 	char names[96];
 	if (r->given & B(ACTION_P_TARGETS)) {
-		snprintf(err, errlen,
-		         "LiteLLM reroutes one deployment at a time: give --scope model=DEPLOYMENT_ID "
-		         "--weight N instead of --targets");
+		snprintf(
+		    err, errlen,
+		    "LiteLLM reroutes one deployment at a time: give --scope model=DEPLOYMENT_ID "
+		    "--weight N instead of --targets");
 		return -1;
 	}
 	if (r->given & ~m->params) {
@@ -241,9 +243,8 @@ int action_litellm_validate(const action_req *r, char *err, size_t errlen)
 
 /* ---- bodies ---- */
 
-static json_t *body_id(const lite_map *m, const action_req *r, const char *value,
-                       json_t *state_now, json_t *state_orig, bool undo, char *err,
-                       size_t errlen)
+static json_t *body_id(const lite_map *m, const action_req *r, const char *value, json_t *state_now,
+                       json_t *state_orig, bool undo, char *err, size_t errlen)
 {
 	(void)r, (void)state_now, (void)state_orig, (void)undo, (void)err, (void)errlen;
 	return json_pack("{s:s}", m->id_field, value);
@@ -278,7 +279,8 @@ static json_t *body_limits(const lite_map *m, const action_req *r, const char *v
 		if (r->given & B(ACTION_P_TPM))
 			json_object_set_new(b, "tpm_limit", json_integer(r->tpm));
 		if (r->given & B(ACTION_P_RPS))
-			json_object_set_new(b, "rpm_limit", json_integer((json_int_t)ceil(r->rps * 60)));
+			json_object_set_new(b, "rpm_limit",
+			                    json_integer((json_int_t)ceil(r->rps * 60)));
 		return b;
 	}
 	static const char *const limits[] = {"tpm_limit", "rpm_limit"};
@@ -286,10 +288,11 @@ static json_t *body_limits(const lite_map *m, const action_req *r, const char *v
 		bool found;
 		json_t *v = info_field(state_orig, limits[i], &found);
 		if (!found) {
-			snprintf(err, errlen,
-			         "cannot lift: the %s before the throttle is not known (no state was "
-			         "recorded); set the limits you want with throttle",
-			         limits[i]);
+			snprintf(
+			    err, errlen,
+			    "cannot lift: the %s before the throttle is not known (no state was "
+			    "recorded); set the limits you want with throttle",
+			    limits[i]);
 			json_decref(b);
 			return NULL;
 		}
@@ -313,10 +316,12 @@ static json_t *body_weight(const lite_map *m, const action_req *r, const char *v
 		json_t *lp = json_object_get(row, "litellm_params");
 		json_t *old = json_object_get(lp, "weight");
 		if (!json_is_number(old)) {
-			snprintf(err, errlen,
-			         "cannot lift: the deployment's weight before the reroute is not known "
-			         "(it had none, or no state was recorded); set one with reroute --weight "
-			         "N");
+			snprintf(
+			    err, errlen,
+			    "cannot lift: the deployment's weight before the reroute is not known "
+			    "(it had none, or no state was recorded); set one with reroute "
+			    "--weight "
+			    "N");
 			return NULL;
 		}
 		w = json_deep_copy(old);
@@ -345,9 +350,10 @@ static json_t *body_cache(const lite_map *m, const action_req *r, const char *va
 	} else {
 		json_t *was = json_object_get(state_orig, "current_values");
 		if (!json_is_object(was)) {
-			snprintf(err, errlen,
-			         "cannot lift: the cache settings before the change are not known (no "
-			         "state was recorded); set the TTL you want with cache-ttl");
+			snprintf(
+			    err, errlen,
+			    "cannot lift: the cache settings before the change are not known (no "
+			    "state was recorded); set the TTL you want with cache-ttl");
 			json_decref(s);
 			return NULL;
 		}
@@ -387,8 +393,7 @@ static void fill_path(const char *fmt, const char *value, char *buf, size_t cap)
 	}
 }
 
-int action_litellm_state_path(const action_req *r, char *buf, size_t cap, char *err,
-                              size_t errlen)
+int action_litellm_state_path(const action_req *r, char *buf, size_t cap, char *err, size_t errlen)
 {
 	action_req target;
 	const lite_map *m = resolve(r, &target, err, errlen);

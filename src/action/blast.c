@@ -7,10 +7,14 @@
 
 /* The cache's dimension for each scope key; -1 where events do not carry it. */
 static const int dim_of[ACTION_SCOPE_COUNT] = {
-    [ACTION_SCOPE_GATEWAY] = -1,           [ACTION_SCOPE_TENANT] = TT_D_TENANT,
-    [ACTION_SCOPE_TEAM] = TT_D_TEAM,       [ACTION_SCOPE_USE_CASE] = TT_D_USE_CASE,
-    [ACTION_SCOPE_PROVIDER] = TT_D_PROVIDER, [ACTION_SCOPE_MODEL] = TT_D_MODEL,
-    [ACTION_SCOPE_TOOL] = -1,              [ACTION_SCOPE_KEY] = -1,
+    [ACTION_SCOPE_GATEWAY] = -1,
+    [ACTION_SCOPE_TENANT] = TT_D_TENANT,
+    [ACTION_SCOPE_TEAM] = TT_D_TEAM,
+    [ACTION_SCOPE_USE_CASE] = TT_D_USE_CASE,
+    [ACTION_SCOPE_PROVIDER] = TT_D_PROVIDER,
+    [ACTION_SCOPE_MODEL] = TT_D_MODEL,
+    [ACTION_SCOPE_TOOL] = -1,
+    [ACTION_SCOPE_KEY] = -1,
 };
 
 static bool in_scope(const action_req *r, char *const dims[TT_D_COUNT])
@@ -22,8 +26,8 @@ static bool in_scope(const action_req *r, char *const dims[TT_D_COUNT])
 	return true;
 }
 
-int action_blast_radius(store *st, const action_req *r, int64_t now_ms, action_blast *b,
-                        char *err, size_t errlen)
+int action_blast_radius(store *st, const action_req *r, int64_t now_ms, action_blast *b, char *err,
+                        size_t errlen)
 {
 	memset(b, 0, sizeof *b);
 	b->since_ms = now_ms - ACTION_BLAST_WINDOW_MS;

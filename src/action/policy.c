@@ -47,8 +47,7 @@ bool policy_readonly(void)
 	return atomic_load(&readonly_latch);
 }
 
-int policy_check(const action_def *a, policy_role role, const char *user, char *err,
-                 size_t errlen)
+int policy_check(const action_def *a, policy_role role, const char *user, char *err, size_t errlen)
 {
 	if (policy_readonly()) {
 		snprintf(err, errlen,

@@ -11,9 +11,9 @@
 #include "tokentop/timeutil.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
-#define SEND_ATTEMPTS 3          /* v1 only: a lost answer is retried with the same key */
+#define SEND_ATTEMPTS      3     /* v1 only: a lost answer is retried with the same key */
 #define RECONCILE_SLACK_MS 60000 /* the gateway's clock may be behind ours */
-#define MAX_HEADERS 8
+#define MAX_HEADERS        8
 
 static int64_t env_now(const action_env *env)
 {
@@ -38,10 +38,9 @@ static int new_idem_key(char *buf, size_t cap)
 		return -1;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(buf, cap,
-	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-	         b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-	         b[14], b[15]);
+	snprintf(buf, cap, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 	return 0;
 }
 
@@ -73,10 +72,8 @@ static int gateway_get(const action_env *env, const action_gateway *gw, const ch
 	snprintf(url, sizeof url, "%s%s", gw->url, path);
 	char *auth = bearer_header(gw->token);
 	const char *headers[3] = {"Accept: application/json", auth, NULL};
-	http_request req = {.url = url,
-	                    .headers = headers,
-	                    .timeout_ms = timeout_of(gw),
-	                    .insecure = gw->insecure};
+	http_request req = {
+	    .url = url, .headers = headers, .timeout_ms = timeout_of(gw), .insecure = gw->insecure};
 	int rc = http_client_send(env->http, &req, done, ctx);
 	wipe_free(auth);
 	return rc;
@@ -213,9 +210,10 @@ static void plan_blast(action_plan *p, const action_req *scope_req)
 		return;
 	}
 	if (p->gw.dialect == ACTION_DIALECT_LITELLM) {
-		snprintf(p->blast.note, sizeof p->blast.note,
-		         "LiteLLM scopes (keys, team ids, deployment ids) are not dimensions of the "
-		         "cache; the blast radius is unknown");
+		snprintf(
+		    p->blast.note, sizeof p->blast.note,
+		    "LiteLLM scopes (keys, team ids, deployment ids) are not dimensions of the "
+		    "cache; the blast radius is unknown");
 		return;
 	}
 	if (action_blast_radius(env->st, scope_req, env_now(env), &p->blast, err, sizeof err)) {
@@ -261,7 +259,8 @@ static void plan_v1(plan_job *j, const http_response *r)
 		plan_blast(p, &scope_req);
 	else
 		snprintf(p->blast.note, sizeof p->blast.note,
-		         "%s is not among the controls in force; the gateway will say why", p->req.id);
+		         "%s is not among the controls in force; the gateway will say why",
+		         p->req.id);
 }
 
 static void plan_litellm(plan_job *j)
@@ -326,7 +325,8 @@ int action_plan_start(const action_env *env, const action_gateway *gw, const act
 		         "%s needs the role %s; %s is %s (the [access] section of the config maps "
 		         "users to roles)",
 		         r->def->name, policy_role_name(r->def->min_role),
-		         env->user && *env->user ? env->user : "this user", policy_role_name(env->role));
+		         env->user && *env->user ? env->user : "this user",
+		         policy_role_name(env->role));
 		return -1;
 	}
 	if (action_validate(r, gw->dialect, err, errlen))
@@ -401,9 +401,8 @@ char *action_plan_describe(const action_plan *p)
 {
 	char hbuf[3][300];
 	const char *h[MAX_HEADERS];
-	size_t n = plan_headers(p, p->gw.token && *p->gw.token ? "Authorization: Bearer <redacted>"
-	                                                        : NULL,
-	                        hbuf, h);
+	size_t n = plan_headers(
+	    p, p->gw.token && *p->gw.token ? "Authorization: Bearer <redacted>" : NULL, hbuf, h);
 	size_t cap = 2048 + (p->http.body ? strlen(p->http.body) : 0);
 	char *s = malloc(cap);
 	if (!s)
@@ -499,11 +498,13 @@ static void on_sent(void *ctx, const http_response *r)
 	action_result res = {.pending_seq = j->pending_seq, .response = ""};
 	if (r->error) {
 		if (v1 && ++j->attempts < SEND_ATTEMPTS && send_write(p, on_sent, j) == 0)
-			return; /* the same Idempotency-Key: a lost answer is replayed, never doubled */
-		snprintf(msg, sizeof msg,
-		         "no answer from %s (%s): the record stays pending and is reconciled on the "
-		         "next run; tokentop action list shows what is in force",
-		         p->gw.url, r->error);
+			return; /* the same Idempotency-Key: a lost answer is replayed, never
+			           doubled */
+		snprintf(
+		    msg, sizeof msg,
+		    "no answer from %s (%s): the record stays pending and is reconciled on the "
+		    "next run; tokentop action list shows what is in force",
+		    p->gw.url, r->error);
 		res.message = msg;
 		res.control_id = "";
 		send_finish(j, &res);
@@ -583,8 +584,8 @@ int action_send(action_plan *p, action_done_fn done, void *ctx, char *err, size_
 	rec.ref_seq = p->req.def->kind ? 0 : p->ref_seq; /* a lift points at what it undoes */
 	char aerr[256];
 	if (audit_append(env->log, &rec, aerr, sizeof aerr)) {
-		snprintf(err, errlen, "the audit log refused the pending record (%s); nothing was sent",
-		         aerr);
+		snprintf(err, errlen,
+		         "the audit log refused the pending record (%s); nothing was sent", aerr);
 		free(j->params);
 		free(j);
 		return -1;
@@ -680,7 +681,8 @@ static json_t *match_control(json_t *controls, const pending_rec *p, const char 
 		if (!a->kind) {
 			json_t *id = json_object_get(c, "id");
 			json_t *st = json_object_get(c, "state");
-			if (json_is_string(id) && strcmp(json_string_value(id), p->control_id) == 0 &&
+			if (json_is_string(id) &&
+			    strcmp(json_string_value(id), p->control_id) == 0 &&
 			    json_is_string(st) && strcmp(json_string_value(st), "lifted") == 0)
 				return c;
 			continue;
@@ -691,8 +693,8 @@ static json_t *match_control(json_t *controls, const pending_rec *p, const char 
 		char scope[512];
 		int64_t ts;
 		control_scope(c, scope, sizeof scope);
-		if (!kind || !reason || !created || strcmp(kind, a->kind) || strcmp(reason, p->reason) ||
-		    strcmp(scope, p->scope) ||
+		if (!kind || !reason || !created || strcmp(kind, a->kind) ||
+		    strcmp(reason, p->reason) || strcmp(scope, p->scope) ||
 		    time_parse_iso(created, strlen(created), &ts) ||
 		    ts < p->ts_ms - RECONCILE_SLACK_MS)
 			continue;
@@ -719,11 +721,12 @@ static int reconcile_one(recon_job *j, json_t *controls, const pending_rec *p, b
 			snprintf(control_id, sizeof control_id, "%s", json_string_value(id));
 		ans = json_dumps(c, JSON_COMPACT);
 	} else {
-		json_t *o = json_pack("{s:s}", "reconcile",
-		                      controls ? why
-		                               : "a LiteLLM proxy lists no controls: the outcome "
-		                                 "cannot be confirmed; check the proxy and act again "
-		                                 "if needed");
+		json_t *o =
+		    json_pack("{s:s}", "reconcile",
+		              controls ? why
+		                       : "a LiteLLM proxy lists no controls: the outcome "
+		                         "cannot be confirmed; check the proxy and act again "
+		                         "if needed");
 		verdict = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
 	}
@@ -880,7 +883,8 @@ int action_list_start(const action_env *env, const action_gateway *gw, action_li
 {
 	if (gw->dialect == ACTION_DIALECT_LITELLM) {
 		if (!env->log) {
-			snprintf(err, errlen, "a LiteLLM proxy lists no controls and there is no audit log");
+			snprintf(err, errlen,
+			         "a LiteLLM proxy lists no controls and there is no audit log");
 			return -1;
 		}
 		lite_list l = {gw->name, json_object()};

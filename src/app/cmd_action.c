@@ -53,56 +53,61 @@ static const struct option fixed_opts[] = {
 
 static void action_usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: tokentop action KIND --gateway NAME [--scope KEY=VALUE]... [PARAMS]\n"
-	        "                        --reason TEXT [--expires D] [--dry-run] [--yes] [--as NAME]\n"
-	        "                        [--config F] [--db F] [--audit-key F] [--readonly]\n"
-	        "                        [--timeout D]\n"
-	        "       tokentop action list --gateway NAME [--json] [--config F] [--db F]\n\n"
-	        "Runs one incident-runbook action against a gateway of the config file ([gateway\n"
-	        "NAME]), with the console's checks: policy ([access]), a reason, the blast radius\n"
-	        "from the local cache, a typed confirmation for dangerous actions and any action on\n"
-	        "a production gateway (without a terminal: --yes), and the audit log (a pending\n"
-	        "record before the request leaves, the outcome after). Pending records a crash left\n"
-	        "are reconciled with the gateway first. docs/actions.md has the details.\n\n"
-	        "kinds:\n");
+	fprintf(
+	    out,
+	    "usage: tokentop action KIND --gateway NAME [--scope KEY=VALUE]... [PARAMS]\n"
+	    "                        --reason TEXT [--expires D] [--dry-run] [--yes] [--as NAME]\n"
+	    "                        [--config F] [--db F] [--audit-key F] [--readonly]\n"
+	    "                        [--timeout D]\n"
+	    "       tokentop action list --gateway NAME [--json] [--config F] [--db F]\n\n"
+	    "Runs one incident-runbook action against a gateway of the config file ([gateway\n"
+	    "NAME]), with the console's checks: policy ([access]), a reason, the blast radius\n"
+	    "from the local cache, a typed confirmation for dangerous actions and any action on\n"
+	    "a production gateway (without a terminal: --yes), and the audit log (a pending\n"
+	    "record before the request leaves, the outcome after). Pending records a crash left\n"
+	    "are reconciled with the gateway first. docs/actions.md has the details.\n\n"
+	    "kinds:\n");
 	for (size_t i = 0; i < action_count; i++) {
 		const action_def *a = &action_table[i];
 		char params[160] = "";
 		for (int p = 0; p < ACTION_P_COUNT; p++)
 			if (a->params & ACTION_BIT(p)) {
 				size_t n = strlen(params);
-				snprintf(params + n, sizeof params - n, "%s--%s %s",
-				         n ? " " : "", action_params[p].name, action_params[p].metavar);
+				snprintf(params + n, sizeof params - n, "%s--%s %s", n ? " " : "",
+				         action_params[p].name, action_params[p].metavar);
 			}
 		fprintf(out, "  %-13s %s\n  %-13s role %s%s%s%s%s\n", a->name, a->help, "",
 		        policy_role_name(a->min_role),
 		        a->flags & ACTION_CONFIRM ? ", typed confirmation" : "",
-		        a->flags & ACTION_DANGEROUS ? ", dangerous" : "", *params ? "; " : "", params);
+		        a->flags & ACTION_DANGEROUS ? ", dangerous" : "", *params ? "; " : "",
+		        params);
 	}
-	fprintf(out, "  %-13s %s\n\nparameters:\n", "list", "the controls in force: id, kind, scope, expiry");
+	fprintf(out, "  %-13s %s\n\nparameters:\n", "list",
+	        "the controls in force: id, kind, scope, expiry");
 	for (int p = 0; p < ACTION_P_COUNT; p++) {
 		char opt[48];
-		snprintf(opt, sizeof opt, "--%s %s", action_params[p].name, action_params[p].metavar);
+		snprintf(opt, sizeof opt, "--%s %s", action_params[p].name,
+		         action_params[p].metavar);
 		fprintf(out, "  %-24s %s\n", opt, action_params[p].help);
 	}
-	fprintf(out,
-	        "\noptions:\n"
-	        "  --gateway NAME     a [gateway NAME] section of the config file\n"
-	        "  --scope KEY=VALUE  which requests: gateway, tenant, team, use_case, provider,\n"
-	        "                     model, tool (LiteLLM: key, team or model); repeatable\n"
-	        "  --reason TEXT      why (required): sent to the gateway, kept in the audit log\n"
-	        "  --expires D        the control ends by itself after D (30m, 2h) or at an ISO time\n"
-	        "  --dry-run          print the blast radius and the exact request; send nothing\n"
-	        "  --yes              confirmed (needed without a terminal for what asks to type)\n"
-	        "  --as NAME          recorded beside the OS user (who you act for)\n"
-	        "  --config FILE      default $XDG_CONFIG_HOME/tokentop/tokentop.ini\n"
-	        "  --db FILE          the local cache and audit log (default as tokentop sync)\n"
-	        "  --audit-key FILE   the audit log's key (default: docs/actions.md)\n"
-	        "  --readonly         refuse every write (as readonly = yes in [access])\n"
-	        "  --timeout D        each request to the gateway (default 10s)\n"
-	        "  --json             list: the gateway's answer as it came\n"
-	        "  -h, --help         this help\n");
+	fprintf(
+	    out,
+	    "\noptions:\n"
+	    "  --gateway NAME     a [gateway NAME] section of the config file\n"
+	    "  --scope KEY=VALUE  which requests: gateway, tenant, team, use_case, provider,\n"
+	    "                     model, tool (LiteLLM: key, team or model); repeatable\n"
+	    "  --reason TEXT      why (required): sent to the gateway, kept in the audit log\n"
+	    "  --expires D        the control ends by itself after D (30m, 2h) or at an ISO time\n"
+	    "  --dry-run          print the blast radius and the exact request; send nothing\n"
+	    "  --yes              confirmed (needed without a terminal for what asks to type)\n"
+	    "  --as NAME          recorded beside the OS user (who you act for)\n"
+	    "  --config FILE      default $XDG_CONFIG_HOME/tokentop/tokentop.ini\n"
+	    "  --db FILE          the local cache and audit log (default as tokentop sync)\n"
+	    "  --audit-key FILE   the audit log's key (default: docs/actions.md)\n"
+	    "  --readonly         refuse every write (as readonly = yes in [access])\n"
+	    "  --timeout D        each request to the gateway (default 10s)\n"
+	    "  --json             list: the gateway's answer as it came\n"
+	    "  -h, --help         this help\n");
 }
 
 static int64_t cli_clock(void *ctx)
@@ -152,9 +157,9 @@ static void print_plan(const action_plan *p)
 	       p->gw.production ? " (PRODUCTION)" : "");
 	if (!r->def->kind)
 		printf("control    %s\n", r->id);
-	printf("scope      %s\n", p->scope[0]        ? p->scope
-	                         : r->def->kind     ? "(proxy-wide)"
-	                                            : "(unknown: not in force)");
+	printf("scope      %s\n", p->scope[0]    ? p->scope
+	                          : r->def->kind ? "(proxy-wide)"
+	                                         : "(unknown: not in force)");
 	printf("reason     %s\n", r->reason);
 	if (r->def->flags & ACTION_EXPIRES) {
 		char iso[32];
@@ -204,7 +209,8 @@ static bool confirmed(cli *c, const action_plan *p)
 		return read_answer(line, sizeof line) && strcmp(line, p->confirm_word) == 0;
 	}
 	printf("send it? [y/N] ");
-	return read_answer(line, sizeof line) && (strcmp(line, "y") == 0 || strcmp(line, "yes") == 0);
+	return read_answer(line, sizeof line) &&
+	       (strcmp(line, "y") == 0 || strcmp(line, "yes") == 0);
 }
 
 static void on_sent(void *ctx, const action_result *r)
@@ -272,7 +278,8 @@ static void print_control(json_t *ctl)
 		         json_is_string(v) ? json_string_value(v) : "?");
 	}
 	if (!scope[0] && json_is_string(json_object_get(ctl, "scope")))
-		snprintf(scope, sizeof scope, "%s", json_string_value(json_object_get(ctl, "scope")));
+		snprintf(scope, sizeof scope, "%s",
+		         json_string_value(json_object_get(ctl, "scope")));
 	json_t *exp = json_object_get(ctl, "expires_at");
 	char *params = json_dumps(json_object_get(ctl, "params"), JSON_COMPACT);
 	printf("%-28s %-13s %-36s %-26s %s\n", json_string_value(json_object_get(ctl, "id")),
@@ -434,7 +441,9 @@ int cmd_action(int argc, char **argv)
 			break;
 		case OPT_TIMEOUT:
 			if (time_parse_duration(optarg, &timeout_ms)) {
-				fprintf(stderr, "tokentop action: --timeout: expected a duration like 10s\n");
+				fprintf(
+				    stderr,
+				    "tokentop action: --timeout: expected a duration like 10s\n");
 				goto out;
 			}
 			break;
@@ -498,8 +507,7 @@ int cmd_action(int argc, char **argv)
 		fprintf(stderr, "tokentop action: %s; nothing was sent\n", c->err);
 		goto done;
 	}
-	if (config_token(g->token_env, g->token_file, token, sizeof token, c->err,
-	                 sizeof c->err)) {
+	if (config_token(g->token_env, g->token_file, token, sizeof token, c->err, sizeof c->err)) {
 		fprintf(stderr, "tokentop action: [gateway %s]: %s\n", g->name, c->err);
 		goto done;
 	}
