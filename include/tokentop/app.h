@@ -22,6 +22,7 @@ int cmd_export(int argc, char **argv);
 int cmd_report_review(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
+int cmd_action(int argc, char **argv);
 
 /* What the program's main hands in from the layers after app (the demo gateway lives in
  * src/sim). */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "tokentop/budget.h"
+#include "tokentop/policy.h"
 #include "tokentop/slo.h"
 
 /* Where a source's token comes from: an environment variable or a file (first line). */
@@ -65,6 +66,8 @@ typedef struct tt_config {
 	size_t nscrapes;
 	prometheus_spec *prometheus;
 	size_t nprometheus;
+	policy_access *access; /* the [access] section, or NULL (naccess 0) */
+	size_t naccess;
 } tt_config;
 
 /* Reads a source's token (from token_env or token_file) into buf ("" when it has none).

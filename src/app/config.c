@@ -13,6 +13,7 @@
 
 #include "tokentop/config.h"
 #include "tokentop/money.h"
+#include "tokentop/policy.h"
 #include "tokentop/timeutil.h"
 
 /* ---- value types: each parses and checks one value into its field ---- */
@@ -303,6 +304,12 @@ typedef struct section_kind {
 	const char *(*check)(void *item, char *why, size_t whylen);
 	const key_spec *keys;
 	size_t nkeys;
+	/* a section without a name ([access]): at most one in a file */
+	bool singleton;
+	/* keys not in keys[] (the user names of [access]); NULL: such a key is an error */
+	int (*other_key)(void *item, const char *name, const char *value, char *why,
+	                 size_t whylen);
+	const char *other_expect; /* what such a key and its value look like */
 } section_kind;
 
 static void slo_defaults(void *item)
@@ -455,6 +462,39 @@ static const key_spec prometheus_keys[] = {
     {"latency_p95", &t_promql, false, offsetof(prometheus_spec, latency_p95)},
 };
 
+/* [access]: USER = ROLE lines beside the readonly key. */
+static int access_user(void *item, const char *name, const char *value, char *why,
+                       size_t whylen)
+{
+	policy_access *a = item;
+	policy_role role;
+	if (!*name || strlen(name) >= POLICY_NAME_CAP) {
+		snprintf(why, whylen, "'%s' is not a user name (1 to %d characters)", name,
+		         POLICY_NAME_CAP - 1);
+		return -1;
+	}
+	if (policy_role_parse(value, &role)) {
+		snprintf(why, whylen, "'%s' is not a role", value);
+		return -1;
+	}
+	for (size_t i = 0; i < a->nusers; i++)
+		if (strcmp(a->users[i].name, name) == 0) {
+			snprintf(why, whylen, "the user is given twice; keep one line");
+			return -1;
+		}
+	if (a->nusers == POLICY_USERS_MAX) {
+		snprintf(why, whylen, "at most %d users", POLICY_USERS_MAX);
+		return -1;
+	}
+	snprintf(a->users[a->nusers].name, POLICY_NAME_CAP, "%s", name);
+	a->users[a->nusers++].role = role;
+	return 0;
+}
+
+static const key_spec access_keys[] = {
+    {"readonly", &t_yesno, false, offsetof(policy_access, readonly)},
+};
+
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const section_kind kinds[] = {
@@ -472,6 +512,9 @@ static const section_kind kinds[] = {
     {"prometheus", sizeof(prometheus_spec), offsetof(tt_config, prometheus),
      offsetof(tt_config, nprometheus), offsetof(prometheus_spec, name), CONFIG_NAME_CAP,
      prometheus_defaults, prometheus_check, prometheus_keys, LEN(prometheus_keys)},
+    {"access", sizeof(policy_access), offsetof(tt_config, access), offsetof(tt_config, naccess),
+     0, 0, NULL, NULL, access_keys, LEN(access_keys), true, access_user,
+     "USER = viewer, operator or admin"},
 };
 
 #define MAX_KEYS 32
@@ -494,6 +537,7 @@ typedef struct parse_ctx {
 	const section_kind *kind;
 	void *item;
 	char label[256];
+	char head[300]; /* "[slo NAME]" or "[access]", for messages */
 	int section_line;
 	int key_line[MAX_KEYS]; /* where each key was given; 0 not yet */
 } parse_ctx;
@@ -530,8 +574,8 @@ static void section_end(parse_ctx *p)
 		const key_spec *k = &p->kind->keys[i];
 		if (k->required && !p->key_line[i]) {
 			fail(p, p->section_line,
-			     "[%s %s]: missing key '%s': add a line '%s = ...' (%s)", p->kind->name,
-			     p->label, k->name, k->name, k->type->expect);
+			     "%s: missing key '%s': add a line '%s = ...' (%s)", p->head, k->name,
+			     k->name, k->type->expect);
 			return;
 		}
 	}
@@ -542,7 +586,7 @@ static void section_end(parse_ctx *p)
 		while (i < p->kind->nkeys && strcmp(p->kind->keys[i].name, key))
 			i++;
 		int line = i < p->kind->nkeys && p->key_line[i] ? p->key_line[i] : p->section_line;
-		fail(p, line, "[%s %s] key '%s': %s", p->kind->name, p->label, key, why);
+		fail(p, line, "%s key '%s': %s", p->head, key, why);
 	}
 }
 
@@ -561,7 +605,8 @@ static void list_kinds(char *buf, size_t cap)
 	buf[0] = 0;
 	for (size_t i = 0; i < LEN(kinds); i++) {
 		size_t n = strlen(buf);
-		snprintf(buf + n, cap - n, "%s[%s NAME]", i ? ", " : "", kinds[i].name);
+		snprintf(buf + n, cap - n, "%s[%s%s]", i ? ", " : "", kinds[i].name,
+		         kinds[i].singleton ? "" : " NAME");
 	}
 }
 
@@ -593,15 +638,24 @@ static void section_begin(parse_ctx *p, const char *line)
 		fail(p, p->line, "unknown section [%s]; the sections are %s", head, known);
 		return;
 	}
-	if (got < 2 || got > 2 || !label_ok(label) || strlen(label) >= k->label_cap) {
+	size_t *count = (size_t *)((char *)p->cfg + k->count_offset);
+	if (k->singleton && got != 1) {
+		fail(p, p->line, "[%s] takes no name: write [%s]", head, k->name);
+		return;
+	}
+	if (k->singleton && *count) {
+		fail(p, p->line, "[%s] is given twice; keep one", k->name);
+		return;
+	}
+	if (!k->singleton &&
+	    (got < 2 || got > 2 || !label_ok(label) || strlen(label) >= k->label_cap)) {
 		fail(p, p->line,
 		     "[%s] needs one name of letters, digits, '.', '_' or '-' (up to %zu): "
 		     "write [%s NAME]",
 		     head, k->label_cap - 1, k->name);
 		return;
 	}
-	size_t *count = (size_t *)((char *)p->cfg + k->count_offset);
-	for (size_t i = 0; i < *count; i++)
+	for (size_t i = 0; !k->singleton && i < *count; i++)
 		if (strcmp((char *)item_of(p->cfg, k, i) + k->label_offset, label) == 0) {
 			fail(p, p->line, "[%s %s] is defined twice; give each a different name",
 			     k->name, label);
@@ -619,8 +673,13 @@ static void section_begin(parse_ctx *p, const char *line)
 	memset(p->item, 0, k->size);
 	if (k->defaults)
 		k->defaults(p->item);
-	strcpy((char *)p->item + k->label_offset, label);
+	if (!k->singleton)
+		strcpy((char *)p->item + k->label_offset, label);
 	snprintf(p->label, sizeof p->label, "%s", label);
+	if (k->singleton)
+		snprintf(p->head, sizeof p->head, "[%s]", k->name);
+	else
+		snprintf(p->head, sizeof p->head, "[%s %s]", k->name, label);
 	p->kind = k;
 	p->section_line = p->line;
 	memset(p->key_line, 0, sizeof p->key_line);
@@ -643,6 +702,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	size_t i = 0;
 	while (i < p->kind->nkeys && strcmp(p->kind->keys[i].name, name))
 		i++;
+	char why[512];
+	if (i == p->kind->nkeys && p->kind->other_key) {
+		if (p->kind->other_key(p->item, name, value, why, sizeof why))
+			fail(p, p->line, "%s key '%s': %s; expected %s", p->head, name, why,
+			     p->kind->other_expect);
+		return 1;
+	}
 	if (i == p->kind->nkeys) {
 		char known[256] = "";
 		for (size_t k = 0; k < p->kind->nkeys; k++) {
@@ -650,20 +716,18 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			snprintf(known + n, sizeof known - n, "%s%s", k ? ", " : "",
 			         p->kind->keys[k].name);
 		}
-		fail(p, p->line, "[%s %s]: unknown key '%s'; the keys are %s", p->kind->name,
-		     p->label, name, known);
+		fail(p, p->line, "%s: unknown key '%s'; the keys are %s", p->head, name, known);
 		return 1;
 	}
 	const key_spec *k = &p->kind->keys[i];
 	if (p->key_line[i]) {
-		fail(p, p->line, "[%s %s] key '%s' is given twice (first on line %d); keep one",
-		     p->kind->name, p->label, name, p->key_line[i]);
+		fail(p, p->line, "%s key '%s' is given twice (first on line %d); keep one", p->head,
+		     name, p->key_line[i]);
 		return 1;
 	}
 	p->key_line[i] = p->line;
-	char why[512];
 	if (k->type->parse(value, (char *)p->item + k->offset, why, sizeof why)) {
-		fail(p, p->line, "[%s %s] key '%s': %s; expected %s", p->kind->name, p->label, name,
+		fail(p, p->line, "%s key '%s': %s; expected %s", p->head, name,
 		     why, k->type->expect);
 		return 1;
 	}
@@ -764,6 +828,7 @@ void config_free(tt_config *c)
 	free(c->gateways);
 	free(c->scrapes);
 	free(c->prometheus);
+	free(c->access);
 	memset(c, 0, sizeof *c);
 }
 

@@ -20,6 +20,7 @@ static const command commands[] = {
 	{"console", cmd_console, "the screens over the local cache (also: no command)"},
 	{"audit", cmd_audit, "list, verify or export the tamper-evident audit log"},
 	{"incident", cmd_incident, "open, annotate, close and export incidents"},
+	{"action", cmd_action, "run a runbook action (kill switch, throttle, ...) on a gateway"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
