@@ -43,6 +43,7 @@ typedef struct app_console_opts {
 	const char *theme;
 	bool present;
 	const char *banner; /* a word for the header ("demo"); NULL: none */
+	bool readonly;      /* no write path at all: actions shown as unavailable */
 } app_console_opts;
 int app_console_run(const app_console_opts *o);
 

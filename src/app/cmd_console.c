@@ -8,13 +8,16 @@
 #include "tokentop/app.h"
 #include "tokentop/config.h"
 #include "tokentop/live.h"
+#include "tokentop/policy.h"
+#include "tokentop/runbook.h"
 #include "tokentop/ui.h"
 
 static void console_usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: tokentop [console] [--db FILE] [--config FILE] [--theme NAME]\n\n"
+	    "usage: tokentop [console] [--db FILE] [--config FILE] [--theme NAME] [--present]\n"
+	    "                          [--readonly]\n\n"
 	    "Opens the console on the local cache: Overview (spend now, today, month, budget,\n"
 	    "traffic, sources, alerts), Spend, Prompts, Routing, Inference, SLOs, Budgets and\n"
 	    "Alerts. Keys: ? shows them all; : opens the command palette.\n"
@@ -23,6 +26,7 @@ static void console_usage(FILE *out)
 	    "  --config FILE   SLOs and budgets for the alerts and the budget line\n"
 	    "  --theme NAME    dark (default), light, high-contrast, colorblind, mono, or a path\n"
 	    "  --present       presentation mode for screen shares: tenants behind stable aliases\n"
+	    "  --readonly      no write path: runbook actions are shown but unavailable\n"
 	    "  -h, --help      this help\n"
 	    "NO_COLOR in the environment turns colour off.\n");
 }
@@ -34,11 +38,12 @@ int cmd_console(int argc, char **argv)
 	    {"config", required_argument, NULL, 'C'},
 	    {"theme", required_argument, NULL, 'T'},
 	    {"present", no_argument, NULL, 'P'},
+	    {"readonly", no_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
 	};
 	const char *db = NULL, *cfg_path = NULL, *theme = NULL;
-	bool present = false;
+	bool present = false, readonly = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -55,6 +60,9 @@ int cmd_console(int argc, char **argv)
 		case 'P':
 			present = true;
 			break;
+		case 'R':
+			readonly = true;
+			break;
 		case 'h':
 			console_usage(stdout);
 			return EXIT_OK;
@@ -70,7 +78,8 @@ int cmd_console(int argc, char **argv)
 	tt_config cfg;
 	if (config_open(cfg_path, &cfg))
 		return EXIT_FAIL;
-	app_console_opts co = {.db = db, .cfg = &cfg, .theme = theme, .present = present};
+	app_console_opts co = {
+	    .db = db, .cfg = &cfg, .theme = theme, .present = present, .readonly = readonly};
 	int rc = app_console_run(&co);
 	config_free(&cfg);
 	return rc;
@@ -92,6 +101,8 @@ int app_console_run(const app_console_opts *co)
 	if (!st)
 		return EXIT_FAIL;
 	const tt_config *cfg = co->cfg;
+	if (co->readonly)
+		policy_set_readonly(); /* for the life of the process: it cannot be unset */
 	ratecard *card = NULL;
 	if (app_load_ratecard(NULL, &card, NULL)) {
 		store_close(st);
@@ -107,6 +118,11 @@ int app_console_run(const app_console_opts *co)
 	if (!lv)
 		snprintf(err, sizeof err, "out of memory");
 	else if (live_add_config(lv, cfg, 0, err, sizeof err) == 0) {
+		/* without the runbook the screens still work: say why in the status line */
+		char why[1200] = "", notice[1300] = "";
+		runbook *rb = runbook_new(&loop, st, cfg, NULL, why, sizeof why);
+		if (!rb)
+			snprintf(notice, sizeof notice, "actions are off: %s", why);
 		ui_opts o = {.st = st,
 		             .db_path = db,
 		             .db_label = co->db_label ? co->db_label
@@ -121,8 +137,11 @@ int app_console_run(const app_console_opts *co)
 		             .nbudgets = cfg->nbudgets,
 		             .loop = &loop,
 		             .sources = live_count(lv) ? live_health : NULL,
-		             .sources_ctx = lv};
+		             .sources_ctx = lv,
+		             .runbook = rb ? runbook_ops(rb) : NULL,
+		             .notice = notice[0] ? notice : NULL};
 		rc = ui_run(&o, err, sizeof err);
+		runbook_free(rb);
 	}
 	if (rc)
 		fprintf(stderr, "tokentop: %s\n", err);

@@ -47,10 +47,12 @@ static void demo_usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: tokentop --demo [--scenario NAME[@+D]] [--rate RPS] [--seed S]\n"
-	        "                       [--history D] [--db FILE] [--theme NAME] [--present]\n\n"
+	        "                       [--history D] [--db FILE] [--theme NAME] [--present]\n"
+	        "                       [--readonly]\n\n"
 	        "Starts a simulated gateway (tokentop-sim's engine) on a free loopback port in\n"
 	        "this process, points a gateway source and a vLLM scrape source at it, and opens\n"
-	        "the console. Everything goes through real HTTP, as with a real gateway.\n\n"
+	        "the console. Everything goes through real HTTP, as with a real gateway, and the\n"
+	        "runbook actions (K kill switch, T throttle, ...) act on it, audited.\n\n"
 	        "  --scenario NAME  what goes wrong (default cost-runaway@+2m: a cost runaway two\n"
 	        "                   minutes in); steady, 429-storm, token-spike, cost-runaway,\n"
 	        "                   provider-outage, cache-miss-surge, refusal-rise\n"
@@ -60,6 +62,7 @@ static void demo_usage(FILE *out)
 	        "  --db FILE        keep the cache in FILE (default: a temporary one, removed)\n"
 	        "  --theme NAME     as for the console\n"
 	        "  --present        presentation mode\n"
+	        "  --readonly       no write path: the runbook actions are shown but unavailable\n"
 	        "  -h, --help       this help\n");
 }
 
@@ -81,11 +84,12 @@ int demo_run(int argc, char **argv)
 	    {"seed", required_argument, NULL, 'S'},     {"history", required_argument, NULL, 'H'},
 	    {"db", required_argument, NULL, 'D'},       {"theme", required_argument, NULL, 'T'},
 	    {"present", no_argument, NULL, 'P'},        {"help", no_argument, NULL, 'h'},
+	    {"readonly", no_argument, NULL, 'R'},
 	    {0, 0, 0, 0},
 	};
 	sim_opts so = {.seed = 1, .rate = 1, .history_ms = 8 * 86400000LL};
 	const char *scenario = "cost-runaway@+2m", *db = NULL, *theme = NULL;
-	bool present = false;
+	bool present = false, readonly = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -126,6 +130,9 @@ int demo_run(int argc, char **argv)
 			break;
 		case 'P':
 			present = true;
+			break;
+		case 'R':
+			readonly = true;
 			break;
 		case 'h':
 			demo_usage(stdout);
@@ -191,7 +198,8 @@ int demo_run(int argc, char **argv)
 	                       .cfg = &cfg,
 	                       .theme = theme,
 	                       .present = present,
-	                       .banner = "demo"};
+	                       .banner = "demo",
+	                       .readonly = readonly};
 	rc = app_console_run(&co);
 	config_free(&cfg);
 	if (dir[0])

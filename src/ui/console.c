@@ -621,6 +621,222 @@ static const action *action_named(const char *name, size_t len)
 	return NULL;
 }
 
+/* ---- the runbook: key or palette, reason, the plan with its blast radius, confirm, send ---- */
+
+static void rb_close(console *c)
+{
+	if (c->rb_handle && c->o->runbook)
+		c->o->runbook->drop(c->o->runbook->ctx, c->rb_handle);
+	c->rb_handle = NULL;
+	c->rb = RB_NONE;
+	c->rb_action = NULL;
+	if (c->edit == EDIT_RUNBOOK) {
+		c->edit = EDIT_NONE;
+		curs_set(0);
+	}
+}
+
+static void dispatch(console *c, int flags);
+
+static void on_rb_planned(void *uictx, void *handle, const ui_plan *p)
+{
+	console *c = uictx;
+	if (c->rb != RB_PLANNING) { /* cancelled while the gateway was asked */
+		c->o->runbook->drop(c->o->runbook->ctx, handle);
+		return;
+	}
+	c->rb_handle = handle;
+	if (p->error[0]) {
+		ui_message(c, THEME_CRIT, "%s: %s", c->rb_action->name, p->error);
+		rb_close(c);
+	} else {
+		c->rb_plan = *p;
+		c->rb = RB_CONFIRM;
+		c->edit = EDIT_RUNBOOK;
+		c->line[0] = 0;
+		c->linelen = 0;
+		curs_set(1);
+	}
+	dispatch(c, DRAW_SCREEN);
+}
+
+static void on_rb_sent(void *uictx, bool applied, const char *message)
+{
+	console *c = uictx;
+	ui_message(c, applied ? THEME_OK : THEME_CRIT, "%s %s: %s",
+	           c->rb_action ? c->rb_action->name : "action", applied ? "applied" : "FAILED",
+	           message ? message : "");
+	c->rb_handle = NULL; /* the send owned the plan */
+	rb_close(c);
+	c->force_load = true; /* the Controls and Audit screens show it at once */
+	dispatch(c, DRAW_SCREEN | DRAW_DATA);
+}
+
+/* Whether args already give one of the parameters rb takes ("rps=N tpm=N"). */
+static bool has_param(const ui_runbook *rb, const char *args)
+{
+	for (const char *p = rb->params; p && *p;) {
+		size_t n = strcspn(p, "=");
+		char key[40];
+		snprintf(key, sizeof key, "%.*s=", (int)(n < 30 ? n : 30), p);
+		if (strstr(args, key))
+			return true;
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+/* Opens the panel for rb on args, or on the selected row's scope when args is NULL. */
+static int rb_start(console *c, const ui_runbook *rb, const char *args)
+{
+	if (rb->unavailable) {
+		ui_message(c, THEME_WARN, "%s is unavailable: %s", rb->name, rb->unavailable);
+		return DRAW_SCREEN;
+	}
+	char scope[512] = "";
+	if (args && *args) {
+		snprintf(scope, sizeof scope, "%s", args);
+	} else {
+		const screen *s = &ui_screens[c->screen];
+		grid *g = cur_grid(c);
+		const grid_row *r = g ? grid_selected(g) : NULL;
+		if (!r || !s->scope || s->scope(c, r, scope, sizeof scope)) {
+			ui_message(c, THEME_WARN,
+			           rb->lift ? "lift: select a control on the Controls screen (c)"
+			                    : "%s: select a row that names a use case, team, tenant, "
+			                      "provider or model, or :%s KEY=VALUE",
+			           rb->name, rb->name);
+			return DRAW_SCREEN;
+		}
+	}
+	if (rb->lift && !strstr(scope, "id=")) {
+		ui_message(c, THEME_WARN, "lift: select a control on the Controls screen (c)");
+		return DRAW_SCREEN;
+	}
+	if (!rb->lift && strstr(scope, "id=")) {
+		ui_message(c, THEME_WARN, "%s acts on a scope; on a control, L lifts it", rb->name);
+		return DRAW_SCREEN;
+	}
+	c->rb_action = rb;
+	snprintf(c->rb_args, sizeof c->rb_args, "%s", scope);
+	c->rb_reason[0] = 0;
+	c->rb = rb->params && !has_param(rb, scope) ? RB_PARAMS : RB_REASON;
+	c->help = false;
+	start_edit(c, EDIT_RUNBOOK, "");
+	return DRAW_SCREEN;
+}
+
+/* Enter in the panel: the next step, or the send. */
+static int rb_enter(console *c)
+{
+	const ui_runbook_ops *ops = c->o->runbook;
+	char err[1024];
+	switch (c->rb) {
+	case RB_PARAMS:
+		if (!strchr(c->line, '=')) {
+			ui_message(c, THEME_WARN, "%s takes %s", c->rb_action->name,
+			           c->rb_action->params);
+			return DRAW_SCREEN;
+		}
+		snprintf(c->rb_args + strlen(c->rb_args), sizeof c->rb_args - strlen(c->rb_args),
+		         " %s", c->line);
+		c->rb = RB_REASON;
+		start_edit(c, EDIT_RUNBOOK, "");
+		return DRAW_SCREEN;
+	case RB_REASON:
+		if (!c->line[0]) {
+			ui_message(c, THEME_WARN, "a reason is required: it goes in the audit log");
+			return DRAW_SCREEN;
+		}
+		snprintf(c->rb_reason, sizeof c->rb_reason, "%s", c->line);
+		c->edit = EDIT_NONE;
+		curs_set(0);
+		c->rb = RB_PLANNING;
+		if (ops->plan(ops->ctx, c->rb_action->name, c->rb_args, c->rb_reason, on_rb_planned,
+		              c, err, sizeof err)) {
+			ui_message(c, THEME_CRIT, "%s: %s", c->rb_action->name, err);
+			rb_close(c);
+		}
+		return DRAW_SCREEN;
+	case RB_CONFIRM: {
+		bool ok = c->rb_plan.typed_confirm
+		              ? !strcmp(c->line, c->rb_plan.confirm_word)
+		              : (!strcmp(c->line, "y") || !strcmp(c->line, "yes"));
+		if (!ok) { /* the default is Cancel */
+			ui_message(c, THEME_TEXT, "%s cancelled: nothing was sent", c->rb_action->name);
+			rb_close(c);
+			return DRAW_SCREEN;
+		}
+		c->edit = EDIT_NONE;
+		curs_set(0);
+		c->rb = RB_SENDING;
+		void *h = c->rb_handle;
+		c->rb_handle = NULL; /* the send takes the plan */
+		if (ops->send(ops->ctx, h, on_rb_sent, c, err, sizeof err)) {
+			ui_message(c, THEME_CRIT, "%s not sent: %s", c->rb_action->name, err);
+			rb_close(c);
+		}
+		return DRAW_SCREEN;
+	}
+	default:
+		return DRAW_NONE;
+	}
+}
+
+static void draw_runbook(console *c)
+{
+	if (c->rb == RB_NONE)
+		return;
+	int w = COLS - 6 < 110 ? COLS - 6 : 110;
+	int h = c->rb == RB_CONFIRM ? c->rb_plan.nlines + 7 : 6;
+	int y0 = (LINES - h) / 2 - 1, x0 = (COLS - w) / 2;
+	theme_role frame = c->rb_action->dangerous ? THEME_CRIT : THEME_PALETTE;
+	attrset(ui_attr(c, THEME_PALETTE));
+	for (int y = 0; y < h; y++)
+		mvhline(y0 + y, x0, ' ', w);
+	attrset(ui_attr(c, frame));
+	mvhline(y0, x0, ' ', w);
+	ui_put(c, y0, x0 + 2, frame, "%s%s  %s", c->rb_action->dangerous ? "DANGER  " : "",
+	       c->rb_action->name, c->rb_args);
+	attrset(A_NORMAL);
+	int y = y0 + 2;
+	char line[1200];
+	switch (c->rb) {
+	case RB_PARAMS:
+		ui_put(c, y, x0 + 2, THEME_PALETTE, "parameters: %s (type them below)",
+		       c->rb_action->params);
+		break;
+	case RB_REASON:
+		ui_put(c, y, x0 + 2, THEME_PALETTE,
+		       "reason (required; recorded in the audit log with your name):");
+		break;
+	case RB_PLANNING:
+		ui_put(c, y, x0 + 2, THEME_PALETTE,
+		       "reading the gateway's controls and the blast radius... (Esc cancels)");
+		break;
+	case RB_SENDING:
+		ui_put(c, y, x0 + 2, THEME_PALETTE, "sending (audited, pending until answered)...");
+		break;
+	case RB_CONFIRM:
+		snprintf(line, sizeof line, "%s", c->rb_plan.title);
+		put_cell(y++, x0 + 2, w - 4, line, false);
+		for (int i = 0; i < c->rb_plan.nlines; i++)
+			put_cell(y++, x0 + 2, w - 4, c->rb_plan.lines[i], false);
+		y++;
+		if (c->rb_plan.typed_confirm)
+			snprintf(line, sizeof line, "type %s and Enter to send; anything else cancels",
+			         c->rb_plan.confirm_word);
+		else
+			snprintf(line, sizeof line, "y and Enter sends; Enter alone cancels");
+		ui_put(c, y, x0 + 2, frame, "%s", line);
+		break;
+	default:
+		break;
+	}
+}
+
 /* ---- the palette and the filter line ---- */
 
 /* Runs ":NAME [ARG]"; screens answer to their names too ("slo" finds "slos"). */
@@ -646,6 +862,12 @@ static int run_command(console *c, const char *line)
 		if (hits == 1)
 			a = hit;
 	}
+	if (!a && c->o->runbook)
+		for (size_t i = 0; i < c->o->runbook->n; i++) {
+			const ui_runbook *rb = &c->o->runbook->actions[i];
+			if (strlen(rb->name) == len && !strncmp(rb->name, line, len))
+				return rb_start(c, rb, *arg ? arg : NULL);
+		}
 	if (!a) {
 		ui_message(c, THEME_WARN, "no command '%.*s' (? lists them)", (int)len, line);
 		return DRAW_SCREEN;
@@ -680,6 +902,9 @@ static void complete(console *c)
 		for (size_t i = 0; i < NACTIONS && n < 64; i++)
 			if (!strncmp(actions[i].name, c->line, c->linelen))
 				cands[n++] = actions[i].name;
+		for (size_t i = 0; c->o->runbook && i < c->o->runbook->n && n < 64; i++)
+			if (!strncmp(c->o->runbook->actions[i].name, c->line, c->linelen))
+				cands[n++] = c->o->runbook->actions[i].name;
 	} else {
 		word = sp + 1;
 		size_t cmdlen = (size_t)(sp - c->line);
@@ -712,10 +937,9 @@ static void complete(console *c)
 	c->completions[0] = 0;
 	if (n == 1) {
 		size_t off = (size_t)(word - c->line);
+		const action *named = action_named(cands[0], strlen(cands[0]));
 		snprintf(c->line + off, sizeof c->line - off, "%s%s", cands[0],
-		         word == c->line && (action_named(cands[0], strlen(cands[0]))->flags & ACT_ARG)
-		             ? " "
-		             : "");
+		         word == c->line && (!named || (named->flags & ACT_ARG)) ? " " : "");
 		c->linelen = strlen(c->line);
 		return;
 	}
@@ -729,6 +953,11 @@ static int edit_key(console *c, int key)
 	grid *g = cur_grid(c);
 	switch (key) {
 	case KEY_ESC:
+		if (c->edit == EDIT_RUNBOOK) {
+			ui_message(c, THEME_TEXT, "%s cancelled: nothing was sent", c->rb_action->name);
+			rb_close(c);
+			return DRAW_SCREEN;
+		}
 		if (c->edit == EDIT_FILTER && g)
 			grid_set_filter(g, c->filter_before);
 		c->edit = EDIT_NONE;
@@ -737,6 +966,8 @@ static int edit_key(console *c, int key)
 	case '\r':
 	case '\n':
 	case KEY_ENTER: {
+		if (c->edit == EDIT_RUNBOOK)
+			return rb_enter(c);
 		edit_mode m = c->edit;
 		c->edit = EDIT_NONE;
 		curs_set(0);
@@ -790,10 +1021,12 @@ static int edit_key(console *c, int key)
 
 static void draw_help(console *c)
 {
-	int h = (int)NACTIONS + 4;
+	size_t nrb = c->o->runbook ? c->o->runbook->n : 0;
+	size_t total = NACTIONS + nrb;
+	int h = (int)total + 4;
 	if (h > LINES - 2)
 		h = LINES - 2;
-	int w = COLS - 8 < 96 ? COLS - 8 : 96;
+	int w = COLS - 8 < 110 ? COLS - 8 : 110;
 	int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
 	attrset(ui_attr(c, THEME_PALETTE));
 	for (int y = 0; y < h; y++)
@@ -801,19 +1034,34 @@ static void draw_help(console *c)
 	ui_put(c, y0, x0 + 2, THEME_PALETTE, "Keys (also as :commands; Esc closes)");
 	/* two columns when the list does not fit one */
 	int per = h - 2, col = 0, row = 0;
-	int colw = (int)NACTIONS > per ? w / 2 : w;
-	for (size_t i = 0; i < NACTIONS; i++) {
-		const action *a = &actions[i];
-		char cmd[48];
-		snprintf(cmd, sizeof cmd, "%s%s%s", a->name, a->args ? " " : "", a->args ? a->args : "");
+	int colw = (int)total > per ? w / 2 : w;
+	for (size_t i = 0; i < total; i++) {
+		const char *keyname, *name, *help;
+		char why[300];
+		theme_role role = THEME_PALETTE;
+		if (i < NACTIONS) {
+			keyname = actions[i].keyname;
+			name = actions[i].name;
+			help = actions[i].help;
+		} else {
+			const ui_runbook *rb = &c->o->runbook->actions[i - NACTIONS];
+			keyname = rb->keyname;
+			name = rb->name;
+			help = rb->help;
+			if (rb->unavailable) {
+				snprintf(why, sizeof why, "unavailable: %s", rb->unavailable);
+				help = why;
+				role = THEME_DIM;
+			} else if (rb->dangerous)
+				role = THEME_WARN;
+		}
 		int x = x0 + 2 + col * colw, y = y0 + 1 + row;
 		attrset(ui_attr(c, THEME_HELP_KEY));
-		put_cell(y, x, 10, *a->keyname ? a->keyname : ":", false);
-		attrset(ui_attr(c, THEME_PALETTE));
-		char line[160];
-		snprintf(line, sizeof line, "%-14.14s %s", a->name, a->help);
-		put_cell(y, x + 11, colw - 14, colw > 60 ? line : a->help, false);
-		(void)cmd;
+		put_cell(y, x, 10, *keyname ? keyname : ":", false);
+		attrset(ui_attr(c, role));
+		char line[400];
+		snprintf(line, sizeof line, "%-14.14s %s", name, help);
+		put_cell(y, x + 11, colw - 14, line, false);
 		if (++row >= per) {
 			row = 0;
 			col++;
@@ -914,7 +1162,11 @@ static void draw(console *c)
 			ui_put(c, y - 1, 1, THEME_DIM, "%s", c->completions);
 		attrset(ui_attr(c, THEME_PALETTE));
 		mvhline(y, 0, ' ', COLS);
-		ui_put(c, y, 1, THEME_PALETTE, "%s%s", c->edit == EDIT_PALETTE ? ":" : "/", c->line);
+		ui_put(c, y, 1, THEME_PALETTE, "%s%s",
+		       c->edit == EDIT_PALETTE  ? ":"
+		       : c->edit == EDIT_FILTER ? "/"
+		                                : ">",
+		       c->line);
 		move(y, 2 + (int)c->linelen);
 	} else {
 		if (g) {
@@ -931,6 +1183,9 @@ static void draw(console *c)
 	}
 	if (c->help)
 		draw_help(c);
+	draw_runbook(c);
+	if (c->edit != EDIT_NONE)
+		move(LINES - 1, 2 + (int)c->linelen);
 	refresh();
 }
 
@@ -1122,6 +1377,17 @@ static int key_event(console *c, int key)
 		c->help = false; /* any other key closes the help, as in less */
 		return DRAW_SCREEN;
 	}
+	if (c->rb == RB_PLANNING && key == KEY_ESC) {
+		ui_message(c, THEME_TEXT, "%s cancelled: nothing was sent", c->rb_action->name);
+		c->rb = RB_NONE; /* the plan is dropped when it arrives */
+		c->rb_action = NULL;
+		return DRAW_SCREEN;
+	}
+	if (c->rb != RB_NONE)
+		return DRAW_NONE; /* planning or sending: the panel has the keys */
+	for (size_t i = 0; c->o->runbook && i < c->o->runbook->n; i++)
+		if (c->o->runbook->actions[i].key == key && key)
+			return rb_start(c, &c->o->runbook->actions[i], NULL);
 	bool table = cur_grid(c) != NULL;
 	for (size_t i = 0; i < NACTIONS; i++) {
 		const action *a = &actions[i];
@@ -1288,6 +1554,8 @@ int ui_run(const ui_opts *o, char *err, size_t errlen)
 	c->tick.data = c;
 	long every = o->refresh_ms > 0 ? o->refresh_ms : 1000;
 	uv_timer_start(&c->tick, on_tick, (uint64_t)every, (uint64_t)every);
+	if (o->notice)
+		ui_message(c, THEME_WARN, "%s", o->notice);
 	draw(c); /* the frame at once; the data follows from the worker */
 	request_load(c, true);
 	uv_run(c->loop, UV_RUN_DEFAULT);

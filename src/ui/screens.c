@@ -260,6 +260,30 @@ static int back_spend(console *c)
 	return DRAW_FILL;
 }
 
+/* The dimensions an action's scope can name. */
+static bool scopeable(tt_dim d)
+{
+	return d == TT_D_USE_CASE || d == TT_D_TEAM || d == TT_D_TENANT || d == TT_D_PROVIDER ||
+	       d == TT_D_MODEL;
+}
+
+static int scope_spend(console *c, const grid_row *r, char *buf, size_t cap)
+{
+	const spend_path *p = &spend_paths[c->spend_dim];
+	tt_dim d = p->dim[c->spend_level];
+	if (scopeable(d) && *grid_row_ref(r)) {
+		snprintf(buf, cap, "%s=%s", store_dim_name(d), grid_row_ref(r));
+		return 0;
+	}
+	/* a prompt or a version: act on what it was drilled down from */
+	for (int l = c->spend_level - 1; l >= 0; l--)
+		if (scopeable(p->dim[l])) {
+			snprintf(buf, cap, "%s=%s", store_dim_name(p->dim[l]), c->spend_key[l]);
+			return 0;
+		}
+	return -1;
+}
+
 /* ---- Prompts ---- */
 
 static const grid_col prompt_cols[] = {
@@ -445,6 +469,24 @@ static int draw_providers(console *c, int top, int rows)
 	       "errors over calls (killed, throttled and cache hits never reach the provider); "
 	       "degraded from 10%%, failing from 25%%");
 	return 1;
+}
+
+static int scope_routing(console *c, const grid_row *r, char *buf, size_t cap)
+{
+	(void)c;
+	snprintf(buf, cap, "use_case=%s", r->cell[0]);
+	return 0;
+}
+
+static int scope_provider(console *c, const grid_row *r, char *buf, size_t cap)
+{
+	(void)c;
+	const char *ref = grid_row_ref(r), *slash = strchr(ref, '/');
+	if (slash)
+		snprintf(buf, cap, "model=%s", slash + 1);
+	else
+		snprintf(buf, cap, "provider=%s", ref);
+	return 0;
 }
 
 /* ---- SLOs ---- */
@@ -805,6 +847,29 @@ static int draw_audit(console *c, int top, int rows)
 	return 1;
 }
 
+static int scope_alert(console *c, const grid_row *r, char *buf, size_t cap)
+{
+	(void)c;
+	const char *ref = grid_row_ref(r);
+	static const char *const keys[] = {"use_case=", "team=", "tenant=", "provider=", "model="};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (!strncmp(ref, keys[i], strlen(keys[i]))) {
+			snprintf(buf, cap, "%s", ref);
+			return 0;
+		}
+	return -1;
+}
+
+static int scope_control(console *c, const grid_row *r, char *buf, size_t cap)
+{
+	(void)c;
+	const char *ref = grid_row_ref(r), *slash = strchr(ref, '/');
+	if (!slash)
+		return -1;
+	snprintf(buf, cap, "id=%s gateway=%.*s", slash + 1, (int)(slash - ref), ref);
+	return 0;
+}
+
 /* ---- Inference ---- */
 
 static const grid_col inference_cols[] = {
@@ -877,13 +942,13 @@ const screen ui_screens[] = {
     {"Overview", "overview", '1', "spend now, today, budget, traffic, sources, alerts", NULL,
      0, NULL, draw_overview, NULL, NULL},
     {"Spend", "spend", '2', "spend by use case, team, tenant, provider, model; drill down",
-     COLS_OF(spend_cols), fill_spend, draw_spend, enter_spend, back_spend},
+     COLS_OF(spend_cols), fill_spend, draw_spend, enter_spend, back_spend, scope_spend},
     {"Prompts", "prompts", '3', "the costliest prompt versions, tokens and cost per request",
      COLS_OF(prompt_cols), fill_prompts, draw_prompts, NULL, NULL},
     {"Routing", "routing", '4', "per route, the traffic share of each provider and model",
-     COLS_OF(routing_cols), fill_routing, draw_routing, NULL, NULL},
+     COLS_OF(routing_cols), fill_routing, draw_routing, NULL, NULL, scope_routing},
     {"Providers", "providers", '5', "error classes, latency and TTFT per provider and model",
-     COLS_OF(provider_cols), fill_providers, draw_providers, NULL, NULL},
+     COLS_OF(provider_cols), fill_providers, draw_providers, NULL, NULL, scope_provider},
     {"Inference", "inference", '6', "self-hosted servers: KV cache, queue, TTFT",
      COLS_OF(inference_cols), fill_inference, draw_inference, NULL, NULL},
     {"SLOs", "slos", '7', "burn rates over the windows, budget left, page or ticket",
@@ -891,9 +956,9 @@ const screen ui_screens[] = {
     {"Budgets", "budgets", '8', "spend against each budget, with the forecast",
      COLS_OF(budget_cols), fill_budgets, draw_budgets, NULL, NULL},
     {"Alerts", "alerts", '9', "open and resolved alerts; Enter goes to the scope",
-     COLS_OF(alert_cols), fill_alerts, draw_alerts, enter_alert, NULL},
+     COLS_OF(alert_cols), fill_alerts, draw_alerts, enter_alert, NULL, scope_alert},
     {"Controls", "controls", 'c', "controls in force at the gateways: kill switches, throttles",
-     COLS_OF(control_cols), fill_controls, draw_controls, NULL, NULL},
+     COLS_OF(control_cols), fill_controls, draw_controls, NULL, NULL, scope_control},
     {"Audit", "audit", '0', "the audit log: actions, sign-offs, incidents (newest first)",
      COLS_OF(audit_cols), fill_audit, draw_audit, NULL, NULL},
 };

@@ -93,6 +93,9 @@ typedef struct screen {
 	/* Enter on a row (drill down, jump); Esc (back up). NULL: nothing to do. */
 	int (*enter)(console *c, const grid_row *r);
 	int (*back)(console *c);
+	/* What a runbook action on row r acts on: "use_case=x" (or "id=ctl-1 gateway=g" for a
+	 * control). 0, or -1 when the row names nothing an action can take. NULL: nothing. */
+	int (*scope)(console *c, const grid_row *r, char *buf, size_t cap);
 } screen;
 
 extern const screen ui_screens[];
@@ -101,7 +104,10 @@ extern const int ui_nscreens;
 /* The Spend screen's breakdowns and its drill-down path (use case -> prompt -> versions). */
 #define SPEND_LEVELS 3
 
-typedef enum { EDIT_NONE, EDIT_PALETTE, EDIT_FILTER } edit_mode;
+typedef enum { EDIT_NONE, EDIT_PALETTE, EDIT_FILTER, EDIT_RUNBOOK } edit_mode;
+
+/* Where a runbook action is between its key and the gateway's answer. */
+typedef enum { RB_NONE, RB_PARAMS, RB_REASON, RB_PLANNING, RB_CONFIRM, RB_SENDING } rb_step;
 
 #define LINE_CAP 128
 #define HISTORY_MAX 32
@@ -152,6 +158,13 @@ struct console {
 	bool colshown[GRID_MAX_COLS];
 	int tabx[17];
 	int64_t drawn_minute;
+	/* the runbook action being confirmed */
+	rb_step rb;
+	const ui_runbook *rb_action;
+	char rb_args[512];
+	char rb_reason[512];
+	void *rb_handle;
+	ui_plan rb_plan;
 	int open_handles;
 	bool first_frame_done;
 };
