@@ -1,0 +1,229 @@
+/* The views' single-pass reads give exactly what reading each window on its own gives. */
+#include "testutil.h"
+
+#include "tokentop/ingest.h"
+#include "tokentop/rollup.h"
+#include "tokentop/timeutil.h"
+#include "tokentop/view.h"
+#include "tokentop/workload.h"
+
+#define MIN_MS  60000LL
+#define HOUR_MS 3600000LL
+#define DAY_MS  86400000LL
+
+static int64_t iso(const char *s)
+{
+	int64_t t;
+	assert_int_equal(time_parse_iso(s, strlen(s), &t), 0);
+	return t;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(uint64_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state % n;
+}
+
+/* events over span_ms from start into a new store, with a scenario from sc_start */
+static store *generated_store(const char *name, int64_t start, int64_t span_ms, int events,
+                              workload_scenario sc, int64_t sc_start)
+{
+	char path[512], err[512];
+	snprintf(path, sizeof path, "%s/%s", tu_tmpdir(), name);
+	store_opts so = {.merge = rollup_sketch_blob_merge};
+	store *st = store_open(path, &so, err, sizeof err);
+	if (!st)
+		fail_msg("store_open: %s", err);
+	snprintf(path, sizeof path, "%s/fixtures/ratecard.json", tu_srcdir());
+	ratecard *rc = ratecard_load(path, err, sizeof err);
+	if (!rc)
+		fail_msg("rate card: %s", err);
+	workload_opts wo = {.seed = 7, .start_ms = start, .span_ms = span_ms, .events = events};
+	workload *w = workload_new(&wo);
+	assert_non_null(w);
+	if (sc != WL_STEADY)
+		workload_set_scenario(w, sc, sc_start);
+	ingest_opts o = {.card = rc};
+	ingest *in = ingest_new(st, &o);
+	assert_non_null(in);
+	tt_event ev;
+	while (workload_next(w, &ev) == 1)
+		assert_int_equal(ingest_event(in, &ev), 0);
+	assert_int_equal(ingest_commit(in, NULL, NULL), 0);
+	ingest_free(in);
+	workload_free(w);
+	ratecard_free(rc);
+	return st;
+}
+
+/* ---- SLOs: the reference reads every window and every period on its own ---- */
+
+typedef struct ref_dims {
+	size_t n;
+	char (*use_case)[TT_NAME_CAP];
+	tt_status *status;
+} ref_dims;
+
+static int ref_dims_one(void *ctx, int64_t id, const tt_dims *d)
+{
+	ref_dims *r = ctx;
+	if ((size_t)id >= r->n) {
+		size_t n = (size_t)id + 1;
+		r->use_case = realloc(r->use_case, n * sizeof *r->use_case);
+		r->status = realloc(r->status, n * sizeof *r->status);
+		for (size_t i = r->n; i < n; i++) {
+			r->use_case[i][0] = 0;
+			r->status[i] = TT_STATUS_COUNT;
+		}
+		r->n = n;
+	}
+	snprintf(r->use_case[id], TT_NAME_CAP, "%s", d->v[TT_D_USE_CASE]);
+	const char *s = d->v[TT_D_STATUS];
+	if (event_status_parse(s, strlen(s), &r->status[id]))
+		r->status[id] = TT_STATUS_COUNT;
+	return 0;
+}
+
+typedef struct ref_ctx {
+	const ref_dims *dims;
+	const slo_spec *spec;
+	slo_counts c;
+} ref_ctx;
+
+static int ref_row(void *ctx, tt_res r, const tt_rollup *row)
+{
+	(void)r;
+	ref_ctx *c = ctx;
+	assert_true(row->dims_id > 0 && (size_t)row->dims_id < c->dims->n);
+	const slo_spec *s = c->spec;
+	if (strcmp(s->use_case, "*") && strcmp(s->use_case, c->dims->use_case[row->dims_id]))
+		return 0;
+	if (s->sli == SLO_AVAILABILITY) {
+		tt_status st = c->dims->status[row->dims_id];
+		c->c.total += row->m[TT_M_REQUESTS];
+		if (st < TT_STATUS_COUNT && slo_is_bad_status(s, st))
+			c->c.bad += row->m[TT_M_REQUESTS];
+		return 0;
+	}
+	sketch sk;
+	sketch_init(&sk);
+	if (row->sk[TT_SK_LATENCY])
+		assert_int_equal(
+		    sketch_merge_blob(&sk, row->sk[TT_SK_LATENCY], row->sklen[TT_SK_LATENCY]), 0);
+	int64_t good = (int64_t)sketch_count_below(&sk, (double)s->threshold_ms);
+	c->c.total += (int64_t)sk.count;
+	c->c.bad += (int64_t)sk.count - good;
+	sketch_free(&sk);
+	return 0;
+}
+
+static slo_counts ref_window(store *st, const ref_dims *d, const slo_spec *s, int64_t since,
+                             int64_t until)
+{
+	ref_ctx c = {.dims = d, .spec = s};
+	assert_int_equal(store_rollup_scan(st, since, until, s->sli == SLO_LATENCY, ref_row, &c),
+	                 0);
+	return c.c;
+}
+
+static void check_slo(store *st, const ref_dims *d, const slo_spec *specs, size_t n, int64_t now)
+{
+	view_slo v;
+	char err[256];
+	assert_int_equal(view_slo_build(st, specs, n, now, &v, err, sizeof err), 0);
+	assert_int_equal(v.n, n);
+	for (size_t i = 0; i < n; i++) {
+		slo_counts win[SLO_WINDOW_COUNT];
+		for (int w = 0; w < SLO_WINDOW_COUNT; w++) {
+			win[w] =
+			    ref_window(st, d, &specs[i], now - slo_window_ms((slo_window)w), now);
+			assert_int_equal(v.rows[i].win[w].total, win[w].total);
+			assert_int_equal(v.rows[i].win[w].bad, win[w].bad);
+		}
+		slo_counts period = ref_window(st, d, &specs[i], now - specs[i].period_ms, now);
+		slo_status want;
+		slo_evaluate(&specs[i], win, period, &want);
+		const slo_status *got = &v.rows[i].status;
+		assert_ptr_equal(v.rows[i].spec, &specs[i]);
+		assert_int_equal(got->period.total, period.total);
+		assert_int_equal(got->period.bad, period.bad);
+		assert_memory_equal(got->burn, want.burn, sizeof want.burn);
+		assert_memory_equal(&got->budget_remaining, &want.budget_remaining, sizeof(double));
+		assert_int_equal(got->alert, want.alert);
+		assert_int_equal(got->exhausted_in_ms, want.exhausted_in_ms);
+	}
+	view_slo_free(&v);
+}
+
+static void test_slo_segments(void **state)
+{
+	(void)state;
+	int64_t start = iso("2026-10-03T05:17:00Z");
+	int64_t span = 12 * DAY_MS;
+	store *st =
+	    generated_store("slo.db", start, span, 40000, WL_PROVIDER_OUTAGE, start + 11 * DAY_MS);
+	ref_dims d = {0};
+	assert_int_equal(store_dims_each(st, ref_dims_one, &d), 0);
+	static const char *const use_cases[] = {"*", "support-bot", "code-assist", "search",
+	                                        "nothing-such"};
+	/* periods at and off whole minutes, shorter and longer than the windows, shared */
+	static const int64_t periods[] = {
+	    30 * DAY_MS,         30 * DAY_MS,        7 * DAY_MS,          3 * DAY_MS,    HOUR_MS,
+	    90 * MIN_MS + 17001, 2 * DAY_MS + 59999, 40 * DAY_MS + 30000, 3 * DAY_MS + 1};
+	static const int64_t thresholds[] = {1, 400, 1000, 2500, 5000, 100000};
+	for (int round = 0; round < 40; round++) {
+		slo_spec specs[6];
+		size_t n = 1 + rnd(6);
+		memset(specs, 0, sizeof specs);
+		for (size_t i = 0; i < n; i++) {
+			slo_spec *s = &specs[i];
+			snprintf(s->name, sizeof s->name, "s%zu", i);
+			snprintf(s->use_case, sizeof s->use_case, "%s",
+			         use_cases[rnd(sizeof use_cases / sizeof use_cases[0])]);
+			s->sli = rnd(2) ? SLO_LATENCY : SLO_AVAILABILITY;
+			s->objective_ppm = 990000 + (int64_t)rnd(9000);
+			s->period_ms = periods[rnd(sizeof periods / sizeof periods[0])];
+			s->bad_statuses = (uint32_t)rnd(1u << TT_STATUS_COUNT);
+			s->threshold_ms = thresholds[rnd(sizeof thresholds / sizeof thresholds[0])];
+		}
+		/* now anywhere from before the data to after it, on and off minute boundaries */
+		int64_t now = start - DAY_MS + (int64_t)rnd((uint64_t)(span + 3 * DAY_MS));
+		if (round % 4 == 0)
+			now -= now % MIN_MS;
+		if (round % 8 == 1)
+			now -= now % HOUR_MS;
+		if (round % 8 == 3)
+			now -= now % DAY_MS;
+		check_slo(st, &d, specs, n, now);
+	}
+	/* and where the outage pages: the counts compared are not all zero */
+	slo_spec all = {.name = "all",
+	                .use_case = "*",
+	                .sli = SLO_AVAILABILITY,
+	                .objective_ppm = 999000,
+	                .period_ms = 30 * DAY_MS,
+	                .bad_statuses = (1u << TT_STATUS_TIMEOUT) | (1u << TT_STATUS_SERVER_ERROR)};
+	int64_t end = start + span - 7 * MIN_MS - 1234;
+	check_slo(st, &d, &all, 1, end);
+	view_slo v;
+	char err[256];
+	assert_int_equal(view_slo_build(st, &all, 1, end, &v, err, sizeof err), 0);
+	assert_int_equal(v.rows[0].status.alert, SLO_ALERT_PAGE);
+	assert_true(v.rows[0].win[SLO_W5M].bad > 0);
+	view_slo_free(&v);
+	free(d.use_case);
+	free(d.status);
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_slo_segments),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
