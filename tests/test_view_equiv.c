@@ -1,6 +1,8 @@
 /* The views' single-pass reads give exactly what reading each window on its own gives. */
 #include "testutil.h"
 
+#include <sqlite3.h>
+
 #include "tokentop/ingest.h"
 #include "tokentop/rollup.h"
 #include "tokentop/timeutil.h"
@@ -220,10 +222,177 @@ static void test_slo_segments(void **state)
 	store_close(st);
 }
 
+/* ---- budgets: the reference reads the hourly series through the full rollup rows ---- */
+
+typedef struct ref_series {
+	const budget_scope *scope;
+	tt_dims *dims; /* by id */
+	size_t ndims;
+	int64_t hour0;
+	size_t nhours;
+	int64_t *hourly;
+} ref_series;
+
+static int ref_dims_copy(void *ctx, int64_t id, const tt_dims *d)
+{
+	ref_series *r = ctx;
+	assert_true(id > 0);
+	if ((size_t)id >= r->ndims) {
+		r->dims = realloc(r->dims, ((size_t)id + 1) * sizeof *r->dims);
+		memset(r->dims + r->ndims, 0, ((size_t)id + 1 - r->ndims) * sizeof *r->dims);
+		r->ndims = (size_t)id + 1;
+	}
+	for (int k = 0; k < TT_D_COUNT; k++)
+		r->dims[id].v[k] = strdup(d->v[k]);
+	return 0;
+}
+
+static int ref_hour(void *ctx, tt_res res, const tt_rollup *row)
+{
+	(void)res;
+	ref_series *r = ctx;
+	const budget_scope *sc = r->scope;
+	assert_true((size_t)row->dims_id < r->ndims);
+	if (!sc->all && strcmp(r->dims[row->dims_id].v[sc->dim], sc->value))
+		return 0;
+	int64_t i = (row->bucket * 1000 - r->hour0) / HOUR_MS;
+	if (i >= 0 && (size_t)i < r->nhours)
+		r->hourly[i] += row->m[TT_M_COST_MICROS];
+	return 0;
+}
+
+static void check_budgets(store *st, const budget_spec *specs, size_t n, int64_t now)
+{
+	view_budgets v;
+	char err[256];
+	assert_int_equal(view_budgets_build(st, specs, n, now, NULL, 0, NULL, &v, err, sizeof err),
+	                 0);
+	assert_int_equal(v.n, n);
+	int64_t first, last;
+	assert_int_equal(store_time_bounds(st, &first, &last), 0);
+	int64_t data_start = first ? first : now, hour0 = now;
+	for (size_t i = 0; i < n; i++) {
+		int64_t h = budget_history_start(specs[i].period, now);
+		hour0 = h < hour0 ? h : hour0;
+	}
+	hour0 = hour0 < data_start ? data_start : hour0;
+	hour0 -= ((hour0 % HOUR_MS) + HOUR_MS) % HOUR_MS;
+	ref_series r = {.hour0 = hour0};
+	r.nhours = now > hour0 ? (size_t)((now - hour0 + HOUR_MS - 1) / HOUR_MS) : 0;
+	r.hourly = calloc(r.nhours + 1, sizeof *r.hourly);
+	assert_int_equal(store_dims_each(st, ref_dims_copy, &r), 0);
+	for (size_t i = 0; i < n; i++) {
+		const budget_spec *b = &specs[i];
+		memset(r.hourly, 0, (r.nhours + 1) * sizeof *r.hourly);
+		r.scope = &b->scope;
+		/* every row at most an hour long, as the view read it before the cost index */
+		for (int64_t a = hour0; r.nhours && a < now; a += 23 * HOUR_MS)
+			assert_int_equal(store_rollup_scan(
+			                     st, a, a + 23 * HOUR_MS < now ? a + 23 * HOUR_MS : now,
+			                     false, ref_hour, &r),
+			                 0);
+		budget_series s = {r.hourly, r.nhours, hour0, data_start};
+		const view_budget_row *got = &v.rows[i];
+		int64_t ps, pe;
+		budget_period_bounds(b->period, now, &ps, &pe);
+		assert_int_equal(got->period_start_ms, ps);
+		assert_int_equal(got->period_end_ms, pe);
+		forecast fc;
+		budget_forecast(&s, ps, pe, now, &fc);
+		int nbt;
+		double mape = budget_backtest(&s, b->period, now, &nbt);
+		budget_forecast_widen(&fc, mape);
+		assert_int_equal(got->spent_micros, fc.spent_micros);
+		assert_memory_equal(&got->fc, &fc, sizeof fc);
+		assert_memory_equal(&got->mape, &mape, sizeof mape);
+		assert_int_equal(got->backtests, nbt);
+		assert_int_equal(got->state, budget_state_of(b, fc.spent_micros));
+	}
+	for (size_t d = 0; d < r.ndims; d++)
+		for (int k = 0; k < TT_D_COUNT; k++)
+			free((char *)r.dims[d].v[k]);
+	free(r.dims);
+	free(r.hourly);
+	view_budgets_free(&v);
+}
+
+static void test_budget_series(void **state)
+{
+	(void)state;
+	int64_t start = iso("2026-08-20T09:41:13Z");
+	int64_t span = 75 * DAY_MS;
+	store *st =
+	    generated_store("budgets.db", start, span, 30000, WL_COST_RUNAWAY, start + 70 * DAY_MS);
+	budget_spec specs[] = {
+	    {.name = "org", .scope = {.all = true}, .period = BUDGET_MONTH},
+	    {.name = "support",
+	     .scope = {.dim = TT_D_TEAM, .value = "support"},
+	     .period = BUDGET_WEEK},
+	    {.name = "bot",
+	     .scope = {.dim = TT_D_USE_CASE, .value = "support-bot"},
+	     .period = BUDGET_DAY},
+	    {.name = "openai",
+	     .scope = {.dim = TT_D_PROVIDER, .value = "openai"},
+	     .period = BUDGET_MONTH},
+	    {.name = "none",
+	     .scope = {.dim = TT_D_MODEL, .value = "no-such"},
+	     .period = BUDGET_WEEK},
+	};
+	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+		specs[i].amount_micros = 50000000 * (int64_t)(i + 1);
+		specs[i].soft_pct = 80;
+		specs[i].hard_pct = 100;
+	}
+	size_t nspecs = sizeof specs / sizeof specs[0];
+	for (int round = 0; round < 24; round++) {
+		int64_t now = start - HOUR_MS + (int64_t)rnd((uint64_t)(span + 2 * DAY_MS));
+		if (round % 4 == 0)
+			now -= now % MIN_MS;
+		if (round % 4 == 1)
+			now -= now % HOUR_MS;
+		if (round % 4 == 2)
+			now =
+			    now - now % HOUR_MS + 59 * MIN_MS + 30000; /* the hour's last minute */
+		/* each alone (as the overview asks for its budget) and all together */
+		size_t one = rnd(nspecs);
+		check_budgets(st, &specs[one], 1, now);
+		check_budgets(st, specs, nspecs, now);
+	}
+	store_close(st);
+}
+
+/* The hourly cost series reads the narrow index, not the table. */
+static void test_cost_index(void **state)
+{
+	(void)state;
+	char path[512], err[256];
+	snprintf(path, sizeof path, "%s/plan.db", tu_tmpdir());
+	store *st = store_open(path, NULL, err, sizeof err); /* creates and migrates it */
+	assert_non_null(st);
+	store_close(st);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "EXPLAIN QUERY PLAN SELECT bucket, dims_id, cost_micros"
+	                                    " FROM rollup_hour WHERE bucket >= ? AND bucket < ?",
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
+	bool covering = false;
+	while (sqlite3_step(q) == SQLITE_ROW)
+		covering |= strstr((const char *)sqlite3_column_text(q, 3),
+		                   "USING COVERING INDEX rollup_hour_cost") != NULL;
+	sqlite3_finalize(q);
+	assert_true(covering);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_slo_segments),
+	    cmocka_unit_test(test_budget_series),
+	    cmocka_unit_test(test_cost_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
