@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "tokentop/ingest.h"
+#include "tokentop/overview.h"
 #include "tokentop/rollup.h"
 #include "tokentop/timeutil.h"
 #include "tokentop/view.h"
@@ -361,6 +362,161 @@ static void test_budget_series(void **state)
 	store_close(st);
 }
 
+/* ---- the overview: from the views the console reads anyway, as when it reads its own ---- */
+
+static void same_status(const slo_status *a, const slo_status *b)
+{
+	assert_memory_equal(a->burn, b->burn, sizeof a->burn);
+	assert_memory_equal(&a->budget_remaining, &b->budget_remaining, sizeof(double));
+	assert_int_equal(a->alert, b->alert);
+	assert_int_equal(a->exhausted_in_ms, b->exhausted_in_ms);
+	assert_int_equal(a->period.bad, b->period.bad);
+	assert_int_equal(a->period.total, b->period.total);
+}
+
+static void same_budget(const view_budget_row *a, const view_budget_row *b)
+{
+	assert_ptr_equal(a->spec, b->spec);
+	assert_int_equal(a->period_start_ms, b->period_start_ms);
+	assert_int_equal(a->period_end_ms, b->period_end_ms);
+	assert_int_equal(a->spent_micros, b->spent_micros);
+	assert_memory_equal(&a->used_pct, &b->used_pct, sizeof(double));
+	assert_int_equal(a->state, b->state);
+	assert_memory_equal(&a->fc, &b->fc, sizeof a->fc);
+	assert_memory_equal(&a->mape, &b->mape, sizeof(double));
+	assert_int_equal(a->backtests, b->backtests);
+	assert_memory_equal(&a->whatif_factor, &b->whatif_factor, sizeof(double));
+	assert_memory_equal(&a->fc_whatif, &b->fc_whatif, sizeof a->fc_whatif);
+}
+
+static void same_overview(const view_overview *a, const view_overview *b)
+{
+	assert_int_equal(a->now_ms, b->now_ms);
+	assert_int_equal(a->minute_ms, b->minute_ms);
+	assert_int_equal(a->spend_per_min_micros, b->spend_per_min_micros);
+	assert_memory_equal(a->spark_micros, b->spark_micros, sizeof a->spark_micros);
+	assert_int_equal(a->spark_start_ms, b->spark_start_ms);
+	assert_int_equal(a->today_micros, b->today_micros);
+	assert_int_equal(a->month_micros, b->month_micros);
+	assert_int_equal(a->has_budget, b->has_budget);
+	if (a->has_budget)
+		same_budget(&a->budget, &b->budget);
+	assert_memory_equal(&a->requests_per_s, &b->requests_per_s, sizeof(double));
+	assert_memory_equal(&a->tokens_per_s, &b->tokens_per_s, sizeof(double));
+	assert_int_equal(a->nalerts, b->nalerts);
+	assert_int_equal(a->npages, b->npages);
+	assert_int_equal(a->ntickets, b->ntickets);
+	assert_int_equal(a->nanomalies, b->nanomalies);
+	for (size_t i = 0; i < a->nalerts; i++) {
+		const view_overview_alert *x = &a->alerts[i], *y = &b->alerts[i];
+		assert_int_equal(x->level, y->level);
+		if (x->level != VIEW_OVERVIEW_ANOMALY) {
+			assert_ptr_equal(x->slo, y->slo);
+			same_status(&x->status, &y->status);
+			continue;
+		}
+		const anomaly_alert *p = &x->anomaly, *q = &y->anomaly;
+		assert_int_equal(p->kind, q->kind);
+		assert_string_equal(p->scope, q->scope);
+		assert_int_equal(p->severity, q->severity);
+		assert_int_equal(p->peak, q->peak);
+		assert_memory_equal(&p->value, &q->value, sizeof(double));
+		assert_memory_equal(&p->baseline, &q->baseline, sizeof(double));
+		assert_int_equal(p->since_ms, q->since_ms);
+		assert_int_equal(p->last_ms, q->last_ms);
+		assert_int_equal(p->resolved_ms, q->resolved_ms);
+	}
+	assert_int_equal(a->nsources, b->nsources);
+	assert_int_equal(a->newest_minute_ms, b->newest_minute_ms);
+	assert_int_equal(a->data_age_ms, b->data_age_ms);
+}
+
+static void test_overview_assembled(void **state)
+{
+	(void)state;
+	int64_t start = iso("2026-09-28T22:10:00Z");
+	int64_t span = 40 * DAY_MS;
+	store *st = generated_store("overview.db", start, span, 30000, WL_PROVIDER_OUTAGE,
+	                            start + span - 3 * HOUR_MS);
+	slo_spec slos[] = {
+	    {.name = "avail",
+	     .use_case = "*",
+	     .sli = SLO_AVAILABILITY,
+	     .objective_ppm = 999000,
+	     .period_ms = 30 * DAY_MS,
+	     .bad_statuses = (1u << TT_STATUS_TIMEOUT) | (1u << TT_STATUS_SERVER_ERROR)},
+	    {.name = "support",
+	     .use_case = "support-bot",
+	     .sli = SLO_AVAILABILITY,
+	     .objective_ppm = 990000,
+	     .period_ms = 7 * DAY_MS,
+	     .bad_statuses = 1u << TT_STATUS_RATE_LIMITED},
+	    {.name = "latency",
+	     .use_case = "*",
+	     .sli = SLO_LATENCY,
+	     .objective_ppm = 950000,
+	     .period_ms = 30 * DAY_MS,
+	     .threshold_ms = 3000},
+	};
+	budget_spec budgets[] = {
+	    {.name = "support",
+	     .scope = {.dim = TT_D_TEAM, .value = "support"},
+	     .period = BUDGET_WEEK,
+	     .amount_micros = 5000000,
+	     .soft_pct = 80,
+	     .hard_pct = 100},
+	    {.name = "org",
+	     .scope = {.all = true},
+	     .period = BUDGET_MONTH,
+	     .amount_micros = 500000000,
+	     .soft_pct = 80,
+	     .hard_pct = 100},
+	    {.name = "daily",
+	     .scope = {.all = true},
+	     .period = BUDGET_DAY,
+	     .amount_micros = 500000,
+	     .soft_pct = 80,
+	     .hard_pct = 100},
+	};
+	view_source_health src[] = {{"gw", SRC_OK, start + span - 5000, true}};
+	int64_t nows[] = {start + span - 90 * MIN_MS - 1500, start + span + 20000,
+	                  start + 20 * DAY_MS + 7 * HOUR_MS, start + 3 * HOUR_MS};
+	char err[256];
+	bool paged = false;
+	for (size_t k = 0; k < sizeof nows / sizeof nows[0]; k++)
+		for (size_t nb = 0; nb <= 3; nb++) {
+			int64_t now = nows[k];
+			view_overview a, b;
+			assert_int_equal(view_overview_build(st, slos, 3, budgets, nb, src, 1, now,
+			                                     &a, err, sizeof err),
+			                 0);
+			view_slo vs;
+			view_budgets vb;
+			view_alerts va;
+			assert_int_equal(view_slo_build(st, slos, 3, now, &vs, err, sizeof err), 0);
+			assert_int_equal(view_budgets_build(st, budgets, nb, now, NULL, 0, NULL,
+			                                    &vb, err, sizeof err),
+			                 0);
+			assert_int_equal(view_alerts_build(st, now, &va, err, sizeof err), 0);
+			assert_int_equal(view_overview_assemble(st, &vs, &vb, &va, src, 1, now, &b,
+			                                        err, sizeof err),
+			                 0);
+			same_overview(&a, &b);
+			assert_int_equal(a.has_budget, nb >= 2);
+			paged |= a.npages > 0;
+			/* views of another time are refused */
+			assert_int_equal(view_overview_assemble(st, &vs, &vb, &va, src, 1, now + 1,
+			                                        &b, err, sizeof err),
+			                 -1);
+			view_overview_free(&a);
+			view_slo_free(&vs);
+			view_budgets_free(&vb);
+			view_alerts_free(&va);
+		}
+	assert_true(paged);
+	store_close(st);
+}
+
 /* The hourly cost series reads the narrow index, not the table. */
 static void test_cost_index(void **state)
 {
@@ -392,6 +548,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_slo_segments),
 	    cmocka_unit_test(test_budget_series),
+	    cmocka_unit_test(test_overview_assembled),
 	    cmocka_unit_test(test_cost_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,15 +53,19 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 		if (!s->flag && !bad++)                                                            \
 			snprintf(s->err, sizeof s->err, "%s", err);                                \
 	} while (0)
-	TRY(have_ov, view_overview_build(st, o->slos, o->nslos, o->budgets, o->nbudgets, s->src,
-	                                 s->nsrc, now_ms, &s->ov, err, sizeof err));
-	TRY(have_cube, view_cube_build(st, since, now_ms, false, &s->cube, err, sizeof err));
-	TRY(have_prompts, view_prompts_build(st, since, now_ms, 0, &s->prompts, err, sizeof err));
-	TRY(have_routing, view_routing_build(st, since, now_ms, &s->routing, err, sizeof err));
 	TRY(have_slo, view_slo_build(st, o->slos, o->nslos, now_ms, &s->slo, err, sizeof err));
 	TRY(have_budgets, view_budgets_build(st, o->budgets, o->nbudgets, now_ms, NULL, 0, NULL,
 	                                     &s->budgets, err, sizeof err));
 	TRY(have_alerts, view_alerts_build(st, now_ms, &s->alerts, err, sizeof err));
+	/* the overview shows parts of those three: it takes them rather than reading them again */
+	if (s->have_slo && s->have_budgets && s->have_alerts)
+		TRY(have_ov, view_overview_assemble(st, &s->slo, &s->budgets, &s->alerts, s->src,
+		                                    s->nsrc, now_ms, &s->ov, err, sizeof err));
+	else
+		s->have_ov = false;
+	TRY(have_cube, view_cube_build(st, since, now_ms, false, &s->cube, err, sizeof err));
+	TRY(have_prompts, view_prompts_build(st, since, now_ms, 0, &s->prompts, err, sizeof err));
+	TRY(have_routing, view_routing_build(st, since, now_ms, &s->routing, err, sizeof err));
 	TRY(have_inference, view_inference_build(st, &s->inference, err, sizeof err));
 #undef TRY
 	return bad ? -1 : 0;
