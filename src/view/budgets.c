@@ -45,7 +45,7 @@ static int add_row(void *ctx, tt_res r, const tt_rollup *row)
 static int hourly_series(store *st, series_ctx *c, int64_t now_ms)
 {
 	int64_t cur = now_ms - ((now_ms % HOUR_MS) + HOUR_MS) % HOUR_MS;
-	if (store_hour_costs(st, c->hour0_ms, cur, add_cost, c))
+	if (store_rollup_costs(st, TT_RES_HOUR, c->hour0_ms, cur, add_cost, c))
 		return -1;
 	return store_rollup_scan(st, cur, now_ms, false, add_row, c);
 }

@@ -40,7 +40,15 @@ static int add_minute(void *ctx, tt_res r, const tt_rollup *row)
 	return 0;
 }
 
-static int add_cost(void *ctx, tt_res r, const tt_rollup *row)
+static int add_cost(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_micros)
+{
+	(void)bucket;
+	(void)dims_id;
+	*(int64_t *)ctx += cost_micros;
+	return 0;
+}
+
+static int add_row_cost(void *ctx, tt_res r, const tt_rollup *row)
 {
 	(void)r;
 	*(int64_t *)ctx += row->m[TT_M_COST_MICROS];
@@ -71,12 +79,17 @@ static int spend_figures(store *st, view_overview *v)
 	v->requests_per_s = (double)recent[TT_M_REQUESTS] / secs;
 	v->tokens_per_s = (double)(recent[TT_M_INPUT_TOKENS] + recent[TT_M_OUTPUT_TOKENS]) / secs;
 
-	int64_t day0, month0, end;
+	/* only spend: whole days and hours from their cost columns (hours from a narrow index),
+	 * the hour holding now from its minutes; the month is its whole days and today */
+	int64_t day0, month0, end, hour0 = floor_to(v->now_ms, HOUR_MS);
 	budget_period_bounds(BUDGET_DAY, v->now_ms, &day0, &end);
 	budget_period_bounds(BUDGET_MONTH, v->now_ms, &month0, &end);
-	if (store_rollup_scan(st, day0, v->now_ms, false, add_cost, &v->today_micros))
+	if (store_rollup_costs(st, TT_RES_HOUR, day0, hour0, add_cost, &v->today_micros) ||
+	    store_rollup_scan(st, hour0, v->now_ms, false, add_row_cost, &v->today_micros) ||
+	    store_rollup_costs(st, TT_RES_DAY, month0, day0, add_cost, &v->month_micros))
 		return -1;
-	return store_rollup_scan(st, month0, v->now_ms, false, add_cost, &v->month_micros);
+	v->month_micros += v->today_micros;
+	return 0;
 }
 
 /* The newest minute with data: the store knows the newest hour; its minutes tell the rest. */
