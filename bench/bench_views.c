@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "tokentop/config.h"
+#include "tokentop/inference.h"
 #include "tokentop/overview.h"
 #include "tokentop/timeutil.h"
 #include "tokentop/view.h"
@@ -113,6 +114,40 @@ static void dump_overview(FILE *f, const view_overview *v)
 	}
 }
 
+/* What the console reads for a frame (src/ui/snapshot.c), in its order. */
+static int frame(store *st, const tt_config *cfg, int64_t now, char *err, size_t errlen)
+{
+	view_slo vs;
+	view_budgets vb;
+	view_alerts va;
+	view_overview ov;
+	view_cube cu;
+	view_prompts vp;
+	view_routing vr;
+	view_inference vi;
+	int64_t since = now - 3600000;
+	if (view_slo_build(st, cfg->slos, cfg->nslos, now, &vs, err, errlen))
+		return -1;
+	if (view_budgets_build(st, cfg->budgets, cfg->nbudgets, now, NULL, 0, NULL, &vb, err,
+	                       errlen) ||
+	    view_alerts_build(st, now, &va, err, errlen) ||
+	    view_overview_assemble(st, &vs, &vb, &va, NULL, 0, now, &ov, err, errlen) ||
+	    view_cube_build(st, since, now, false, &cu, err, errlen) ||
+	    view_prompts_build(st, since, now, 0, &vp, err, errlen) ||
+	    view_routing_build(st, since, now, &vr, err, errlen) ||
+	    view_inference_build(st, &vi, err, errlen))
+		return -1; /* a benchmark: it stops here */
+	view_slo_free(&vs);
+	view_budgets_free(&vb);
+	view_alerts_free(&va);
+	view_overview_free(&ov);
+	view_cube_free(&cu);
+	view_prompts_free(&vp);
+	view_routing_free(&vr);
+	view_inference_free(&vi);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4 || argc > 5) {
@@ -150,9 +185,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int64_t since = now - 3600000;
-	enum { OV, OV_BARE, SLO, BUDGETS, ALERTS, CUBE, PROMPTS, ROUTING, NVIEWS };
-	static const char *const names[NVIEWS] = {
-	    "overview", "overview-bare", "slo", "budgets", "alerts", "cube", "prompts", "routing"};
+	enum { OV, OV_BARE, SLO, BUDGETS, ALERTS, CUBE, PROMPTS, ROUTING, FRAME, NVIEWS };
+	static const char *const names[NVIEWS] = {"overview", "overview-bare", "slo",
+	                                          "budgets",  "alerts",        "cube",
+	                                          "prompts",  "routing",       "frame"};
 	/* BENCH_VIEWS=slo,budgets: only those (to profile one) */
 	const char *only = getenv("BENCH_VIEWS");
 	for (int k = 0; k < NVIEWS; k++) {
@@ -221,6 +257,9 @@ int main(int argc, char **argv)
 				t[i] = now_ms() - t0;
 				if (!rc)
 					view_prompts_free(&v);
+			} else if (k == FRAME) {
+				rc = frame(st, &cfg, now, err, sizeof err);
+				t[i] = now_ms() - t0;
 			} else {
 				view_routing v;
 				rc = view_routing_build(st, since, now, &v, err, sizeof err);
