@@ -1,5 +1,5 @@
 #!/bin/sh
-# make bench: ingest vs sqlite3's CSV import, and the prompts view vs a raw GROUP BY.
+# make bench: ingest vs sqlite3's CSV import, the prompts view vs a raw GROUP BY, the console's views.
 set -eu
 BUILD=${BUILD:-build}
 tt="$BUILD/tokentop"
@@ -49,6 +49,10 @@ CREATE TABLE raw_events AS
   FROM t.events e JOIN t.dims d ON d.id = e.dims_id;
 SQL
 "$BUILD/bench_prompts" "$dir/big.db" "$dir/big_raw.db" 2026-10-01T00:00:00Z 2026-10-31T00:00:00Z
+
+echo
+echo "== views: what the console reads for a frame, on the same events (fixtures/tokentop.ini); target: frame < 100 ms"
+"$BUILD/bench_views" "$dir/big.db" fixtures/tokentop.ini 2026-10-30T23:41:17.250Z
 
 echo
 FAN=${BENCH_FANOUT:-100}
