@@ -92,8 +92,12 @@ $(BUILD)/bench_prompts: bench/bench_prompts.c $(LIB)
 	@echo "  LINK    $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
+$(BUILD)/bench_views: bench/bench_views.c $(LIB)
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench_prompts
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_prompts $(BUILD)/bench_views
 	@BUILD=$(BUILD) ./scripts/bench.sh
 
 fuzz:

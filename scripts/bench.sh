@@ -1,6 +1,7 @@
 #!/bin/sh
-# make bench: ingest vs sqlite3's CSV import, the prompts view vs a raw GROUP BY, and fan-out.
-# BENCH_ONLY=ingest|prompts|fanout runs one part.
+# make bench: ingest vs sqlite3's CSV import, the prompts view vs a raw GROUP BY, the console's
+# views, the console against htop, and fan-out. BENCH_ONLY=ingest|prompts|views|console|fanout
+# runs one part.
 set -eu
 BUILD=${BUILD:-build}
 tt="$BUILD/tokentop"
@@ -13,7 +14,7 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 command -v sqlite3 >/dev/null || { echo "bench: needs the sqlite3 command" >&2; exit 1; }
 ONLY=${BENCH_ONLY:-}
-case "$ONLY" in ""|ingest|prompts|fanout) ;; *) echo "bench: BENCH_ONLY: ingest, prompts or fanout" >&2; exit 2 ;; esac
+case "$ONLY" in ""|ingest|prompts|views|console|fanout) ;; *) echo "bench: BENCH_ONLY: ingest, prompts, views, console or fanout" >&2; exit 2 ;; esac
 part() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 
 if part ingest; then
@@ -57,6 +58,18 @@ CREATE TABLE raw_events AS
   FROM t.events e JOIN t.dims d ON d.id = e.dims_id;
 SQL
 "$BUILD/bench_prompts" "$dir/big.db" "$dir/big_raw.db" 2026-10-01T00:00:00Z 2026-10-31T00:00:00Z
+fi
+
+if part views; then
+if [ -z "$ONLY" ]; then echo; fi
+[ -s "$dir/big.db" ] || { echo "bench: views needs the prompts part's database first" >&2; exit 1; }
+echo "== views: what the console reads for a frame, on the same events (fixtures/tokentop.ini); target: frame < 100 ms"
+"$BUILD/bench_views" "$dir/big.db" fixtures/tokentop.ini 2026-10-30T23:41:17.250Z
+fi
+
+if part console; then
+if [ -z "$ONLY" ]; then echo; fi
+BUILD=$BUILD ./scripts/bench-console.sh
 fi
 
 if part fanout; then

@@ -24,10 +24,10 @@ static void test_migrations(void **state)
 	char path[512], err[512];
 	snprintf(path, sizeof path, "%s/m.db", tu_tmpdir());
 	store *s = open_path(path);
-	assert_int_equal(store_schema_version(s), 5);
+	assert_int_equal(store_schema_version(s), 6);
 	store_close(s);
 	s = open_path(path); /* reopening migrates nothing */
-	assert_int_equal(store_schema_version(s), 5);
+	assert_int_equal(store_schema_version(s), 6);
 	store_close(s);
 
 	sqlite3 *db;
@@ -133,6 +133,21 @@ static int sum_rows(void *ctx, tt_res r, const tt_rollup *row)
 	return 0;
 }
 
+typedef struct cost_sum {
+	int64_t cost, dims_id;
+	int rows;
+} cost_sum;
+
+static int add_costs(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_micros)
+{
+	cost_sum *c = ctx;
+	assert_true(bucket % 3600 == 0);
+	c->cost += cost_micros;
+	c->dims_id = dims_id;
+	c->rows++;
+	return 0;
+}
+
 static void test_rollup_upsert_and_scan(void **state)
 {
 	(void)state;
@@ -188,6 +203,56 @@ static void test_rollup_upsert_and_scan(void **state)
 	}
 	assert_int_equal(sum.requests, want);
 	sketch_free(&sum.lat);
+
+	/* held to minutes, the same range reads every minute on its own */
+	memset(&sum, 0, sizeof sum);
+	sketch_init(&sum.lat);
+	assert_int_equal(store_rollup_scan_res(s, 1764547200000LL - 86400000LL,
+	                                       1764547200000LL + 86400000LL, TT_RES_MINUTE, true,
+	                                       sum_rows, &sum),
+	                 0);
+	assert_int_equal(sum.requests, 200);
+	assert_int_equal(sum.lat.count, 200);
+	assert_int_equal(sum.rows[TT_RES_MINUTE], 100);
+	assert_int_equal(sum.rows[TT_RES_HOUR] + sum.rows[TT_RES_DAY], 0);
+	sketch_free(&sum.lat);
+	memset(&sum, 0, sizeof sum);
+	assert_int_equal(store_rollup_scan_res(s, 1764547200000LL, 1764547200000LL + 86400000LL,
+	                                       TT_RES_HOUR, false, sum_rows, &sum),
+	                 0);
+	assert_int_equal(sum.rows[TT_RES_HOUR], 2);
+	assert_int_equal(sum.rows[TT_RES_MINUTE] + sum.rows[TT_RES_DAY], 0);
+	assert_int_equal(sum.cost, 2 * 4950);
+
+	/* spend alone: the rows whose bucket starts in the range */
+	cost_sum c = {0};
+	assert_int_equal(store_rollup_costs(s, TT_RES_HOUR, 1764547200000LL,
+	                                    1764547200000LL + 3600000, add_costs, &c),
+	                 0);
+	assert_int_equal(c.rows, 1);
+	int64_t first_hour = 0;
+	for (int i = 0; i < 100; i++)
+		first_hour += (int64_t)i * 61000 < 3600000 ? 2 * i : 0;
+	assert_int_equal(c.cost, first_hour);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_rollup_costs(s, TT_RES_HOUR, 1764547200000LL - 1,
+	                                    1764547200000LL + 3600001, add_costs, &c),
+	                 0);
+	assert_int_equal(c.rows, 2);
+	assert_int_equal(c.cost, 2 * 4950);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_rollup_costs(s, TT_RES_HOUR, 1764547200000LL + 1,
+	                                    1764547200000LL + 3600000, add_costs, &c),
+	                 0);
+	assert_int_equal(c.rows, 0);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(
+	    store_rollup_costs(s, TT_RES_DAY, 1764547200000LL, 1764547200000LL + 1, add_costs, &c),
+	    0);
+	assert_int_equal(c.rows, 1);
+	assert_int_equal(c.cost, 2 * 4950);
+	assert_int_equal(c.dims_id, id);
+	assert_int_equal(store_rollup_costs(s, TT_RES_MINUTE, 0, 1, add_costs, &c), -1);
 	rollup_acc_free(acc);
 	store_close(s);
 }

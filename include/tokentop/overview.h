@@ -99,6 +99,17 @@ typedef struct view_overview {
 int view_overview_build(store *st, const slo_spec *slos, size_t nslos, const budget_spec *budgets,
                         size_t nbudgets, const view_source_health *sources, size_t nsources,
                         int64_t now_ms, view_overview *out, char *err, size_t errlen);
+
+/*
+ * The same from views already built at now_ms, for a caller that reads them anyway (the
+ * console): the SLO view of the SLOs, the budgets view of the budgets (the overview takes the
+ * row of the first "*" budget, which does not depend on the other budgets) and the alerts
+ * view. Pointers in the result refer into the specs those views point at.
+ */
+int view_overview_assemble(store *st, const view_slo *slo, const view_budgets *budgets,
+                           const view_alerts *alerts, const view_source_health *sources,
+                           size_t nsources, int64_t now_ms, view_overview *out, char *err,
+                           size_t errlen);
 void view_overview_free(view_overview *v);
 
 #endif

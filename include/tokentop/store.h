@@ -152,6 +152,19 @@ typedef int (*store_rollup_fn)(void *ctx, tt_res r, const tt_rollup *row);
 int store_rollup_scan(store *s, int64_t since_ms, int64_t until_ms, bool want_sketches,
                       store_rollup_fn fn, void *ctx);
 
+/* As store_rollup_scan, but never a row coarser than `coarsest`: a view that puts rows in
+ * minute (hour) steps reads the whole range in one pass, each hour row's minute pack once. */
+int store_rollup_scan_res(store *s, int64_t since_ms, int64_t until_ms, tt_res coarsest,
+                          bool want_sketches, store_rollup_fn fn, void *ctx);
+
+/* The hour or day rows whose bucket starts in [since_ms, until_ms), with only their spend: for
+ * cost series and totals over long ranges. An index holds these three columns of the hour rows
+ * (migration 6), so their minute packs and sketches are not read. fn returns non-zero to
+ * stop. */
+typedef int (*store_cost_fn)(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_micros);
+int store_rollup_costs(store *s, tt_res r, int64_t since_ms, int64_t until_ms, store_cost_fn fn,
+                       void *ctx);
+
 /* Earliest and latest event time in the rollups (Unix ms); 0 when empty, -1 on error. */
 int store_time_bounds(store *s, int64_t *first_ms, int64_t *last_ms);
 

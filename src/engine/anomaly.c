@@ -70,7 +70,18 @@ double anomaly_median(double *v, size_t n)
 {
 	if (!n)
 		return NAN;
-	qsort(v, n, sizeof *v, cmp_double);
+	/* a baseline holds a few dozen values: insertion sort, stable as glibc's qsort is, costs a
+	 * fraction of the calls (the alerts view takes thousands of medians) */
+	if (n <= 64)
+		for (size_t i = 1; i < n; i++) {
+			double x = v[i];
+			size_t j = i;
+			for (; j > 0 && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+	else
+		qsort(v, n, sizeof *v, cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 

@@ -73,6 +73,9 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    /* 6: the spend of each hour row on its own: an hourly cost series over weeks reads this
+     * narrow index instead of rows that carry their minute packs and sketches. */
+    "CREATE INDEX rollup_hour_cost ON rollup_hour (bucket, dims_id, cost_micros);",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -873,9 +876,43 @@ static int tile(store *s, int r, int64_t a, int64_t b, bool want, store_rollup_f
 int store_rollup_scan(store *s, int64_t since_ms, int64_t until_ms, bool want_sketches,
                       store_rollup_fn fn, void *ctx)
 {
+	return store_rollup_scan_res(s, since_ms, until_ms, TT_RES_DAY, want_sketches, fn, ctx);
+}
+
+int store_rollup_scan_res(store *s, int64_t since_ms, int64_t until_ms, tt_res coarsest,
+                          bool want_sketches, store_rollup_fn fn, void *ctx)
+{
 	int64_t a = floor_div(since_ms, 60000) * 60;
 	int64_t b = ceil_to(until_ms, 60000) / 1000;
-	return tile(s, TT_RES_DAY, a, b, want_sketches, fn, ctx);
+	if (coarsest >= TT_RES_COUNT)
+		return -1;
+	return tile(s, coarsest, a, b, want_sketches, fn, ctx);
+}
+
+int store_rollup_costs(store *s, tt_res r, int64_t since_ms, int64_t until_ms, store_cost_fn fn,
+                       void *ctx)
+{
+	if (r != TT_RES_HOUR && r != TT_RES_DAY)
+		return -1;
+	char sql[128];
+	snprintf(
+	    sql, sizeof sql,
+	    "SELECT bucket, dims_id, cost_micros FROM rollup_%s WHERE bucket >= ? AND bucket < ?",
+	    res_names[r]);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	/* a bucket starting at t seconds lies in the range when t * 1000 does */
+	sqlite3_bind_int64(st, 1, -floor_div(-since_ms, 1000));
+	sqlite3_bind_int64(st, 2, -floor_div(-until_ms, 1000));
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+		          sqlite3_column_int64(st, 2));
+	sqlite3_finalize(st);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int store_time_bounds(store *s, int64_t *first_ms, int64_t *last_ms)

@@ -120,9 +120,21 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 	} while (0)
 	/* quick: what is cheap on any cache (spend, traffic, anomalies, the tables) for the
 	 * first frame; SLO burn and budget forecasts, which read weeks of rollups, follow */
-	TRY(have_ov, view_overview_build(st, quick ? NULL : o->slos, quick ? 0 : o->nslos,
-	                                 quick ? NULL : o->budgets, quick ? 0 : o->nbudgets, s->src,
-	                                 s->nsrc, now_ms, &s->ov, err, sizeof err));
+	if (quick)
+		TRY(have_ov, view_overview_build(st, NULL, 0, NULL, 0, s->src, s->nsrc, now_ms, &s->ov,
+		                                 err, sizeof err));
+	else {
+		TRY(have_slo, view_slo_build(st, o->slos, o->nslos, now_ms, &s->slo, err, sizeof err));
+		TRY(have_budgets, view_budgets_build(st, o->budgets, o->nbudgets, now_ms, NULL, 0, NULL,
+		                                     &s->budgets, err, sizeof err));
+		TRY(have_alerts, view_alerts_build(st, now_ms, &s->alerts, err, sizeof err));
+		/* the overview shows parts of those three: it takes them rather than reading them again */
+		if (s->have_slo && s->have_budgets && s->have_alerts)
+			TRY(have_ov, view_overview_assemble(st, &s->slo, &s->budgets, &s->alerts, s->src,
+			                                    s->nsrc, now_ms, &s->ov, err, sizeof err));
+		else
+			s->have_ov = false;
+	}
 	TRY(have_cube, view_cube_build(st, since, now_ms, false, &s->cube, err, sizeof err));
 	TRY(have_prompts, view_prompts_build(st, since, now_ms, 0, &s->prompts, err, sizeof err));
 	TRY(have_routing, view_routing_build(st, since, now_ms, &s->routing, err, sizeof err));
@@ -131,12 +143,6 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 	    view_providers_build(st, since, now_ms, &s->providers, err, sizeof err));
 	TRY(have_audit, load_audit(st, s, err, sizeof err));
 	TRY(have_gw, view_gwstate_build(st, now_ms, &s->gw, err, sizeof err));
-	if (quick)
-		return bad ? -1 : 0;
-	TRY(have_slo, view_slo_build(st, o->slos, o->nslos, now_ms, &s->slo, err, sizeof err));
-	TRY(have_budgets, view_budgets_build(st, o->budgets, o->nbudgets, now_ms, NULL, 0, NULL,
-	                                     &s->budgets, err, sizeof err));
-	TRY(have_alerts, view_alerts_build(st, now_ms, &s->alerts, err, sizeof err));
 #undef TRY
 	return bad ? -1 : 0;
 }

@@ -19,20 +19,35 @@ typedef struct series_ctx {
 	int64_t **hourly;
 } series_ctx;
 
-static int add_hour(void *ctx, tt_res r, const tt_rollup *row)
+static int add_cost(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_micros)
 {
-	(void)r;
 	series_ctx *c = ctx;
-	if (!vdims_has(c->dims, row->dims_id))
+	if (!vdims_has(c->dims, dims_id))
 		return 0;
-	int64_t i = (row->bucket * 1000 - c->hour0_ms) / HOUR_MS;
+	int64_t i = (bucket * 1000 - c->hour0_ms) / HOUR_MS;
 	if (i < 0 || (size_t)i >= c->nhours)
 		return 0;
-	const unsigned char *m = c->match + (size_t)row->dims_id * c->n;
+	const unsigned char *m = c->match + (size_t)dims_id * c->n;
 	for (size_t k = 0; k < c->n; k++)
 		if (m[k])
-			c->hourly[k][i] += row->m[TT_M_COST_MICROS];
+			c->hourly[k][i] += cost_micros;
 	return 0;
+}
+
+static int add_row(void *ctx, tt_res r, const tt_rollup *row)
+{
+	(void)r;
+	return add_cost(ctx, row->bucket, row->dims_id, row->m[TT_M_COST_MICROS]);
+}
+
+/* The whole hours from the store's narrow cost index; the hour holding now as far as its
+ * minutes go (through the end of the minute holding now, as every range is read). */
+static int hourly_series(store *st, series_ctx *c, int64_t now_ms)
+{
+	int64_t cur = now_ms - ((now_ms % HOUR_MS) + HOUR_MS) % HOUR_MS;
+	if (store_rollup_costs(st, TT_RES_HOUR, c->hour0_ms, cur, add_cost, c))
+		return -1;
+	return store_rollup_scan(st, cur, now_ms, false, add_row, c);
 }
 
 static bool in_scope(const budget_scope *s, char *const dims[TT_D_COUNT])
@@ -137,7 +152,7 @@ int view_budgets_build(store *st, const budget_spec *specs, size_t n, int64_t no
 		for (size_t i = 0; vdims_has(&dims, (int64_t)d) && i < n; i++)
 			match[d * n + i] = in_scope(&specs[i].scope, dims.v[d]);
 	series_ctx c = {&dims, match, n, hour0, nhours, hourly};
-	if (nhours && vscan_steps(st, hour0, now_ms, HOUR_MS, false, add_hour, &c)) {
+	if (nhours && hourly_series(st, &c, now_ms)) {
 		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
 		goto done;
 	}

@@ -40,7 +40,15 @@ static int add_minute(void *ctx, tt_res r, const tt_rollup *row)
 	return 0;
 }
 
-static int add_cost(void *ctx, tt_res r, const tt_rollup *row)
+static int add_cost(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_micros)
+{
+	(void)bucket;
+	(void)dims_id;
+	*(int64_t *)ctx += cost_micros;
+	return 0;
+}
+
+static int add_row_cost(void *ctx, tt_res r, const tt_rollup *row)
 {
 	(void)r;
 	*(int64_t *)ctx += row->m[TT_M_COST_MICROS];
@@ -71,12 +79,17 @@ static int spend_figures(store *st, view_overview *v)
 	v->requests_per_s = (double)recent[TT_M_REQUESTS] / secs;
 	v->tokens_per_s = (double)(recent[TT_M_INPUT_TOKENS] + recent[TT_M_OUTPUT_TOKENS]) / secs;
 
-	int64_t day0, month0, end;
+	/* only spend: whole days and hours from their cost columns (hours from a narrow index),
+	 * the hour holding now from its minutes; the month is its whole days and today */
+	int64_t day0, month0, end, hour0 = floor_to(v->now_ms, HOUR_MS);
 	budget_period_bounds(BUDGET_DAY, v->now_ms, &day0, &end);
 	budget_period_bounds(BUDGET_MONTH, v->now_ms, &month0, &end);
-	if (store_rollup_scan(st, day0, v->now_ms, false, add_cost, &v->today_micros))
+	if (store_rollup_costs(st, TT_RES_HOUR, day0, hour0, add_cost, &v->today_micros) ||
+	    store_rollup_scan(st, hour0, v->now_ms, false, add_row_cost, &v->today_micros) ||
+	    store_rollup_costs(st, TT_RES_DAY, month0, day0, add_cost, &v->month_micros))
 		return -1;
-	return store_rollup_scan(st, month0, v->now_ms, false, add_cost, &v->month_micros);
+	v->month_micros += v->today_micros;
+	return 0;
 }
 
 /* The newest minute with data: the store knows the newest hour; its minutes tell the rest. */
@@ -106,65 +119,47 @@ static int newest_minute(store *st, view_overview *v)
 	return 0;
 }
 
-static int org_budget(store *st, const budget_spec *b, size_t nb, view_overview *v, char *err,
-                      size_t errlen)
+/* The first budget over everything ("*"), as the budgets view has it. */
+static void org_budget(const view_budgets *vb, view_overview *v)
 {
-	for (size_t i = 0; i < nb; i++) {
-		if (!b[i].scope.all)
-			continue;
-		view_budgets vb;
-		if (view_budgets_build(st, &b[i], 1, v->now_ms, NULL, 0, NULL, &vb, err, errlen))
-			return -1;
-		v->budget = vb.rows[0];
-		v->has_budget = true;
-		view_budgets_free(&vb);
-		return 0;
-	}
-	return 0;
+	for (size_t i = 0; i < vb->n; i++)
+		if (vb->rows[i].spec->scope.all) {
+			v->budget = vb->rows[i];
+			v->has_budget = true;
+			return;
+		}
 }
 
-static int collect_alerts(store *st, const slo_spec *slos, size_t nslos, view_overview *v,
-                          char *err, size_t errlen)
+static int collect_alerts(const view_slo *vs, const view_alerts *va, view_overview *v, char *err,
+                          size_t errlen)
 {
-	view_slo vs;
-	view_alerts va;
-	if (view_slo_build(st, slos, nslos, v->now_ms, &vs, err, errlen))
-		return -1;
-	if (view_alerts_build(st, v->now_ms, &va, err, errlen)) {
-		view_slo_free(&vs);
-		return -1;
-	}
-	size_t cap = vs.n + va.nfiring;
+	size_t cap = vs->n + va->nfiring;
 	v->alerts = calloc(cap ? cap : 1, sizeof *v->alerts);
 	if (!v->alerts) {
 		snprintf(err, errlen, "out of memory");
-		view_slo_free(&vs);
-		view_alerts_free(&va);
 		return -1;
 	}
 	static const slo_alert want[2] = {SLO_ALERT_PAGE, SLO_ALERT_TICKET};
 	for (int lv = 0; lv < 2; lv++)
-		for (size_t i = 0; i < vs.n; i++) {
-			if (vs.rows[i].status.alert != want[lv])
+		for (size_t i = 0; i < vs->n; i++) {
+			if (vs->rows[i].status.alert != want[lv])
 				continue;
 			view_overview_alert *a = &v->alerts[v->nalerts++];
 			a->level = lv == 0 ? VIEW_OVERVIEW_PAGE : VIEW_OVERVIEW_TICKET;
-			a->slo = vs.rows[i].spec;
-			a->status = vs.rows[i].status;
+			a->slo = vs->rows[i].spec;
+			a->status = vs->rows[i].status;
 			if (lv == 0)
 				v->npages++;
 			else
 				v->ntickets++;
 		}
 	/* view_alerts_build already puts firing alerts first, most severe then newest */
-	for (size_t i = 0; i < va.nfiring; i++) {
+	for (size_t i = 0; i < va->nfiring; i++) {
 		view_overview_alert *a = &v->alerts[v->nalerts++];
 		a->level = VIEW_OVERVIEW_ANOMALY;
-		a->anomaly = va.alerts[i];
+		a->anomaly = va->alerts[i];
 		v->nanomalies++;
 	}
-	view_slo_free(&vs);
-	view_alerts_free(&va);
 	return 0;
 }
 
@@ -192,12 +187,17 @@ static int copy_sources(const view_source_health *src, size_t n, view_overview *
 	return 0;
 }
 
-int view_overview_build(store *st, const slo_spec *slos, size_t nslos, const budget_spec *budgets,
-                        size_t nbudgets, const view_source_health *sources, size_t nsources,
-                        int64_t now_ms, view_overview *out, char *err, size_t errlen)
+int view_overview_assemble(store *st, const view_slo *slo, const view_budgets *budgets,
+                           const view_alerts *alerts, const view_source_health *sources,
+                           size_t nsources, int64_t now_ms, view_overview *out, char *err,
+                           size_t errlen)
 {
 	view_overview *v = out;
 	memset(v, 0, sizeof *v);
+	if (slo->now_ms != now_ms || budgets->now_ms != now_ms || alerts->now_ms != now_ms) {
+		snprintf(err, errlen, "the views were built at another time");
+		return -1;
+	}
 	v->now_ms = now_ms;
 	v->minute_ms = floor_to(now_ms, MIN_MS);
 	v->spark_start_ms = v->minute_ms - VIEW_OVERVIEW_SPARK * MIN_MS;
@@ -205,8 +205,8 @@ int view_overview_build(store *st, const slo_spec *slos, size_t nslos, const bud
 		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
 		goto fail;
 	}
-	if (org_budget(st, budgets, nbudgets, v, err, errlen) ||
-	    collect_alerts(st, slos, nslos, v, err, errlen))
+	org_budget(budgets, v);
+	if (collect_alerts(slo, alerts, v, err, errlen))
 		goto fail;
 	if (copy_sources(sources, nsources, v)) {
 		snprintf(err, errlen, "out of memory");
@@ -216,6 +216,35 @@ int view_overview_build(store *st, const slo_spec *slos, size_t nslos, const bud
 fail:
 	view_overview_free(v);
 	return -1;
+}
+
+int view_overview_build(store *st, const slo_spec *slos, size_t nslos, const budget_spec *budgets,
+                        size_t nbudgets, const view_source_health *sources, size_t nsources,
+                        int64_t now_ms, view_overview *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	/* of the budgets, only the one the overview shows */
+	size_t org = 0;
+	while (org < nbudgets && !budgets[org].scope.all)
+		org++;
+	view_slo vs;
+	view_budgets vb;
+	view_alerts va;
+	if (view_slo_build(st, slos, nslos, now_ms, &vs, err, errlen))
+		return -1;
+	int rc = -1;
+	if (view_budgets_build(st, budgets + org, org < nbudgets, now_ms, NULL, 0, NULL, &vb, err,
+	                       errlen))
+		goto slo;
+	if (view_alerts_build(st, now_ms, &va, err, errlen))
+		goto budgets;
+	rc = view_overview_assemble(st, &vs, &vb, &va, sources, nsources, now_ms, out, err, errlen);
+	view_alerts_free(&va);
+budgets:
+	view_budgets_free(&vb);
+slo:
+	view_slo_free(&vs);
+	return rc;
 }
 
 void view_overview_free(view_overview *v)

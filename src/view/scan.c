@@ -58,19 +58,11 @@ void vdims_free(vdims *d)
 	memset(d, 0, sizeof *d);
 }
 
-/* The store tiles a range with the coarsest rollups that fit: a part shorter than an hour
- * (a day) cannot hold a whole hour (day), so it comes as minutes (at most hours). */
 int vscan_steps(store *st, int64_t since_ms, int64_t until_ms, int64_t step_ms, bool sketches,
                 store_rollup_fn fn, void *ctx)
 {
-	int64_t chunk = step_ms < 3600000 ? 59 * 60000LL : 23 * 3600000LL;
-	/* whole minutes, so that no minute falls in two chunks */
-	since_ms -= ((since_ms % 60000) + 60000) % 60000;
-	for (int64_t a = since_ms; a < until_ms; a += chunk) {
-		int64_t b = a + chunk < until_ms ? a + chunk : until_ms;
-		int rc = store_rollup_scan(st, a, b, sketches, fn, ctx);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	tt_res r = step_ms < 3600000    ? TT_RES_MINUTE
+	           : step_ms < 86400000 ? TT_RES_HOUR
+	                                : TT_RES_DAY;
+	return store_rollup_scan_res(st, since_ms, until_ms, r, sketches, fn, ctx);
 }

@@ -6,11 +6,15 @@
 #include "scan.h"
 #include "tokentop/view.h"
 
+#define MIN_MS 60000LL
+
 typedef struct slo_ctx {
 	const vdims *dims;
 	const slo_spec *specs;
 	size_t n;
-	slo_counts *out; /* n counts of the window being scanned */
+	const bool *active;         /* the specs the segment being scanned counts for */
+	const unsigned char *match; /* ndims x n: does dims id d fall in SLO i */
+	slo_counts *out;            /* n running counts */
 	sketch sk;
 	int failed;
 } slo_ctx;
@@ -20,18 +24,24 @@ static bool matches(const slo_spec *s, const char *use_case)
 	return strcmp(s->use_case, "*") == 0 || strcmp(s->use_case, use_case) == 0;
 }
 
+/*
+ * Rows add up exactly whatever resolution they come at: an hour (day) row's counters are the
+ * sums of its minutes (hours), and its latency sketch their merge. Counting from a sketch is
+ * additive too, since a bucket lies wholly below the threshold or not, and merges fold no
+ * buckets for integer latencies (1 ms to 2^63 ms spans far fewer than the sketch's 4096).
+ */
 static int count_row(void *ctx, tt_res r, const tt_rollup *row)
 {
 	(void)r;
 	slo_ctx *c = ctx;
 	if (!vdims_has(c->dims, row->dims_id))
 		return 0;
-	const char *uc = c->dims->v[row->dims_id][TT_D_USE_CASE];
+	const unsigned char *match = c->match + (size_t)row->dims_id * c->n;
 	tt_status st = c->dims->status[row->dims_id];
 	bool decoded = false;
 	for (size_t i = 0; i < c->n; i++) {
 		const slo_spec *s = &c->specs[i];
-		if (!matches(s, uc))
+		if (!c->active[i] || !match[i])
 			continue;
 		if (s->sli == SLO_AVAILABILITY) {
 			c->out[i].total += row->m[TT_M_REQUESTS];
@@ -57,6 +67,78 @@ static int count_row(void *ctx, tt_res r, const tt_rollup *row)
 	return 0;
 }
 
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int cmp_desc(const void *pa, const void *pb)
+{
+	int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/*
+ * The store widens a range to whole minutes, so the window of length L ending at now covers
+ * minutes [floor((now - L) / 1m), ceil(now / 1m)). Every window and period shares that end:
+ * scanning the disjoint segments between their starts once, newest first, and reading the
+ * running counts as each start is passed gives each the sum over exactly its own minutes.
+ */
+static int scan_segments(store *st, slo_ctx *c, int64_t now_ms, view_slo_row *rows,
+                         slo_counts *period, bool *active)
+{
+	size_t n = c->n, nb = 0;
+	int64_t end = -floor_div(-now_ms, MIN_MS);
+	int64_t wstart[SLO_WINDOW_COUNT], oldest_win = end;
+	int64_t *pstart = malloc(n * sizeof *pstart);
+	int64_t *bounds = malloc((SLO_WINDOW_COUNT + n) * sizeof *bounds);
+	if (!pstart || !bounds) {
+		free(pstart);
+		free(bounds);
+		return -2;
+	}
+	for (int w = 0; w < SLO_WINDOW_COUNT; w++) {
+		int64_t b = floor_div(now_ms - slo_window_ms((slo_window)w), MIN_MS);
+		wstart[w] = b < end ? b : end;
+		if (wstart[w] < oldest_win)
+			oldest_win = wstart[w];
+		bounds[nb++] = wstart[w];
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t b = floor_div(now_ms - c->specs[i].period_ms, MIN_MS);
+		pstart[i] = b < end ? b : end;
+		bounds[nb++] = pstart[i];
+	}
+	qsort(bounds, nb, sizeof *bounds, cmp_desc);
+	int rc = 0;
+	int64_t hi = end;
+	for (size_t k = 0; !rc && k < nb; k++) {
+		int64_t lo = bounds[k];
+		if (lo == hi)
+			continue; /* a start shared with the one before */
+		/* an SLO counts a segment while one of its windows or its period reaches it */
+		bool sketches = false;
+		for (size_t i = 0; i < n; i++) {
+			active[i] = lo >= (pstart[i] < oldest_win ? pstart[i] : oldest_win);
+			sketches |= active[i] && c->specs[i].sli == SLO_LATENCY;
+		}
+		if (store_rollup_scan(st, lo * MIN_MS, hi * MIN_MS, sketches, count_row, c))
+			rc = -1;
+		hi = lo;
+		for (int w = 0; w < SLO_WINDOW_COUNT; w++)
+			if (wstart[w] == lo)
+				for (size_t i = 0; i < n; i++)
+					rows[i].win[w] = c->out[i];
+		for (size_t i = 0; i < n; i++)
+			if (pstart[i] == lo)
+				period[i] = c->out[i];
+	}
+	free(pstart);
+	free(bounds);
+	return rc;
+}
+
 int view_slo_build(store *st, const slo_spec *specs, size_t n, int64_t now_ms, view_slo *v,
                    char *err, size_t errlen)
 {
@@ -71,47 +153,35 @@ int view_slo_build(store *st, const slo_spec *specs, size_t n, int64_t now_ms, v
 	}
 	v->rows = calloc(n, sizeof *v->rows);
 	slo_counts *acc = calloc(n, sizeof *acc);
-	bool latency = false;
-	for (size_t i = 0; i < n; i++)
-		latency |= specs[i].sli == SLO_LATENCY;
-	slo_ctx c = {.dims = &dims, .specs = specs, .n = n, .out = acc};
+	slo_counts *period = calloc(n, sizeof *period);
+	bool *active = calloc(n, sizeof *active);
+	unsigned char *match = calloc(dims.n ? dims.n * n : 1, 1);
+	for (size_t d = 1; match && d < dims.n; d++)
+		for (size_t i = 0; vdims_has(&dims, (int64_t)d) && i < n; i++)
+			match[d * n + i] = matches(&specs[i], dims.v[d][TT_D_USE_CASE]);
+	slo_ctx c = {
+	    .dims = &dims, .specs = specs, .n = n, .active = active, .match = match, .out = acc};
 	sketch_init(&c.sk);
-	int rc = v->rows && acc ? 0 : -1;
-	if (rc)
+	int rc = v->rows && acc && period && active && match
+	             ? scan_segments(st, &c, now_ms, v->rows, period, active)
+	             : -2;
+	if (rc == -2)
 		snprintf(err, errlen, "out of memory");
-	/* each window, then each SLO's own period */
-	for (int w = 0; !rc && w <= SLO_WINDOW_COUNT; w++) {
-		if (w < SLO_WINDOW_COUNT) {
-			memset(acc, 0, n * sizeof *acc);
-			int64_t since = now_ms - slo_window_ms((slo_window)w);
-			if (store_rollup_scan(st, since, now_ms, latency, count_row, &c))
-				rc = -1;
-			for (size_t i = 0; i < n; i++)
-				v->rows[i].win[w] = acc[i];
-			continue;
-		}
-		for (size_t i = 0; !rc && i < n; i++) {
-			memset(acc, 0, n * sizeof *acc);
-			slo_ctx one = c;
-			one.specs = &specs[i];
-			one.n = 1;
-			if (store_rollup_scan(st, now_ms - specs[i].period_ms, now_ms,
-			                      specs[i].sli == SLO_LATENCY, count_row, &one))
-				rc = -1;
-			c.failed |= one.failed;
-			c.sk = one.sk;
-			v->rows[i].spec = &specs[i];
-			slo_evaluate(&specs[i], v->rows[i].win, acc[0], &v->rows[i].status);
-		}
-	}
-	if (rc && v->rows && acc)
+	else if (rc)
 		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
-	if (!rc && c.failed) {
+	else if (c.failed) {
 		snprintf(err, errlen, "malformed latency sketch in the database");
 		rc = -1;
 	}
+	for (size_t i = 0; !rc && i < n; i++) {
+		v->rows[i].spec = &specs[i];
+		slo_evaluate(&specs[i], v->rows[i].win, period[i], &v->rows[i].status);
+	}
 	sketch_free(&c.sk);
 	free(acc);
+	free(period);
+	free(active);
+	free(match);
 	vdims_free(&dims);
 	if (rc) {
 		view_slo_free(v);
