@@ -862,12 +862,24 @@ static int run_command(console *c, const char *line)
 		if (hits == 1)
 			a = hit;
 	}
-	if (!a && c->o->runbook)
+	if (!a && c->o->runbook) { /* a runbook verb, or a unique prefix of one (:kill) */
+		const ui_runbook *hit = NULL;
+		int hits = 0;
 		for (size_t i = 0; i < c->o->runbook->n; i++) {
 			const ui_runbook *rb = &c->o->runbook->actions[i];
-			if (strlen(rb->name) == len && !strncmp(rb->name, line, len))
-				return rb_start(c, rb, *arg ? arg : NULL);
+			if (strlen(rb->name) == len && !strncmp(rb->name, line, len)) {
+				hit = rb;
+				hits = 1;
+				break;
+			}
+			if (!strncmp(rb->name, line, len)) {
+				hit = rb;
+				hits++;
+			}
 		}
+		if (hits == 1)
+			return rb_start(c, hit, *arg ? arg : NULL);
+	}
 	if (!a) {
 		ui_message(c, THEME_WARN, "no command '%.*s' (? lists them)", (int)len, line);
 		return DRAW_SCREEN;
