@@ -99,39 +99,10 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int mkdirs(const char *path)
-{
-	char tmp[1024];
-	snprintf(tmp, sizeof tmp, "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0700) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return 0;
-}
-
 int audit_default_secret_path(char *buf, size_t cap, char *err, size_t errlen)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	int n;
-	if (xdg && *xdg == '/')
-		n = snprintf(buf, cap, "%s/tokentop/audit.key", xdg);
-	else if (home && *home)
-		n = snprintf(buf, cap, "%s/.config/tokentop/audit.key", home);
-	else {
-		seterr(err, errlen, "neither XDG_CONFIG_HOME nor HOME is set; pass --secret FILE");
-		return -1;
-	}
-	if (n < 0 || (size_t)n >= cap) {
-		seterr(err, errlen, "audit key path too long; pass --secret FILE");
-		return -1;
-	}
-	return 0;
+	return store_xdg_path("XDG_CONFIG_HOME", ".config", "audit.key", "--secret FILE", buf, cap,
+	                      err, errlen);
 }
 
 static int hexval(int c)
@@ -174,7 +145,7 @@ static int write_all(int fd, const char *p, size_t n)
  * created, 0 when another process created it meanwhile, -1 on error. */
 static int key_create(const char *path, char *err, size_t errlen)
 {
-	if (mkdirs(path)) {
+	if (store_mkdirs(path)) {
 		seterr(err, errlen, "%s: cannot create its directory: %s", path, strerror(errno));
 		return -1;
 	}

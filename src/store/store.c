@@ -511,7 +511,7 @@ static int load_dims_cb(void *ctx, int64_t id, const tt_dims *d)
 	return n ? strmap_put(s->dims, key, n, id) : 0;
 }
 
-static int mkdirs(const char *path)
+int store_mkdirs(const char *path)
 {
 	char tmp[1024];
 	snprintf(tmp, sizeof tmp, "%s", path);
@@ -526,24 +526,33 @@ static int mkdirs(const char *path)
 	return 0;
 }
 
-int store_default_path(char *buf, size_t cap, char *err, size_t errlen)
+int store_xdg_path(const char *env, const char *fallback, const char *leaf, const char *hint,
+                   char *buf, size_t cap, char *err, size_t errlen)
 {
-	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *xdg = getenv(env);
 	const char *home = getenv("HOME");
 	int n;
 	if (xdg && *xdg == '/')
-		n = snprintf(buf, cap, "%s/tokentop/tokentop.db", xdg);
+		n = snprintf(buf, cap, "%s/tokentop/%s", xdg, leaf);
 	else if (home && *home)
-		n = snprintf(buf, cap, "%s/.local/share/tokentop/tokentop.db", home);
+		n = snprintf(buf, cap, "%s/%s/tokentop/%s", home, fallback, leaf);
 	else {
-		seterr(err, errlen, "neither XDG_DATA_HOME nor HOME is set; pass --db FILE");
+		seterr(err, errlen, "neither %s nor HOME is set; pass %s", env, hint);
 		return -1;
 	}
 	if (n < 0 || (size_t)n >= cap) {
-		seterr(err, errlen, "database path too long; pass --db FILE");
+		seterr(err, errlen, "%s path too long; pass %s", leaf, hint);
 		return -1;
 	}
-	if (mkdirs(buf)) {
+	return 0;
+}
+
+int store_default_path(char *buf, size_t cap, char *err, size_t errlen)
+{
+	if (store_xdg_path("XDG_DATA_HOME", ".local/share", "tokentop.db", "--db FILE", buf, cap,
+	                   err, errlen))
+		return -1;
+	if (store_mkdirs(buf)) {
 		seterr(err, errlen, "cannot create the directory of %s: %s", buf, strerror(errno));
 		return -1;
 	}
