@@ -62,6 +62,13 @@ for k in 1 2 3 4 5 6 7 8 9 10; do
   "$tt" sync --db "$dir/k.db" --gateway sim=http://127.0.0.1:$P1 --page-limit 50 --once \
     > /dev/null 2>&1 &
   p=$!
+  # kill once this run has stored something (a loaded machine may take a while to start),
+  # a little after, so the kills land at different points of a page
+  before=$(db_count "$dir/k.db")
+  i=0
+  while [ "$(db_count "$dir/k.db")" = "$before" ] && kill -0 $p 2>/dev/null && [ $i -lt 400 ]; do
+    sleep 0.02; i=$((i + 1))
+  done
   sleep "0.0$(( (k * 37) % 9 + 1 ))"
   kill -9 $p 2>/dev/null
   wait $p 2>/dev/null
