@@ -76,19 +76,20 @@ if part fanout; then
 if [ -z "$ONLY" ]; then echo; fi
 FAN=${BENCH_FANOUT:-100}
 SECS=${BENCH_FANOUT_SECONDS:-60}
-echo "== fan-out: $FAN tokentop-sim gateways polled at 1 Hz for ${SECS}s; target < 5% of one core"
+RATE=${BENCH_FANOUT_RATE:-1}
+echo "== fan-out: $FAN tokentop-sim gateways ($RATE requests/s each) polled at 1 Hz for ${SECS}s; target < 5% of one core"
 fdir="$dir/fanout"
 rm -rf "$fdir"; mkdir -p "$fdir"
 simpids=""
 args=""
 i=0
 while [ $i -lt "$FAN" ]; do
-  "$BUILD/tokentop-sim" --listen 127.0.0.1:0 --seed $((i + 1)) --rate 1 \
+  "$BUILD/tokentop-sim" --listen 127.0.0.1:0 --seed $((i + 1)) --rate "$RATE" \
     > "$fdir/sim$i.out" 2>/dev/null &
   simpids="$simpids $!"
   i=$((i + 1))
 done
-trap 'kill $simpids 2>/dev/null' EXIT
+trap 'kill $simpids 2>/dev/null || true' EXIT
 i=0
 while [ $i -lt "$FAN" ]; do
   n=0
@@ -101,7 +102,7 @@ done
 # shellcheck disable=SC2086
 /usr/bin/time -f "%U %S" -o "$fdir/time" "$tt" sync --db "$fdir/f.db" --poll 1s --for "${SECS}s" $args \
   > "$fdir/sync.out" 2>&1
-kill $simpids 2>/dev/null
+kill $simpids 2>/dev/null || true
 stored=$(sqlite3 "$fdir/f.db" "SELECT count(*) FROM events")
 awk -v secs="$SECS" -v n="$stored" '{ cpu = $1 + $2; printf "   tokentop CPU %.2f s over %d s: %.2f%% of one core (%d events stored)\n", cpu, secs, 100 * cpu / secs, n }' "$fdir/time"
 fi
