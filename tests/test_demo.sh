@@ -105,3 +105,33 @@ wait_for "unavailable"
 keys Escape q
 wait_for "EXIT=0"
 echo "ok: --readonly: actions unavailable, with the reason"
+
+# incidents from the console: open, a note, close; all in the audit log
+tmux -L "$sock" kill-server 2>/dev/null
+sock="$sock-inc"
+tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
+  "cd '$TT_SRCDIR' && '$tt' --demo --history 2h --db '$dir/inc.db'; echo EXIT=\$?; sleep 60"
+wait_for "Spend now" 20
+keys I
+wait_for "incident: KIND TITLE"
+keys -l "cost code-review runaway"
+keys Enter
+wait_for "incident [0-9]* opened"
+wait_for "INCIDENT [0-9]"
+keys N
+wait_for "note on incident"
+keys -l "throttled the copilot first"
+keys Enter
+wait_for "note recorded"
+keys :
+keys -l "incident close spend back to normal"
+keys Enter
+wait_for "close recorded"
+keys 0
+wait_for "throttled the copilot"
+keys q
+wait_for "EXIT=0"
+"$tt" incident list --db "$dir/inc.db" > "$dir/inc.out" 2>&1 || { cat "$dir/inc.out"; fail "incident list"; }
+grep -q "code-review runaway" "$dir/inc.out" || { cat "$dir/inc.out"; fail "the incident is not listed"; }
+"$tt" audit verify --db "$dir/inc.db" > /dev/null 2>&1 || fail "audit verify after the incident"
+echo "ok: an incident opened, noted and closed from the console, in the audit log"

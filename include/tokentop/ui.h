@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -55,6 +56,11 @@ typedef struct ui_runbook_ops {
 	int (*send)(void *ctx, void *handle, ui_sent_fn done, void *uictx, char *err,
 	            size_t errlen);
 	void (*drop)(void *ctx, void *handle);
+	/* Incidents, written to the audit log at once (a local append): verb "open" (kind, text
+	 * the title; *out_id the new incident), "note" (text) or "close" (text the reason) on
+	 * incident id. NULL when the audit log is not open (read-only). 0 or -1 with err. */
+	int (*incident)(void *ctx, const char *verb, int64_t id, const char *kind, const char *text,
+	                int64_t *out_id, char *err, size_t errlen);
 	void *ctx;
 } ui_runbook_ops;
 

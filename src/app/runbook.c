@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "tokentop/action.h"
 #include "tokentop/app.h"
 #include "tokentop/audit.h"
@@ -194,6 +196,64 @@ static void rb_drop(void *ctx, void *handle)
 	action_plan_free(handle);
 }
 
+static const char *const incident_kinds[] = {"cost", "latency", "outage", "safety"};
+
+static int rb_incident(void *ctx, const char *verb, int64_t id, const char *kind,
+                       const char *text, int64_t *out_id, char *err, size_t errlen)
+{
+	runbook *rb = ctx;
+	if (!rb->log) {
+		snprintf(err, errlen, "the audit log is not open (read-only)");
+		return -1;
+	}
+	json_t *p = NULL;
+	audit_record r = {.actor = rb->who.actor,
+	                  .role = rb->who.role,
+	                  .host = rb->who.host,
+	                  .status = "recorded",
+	                  .params = "{}"};
+	if (!strcmp(verb, "open")) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof incident_kinds / sizeof incident_kinds[0]; i++)
+			known |= kind && !strcmp(kind, incident_kinds[i]);
+		if (!known || !text || !*text) {
+			snprintf(err, errlen, "incident: give a kind (cost, latency, outage, safety) "
+			                      "and a title");
+			return -1;
+		}
+		p = json_pack("{s:s,s:s}", "kind", kind, "title", text);
+		r.kind = "incident";
+		r.action = "open";
+	} else if (!strcmp(verb, "note")) {
+		if (!text || !*text) {
+			snprintf(err, errlen, "note: the text is empty");
+			return -1;
+		}
+		p = json_pack("{s:s}", "text", text);
+		r.kind = "note";
+		r.action = "note";
+		r.ref_seq = id;
+	} else {
+		r.kind = "incident";
+		r.action = "close";
+		r.reason = text;
+		r.ref_seq = id;
+	}
+	char *params = p ? json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(p);
+	if (p && !params) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (params)
+		r.params = params;
+	int rc = audit_append(rb->log, &r, err, errlen);
+	free(params);
+	if (!rc && out_id)
+		*out_id = r.seq;
+	return rc;
+}
+
 static void on_reconciled(void *ctx, int applied, int failed, const char *error)
 {
 	(void)ctx;
@@ -280,6 +340,7 @@ runbook *runbook_new(uv_loop_t *loop, store *st, const tt_config *cfg, const cha
 	                           .plan = rb_plan,
 	                           .send = rb_send,
 	                           .drop = rb_drop,
+	                           .incident = rb_incident,
 	                           .ctx = rb};
 	if (rb->log)
 		for (size_t i = 0; i < rb->ngw; i++) {

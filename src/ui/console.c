@@ -551,6 +551,86 @@ static int act_present(console *c, int key, const char *arg)
 
 static int act_screen_cmd(console *c, int key, const char *arg);
 
+static bool can_record(console *c)
+{
+	if (c->o->runbook && c->o->runbook->incident)
+		return true;
+	ui_message(c, THEME_WARN, "incidents are unavailable: the audit log is not open%s",
+	           c->o->notice ? " (see the start-up message)" : " (read-only)");
+	return false;
+}
+
+static int record_incident(console *c, const char *verb, const char *line)
+{
+	const ui_runbook_ops *ops = c->o->runbook;
+	char err[512], kind[32] = "";
+	const char *text = line;
+	int64_t id = c->snap ? c->snap->incident : 0, out = 0;
+	if (!strcmp(verb, "open")) {
+		size_t n = strcspn(line, " ");
+		snprintf(kind, sizeof kind, "%.*s", (int)(n < 31 ? n : 31), line);
+		text = line + n;
+		while (*text == ' ')
+			text++;
+	} else if (!id) {
+		ui_message(c, THEME_WARN, "no incident is open (I opens one)");
+		return DRAW_SCREEN;
+	}
+	if (ops->incident(ops->ctx, verb, id, kind, text, &out, err, sizeof err))
+		ui_message(c, THEME_CRIT, "%s", err);
+	else if (!strcmp(verb, "open"))
+		ui_message(c, THEME_OK, "incident %lld opened: notes (N) and actions are on its "
+		                        "timeline; tokentop incident export %lld",
+		           (long long)out, (long long)out);
+	else
+		ui_message(c, THEME_OK, "incident %lld: %s recorded", (long long)id, verb);
+	c->force_load = true;
+	return DRAW_SCREEN | DRAW_DATA;
+}
+
+static int act_incident(console *c, int key, const char *arg)
+{
+	(void)key;
+	if (!can_record(c))
+		return DRAW_SCREEN;
+	if (arg && *arg) { /* ":incident cost TITLE" or ":incident close [REASON]" */
+		if (!strncmp(arg, "close", 5) && (arg[5] == 0 || arg[5] == ' ')) {
+			const char *why = arg + 5;
+			while (*why == ' ')
+				why++;
+			return record_incident(c, "close", why);
+		}
+		return record_incident(c, "open", arg);
+	}
+	if (c->snap && c->snap->incident) {
+		ui_message(c, THEME_WARN, "incident %lld is open: N adds a note, :incident close "
+		                          "closes it",
+		           (long long)c->snap->incident);
+		return DRAW_SCREEN;
+	}
+	c->incident_verb = "open";
+	start_edit(c, EDIT_INCIDENT, "");
+	ui_message(c, THEME_TEXT, "incident: KIND TITLE (kind: cost, latency, outage, safety)");
+	return DRAW_SCREEN;
+}
+
+static int act_note(console *c, int key, const char *arg)
+{
+	(void)key;
+	if (!can_record(c))
+		return DRAW_SCREEN;
+	if (arg && *arg)
+		return record_incident(c, "note", arg);
+	if (!c->snap || !c->snap->incident) {
+		ui_message(c, THEME_WARN, "no incident is open (I opens one)");
+		return DRAW_SCREEN;
+	}
+	c->incident_verb = "note";
+	start_edit(c, EDIT_INCIDENT, "");
+	ui_message(c, THEME_TEXT, "note on incident %lld:", (long long)c->snap->incident);
+	return DRAW_SCREEN;
+}
+
 static const action actions[] = {
     {"quit", 'q', 0, "q", NULL, "quit", ACT_GLOBAL, act_quit},
     {"help", '?', KEY_F(1), "?", NULL, "show or hide this help", ACT_GLOBAL, act_help},
@@ -598,6 +678,10 @@ static const action actions[] = {
     {"theme", 0, 0, "", "NAME", "switch the theme", ACT_GLOBAL | ACT_ARG, act_theme},
     {"present", 'p', 0, "p", NULL, "presentation mode: tenants behind aliases", ACT_GLOBAL,
      act_present},
+    {"incident", 'I', 0, "I", "KIND TITLE|close", "open an incident (audited); :incident close",
+     ACT_GLOBAL | ACT_ARG, act_incident},
+    {"note", 'N', 0, "N", "TEXT", "a note on the open incident's timeline (audited)",
+     ACT_GLOBAL | ACT_ARG, act_note},
     {"refresh", 'r', CTRL('l'), "r ^L", NULL, "read the cache again and redraw", ACT_GLOBAL,
      act_refresh},
     {"screen", 0, 0, "", "NAME", "go to a screen by name", ACT_GLOBAL | ACT_ARG,
@@ -980,6 +1064,15 @@ static int edit_key(console *c, int key)
 	case KEY_ENTER: {
 		if (c->edit == EDIT_RUNBOOK)
 			return rb_enter(c);
+		if (c->edit == EDIT_INCIDENT) {
+			c->edit = EDIT_NONE;
+			curs_set(0);
+			if (!c->line[0]) {
+				ui_message(c, THEME_TEXT, "nothing recorded");
+				return DRAW_SCREEN;
+			}
+			return record_incident(c, c->incident_verb, c->line);
+		}
 		edit_mode m = c->edit;
 		c->edit = EDIT_NONE;
 		curs_set(0);
@@ -1142,6 +1235,9 @@ static void draw(console *c)
 	ui_put(c, 0, right, srole == THEME_HEADER ? hdr : srole, " %s", sum);
 	if (c->present)
 		ui_put(c, 0, right - (prod ? 23 : 10), hdr, " PRESENT ");
+	if (c->snap && c->snap->incident)
+		ui_put(c, 0, right - (prod ? 13 : 0) - (c->present ? 10 : 0) - 17, THEME_CRIT,
+		       " INCIDENT %-6lld", (long long)c->snap->incident);
 	/* every tab named when they fit; else only the shown one, the others by their key */
 	int full = 1;
 	for (int i = 0; i < ui_nscreens; i++)
@@ -1179,6 +1275,8 @@ static void draw(console *c)
 		       : c->edit == EDIT_FILTER ? "/"
 		                                : ">",
 		       c->line);
+		if (c->edit == EDIT_INCIDENT && c->msg[0])
+			ui_put(c, y - 1, 1, THEME_DIM, "%s", c->msg);
 		move(y, 2 + (int)c->linelen);
 	} else {
 		if (g) {

@@ -807,6 +807,28 @@ static const grid_col audit_cols[] = {
     {"ref", 5, 5, true, true, false},      {"reason", 24, 2, false, false, false},
 };
 
+/* The title or text a note or an incident keeps in its params ({"kind":..,"title":..} or
+ * {"text":..}), unescaped enough to read; the params themselves otherwise. */
+static const char *params_text(const char *params, char *buf, size_t cap)
+{
+	static const char *const keys[] = {"\"title\":\"", "\"text\":\""};
+	for (size_t k = 0; k < 2; k++) {
+		const char *p = strstr(params, keys[k]);
+		if (!p)
+			continue;
+		p += strlen(keys[k]);
+		size_t n = 0;
+		for (; *p && *p != '"' && n + 1 < cap; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			buf[n++] = *p;
+		}
+		buf[n] = 0;
+		return buf;
+	}
+	return strcmp(params, "{}") ? params : "";
+}
+
 static void fill_audit(console *c, grid *g)
 {
 	snapshot *s = c->snap;
@@ -821,8 +843,11 @@ static void fill_audit(console *c, grid *g)
 		ts[10] = ' ';
 		if (r->ref_seq)
 			fmt_int(r->ref_seq, ref, sizeof ref);
+		/* notes and incidents carry their text in params */
+		char text[200];
+		const char *why = *r->reason ? r->reason : params_text(r->params, text, sizeof text);
 		const char *cells[] = {seq,        ts,       r->actor,  r->kind, r->action,
-		                       r->gateway, r->scope, r->status, ref,     r->reason};
+		                       r->gateway, r->scope, r->status, ref,     why};
 		double nums[] = {(double)r->seq, (double)r->ts_ms, 0, 0, 0, 0, 0, 0, (double)r->ref_seq,
 		                 0};
 		theme_role role = !strcmp(r->status, "failed")    ? THEME_CRIT

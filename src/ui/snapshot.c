@@ -63,6 +63,7 @@ static int keep_record(void *ctx, const audit_record *r)
 	snprintf(o->scope, sizeof o->scope, "%s", r->scope);
 	snprintf(o->status, sizeof o->status, "%s", r->status);
 	snprintf(o->reason, sizeof o->reason, "%s", r->reason);
+	snprintf(o->params, sizeof o->params, "%s", r->params);
 	return 0;
 }
 
@@ -90,6 +91,17 @@ static int load_audit(store *st, snapshot *s, char *err, size_t errlen)
 	for (size_t i = 0; i < n; i++)
 		s->audit[i] = ac.rows[(ac.n - n + i) % UI_AUDIT_MAX];
 	s->naudit = n;
+	/* the incident still open: the newest opened and not closed since */
+	s->incident = 0;
+	for (size_t i = 0; i < n; i++) {
+		const ui_audit_row *r = &s->audit[i];
+		if (!strcmp(r->kind, "incident") && !strcmp(r->action, "open")) {
+			s->incident = r->seq;
+			snprintf(s->incident_title, sizeof s->incident_title, "%s", r->params);
+		} else if (!strcmp(r->kind, "incident") && !strcmp(r->action, "close") &&
+		           r->ref_seq == s->incident)
+			s->incident = 0;
+	}
 	free(ac.rows);
 	return 0;
 }

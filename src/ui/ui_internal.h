@@ -26,7 +26,7 @@ enum { DRAW_NONE = 0, DRAW_SCREEN = 1 << 0, DRAW_DATA = 1 << 1, DRAW_FILL = 1 <<
 typedef struct ui_audit_row {
 	int64_t seq, ts_ms, ref_seq;
 	char actor[64], role[16], kind[16], action[32], gateway[64], scope[160], status[16],
-	    reason[200];
+	    reason[200], params[200];
 } ui_audit_row;
 
 #define UI_AUDIT_MAX 2000 /* the newest records shown */
@@ -64,6 +64,8 @@ typedef struct snapshot {
 	ui_audit_row *audit; /* oldest first, the newest UI_AUDIT_MAX */
 	size_t naudit;
 	bool have_audit;
+	int64_t incident;         /* the newest incident still open; 0: none */
+	char incident_title[200]; /* its params, as recorded */
 } snapshot;
 
 /* Loads a snapshot with st; range is an index into ui_ranges. 0 or -1 (err in the snapshot,
@@ -104,7 +106,7 @@ extern const int ui_nscreens;
 /* The Spend screen's breakdowns and its drill-down path (use case -> prompt -> versions). */
 #define SPEND_LEVELS 3
 
-typedef enum { EDIT_NONE, EDIT_PALETTE, EDIT_FILTER, EDIT_RUNBOOK } edit_mode;
+typedef enum { EDIT_NONE, EDIT_PALETTE, EDIT_FILTER, EDIT_RUNBOOK, EDIT_INCIDENT } edit_mode;
 
 /* Where a runbook action is between its key and the gateway's answer. */
 typedef enum { RB_NONE, RB_PARAMS, RB_REASON, RB_PLANNING, RB_CONFIRM, RB_SENDING } rb_step;
@@ -165,6 +167,7 @@ struct console {
 	char rb_reason[512];
 	void *rb_handle;
 	ui_plan rb_plan;
+	const char *incident_verb; /* EDIT_INCIDENT: "open" or "note" */
 	int open_handles;
 	bool first_frame_done;
 };
