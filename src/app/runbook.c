@@ -276,6 +276,8 @@ runbook *runbook_new(uv_loop_t *loop, store *st, const tt_config *cfg, const cha
 	if (access && access->readonly)
 		policy_set_readonly();
 	policy_role role = policy_role_of(access, rb->who.actor);
+	/* incidents and notes record the role [access] gives, as actions do */
+	snprintf(rb->who.role, sizeof rb->who.role, "%s", policy_role_name(role));
 	rb->http = http_client_new(loop);
 	rb->list = calloc(action_count, sizeof *rb->list);
 	rb->params = calloc(action_count, sizeof *rb->params);
