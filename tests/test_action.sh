@@ -209,6 +209,9 @@ check "all lifted" [ "$(ncontrols "$base")" = 0 ]
 
 # 9. read-only and roles: refused, nothing reaches the gateway
 e1=$(etag "$base"); n1=$(sqlite3 "$db" 'SELECT count(*) FROM audit')
+ctl_requests() { curl -s -H 'Authorization: Bearer s3cret-sim-token' "$base/v1/stats" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["control_requests"])'; }
+r1=$(ctl_requests)
 act kill-switch --gateway sim --scope use_case=support-bot --reason r --yes --readonly >"$dir/o" 2>&1
 check "--readonly refuses" [ $? -eq 1 ] && grep -q 'read-only' "$dir/o"
 cp "$dir/tokentop.ini" "$dir/ro.ini"
@@ -219,6 +222,8 @@ check "readonly = yes refuses" [ $? -eq 1 ] && grep -q 'read-only' "$dir/o"
 check "a dry run still works read-only" [ $? -eq 0 ]
 "$tt" action list --gateway sim --config "$dir/ro.ini" --db "$db" >"$dir/o" 2>&1
 check "so does list" grep -q 'no controls in force' "$dir/o"
+r2=$(ctl_requests)
+check "read-only: no control request reached the gateway ($r1 -> $r2)" [ "$r1" = "$r2" ]
 cp "$dir/tokentop.ini" "$dir/roles.ini"
 printf '\n[access]\nsomeone-else = admin\n' >>"$dir/roles.ini"
 "$tt" action kill-switch --gateway sim --scope use_case=x --reason r --yes --config "$dir/roles.ini" --db "$db" >"$dir/o" 2>&1

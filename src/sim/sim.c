@@ -403,5 +403,6 @@ json_t *sim_stats_json(sim *s, uint64_t upto)
 	json_object_set_new(o, "last_ts", upto ? json_string(t1) : json_null());
 	json_object_set_new(o, "priced", json_boolean(s->o.card != NULL));
 	json_object_set_new(o, "by_use_case", by_uc);
+	json_object_set_new(o, "control_requests", json_integer((json_int_t)s->control_requests));
 	return o;
 }

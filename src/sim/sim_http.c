@@ -537,6 +537,8 @@ void sim_handle(sim *s, const sim_request *rq, sim_response *rs)
 			reply_error(rs, 404, "not_found", "no such endpoint: %.200s", rq->path);
 		goto out;
 	}
+	if (routes[r].flags & R_MUTATES)
+		s->control_requests++; /* so tests can prove that none were sent */
 	sim_fault fault = SIM_FAULT_NONE;
 	if (!(routes[r].flags & R_NO_FAULTS))
 		fault =

@@ -198,6 +198,7 @@ struct sim {
 	sim_opts o;
 	char *listen, *token, *version;
 	pthread_mutex_t mu;
+	uint64_t control_requests; /* POST and DELETE on /v1/controls that reached a handler */
 	pthread_cond_t stop_cv;
 	bool stopping;
 
