@@ -240,10 +240,15 @@ run "$dir/a.db" "$dir/empty.ini" "$dir/bad.ini" support-bot
 check "an unknown check: exit 2, file:line, the checks" sh -c "[ $? -eq 2 ] && grep -q 'bad.ini:3: \[item a\] key .check.: unknown check .*; the checks are slo, budget' '$dir/o'"
 printf '[item a]\ntitle = A\n' >"$dir/bad.ini"
 run "$dir/a.db" "$dir/empty.ini" "$dir/bad.ini" support-bot
-check "an item with neither check nor signoff" grep -q "bad.ini:2: \[item a\]: give 'check = NAME' or 'signoff = yes'" "$dir/o"
+check "an item with neither check nor signoff" grep -q "bad.ini:1: \[item a\]: give 'check = NAME' or 'signoff = yes'" "$dir/o"
 printf '[item a]\ntitle = A\nsignoff = yes\n[other]\nx = 1\n' >"$dir/bad.ini"
 run "$dir/a.db" "$dir/empty.ini" "$dir/bad.ini" support-bot
 check "an unknown section" grep -q 'bad.ini:5: unknown section \[other\]' "$dir/o"
+printf '[item a]\ntitle = A\nsignoff = yes\n\n[item a]\ntitle = again\n' >"$dir/bad.ini"
+run "$dir/a.db" "$dir/empty.ini" "$dir/bad.ini" support-bot
+check "an item given twice" grep -q "bad.ini:6: \[item a\] key 'title': given twice" "$dir/o"
+"$tt" checklist "$dir/mixed.ini" --use-case support-bot --db "$dir/a.db" --sign slos --comment x >"$dir/o" 2>&1
+check "the refusal names the item's section line" grep -q 'mixed.ini:4: the item is checked automatically (check = slo)' "$dir/o"
 run "$dir/a.db" "$dir/empty.ini" "$dir/mixed.ini" support-bot --format yaml
 check "an unknown format: exit 2" [ $? -eq 2 ]
 

@@ -16,13 +16,14 @@
 #include "tokentop/timeutil.h"
 #include "tokentop/view.h"
 
-#define DAY_MS 86400000LL
-#define WINDOW_MS (30 * DAY_MS)     /* what "recent" means for events and drills */
+#define DAY_MS        86400000LL
+#define WINDOW_MS     (30 * DAY_MS) /* what "recent" means for events and drills */
 #define HEALTH_MAX_MS (5 * 60000LL) /* a health answer older than this is stale */
-#define ID_CAP 64
-#define TEXT_CAP 256
-#define LIST_CAP 1024
-#define EVIDENCE_CAP 1024
+#define ID_CAP        64
+#define TEXT_CAP      256
+#define LIST_CAP      1024
+#define EVIDENCE_CAP  1024
+#define DRILLS_MAX    64 /* kill switches on one use case in 30 days that a lift can match */
 
 /* ---- the checklist file ---- */
 
@@ -52,7 +53,8 @@ typedef struct checklist {
 	ck_item *items;
 	size_t n;
 	char err[512];
-	int line; /* the line being read, tracked by the reader */
+	int line;         /* the line being read, tracked by the reader */
+	int section_line; /* of the last [section] line */
 } checklist;
 
 /* What a check reads: the config, the last 30 days of the use case, the audit log, the card. */
@@ -71,7 +73,8 @@ typedef bool (*ck_check_fn)(const ck_ctx *c, char *ev, size_t cap);
 
 /* ---- evidence helpers ---- */
 
-static void ev_add(char *ev, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void ev_add(char *ev, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void ev_add(char *ev, size_t cap, const char *fmt, ...)
 {
@@ -187,18 +190,20 @@ static bool check_prompt_versions(const ck_ctx *c, char *ev, size_t cap)
 		return false;
 	}
 	if (bare)
-		snprintf(ev, cap, "%" PRId64 " of %" PRId64 " events in 30 days carry no prompt version",
+		snprintf(ev, cap,
+		         "%" PRId64 " of %" PRId64 " events in 30 days carry no prompt version",
 		         bare, total);
 	else
-		snprintf(ev, cap, "all %" PRId64 " events in 30 days carry a prompt version", total);
+		snprintf(ev, cap, "all %" PRId64 " events in 30 days carry a prompt version",
+		         total);
 	return bare == 0;
 }
 
 /* The drill: an applied kill switch on the use case, then an applied lift of that control. */
 typedef struct drill {
 	char scope[TT_NAME_CAP + 16];
-	char kill_ids[16][64];
-	int64_t kill_ms[16];
+	char kill_ids[DRILLS_MAX][64];
+	int64_t kill_ms[DRILLS_MAX];
 	size_t nkills;
 	char found[EVIDENCE_CAP];
 } drill;
@@ -215,7 +220,7 @@ static int drill_scan(void *ctx, const audit_record *r)
 	if (!applied(r) || !*r->control_id)
 		return 0;
 	if (strcmp(r->action, "kill-switch") == 0 && strcmp(r->scope, d->scope) == 0) {
-		size_t i = d->nkills < 16 ? d->nkills++ : 15;
+		size_t i = d->nkills < DRILLS_MAX ? d->nkills++ : DRILLS_MAX - 1;
 		snprintf(d->kill_ids[i], sizeof d->kill_ids[i], "%s", r->control_id);
 		d->kill_ms[i] = r->ts_ms;
 		return 0;
@@ -227,10 +232,11 @@ static int drill_scan(void *ctx, const audit_record *r)
 			char a[40], b[40];
 			time_format_iso(d->kill_ms[i], a, sizeof a);
 			time_format_iso(r->ts_ms, b, sizeof b);
-			snprintf(d->found, sizeof d->found,
-			         "kill-switch %s on %s applied %s (audit) and lifted %s (audit #%" PRId64
-			         ")",
-			         r->control_id, d->scope, a, b, r->seq);
+			snprintf(
+			    d->found, sizeof d->found,
+			    "kill-switch %s on %s applied %s (audit) and lifted %s (audit #%" PRId64
+			    ")",
+			    r->control_id, d->scope, a, b, r->seq);
 		}
 	return 0;
 }
@@ -278,7 +284,8 @@ static bool check_sources_healthy(const ck_ctx *c, char *ev, size_t cap)
 				g = &v.gateways[j];
 		const char *sep = i ? "; " : "";
 		if (!g || !g->health_ms) {
-			ev_add(ev, cap, "%s%s: no /v1/health answer (run tokentop sync)", sep, name);
+			ev_add(ev, cap, "%s%s: no /v1/health answer (run tokentop sync)", sep,
+			       name);
 			ok = false;
 			continue;
 		}
@@ -314,8 +321,10 @@ static bool model_listed(const char *list, const char *provider, const char *mod
 static bool check_models_allowed(const ck_ctx *c, char *ev, size_t cap)
 {
 	if (!*c->cl->allow_models) {
-		snprintf(ev, cap, "%s has no allow_models: add 'allow_models = provider/model, ...' "
-		         "under [checklist]", c->cl->file);
+		snprintf(ev, cap,
+		         "%s has no allow_models: add 'allow_models = provider/model, ...' "
+		         "under [checklist]",
+		         c->cl->file);
 		return false;
 	}
 	/* each (provider, model) once: the cube has a row per dimension tuple */
@@ -324,7 +333,8 @@ static bool check_models_allowed(const ck_ctx *c, char *ev, size_t cap)
 	for (size_t id = 1; id < c->cube->ndims; id++) {
 		if (!is_use_case(c, id))
 			continue;
-		const char *prov = c->cube->dims[id][TT_D_PROVIDER], *mod = c->cube->dims[id][TT_D_MODEL];
+		const char *prov = c->cube->dims[id][TT_D_PROVIDER],
+		           *mod = c->cube->dims[id][TT_D_MODEL];
 		char full[sizeof seen[0]];
 		snprintf(full, sizeof full, "%s/%s", prov ? prov : "", mod ? mod : "");
 		bool dup = false;
@@ -334,10 +344,11 @@ static bool check_models_allowed(const ck_ctx *c, char *ev, size_t cap)
 			continue;
 		snprintf(seen[nseen++], sizeof seen[0], "%s", full);
 		bool listed = model_listed(c->cl->allow_models, prov ? prov : "", mod ? mod : "");
-		bool priced = c->card && ratecard_lookup(c->card, prov ? prov : "", mod ? mod : "",
-		                                         c->now_ms);
+		bool priced = c->card &&
+		              ratecard_lookup(c->card, prov ? prov : "", mod ? mod : "", c->now_ms);
 		ev_add(ev, cap, "%s%s%s%s", nseen > 1 ? ", " : "", full,
-		       listed ? "" : " (not allowed)", priced ? "" : " (no price in the rate card)");
+		       listed ? "" : " (not allowed)",
+		       priced ? "" : " (no price in the rate card)");
 		bad += !listed || !priced;
 	}
 	if (!nseen) {
@@ -382,6 +393,10 @@ typedef int (*ck_key_fn)(checklist *cl, ck_item *it, const char *v);
 
 static int key_text(char *field, size_t cap, const char *v, checklist *cl)
 {
+	if (*field) {
+		snprintf(cl->err, sizeof cl->err, "given twice; keep one line");
+		return -1;
+	}
 	if (!*v || strlen(v) >= cap) {
 		snprintf(cl->err, sizeof cl->err, "'%s' is not 1 to %zu characters", v, cap - 1);
 		return -1;
@@ -409,12 +424,16 @@ static int k_title(checklist *cl, ck_item *it, const char *v)
 
 static int k_check(checklist *cl, ck_item *it, const char *v)
 {
+	if (*it->check) {
+		snprintf(cl->err, sizeof cl->err, "given twice; an item has one check");
+		return -1;
+	}
 	if (!check_find(v)) {
-		size_t n = (size_t)snprintf(cl->err, sizeof cl->err, "unknown check '%s'; the checks are",
-		                            v);
+		size_t n = (size_t)snprintf(cl->err, sizeof cl->err,
+		                            "unknown check '%s'; the checks are", v);
 		for (size_t i = 0; i < NCHECKS && n < sizeof cl->err; i++)
-			n += (size_t)snprintf(cl->err + n, sizeof cl->err - n, "%s %s", i ? "," : "",
-			                      checks[i].name);
+			n += (size_t)snprintf(cl->err + n, sizeof cl->err - n, "%s %s",
+			                      i ? "," : "", checks[i].name);
 		return -1;
 	}
 	snprintf(it->check, sizeof it->check, "%s", v);
@@ -425,7 +444,8 @@ static int k_signoff(checklist *cl, ck_item *it, const char *v)
 {
 	if (strcmp(v, "yes")) {
 		snprintf(cl->err, sizeof cl->err,
-		         "'%s': write 'signoff = yes', or remove the line and give 'check = NAME'", v);
+		         "'%s': write 'signoff = yes', or remove the line and give 'check = NAME'",
+		         v);
 		return -1;
 	}
 	it->signoff = true;
@@ -439,8 +459,8 @@ typedef struct ck_key {
 } ck_key;
 
 static const ck_key keys[] = {
-    {false, "title", k_list_title},   {false, "allow_models", k_allow_models},
-    {true, "title", k_title},         {true, "check", k_check},
+    {false, "title", k_list_title}, {false, "allow_models", k_allow_models},
+    {true, "title", k_title},       {true, "check", k_check},
     {true, "signoff", k_signoff},
 };
 
@@ -449,8 +469,8 @@ static ck_item *item_get(checklist *cl, const char *id)
 	for (size_t i = 0; i < cl->n; i++)
 		if (strcmp(cl->items[i].id, id) == 0)
 			return &cl->items[i];
-	if (!*id || strlen(id) >= ID_CAP || strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
-	                                         strlen(id)) {
+	if (!*id || strlen(id) >= ID_CAP ||
+	    strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(id)) {
 		snprintf(cl->err, sizeof cl->err,
 		         "item id '%s' must be 1 to %d of a-z, 0-9, '-', '_', '.'", id, ID_CAP - 1);
 		return NULL;
@@ -464,7 +484,7 @@ static ck_item *item_get(checklist *cl, const char *id)
 	ck_item *it = &grown[cl->n++];
 	memset(it, 0, sizeof *it);
 	snprintf(it->id, sizeof it->id, "%s", id);
-	it->line = cl->line;
+	it->line = cl->section_line;
 	return it;
 }
 
@@ -476,7 +496,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	bool item = strncmp(section, "item ", 5) == 0;
 	if (!item && strcmp(section, "checklist")) {
 		snprintf(cl->err, sizeof cl->err,
-		         "unknown section [%s]; the sections are [checklist] and [item ID]", section);
+		         "unknown section [%s]; the sections are [checklist] and [item ID]",
+		         section);
 		return 0;
 	}
 	if (item && !(it = item_get(cl, section + 5)))
@@ -487,7 +508,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			if (keys[i].fn(cl, it, value) == 0)
 				return 1;
 			snprintf(why, sizeof why, "%s", cl->err);
-			snprintf(cl->err, sizeof cl->err, "[%.60s] key '%.40s': %.380s", section, name, why);
+			snprintf(cl->err, sizeof cl->err, "[%.60s] key '%.40s': %.380s", section,
+			         name, why);
 			return 0;
 		}
 	snprintf(cl->err, sizeof cl->err, "[%s]: unknown key '%s'; the keys are %s", section, name,
@@ -501,8 +523,11 @@ static char *read_line(char *buf, int cap, void *stream)
 	checklist *cl = *(checklist **)stream;
 	FILE *fp = ((FILE **)stream)[1];
 	char *r = fgets(buf, cap, fp);
-	if (r)
+	if (r) {
 		cl->line++;
+		if (buf[strspn(buf, " \t")] == '[')
+			cl->section_line = cl->line;
+	}
 	return r;
 }
 
@@ -535,19 +560,20 @@ static int checklist_load(const char *file, checklist *cl)
 		return -1;
 	}
 	if (!cl->n) {
-		fprintf(stderr, "tokentop checklist: %s:1: no items: add [item ID] sections\n", file);
+		fprintf(stderr, "tokentop checklist: %s:1: no items: add [item ID] sections\n",
+		        file);
 		return -1;
 	}
 	for (size_t i = 0; i < cl->n; i++) {
 		ck_item *it = &cl->items[i];
-		const char *why = !*it->title                 ? "missing key 'title': add 'title = ...'"
-		                  : !*it->check && !it->signoff ? "give 'check = NAME' or 'signoff = yes'"
-		                  : *it->check && it->signoff
-		                      ? "give 'check = NAME' or 'signoff = yes', not both"
-		                      : NULL;
+		const char *why =
+		    !*it->title                   ? "missing key 'title': add 'title = ...'"
+		    : !*it->check && !it->signoff ? "give 'check = NAME' or 'signoff = yes'"
+		    : *it->check && it->signoff ? "give 'check = NAME' or 'signoff = yes', not both"
+		                                : NULL;
 		if (why) {
-			fprintf(stderr, "tokentop checklist: %s:%d: [item %s]: %s\n", file, it->line,
-			        it->id, why);
+			fprintf(stderr, "tokentop checklist: %s:%d: [item %s]: %s\n", file,
+			        it->line, it->id, why);
 			return -1;
 		}
 	}
@@ -601,8 +627,9 @@ static void evaluate(checklist *cl, const ck_ctx *c)
 			char t[40];
 			time_format_iso(s->ts_ms, t, sizeof t);
 			it->state = "signed";
-			snprintf(it->evidence, sizeof it->evidence, "signed by %s at %s: %s (audit #%" PRId64 ")",
-			         s->name, t, s->comment, s->seq);
+			snprintf(it->evidence, sizeof it->evidence,
+			         "signed by %s at %s: %s (audit #%" PRId64 ")", s->name, t,
+			         s->comment, s->seq);
 		} else {
 			it->state = "pending";
 			snprintf(it->evidence, sizeof it->evidence,
@@ -626,7 +653,8 @@ static void print_text(const checklist *cl, const ck_ctx *c, bool md)
 	const char *title = *cl->title ? cl->title : cl->file;
 	size_t done = 0;
 	for (size_t i = 0; i < cl->n; i++)
-		done += !strcmp(cl->items[i].state, "pass") || !strcmp(cl->items[i].state, "signed");
+		done +=
+		    !strcmp(cl->items[i].state, "pass") || !strcmp(cl->items[i].state, "signed");
 	char now[40];
 	time_format_iso(c->now_ms, now, sizeof now);
 	if (md)
@@ -654,8 +682,9 @@ static void print_text(const checklist *cl, const ck_ctx *c, bool md)
 		}
 	}
 	if (!md)
-		printf("\n%s\n", all_done(cl) ? "ready: every item passes or is signed"
-		                                : "not ready: some items fail or wait for a sign-off");
+		printf("\n%s\n", all_done(cl)
+		                     ? "ready: every item passes or is signed"
+		                     : "not ready: some items fail or wait for a sign-off");
 }
 
 static void print_json(const checklist *cl, const ck_ctx *c)
@@ -669,19 +698,19 @@ static void print_json(const checklist *cl, const ck_ctx *c)
 		for (size_t k = 0; k < it->nsignoffs; k++) {
 			char t[40];
 			time_format_iso(it->signoffs[k].ts_ms, t, sizeof t);
-			json_array_append_new(so, json_pack("{s:s, s:s, s:s, s:I}", "name",
-			                                    it->signoffs[k].name, "time", t, "comment",
-			                                    it->signoffs[k].comment, "seq",
-			                                    (json_int_t)it->signoffs[k].seq));
+			json_array_append_new(
+			    so, json_pack("{s:s, s:s, s:s, s:I}", "name", it->signoffs[k].name,
+			                  "time", t, "comment", it->signoffs[k].comment, "seq",
+			                  (json_int_t)it->signoffs[k].seq));
 		}
 		json_array_append_new(
 		    items, json_pack("{s:s, s:s, s:s?, s:s, s:s, s:o}", "id", it->id, "title",
 		                     it->title, "check", *it->check ? it->check : NULL, "state",
 		                     it->state, "evidence", it->evidence, "signoffs", so));
 	}
-	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "checklist", cl->file, "title",
-	                        cl->title, "use_case", c->use_case, "at", now, "ready",
-	                        all_done(cl), "items", items);
+	json_t *doc =
+	    json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "checklist", cl->file, "title", cl->title,
+	              "use_case", c->use_case, "at", now, "ready", all_done(cl), "items", items);
 	json_dumpf(doc, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(doc);
@@ -691,27 +720,28 @@ static void print_json(const checklist *cl, const ck_ctx *c)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: tokentop checklist FILE --use-case X [--format text|md|json]\n"
-	        "                          [--db FILE] [--config FILE] [--ratecard FILE]\n"
-	        "       tokentop checklist FILE --use-case X --sign ITEM --comment TEXT [--as NAME]\n"
-	        "                          [--db FILE] [--secret FILE]\n\n"
-	        "Walks a launch-readiness checklist (an INI file, docs/checklist.md) for one use\n"
-	        "case: automatic items are checked from the configuration, the last 30 days of\n"
-	        "events, the gateway state and the audit log, with the evidence shown; the rest\n"
-	        "are signed off by a person, recorded in the audit log. Exit status 0 only when\n"
-	        "every item passes or is signed.\n\n"
-	        "  --use-case X    the use case to check (required)\n"
-	        "  --format F      text (default), md or json\n"
-	        "  --sign ITEM     record a sign-off of ITEM (a 'signoff = yes' item)\n"
-	        "  --comment TEXT  what was verified (required with --sign)\n"
-	        "  --as NAME       the person signing, recorded beside the OS user\n"
-	        "  --db FILE       the database (default: the user's cache)\n"
-	        "  --config FILE   tokentop.ini (default: the user's, when present)\n"
-	        "  --ratecard FILE the rate card models must be priced in\n"
-	        "  --secret FILE   the audit key file\n"
-	        "  -h, --help      this help\n\n"
-	        "Checks (check = NAME):\n");
+	fprintf(
+	    out,
+	    "usage: tokentop checklist FILE --use-case X [--format text|md|json]\n"
+	    "                          [--db FILE] [--config FILE] [--ratecard FILE]\n"
+	    "       tokentop checklist FILE --use-case X --sign ITEM --comment TEXT [--as NAME]\n"
+	    "                          [--db FILE] [--secret FILE]\n\n"
+	    "Walks a launch-readiness checklist (an INI file, docs/checklist.md) for one use\n"
+	    "case: automatic items are checked from the configuration, the last 30 days of\n"
+	    "events, the gateway state and the audit log, with the evidence shown; the rest\n"
+	    "are signed off by a person, recorded in the audit log. Exit status 0 only when\n"
+	    "every item passes or is signed.\n\n"
+	    "  --use-case X    the use case to check (required)\n"
+	    "  --format F      text (default), md or json\n"
+	    "  --sign ITEM     record a sign-off of ITEM (a 'signoff = yes' item)\n"
+	    "  --comment TEXT  what was verified (required with --sign)\n"
+	    "  --as NAME       the person signing, recorded beside the OS user\n"
+	    "  --db FILE       the database (default: the user's cache)\n"
+	    "  --config FILE   tokentop.ini (default: the user's, when present)\n"
+	    "  --ratecard FILE the rate card models must be priced in\n"
+	    "  --secret FILE   the audit key file\n"
+	    "  -h, --help      this help\n\n"
+	    "Checks (check = NAME):\n");
 	for (size_t i = 0; i < NCHECKS; i++)
 		fprintf(out, "  %-18s %s\n", checks[i].name, checks[i].what);
 }
@@ -783,19 +813,23 @@ static int sign_item(const ck_opts *o, const checklist *cl, audit *log)
 
 static int parse_args(int argc, char **argv, ck_opts *o)
 {
-	static const struct option longs[] = {
-	    {"use-case", required_argument, NULL, 'u'}, {"format", required_argument, NULL, 'f'},
-	    {"db", required_argument, NULL, 'd'},       {"config", required_argument, NULL, 'c'},
-	    {"ratecard", required_argument, NULL, 'r'}, {"secret", required_argument, NULL, 'k'},
-	    {"sign", required_argument, NULL, 's'},     {"comment", required_argument, NULL, 'm'},
-	    {"as", required_argument, NULL, 'a'},       {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option longs[] = {{"use-case", required_argument, NULL, 'u'},
+	                                      {"format", required_argument, NULL, 'f'},
+	                                      {"db", required_argument, NULL, 'd'},
+	                                      {"config", required_argument, NULL, 'c'},
+	                                      {"ratecard", required_argument, NULL, 'r'},
+	                                      {"secret", required_argument, NULL, 'k'},
+	                                      {"sign", required_argument, NULL, 's'},
+	                                      {"comment", required_argument, NULL, 'm'},
+	                                      {"as", required_argument, NULL, 'a'},
+	                                      {"help", no_argument, NULL, 'h'},
+	                                      {NULL, 0, NULL, 0}};
 	struct {
 		int opt;
 		const char **field;
-	} const fields[] = {{'u', &o->use_case}, {'f', &o->format},  {'d', &o->db},
+	} const fields[] = {{'u', &o->use_case}, {'f', &o->format},   {'d', &o->db},
 	                    {'c', &o->config},   {'r', &o->ratecard}, {'k', &o->secret},
-	                    {'s', &o->sign},     {'m', &o->comment}, {'a', &o->as}};
+	                    {'s', &o->sign},     {'m', &o->comment},  {'a', &o->as}};
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
@@ -846,7 +880,8 @@ int cmd_checklist(int argc, char **argv)
 	while (fmt <= FMT_JSON && strcmp(fmts[fmt], o.format))
 		fmt++;
 	if (fmt > FMT_JSON) {
-		fprintf(stderr, "tokentop checklist: --format %s: use text, md or json\n", o.format);
+		fprintf(stderr, "tokentop checklist: --format %s: use text, md or json\n",
+		        o.format);
 		return EXIT_USAGE;
 	}
 	checklist cl;
