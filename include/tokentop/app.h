@@ -23,6 +23,7 @@ int cmd_report_review(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 int cmd_action(int argc, char **argv);
+int cmd_checklist(int argc, char **argv);
 
 /* What the program's main hands in from the layers after app (the demo gateway lives in
  * src/sim). */

@@ -21,6 +21,7 @@ static const command commands[] = {
 	{"audit", cmd_audit, "list, verify or export the tamper-evident audit log"},
 	{"incident", cmd_incident, "open, annotate, close and export incidents"},
 	{"action", cmd_action, "run a runbook action (kill switch, throttle, ...) on a gateway"},
+	{"checklist", cmd_checklist, "walk a launch-readiness checklist for a use case; sign items off"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
