@@ -38,7 +38,7 @@ echo "ok: the Overview shows spend"
 
 tmux -L "$sock" send-keys '?'
 wait_for "Keys (also as :commands"
-for a in quit help next overview spend prompts routing providers inference slos budgets alerts audit range \
+for a in quit help next overview spend prompts routing providers inference slos budgets alerts review controls audit incident note range \
          down up sort reverse filter open back palette theme refresh; do
   screen | grep -q " $a " || fail "help does not list $a"
 done
@@ -63,6 +63,13 @@ tmux -L "$sock" send-keys '8'
 wait_for "platform-weekly"
 tmux -L "$sock" send-keys '9'
 wait_for "baseline"
+tmux -L "$sock" send-keys 'w'
+wait_for "Week 20[0-9][0-9]-W[0-9]"
+wait_for "spend by use case"
+tmux -L "$sock" send-keys 'd'
+wait_for "spend by team"
+tmux -L "$sock" send-keys 'c'
+wait_for "gateway  *id  *kind"
 tmux -L "$sock" send-keys '0'
 wait_for "no audit records yet"
 tmux -L "$sock" send-keys Tab

@@ -217,7 +217,9 @@ static void fill_grid(console *c, int i)
 	if (!s->cols)
 		return;
 	grid *g = &c->grids[i];
-	grid_reset(g, s->cols, s->ncols);
+	int n = s->ncols;
+	const grid_col *cols = s->columns ? s->columns(c, &n) : s->cols;
+	grid_reset(g, cols, n);
 	if (s->fill)
 		s->fill(c, g);
 	grid_finish(g);
@@ -466,6 +468,10 @@ static int act_back(console *c, int key, const char *arg)
 static int act_breakdown(console *c, int key, const char *arg)
 {
 	(void)key;
+	if (!strcmp(ui_screens[c->screen].cmd, "review") && !(arg && *arg)) {
+		c->review_section = (c->review_section + 1) % ui_review_sections();
+		return DRAW_FILL;
+	}
 	if (strcmp(ui_screens[c->screen].cmd, "spend"))
 		ui_goto(c, "spend");
 	if (arg && *arg) {
@@ -650,6 +656,8 @@ static const action actions[] = {
     {"budgets", '8', 0, "8", NULL, "the Budgets screen", ACT_GLOBAL, act_screen},
     {"alerts", '9', 0, "9", NULL, "the Alerts screen: open and resolved", ACT_GLOBAL,
      act_screen},
+    {"review", 'w', 0, "w", NULL, "the weekly Review screen: this week against the last",
+     ACT_GLOBAL, act_screen},
     {"controls", 'c', 0, "c", NULL, "the Controls screen: what the gateways enforce now",
      ACT_GLOBAL, act_screen},
     {"audit", '0', 0, "0", NULL, "the Audit screen: what was done, by whom", ACT_GLOBAL,
@@ -671,7 +679,8 @@ static const action actions[] = {
      act_enter},
     {"back", KEY_ESC, KEY_BACKSPACE, "Esc", NULL, "back up, clear the filter, close help",
      ACT_GLOBAL, act_back},
-    {"by", 'd', 0, "d", "use_case|team|tenant|provider|model", "Spend: next breakdown",
+    {"by", 'd', 0, "d", "use_case|team|tenant|provider|model",
+     "Spend: next breakdown; Review: next section",
      ACT_GLOBAL | ACT_ARG, act_breakdown},
     {"palette", ':', 0, ":", NULL, "the command palette (Tab completes, Up recalls)",
      ACT_GLOBAL, act_palette},
@@ -1322,8 +1331,11 @@ static void load_work(uv_work_t *w)
 {
 	console *c = w->data;
 	snapshot *n = c->next;
-	snapshot_load(c->rd, c->o, c->next_range, c->next_src, c->next_nsrc, time_now_ms(),
-	              c->quick_load, n);
+	int64_t now = time_now_ms();
+	snapshot_load(c->rd, c->o, c->next_range, c->next_src, c->next_nsrc, now, c->quick_load,
+	              n);
+	if (c->weekly_load)
+		snapshot_load_weekly(c->rd, c->o, now, n);
 }
 
 /* Reads again when something changed: new data, the minute turned, the range moved, or the
@@ -1351,6 +1363,7 @@ static void request_load(console *c, bool force)
 		if (same_src)
 			return;
 	}
+	bool forced = c->force_load;
 	c->force_load = false;
 	c->want_load = false;
 	c->next = calloc(1, sizeof *c->next);
@@ -1369,6 +1382,10 @@ static void request_load(console *c, bool force)
 		c->next_nsrc = n < UI_SOURCES_MAX ? n : UI_SOURCES_MAX;
 	}
 	c->quick_load = !c->snap; /* the first frame comes from a quick read */
+	/* the week's review is slow (it replays a week of detectors): only for its screen, at
+	 * most every five minutes unless asked */
+	c->weekly_load = !c->quick_load && !strcmp(ui_screens[c->screen].cmd, "review") &&
+	                 (!c->snap->weekly || forced || time_now_ms() - c->snap->weekly_ms > 300000);
 	c->loading = true;
 	c->work.data = c;
 	uv_queue_work(c->loop, &c->work, load_work, on_loaded);
@@ -1387,6 +1404,11 @@ static void on_loaded(uv_work_t *w, int status)
 		return;
 	}
 	if (c->snap) {
+		if (!c->next->weekly) { /* keep the week's review until it is read again */
+			c->next->weekly = c->snap->weekly;
+			c->next->weekly_ms = c->snap->weekly_ms;
+			c->snap->weekly = NULL;
+		}
 		snapshot_free(c->snap);
 		free(c->snap);
 	}
@@ -1416,6 +1438,9 @@ static void dispatch(console *c, int flags)
 	}
 	if (flags & DRAW_DATA)
 		request_load(c, false);
+	else if (c->snap && !c->snap->partial && !c->snap->weekly &&
+	         !strcmp(ui_screens[c->screen].cmd, "review"))
+		request_load(c, true); /* the Review screen shown for the first time */
 	if (flags & DRAW_FILL)
 		fill_grid(c, c->screen);
 	if (flags & (DRAW_SCREEN | DRAW_FILL))

@@ -709,6 +709,225 @@ static int enter_alert(console *c, const grid_row *r)
 	return DRAW_NONE;
 }
 
+/* ---- Review: this week against the last, for the weekly cost review ---- */
+
+static const grid_col week_line_cols[] = {
+    {"name", 26, 0, false, false, false},    {"this week", 11, 0, true, true, true},
+    {"last week", 11, 0, true, true, true},  {"change", 11, 1, true, true, true},
+    {"%", 8, 0, true, true, true},           {"requests", 9, 2, true, true, true},
+    {"last week", 9, 3, true, true, true},
+};
+static const grid_col week_day_cols[] = {
+    {"day", 12, 0, false, false, false},        {"spend", 11, 0, true, true, true},
+    {"requests", 9, 2, true, true, true},       {"successes", 9, 3, true, true, true},
+    {"cost/success", 12, 0, true, true, true},  {"a week before", 13, 1, true, true, true},
+};
+static const grid_col week_cache_cols[] = {
+    {"use case", 24, 0, false, false, false}, {"hits", 9, 2, true, true, true},
+    {"misses", 9, 0, true, true, true},       {"miss cost", 11, 0, true, true, true},
+    {"saved", 11, 1, true, true, true},       {"misses before", 13, 3, true, true, true},
+    {"miss cost before", 16, 2, true, true, true},
+};
+static const grid_col week_route_cols[] = {
+    {"route", 24, 0, false, false, false},     {"requests", 9, 2, true, true, true},
+    {"elevated", 9, 0, true, true, true},      {"elevated cost", 13, 0, true, true, true},
+    {"last week", 9, 3, true, true, true},     {"cost last week", 14, 1, true, true, true},
+};
+
+typedef enum { RV_USE_CASE, RV_TEAM, RV_TENANT, RV_PROMPTS, RV_GROWTH, RV_DAYS, RV_CACHE,
+               RV_ELEVATIONS, RV_COUNT } review_section;
+static const char *const review_names[RV_COUNT] = {
+    "spend by use case", "spend by team",       "spend by tenant", "top prompts by spend",
+    "prompts by growth", "cost per success by day", "cache misses",  "routing elevations"};
+
+int ui_review_sections(void)
+{
+	return RV_COUNT;
+}
+
+static const grid_col *review_columns(console *c, int *n)
+{
+	switch (c->review_section) {
+	case RV_DAYS:
+		*n = N(week_day_cols);
+		return week_day_cols;
+	case RV_CACHE:
+		*n = N(week_cache_cols);
+		return week_cache_cols;
+	case RV_ELEVATIONS:
+		*n = N(week_route_cols);
+		return week_route_cols;
+	default:
+		*n = N(week_line_cols);
+		return week_line_cols;
+	}
+}
+
+static void change_cells(int64_t now, int64_t before, char *delta, char *pct, size_t cap,
+                         double *dnum, double *pnum)
+{
+	char a[40];
+	int64_t d = now - before;
+	ui_usd(d < 0 ? -d : d, a, sizeof a);
+	snprintf(delta, cap, "%s%.40s", d < 0 ? "-" : d > 0 ? "+" : "", a);
+	*dnum = (double)d;
+	if (before > 0) {
+		*pnum = 100.0 * (double)d / (double)before;
+		snprintf(pct, cap, "%+.1f%%", *pnum);
+	} else {
+		*pnum = now ? 1e9 : 0;
+		snprintf(pct, cap, now ? "new" : "-");
+	}
+}
+
+static void fill_week_lines(console *c, grid *g, const view_week_lines *l, bool prompts,
+                            bool tenants)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const view_week_line *w = &l->rows[i];
+		char name[300], cur[48], prev[48], delta[48], pct[48], req[24], preq[24], alias[200];
+		if (prompts)
+			snprintf(name, sizeof name, "%s %s", w->key[0], w->key[1] ? w->key[1] : "");
+		else
+			snprintf(name, sizeof name, "%s",
+			         ui_name(c, tenants ? "tenant" : NULL, w->key[0], alias, sizeof alias));
+		ui_usd(w->cost_micros, cur, sizeof cur);
+		ui_usd(w->prev_cost_micros, prev, sizeof prev);
+		double dn, pn;
+		change_cells(w->cost_micros, w->prev_cost_micros, delta, pct, sizeof delta, &dn, &pn);
+		fmt_int(w->requests, req, sizeof req);
+		fmt_int(w->prev_requests, preq, sizeof preq);
+		const char *cells[] = {name, cur, prev, delta, pct, req, preq};
+		double nums[] = {0, (double)w->cost_micros, (double)w->prev_cost_micros, dn, pn,
+		                 (double)w->requests, (double)w->prev_requests};
+		grid_add(g, dn > 0 && pn > 25 ? THEME_WARN : THEME_TEXT, cells, nums);
+	}
+}
+
+static void fill_review(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || !s->weekly)
+		return;
+	const view_weekly *w = s->weekly;
+	switch (c->review_section) {
+	case RV_USE_CASE:
+		fill_week_lines(c, g, &w->by_use_case, false, false);
+		break;
+	case RV_TEAM:
+		fill_week_lines(c, g, &w->by_team, false, false);
+		break;
+	case RV_TENANT:
+		fill_week_lines(c, g, &w->by_tenant, false, true);
+		break;
+	case RV_PROMPTS:
+		fill_week_lines(c, g, &w->top_prompts, true, false);
+		break;
+	case RV_GROWTH:
+		fill_week_lines(c, g, &w->prompt_growth, true, false);
+		break;
+	case RV_DAYS:
+		for (int i = 0; i < 7; i++) {
+			const view_week_day *d = &w->days[i];
+			char day[32], cost[48], req[24], ok[24], cps[48], prev[48];
+			time_format_iso(d->day * 86400000LL, day, sizeof day);
+			day[10] = 0;
+			if (!d->reached)
+				continue;
+			ui_usd(d->cost_micros, cost, sizeof cost);
+			fmt_int(d->requests, req, sizeof req);
+			fmt_int(d->success, ok, sizeof ok);
+			if (d->cost_per_success_micros >= 0)
+				ui_usd(d->cost_per_success_micros, cps, sizeof cps);
+			else
+				snprintf(cps, sizeof cps, "-");
+			if (d->prev_cost_per_success_micros >= 0)
+				ui_usd(d->prev_cost_per_success_micros, prev, sizeof prev);
+			else
+				snprintf(prev, sizeof prev, "-");
+			const char *cells[] = {day, cost, req, ok, cps, prev};
+			double nums[] = {(double)d->day, (double)d->cost_micros, (double)d->requests,
+			                 (double)d->success, (double)d->cost_per_success_micros,
+			                 (double)d->prev_cost_per_success_micros};
+			grid_add(g, THEME_TEXT, cells, nums);
+		}
+		break;
+	case RV_CACHE:
+		for (size_t i = 0; i < w->ncache; i++) {
+			const view_week_cache *k = &w->cache[i];
+			char hits[24], miss[24], mc[48], saved[48], pm[24], pmc[48];
+			fmt_int(k->hits, hits, sizeof hits);
+			fmt_int(k->misses, miss, sizeof miss);
+			ui_usd(k->miss_cost_micros, mc, sizeof mc);
+			ui_usd(k->hit_saved_micros, saved, sizeof saved);
+			fmt_int(k->prev_misses, pm, sizeof pm);
+			ui_usd(k->prev_miss_cost_micros, pmc, sizeof pmc);
+			const char *cells[] = {k->use_case, hits, miss, mc, saved, pm, pmc};
+			double nums[] = {0, (double)k->hits, (double)k->misses, (double)k->miss_cost_micros,
+			                 (double)k->hit_saved_micros, (double)k->prev_misses,
+			                 (double)k->prev_miss_cost_micros};
+			grid_add(g, THEME_TEXT, cells, nums);
+		}
+		break;
+	case RV_ELEVATIONS:
+		for (size_t i = 0; i < w->nroutes; i++) {
+			const view_week_route *r = &w->routes[i];
+			char req[24], el[24], ec[48], pe[24], pec[48];
+			fmt_int(r->requests, req, sizeof req);
+			fmt_int(r->elevated, el, sizeof el);
+			ui_usd(r->elevated_cost_micros, ec, sizeof ec);
+			fmt_int(r->prev_elevated, pe, sizeof pe);
+			ui_usd(r->prev_elevated_cost_micros, pec, sizeof pec);
+			const char *cells[] = {r->use_case, req, el, ec, pe, pec};
+			double nums[] = {0, (double)r->requests, (double)r->elevated,
+			                 (double)r->elevated_cost_micros, (double)r->prev_elevated,
+			                 (double)r->prev_elevated_cost_micros};
+			grid_add(g, r->elevated ? THEME_WARN : THEME_TEXT, cells, nums);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static int draw_review(console *c, int top, int rows)
+{
+	(void)rows;
+	snapshot *s = c->snap;
+	if (!s || !s->weekly) {
+		ui_put(c, top, 2, THEME_DIM,
+		       "reading the week (this replays a week of alerts; a few seconds)...");
+		return 1;
+	}
+	const view_weekly *w = s->weekly;
+	char wk[32], cur[48], prev[48], delta[48], pct[48], cps[48], pcps[48];
+	double dn, pn;
+	view_week_name(w->start_ms, wk, sizeof wk);
+	ui_usd(w->m[TT_M_COST_MICROS], cur, sizeof cur);
+	ui_usd(w->prev_m[TT_M_COST_MICROS], prev, sizeof prev);
+	change_cells(w->m[TT_M_COST_MICROS], w->prev_m[TT_M_COST_MICROS], delta, pct, sizeof delta,
+	             &dn, &pn);
+	if (w->cost_per_success_micros >= 0)
+		ui_usd(w->cost_per_success_micros, cps, sizeof cps);
+	else
+		snprintf(cps, sizeof cps, "-");
+	if (w->prev_cost_per_success_micros >= 0)
+		ui_usd(w->prev_cost_per_success_micros, pcps, sizeof pcps);
+	else
+		snprintf(pcps, sizeof pcps, "-");
+	ui_put(c, top, 2, THEME_TITLE, "Week %s%s", wk, w->until_ms < w->end_ms ? " (so far)" : "");
+	ui_put(c, top, 26, THEME_MONEY, "%s", cur);
+	ui_put(c, top, 40, dn > 0 ? THEME_WARN : THEME_OK, "%s %s", delta, pct);
+	ui_put(c, top, 62, THEME_TEXT, "vs %s the same span last week", prev);
+	ui_put(c, top + 1, 2, THEME_TITLE, "Cost per success");
+	ui_put(c, top + 1, 26, THEME_MONEY, "%s", cps);
+	ui_put(c, top + 1, 40, THEME_TEXT, "vs %s;  %zu anomalies this week", pcps, w->nalerts);
+	ui_put(c, top + 2, 2, THEME_TITLE, "%s", review_names[c->review_section]);
+	ui_put(c, top + 2, 36, THEME_DIM, "d: next section (%d of %d)  read %llds ago",
+	       c->review_section + 1, RV_COUNT, (long long)((time_now_ms() - s->weekly_ms) / 1000));
+	return 3;
+}
+
 /* ---- Controls: what the gateways have in force ---- */
 
 static const grid_col control_cols[] = {
@@ -982,6 +1201,8 @@ const screen ui_screens[] = {
      COLS_OF(budget_cols), fill_budgets, draw_budgets, NULL, NULL},
     {"Alerts", "alerts", '9', "open and resolved alerts; Enter goes to the scope",
      COLS_OF(alert_cols), fill_alerts, draw_alerts, enter_alert, NULL, scope_alert},
+    {"Review", "review", 'w', "the weekly cost review: this week against the last",
+     COLS_OF(week_line_cols), fill_review, draw_review, NULL, NULL, NULL, review_columns},
     {"Controls", "controls", 'c', "controls in force at the gateways: kill switches, throttles",
      COLS_OF(control_cols), fill_controls, draw_controls, NULL, NULL, scope_control},
     {"Audit", "audit", '0', "the audit log: actions, sign-offs, incidents (newest first)",

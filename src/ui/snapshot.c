@@ -36,6 +36,11 @@ void snapshot_free(snapshot *s)
 	if (s->have_gw)
 		view_gwstate_free(&s->gw);
 	s->have_gw = false;
+	if (s->weekly) {
+		view_weekly_free(s->weekly);
+		free(s->weekly);
+		s->weekly = NULL;
+	}
 	free(s->audit);
 	s->audit = NULL;
 	s->naudit = 0;
@@ -157,4 +162,21 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 	TRY(have_gw, view_gwstate_build(st, now_ms, &s->gw, err, sizeof err));
 #undef TRY
 	return bad ? -1 : 0;
+}
+
+int snapshot_load_weekly(store *st, const ui_opts *o, int64_t now_ms, snapshot *s)
+{
+	char err[256] = "";
+	int64_t start;
+	view_weekly *w = calloc(1, sizeof *w);
+	if (!w || view_week_parse("this", now_ms, &start) ||
+	    view_weekly_build(st, start, now_ms, o->budgets, o->nbudgets, w, err, sizeof err)) {
+		if (!s->err[0])
+			snprintf(s->err, sizeof s->err, "the week's review: %s", w ? err : "no memory");
+		free(w);
+		return -1;
+	}
+	s->weekly = w;
+	s->weekly_ms = now_ms;
+	return 0;
 }

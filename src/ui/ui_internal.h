@@ -15,6 +15,7 @@
 #include "tokentop/theme.h"
 #include "tokentop/ui.h"
 #include "tokentop/view.h"
+#include "tokentop/weekly.h"
 
 /* What a handler asks the loop to do next; only the loop draws. */
 enum { DRAW_NONE = 0, DRAW_SCREEN = 1 << 0, DRAW_DATA = 1 << 1, DRAW_FILL = 1 << 2 };
@@ -64,6 +65,8 @@ typedef struct snapshot {
 	ui_audit_row *audit; /* oldest first, the newest UI_AUDIT_MAX */
 	size_t naudit;
 	bool have_audit;
+	view_weekly *weekly; /* the week's review: read only for the Review screen (it is slow) */
+	int64_t weekly_ms;   /* when it was read */
 	int64_t incident;         /* the newest incident still open; 0: none */
 	char incident_title[200]; /* its params, as recorded */
 } snapshot;
@@ -72,6 +75,8 @@ typedef struct snapshot {
  * the parts that could be read are kept). */
 int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_health *src,
                   size_t nsrc, int64_t now_ms, bool quick, snapshot *s);
+/* Reads the week's review into s (the ISO week holding now_ms). 0 or -1 (err in s). */
+int snapshot_load_weekly(store *st, const ui_opts *o, int64_t now_ms, snapshot *s);
 void snapshot_free(snapshot *s);
 
 extern const int64_t ui_ranges_ms[];
@@ -98,7 +103,12 @@ typedef struct screen {
 	/* What a runbook action on row r acts on: "use_case=x" (or "id=ctl-1 gateway=g" for a
 	 * control). 0, or -1 when the row names nothing an action can take. NULL: nothing. */
 	int (*scope)(console *c, const grid_row *r, char *buf, size_t cap);
+	/* Columns that depend on what the screen shows (the Review's sections); NULL: cols. */
+	const grid_col *(*columns)(console *c, int *n);
 } screen;
+
+/* The Review screen's sections, cycled with d (screens.c). */
+int ui_review_sections(void);
 
 extern const screen ui_screens[];
 extern const int ui_nscreens;
@@ -126,6 +136,8 @@ struct console {
 	bool want_load;  /* read again once it is done */
 	bool force_load; /* read even when nothing changed */
 	bool quick_load; /* the read in flight is the quick first one */
+	bool weekly_load; /* the read in flight includes the week's review */
+	int review_section; /* what the Review screen's table shows */
 	store *rd;       /* the worker's own read-only handle */
 	snapshot *snap;  /* the latest snapshot; NULL before the first */
 	snapshot *next;  /* being loaded */
