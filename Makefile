@@ -106,10 +106,12 @@ fuzz:
 
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tokentop/themes \
-	  $(DESTDIR)$(PREFIX)/share/tokentop/fixtures $(DESTDIR)$(PREFIX)/share/doc/tokentop
+	  $(DESTDIR)$(PREFIX)/share/tokentop/fixtures $(DESTDIR)$(PREFIX)/share/doc/tokentop \
+	  $(DESTDIR)$(PREFIX)/share/tokentop/checklists
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 fixtures/ratecard.json $(DESTDIR)$(PREFIX)/share/tokentop/fixtures/
 	install -m 0644 themes/*.ini $(DESTDIR)$(PREFIX)/share/tokentop/themes/
+	install -m 0644 fixtures/checklists/*.ini $(DESTDIR)$(PREFIX)/share/tokentop/checklists/
 	install -m 0644 docs/*.md docs/openapi.yaml $(DESTDIR)$(PREFIX)/share/doc/tokentop/
 
 format:

@@ -38,7 +38,7 @@ echo "ok: the Overview shows spend"
 
 tmux -L "$sock" send-keys '?'
 wait_for "Keys (also as :commands"
-for a in quit help next overview spend prompts routing providers inference slos budgets alerts review controls audit incident note range \
+for a in quit help next overview spend prompts routing providers inference slos budgets alerts review checklist controls audit incident note range \
          down up sort reverse filter open back palette theme refresh; do
   screen | grep -q " $a " || fail "help does not list $a"
 done
@@ -68,6 +68,11 @@ wait_for "Week 20[0-9][0-9]-W[0-9]"
 wait_for "spend by use case"
 tmux -L "$sock" send-keys 'd'
 wait_for "spend by team"
+tmux -L "$sock" send-keys ':' 'c' 'h' 'e' 'c' 'k' 'l' 'i' 's' 't' ' ' 's' 'u' 'p' 'p' 'o' 'r' 't' '-' 'b' 'o' 't' Enter
+wait_for "Launch readiness of support-bot"
+wait_for "Prompt templates versioned"
+screen | grep -q "pass .*carry a prompt version" || fail "the prompt-version item does not pass"
+screen | grep -q "pending .*sign it with" || fail "sign-off items are not pending"
 tmux -L "$sock" send-keys 'c'
 wait_for "gateway  *id  *kind"
 tmux -L "$sock" send-keys '0'

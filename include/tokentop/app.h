@@ -48,6 +48,21 @@ typedef struct app_console_opts {
 } app_console_opts;
 int app_console_run(const app_console_opts *o);
 
+/* The launch-readiness checklist for the console's Checklist screen: loaded (and checked,
+ * errors printed) once, evaluated with ui_checklist_fn app_checklist_eval. */
+typedef struct app_checklist app_checklist;
+struct ratecard;
+app_checklist *app_checklist_open(const char *file, const tt_config *cfg,
+                                  const struct ratecard *card);
+void app_checklist_free(app_checklist *a);
+/* The default file: $XDG_CONFIG_HOME/tokentop/checklists/launch-readiness.ini, the installed
+ * one, or the source tree's fixtures/checklists/. 0 or -1 (none found). */
+int app_checklist_default(char *buf, size_t cap);
+struct store;
+struct ui_check_row;
+int app_checklist_eval(void *ctx, struct store *st, const char *use_case,
+                       struct ui_check_row *rows, size_t cap, char *err, size_t errlen);
+
 /* Exit codes shared by every subcommand. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 

@@ -64,6 +64,19 @@ typedef struct ui_runbook_ops {
 	void *ctx;
 } ui_runbook_ops;
 
+/* One item of the launch-readiness checklist as the Checklist screen shows it. */
+typedef struct ui_check_row {
+	char id[64];
+	char title[256];
+	char state[16]; /* pass | fail | signed | pending */
+	char evidence[512];
+} ui_check_row;
+
+/* Evaluates the checklist for use_case with st (the screens' own handle, on their worker
+ * thread): fills up to cap rows and returns how many, or -1 with err. */
+typedef int (*ui_checklist_fn)(void *ctx, store *st, const char *use_case, ui_check_row *rows,
+                               size_t cap, char *err, size_t errlen);
+
 typedef struct ui_opts {
 	store *st;            /* the caller's handle (read on the loop thread only for checks) */
 	const char *db_path;  /* the screens read through their own handle on a worker thread */
@@ -82,6 +95,9 @@ typedef struct ui_opts {
 	const char *banner; /* a word for the header, e.g. "demo"; NULL: none */
 	const ui_runbook_ops *runbook; /* NULL: no actions (a read-only console) */
 	const char *notice;            /* shown in the status line at start; NULL: none */
+	ui_checklist_fn checklist;     /* NULL: no checklist file found */
+	void *checklist_ctx;
+	const char *checklist_file;
 } ui_opts;
 
 /* Runs the console until the user quits (or SIGINT/SIGTERM). The terminal is restored on

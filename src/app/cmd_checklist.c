@@ -1,5 +1,8 @@
 /* tokentop checklist: a launch-readiness checklist for one use case, checked and signed off. */
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,6 +17,7 @@
 #include "tokentop/config.h"
 #include "tokentop/gwstate.h"
 #include "tokentop/timeutil.h"
+#include "tokentop/ui.h"
 #include "tokentop/view.h"
 
 #define DAY_MS        86400000LL
@@ -950,4 +954,114 @@ out:
 		store_close(st);
 	checklist_free(&cl);
 	return rc;
+}
+
+/* ---- the console's Checklist screen ---- */
+
+struct app_checklist {
+	checklist cl;
+	const tt_config *cfg;
+	const ratecard *card;
+};
+
+app_checklist *app_checklist_open(const char *file, const tt_config *cfg,
+                                  const struct ratecard *card)
+{
+	app_checklist *a = calloc(1, sizeof *a);
+	if (!a)
+		return NULL;
+	if (checklist_load(file, &a->cl)) {
+		checklist_free(&a->cl);
+		free(a);
+		return NULL;
+	}
+	a->cfg = cfg;
+	a->card = card;
+	return a;
+}
+
+void app_checklist_free(app_checklist *a)
+{
+	if (!a)
+		return;
+	checklist_free(&a->cl);
+	free(a);
+}
+
+int app_checklist_default(char *buf, size_t cap)
+{
+	char cand[3][PATH_MAX];
+	int n = 0;
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg == '/')
+		snprintf(cand[n++], PATH_MAX, "%s/tokentop/checklists/launch-readiness.ini", xdg);
+	else if (home && *home)
+		snprintf(cand[n++], PATH_MAX, "%s/.config/tokentop/checklists/launch-readiness.ini",
+		         home);
+	snprintf(cand[n++], PATH_MAX, "%s/checklists/launch-readiness.ini", TT_DATADIR);
+	char exe[PATH_MAX - 64];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0) {
+		exe[len] = 0;
+		snprintf(cand[n++], PATH_MAX, "%s/../fixtures/checklists/launch-readiness.ini",
+		         dirname(exe));
+	}
+	for (int i = 0; i < n; i++)
+		if (access(cand[i], R_OK) == 0) {
+			snprintf(buf, cap, "%s", cand[i]);
+			return 0;
+		}
+	return -1;
+}
+
+int app_checklist_eval(void *ctx, struct store *st, const char *use_case,
+                       struct ui_check_row *rows, size_t cap, char *err, size_t errlen)
+{
+	app_checklist *a = ctx;
+	checklist *cl = &a->cl;
+	for (size_t i = 0; i < cl->n; i++) { /* sign-offs are read afresh each time */
+		ck_item *it = &cl->items[i];
+		for (size_t k = 0; k < it->nsignoffs; k++) {
+			free(it->signoffs[k].name);
+			free(it->signoffs[k].comment);
+		}
+		free(it->signoffs);
+		it->signoffs = NULL;
+		it->nsignoffs = 0;
+	}
+	int64_t now = time_now_ms();
+	view_cube cube;
+	if (view_cube_build(st, now - WINDOW_MS, now, false, &cube, err, errlen))
+		return -1;
+	audit *log = audit_open_mode(st, NULL, AUDIT_KEY_NONE, err, errlen);
+	if (!log) {
+		view_cube_free(&cube);
+		return -1;
+	}
+	so_scan ss = {.cl = cl};
+	snprintf(ss.scope, sizeof ss.scope, "use_case=%s", use_case);
+	int rc = audit_each(log, 0, signoff_scan, &ss);
+	if (rc)
+		snprintf(err, errlen, "the audit log could not be read");
+	else {
+		ck_ctx c = {.use_case = use_case,
+		            .now_ms = now,
+		            .cl = cl,
+		            .cfg = a->cfg,
+		            .st = st,
+		            .log = log,
+		            .cube = &cube,
+		            .card = a->card};
+		evaluate(cl, &c);
+		for (size_t i = 0; i < cl->n && i < cap; i++) {
+			const ck_item *it = &cl->items[i];
+			snprintf(rows[i].id, sizeof rows[i].id, "%s", it->id);
+			snprintf(rows[i].title, sizeof rows[i].title, "%s", it->title);
+			snprintf(rows[i].state, sizeof rows[i].state, "%s", it->state);
+			snprintf(rows[i].evidence, sizeof rows[i].evidence, "%.500s", it->evidence);
+		}
+	}
+	audit_close(log);
+	view_cube_free(&cube);
+	return rc ? -1 : (int)(cl->n < cap ? cl->n : cap);
 }

@@ -123,6 +123,10 @@ int app_console_run(const app_console_opts *co)
 		runbook *rb = runbook_new(&loop, st, cfg, NULL, why, sizeof why);
 		if (!rb)
 			snprintf(notice, sizeof notice, "actions are off: %s", why);
+		char ckfile[4096];
+		app_checklist *ck = app_checklist_default(ckfile, sizeof ckfile) == 0
+		                        ? app_checklist_open(ckfile, cfg, card)
+		                        : NULL;
 		ui_opts o = {.st = st,
 		             .db_path = db,
 		             .db_label = co->db_label ? co->db_label
@@ -139,9 +143,13 @@ int app_console_run(const app_console_opts *co)
 		             .sources = live_count(lv) ? live_health : NULL,
 		             .sources_ctx = lv,
 		             .runbook = rb ? runbook_ops(rb) : NULL,
-		             .notice = notice[0] ? notice : NULL};
+		             .notice = notice[0] ? notice : NULL,
+		             .checklist = ck ? app_checklist_eval : NULL,
+		             .checklist_ctx = ck,
+		             .checklist_file = ck ? ckfile : NULL};
 		rc = ui_run(&o, err, sizeof err);
 		runbook_free(rb);
+		app_checklist_free(ck);
 	}
 	if (rc)
 		fprintf(stderr, "tokentop: %s\n", err);

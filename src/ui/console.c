@@ -557,6 +557,20 @@ static int act_present(console *c, int key, const char *arg)
 
 static int act_screen_cmd(console *c, int key, const char *arg);
 
+static int act_checklist(console *c, int key, const char *arg)
+{
+	(void)key;
+	if (!c->o->checklist) {
+		ui_message(c, THEME_WARN, "no checklist file (fixtures/checklists/launch-readiness.ini "
+		                          "or ~/.config/tokentop/checklists/)");
+		return DRAW_SCREEN;
+	}
+	ui_goto(c, "checklist");
+	if (arg && *arg)
+		snprintf(c->check_uc, sizeof c->check_uc, "%s", arg);
+	return DRAW_SCREEN;
+}
+
 static bool can_record(console *c)
 {
 	if (c->o->runbook && c->o->runbook->incident)
@@ -658,6 +672,8 @@ static const action actions[] = {
      act_screen},
     {"review", 'w', 0, "w", NULL, "the weekly Review screen: this week against the last",
      ACT_GLOBAL, act_screen},
+    {"checklist", 'v', 0, "v", "USE_CASE", "the launch-readiness Checklist of a use case",
+     ACT_GLOBAL | ACT_ARG, act_checklist},
     {"controls", 'c', 0, "c", NULL, "the Controls screen: what the gateways enforce now",
      ACT_GLOBAL, act_screen},
     {"audit", '0', 0, "0", NULL, "the Audit screen: what was done, by whom", ACT_GLOBAL,
@@ -1336,6 +1352,14 @@ static void load_work(uv_work_t *w)
 	              n);
 	if (c->weekly_load)
 		snapshot_load_weekly(c->rd, c->o, now, n);
+	if (c->next_check_uc[0] && c->o->checklist) {
+		char err[256] = "";
+		snprintf(n->check_uc, sizeof n->check_uc, "%s", c->next_check_uc);
+		n->nchecks = c->o->checklist(c->o->checklist_ctx, c->rd, c->next_check_uc, n->checks,
+		                             64, err, sizeof err);
+		if (n->nchecks < 0 && !n->err[0])
+			snprintf(n->err, sizeof n->err, "the checklist: %s", err);
+	}
 }
 
 /* Reads again when something changed: new data, the minute turned, the range moved, or the
@@ -1382,6 +1406,17 @@ static void request_load(console *c, bool force)
 		c->next_nsrc = n < UI_SOURCES_MAX ? n : UI_SOURCES_MAX;
 	}
 	c->quick_load = !c->snap; /* the first frame comes from a quick read */
+	c->next_check_uc[0] = 0;
+	if (c->snap && !strcmp(ui_screens[c->screen].cmd, "checklist")) {
+		if (!c->check_uc[0] && c->snap->have_cube) { /* the costliest use case */
+			tt_dim by = TT_D_USE_CASE;
+			view_rows r = {0};
+			if (!view_group(&c->snap->cube, &by, 1, NULL, NULL, &r) && r.n)
+				snprintf(c->check_uc, sizeof c->check_uc, "%s", r.rows[0].key[0]);
+			view_rows_free(&r);
+		}
+		snprintf(c->next_check_uc, sizeof c->next_check_uc, "%s", c->check_uc);
+	}
 	/* the week's review is slow (it replays a week of detectors): only for its screen, at
 	 * most every five minutes unless asked */
 	c->weekly_load = !c->quick_load && !strcmp(ui_screens[c->screen].cmd, "review") &&
@@ -1441,6 +1476,9 @@ static void dispatch(console *c, int flags)
 	else if (c->snap && !c->snap->partial && !c->snap->weekly &&
 	         !strcmp(ui_screens[c->screen].cmd, "review"))
 		request_load(c, true); /* the Review screen shown for the first time */
+	else if (c->snap && !c->snap->partial && !strcmp(ui_screens[c->screen].cmd, "checklist") &&
+	         (!c->snap->check_uc[0] || strcmp(c->snap->check_uc, c->check_uc)))
+		request_load(c, true); /* the Checklist screen, or another use case */
 	if (flags & DRAW_FILL)
 		fill_grid(c, c->screen);
 	if (flags & (DRAW_SCREEN | DRAW_FILL))

@@ -928,6 +928,63 @@ static int draw_review(console *c, int top, int rows)
 	return 3;
 }
 
+/* ---- Checklist: launch readiness of one use case ---- */
+
+static const grid_col check_cols[] = {
+    {"item", 22, 1, false, false, false},  {"state", 8, 0, false, false, false},
+    {"what", 36, 0, false, false, false},  {"evidence", 50, 0, false, false, false},
+};
+
+static void fill_checklist(console *c, grid *g)
+{
+	snapshot *s = c->snap;
+	if (!s || s->nchecks <= 0)
+		return;
+	for (int i = 0; i < s->nchecks; i++) {
+		const ui_check_row *r = &s->checks[i];
+		const char *cells[] = {r->id, r->state, r->title, r->evidence};
+		theme_role role = !strcmp(r->state, "pass") || !strcmp(r->state, "signed") ? THEME_OK
+		                  : !strcmp(r->state, "fail")                              ? THEME_CRIT
+		                                                                          : THEME_WARN;
+		grid_add(g, role, cells, NULL);
+	}
+}
+
+static int draw_checklist(console *c, int top, int rows)
+{
+	(void)rows;
+	snapshot *s = c->snap;
+	if (!c->o->checklist) {
+		ui_put(c, top, 2, THEME_DIM, "no checklist file found (docs/checklist.md)");
+		return 1;
+	}
+	if (!c->check_uc[0] && s && !s->partial) {
+		ui_put(c, top, 2, THEME_DIM,
+		       "no traffic in the range to pick a use case from: :checklist USE_CASE");
+		return 1;
+	}
+	if (!s || !s->check_uc[0] || strcmp(s->check_uc, c->check_uc)) {
+		ui_put(c, top, 2, THEME_DIM, "evaluating the checklist...");
+		return 1;
+	}
+	if (s->nchecks < 0) {
+		ui_put(c, top, 2, THEME_CRIT, "%s", s->err);
+		return 1;
+	}
+	int ok = 0;
+	for (int i = 0; i < s->nchecks; i++)
+		ok += !strcmp(s->checks[i].state, "pass") || !strcmp(s->checks[i].state, "signed");
+	ui_put(c, top, 2, THEME_TITLE, "Launch readiness of %s", s->check_uc);
+	ui_put(c, top, 40, ok == s->nchecks ? THEME_OK : THEME_WARN, "%d of %d items pass or are "
+	                                                            "signed",
+	       ok, s->nchecks);
+	ui_put(c, top + 1, 2, THEME_DIM,
+	       ":checklist USE_CASE walks another; sign with tokentop checklist %s --use-case %s "
+	       "--sign ITEM",
+	       c->o->checklist_file, s->check_uc);
+	return 2;
+}
+
 /* ---- Controls: what the gateways have in force ---- */
 
 static const grid_col control_cols[] = {
@@ -1203,6 +1260,8 @@ const screen ui_screens[] = {
      COLS_OF(alert_cols), fill_alerts, draw_alerts, enter_alert, NULL, scope_alert},
     {"Review", "review", 'w', "the weekly cost review: this week against the last",
      COLS_OF(week_line_cols), fill_review, draw_review, NULL, NULL, NULL, review_columns},
+    {"Checklist", "checklist", 'v', "launch readiness of a use case, item by item",
+     COLS_OF(check_cols), fill_checklist, draw_checklist, NULL, NULL, NULL, NULL},
     {"Controls", "controls", 'c', "controls in force at the gateways: kill switches, throttles",
      COLS_OF(control_cols), fill_controls, draw_controls, NULL, NULL, scope_control},
     {"Audit", "audit", '0', "the audit log: actions, sign-offs, incidents (newest first)",

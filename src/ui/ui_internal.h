@@ -65,6 +65,9 @@ typedef struct snapshot {
 	ui_audit_row *audit; /* oldest first, the newest UI_AUDIT_MAX */
 	size_t naudit;
 	bool have_audit;
+	ui_check_row checks[64]; /* the Checklist screen's items for check_uc */
+	int nchecks;             /* -1: could not be evaluated (err says why) */
+	char check_uc[128];
 	view_weekly *weekly; /* the week's review: read only for the Review screen (it is slow) */
 	int64_t weekly_ms;   /* when it was read */
 	int64_t incident;         /* the newest incident still open; 0: none */
@@ -138,6 +141,8 @@ struct console {
 	bool quick_load; /* the read in flight is the quick first one */
 	bool weekly_load; /* the read in flight includes the week's review */
 	int review_section; /* what the Review screen's table shows */
+	char check_uc[128];      /* the use case the Checklist screen walks */
+	char next_check_uc[128]; /* the one the read in flight evaluates; "" none */
 	store *rd;       /* the worker's own read-only handle */
 	snapshot *snap;  /* the latest snapshot; NULL before the first */
 	snapshot *next;  /* being loaded */
