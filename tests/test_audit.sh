@@ -76,6 +76,24 @@ assert i[1]['close_reason']=='mitigated, then resolved', i[1]
 assert i[4]['state']=='open' and i[4]['closed'] is None and i[4]['kind']=='outage', i[4]
 "
 
+# ---- the role comes from the config's [access] section ----
+me=$(id -un)
+rdb="$dir/r.db"
+printf '[access]\n%s = admin\n' "$me" >"$dir/admin.ini"
+printf '[access]\nsomeone-else = admin\n' >"$dir/others.ini"
+"$tt" incident open --db "$rdb" --kind cost --title roles --config "$dir/admin.ini" >/dev/null
+"$tt" incident note --db "$rdb" 1 by an admin --as bob --config "$dir/admin.ini" >/dev/null
+"$tt" incident note --db "$rdb" 1 by nobody listed --config "$dir/others.ini" >/dev/null
+"$tt" incident close --db "$rdb" 1 --config "$dir/others.ini" >/dev/null
+"$tt" incident open --db "$rdb" --kind cost --title "no config" >/dev/null
+check "roles: [access] names the user admin; an unlisted user is a viewer; no config, operator" py "
+import json,subprocess
+d=json.loads(subprocess.check_output(['$tt','audit','list','--db','$rdb','--format','json']))
+assert [r['role'] for r in d['records']]==['admin','admin','viewer','viewer','operator'], d['records']
+assert d['records'][1]['as_name']=='bob' and d['records'][1]['actor']=='$me'
+"
+check "a missing --config exits 1" status_is 1 "$tt" incident note --db "$rdb" 1 x --config "$dir/none.ini"
+
 # ---- list, verify, export ----
 "$tt" audit list --db "$db" >"$dir/alist"
 check "audit list has the 5 records" [ "$(grep -cE '^ +[0-9]+  20' "$dir/alist")" -eq 5 ]

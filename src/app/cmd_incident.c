@@ -11,6 +11,9 @@
 #include <jansson.h>
 
 #include "tokentop/app.h"
+#include "tokentop/config.h"
+#include "tokentop/gwstate.h"
+#include "tokentop/policy.h"
 #include "tokentop/timeutil.h"
 #include "tokentop/view.h"
 
@@ -41,6 +44,8 @@ static const char common_opts[] =
     "  --db FILE      database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n";
 static const char write_opts[] =
     "  --as NAME      recorded beside the OS user (acting for someone, a shared account)\n"
+    "  --config FILE  its [access] section gives the role recorded (default\n"
+    "                 $XDG_CONFIG_HOME/tokentop/tokentop.ini)\n"
     "  --secret FILE  audit key (default $TOKENTOP_AUDIT_KEY, else\n"
     "                 $XDG_CONFIG_HOME/tokentop/audit.key, created at first use)\n";
 
@@ -48,7 +53,8 @@ static void open_usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: tokentop incident open --kind cost|latency|outage|safety --title TEXT\n"
-	        "                              [--as NAME] [--db FILE] [--secret FILE]\n\n"
+	        "                              [--as NAME] [--config FILE] [--db FILE]\n"
+	        "                              [--secret FILE]\n\n"
 	        "Opens an incident and prints its id.\n\n"
 	        "  --kind K       cost, latency, outage or safety\n"
 	        "  --title TEXT   what is happening, in a line\n%s%s"
@@ -60,7 +66,8 @@ static void note_usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: tokentop incident note ID TEXT... [--as NAME] [--db FILE] [--secret FILE]\n\n"
+	    "usage: tokentop incident note ID TEXT... [--as NAME] [--config FILE] [--db FILE]\n"
+	    "                                        [--secret FILE]\n\n"
 	    "Adds a note to the incident's timeline (the words of TEXT joined by spaces).\n\n"
 	    "%s%s  -h, --help     this help\n",
 	    write_opts, common_opts);
@@ -69,8 +76,8 @@ static void note_usage(FILE *out)
 static void close_usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: tokentop incident close ID [--reason TEXT] [--as NAME] [--db FILE]\n"
-	        "                               [--secret FILE]\n\n"
+	        "usage: tokentop incident close ID [--reason TEXT] [--as NAME] [--config FILE]\n"
+	        "                               [--db FILE] [--secret FILE]\n\n"
 	        "Closes the incident; its window ends here.\n\n"
 	        "  --reason TEXT  how it ended (resolved, mitigated, false alarm, ...)\n%s%s"
 	        "  -h, --help     this help\n",
@@ -212,7 +219,7 @@ static int parse_id(const char *verb, const char *s, int64_t *id)
 /* ---- options ---- */
 
 typedef struct opts {
-	const char *db, *secret, *as, *kind, *title, *reason, *format, *output;
+	const char *db, *secret, *as, *kind, *title, *reason, *format, *output, *config;
 } opts;
 
 enum {
@@ -224,6 +231,7 @@ enum {
 	O_REASON = 'r',
 	O_FORMAT = 'f',
 	O_OUTPUT = 'o',
+	O_CONFIG = 'c',
 	O_HELP = 'h',
 };
 
@@ -236,6 +244,7 @@ static const struct optslot {
     {O_AS, offsetof(opts, as)},         {O_KIND, offsetof(opts, kind)},
     {O_TITLE, offsetof(opts, title)},   {O_REASON, offsetof(opts, reason)},
     {O_FORMAT, offsetof(opts, format)}, {O_OUTPUT, offsetof(opts, output)},
+    {O_CONFIG, offsetof(opts, config)},
 };
 
 /* false to go on; true when the verb is done (help, a usage error) with *code. The operands
@@ -284,10 +293,19 @@ static bool operands(const char *verb, int argc, int min, int max, char **argv, 
 typedef struct writer {
 	store *st;
 	audit *a;
+	policy_role role; /* the OS user's, from the config's [access] section */
 } writer;
 
 static int writer_open(writer *w, const opts *o)
 {
+	/* the role belongs to the OS user, whatever --as says, as for actions */
+	tt_config cfg;
+	if (config_open(o->config, &cfg))
+		return -1;
+	app_identity who;
+	app_whoami(&who);
+	w->role = policy_role_of(cfg.naccess ? cfg.access : NULL, who.actor);
+	config_free(&cfg);
 	w->st = app_open_store(o->db, false);
 	if (!w->st)
 		return -1;
@@ -323,7 +341,7 @@ static int record(writer *w, const opts *o, audit_record *r, const char *verb)
 	app_whoami(&who);
 	r->actor = who.actor;
 	r->as_name = o->as;
-	r->role = who.role;
+	r->role = policy_role_name(w->role);
 	r->host = who.host;
 	r->status = "recorded";
 	char err[512];
@@ -340,6 +358,7 @@ static int incident_open(int argc, char **argv)
 	    {"kind", required_argument, NULL, O_KIND},
 	    {"title", required_argument, NULL, O_TITLE},
 	    {"as", required_argument, NULL, O_AS},
+	    {"config", required_argument, NULL, O_CONFIG},
 	    {"db", required_argument, NULL, O_DB},
 	    {"secret", required_argument, NULL, O_SECRET},
 	    {"help", no_argument, NULL, O_HELP},
@@ -434,6 +453,7 @@ static int incident_note(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"as", required_argument, NULL, O_AS},
+	    {"config", required_argument, NULL, O_CONFIG},
 	    {"db", required_argument, NULL, O_DB},
 	    {"secret", required_argument, NULL, O_SECRET},
 	    {"help", no_argument, NULL, O_HELP},
@@ -485,6 +505,7 @@ static int incident_close(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"reason", required_argument, NULL, O_REASON},
 	    {"as", required_argument, NULL, O_AS},
+	    {"config", required_argument, NULL, O_CONFIG},
 	    {"db", required_argument, NULL, O_DB},
 	    {"secret", required_argument, NULL, O_SECRET},
 	    {"help", no_argument, NULL, O_HELP},
