@@ -290,9 +290,10 @@ act lift --id ctl-1 --reason "over before the incident"
 act kill-switch --scope use_case=support-bot --reason "INC: refusal loop"
 cid=$("$tt" incident open --db "$cdb" --kind safety --title "refusal loop")
 act kill-switch --scope use_case=code-review --reason "INC: spreading"
+act throttle --scope team=team-support --rps 2 --expires 30m --reason "INC: slow down"
 act lift --id ctl-2 --reason "support-bot fixed"
 check "kill switches applied and lifted against tokentop-sim" \
-  [ "$(grep -c 'applied\|lifted' "$dir/act.out")" -ge 4 ]
+  [ "$(grep -c 'applied\|lifted' "$dir/act.out")" -ge 5 ]
 check "sync reads the gateway's controls" status_is 0 "$tt" sync --config "$dir/sim.ini" --db "$cdb" --once
 check "the incident closes" status_is 0 "$tt" incident close --db "$cdb" "$cid"
 act kill-switch --scope use_case=x --reason "after the incident"
@@ -302,7 +303,7 @@ import json
 b=json.load(open('$dir/c.json'))
 c=b['controls']
 ap={x['id']:x for x in c['applied']}
-assert sorted(ap)==['ctl-2','ctl-3'], c['applied']
+assert list(ap)==['ctl-2','ctl-3','ctl-4'], c['applied']
 s=ap['ctl-2']
 assert (s['kind'],s['gateway'],s['scope'],s['reason'])==('kill-switch','sim','use_case=support-bot','INC: refusal loop'), s
 assert s['applied']<b['window']['since']<=s['lifted']<=b['window']['until'], s
@@ -310,16 +311,20 @@ assert s['lifted_seq']>b['incident']['id'] and s['lifted_by'] and s['applied_by'
 assert list(s)==['id','kind','gateway','scope','params','reason','applied','applied_seq','applied_by','expires','lifted','lifted_seq','lifted_by'], list(s)
 t=ap['ctl-3']
 assert t['scope']=='use_case=code-review' and t['lifted'] is None and t['lifted_seq'] is None and t['lifted_by'] is None, t
-assert b['window']['since']<=t['applied']<=b['window']['until'], t
-assert [a['control_id'] for a in b['actions'] if a['status']=='applied']==['ctl-3','ctl-2']
+assert b['window']['since']<=t['applied']<=b['window']['until'] and t['expires'] is None, t
+u=ap['ctl-4']
+assert (u['kind'],u['scope'],u['params'])==('throttle','team=team-support',{'rps':2}), u
+assert u['expires']>u['applied'] and u['lifted'] is None, u
+assert [a['control_id'] for a in b['actions'] if a['status']=='applied']==['ctl-3','ctl-4','ctl-2']
 l=c['listed']
 assert [g['gateway'] for g in l]==['sim'], l
 g=l[0]
 assert g['read']<=b['window']['until'] and g['etag'], g
-assert [x['id'] for x in g['controls']]==['ctl-3'], g['controls']
+assert [x['id'] for x in g['controls']]==['ctl-3','ctl-4'], g['controls']
 x=g['controls'][0]
 assert x['kind']=='kill_switch' and x['scope']=={'use_case':'code-review'} and x['reason']=='INC: spreading', x
 assert x['created'] and x['expires'] is None, x
+assert g['controls'][1]['expires']==u['expires'], g['controls']
 "
 check "a bundle without controls has empty lists" py "
 import json

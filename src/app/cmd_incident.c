@@ -64,13 +64,12 @@ static void open_usage(FILE *out)
 
 static void note_usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: tokentop incident note ID TEXT... [--as NAME] [--config FILE] [--db FILE]\n"
-	    "                                        [--secret FILE]\n\n"
-	    "Adds a note to the incident's timeline (the words of TEXT joined by spaces).\n\n"
-	    "%s%s  -h, --help     this help\n",
-	    write_opts, common_opts);
+	fprintf(out,
+	        "usage: tokentop incident note ID TEXT... [--as NAME] [--config FILE] [--db FILE]\n"
+	        "                                        [--secret FILE]\n\n"
+	        "Adds a note to the incident's timeline (the words of TEXT joined by spaces).\n\n"
+	        "%s%s  -h, --help     this help\n",
+	        write_opts, common_opts);
 }
 
 static void close_usage(FILE *out)
@@ -101,8 +100,10 @@ static void export_usage(FILE *out)
 	        "Writes the incident's bundle as one JSON document: the incident, its notes,\n"
 	        "every audit record from its opening to its close (the actions among them), the\n"
 	        "alerts that fired in that window (the detectors of 'tokentop report --view\n"
-	        "alerts' replayed over it) and the window's traffic summary. An open incident's\n"
-	        "window runs to now.\n\n"
+	        "alerts' replayed over it), the window's traffic summary, and the controls in\n"
+	        "force during it: those the audit log shows applied and not yet lifted, and\n"
+	        "those each gateway listed at tokentop's last read. An open incident's window\n"
+	        "runs to now.\n\n"
 	        "  -o, --output FILE  write there instead of standard output\n%s"
 	        "  -h, --help         this help\n",
 	        common_opts);
@@ -452,12 +453,9 @@ done:
 static int incident_note(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"as", required_argument, NULL, O_AS},
-	    {"config", required_argument, NULL, O_CONFIG},
-	    {"db", required_argument, NULL, O_DB},
-	    {"secret", required_argument, NULL, O_SECRET},
-	    {"help", no_argument, NULL, O_HELP},
-	    {0, 0, 0, 0},
+	    {"as", required_argument, NULL, O_AS}, {"config", required_argument, NULL, O_CONFIG},
+	    {"db", required_argument, NULL, O_DB}, {"secret", required_argument, NULL, O_SECRET},
+	    {"help", no_argument, NULL, O_HELP},   {0, 0, 0, 0},
 	};
 	opts o = {0};
 	int rc;
@@ -871,11 +869,13 @@ static applied_ctl *ctl_in_force(ctl_log *l, const char *gateway, const char *id
 	return NULL;
 }
 
-/* The gateway's answer to the apply names the expiry, if any (tokentop's expires_at). */
+/* The gateway's answer names the expiry, if any: tokentop's expires_at, in the "control" it
+ * created (an action's record) or at the top (a reconcile's, the control itself). */
 static json_t *jexpires_of(const char *response)
 {
 	json_t *r = json_loads(response, 0, NULL);
-	const char *e = json_string_value(json_object_get(r, "expires_at"));
+	json_t *c = json_object_get(r, "control");
+	const char *e = json_string_value(json_object_get(json_is_object(c) ? c : r, "expires_at"));
 	json_t *out = e ? json_string(e) : NULL;
 	json_decref(r);
 	return out ? out : json_null();
@@ -999,7 +999,8 @@ static json_t *jcontrols_applied(audit *a, const incident *x, int64_t since)
 			continue;
 		json_t *lifted_by = json_incref(json_object_get(c->o, "lifted_by"));
 		json_object_del(c->o, "lifted_by");
-		json_object_set_new(c->o, "lifted", c->lifted_seq ? jiso(c->lifted_ms) : json_null());
+		json_object_set_new(c->o, "lifted",
+		                    c->lifted_seq ? jiso(c->lifted_ms) : json_null());
 		json_object_set_new(c->o, "lifted_seq",
 		                    c->lifted_seq ? json_integer(c->lifted_seq) : json_null());
 		json_object_set_new(c->o, "lifted_by", lifted_by ? lifted_by : json_null());
@@ -1120,8 +1121,8 @@ static int incident_export(int argc, char **argv)
 		json_object_set_new(doc, "alerts", alerts);
 		json_object_set_new(doc, "notes", bc.notes);
 		json_object_set_new(doc, "actions", bc.actions);
-		json_object_set_new(doc, "controls", json_pack("{s:o, s:o}", "applied", applied,
-		                                               "listed", listed));
+		json_object_set_new(doc, "controls",
+		                    json_pack("{s:o, s:o}", "applied", applied, "listed", listed));
 		applied = listed = NULL;
 		json_object_set_new(doc, "records", bc.records);
 		bc.notes = bc.actions = bc.records = NULL;
