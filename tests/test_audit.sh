@@ -76,6 +76,24 @@ assert i[1]['close_reason']=='mitigated, then resolved', i[1]
 assert i[4]['state']=='open' and i[4]['closed'] is None and i[4]['kind']=='outage', i[4]
 "
 
+# ---- the role comes from the config's [access] section ----
+me=$(id -un)
+rdb="$dir/r.db"
+printf '[access]\n%s = admin\n' "$me" >"$dir/admin.ini"
+printf '[access]\nsomeone-else = admin\n' >"$dir/others.ini"
+"$tt" incident open --db "$rdb" --kind cost --title roles --config "$dir/admin.ini" >/dev/null
+"$tt" incident note --db "$rdb" 1 by an admin --as bob --config "$dir/admin.ini" >/dev/null
+"$tt" incident note --db "$rdb" 1 by nobody listed --config "$dir/others.ini" >/dev/null
+"$tt" incident close --db "$rdb" 1 --config "$dir/others.ini" >/dev/null
+"$tt" incident open --db "$rdb" --kind cost --title "no config" >/dev/null
+check "roles: [access] names the user admin; an unlisted user is a viewer; no config, operator" py "
+import json,subprocess
+d=json.loads(subprocess.check_output(['$tt','audit','list','--db','$rdb','--format','json']))
+assert [r['role'] for r in d['records']]==['admin','admin','viewer','viewer','operator'], d['records']
+assert d['records'][1]['as_name']=='bob' and d['records'][1]['actor']=='$me'
+"
+check "a missing --config exits 1" status_is 1 "$tt" incident note --db "$rdb" 1 x --config "$dir/none.ini"
+
 # ---- list, verify, export ----
 "$tt" audit list --db "$db" >"$dir/alist"
 check "audit list has the 5 records" [ "$(grep -cE '^ +[0-9]+  20' "$dir/alist")" -eq 5 ]
@@ -250,6 +268,69 @@ assert any(u['use_case'] for u in b['summary']['by_use_case'])
 assert [n['text'] for n in b['notes']]==['watching']
 "
 check "a later note appends to the python-written chain" sh -c "'$tt' incident note --db '$gdb' 1 review done >/dev/null && '$tt' audit verify --db '$gdb' | grep -q '4 records checked, the chain holds'"
+
+# The controls of an incident's window, from the audit log and from the gateway's last read:
+# kill switches applied and lifted with tokentop action against tokentop-sim.
+sim="$BUILD/tokentop-sim"
+"$sim" --listen 127.0.0.1:0 --seed 5 --rate 20 --history 2m --token-file "$dir/token" \
+  >"$dir/sim.out" 2>"$dir/sim.err" &
+simpid=$!
+trap 'kill $simpid 2>/dev/null; wait $simpid 2>/dev/null; rm -rf "$dir"' EXIT
+echo "sim-token" >"$dir/token"
+i=0
+while ! grep -q '^listening on' "$dir/sim.out" 2>/dev/null && [ $i -lt 100 ]; do
+  sleep 0.1; i=$((i + 1))
+done
+printf '[gateway sim]\nurl = %s\ntoken_file = %s\n' \
+  "$(head -n 1 "$dir/sim.out" | sed 's/^listening on //')" "$dir/token" >"$dir/sim.ini"
+cdb="$dir/c.db"
+act() { "$tt" action "$@" --gateway sim --yes --config "$dir/sim.ini" --db "$cdb" >>"$dir/act.out" 2>&1; }
+act kill-switch --scope use_case=code-assist --reason "before, lifted before"
+act lift --id ctl-1 --reason "over before the incident"
+act kill-switch --scope use_case=support-bot --reason "INC: refusal loop"
+cid=$("$tt" incident open --db "$cdb" --kind safety --title "refusal loop")
+act kill-switch --scope use_case=code-review --reason "INC: spreading"
+act throttle --scope team=team-support --rps 2 --expires 30m --reason "INC: slow down"
+act lift --id ctl-2 --reason "support-bot fixed"
+check "kill switches applied and lifted against tokentop-sim" \
+  [ "$(grep -c 'applied\|lifted' "$dir/act.out")" -ge 5 ]
+check "sync reads the gateway's controls" status_is 0 "$tt" sync --config "$dir/sim.ini" --db "$cdb" --once
+check "the incident closes" status_is 0 "$tt" incident close --db "$cdb" "$cid"
+act kill-switch --scope use_case=x --reason "after the incident"
+"$tt" incident export --db "$cdb" "$cid" >"$dir/c.json"
+check "the bundle's controls" py "
+import json
+b=json.load(open('$dir/c.json'))
+c=b['controls']
+ap={x['id']:x for x in c['applied']}
+assert list(ap)==['ctl-2','ctl-3','ctl-4'], c['applied']
+s=ap['ctl-2']
+assert (s['kind'],s['gateway'],s['scope'],s['reason'])==('kill-switch','sim','use_case=support-bot','INC: refusal loop'), s
+assert s['applied']<b['window']['since']<=s['lifted']<=b['window']['until'], s
+assert s['lifted_seq']>b['incident']['id'] and s['lifted_by'] and s['applied_by'], s
+assert list(s)==['id','kind','gateway','scope','params','reason','applied','applied_seq','applied_by','expires','lifted','lifted_seq','lifted_by'], list(s)
+t=ap['ctl-3']
+assert t['scope']=='use_case=code-review' and t['lifted'] is None and t['lifted_seq'] is None and t['lifted_by'] is None, t
+assert b['window']['since']<=t['applied']<=b['window']['until'] and t['expires'] is None, t
+u=ap['ctl-4']
+assert (u['kind'],u['scope'],u['params'])==('throttle','team=team-support',{'rps':2}), u
+assert u['expires']>u['applied'] and u['lifted'] is None, u
+assert [a['control_id'] for a in b['actions'] if a['status']=='applied']==['ctl-3','ctl-4','ctl-2']
+l=c['listed']
+assert [g['gateway'] for g in l]==['sim'], l
+g=l[0]
+assert g['read']<=b['window']['until'] and g['etag'], g
+assert [x['id'] for x in g['controls']]==['ctl-3','ctl-4'], g['controls']
+x=g['controls'][0]
+assert x['kind']=='kill_switch' and x['scope']=={'use_case':'code-review'} and x['reason']=='INC: spreading', x
+assert x['created'] and x['expires'] is None, x
+assert g['controls'][1]['expires']==u['expires'], g['controls']
+"
+check "a bundle without controls has empty lists" py "
+import json
+b=json.load(open('$dir/b1.json'))
+assert b['controls']=={'applied':[],'listed':[]}, b['controls']
+"
 
 # control characters in a field never reach the terminal
 esc=$(printf 'red\033[31mtext')

@@ -11,6 +11,9 @@
 #include <jansson.h>
 
 #include "tokentop/app.h"
+#include "tokentop/config.h"
+#include "tokentop/gwstate.h"
+#include "tokentop/policy.h"
 #include "tokentop/timeutil.h"
 #include "tokentop/view.h"
 
@@ -41,6 +44,8 @@ static const char common_opts[] =
     "  --db FILE      database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n";
 static const char write_opts[] =
     "  --as NAME      recorded beside the OS user (acting for someone, a shared account)\n"
+    "  --config FILE  its [access] section gives the role recorded (default\n"
+    "                 $XDG_CONFIG_HOME/tokentop/tokentop.ini)\n"
     "  --secret FILE  audit key (default $TOKENTOP_AUDIT_KEY, else\n"
     "                 $XDG_CONFIG_HOME/tokentop/audit.key, created at first use)\n";
 
@@ -48,7 +53,8 @@ static void open_usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: tokentop incident open --kind cost|latency|outage|safety --title TEXT\n"
-	        "                              [--as NAME] [--db FILE] [--secret FILE]\n\n"
+	        "                              [--as NAME] [--config FILE] [--db FILE]\n"
+	        "                              [--secret FILE]\n\n"
 	        "Opens an incident and prints its id.\n\n"
 	        "  --kind K       cost, latency, outage or safety\n"
 	        "  --title TEXT   what is happening, in a line\n%s%s"
@@ -58,19 +64,19 @@ static void open_usage(FILE *out)
 
 static void note_usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: tokentop incident note ID TEXT... [--as NAME] [--db FILE] [--secret FILE]\n\n"
-	    "Adds a note to the incident's timeline (the words of TEXT joined by spaces).\n\n"
-	    "%s%s  -h, --help     this help\n",
-	    write_opts, common_opts);
+	fprintf(out,
+	        "usage: tokentop incident note ID TEXT... [--as NAME] [--config FILE] [--db FILE]\n"
+	        "                                        [--secret FILE]\n\n"
+	        "Adds a note to the incident's timeline (the words of TEXT joined by spaces).\n\n"
+	        "%s%s  -h, --help     this help\n",
+	        write_opts, common_opts);
 }
 
 static void close_usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: tokentop incident close ID [--reason TEXT] [--as NAME] [--db FILE]\n"
-	        "                               [--secret FILE]\n\n"
+	        "usage: tokentop incident close ID [--reason TEXT] [--as NAME] [--config FILE]\n"
+	        "                               [--db FILE] [--secret FILE]\n\n"
 	        "Closes the incident; its window ends here.\n\n"
 	        "  --reason TEXT  how it ended (resolved, mitigated, false alarm, ...)\n%s%s"
 	        "  -h, --help     this help\n",
@@ -94,8 +100,10 @@ static void export_usage(FILE *out)
 	        "Writes the incident's bundle as one JSON document: the incident, its notes,\n"
 	        "every audit record from its opening to its close (the actions among them), the\n"
 	        "alerts that fired in that window (the detectors of 'tokentop report --view\n"
-	        "alerts' replayed over it) and the window's traffic summary. An open incident's\n"
-	        "window runs to now.\n\n"
+	        "alerts' replayed over it), the window's traffic summary, and the controls in\n"
+	        "force during it: those the audit log shows applied and not yet lifted, and\n"
+	        "those each gateway listed at tokentop's last read. An open incident's window\n"
+	        "runs to now.\n\n"
 	        "  -o, --output FILE  write there instead of standard output\n%s"
 	        "  -h, --help         this help\n",
 	        common_opts);
@@ -212,7 +220,7 @@ static int parse_id(const char *verb, const char *s, int64_t *id)
 /* ---- options ---- */
 
 typedef struct opts {
-	const char *db, *secret, *as, *kind, *title, *reason, *format, *output;
+	const char *db, *secret, *as, *kind, *title, *reason, *format, *output, *config;
 } opts;
 
 enum {
@@ -224,6 +232,7 @@ enum {
 	O_REASON = 'r',
 	O_FORMAT = 'f',
 	O_OUTPUT = 'o',
+	O_CONFIG = 'c',
 	O_HELP = 'h',
 };
 
@@ -236,6 +245,7 @@ static const struct optslot {
     {O_AS, offsetof(opts, as)},         {O_KIND, offsetof(opts, kind)},
     {O_TITLE, offsetof(opts, title)},   {O_REASON, offsetof(opts, reason)},
     {O_FORMAT, offsetof(opts, format)}, {O_OUTPUT, offsetof(opts, output)},
+    {O_CONFIG, offsetof(opts, config)},
 };
 
 /* false to go on; true when the verb is done (help, a usage error) with *code. The operands
@@ -284,10 +294,19 @@ static bool operands(const char *verb, int argc, int min, int max, char **argv, 
 typedef struct writer {
 	store *st;
 	audit *a;
+	policy_role role; /* the OS user's, from the config's [access] section */
 } writer;
 
 static int writer_open(writer *w, const opts *o)
 {
+	/* the role belongs to the OS user, whatever --as says, as for actions */
+	tt_config cfg;
+	if (config_open(o->config, &cfg))
+		return -1;
+	app_identity who;
+	app_whoami(&who);
+	w->role = policy_role_of(cfg.naccess ? cfg.access : NULL, who.actor);
+	config_free(&cfg);
 	w->st = app_open_store(o->db, false);
 	if (!w->st)
 		return -1;
@@ -323,7 +342,7 @@ static int record(writer *w, const opts *o, audit_record *r, const char *verb)
 	app_whoami(&who);
 	r->actor = who.actor;
 	r->as_name = o->as;
-	r->role = who.role;
+	r->role = policy_role_name(w->role);
 	r->host = who.host;
 	r->status = "recorded";
 	char err[512];
@@ -340,6 +359,7 @@ static int incident_open(int argc, char **argv)
 	    {"kind", required_argument, NULL, O_KIND},
 	    {"title", required_argument, NULL, O_TITLE},
 	    {"as", required_argument, NULL, O_AS},
+	    {"config", required_argument, NULL, O_CONFIG},
 	    {"db", required_argument, NULL, O_DB},
 	    {"secret", required_argument, NULL, O_SECRET},
 	    {"help", no_argument, NULL, O_HELP},
@@ -433,11 +453,9 @@ done:
 static int incident_note(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"as", required_argument, NULL, O_AS},
-	    {"db", required_argument, NULL, O_DB},
-	    {"secret", required_argument, NULL, O_SECRET},
-	    {"help", no_argument, NULL, O_HELP},
-	    {0, 0, 0, 0},
+	    {"as", required_argument, NULL, O_AS}, {"config", required_argument, NULL, O_CONFIG},
+	    {"db", required_argument, NULL, O_DB}, {"secret", required_argument, NULL, O_SECRET},
+	    {"help", no_argument, NULL, O_HELP},   {0, 0, 0, 0},
 	};
 	opts o = {0};
 	int rc;
@@ -485,6 +503,7 @@ static int incident_close(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"reason", required_argument, NULL, O_REASON},
 	    {"as", required_argument, NULL, O_AS},
+	    {"config", required_argument, NULL, O_CONFIG},
 	    {"db", required_argument, NULL, O_DB},
 	    {"secret", required_argument, NULL, O_SECRET},
 	    {"help", no_argument, NULL, O_HELP},
@@ -806,6 +825,231 @@ static int bundle_record(void *ctx, const audit_record *r)
 	return json_array_append_new(c->records, rec);
 }
 
+/* ---- the controls in force during the window ---- */
+
+/* A control an action (or a reconcile) applied, as the audit log tells it. */
+typedef struct applied_ctl {
+	int64_t seq, lifted_seq, lifted_ms; /* lifted_seq 0 while in force */
+	char *gateway, *id;
+	json_t *o; /* its bundle entry, less the lift */
+} applied_ctl;
+
+/* A lift sent: its pending record and the applied record it points at. */
+typedef struct lift_sent {
+	int64_t seq, target_seq;
+} lift_sent;
+
+typedef struct ctl_log {
+	applied_ctl *v;
+	size_t n, cap;
+	lift_sent *lifts;
+	size_t nlifts, lcap;
+	int failed;
+} ctl_log;
+
+static void ctl_log_free(ctl_log *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].gateway);
+		free(l->v[i].id);
+		json_decref(l->v[i].o);
+	}
+	free(l->v);
+	free(l->lifts);
+	memset(l, 0, sizeof *l);
+}
+
+/* The latest control still in force with that id on that gateway. */
+static applied_ctl *ctl_in_force(ctl_log *l, const char *gateway, const char *id)
+{
+	for (size_t i = l->n; i-- > 0;)
+		if (!l->v[i].lifted_seq && !strcmp(l->v[i].gateway, gateway) &&
+		    !strcmp(l->v[i].id, id))
+			return &l->v[i];
+	return NULL;
+}
+
+/* The gateway's answer names the expiry, if any: tokentop's expires_at, in the "control" it
+ * created (an action's record) or at the top (a reconcile's, the control itself). */
+static json_t *jexpires_of(const char *response)
+{
+	json_t *r = json_loads(response, 0, NULL);
+	json_t *c = json_object_get(r, "control");
+	const char *e = json_string_value(json_object_get(json_is_object(c) ? c : r, "expires_at"));
+	json_t *out = e ? json_string(e) : NULL;
+	json_decref(r);
+	return out ? out : json_null();
+}
+
+/* A JSON object from text; text that is not one is kept as a string. */
+static json_t *jparsed(const char *text)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	if (json_is_object(j))
+		return j;
+	json_decref(j);
+	return json_string(text);
+}
+
+static int ctl_applied(ctl_log *l, const audit_record *r)
+{
+	if (ctl_in_force(l, r->gateway, r->control_id))
+		return 0; /* the same control confirmed again (a replayed request) */
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		applied_ctl *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	applied_ctl *c = &l->v[l->n++];
+	memset(c, 0, sizeof *c);
+	c->seq = r->seq;
+	c->gateway = strdup(r->gateway);
+	c->id = strdup(r->control_id);
+	char *who = who_of(r);
+	c->o = json_object();
+	json_object_set_new(c->o, "id", json_string(r->control_id));
+	json_object_set_new(c->o, "kind", json_string(r->action));
+	json_object_set_new(c->o, "gateway", json_string(r->gateway));
+	json_object_set_new(c->o, "scope", json_string(r->scope));
+	json_object_set_new(c->o, "params", jparsed(r->params));
+	json_object_set_new(c->o, "reason", json_string(r->reason));
+	json_object_set_new(c->o, "applied", jiso(r->ts_ms));
+	json_object_set_new(c->o, "applied_seq", json_integer(r->seq));
+	json_object_set_new(c->o, "applied_by", json_string(who ? who : ""));
+	json_object_set_new(c->o, "expires", jexpires_of(r->response));
+	free(who);
+	return c->gateway && c->id && c->o ? 0 : -1;
+}
+
+/* The applied control a lift undoes: the record its pending lift pointed at, else the one in
+ * force with its id. */
+static applied_ctl *ctl_lifted_by(ctl_log *l, const audit_record *r)
+{
+	int64_t target = 0;
+	for (size_t i = 0; i < l->nlifts && !target; i++)
+		if (l->lifts[i].seq == r->ref_seq)
+			target = l->lifts[i].target_seq;
+	for (size_t i = 0; target && i < l->n; i++)
+		if (l->v[i].seq == target && !l->v[i].lifted_seq)
+			return &l->v[i];
+	return ctl_in_force(l, r->gateway, r->control_id);
+}
+
+static int ctl_collect(void *ctx, const audit_record *r)
+{
+	ctl_log *l = ctx;
+	if (strcmp(r->kind, "action") && strcmp(r->kind, "reconcile"))
+		return 0;
+	bool lift = !strcmp(r->action, "lift");
+	if (lift && !strcmp(r->status, "pending") && r->ref_seq) {
+		if (l->nlifts == l->lcap) {
+			size_t cap = l->lcap ? 2 * l->lcap : 16;
+			lift_sent *v = realloc(l->lifts, cap * sizeof *v);
+			if (!v)
+				return l->failed = -1;
+			l->lifts = v;
+			l->lcap = cap;
+		}
+		l->lifts[l->nlifts++] = (lift_sent){r->seq, r->ref_seq};
+		return 0;
+	}
+	if (!*r->control_id)
+		return 0;
+	if (!strcmp(r->status, "applied") && !lift)
+		return ctl_applied(l, r) ? (l->failed = -1) : 0;
+	applied_ctl *c = NULL;
+	if (!strcmp(r->status, "applied") && lift)
+		c = ctl_lifted_by(l, r);
+	else if (!strcmp(r->status, "rolled_back"))
+		for (size_t i = 0; !c && i < l->n; i++)
+			if (l->v[i].seq == r->ref_seq && !l->v[i].lifted_seq)
+				c = &l->v[i];
+	if (c) {
+		c->lifted_seq = r->seq;
+		c->lifted_ms = r->ts_ms;
+		char *who = who_of(r);
+		json_object_set_new(c->o, "lifted_by", json_string(who ? who : ""));
+		free(who);
+	}
+	return 0;
+}
+
+/* The controls the audit log shows in force at some time in the incident's window: applied
+ * before its close, and not lifted (nor expired) before its open. */
+static json_t *jcontrols_applied(audit *a, const incident *x, int64_t since)
+{
+	ctl_log l = {0};
+	if (audit_each(a, INT64_MIN, ctl_collect, &l) || l.failed) {
+		ctl_log_free(&l);
+		return NULL;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < l.n; i++) {
+		applied_ctl *c = &l.v[i];
+		if (x->closed_seq && c->seq > x->closed_seq)
+			continue;
+		if (c->lifted_seq && c->lifted_seq < x->id)
+			continue;
+		const char *e = json_string_value(json_object_get(c->o, "expires"));
+		int64_t expires;
+		if (e && !time_parse_iso(e, strlen(e), &expires) && expires <= since)
+			continue;
+		json_t *lifted_by = json_incref(json_object_get(c->o, "lifted_by"));
+		json_object_del(c->o, "lifted_by");
+		json_object_set_new(c->o, "lifted",
+		                    c->lifted_seq ? jiso(c->lifted_ms) : json_null());
+		json_object_set_new(c->o, "lifted_seq",
+		                    c->lifted_seq ? json_integer(c->lifted_seq) : json_null());
+		json_object_set_new(c->o, "lifted_by", lifted_by ? lifted_by : json_null());
+		json_array_append(arr, c->o);
+	}
+	ctl_log_free(&l);
+	return arr;
+}
+
+/* What each gateway listed at tokentop's last read of its controls (the cache that sync and
+ * the console keep). */
+static json_t *jcontrols_listed(store *st, int64_t now, char *err, size_t errlen)
+{
+	view_gwstate v;
+	if (view_gwstate_build(st, now, &v, err, errlen))
+		return NULL;
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < v.n; i++) {
+		const view_gateway *g = &v.gateways[i];
+		if (!g->controls_ms)
+			continue;
+		json_t *cs = json_array();
+		for (size_t k = 0; k < g->ncontrols; k++) {
+			const view_gw_control *c = &g->controls[k];
+			json_t *o = json_object();
+			json_object_set_new(o, "id", json_string(c->id));
+			json_object_set_new(o, "kind", json_string(c->kind));
+			json_object_set_new(o, "scope", jparsed(c->scope));
+			json_object_set_new(o, "params", jparsed(c->params));
+			json_object_set_new(o, "reason", json_string(c->reason ? c->reason : ""));
+			json_object_set_new(o, "actor", json_string(c->actor ? c->actor : ""));
+			json_object_set_new(o, "created",
+			                    c->created_ms ? jiso(c->created_ms) : json_null());
+			json_object_set_new(o, "expires",
+			                    c->expires_ms ? jiso(c->expires_ms) : json_null());
+			json_array_append_new(cs, o);
+		}
+		json_t *o = json_object();
+		json_object_set_new(o, "gateway", json_string(g->source));
+		json_object_set_new(o, "read", jiso(g->controls_ms));
+		json_object_set_new(o, "etag",
+		                    g->controls_etag ? json_string(g->controls_etag) : json_null());
+		json_object_set_new(o, "controls", cs);
+		json_array_append_new(arr, o);
+	}
+	view_gwstate_free(&v);
+	return arr;
+}
+
 static int incident_export(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -860,6 +1104,13 @@ static int incident_export(int argc, char **argv)
 		json_object_set_new(doc, "summary", jsummary(&sum));
 		view_summary_free(&sum);
 	}
+	json_t *applied = NULL, *listed = NULL;
+	if (!rc && !(applied = jcontrols_applied(rd.a, x, since))) {
+		snprintf(err, sizeof err, "reading the audit log: %s", store_errmsg(rd.st));
+		rc = -1;
+	}
+	if (!rc && !(listed = jcontrols_listed(rd.st, now, err, sizeof err)))
+		rc = -1;
 	if (!rc) {
 		json_t *alerts = json_array();
 		for (size_t i = 0; i < as.n; i++)
@@ -870,10 +1121,15 @@ static int incident_export(int argc, char **argv)
 		json_object_set_new(doc, "alerts", alerts);
 		json_object_set_new(doc, "notes", bc.notes);
 		json_object_set_new(doc, "actions", bc.actions);
+		json_object_set_new(doc, "controls",
+		                    json_pack("{s:o, s:o}", "applied", applied, "listed", listed));
+		applied = listed = NULL;
 		json_object_set_new(doc, "records", bc.records);
 		bc.notes = bc.actions = bc.records = NULL;
 	}
 	free(as.v);
+	json_decref(applied);
+	json_decref(listed);
 	json_decref(bc.notes);
 	json_decref(bc.actions);
 	json_decref(bc.records);
