@@ -65,13 +65,13 @@ typedef struct view_week_route {
  * or that reconciled it after a crash. Strings owned by the view. */
 typedef struct view_week_action {
 	int64_t seq, ts_ms;
-	int64_t ref_seq;      /* the pending record it completes */
-	char *action;         /* kill-switch, throttle, ..., lift */
+	int64_t ref_seq; /* the pending record it completes */
+	char *action;    /* kill-switch, throttle, ..., lift */
 	char *gateway, *scope, *reason, *control_id;
-	char *actor;          /* "alice" or "alice (as bob)" */
-	char *status;         /* applied | failed */
-	bool lift;            /* a control lifted (rolled back) */
-	bool reconciled;      /* completed by reconciliation rather than the gateway's answer */
+	char *actor;     /* "alice" or "alice (as bob)" */
+	char *status;    /* applied | failed */
+	bool lift;       /* a control lifted (rolled back) */
+	bool reconciled; /* completed by reconciliation rather than the gateway's answer */
 } view_week_action;
 
 /* An incident open at some time during the week (opened in it, closed in it, or open

@@ -251,7 +251,8 @@ static int weekly_json(FILE *out, const view_weekly *v)
 		json_object_set_new(io, "opened_in_week", json_boolean(x->opened_in_week));
 		json_object_set_new(io, "closed",
 		                    closed ? json_string(wk_iso(x->closed_ms).s) : json_null());
-		json_object_set_new(io, "closed_by", closed ? json_string(x->closed_by) : json_null());
+		json_object_set_new(io, "closed_by",
+		                    closed ? json_string(x->closed_by) : json_null());
 		json_object_set_new(io, "close_reason",
 		                    closed ? json_string(x->close_reason) : json_null());
 		json_object_set_new(io, "closed_in_week", json_boolean(x->closed_in_week));
@@ -651,8 +652,8 @@ static void actions(const wctx *c, const view_weekly *v)
 	for (size_t i = 0; i < v->nactions; i++) {
 		const view_week_action *a = &v->actions[i];
 		wbuf tm = wk_minute(a->ts_ms);
-		wtext sc = wk_scope(v, *a->scope ? a->scope : a->control_id), who = wk_text(a->actor), why = wk_text(a->reason),
-		      act = wk_text(a->action);
+		wtext sc = wk_scope(v, *a->scope ? a->scope : a->control_id),
+		      who = wk_text(a->actor), why = wk_text(a->reason), act = wk_text(a->action);
 		char status[48];
 		snprintf(status, sizeof status, "%s%s", a->status,
 		         a->reconciled ? " (reconciled)" : "");

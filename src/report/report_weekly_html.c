@@ -582,8 +582,8 @@ static void action_table(FILE *out, const view_weekly *v)
 	for (size_t i = 0; i < v->nactions; i++) {
 		const view_week_action *a = &v->actions[i];
 		wbuf tm = wk_minute(a->ts_ms);
-		wtext sc = wk_scope(v, *a->scope ? a->scope : a->control_id), who = wk_text(a->actor), why = wk_text(a->reason),
-		      act = wk_text(a->action);
+		wtext sc = wk_scope(v, *a->scope ? a->scope : a->control_id),
+		      who = wk_text(a->actor), why = wk_text(a->reason), act = wk_text(a->action);
 		char status[48];
 		snprintf(status, sizeof status, "%s%s", a->status,
 		         a->reconciled ? " (reconciled)" : "");
