@@ -71,7 +71,7 @@ if [ -z "$db" ]; then
     "$src/tests/data/weekly/events.jsonl"
   week=${week:-2026-W48}
   config=${config:-$src/tests/data/weekly/budgets.ini}
-  export TOKENTOP_NOW=${TOKENTOP_NOW:-2026-12-02T08:00:00Z}
+  export TOKENTOP_NOW="${TOKENTOP_NOW:-2026-12-02T08:00:00Z}"
 fi
 set -- --db "$db" --view weekly --week "${week:-this}" --format html
 [ -z "$config" ] || set -- "$@" --config "$config"
