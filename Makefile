@@ -32,7 +32,7 @@ TEST_SH   = $(wildcard tests/test_*.sh)
 
 BINS = $(BUILD)/tokentop $(if $(wildcard src/sim/main.c),$(BUILD)/tokentop-sim)
 
-.PHONY: all deps run test check asan bench fuzz install clean format FORCE
+.PHONY: all deps run test check asan bench fuzz screenshot install clean format FORCE
 
 all: $(TEST_BIN) $(BINS)
 
@@ -99,6 +99,12 @@ $(BUILD)/bench_views: bench/bench_views.c $(LIB)
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench_prompts $(BUILD)/bench_views
 	@BUILD=$(BUILD) ./scripts/bench.sh
+
+# The weekly review's HTML page in headless Chromium (installed when missing): a PNG to look
+# at, never part of `make test` (docs/report-json.md). SCREENSHOT_ARGS: --db, --week, -o, ...
+screenshot: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tokentop
+	@BUILD=$(BUILD) ./scripts/screenshot-weekly.sh $(SCREENSHOT_ARGS)
 
 fuzz:
 	@./scripts/deps.sh --fuzz

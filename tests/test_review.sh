@@ -1,12 +1,20 @@
 #!/bin/sh
 # The weekly review, chargeback and FOCUS export against figures worked out by hand on a fixture
-# week, and the FOCUS file's columns and total on generated traffic.
+# week, the FOCUS file's columns and total on generated traffic, and the review's incidents and
+# actions taken, recorded against tokentop-sim.
 set -u
 BUILD=${BUILD:-build}
 tt="$BUILD/tokentop"
 src=${TT_SRCDIR:-.}
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+pids=""
+cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null; done
+  for p in $pids; do wait "$p" 2>/dev/null; done
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 fails=0
 check() { # check DESCRIPTION COMMAND... ; the command's status must be 0
   d=$1; shift
@@ -61,11 +69,13 @@ check "routing shares" is "$(json "$dir/w.json" "[(t['model'], t['share']) for t
 # November up to the end of the week: 0.111 + 0.384
 check "budget at the end of the week" is "$(json "$dir/w.json" "[(b['name'], b['spent_micros'], b['state']) for b in d['budgets']]")" "[('org', 495000, 'ok')]"
 check "no anomalies in nine events" is "$(json "$dir/w.json" "d['anomalies']")" "[]"
+check "no incidents or actions in the fixture week" is "$(json "$dir/w.json" "d['incidents'], d['actions']")" \
+  "({'opened': 0, 'closed': 0, 'items': []}, {'applied': 0, 'failed': 0, 'lifts': 0, 'items': []})"
 
 "$tt" report $W >"$dir/w.txt"
 check "text names the week" grep -q '^tokentop weekly review  2026-W48  (2026-11-23 .. 2026-11-29)  against 2026-W47' "$dir/w.txt"
 check "text spend line" grep -Eq '^  spend +\$0\.3840 +\$0\.1110 +\+\$0\.2730 +\+245\.9%' "$dir/w.txt"
-check "text has every section" sh -c "for s in 'Spend by use case' 'Spend by team' 'Cost per successful outcome, per day' 'Top prompts by spend' 'Top prompts by growth' 'Cache misses and what they cost' 'Routing elevations and their cost' 'Forecast against budget' 'Anomalies this week'; do grep -q \"^\$s\" '$dir/w.txt' || exit 1; done"
+check "text has every section" sh -c "for s in 'Spend by use case' 'Spend by team' 'Cost per successful outcome, per day' 'Top prompts by spend' 'Top prompts by growth' 'Cache misses and what they cost' 'Routing elevations and their cost' 'Forecast against budget' 'Anomalies this week' 'Incidents this week' 'Actions taken'; do grep -q \"^\$s\" '$dir/w.txt' || exit 1; done"
 "$tt" report $W --format md >"$dir/w.md"
 check "markdown tables" grep -q '^| use case | this week | last week | change | % | share |' "$dir/w.md"
 
@@ -180,6 +190,80 @@ check "export without a format exits 2" status_is 2 "$tt" export
 check "export of an unknown format exits 2" status_is 2 "$tt" export xml
 check "export --bogus exits 2" status_is 2 "$tt" export focus --bogus
 check "export to a missing directory names it" sh -c "'$tt' export focus --db '$db' -o '$dir/no/such/f.csv' 2>&1 | grep -q 'no/such/f.csv.tmp: cannot write'"
+
+# The week's incidents and actions taken, from the audit log. Its records carry the wall
+# clock's time, so this part reviews the week holding the real now.
+unset TOKENTOP_NOW
+export XDG_CONFIG_HOME="$dir/config" TOKENTOP_AUDIT_KEY="$dir/audit.key"
+adb="$dir/audit.db"
+"$tt" ingest --quiet --db "$adb" --ratecard "$card" "$src/tests/data/weekly/events.jsonl"
+inc() { "$tt" incident "$@" --db "$adb"; }
+i1=$(inc open --kind cost --title "Spend spike on code-assist")
+inc note "$i1" "explain-diff v4 doubled its output" >/dev/null
+inc note "$i1" "degraded code-assist to the good tier" >/dev/null
+inc close "$i1" --reason mitigated >/dev/null
+i2=$(inc open --kind latency --title "p95 over the SLO on support-bot" --as oncall-bob)
+check "incidents recorded" [ -n "$i1" ] && [ -n "$i2" ]
+
+# start NAME PROGRAM ARGS...: runs a server on a free port; sets url (empty on failure)
+start() {
+  name=$1; shift
+  "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
+  pid=$!
+  pids="$pids $pid"
+  url=""
+  i=0
+  while [ $i -lt 100 ]; do
+    line=$(head -n 1 "$dir/$name.out" 2>/dev/null)
+    case "$line" in
+      "listening on http://127.0.0.1:"[0-9]*) url=${line#listening on }; return 0 ;;
+    esac
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+    i=$((i + 1))
+  done
+  cat "$dir/$name.err"
+  return 1
+}
+echo "review-sim-token" >"$dir/token"
+if start sim "$BUILD/tokentop-sim" --rate 5 --history 2m --seed 3 --token-file "$dir/token"; then
+  printf '[gateway sim]\nurl = %s\ntoken_file = %s\n' "$url" "$dir/token" >"$dir/gw.ini"
+  act() { "$tt" action "$@" --gateway sim --config "$dir/gw.ini" --db "$adb" --yes; }
+  act kill-switch --scope use_case=support-bot --reason "INC: refusal loop" >"$dir/a1" 2>&1
+  check "kill switch applied" grep -q 'kill-switch ctl-1: HTTP 201, applied' "$dir/a1"
+  act throttle --scope tenant=acme --rps 5 --reason "acme over its quota" >"$dir/a2" 2>&1
+  check "throttle applied" grep -q 'applied' "$dir/a2"
+  act lift --id ctl-1 --reason "INC resolved" >"$dir/a3" 2>&1
+  check "kill switch lifted" grep -q 'lift ctl-1: HTTP 200, lifted' "$dir/a3"
+  act lift --id ctl-1 --reason "again" >"$dir/a4" 2>&1
+  check "lifting twice fails" [ $? -ne 0 ]
+else
+  check "tokentop-sim starts" false
+fi
+
+"$tt" report --db "$adb" --view weekly --format json >"$dir/a.json"
+check "incidents opened and closed this week" is "$(json "$dir/a.json" "d['incidents']['opened'], d['incidents']['closed']")" "(2, 1)"
+check "incidents with titles, notes, state" is "$(json "$dir/a.json" "[(x['id'], x['kind'], x['title'], x['notes'], x['state'], x['close_reason'], x['opened_by'].endswith('(as oncall-bob)')) for x in d['incidents']['items']]")" \
+  "[($i1, 'cost', 'Spend spike on code-assist', 2, 'closed', 'mitigated', False), ($i2, 'latency', 'p95 over the SLO on support-bot', 0, 'open', None, True)]"
+check "actions applied, failed, lifts" is "$(json "$dir/a.json" "d['actions']['applied'], d['actions']['failed'], d['actions']['lifts']")" "(3, 1, 1)"
+# a lift carries the scope of the control it lifted; the failed one (410: gone) has none
+check "actions with scope, reason, status" is "$(json "$dir/a.json" "[(a['action'], a['scope'], a['control_id'], a['reason'], a['status'], a['lift']) for a in d['actions']['items']]")" \
+  "[('kill-switch', 'use_case=support-bot', 'ctl-1', 'INC: refusal loop', 'applied', False), ('throttle', 'tenant=acme', 'ctl-2', 'acme over its quota', 'applied', False), ('lift', 'use_case=support-bot', 'ctl-1', 'INC resolved', 'applied', True), ('lift', '', 'ctl-1', 'again', 'failed', True)]"
+check "actions carry the actor and the time" is "$(json "$dir/a.json" "all(a['actor'] and a['time'] >= d['range']['since'] and a['gateway'] == 'sim' for a in d['actions']['items'])")" "True"
+"$tt" report --db "$adb" --view weekly >"$dir/a.txt"
+check "text lists the incidents" grep -Eq "^ +$i1 +cost +[0-9-]+ [0-9:]+ +[0-9-]+ [0-9:]+ +2  Spend spike on code-assist\$" "$dir/a.txt"
+check "text counts the actions" grep -q '^  3 applied (1 of them lifts), 1 failed' "$dir/a.txt"
+check "text names a lift's control without a scope" grep -Eq '^  [0-9-]+ [0-9:]+ +lift +ctl-1 +.* +failed +again$' "$dir/a.txt"
+check "text lists the actions" grep -Eq '^  [0-9-]+ [0-9:]+ +throttle +tenant=acme +.* +applied +acme over its quota$' "$dir/a.txt"
+"$tt" report --db "$adb" --view weekly --format md >"$dir/a.md"
+check "markdown actions table" grep -q '^| time | action | scope | actor | status | reason |' "$dir/a.md"
+"$tt" report --db "$adb" --view weekly --format html >"$dir/a.html"
+check "html with incidents and actions parses" python3 -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])' "$dir/a.html"
+check "html lists both" sh -c "grep -q '<h2>Actions taken</h2>' '$dir/a.html' && grep -q 'Spend spike on code-assist' '$dir/a.html' && grep -q 'INC resolved' '$dir/a.html'"
+"$tt" report --db "$adb" --view weekly --present --format json >"$dir/ap.json"
+check "--present aliases the tenant in an action's scope" is "$(json "$dir/ap.json" "d['actions']['items'][1]['scope'].startswith('tenant=tenant-')")" "True"
+"$tt" report --db "$adb" --view weekly --week last --format json >"$dir/al.json"
+check "last week has none of them" is "$(json "$dir/al.json" "len(d['incidents']['items']), len(d['actions']['items'])")" "(0, 0)"
 
 echo
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }

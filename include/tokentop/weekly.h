@@ -1,6 +1,6 @@
 /* The weekly cost review: one ISO week against the one before, by use case, team and tenant;
  * cost per successful outcome per day; the top prompts; cache misses; routing elevations;
- * budgets; the week's anomalies. */
+ * budgets; the week's anomalies, incidents and the actions taken (from the audit log). */
 #ifndef TOKENTOP_WEEKLY_H
 #define TOKENTOP_WEEKLY_H
 
@@ -61,6 +61,29 @@ typedef struct view_week_route {
 	size_t first, n; /* its targets in view_weekly.targets, most requests first */
 } view_week_route;
 
+/* An action's outcome recorded in the week: the record that completed it (applied or failed),
+ * or that reconciled it after a crash. Strings owned by the view. */
+typedef struct view_week_action {
+	int64_t seq, ts_ms;
+	int64_t ref_seq; /* the pending record it completes */
+	char *action;    /* kill-switch, throttle, ..., lift */
+	char *gateway, *scope, *reason, *control_id;
+	char *actor;     /* "alice" or "alice (as bob)" */
+	char *status;    /* applied | failed */
+	bool lift;       /* a control lifted (rolled back) */
+	bool reconciled; /* completed by reconciliation rather than the gateway's answer */
+} view_week_action;
+
+/* An incident open at some time during the week (opened in it, closed in it, or open
+ * across it), as the audit log stood at the end of what was read. */
+typedef struct view_week_incident {
+	int64_t id, opened_ms;
+	int64_t closed_ms; /* 0 while open (at the end of what was read) */
+	char *kind, *title, *opened_by, *closed_by, *close_reason;
+	int64_t notes, notes_in_week;
+	bool opened_in_week, closed_in_week;
+} view_week_incident;
+
 typedef struct view_weekly {
 	int64_t start_ms, end_ms;             /* the ISO week: Monday 00:00 UTC to the next */
 	int64_t until_ms;                     /* what was read: end_ms, or now during the week */
@@ -86,6 +109,13 @@ typedef struct view_weekly {
 	view_budgets budgets;  /* evaluated at until_ms; n is 0 without budgets configured */
 	anomaly_alert *alerts; /* that fired during the week, oldest first */
 	size_t nalerts;
+	view_week_incident *incidents; /* oldest first */
+	size_t nincidents;
+	int64_t incidents_opened, incidents_closed; /* in the week */
+	view_week_action *actions; /* applied or failed in the week, oldest first */
+	size_t nactions;
+	/* outcomes in the week; lifts are the applied lifts, also counted in actions_applied */
+	int64_t actions_applied, actions_failed, lifts;
 	view_daycube cur, prev; /* own the strings the lines point to */
 	view_cube cur_cube, prev_cube;
 } view_weekly;

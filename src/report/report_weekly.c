@@ -234,6 +234,59 @@ static int weekly_json(FILE *out, const view_weekly *v)
 		json_array_append_new(alerts, ao);
 	}
 	json_object_set_new(o, "anomalies", alerts);
+
+	json_t *inc = json_object(), *items = json_array();
+	json_object_set_new(inc, "opened", json_integer(v->incidents_opened));
+	json_object_set_new(inc, "closed", json_integer(v->incidents_closed));
+	for (size_t i = 0; i < v->nincidents; i++) {
+		const view_week_incident *x = &v->incidents[i];
+		bool closed = x->closed_ms != 0;
+		json_t *io = json_object();
+		json_object_set_new(io, "id", json_integer(x->id));
+		json_object_set_new(io, "kind", json_string(x->kind));
+		json_object_set_new(io, "title", json_string(x->title));
+		json_object_set_new(io, "state", json_string(closed ? "closed" : "open"));
+		json_object_set_new(io, "opened", json_string(wk_iso(x->opened_ms).s));
+		json_object_set_new(io, "opened_by", json_string(x->opened_by));
+		json_object_set_new(io, "opened_in_week", json_boolean(x->opened_in_week));
+		json_object_set_new(io, "closed",
+		                    closed ? json_string(wk_iso(x->closed_ms).s) : json_null());
+		json_object_set_new(io, "closed_by",
+		                    closed ? json_string(x->closed_by) : json_null());
+		json_object_set_new(io, "close_reason",
+		                    closed ? json_string(x->close_reason) : json_null());
+		json_object_set_new(io, "closed_in_week", json_boolean(x->closed_in_week));
+		json_object_set_new(io, "notes", json_integer(x->notes));
+		json_object_set_new(io, "notes_in_week", json_integer(x->notes_in_week));
+		json_array_append_new(items, io);
+	}
+	json_object_set_new(inc, "items", items);
+	json_object_set_new(o, "incidents", inc);
+
+	json_t *act = json_object();
+	items = json_array();
+	json_object_set_new(act, "applied", json_integer(v->actions_applied));
+	json_object_set_new(act, "failed", json_integer(v->actions_failed));
+	json_object_set_new(act, "lifts", json_integer(v->lifts));
+	for (size_t i = 0; i < v->nactions; i++) {
+		const view_week_action *a = &v->actions[i];
+		json_t *ao = json_object();
+		json_object_set_new(ao, "seq", json_integer(a->seq));
+		json_object_set_new(ao, "time", json_string(wk_iso(a->ts_ms).s));
+		json_object_set_new(ao, "action", json_string(a->action));
+		json_object_set_new(ao, "gateway", json_string(a->gateway));
+		json_object_set_new(ao, "scope", json_string(wk_scope(v, a->scope).s));
+		json_object_set_new(ao, "actor", json_string(a->actor));
+		json_object_set_new(ao, "reason", json_string(a->reason));
+		json_object_set_new(ao, "status", json_string(a->status));
+		json_object_set_new(ao, "lift", json_boolean(a->lift));
+		json_object_set_new(ao, "reconciled", json_boolean(a->reconciled));
+		json_object_set_new(ao, "control_id", json_string(a->control_id));
+		json_object_set_new(ao, "pending_seq", json_integer(a->ref_seq));
+		json_array_append_new(items, ao);
+	}
+	json_object_set_new(act, "items", items);
+	json_object_set_new(o, "actions", act);
 	int rc = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	fputc('\n', out);
 	json_decref(o);
@@ -551,6 +604,65 @@ static void anomalies(const wctx *c, const view_weekly *v)
 	print_table(c, &t);
 }
 
+static void incidents(const wctx *c, const view_weekly *v)
+{
+	char note[160];
+	snprintf(note, sizeof note,
+	         "%" PRId64 " opened, %" PRId64
+	         " closed this week; the incidents open at any time in it (docs/audit.md)",
+	         v->incidents_opened, v->incidents_closed);
+	section(c, "Incidents this week", note);
+	if (!v->nincidents) {
+		fprintf(c->out, "%snone\n", c->indent ? c->indent : "");
+		return;
+	}
+	const char *head[] = {"id", "kind", "opened", "closed", "notes", "title"};
+	const bool right[] = {true, false, false, false, true, false};
+	table t;
+	table_init(&t, 6, head, right);
+	for (size_t i = 0; i < v->nincidents; i++) {
+		const view_week_incident *x = &v->incidents[i];
+		char id[32], notes[32];
+		snprintf(id, sizeof id, "%" PRId64, x->id);
+		snprintf(notes, sizeof notes, "%" PRId64, x->notes);
+		wbuf op = wk_minute(x->opened_ms),
+		     cl = x->closed_ms ? wk_minute(x->closed_ms) : (wbuf){"open"};
+		wtext title = wk_text(x->title);
+		const char *cells[] = {id, x->kind, op.s, cl.s, notes, title.s};
+		table_add(&t, cells);
+	}
+	print_table(c, &t);
+}
+
+static void actions(const wctx *c, const view_weekly *v)
+{
+	char note[160];
+	snprintf(note, sizeof note,
+	         "%" PRId64 " applied (%" PRId64 " of them lifts), %" PRId64
+	         " failed; from the audit log (docs/actions.md)",
+	         v->actions_applied, v->lifts, v->actions_failed);
+	section(c, "Actions taken", note);
+	if (!v->nactions) {
+		fprintf(c->out, "%snone\n", c->indent ? c->indent : "");
+		return;
+	}
+	const char *head[] = {"time", "action", "scope", "actor", "status", "reason"};
+	table t;
+	table_init(&t, 6, head, NULL);
+	for (size_t i = 0; i < v->nactions; i++) {
+		const view_week_action *a = &v->actions[i];
+		wbuf tm = wk_minute(a->ts_ms);
+		wtext sc = wk_scope(v, *a->scope ? a->scope : a->control_id),
+		      who = wk_text(a->actor), why = wk_text(a->reason), act = wk_text(a->action);
+		char status[48];
+		snprintf(status, sizeof status, "%s%s", a->status,
+		         a->reconciled ? " (reconciled)" : "");
+		const char *cells[] = {tm.s, act.s, sc.s, who.s, status, *why.s ? why.s : "-"};
+		table_add(&t, cells);
+	}
+	print_table(c, &t);
+}
+
 int report_weekly(FILE *out, const view_weekly *v, report_format f)
 {
 	if (f == REPORT_JSON)
@@ -583,5 +695,7 @@ int report_weekly(FILE *out, const view_weekly *v, report_format f)
 	routing(&c, v);
 	budgets(&c, v);
 	anomalies(&c, v);
+	incidents(&c, v);
+	actions(&c, v);
 	return ferror(out) ? -1 : 0;
 }

@@ -533,6 +533,66 @@ static void anomaly_table(FILE *out, const view_weekly *v)
 	fputs("</tbody></table>\n", out);
 }
 
+static void incident_table(FILE *out, const view_weekly *v)
+{
+	fprintf(out,
+	        "<p class=\"note\">%" PRId64 " opened, %" PRId64
+	        " closed this week; every incident open at some time in it.</p>\n",
+	        v->incidents_opened, v->incidents_closed);
+	if (!v->nincidents) {
+		fputs("<p class=\"note\">No incident this week.</p>\n", out);
+		return;
+	}
+	const char *head[] = {"id", "kind", "title", "opened", "closed", "notes"};
+	const bool num[] = {true, false, false, false, false, true};
+	th(out, head, num, 6);
+	for (size_t i = 0; i < v->nincidents; i++) {
+		const view_week_incident *x = &v->incidents[i];
+		char id[32], notes[32], closed[256];
+		snprintf(id, sizeof id, "%" PRId64, x->id);
+		snprintf(notes, sizeof notes, "%" PRId64, x->notes);
+		wbuf op = wk_minute(x->opened_ms), cl = wk_minute(x->closed_ms);
+		wtext why = wk_text(x->close_reason);
+		if (!x->closed_ms)
+			snprintf(closed, sizeof closed, "still open");
+		else if (*why.s)
+			snprintf(closed, sizeof closed, "%s (%.100s)", cl.s, why.s);
+		else
+			snprintf(closed, sizeof closed, "%s", cl.s);
+		wtext title = wk_text(x->title);
+		const char *cells[] = {id, x->kind, title.s, op.s, closed, notes};
+		tr(out, cells, num, 6);
+	}
+	fputs("</tbody></table>\n", out);
+}
+
+static void action_table(FILE *out, const view_weekly *v)
+{
+	fprintf(out,
+	        "<p class=\"note\">%" PRId64 " applied (%" PRId64 " of them lifts), %" PRId64
+	        " failed, as the audit log records them.</p>\n",
+	        v->actions_applied, v->lifts, v->actions_failed);
+	if (!v->nactions) {
+		fputs("<p class=\"note\">No action was taken this week.</p>\n", out);
+		return;
+	}
+	const char *head[] = {"time", "action", "scope", "actor", "status", "reason"};
+	const bool num[] = {false, false, false, false, false, false};
+	th(out, head, num, 6);
+	for (size_t i = 0; i < v->nactions; i++) {
+		const view_week_action *a = &v->actions[i];
+		wbuf tm = wk_minute(a->ts_ms);
+		wtext sc = wk_scope(v, *a->scope ? a->scope : a->control_id),
+		      who = wk_text(a->actor), why = wk_text(a->reason), act = wk_text(a->action);
+		char status[48];
+		snprintf(status, sizeof status, "%s%s", a->status,
+		         a->reconciled ? " (reconciled)" : "");
+		const char *cells[] = {tm.s, act.s, sc.s, who.s, status, *why.s ? why.s : "-"};
+		tr(out, cells, num, 6);
+	}
+	fputs("</tbody></table>\n", out);
+}
+
 int report_weekly_html(FILE *out, const view_weekly *v)
 {
 	char name[16], prev[16];
@@ -611,6 +671,10 @@ int report_weekly_html(FILE *out, const view_weekly *v)
 	budget_table(out, v);
 	fputs("<h2>Anomalies this week</h2>\n", out);
 	anomaly_table(out, v);
+	fputs("<h2>Incidents this week</h2>\n", out);
+	incident_table(out, v);
+	fputs("<h2>Actions taken</h2>\n", out);
+	action_table(out, v);
 	fprintf(out,
 	        "<footer>tokentop weekly review %s, read %s to %s (UTC). Amounts in US dollars "
 	        "from integer micro-dollars.</footer>\n</body>\n</html>\n",

@@ -130,4 +130,59 @@ static inline wbuf wk_name(const view_weekly *v, tt_dim dim, const char *name)
 	return b;
 }
 
+/* Free text from the audit log as shown: control characters (which a terminal would take as
+ * escape sequences) become '?'; cut at the buffer's size. */
+typedef struct wtext {
+	char s[512];
+} wtext;
+
+static inline wtext wk_text(const char *s)
+{
+	wtext b;
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && n + 1 < sizeof b.s;
+	     p++)
+		b.s[n++] = *p < 0x20 || *p == 0x7f ? '?' : (char)*p;
+	b.s[n] = 0;
+	return b;
+}
+
+/* An action's scope ("use_case=x,tenant=y") as shown: tenants aliased in presentation mode. */
+static inline wtext wk_scope(const view_weekly *v, const char *scope)
+{
+	if (!v->present || !strstr(scope, "tenant="))
+		return wk_text(scope);
+	char out[512] = "";
+	size_t n = 0;
+	const char *p = scope;
+	while (*p && n + 1 < sizeof out) {
+		size_t len = strcspn(p, ",");
+		char part[256];
+		snprintf(part, sizeof part, "%.*s", (int)len, p);
+		if (!strncmp(part, "tenant=", 7)) {
+			char alias[96];
+			present_alias("tenant", part + 7, alias, sizeof alias);
+			snprintf(part, sizeof part, "tenant=%s", alias);
+		}
+		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", n ? "," : "", part);
+		if (n >= sizeof out)
+			break;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return wk_text(out);
+}
+
+/* "2026-11-25 10:04" (UTC, to the minute). */
+static inline wbuf wk_minute(int64_t ms)
+{
+	wbuf b = wk_iso(ms);
+	if (strlen(b.s) >= 16) {
+		b.s[10] = ' ';
+		b.s[16] = 0;
+	}
+	return b;
+}
+
 #endif

@@ -1,5 +1,6 @@
 /* The weekly cost review: two day cubes (this week, the same span a week earlier) folded into
- * breakdowns, the elevated requests' cost from the events, budgets and the week's alerts. */
+ * breakdowns, the elevated requests' cost from the events, budgets, the week's alerts, and
+ * its incidents and actions from the audit log. */
 #include "tokentop/weekly.h"
 
 #include <inttypes.h>
@@ -7,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "tokentop/audit.h"
 #include "tokentop/evsum.h"
 #include "tokentop/timeutil.h"
 
@@ -475,6 +479,179 @@ static int cmp_alerts(const void *pa, const void *pb)
 	return strcmp(a->scope, b->scope);
 }
 
+/* ---- incidents and actions, from the audit log ---- */
+
+typedef struct audit_ctx {
+	view_weekly *v;
+	size_t icap, acap;
+	int failed;
+} audit_ctx;
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+/* "alice" or "alice (as bob)". */
+static char *who_of(const audit_record *r)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, *r->as_name ? "%s (as %s)" : "%s", r->actor, r->as_name);
+	return strdup(buf);
+}
+
+static char *param_of(const char *params, const char *key)
+{
+	json_t *j = json_loads(params, 0, NULL);
+	const char *s = json_string_value(json_object_get(j, key));
+	char *out = strdup(s ? s : "");
+	json_decref(j);
+	return out;
+}
+
+static view_week_incident *incident_find(view_weekly *v, int64_t id)
+{
+	for (size_t i = 0; i < v->nincidents; i++)
+		if (v->incidents[i].id == id)
+			return &v->incidents[i];
+	return NULL;
+}
+
+static void incident_free(view_week_incident *x)
+{
+	free(x->kind);
+	free(x->title);
+	free(x->opened_by);
+	free(x->closed_by);
+	free(x->close_reason);
+}
+
+static void action_free(view_week_action *x)
+{
+	free(x->action);
+	free(x->gateway);
+	free(x->scope);
+	free(x->reason);
+	free(x->control_id);
+	free(x->actor);
+	free(x->status);
+}
+
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? 2 * *cap : 16;
+	void *q = realloc(*p, ncap * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = ncap;
+	return 0;
+}
+
+static int on_record(void *ctx, const audit_record *r)
+{
+	audit_ctx *c = ctx;
+	view_weekly *v = c->v;
+	if (r->ts_ms >= v->until_ms)
+		return 0; /* after what was read (records go by sequence, not strictly by time) */
+	bool in_week = r->ts_ms >= v->start_ms;
+	bool is_incident = !strcmp(r->kind, "incident");
+	if (is_incident && !strcmp(r->action, "open")) {
+		if (grow((void **)&v->incidents, &c->icap, v->nincidents, sizeof *v->incidents))
+			return c->failed = -1;
+		view_week_incident *x = &v->incidents[v->nincidents++];
+		memset(x, 0, sizeof *x);
+		x->id = r->seq;
+		x->opened_ms = r->ts_ms;
+		x->opened_in_week = in_week;
+		x->kind = param_of(r->params, "kind");
+		x->title = param_of(r->params, "title");
+		x->opened_by = who_of(r);
+		if (!x->kind || !x->title || !x->opened_by)
+			return c->failed = -1;
+		return 0;
+	}
+	view_week_incident *x = r->ref_seq ? incident_find(v, r->ref_seq) : NULL;
+	if (x && is_incident && !strcmp(r->action, "close") && !x->closed_ms) {
+		x->closed_ms = r->ts_ms;
+		x->closed_in_week = in_week;
+		x->closed_by = who_of(r);
+		x->close_reason = dup_or_empty(r->reason);
+		return x->closed_by && x->close_reason ? 0 : (c->failed = -1);
+	}
+	if (x && !strcmp(r->kind, "note")) {
+		x->notes++;
+		x->notes_in_week += in_week;
+		return 0;
+	}
+	bool outcome = !strcmp(r->status, "applied") || !strcmp(r->status, "failed");
+	if (!in_week || !outcome || (strcmp(r->kind, "action") && strcmp(r->kind, "reconcile")))
+		return 0;
+	if (grow((void **)&v->actions, &c->acap, v->nactions, sizeof *v->actions))
+		return c->failed = -1;
+	view_week_action *a = &v->actions[v->nactions++];
+	memset(a, 0, sizeof *a);
+	a->seq = r->seq;
+	a->ts_ms = r->ts_ms;
+	a->ref_seq = r->ref_seq;
+	a->action = dup_or_empty(r->action);
+	a->gateway = dup_or_empty(r->gateway);
+	a->scope = dup_or_empty(r->scope);
+	a->reason = dup_or_empty(r->reason);
+	a->control_id = dup_or_empty(r->control_id);
+	a->actor = who_of(r);
+	a->status = dup_or_empty(r->status);
+	a->lift = !strcmp(r->action, "lift");
+	a->reconciled = !strcmp(r->kind, "reconcile");
+	if (!a->action || !a->gateway || !a->scope || !a->reason || !a->control_id || !a->actor ||
+	    !a->status)
+		return c->failed = -1;
+	bool applied = !strcmp(r->status, "applied");
+	v->actions_applied += applied;
+	v->actions_failed += !applied;
+	v->lifts += applied && a->lift;
+	return 0;
+}
+
+/* Keeps the incidents open at some time in the week: not closed before it began. */
+static void keep_week_incidents(view_weekly *v)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < v->nincidents; i++) {
+		view_week_incident *x = &v->incidents[i];
+		if (x->closed_ms && x->closed_ms < v->start_ms) {
+			incident_free(x);
+			continue;
+		}
+		v->incidents_opened += x->opened_in_week;
+		v->incidents_closed += x->closed_in_week;
+		v->incidents[k++] = *x;
+	}
+	v->nincidents = k;
+}
+
+static int week_audit(store *st, view_weekly *v, char *err, size_t errlen)
+{
+	audit *a = audit_open_mode(st, NULL, AUDIT_KEY_NONE, err, errlen);
+	if (!a)
+		return -1;
+	audit_ctx c = {.v = v};
+	int rc = audit_each(a, INT64_MIN, on_record, &c);
+	audit_close(a);
+	if (c.failed) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "reading the audit log: %s", store_errmsg(st));
+		return -1;
+	}
+	keep_week_incidents(v);
+	return 0;
+}
+
 /* ---- the view ---- */
 
 int view_weekly_build(store *st, int64_t start_ms, int64_t now_ms, const budget_spec *budgets,
@@ -537,6 +714,10 @@ int view_weekly_build(store *st, int64_t start_ms, int64_t now_ms, const budget_
 	}
 	if (v->nalerts)
 		qsort(v->alerts, v->nalerts, sizeof *v->alerts, cmp_alerts);
+	if (week_audit(st, v, err, errlen)) {
+		view_weekly_free(v);
+		return -1;
+	}
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -556,6 +737,12 @@ void view_weekly_free(view_weekly *v)
 	view_rows_free(&v->targets);
 	view_budgets_free(&v->budgets);
 	free(v->alerts);
+	for (size_t i = 0; i < v->nincidents; i++)
+		incident_free(&v->incidents[i]);
+	free(v->incidents);
+	for (size_t i = 0; i < v->nactions; i++)
+		action_free(&v->actions[i]);
+	free(v->actions);
 	view_daycube_fold_free(&v->cur_cube);
 	view_daycube_fold_free(&v->prev_cube);
 	view_daycube_free(&v->cur);
