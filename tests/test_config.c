@@ -71,6 +71,28 @@ static void test_syntax(void **state)
 	config_free(&c);
 }
 
+/* [console]: one section without a name, theme and presentation mode. */
+static void test_console_section(void **state)
+{
+	(void)state;
+	tt_config c;
+	char err[1024];
+	if (config_parse_string("[console]\ntheme = colorblind\npresent = yes\n", "c.ini", &c,
+	                        err, sizeof err))
+		fail_msg("%s", err);
+	assert_int_equal(c.nconsole, 1);
+	assert_string_equal(c.console->theme, "colorblind");
+	assert_true(c.console->present);
+	config_free(&c);
+	assert_int_equal(config_parse_string("[console]\nthme = dark\n", "c.ini", &c, err,
+	                                     sizeof err),
+	                 -1);
+	assert_non_null(strstr(err, "c.ini:2"));
+	assert_int_equal(config_parse_string("[console]\n[console]\n", "c.ini", &c, err,
+	                                     sizeof err),
+	                 -1);
+}
+
 /* Each mistake: the error starts with file:line and names the key (or section) and a fix. */
 static void test_errors(void **state)
 {
@@ -164,6 +186,7 @@ int main(void)
 	    cmocka_unit_test(test_syntax),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_console_section),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,12 @@ typedef struct prometheus_spec {
 	char latency_p95[CONFIG_QUERY_CAP];
 } prometheus_spec;
 
+/* [console]: how the console opens (the command line wins). */
+typedef struct console_spec {
+	char theme[CONFIG_PATH_CAP]; /* a theme name or path; "" for the default */
+	bool present;
+} console_spec;
+
 typedef struct tt_config {
 	char path[1024]; /* the file read; "" when there was none */
 	slo_spec *slos;
@@ -68,6 +74,8 @@ typedef struct tt_config {
 	size_t nprometheus;
 	policy_access *access; /* the [access] section, or NULL (naccess 0) */
 	size_t naccess;
+	console_spec *console; /* the [console] section, or NULL (nconsole 0) */
+	size_t nconsole;
 } tt_config;
 
 /* Reads a source's token (from token_env or token_file) into buf ("" when it has none).

@@ -78,6 +78,12 @@ int cmd_console(int argc, char **argv)
 	tt_config cfg;
 	if (config_open(cfg_path, &cfg))
 		return EXIT_FAIL;
+	/* [console] in the config gives the defaults; the command line wins */
+	if (cfg.nconsole) {
+		if (!theme && cfg.console->theme[0])
+			theme = cfg.console->theme;
+		present |= cfg.console->present;
+	}
 	app_console_opts co = {
 	    .db = db, .cfg = &cfg, .theme = theme, .present = present, .readonly = readonly};
 	int rc = app_console_run(&co);

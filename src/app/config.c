@@ -497,6 +497,11 @@ static const key_spec access_keys[] = {
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+static const key_spec console_keys[] = {
+    {"theme", &t_path, false, offsetof(console_spec, theme)},
+    {"present", &t_yesno, false, offsetof(console_spec, present)},
+};
+
 static const section_kind kinds[] = {
     {"slo", sizeof(slo_spec), offsetof(tt_config, slos), offsetof(tt_config, nslos),
      offsetof(slo_spec, name), SLO_NAME_CAP, slo_defaults, slo_check, slo_keys, LEN(slo_keys)},
@@ -515,6 +520,8 @@ static const section_kind kinds[] = {
     {"access", sizeof(policy_access), offsetof(tt_config, access), offsetof(tt_config, naccess),
      0, 0, NULL, NULL, access_keys, LEN(access_keys), true, access_user,
      "USER = viewer, operator or admin"},
+    {"console", sizeof(console_spec), offsetof(tt_config, console), offsetof(tt_config, nconsole),
+     0, 0, NULL, NULL, console_keys, LEN(console_keys), true, NULL, NULL},
 };
 
 #define MAX_KEYS 32
@@ -829,6 +836,7 @@ void config_free(tt_config *c)
 	free(c->scrapes);
 	free(c->prometheus);
 	free(c->access);
+	free(c->console);
 	memset(c, 0, sizeof *c);
 }
 
