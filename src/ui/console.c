@@ -1358,7 +1358,7 @@ static void load_work(uv_work_t *w)
 		n->nchecks = c->o->checklist(c->o->checklist_ctx, c->rd, c->next_check_uc, n->checks,
 		                             64, err, sizeof err);
 		if (n->nchecks < 0 && !n->err[0])
-			snprintf(n->err, sizeof n->err, "the checklist: %s", err);
+			snprintf(n->err, sizeof n->err, "the checklist: %.200s", err);
 	}
 }
 

@@ -172,7 +172,7 @@ int snapshot_load_weekly(store *st, const ui_opts *o, int64_t now_ms, snapshot *
 	if (!w || view_week_parse("this", now_ms, &start) ||
 	    view_weekly_build(st, start, now_ms, o->budgets, o->nbudgets, w, err, sizeof err)) {
 		if (!s->err[0])
-			snprintf(s->err, sizeof s->err, "the week's review: %s", w ? err : "no memory");
+			snprintf(s->err, sizeof s->err, "the week's review: %.200s", w ? err : "no memory");
 		free(w);
 		return -1;
 	}
