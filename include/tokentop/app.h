@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tokentop/audit.h"
 #include "tokentop/ratecard.h"
@@ -62,6 +63,16 @@ struct store;
 struct ui_check_row;
 int app_checklist_eval(void *ctx, struct store *st, const char *use_case,
                        struct ui_check_row *rows, size_t cap, char *err, size_t errlen);
+
+/* A command of verbs (tokentop audit list|verify|export): one table, one dispatcher. */
+typedef struct app_verb {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the verb */
+} app_verb;
+/* Runs argv[1] from verbs, or prints usage: --help to stdout, an unknown verb named with
+ * the ones there are. Returns the exit status. */
+int app_run_verb(const char *command, const app_verb *verbs, size_t n, void (*usage)(FILE *),
+                 int argc, char **argv);
 
 /* Exit codes shared by every subcommand. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };

@@ -486,10 +486,7 @@ static int audit_export(int argc, char **argv)
 	return finish("export", rc ? EXIT_FAIL : EXIT_OK);
 }
 
-static const struct verb {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} verbs[] = {
+static const app_verb verbs[] = {
     {"list", audit_list},
     {"verify", audit_verify_cmd},
     {"export", audit_export},
@@ -497,19 +494,5 @@ static const struct verb {
 
 int cmd_audit(int argc, char **argv)
 {
-	if (argc < 2) {
-		audit_usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		audit_usage(stdout);
-		return EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-		if (!strcmp(argv[1], verbs[i].name))
-			return verbs[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "tokentop audit: unknown verb '%s' (expected list, verify or export)\n\n",
-	        argv[1]);
-	audit_usage(stderr);
-	return EXIT_USAGE;
+	return app_run_verb("audit", verbs, sizeof verbs / sizeof verbs[0], audit_usage, argc, argv);
 }

@@ -1155,31 +1155,12 @@ static int incident_export(int argc, char **argv)
 	return rc;
 }
 
-static const struct verb {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} verbs[] = {
+static const app_verb verbs[] = {
     {"open", incident_open}, {"note", incident_note},     {"close", incident_close},
     {"list", incident_list}, {"export", incident_export},
 };
 
 int cmd_incident(int argc, char **argv)
 {
-	if (argc < 2) {
-		incident_usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		incident_usage(stdout);
-		return EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-		if (!strcmp(argv[1], verbs[i].name))
-			return verbs[i].run(argc - 1, argv + 1);
-	fprintf(stderr,
-	        "tokentop incident: unknown verb '%s' (expected open, note, close, list or "
-	        "export)\n\n",
-	        argv[1]);
-	incident_usage(stderr);
-	return EXIT_USAGE;
+	return app_run_verb("incident", verbs, sizeof verbs / sizeof verbs[0], incident_usage, argc, argv);
 }

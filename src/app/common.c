@@ -158,3 +158,25 @@ int app_parse_when(const char *s, int64_t now_ms, int64_t *out_ms)
 	}
 	return time_parse_iso(s, strlen(s), out_ms);
 }
+
+int app_run_verb(const char *command, const app_verb *verbs, size_t n, void (*usage)(FILE *),
+                 int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			return verbs[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "tokentop %s: unknown verb '%s' (expected ", command, argv[1]);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%s", verbs[i].name,
+		        i + 2 < n ? ", " : i + 2 == n ? " or " : ")\n\n");
+	usage(stderr);
+	return EXIT_USAGE;
+}
