@@ -247,6 +247,10 @@ typedef struct action_plan {
 
 typedef void (*action_plan_fn)(void *ctx, action_plan *p);
 
+/* How many controls a state (a /v1/controls answer, or a plan's state before or after)
+ * lists; 0 for none or an unreadable one. */
+size_t action_state_count(const char *state);
+
 /* Checks the role and the request, reads the state before from the gateway (v1: GET
  * /v1/controls and its ETag), measures the blast radius and builds the request. Sends
  * nothing, so it works read-only (a dry run). done gets the plan (with error set on failure)

@@ -915,3 +915,11 @@ int action_list_start(const action_env *env, const action_gateway *gw, action_li
 	}
 	return 0;
 }
+
+size_t action_state_count(const char *state)
+{
+	json_t *doc = state ? json_loads(state, 0, NULL) : NULL;
+	size_t n = json_array_size(json_object_get(doc, "controls"));
+	json_decref(doc);
+	return n;
+}

@@ -142,13 +142,6 @@ static void print_blast(const action_blast *b)
 		printf("           %s\n", b->note);
 }
 
-static size_t count_controls(const char *state)
-{
-	json_t *doc = state ? json_loads(state, 0, NULL) : NULL;
-	size_t n = json_array_size(json_object_get(doc, "controls"));
-	json_decref(doc);
-	return n;
-}
 
 static void print_plan(const action_plan *p)
 {
@@ -169,7 +162,7 @@ static void print_plan(const action_plan *p)
 	}
 	print_blast(&p->blast);
 	if (p->gw.dialect == ACTION_DIALECT_TOKENTOP) {
-		size_t nb = count_controls(p->state_before), na = count_controls(p->state_after);
+		size_t nb = action_state_count(p->state_before), na = action_state_count(p->state_after);
 		printf("before     %zu control%s in force (ETag %s)\n", nb, nb == 1 ? "" : "s",
 		       p->etag[0] ? p->etag : "none");
 		printf("after      %zu control%s in force\n", na, na == 1 ? "" : "s");

@@ -38,13 +38,6 @@ typedef struct rb_call {
 	void *uictx;
 } rb_call;
 
-static size_t count_controls(const char *state)
-{
-	size_t n = 0;
-	for (const char *p = state; p && (p = strstr(p, "\"kind\"")); p += 6)
-		n++;
-	return n;
-}
 
 static void on_plan(void *ctx, action_plan *p)
 {
@@ -68,8 +61,8 @@ static void on_plan(void *ctx, action_plan *p)
 			         b->note);
 		money_format_human(b->total_cost_micros, t, sizeof t);
 		snprintf(v.lines[v.nlines++], sizeof v.lines[0],
-		         "controls in force: %zu before, %zu after", count_controls(p->state_before),
-		         count_controls(p->state_after));
+		         "controls in force: %zu before, %zu after", action_state_count(p->state_before),
+		         action_state_count(p->state_after));
 		char *desc = action_plan_describe(p);
 		if (desc) {
 			/* the request line and the body: the last line of the description */
