@@ -25,6 +25,9 @@ for t in "$@"; do
     failed=$((failed + 1))
     failures="$failures $name"
     printf 'FAIL  %s (exit %d)\n' "$name" "$rc"
+    # the failing checks first: a long log's tail may not reach them
+    grep -E '^(FAIL|not ok)|\[  (FAILED|ERROR) |ERROR: (Address|Leak)Sanitizer|runtime error' "$log" |
+      head -n 20 | sed 's/^/    > /'
     sed 's/^/      /' "$log" | tail -n 40
   fi
 done
