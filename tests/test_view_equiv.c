@@ -31,12 +31,15 @@ static uint64_t rnd(uint64_t n)
 	return rng_state % n;
 }
 
+static char store_path[512]; /* the newest generated_store's file */
+
 /* events over span_ms from start into a new store, with a scenario from sc_start */
 static store *generated_store(const char *name, int64_t start, int64_t span_ms, int events,
                               workload_scenario sc, int64_t sc_start)
 {
 	char path[512], err[512];
 	snprintf(path, sizeof path, "%s/%s", tu_tmpdir(), name);
+	snprintf(store_path, sizeof store_path, "%s", path);
 	store_opts so = {.merge = rollup_sketch_blob_merge};
 	store *st = store_open(path, &so, err, sizeof err);
 	if (!st)
@@ -519,6 +522,143 @@ static void test_overview_assembled(void **state)
 	store_close(st);
 }
 
+/* ---- kept between reads: an update of an unchanged store equals a build ---- */
+
+static void same_slo(const view_slo *a, const view_slo *b)
+{
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->now_ms, b->now_ms);
+	for (size_t i = 0; i < a->n; i++) {
+		assert_memory_equal(a->rows[i].win, b->rows[i].win, sizeof a->rows[i].win);
+		same_status(&a->rows[i].status, &b->rows[i].status);
+	}
+}
+
+static void same_budgets(const view_budgets *a, const view_budgets *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++)
+		same_budget(&a->rows[i], &b->rows[i]);
+	assert_int_equal(a->nhours, b->nhours);
+	for (size_t i = 0; i < a->n; i++)
+		assert_memory_equal(a->hourly[i], b->hourly[i], a->nhours * sizeof(int64_t));
+}
+
+static void same_alerts(const view_alerts *a, const view_alerts *b)
+{
+	assert_int_equal(a->now_ms, b->now_ms);
+	assert_int_equal(a->from_ms, b->from_ms);
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->nfiring, b->nfiring);
+	for (size_t i = 0; i < a->n; i++) {
+		assert_int_equal(a->alerts[i].kind, b->alerts[i].kind);
+		assert_string_equal(a->alerts[i].scope, b->alerts[i].scope);
+		assert_int_equal(a->alerts[i].since_ms, b->alerts[i].since_ms);
+		assert_int_equal(a->alerts[i].resolved_ms, b->alerts[i].resolved_ms);
+	}
+}
+
+static void test_kept_between_reads(void **state)
+{
+	(void)state;
+	int64_t start = iso("2026-09-28T22:10:00Z");
+	int64_t span = 12 * DAY_MS;
+	char err[512];
+	store *st = generated_store("kept.db", start, span, 30000, WL_PROVIDER_OUTAGE,
+	                            start + span - 3 * HOUR_MS);
+	/* the reader, as the console's: a handle of its own, another one writes */
+	store_opts ro = {.merge = rollup_sketch_blob_merge, .readonly = true};
+	store *rd = store_open(store_path, &ro, err, sizeof err);
+	if (!rd)
+		fail_msg("store_open: %s", err);
+	slo_spec slos[] = {
+	    {.name = "avail",
+	     .use_case = "*",
+	     .sli = SLO_AVAILABILITY,
+	     .objective_ppm = 999000,
+	     .period_ms = 30 * DAY_MS,
+	     .bad_statuses = (1u << TT_STATUS_TIMEOUT) | (1u << TT_STATUS_SERVER_ERROR)},
+	    {.name = "latency",
+	     .use_case = "support-bot",
+	     .sli = SLO_LATENCY,
+	     .objective_ppm = 950000,
+	     .period_ms = 2 * DAY_MS + 59999,
+	     .threshold_ms = 1500},
+	};
+	budget_spec budgets[] = {
+	    {.name = "org", .scope = {.all = true}, .period = BUDGET_MONTH, .amount_micros = 5000000},
+	    {.name = "daily",
+	     .scope = {.dim = TT_D_USE_CASE, .value = "support-bot"},
+	     .period = BUDGET_DAY,
+	     .amount_micros = 500000},
+	};
+	/* steps under a second to hours, across minute, hour and day boundaries, into the
+	 * outage and past the end of the data */
+	static const int64_t steps[] = {1000,           59 * 1000,  MIN_MS,      7 * MIN_MS + 333,
+	                                45 * MIN_MS,    2 * MIN_MS, 61 * MIN_MS, 3 * HOUR_MS + 1,
+	                                29 * MIN_MS,    1,          13 * MIN_MS, 5 * MIN_MS};
+	int64_t now = start + span - 10 * HOUR_MS - 17 * MIN_MS - 4321;
+	view_slo ps, bs;
+	view_budgets pb, bb;
+	view_alerts pa, ba;
+	assert_int_equal(view_slo_build(rd, slos, 2, now, &ps, err, sizeof err), 0);
+	assert_int_equal(view_budgets_build(rd, budgets, 2, now, NULL, 0, NULL, &pb, err, sizeof err),
+	                 0);
+	assert_int_equal(view_alerts_build(rd, now, &pa, err, sizeof err), 0);
+	bool written = false;
+	for (int round = 0; round < 3; round++)
+		for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+			now += steps[k];
+			if (round == 1 && k == 4 && !written) {
+				/* another connection writes into every window: all is read again */
+				workload_opts wo = {.seed = 9,
+				                    .start_ms = now - 40 * MIN_MS,
+				                    .span_ms = 40 * MIN_MS,
+				                    .events = 500};
+				workload *w = workload_new(&wo);
+				ingest_opts io = {0};
+				ingest *in = ingest_new(st, &io);
+				tt_event ev;
+				while (workload_next(w, &ev) == 1)
+					assert_int_equal(ingest_event(in, &ev), 0);
+				assert_int_equal(ingest_commit(in, NULL, NULL), 0);
+				ingest_free(in);
+				workload_free(w);
+				written = true;
+			}
+			view_slo us;
+			view_budgets ub;
+			view_alerts ua;
+			assert_int_equal(view_slo_update(rd, slos, 2, now, &ps, &us, err, sizeof err), 0);
+			assert_int_equal(view_slo_build(rd, slos, 2, now, &bs, err, sizeof err), 0);
+			same_slo(&us, &bs);
+			assert_int_equal(
+			    view_budgets_update(rd, budgets, 2, now, &pb, &ub, err, sizeof err), 0);
+			assert_int_equal(view_budgets_build(rd, budgets, 2, now, NULL, 0, NULL, &bb, err,
+			                                    sizeof err),
+			                 0);
+			same_budgets(&ub, &bb);
+			assert_int_equal(view_alerts_update(rd, now, &pa, &ua, err, sizeof err), 0);
+			assert_int_equal(view_alerts_build(rd, now, &ba, err, sizeof err), 0);
+			same_alerts(&ua, &ba);
+			view_slo_free(&ps);
+			view_budgets_free(&pb);
+			view_alerts_free(&pa);
+			view_slo_free(&bs);
+			view_budgets_free(&bb);
+			view_alerts_free(&ba);
+			ps = us;
+			pb = ub;
+			pa = ua;
+		}
+	assert_true(ps.rows[0].win[SLO_W3D].bad > 0); /* the counts compared were not all zero */
+	view_slo_free(&ps);
+	view_budgets_free(&pb);
+	view_alerts_free(&pa);
+	store_close(rd);
+	store_close(st);
+}
+
 /* The hourly cost series reads the narrow index, not the table. */
 static void test_cost_index(void **state)
 {
@@ -552,6 +692,7 @@ int main(void)
 	    cmocka_unit_test(test_budget_series),
 	    cmocka_unit_test(test_overview_assembled),
 	    cmocka_unit_test(test_cost_index),
+	    cmocka_unit_test(test_kept_between_reads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

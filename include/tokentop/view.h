@@ -119,12 +119,20 @@ typedef struct view_slo_row {
 
 typedef struct view_slo {
 	int64_t now_ms;
-	view_slo_row *rows; /* in the order configured */
+	int64_t data_version; /* store_data_version when it was read */
+	view_slo_row *rows;   /* in the order configured */
 	size_t n;
 } view_slo;
 
 int view_slo_build(store *st, const slo_spec *specs, size_t n, int64_t now_ms, view_slo *v,
                    char *err, size_t errlen);
+/* As view_slo_build, from prev (built with the same specs on the same handle): while the store
+ * has not changed since, only the minutes each window gained and lost are read. Otherwise, or
+ * when prev is NULL, a build. */
+int view_slo_update(store *st, const slo_spec *specs, size_t n, int64_t now_ms,
+                    const view_slo *prev, view_slo *v, char *err, size_t errlen);
+/* A copy of src that owns its rows (the specs stay shared). */
+int view_slo_copy(const view_slo *src, view_slo *dst);
 void view_slo_free(view_slo *v);
 
 /* Budgets: spend in the current period, state, forecast with range and backtest error. */
@@ -147,24 +155,44 @@ typedef struct view_budgets {
 	size_t n;
 	const whatif *whatifs;
 	size_t nwhatifs;
+	/* the hourly spend per budget the forecasts were made from, kept so that the next read of
+	 * an unchanged store reads only the hours since (view_budgets_update) */
+	int64_t data_version;
+	int64_t hour0_ms;
+	size_t nhours;
+	int64_t **hourly; /* n x nhours; the last hour is the one holding now_ms */
 } view_budgets;
 
 /* card (may be NULL) tells the input-token part of each model's cost for context what-ifs. */
 int view_budgets_build(store *st, const budget_spec *specs, size_t n, int64_t now_ms,
                        const whatif *w, size_t nw, const ratecard *card, view_budgets *v, char *err,
                        size_t errlen);
+/* As view_budgets_build (without what-ifs), from prev (built with the same specs on the same
+ * handle): while the store has not changed since, the closed hours prev read are not read
+ * again. Otherwise, or when prev is NULL, a build. */
+int view_budgets_update(store *st, const budget_spec *specs, size_t n, int64_t now_ms,
+                        const view_budgets *prev, view_budgets *v, char *err, size_t errlen);
+/* A copy of src that owns its rows and hours. */
+int view_budgets_copy(const view_budgets *src, view_budgets *dst);
 void view_budgets_free(view_budgets *v);
 
 /* Alerts: every detector replayed over the last hours (docs/alerts.md). */
 typedef struct view_alerts {
 	int64_t now_ms;
-	int64_t from_ms; /* first evaluation */
+	int64_t data_version; /* store_data_version when it was read */
+	int64_t from_ms;      /* first evaluation */
 	int64_t step_ms, window_ms;
 	anomaly_alert *alerts; /* firing first (most severe, then newest), then resolved */
 	size_t n, nfiring;
 } view_alerts;
 
 int view_alerts_build(store *st, int64_t now_ms, view_alerts *v, char *err, size_t errlen);
+/* As view_alerts_build; while the store has not changed since prev was read on the same handle
+ * and no step has closed since, prev's alerts (nothing is read). */
+int view_alerts_update(store *st, int64_t now_ms, const view_alerts *prev, view_alerts *v,
+                       char *err, size_t errlen);
+/* A copy of src that owns its alerts. */
+int view_alerts_copy(const view_alerts *src, view_alerts *dst);
 void view_alerts_free(view_alerts *v);
 
 #endif

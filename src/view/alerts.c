@@ -372,6 +372,7 @@ int view_alerts_build(store *st, int64_t now_ms, view_alerts *v, char *err, size
 {
 	memset(v, 0, sizeof *v);
 	v->now_ms = now_ms;
+	v->data_version = store_data_version(st);
 	v->step_ms = STEP_MS;
 	v->window_ms = WINDOW_MS;
 	int64_t t1 = now_ms - (((now_ms % STEP_MS) + STEP_MS) % STEP_MS);
@@ -432,6 +433,36 @@ done:
 	free(hist);
 	vdims_free(&dims);
 	return rc;
+}
+
+int view_alerts_copy(const view_alerts *src, view_alerts *dst)
+{
+	*dst = *src;
+	dst->alerts = NULL;
+	if (!src->n)
+		return 0;
+	dst->alerts = malloc(src->n * sizeof *dst->alerts);
+	if (!dst->alerts)
+		return -1;
+	memcpy(dst->alerts, src->alerts, src->n * sizeof *dst->alerts);
+	return 0;
+}
+
+/* Evaluations happen at closed steps only, so the replay's result changes with the data or
+ * with a step closing, never in between. */
+int view_alerts_update(store *st, int64_t now_ms, const view_alerts *prev, view_alerts *v,
+                       char *err, size_t errlen)
+{
+	int64_t t1 = now_ms - (((now_ms % STEP_MS) + STEP_MS) % STEP_MS);
+	int64_t dv = store_data_version(st);
+	if (!prev || dv < 0 || prev->data_version != dv || prev->from_ms != t1 - EVAL_MS)
+		return view_alerts_build(st, now_ms, v, err, errlen);
+	if (view_alerts_copy(prev, v)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	v->now_ms = now_ms;
+	return 0;
 }
 
 void view_alerts_free(view_alerts *v)

@@ -42,10 +42,10 @@ static int add_row(void *ctx, tt_res r, const tt_rollup *row)
 
 /* The whole hours from the store's narrow cost index; the hour holding now as far as its
  * minutes go (through the end of the minute holding now, as every range is read). */
-static int hourly_series(store *st, series_ctx *c, int64_t now_ms)
+static int hourly_series(store *st, series_ctx *c, int64_t from_ms, int64_t now_ms)
 {
 	int64_t cur = now_ms - ((now_ms % HOUR_MS) + HOUR_MS) % HOUR_MS;
-	if (store_rollup_costs(st, TT_RES_HOUR, c->hour0_ms, cur, add_cost, c))
+	if (from_ms < cur && store_rollup_costs(st, TT_RES_HOUR, from_ms, cur, add_cost, c))
 		return -1;
 	return store_rollup_scan(st, cur, now_ms, false, add_row, c);
 }
@@ -103,12 +103,28 @@ static int whatif_scope(const view_cube *week, const budget_scope *scope, const 
 	return 0;
 }
 
-int view_budgets_build(store *st, const budget_spec *specs, size_t n, int64_t now_ms,
-                       const whatif *w, size_t nw, const ratecard *card, view_budgets *v, char *err,
-                       size_t errlen)
+static int64_t hour_of(int64_t ms)
+{
+	return ms - ((ms % HOUR_MS) + HOUR_MS) % HOUR_MS;
+}
+
+/* The closed hours of prev that this read can take as they are: 0 when none. */
+static size_t kept_hours(const view_budgets *prev, const budget_spec *specs, size_t n,
+                         int64_t dv, int64_t hour0, int64_t now_ms)
+{
+	if (!prev || !prev->hourly || prev->n != n || !n || prev->rows[0].spec != specs || dv < 0 ||
+	    prev->data_version != dv || prev->hour0_ms != hour0 || now_ms < prev->now_ms)
+		return 0;
+	return (size_t)((hour_of(prev->now_ms) - hour0) / HOUR_MS);
+}
+
+static int budgets_make(store *st, const budget_spec *specs, size_t n, int64_t now_ms,
+                        const whatif *w, size_t nw, const ratecard *card, const view_budgets *prev,
+                        view_budgets *v, char *err, size_t errlen)
 {
 	memset(v, 0, sizeof *v);
 	v->now_ms = now_ms;
+	v->data_version = store_data_version(st);
 	v->whatifs = w;
 	v->nwhatifs = nw;
 	if (!n)
@@ -139,7 +155,9 @@ int view_budgets_build(store *st, const budget_spec *specs, size_t n, int64_t no
 	}
 	int rc = -1;
 	v->rows = calloc(n, sizeof *v->rows);
-	int64_t **hourly = calloc(n, sizeof *hourly);
+	int64_t **hourly = v->hourly = calloc(n, sizeof *hourly);
+	v->hour0_ms = hour0;
+	v->nhours = nhours;
 	unsigned char *match = calloc(dims.n ? dims.n * n : 1, 1);
 	view_cube week = {0};
 	bool have_week = false;
@@ -151,8 +169,13 @@ int view_budgets_build(store *st, const budget_spec *specs, size_t n, int64_t no
 	for (size_t d = 1; d < dims.n; d++)
 		for (size_t i = 0; vdims_has(&dims, (int64_t)d) && i < n; i++)
 			match[d * n + i] = in_scope(&specs[i].scope, dims.v[d]);
+	size_t kept = kept_hours(prev, specs, n, v->data_version, hour0, now_ms);
+	if (kept > nhours)
+		kept = nhours;
+	for (size_t i = 0; kept && i < n; i++)
+		memcpy(hourly[i], prev->hourly[i], kept * sizeof **hourly);
 	series_ctx c = {&dims, match, n, hour0, nhours, hourly};
-	if (nhours && hourly_series(st, &c, now_ms)) {
+	if (nhours && hourly_series(st, &c, hour0 + (int64_t)kept * HOUR_MS, now_ms)) {
 		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
 		goto done;
 	}
@@ -191,18 +214,58 @@ oom:
 done:
 	if (have_week)
 		view_cube_free(&week);
-	for (size_t i = 0; hourly && i < n; i++)
-		free(hourly[i]);
-	free(hourly);
 	free(match);
 	vdims_free(&dims);
-	if (rc)
+	if (rc) {
+		v->n = n; /* the hours allocated so far */
 		view_budgets_free(v);
+	}
 	return rc;
+}
+
+int view_budgets_build(store *st, const budget_spec *specs, size_t n, int64_t now_ms,
+                       const whatif *w, size_t nw, const ratecard *card, view_budgets *v, char *err,
+                       size_t errlen)
+{
+	return budgets_make(st, specs, n, now_ms, w, nw, card, NULL, v, err, errlen);
+}
+
+int view_budgets_update(store *st, const budget_spec *specs, size_t n, int64_t now_ms,
+                        const view_budgets *prev, view_budgets *v, char *err, size_t errlen)
+{
+	return budgets_make(st, specs, n, now_ms, NULL, 0, NULL, prev, v, err, errlen);
+}
+
+int view_budgets_copy(const view_budgets *src, view_budgets *dst)
+{
+	*dst = *src;
+	dst->rows = NULL;
+	dst->hourly = NULL;
+	if (!src->n)
+		return 0;
+	dst->rows = malloc(src->n * sizeof *dst->rows);
+	dst->hourly = src->hourly ? calloc(src->n, sizeof *dst->hourly) : NULL;
+	if (!dst->rows || (src->hourly && !dst->hourly))
+		goto fail;
+	memcpy(dst->rows, src->rows, src->n * sizeof *dst->rows);
+	for (size_t i = 0; dst->hourly && i < src->n; i++) {
+		dst->hourly[i] = malloc((src->nhours ? src->nhours : 1) * sizeof **dst->hourly);
+		if (!dst->hourly[i])
+			goto fail;
+		memcpy(dst->hourly[i], src->hourly[i], src->nhours * sizeof **dst->hourly);
+	}
+	return 0;
+fail:
+	view_budgets_free(dst);
+	return -1;
 }
 
 void view_budgets_free(view_budgets *v)
 {
+	for (size_t i = 0; v->hourly && i < v->n; i++)
+		free(v->hourly[i]);
+	free(v->hourly);
+	v->hourly = NULL;
 	free(v->rows);
 	v->rows = NULL;
 	v->n = 0;

@@ -144,6 +144,7 @@ int view_slo_build(store *st, const slo_spec *specs, size_t n, int64_t now_ms, v
 {
 	memset(v, 0, sizeof *v);
 	v->now_ms = now_ms;
+	v->data_version = store_data_version(st);
 	if (!n)
 		return 0;
 	vdims dims;
@@ -188,6 +189,137 @@ int view_slo_build(store *st, const slo_spec *specs, size_t n, int64_t now_ms, v
 		return -1;
 	}
 	v->n = n;
+	return 0;
+}
+
+int view_slo_copy(const view_slo *src, view_slo *dst)
+{
+	*dst = *src;
+	dst->rows = NULL;
+	if (!src->n)
+		return 0;
+	dst->rows = malloc(src->n * sizeof *dst->rows);
+	if (!dst->rows)
+		return -1;
+	memcpy(dst->rows, src->rows, src->n * sizeof *dst->rows);
+	return 0;
+}
+
+/* The minutes [a, b) (a <= b) added to each active SLO's running counts, or taken away. */
+static int scan_minutes(store *st, slo_ctx *c, int64_t a, int64_t b, bool take)
+{
+	if (a >= b)
+		return 0;
+	memset(c->out, 0, c->n * sizeof *c->out);
+	if (store_rollup_scan(st, a * MIN_MS, b * MIN_MS, true, count_row, c))
+		return -1;
+	if (take)
+		for (size_t i = 0; i < c->n; i++) {
+			c->out[i].bad = -c->out[i].bad;
+			c->out[i].total = -c->out[i].total;
+		}
+	return 0;
+}
+
+static void add_counts(slo_counts *to, const slo_counts *d)
+{
+	to->bad += d->bad;
+	to->total += d->total;
+}
+
+/*
+ * The window [s, e) becomes [s', e') as now moves on: its counts change by what [e, e') adds
+ * and [s, s') takes away, an identity of sums over minutes that holds however far now moved.
+ * Counts are integers, so the result is the build's to the request.
+ */
+static int advance(store *st, slo_ctx *c, int64_t old_ms, int64_t now_ms, view_slo_row *rows)
+{
+	int64_t oend = -floor_div(-old_ms, MIN_MS), nend = -floor_div(-now_ms, MIN_MS);
+	if (scan_minutes(st, c, oend, nend, false))
+		return -1;
+	slo_counts *gained = malloc(c->n * sizeof *gained);
+	if (!gained)
+		return -2;
+	memcpy(gained, c->out, c->n * sizeof *gained);
+	for (size_t i = 0; i < c->n; i++) {
+		for (int w = 0; w < SLO_WINDOW_COUNT; w++)
+			add_counts(&rows[i].win[w], &gained[i]);
+		add_counts(&rows[i].status.period, &gained[i]);
+	}
+	int rc = 0;
+	for (int w = 0; !rc && w < SLO_WINDOW_COUNT; w++) {
+		int64_t L = slo_window_ms((slo_window)w);
+		int64_t os = floor_div(old_ms - L, MIN_MS), ns = floor_div(now_ms - L, MIN_MS);
+		os = os < oend ? os : oend;
+		ns = ns < nend ? ns : nend;
+		rc = scan_minutes(st, c, os, ns, true);
+		for (size_t i = 0; !rc && i < c->n; i++)
+			add_counts(&rows[i].win[w], &c->out[i]);
+	}
+	for (size_t i = 0; !rc && i < c->n; i++) {
+		int64_t os = floor_div(old_ms - c->specs[i].period_ms, MIN_MS);
+		int64_t ns = floor_div(now_ms - c->specs[i].period_ms, MIN_MS);
+		os = os < oend ? os : oend;
+		ns = ns < nend ? ns : nend;
+		rc = scan_minutes(st, c, os, ns, true);
+		add_counts(&rows[i].status.period, &c->out[i]);
+	}
+	free(gained);
+	return rc;
+}
+
+int view_slo_update(store *st, const slo_spec *specs, size_t n, int64_t now_ms,
+                    const view_slo *prev, view_slo *v, char *err, size_t errlen)
+{
+	int64_t dv = store_data_version(st);
+	/* past an hour the build reads less than the edges would */
+	if (!prev || !n || prev->n != n || prev->rows[0].spec != specs || dv < 0 ||
+	    prev->data_version != dv || now_ms < prev->now_ms || now_ms - prev->now_ms > 3600000)
+		return view_slo_build(st, specs, n, now_ms, v, err, errlen);
+	if (view_slo_copy(prev, v)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	v->now_ms = now_ms;
+	vdims dims;
+	if (vdims_load(st, &dims)) {
+		snprintf(err, errlen, "reading dimensions: %s", store_errmsg(st));
+		view_slo_free(v);
+		return -1;
+	}
+	slo_counts *acc = calloc(n, sizeof *acc);
+	bool *active = malloc(n * sizeof *active);
+	unsigned char *match = calloc(dims.n ? dims.n * n : 1, 1);
+	for (size_t d = 1; match && d < dims.n; d++)
+		for (size_t i = 0; vdims_has(&dims, (int64_t)d) && i < n; i++)
+			match[d * n + i] = matches(&specs[i], dims.v[d][TT_D_USE_CASE]);
+	for (size_t i = 0; active && i < n; i++)
+		active[i] = true;
+	slo_ctx c = {
+	    .dims = &dims, .specs = specs, .n = n, .active = active, .match = match, .out = acc};
+	sketch_init(&c.sk);
+	int rc = acc && active && match ? advance(st, &c, prev->now_ms, now_ms, v->rows) : -2;
+	if (rc == -2)
+		snprintf(err, errlen, "out of memory");
+	else if (rc)
+		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
+	else if (c.failed) {
+		snprintf(err, errlen, "malformed latency sketch in the database");
+		rc = -1;
+	}
+	for (size_t i = 0; !rc && i < n; i++) {
+		slo_counts period = v->rows[i].status.period;
+		slo_evaluate(&specs[i], v->rows[i].win, period, &v->rows[i].status);
+	}
+	sketch_free(&c.sk);
+	free(acc);
+	free(active);
+	free(match);
+	vdims_free(&dims);
+	if (rc) {
+		view_slo_free(v);
+		return -1;
+	}
 	return 0;
 }
 
