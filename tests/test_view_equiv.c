@@ -508,8 +508,8 @@ static void test_overview_assembled(void **state)
 			assert_int_equal(a.has_budget, nb >= 2);
 			paged |= a.npages > 0;
 			view_overview_free(&b);
-			/* views of another time are refused */
-			assert_int_equal(view_overview_assemble(st, &vs, &vb, &va, src, 1, now + 1,
+			/* views of a later time are refused */
+			assert_int_equal(view_overview_assemble(st, &vs, &vb, &va, src, 1, now - 1,
 			                                        &b, err, sizeof err),
 			                 -1);
 			view_overview_free(&a);

@@ -101,8 +101,8 @@ int view_overview_build(store *st, const slo_spec *slos, size_t nslos, const bud
                         int64_t now_ms, view_overview *out, char *err, size_t errlen);
 
 /*
- * The same from views already built at now_ms, for a caller that reads them anyway (the
- * console): the SLO view of the SLOs, the budgets view of the budgets (the overview takes the
+ * The same from views already built at now_ms or before (never after), for a caller that
+ * reads them anyway (the console, which reads them less often than the rest): the SLO view of the SLOs, the budgets view of the budgets (the overview takes the
  * row of the first "*" budget, which does not depend on the other budgets) and the alerts
  * view. Pointers in the result refer into the specs those views point at.
  */

@@ -89,6 +89,9 @@ typedef struct view_prompts {
 
 int view_prompts_build(store *st, int64_t since_ms, int64_t until_ms, size_t top, view_prompts *v,
 		       char *err, size_t errlen);
+/* As view_prompts_build, from a cube already read (without sketches) for the range: v->cube
+ * stays empty and the rows point into cube, which must outlive v. */
+int view_prompts_of(const view_cube *cube, size_t top, view_prompts *v, char *err, size_t errlen);
 void view_prompts_free(view_prompts *v);
 
 /* The routing report: per use case, the traffic share of each provider/model/tier. */
@@ -108,6 +111,8 @@ typedef struct view_routing {
 
 int view_routing_build(store *st, int64_t since_ms, int64_t until_ms, view_routing *v, char *err,
 		       size_t errlen);
+/* As view_routing_build, from a cube already read for the range (as view_prompts_of). */
+int view_routing_of(const view_cube *cube, view_routing *v, char *err, size_t errlen);
 void view_routing_free(view_routing *v);
 
 /* SLOs: burn rates over windows ending at now, the period's budget, the alert. */

@@ -103,7 +103,8 @@ int app_console_run(const app_console_opts *co)
 		}
 		db = dbpath;
 	}
-	store *st = app_open_store(db, false);
+	/* the sources write a poll's worth at a time: a small page cache keeps the console small */
+	store *st = app_open_store_cache(db, false, 256);
 	if (!st)
 		return EXIT_FAIL;
 	const tt_config *cfg = co->cfg;

@@ -19,6 +19,11 @@
 
 store *app_open_store(const char *db, bool readonly)
 {
+	return app_open_store_cache(db, readonly, 0);
+}
+
+store *app_open_store_cache(const char *db, bool readonly, int cache_kib)
+{
 	char path[1024], err[1200];
 	if (!db) {
 		if (store_default_path(path, sizeof path, err, sizeof err)) {
@@ -34,7 +39,7 @@ store *app_open_store(const char *db, bool readonly)
 		    db);
 		return NULL;
 	}
-	store_opts o = {.readonly = false, .merge = rollup_sketch_blob_merge};
+	store_opts o = {.readonly = false, .cache_kib = cache_kib, .merge = rollup_sketch_blob_merge};
 	store *s = store_open(db, &o, err, sizeof err);
 	if (!s)
 		fprintf(stderr, "tokentop: %s\n", err);

@@ -99,8 +99,9 @@ typedef struct live_src {
 struct live {
 	uv_loop_t *loop;
 	store *st;
-	http_client *http;
-	ingest *in;
+	http_client *http; /* made with the first source, as is in: a console on the cache alone */
+	ingest *in;        /* carries neither libcurl's TLS nor an ingest's tables */
+	ingest_opts io;
 	live_src src[LIVE_MAX_SOURCES];
 	size_t n;
 	live_state_fn on_state;
@@ -239,13 +240,7 @@ live *live_new(uv_loop_t *loop, store *st, const ratecard *card, FILE *errors)
 		return NULL;
 	l->loop = loop;
 	l->st = st;
-	l->http = http_client_new(loop);
-	ingest_opts io = {.card = card, .errors = errors};
-	l->in = ingest_new(st, &io);
-	if (!l->http || !l->in) {
-		live_free(l);
-		return NULL;
-	}
+	l->io = (ingest_opts){.card = card, .errors = errors};
 	l->sink = (source_sink){.page = on_page,
 	                        .reject = on_reject,
 	                        .state = on_state,
@@ -272,6 +267,14 @@ static live_src *claim(live *l, live_type t, const char *name, const char *token
 	}
 	if (find(l, name)) {
 		snprintf(err, errlen, "two sources are named '%s'; names must differ", name);
+		return NULL;
+	}
+	if (!l->http && !(l->http = http_client_new(l->loop))) {
+		snprintf(err, errlen, "cannot start the HTTP client");
+		return NULL;
+	}
+	if (!l->in && !(l->in = ingest_new(l->st, &l->io))) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	live_src *s = &l->src[l->n];
@@ -516,6 +519,7 @@ void live_free(live *l)
 	}
 	if (l->http)
 		http_client_free(l->http);
-	ingest_free(l->in);
+	if (l->in)
+		ingest_free(l->in);
 	free(l);
 }

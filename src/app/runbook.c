@@ -100,6 +100,17 @@ static const action_gateway *find_gw(runbook *rb, const char *name)
 	return NULL;
 }
 
+/* The HTTP client, made when first needed: libcurl's start-up loads TLS, which a console
+ * that never acts need not carry. */
+static int rb_http(runbook *rb, char *err, size_t errlen)
+{
+	if (!rb->http && !(rb->env.http = rb->http = http_client_new(rb->loop))) {
+		snprintf(err, errlen, "cannot start the HTTP client");
+		return -1;
+	}
+	return 0;
+}
+
 static int rb_plan(void *ctx, const char *action, const char *args, const char *reason,
                    ui_planned_fn done, void *uictx, char *err, size_t errlen)
 {
@@ -151,7 +162,8 @@ static int rb_plan(void *ctx, const char *action, const char *args, const char *
 		return -1;
 	}
 	*call = (rb_call){.rb = rb, .planned = done, .uictx = uictx};
-	if (action_plan_start(&rb->env, gw, &req, on_plan, call, err, errlen)) {
+	if (rb_http(rb, err, errlen) ||
+	    action_plan_start(&rb->env, gw, &req, on_plan, call, err, errlen)) {
 		free(call);
 		return -1;
 	}
@@ -271,11 +283,10 @@ runbook *runbook_new(uv_loop_t *loop, store *st, const tt_config *cfg, const cha
 	policy_role role = policy_role_of(access, rb->who.actor);
 	/* incidents and notes record the role [access] gives, as actions do */
 	snprintf(rb->who.role, sizeof rb->who.role, "%s", policy_role_name(role));
-	rb->http = http_client_new(loop);
 	rb->list = calloc(action_count, sizeof *rb->list);
 	rb->params = calloc(action_count, sizeof *rb->params);
 	rb->why = calloc(action_count, sizeof *rb->why);
-	if (!rb->http || !rb->list || !rb->params || !rb->why) {
+	if (!rb->list || !rb->params || !rb->why) {
 		snprintf(err, errlen, "out of memory");
 		runbook_free(rb);
 		return NULL;
@@ -337,11 +348,15 @@ runbook *runbook_new(uv_loop_t *loop, store *st, const tt_config *cfg, const cha
 	                           .drop = rb_drop,
 	                           .incident = rb_incident,
 	                           .ctx = rb};
+	char e[512];
+	if (rb->log && rb->ngw && rb_http(rb, e, sizeof e)) {
+		snprintf(err, errlen, "%s", e);
+		runbook_free(rb);
+		return NULL;
+	}
 	if (rb->log)
-		for (size_t i = 0; i < rb->ngw; i++) {
-			char e[512];
+		for (size_t i = 0; i < rb->ngw; i++)
 			action_reconcile_start(&rb->env, &rb->gw[i], on_reconciled, rb, e, sizeof e);
-		}
 	return rb;
 }
 

@@ -84,7 +84,10 @@ static const char *const statuses[] = {"pending", "applied", "failed", "rolled_b
 struct audit {
 	sqlite3 *db;
 	EVP_MAC *hmac;
-	EVP_MAC_CTX *keyed; /* initialised with the key; duplicated for each record */
+	EVP_MAC_CTX *keyed; /* initialised with the key when first needed; duplicated per record */
+	unsigned char key[KEY_MAX]; /* read (and so checked) at open: OpenSSL's HMAC costs */
+	size_t keylen;              /* megabytes of memory a console that never writes saves */
+	bool has_key;
 	char select_cols[512];
 	char key_path[1024];
 };
@@ -276,18 +279,10 @@ static int key_load(audit *a, const char *path, audit_key_mode mode, char *err, 
 	size_t keylen = 0;
 	if (key_read(path, key, &keylen, err, errlen))
 		return -1;
-	OSSL_PARAM params[] = {
-	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-	    OSSL_PARAM_construct_end(),
-	};
-	a->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	a->keyed = a->hmac ? EVP_MAC_CTX_new(a->hmac) : NULL;
-	int ok = a->keyed && EVP_MAC_init(a->keyed, key, keylen, params) == 1;
+	memcpy(a->key, key, keylen);
+	a->keylen = keylen;
+	a->has_key = true;
 	OPENSSL_cleanse(key, sizeof key);
-	if (!ok) {
-		seterr(err, errlen, "HMAC-SHA256 is not available from OpenSSL");
-		return -1;
-	}
 	snprintf(a->key_path, sizeof a->key_path, "%s", path);
 	return 0;
 }
@@ -333,12 +328,13 @@ void audit_close(audit *a)
 		return;
 	EVP_MAC_CTX_free(a->keyed);
 	EVP_MAC_free(a->hmac);
+	OPENSSL_cleanse(a->key, sizeof a->key);
 	free(a);
 }
 
 const char *audit_key_path(const audit *a)
 {
-	return a->keyed ? a->key_path : NULL;
+	return a->has_key ? a->key_path : NULL;
 }
 
 /* One field of the encoding: its length as 4 bytes big-endian, then its bytes. */
@@ -364,8 +360,31 @@ static void fvals_int(fvals *v, int i, int64_t x)
 	v->p[i] = v->num[i];
 }
 
+/* HMAC-SHA256 keyed with the audit key, made on first use. */
+static int mac_ready(audit *a)
+{
+	if (a->keyed)
+		return 0;
+	if (!a->has_key)
+		return -1;
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+	    OSSL_PARAM_construct_end(),
+	};
+	if (!a->hmac)
+		a->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	a->keyed = a->hmac ? EVP_MAC_CTX_new(a->hmac) : NULL;
+	if (a->keyed && EVP_MAC_init(a->keyed, a->key, a->keylen, params) == 1)
+		return 0;
+	EVP_MAC_CTX_free(a->keyed);
+	a->keyed = NULL;
+	return -1;
+}
+
 static int mac_compute(audit *a, const fvals *v, char out[65])
 {
+	if (mac_ready(a))
+		return -1;
 	EVP_MAC_CTX *c = EVP_MAC_CTX_dup(a->keyed);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	size_t mdlen = 0;
@@ -477,7 +496,7 @@ static int insert(audit *a, audit_record *r, char *err, size_t errlen)
 		v.n[i] = strlen(v.p[i]);
 	}
 	if (mac_compute(a, &v, r->mac)) {
-		seterr(err, errlen, "computing the record's HMAC failed");
+		seterr(err, errlen, "computing the record's HMAC-SHA256 failed (is OpenSSL's default provider available?)");
 		return -1;
 	}
 	char sql[1024];
@@ -509,7 +528,7 @@ static int insert(audit *a, audit_record *r, char *err, size_t errlen)
 
 int audit_append(audit *a, audit_record *r, char *err, size_t errlen)
 {
-	if (!a->keyed) {
+	if (!a->has_key) {
 		seterr(err, errlen, "the audit log was opened without its key");
 		return -1;
 	}
@@ -678,7 +697,7 @@ static int verify_row(audit *a, sqlite3_stmt *st, int64_t seq, const char *prev,
 int audit_verify(audit *a, audit_verdict *v)
 {
 	memset(v, 0, sizeof *v);
-	if (!a->keyed) {
+	if (!a->has_key) {
 		bad(v, 0, "the audit log was opened without its key");
 		return -1;
 	}

@@ -1328,6 +1328,8 @@ static void draw(console *c)
 
 static void on_loaded(uv_work_t *w, int status);
 
+#define SLOW_EVERY_MS 10000
+
 /* For make bench: the wall clock (ns) when the first frame with data is on the terminal. */
 static void mark_first_frame(void)
 {
@@ -1348,7 +1350,8 @@ static void load_work(uv_work_t *w)
 	console *c = w->data;
 	snapshot *n = c->next;
 	int64_t now = time_now_ms();
-	snapshot_load(c->rd, c->o, c->next_range, c->next_src, c->next_nsrc, now, c->quick_load,
+	/* c->snap stays as it is until on_loaded, on the loop thread, swaps it */
+	snapshot_load(c->rd, c->o, c->next_range, c->next_src, c->next_nsrc, now, c->depth, c->snap,
 	              n);
 	if (c->weekly_load)
 		snapshot_load_weekly(c->rd, c->o, now, n);
@@ -1405,7 +1408,18 @@ static void request_load(console *c, bool force)
 		}
 		c->next_nsrc = n < UI_SOURCES_MAX ? n : UI_SOURCES_MAX;
 	}
-	c->quick_load = !c->snap; /* the first frame comes from a quick read */
+	/* the first frame comes from a quick read. New data arrives with every poll of a live
+	 * source: the SLO, budget and alert views, which read weeks of rollups when the data
+	 * changed, are read again at most every SLOW_EVERY_MS; an unchanged store brings them up
+	 * to date for little (the minutes that moved) */
+	if (!c->snap)
+		c->depth = SNAP_QUICK;
+	else if (forced || c->snap->partial || !c->snap->have_slo ||
+	         store_data_version(c->rd) == c->snap->data_version ||
+	         now - c->snap->slow_ms >= SLOW_EVERY_MS)
+		c->depth = SNAP_FULL;
+	else
+		c->depth = SNAP_CHEAP;
 	c->next_check_uc[0] = 0;
 	if (c->snap && !strcmp(ui_screens[c->screen].cmd, "checklist")) {
 		if (!c->check_uc[0] && c->snap->have_cube) { /* the costliest use case */
@@ -1419,7 +1433,7 @@ static void request_load(console *c, bool force)
 	}
 	/* the week's review is slow (it replays a week of detectors): only for its screen, at
 	 * most every five minutes unless asked */
-	c->weekly_load = !c->quick_load && !strcmp(ui_screens[c->screen].cmd, "review") &&
+	c->weekly_load = c->depth != SNAP_QUICK && !strcmp(ui_screens[c->screen].cmd, "review") &&
 	                 (!c->snap->weekly || forced || time_now_ms() - c->snap->weekly_ms > 300000);
 	c->loading = true;
 	c->work.data = c;
@@ -1664,7 +1678,7 @@ int ui_run(const ui_opts *o, char *err, size_t errlen)
 	for (int i = 0; i < 16; i++)
 		c->grids[i].sort_col = -1;
 	/* the screens read rollups, small and hot: a big page cache would only be resident */
-	store_opts so = {.readonly = true, .cache_kib = 4096};
+	store_opts so = {.readonly = true, .cache_kib = 256};
 	c->rd = store_open(o->db_path, &so, err, errlen);
 	if (!c->rd) {
 		free(c);

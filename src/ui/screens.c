@@ -105,6 +105,11 @@ static int draw_overview(console *c, int top, int rows)
 		       src->production ? "  PRODUCTION" : "");
 	}
 	y++;
+	if (s->partial) { /* the quick first read has no SLOs or detectors yet: say so, not "none" */
+		ui_put(c, y++, 2, THEME_TITLE, "Alerts");
+		ui_put(c, y, 4, THEME_DIM, "reading SLO burn and the detectors...");
+		return rows;
+	}
 	ui_put(c, y++, 2, THEME_TITLE, "Alerts (%zu)", v->nalerts);
 	for (size_t i = 0; i < v->nalerts && y < top + rows; i++, y++) {
 		const view_overview_alert *al = &v->alerts[i];

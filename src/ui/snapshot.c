@@ -72,14 +72,22 @@ static int keep_record(void *ctx, const audit_record *r)
 	return 0;
 }
 
-/* The audit log needs no key to be read; verifying is tokentop audit verify's job. */
-static int load_audit(store *st, snapshot *s, char *err, size_t errlen)
+/* The audit log needs no key to be read; verifying is tokentop audit verify's job. Only the
+ * records after prev's newest are read: the log is append-only. */
+static int load_audit(store *st, const snapshot *prev, snapshot *s, char *err, size_t errlen)
 {
 	audit *a = audit_open_mode(st, NULL, AUDIT_KEY_NONE, err, errlen);
 	if (!a)
 		return -1;
 	audit_ctx ac = {.rows = malloc(UI_AUDIT_MAX * sizeof *ac.rows)};
-	int rc = ac.rows ? audit_each(a, 0, keep_record, &ac) : -1;
+	int64_t after = 0;
+	if (ac.rows && prev && prev->have_audit) {
+		for (size_t i = 0; i < prev->naudit; i++)
+			ac.rows[i] = prev->audit[i];
+		ac.n = prev->naudit;
+		after = prev->audit_seq;
+	}
+	int rc = ac.rows ? audit_each_after(a, after, keep_record, &ac) : -1;
 	audit_close(a);
 	if (rc) {
 		free(ac.rows);
@@ -96,9 +104,14 @@ static int load_audit(store *st, snapshot *s, char *err, size_t errlen)
 	for (size_t i = 0; i < n; i++)
 		s->audit[i] = ac.rows[(ac.n - n + i) % UI_AUDIT_MAX];
 	s->naudit = n;
-	/* the incident still open: the newest opened and not closed since */
-	s->incident = 0;
-	for (size_t i = 0; i < n; i++) {
+	s->audit_seq = n ? s->audit[n - 1].seq : after;
+	/* the incident still open: the newest opened and not closed since (an incident older
+	 * than the rows kept is prev's) */
+	s->incident = prev && prev->have_audit ? prev->incident : 0;
+	snprintf(s->incident_title, sizeof s->incident_title, "%s",
+	         prev && prev->have_audit ? prev->incident_title : "");
+	int64_t fresh = (int64_t)n - (int64_t)(ac.n - (prev && prev->have_audit ? prev->naudit : 0));
+	for (size_t i = fresh > 0 ? (size_t)fresh : 0; i < n; i++) {
 		const ui_audit_row *r = &s->audit[i];
 		if (!strcmp(r->kind, "incident") && !strcmp(r->action, "open")) {
 			s->incident = r->seq;
@@ -111,10 +124,46 @@ static int load_audit(store *st, snapshot *s, char *err, size_t errlen)
 	return 0;
 }
 
-int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_health *src,
-                  size_t nsrc, int64_t now_ms, bool quick, snapshot *s)
+/* The SLO, budget and alert views: brought up to date from prev's, or prev's as they are. */
+static int load_slow(store *st, const ui_opts *o, int64_t now_ms, snap_depth depth,
+                     const snapshot *prev, snapshot *s, char *err, size_t errlen)
 {
-	s->partial = quick;
+	bool keep = depth == SNAP_CHEAP && prev && prev->have_slo && prev->have_budgets &&
+	            prev->have_alerts;
+	int bad = 0;
+	if (keep) {
+		s->have_slo = !view_slo_copy(&prev->slo, &s->slo);
+		s->have_budgets = !view_budgets_copy(&prev->budgets, &s->budgets);
+		s->have_alerts = !view_alerts_copy(&prev->alerts, &s->alerts);
+		s->slow_ms = prev->slow_ms;
+		if (!s->have_slo || !s->have_budgets || !s->have_alerts) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	s->slow_ms = now_ms;
+	s->have_slo = !view_slo_update(st, o->slos, o->nslos, now_ms,
+	                               prev && prev->have_slo ? &prev->slo : NULL, &s->slo, err,
+	                               errlen);
+	bad += !s->have_slo;
+	char e2[256] = "";
+	s->have_budgets = !view_budgets_update(st, o->budgets, o->nbudgets, now_ms,
+	                                       prev && prev->have_budgets ? &prev->budgets : NULL,
+	                                       &s->budgets, bad ? e2 : err, bad ? sizeof e2 : errlen);
+	bad += !s->have_budgets;
+	s->have_alerts = !view_alerts_update(st, now_ms, prev && prev->have_alerts ? &prev->alerts
+	                                                                          : NULL,
+	                                     &s->alerts, bad ? e2 : err, bad ? sizeof e2 : errlen);
+	bad += !s->have_alerts;
+	return bad ? -1 : 0;
+}
+
+int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_health *src,
+                  size_t nsrc, int64_t now_ms, snap_depth depth, const snapshot *prev,
+                  snapshot *s)
+{
+	s->partial = depth == SNAP_QUICK;
 	char err[256] = "";
 	s->now_ms = now_ms;
 	s->range = range;
@@ -135,16 +184,17 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 		if (!s->flag && !bad++)                                                            \
 			snprintf(s->err, sizeof s->err, "%s", err);                                \
 	} while (0)
-	/* quick: what is cheap on any cache (spend, traffic, anomalies, the tables) for the
-	 * first frame; SLO burn and budget forecasts, which read weeks of rollups, follow */
-	if (quick)
-		TRY(have_ov, view_overview_build(st, NULL, 0, NULL, 0, s->src, s->nsrc, now_ms, &s->ov,
-		                                 err, sizeof err));
-	else {
-		TRY(have_slo, view_slo_build(st, o->slos, o->nslos, now_ms, &s->slo, err, sizeof err));
-		TRY(have_budgets, view_budgets_build(st, o->budgets, o->nbudgets, now_ms, NULL, 0, NULL,
-		                                     &s->budgets, err, sizeof err));
-		TRY(have_alerts, view_alerts_build(st, now_ms, &s->alerts, err, sizeof err));
+	/* quick: what is cheap on any cache (spend, traffic, the tables) for the first frame; SLO
+	 * burn, budget forecasts and the detectors' replay, which read weeks of rollups, follow */
+	if (depth == SNAP_QUICK) {
+		view_slo vs = {.now_ms = now_ms};
+		view_budgets vb = {.now_ms = now_ms};
+		view_alerts va = {.now_ms = now_ms};
+		TRY(have_ov, view_overview_assemble(st, &vs, &vb, &va, s->src, s->nsrc, now_ms, &s->ov,
+		                                    err, sizeof err));
+	} else {
+		if (load_slow(st, o, now_ms, depth, prev, s, err, sizeof err) && !bad++)
+			snprintf(s->err, sizeof s->err, "%s", err);
 		/* the overview shows parts of those three: it takes them rather than reading them again */
 		if (s->have_slo && s->have_budgets && s->have_alerts)
 			TRY(have_ov, view_overview_assemble(st, &s->slo, &s->budgets, &s->alerts, s->src,
@@ -153,12 +203,15 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 			s->have_ov = false;
 	}
 	TRY(have_cube, view_cube_build(st, since, now_ms, false, &s->cube, err, sizeof err));
-	TRY(have_prompts, view_prompts_build(st, since, now_ms, 0, &s->prompts, err, sizeof err));
-	TRY(have_routing, view_routing_build(st, since, now_ms, &s->routing, err, sizeof err));
+	/* the Prompts and Routing screens group the Spend screen's cube their own way */
+	if (s->have_cube) {
+		TRY(have_prompts, view_prompts_of(&s->cube, 0, &s->prompts, err, sizeof err));
+		TRY(have_routing, view_routing_of(&s->cube, &s->routing, err, sizeof err));
+	}
 	TRY(have_inference, view_inference_build(st, &s->inference, err, sizeof err));
 	TRY(have_providers,
 	    view_providers_build(st, since, now_ms, &s->providers, err, sizeof err));
-	TRY(have_audit, load_audit(st, s, err, sizeof err));
+	TRY(have_audit, load_audit(st, prev, s, err, sizeof err));
 	TRY(have_gw, view_gwstate_build(st, now_ms, &s->gw, err, sizeof err));
 #undef TRY
 	return bad ? -1 : 0;

@@ -39,6 +39,7 @@ typedef struct snapshot {
 	int64_t data_version;
 	char err[256];
 	bool partial; /* the first, quick read: SLOs, budgets and alerts are still coming */
+	int64_t slow_ms; /* when the SLO, budget and alert views were read (or brought up to date) */
 	view_source_health src[UI_SOURCES_MAX];
 	char srcname[UI_SOURCES_MAX][UI_NAME_CAP];
 	size_t nsrc;
@@ -64,6 +65,7 @@ typedef struct snapshot {
 	bool have_gw;
 	ui_audit_row *audit; /* oldest first, the newest UI_AUDIT_MAX */
 	size_t naudit;
+	int64_t audit_seq; /* the newest record read; the next read starts after it */
 	bool have_audit;
 	ui_check_row checks[64]; /* the Checklist screen's items for check_uc */
 	int nchecks;             /* -1: could not be evaluated (err says why) */
@@ -74,10 +76,19 @@ typedef struct snapshot {
 	char incident_title[200]; /* its params, as recorded */
 } snapshot;
 
-/* Loads a snapshot with st; range is an index into ui_ranges. 0 or -1 (err in the snapshot,
- * the parts that could be read are kept). */
+/* How much of a snapshot to read. */
+typedef enum {
+	SNAP_QUICK, /* the first frame: no SLOs, budgets or alerts (they read weeks of rollups) */
+	SNAP_FULL,  /* every view; those an unchanged store lets prev's bring up to date cheaply */
+	SNAP_CHEAP, /* every view, but the SLOs, budgets and alerts are prev's as they are */
+} snap_depth;
+
+/* Loads a snapshot with st; range is an index into ui_ranges. prev (NULL: none) is the
+ * snapshot read before with st: what can be kept of it is. 0 or -1 (err in the snapshot, the
+ * parts that could be read are kept). */
 int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_health *src,
-                  size_t nsrc, int64_t now_ms, bool quick, snapshot *s);
+                  size_t nsrc, int64_t now_ms, snap_depth depth, const snapshot *prev,
+                  snapshot *s);
 /* Reads the week's review into s (the ISO week holding now_ms). 0 or -1 (err in s). */
 int snapshot_load_weekly(store *st, const ui_opts *o, int64_t now_ms, snapshot *s);
 void snapshot_free(snapshot *s);
@@ -138,7 +149,7 @@ struct console {
 	bool loading;    /* a snapshot is being read on the worker */
 	bool want_load;  /* read again once it is done */
 	bool force_load; /* read even when nothing changed */
-	bool quick_load; /* the read in flight is the quick first one */
+	snap_depth depth; /* of the read in flight */
 	bool weekly_load; /* the read in flight includes the week's review */
 	int review_section; /* what the Review screen's table shows */
 	char check_uc[128];      /* the use case the Checklist screen walks */

@@ -36,12 +36,19 @@ typedef struct scope {
 	char name[ANOM_SCOPE_CAP];
 } scope;
 
+#define CHUNK_STEPS ((size_t)(HOUR_MS / STEP_MS))
+
 typedef struct series {
 	int64_t t0;
 	size_t nb;
 	cnt *sum;     /* nscopes x (nb + 1) prefix sums */
 	int64_t *org; /* nb + 1 prefix sums of all cost */
-	sketch *sk;   /* nscopes x nb latency sketches (recent series only) */
+	/* latency (recent series only): read an hour at a time into nscopes x CHUNK_STEPS
+	 * sketches, each kept encoded (a few hundred bytes, not kilobytes of bins) */
+	sketch *chunk;
+	size_t chunk_b0; /* the step of chunk[.. * CHUNK_STEPS + 0] */
+	uint8_t **blob;  /* nscopes x nb; NULL for a step without latencies */
+	size_t *bloblen;
 } series;
 
 typedef struct actx {
@@ -98,10 +105,53 @@ static int add_row(void *ctx, tt_res r, const tt_rollup *row)
 		x->cost += add.cost;
 	}
 	s->org[b + 1] += add.cost;
-	if (s->sk && row->sk[TT_SK_LATENCY]) {
-		sketch *k = &s->sk[c->of[row->dims_id][1] * s->nb + (size_t)b];
+	if (s->chunk && row->sk[TT_SK_LATENCY]) {
+		size_t j = (size_t)b - s->chunk_b0;
+		if ((size_t)b < s->chunk_b0 || j >= CHUNK_STEPS) {
+			c->failed = 1; /* a row outside the hour asked for */
+			return 0;
+		}
+		sketch *k = &s->chunk[c->of[row->dims_id][1] * CHUNK_STEPS + j];
 		if (sketch_merge_blob(k, row->sk[TT_SK_LATENCY], row->sklen[TT_SK_LATENCY]))
 			c->failed = 1;
+	}
+	return 0;
+}
+
+/* The chunk's sketches into their steps' blobs; the chunk is left empty. */
+static int keep_chunk(actx *c, series *s, size_t nsteps)
+{
+	for (size_t k = 0; k < c->nscopes; k++)
+		for (size_t j = 0; j < nsteps; j++) {
+			sketch *sk = &s->chunk[k * CHUNK_STEPS + j];
+			if (!sk->count)
+				continue;
+			size_t len = sketch_encode(sk, NULL, 0), at_ = k * s->nb + s->chunk_b0 + j;
+			uint8_t *b = malloc(len);
+			if (!b)
+				return -1;
+			sketch_encode(sk, b, len);
+			s->blob[at_] = b;
+			s->bloblen[at_] = len;
+			sketch_clear(sk);
+		}
+	return 0;
+}
+
+/* The latency sketches of [t0, t0 + nb steps), an hour at a time. */
+static int read_latencies(store *st, actx *c, series *s)
+{
+	int64_t end = s->t0 + (int64_t)s->nb * STEP_MS;
+	for (int64_t a = s->t0; a < end;) {
+		int64_t b = a - (((a % HOUR_MS) + HOUR_MS) % HOUR_MS) + HOUR_MS;
+		if (b > end)
+			b = end;
+		s->chunk_b0 = (size_t)((a - s->t0) / STEP_MS);
+		if (vscan_steps(st, a, b, STEP_MS, true, add_row, c))
+			return -1;
+		if (keep_chunk(c, s, (size_t)((b - a) / STEP_MS)))
+			return -2;
+		a = b;
 	}
 	return 0;
 }
@@ -113,14 +163,19 @@ static int series_build(store *st, actx *c, series *s, int64_t t0, size_t nb, bo
 	s->sum = calloc(c->nscopes * (nb + 1), sizeof *s->sum);
 	s->org = calloc(nb + 1, sizeof *s->org);
 	if (sketches) {
-		s->sk = calloc(c->nscopes * nb, sizeof *s->sk);
-		if (!s->sk)
+		s->chunk = calloc(c->nscopes * CHUNK_STEPS, sizeof *s->chunk);
+		s->blob = calloc(c->nscopes * nb, sizeof *s->blob);
+		s->bloblen = calloc(c->nscopes * nb, sizeof *s->bloblen);
+		if (!s->chunk || !s->blob || !s->bloblen)
 			return -1;
+		for (size_t i = 0; i < c->nscopes * CHUNK_STEPS; i++)
+			sketch_init(&s->chunk[i]);
 	}
 	if (!s->sum || !s->org)
 		return -1;
 	c->fill = s;
-	if (vscan_steps(st, t0, t0 + (int64_t)nb * STEP_MS, STEP_MS, sketches, add_row, c))
+	if (sketches ? read_latencies(st, c, s)
+	             : vscan_steps(st, t0, t0 + (int64_t)nb * STEP_MS, STEP_MS, false, add_row, c))
 		return -1;
 	for (size_t k = 0; k < c->nscopes; k++)
 		for (size_t b = 1; b <= nb; b++) {
@@ -141,10 +196,14 @@ static int series_build(store *st, actx *c, series *s, int64_t t0, size_t nb, bo
 
 static void series_free(series *s, size_t nscopes)
 {
-	if (s->sk)
-		for (size_t i = 0; i < nscopes * s->nb; i++)
-			sketch_free(&s->sk[i]);
-	free(s->sk);
+	if (s->chunk)
+		for (size_t i = 0; i < nscopes * CHUNK_STEPS; i++)
+			sketch_free(&s->chunk[i]);
+	free(s->chunk);
+	for (size_t i = 0; s->blob && i < nscopes * s->nb; i++)
+		free(s->blob[i]);
+	free(s->blob);
+	free(s->bloblen);
 	free(s->sum);
 	free(s->org);
 }
@@ -252,7 +311,9 @@ static void precompute_p95(actx *c)
 				continue;
 			sketch_clear(&w);
 			for (size_t j = b - WB; j < b; j++)
-				if (sketch_merge(&w, &c->recent.sk[k * nb + j]))
+				if (c->recent.blob[k * nb + j] &&
+				    sketch_merge_blob(&w, c->recent.blob[k * nb + j],
+				                      c->recent.bloblen[k * nb + j]))
 					c->failed = 1;
 			c->p95[k * (nb + 1) + b] = sketch_quantile(&w, 0.95);
 			c->p95n[k * (nb + 1) + b] = (int64_t)w.count;

@@ -88,23 +88,35 @@ void view_summary_free(view_summary *v)
 	v->by_day = NULL;
 }
 
-int view_prompts_build(store *st, int64_t since_ms, int64_t until_ms, size_t top, view_prompts *v,
-                       char *err, size_t errlen)
+static int prompts_group(const view_cube *cube, size_t top, view_prompts *v, char *err,
+                         size_t errlen)
 {
-	memset(v, 0, sizeof *v);
-	v->since_ms = since_ms;
-	v->until_ms = until_ms;
-	if (view_cube_build(st, since_ms, until_ms, false, &v->cube, err, errlen))
-		return -1;
-	v->total_cost_micros = v->cube.total[TT_M_COST_MICROS];
+	v->since_ms = cube->since_ms;
+	v->until_ms = cube->until_ms;
+	v->total_cost_micros = cube->total[TT_M_COST_MICROS];
 	static const tt_dim by[] = {TT_D_PROMPT_ID, TT_D_PROMPT_VERSION};
-	if (view_group(&v->cube, by, 2, NULL, NULL, &v->rows)) {
+	if (view_group(cube, by, 2, NULL, NULL, &v->rows)) {
 		snprintf(err, errlen, "out of memory");
 		view_prompts_free(v);
 		return -1;
 	}
 	v->top = top && top < v->rows.n ? top : v->rows.n;
 	return 0;
+}
+
+int view_prompts_build(store *st, int64_t since_ms, int64_t until_ms, size_t top, view_prompts *v,
+                       char *err, size_t errlen)
+{
+	memset(v, 0, sizeof *v);
+	if (view_cube_build(st, since_ms, until_ms, false, &v->cube, err, errlen))
+		return -1;
+	return prompts_group(&v->cube, top, v, err, errlen);
+}
+
+int view_prompts_of(const view_cube *cube, size_t top, view_prompts *v, char *err, size_t errlen)
+{
+	memset(v, 0, sizeof *v);
+	return prompts_group(cube, top, v, err, errlen);
 }
 
 void view_prompts_free(view_prompts *v)
@@ -127,16 +139,12 @@ static int cmp_targets(const void *pa, const void *pb)
 	return 0;
 }
 
-int view_routing_build(store *st, int64_t since_ms, int64_t until_ms, view_routing *v, char *err,
-                       size_t errlen)
+static int routing_group(const view_cube *cube, view_routing *v, char *err, size_t errlen)
 {
-	memset(v, 0, sizeof *v);
-	v->since_ms = since_ms;
-	v->until_ms = until_ms;
-	if (view_cube_build(st, since_ms, until_ms, false, &v->cube, err, errlen))
-		return -1;
+	v->since_ms = cube->since_ms;
+	v->until_ms = cube->until_ms;
 	static const tt_dim by[] = {TT_D_USE_CASE, TT_D_PROVIDER, TT_D_MODEL, TT_D_TIER};
-	if (view_group(&v->cube, by, 4, NULL, NULL, &v->targets))
+	if (view_group(cube, by, 4, NULL, NULL, &v->targets))
 		goto oom;
 	/* Routes in name order, targets most-used first within each. */
 	qsort(v->targets.rows, v->targets.n, sizeof *v->targets.rows, cmp_targets);
@@ -161,6 +169,21 @@ oom:
 	snprintf(err, errlen, "out of memory");
 	view_routing_free(v);
 	return -1;
+}
+
+int view_routing_build(store *st, int64_t since_ms, int64_t until_ms, view_routing *v, char *err,
+                       size_t errlen)
+{
+	memset(v, 0, sizeof *v);
+	if (view_cube_build(st, since_ms, until_ms, false, &v->cube, err, errlen))
+		return -1;
+	return routing_group(&v->cube, v, err, errlen);
+}
+
+int view_routing_of(const view_cube *cube, view_routing *v, char *err, size_t errlen)
+{
+	memset(v, 0, sizeof *v);
+	return routing_group(cube, v, err, errlen);
 }
 
 void view_routing_free(view_routing *v)
