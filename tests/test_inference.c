@@ -11,6 +11,8 @@
 
 #define T0   1700000000000LL /* the window's start */
 #define HOUR 3600000LL
+/* cmocka's assert_float_equal lets NaN through */
+#define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
 
 static store *open_path(const char *path)
 {
@@ -69,8 +71,8 @@ static void test_history(void **state)
 	view_server *a = &v.servers[0], *b = &v.servers[1];
 	assert_string_equal(a->source, "vllm-a");
 	assert_false(a->has_history);
-	assert_float_equal(a->tokens_per_s, 15, 1e-9); /* the last two scrapes */
-	assert_true(isnan(b->tokens_per_s));           /* one scrape: no rate */
+	assert_near(a->tokens_per_s, 15, 1e-9); /* the last two scrapes */
+	assert_true(isnan(b->tokens_per_s));    /* one scrape: no rate */
 	assert_int_equal(view_inference_history(s, &v, T0, T0 + HOUR, err, sizeof err), 0);
 	assert_true(a->has_history);
 	const view_server_history *h = &a->hist;
@@ -80,14 +82,14 @@ static void test_history(void **state)
 	for (int i = 0; i < 60; i++) {
 		if (i == 19)
 			continue;
-		assert_float_equal(h->tokens_per_s[i], 15, 1e-9);
-		assert_float_equal(h->kv_cache_usage[i], 0.5, 1e-9);
-		assert_float_equal(h->requests_waiting[i], 2, 0);
-		assert_float_equal(h->requests_running[i], 4, 0);
+		assert_near(h->tokens_per_s[i], 15, 1e-9);
+		assert_near(h->kv_cache_usage[i], 0.5, 1e-9);
+		assert_near(h->requests_waiting[i], 2, 0);
+		assert_near(h->requests_running[i], 4, 0);
 	}
 	/* the restart at 600 s: the step [570, 600) saw 150 + 150 + 50 tokens in 30 s */
-	assert_float_equal(h->tokens_per_s[19], 350.0 / 30, 1e-9);
-	assert_float_equal(h->tokens_per_s[20], 15, 1e-9);
+	assert_near(h->tokens_per_s[19], 350.0 / 30, 1e-9);
+	assert_near(h->tokens_per_s[20], 15, 1e-9);
 	/* the gap [1800, 2700): nothing, not a rate spread over fifteen minutes */
 	for (int i = 60; i < 90; i++) {
 		assert_true(isnan(h->tokens_per_s[i]));
@@ -96,14 +98,14 @@ static void test_history(void **state)
 		assert_true(isnan(h->requests_running[i]));
 	}
 	for (int i = 90; i < VIEW_INFERENCE_POINTS; i++) {
-		assert_float_equal(h->tokens_per_s[i], 15, 1e-9);
-		assert_float_equal(h->kv_cache_usage[i], 0.5, 1e-9);
+		assert_near(h->tokens_per_s[i], 15, 1e-9);
+		assert_near(h->kv_cache_usage[i], 0.5, 1e-9);
 	}
 	/* the scrape at the window's end is not in it */
-	assert_float_equal(h->waiting_max, 2, 0);
-	assert_float_equal(h->running_max, 4, 0);
-	assert_float_equal(h->kv_max, 0.5, 1e-9);
-	assert_float_equal(h->tokens_per_s_max, 15, 1e-9);
+	assert_near(h->waiting_max, 2, 0);
+	assert_near(h->running_max, 4, 0);
+	assert_near(h->kv_max, 0.5, 1e-9);
+	assert_near(h->tokens_per_s_max, 15, 1e-9);
 	/* the server scraped long before: an empty history */
 	assert_true(b->has_history);
 	for (int i = 0; i < VIEW_INFERENCE_POINTS; i++)
@@ -125,17 +127,23 @@ static void test_window_steps(void **state)
 	assert_int_equal(v.servers[0].hist.step_ms, 10);
 	assert_int_equal(v.servers[0].hist.since_ms, T0 + 1 + 1190 - 1200);
 	/* a one-minute window in the middle of the steady part: a step is 0.5 s, and the rate
-	 * between two scrapes 10 s apart reaches every step it covers */
+	 * between two scrapes 10 s apart reaches every step it covers; after the last scrape in
+	 * the window (150 s) the rate is not known yet */
 	assert_int_equal(view_inference_history(s, &v, T0 + 100000, T0 + 160000, err, sizeof err),
 	                 0);
 	const view_server_history *h = &v.servers[0].hist;
 	assert_int_equal(h->step_ms, 500);
-	for (int i = 0; i < VIEW_INFERENCE_POINTS; i++)
-		assert_float_equal(h->tokens_per_s[i], 15, 1e-9);
-	/* the gauges are where a scrape was: every 20th step */
-	assert_false(isnan(h->kv_cache_usage[0]));
-	assert_true(isnan(h->kv_cache_usage[1]));
-	assert_false(isnan(h->kv_cache_usage[20]));
+	for (int i = 0; i < 100; i++)
+		assert_near(h->tokens_per_s[i], 15, 1e-9);
+	for (int i = 100; i < VIEW_INFERENCE_POINTS; i++)
+		assert_true(isnan(h->tokens_per_s[i]));
+	/* a gauge holds from one scrape to the next (steps 0..19 show the scrape at 100 s), and
+	 * the last one to the window's end */
+	for (int i = 0; i < 20; i++)
+		assert_near(h->requests_waiting[i], 1, 0);
+	assert_near(h->requests_waiting[20], 2, 0);
+	assert_near(h->requests_waiting[119], 0, 0);
+	assert_near(h->kv_cache_usage[119], 0.3, 1e-9);
 	view_inference_free(&v);
 	store_close(s);
 }

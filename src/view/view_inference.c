@@ -123,6 +123,21 @@ static void spread_rate(hist_ctx *x, int64_t t0, int64_t t1, double per_ms)
 	}
 }
 
+/* The steps after the one of scrape a, up to the one of the scrape at t1, take a's gauges. */
+static void hold_gauges(hist_ctx *x, const tt_inference *a, int64_t t1)
+{
+	view_server_history *h = x->h;
+	int64_t first = a->ts_ms < h->since_ms ? 0 : (a->ts_ms - h->since_ms) / h->step_ms + 1;
+	int64_t last = t1 < h->since_ms ? -1 : (t1 - h->since_ms) / h->step_ms - 1;
+	if (t1 > x->until_ms)
+		last = P - 1;
+	for (int64_t b = first; b <= last && b < P; b++) {
+		h->kv_cache_usage[b] = max_of(h->kv_cache_usage[b], a->kv_cache_usage);
+		h->requests_waiting[b] = max_of(h->requests_waiting[b], a->requests_waiting);
+		h->requests_running[b] = max_of(h->requests_running[b], a->requests_running);
+	}
+}
+
 static int add_sample(void *ctx, const tt_inference *s)
 {
 	hist_ctx *x = ctx;
@@ -142,6 +157,9 @@ static int add_sample(void *ctx, const tt_inference *s)
 		double inc = tokens_increase(&x->prev, s);
 		if (dt > 0 && dt <= x->gap_ms && !isnan(inc))
 			spread_rate(x, x->prev.ts_ms, s->ts_ms, inc / (double)dt);
+		/* steps shorter than the scrape interval: a gauge holds until the next scrape */
+		if (dt > 0 && dt <= x->gap_ms)
+			hold_gauges(x, &x->prev, s->ts_ms);
 	}
 	x->prev = *s;
 	x->prev.source = x->prev.model_name = NULL;
@@ -182,6 +200,9 @@ int view_inference_history(store *st, view_inference *v, int64_t since_ms, int64
 			free(x);
 			return -1;
 		}
+		/* the newest scrape's gauges hold to the window's end while it is recent */
+		if (x->have_prev && until_ms - x->prev.ts_ms <= x->gap_ms)
+			hold_gauges(x, &x->prev, until_ms);
 		h->kv_max = h->tokens_per_s_max = h->waiting_max = h->running_max = NAN;
 		for (int k = 0; k < P; k++) {
 			h->tokens_per_s[k] =
