@@ -59,6 +59,7 @@ typedef struct snapshot {
 	bool have_alerts;
 	view_inference inference;
 	bool have_inference;
+	int64_t inference_window_ms; /* the servers' history */
 	view_providers providers;
 	bool have_providers;
 	view_gwstate gw; /* what the gateways said: controls in force, routes */
