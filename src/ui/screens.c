@@ -1356,8 +1356,8 @@ static int draw_routing(console *c, int top, int rows)
 #define COLS_OF(x) x, N(x)
 
 const screen ui_screens[] = {
-    {"Overview", "overview", '1', "spend now, today, budget, traffic, sources, alerts", NULL,
-     0, NULL, draw_overview, NULL, NULL},
+    {"Overview", "overview", '1', "spend now, today, budget, traffic, sources, alerts", NULL, 0,
+     NULL, draw_overview, NULL, NULL},
     {"Spend", "spend", '2', "spend by use case, team, tenant, provider, model; drill down",
      COLS_OF(spend_cols), fill_spend, draw_spend, enter_spend, back_spend, scope_spend},
     {"Prompts", "prompts", '3', "the costliest prompt versions, tokens and cost per request",
@@ -1366,7 +1366,7 @@ const screen ui_screens[] = {
      COLS_OF(routing_cols), fill_routing, draw_routing, NULL, NULL, scope_routing},
     {"Providers", "providers", '5', "error classes, latency and TTFT per provider and model",
      COLS_OF(provider_cols), fill_providers, draw_providers, NULL, NULL, scope_provider},
-    {"Inference", "inference", '6', "self-hosted servers: KV cache, queue, TTFT",
+    {"Inference", "inference", '6', "self-hosted servers: KV cache, queue, TTFT, their history",
      COLS_OF(inference_cols), fill_inference, draw_inference, NULL, NULL},
     {"SLOs", "slos", '7', "burn rates over the windows, budget left, page or ticket",
      COLS_OF(slo_cols), fill_slos, draw_slos, NULL, NULL},
