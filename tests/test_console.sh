@@ -17,6 +17,8 @@ wait_for() {
     sleep 0.1; i=$((i + 1)); [ $i -lt 50 ] || fail "never saw '$1'"
   done
 }
+# braille: a braille cell with a dot (U+2801..U+28FF, UTF-8 E2 A0..A3 xx) is on the screen
+braille() { screen | LC_ALL=C grep -q "$(printf '\342[\240\241\242\243]')"; }
 
 start=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
 "$tt" gen --events 20000 --seed 2 --days 1 --start "$start" > "$dir/ev.jsonl"
@@ -35,6 +37,9 @@ screen | grep -q "1 Overview" || fail "no tabs"
 screen | grep -q "Month to date" || fail "no month to date"
 screen | grep -q '\$[0-9]' || fail "no money on the Overview"
 echo "ok: the Overview shows spend"
+wait_for "Spend \$/min"
+braille || fail "no braille chart of the last hour at 120x40"
+echo "ok: the Overview charts the last hour in braille at 120x40"
 
 tmux -L "$sock" send-keys '?'
 wait_for "Keys (also as :commands"
@@ -136,6 +141,9 @@ tmux -L "$sock" send-keys '1'
 
 tmux -L "$sock" resize-window -x 80 -y 24
 wait_for "Spend now"
+wait_for "Spend now  *\$[0-9.,]*/min  *[▁▂▃▄▅▆▇█]"
+screen | grep -q 'Spend \$/min' && fail "the braille chart is drawn at 80x24"
+screen | grep -q "Alerts (" || fail "no alerts at 80x24"
 tmux -L "$sock" resize-window -x 60 -y 20
 wait_for "needs at least 80x24"
 tmux -L "$sock" resize-window -x 120 -y 40
@@ -147,8 +155,12 @@ wait_for "EXIT=0"
 screen | grep -q "Spend now" && fail "the console is still on screen after quitting"
 echo "ok: q quits and restores the terminal"
 
-run_console TERM=xterm-256color NO_COLOR=1
+run_console TERM=xterm-256color NO_COLOR=1 LANG=C LC_ALL=C
 wait_for "Spend now"
+wait_for "Spend \$/min"
+braille && fail "braille in the C locale"
+screen | grep -q '^  \$0\.00  *[.:|#]' || fail "no ASCII chart in the C locale"
+echo "ok: in the C locale the Overview's chart is ASCII"
 # a colour is SGR 30-38, 40-48, 90-97 or 100-107; 39 and 49 (the defaults) are not colours
 esc=$(printf '\033')
 if tmux -L "$sock" capture-pane -p -e |

@@ -18,6 +18,14 @@ wait_for() { # wait_for TEXT [SECONDS]
     sleep 0.1; i=$((i + 1)); [ $i -lt $n ] || fail "never saw '$1'"
   done
 }
+# braille: a braille cell with a dot (U+2801..U+28FF, UTF-8 E2 A0..A3 xx) is on the screen
+braille() { screen | LC_ALL=C grep -q "$(printf '\342[\240\241\242\243]')"; }
+wait_braille() { # wait_braille SECONDS
+  i=0; n=$(( $1 * 10 ))
+  while ! braille; do
+    sleep 0.1; i=$((i + 1)); [ $i -lt $n ] || fail "never saw a braille chart"
+  done
+}
 export XDG_CONFIG_HOME="$dir/config" XDG_DATA_HOME="$dir/data"
 
 tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
@@ -30,6 +38,13 @@ screen | grep -q "live" || fail "the header does not say the sources are live"
 echo "ok: the demo shows spend from its live gateway"
 wait_for "Alerts ([1-9]" 30
 echo "ok: the cost runaway raises alerts"
+
+# the Inference screen: each scraped server's history as braille charts
+keys 6
+wait_for "demo-vllm / .*, the last 1h" 20
+wait_for "KV cache .*max" 10
+wait_braille 20
+echo "ok: the Inference screen charts the servers' history in braille"
 
 # a kill switch on the costliest use case, from the Spend screen
 keys 2 g
@@ -94,7 +109,7 @@ echo "ok: both actions are in the audit log and the chain verifies"
 tmux -L "$sock" kill-server 2>/dev/null
 sock="$sock-ro"
 tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
-  "cd '$TT_SRCDIR' && '$tt' --demo --history 2h --readonly; echo EXIT=\$?; sleep 60"
+  "cd '$TT_SRCDIR' && env LANG=C LC_ALL=C '$tt' --demo --history 2h --readonly; echo EXIT=\$?; sleep 60"
 wait_for "Spend now" 20
 keys 2 g
 wait_for "by use case"
@@ -102,9 +117,21 @@ keys K
 wait_for "kill-switch is unavailable"
 keys '?'
 wait_for "unavailable"
-keys Escape q
-wait_for "EXIT=0"
+keys Escape
 echo "ok: --readonly: actions unavailable, with the reason"
+# that console runs in the C locale: its charts are ASCII
+keys 6
+wait_for "demo-vllm / .*, the last 1h" 20
+wait_for "KV cache .*max" 10
+wait_for '^  *[.:|#][.:|# ]*$' 20
+braille && fail "braille on the screen in the C locale"
+keys 1
+wait_for "Spend \$/min" 10
+wait_for '^  \$0\.00  *[.:|#]' 10
+braille && fail "braille on the Overview in the C locale"
+keys q
+wait_for "EXIT=0"
+echo "ok: in the C locale the charts are ASCII, without braille"
 
 # incidents from the console: open, a note, close; all in the audit log
 tmux -L "$sock" kill-server 2>/dev/null

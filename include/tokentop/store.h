@@ -192,6 +192,11 @@ int store_inference_prune(store *s, int64_t before_ms);
 typedef int (*store_inference_fn)(void *ctx, const tt_inference *latest,
                                   const tt_inference *previous);
 int store_inference_latest(store *s, store_inference_fn fn, void *ctx);
+/* One server's samples with since_ms <= ts_ms < until_ms, oldest first, without the TTFT
+ * histogram (one range read of the primary key); fn's non-zero return stops and is returned. */
+typedef int (*store_inference_each_fn)(void *ctx, const tt_inference *x);
+int store_inference_range(store *s, const char *source, const char *model_name, int64_t since_ms,
+                          int64_t until_ms, store_inference_each_fn fn, void *ctx);
 
 /* A point of a series read from a Prometheus-compatible API (labels: compact JSON; NaN is
  * stored as NULL). */

@@ -1100,6 +1100,35 @@ int store_inference_latest(store *s, store_inference_fn fn, void *ctx)
 	return rc;
 }
 
+int store_inference_range(store *s, const char *source, const char *model_name, int64_t since_ms,
+                          int64_t until_ms, store_inference_each_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(
+	        s->db,
+	        "SELECT source, model_name, ts_ms, requests_running, requests_waiting,"
+	        " kv_cache_usage, prompt_tokens_total, generation_tokens_total, NULL"
+	        " FROM inference_samples WHERE source = ? AND model_name = ? AND ts_ms >= ?"
+	        " AND ts_ms < ? ORDER BY ts_ms",
+	        -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, model_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, since_ms);
+	sqlite3_bind_int64(st, 4, until_ms);
+	int rc = 0, step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		tt_inference x;
+		read_inference(st, &x);
+		if ((rc = fn(ctx, &x)))
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- metric samples ---- */
 
 int store_metric_add(store *s, const char *source, const char *series, const char *labels,

@@ -168,6 +168,24 @@ void ui_sparkline(console *c, int y, int x, const int64_t *v, int n)
 	attrset(A_NORMAL);
 }
 
+void ui_chart(console *c, int y, int x, int w, int h, const double *v, size_t n,
+              const chart_opts *o)
+{
+	if (w > COLS - x)
+		w = COLS - x;
+	if (w < 1 || h < 1)
+		return;
+	static chart ch; /* the loop thread only */
+	chart_plot(v, n, w, h, o, &ch);
+	char row[3 * CHART_MAX_W + 1];
+	attrset(ui_attr(c, THEME_SPARK));
+	for (int r = 0; r < ch.h && y + r < LINES; r++) {
+		chart_row(&ch, r, c->utf8, row, sizeof row);
+		mvaddstr(y + r, x, row);
+	}
+	attrset(A_NORMAL);
+}
+
 void ui_bar(console *c, double frac, int width, char *buf, size_t cap)
 {
 	static const char *const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};

@@ -59,7 +59,11 @@ static int draw_overview(console *c, int top, int rows)
 	int y = top;
 	ui_put(c, y, 2, THEME_TITLE, "Spend now");
 	ui_put(c, y, 20, THEME_MONEY, "%s/min", ui_usd(v->spend_per_min_micros, a, sizeof a));
-	ui_sparkline(c, y++, 38, v->spark_micros, VIEW_OVERVIEW_SPARK);
+	/* with room, the last hour is a braille chart below the sources, else a sparkline here */
+	int chart_h = COLS >= 100 && rows >= 30 ? 5 : 0;
+	if (!chart_h)
+		ui_sparkline(c, y, 38, v->spark_micros, VIEW_OVERVIEW_SPARK);
+	y++;
 	ui_put(c, y, 2, THEME_TITLE, "Today");
 	ui_put(c, y, 20, THEME_MONEY, "%s", ui_usd(v->today_micros, a, sizeof a));
 	ui_put(c, y, 38, THEME_TITLE, "Month to date");
@@ -105,6 +109,21 @@ static int draw_overview(console *c, int top, int rows)
 		       src->production ? "  PRODUCTION" : "");
 	}
 	y++;
+	if (chart_h && top + rows - y >= chart_h + 4) {
+		int64_t max = 0;
+		for (int i = 0; i < VIEW_OVERVIEW_SPARK; i++)
+			max = v->spark_micros[i] > max ? v->spark_micros[i] : max;
+		ui_put(c, y, 2, THEME_TITLE, "Spend $/min");
+		ui_put(c, y + 1, 2, THEME_DIM, "the last hour");
+		ui_put(c, y + 2, 2, THEME_DIM, "max %s", ui_usd(max, a, sizeof a));
+		ui_put(c, y + chart_h - 1, 2, THEME_DIM, "%s", ui_usd(0, a, sizeof a));
+		double pts[VIEW_OVERVIEW_SPARK];
+		for (int i = 0; i < VIEW_OVERVIEW_SPARK; i++)
+			pts[i] = (double)v->spark_micros[i];
+		chart_opts o = {0, NAN, CHART_AREA};
+		ui_chart(c, y, 20, COLS - 22, chart_h, pts, VIEW_OVERVIEW_SPARK, &o);
+		y += chart_h + 1;
+	}
 	if (s->partial) { /* the quick first read has no SLOs or detectors yet: say so, not "none" */
 		ui_put(c, y++, 2, THEME_TITLE, "Alerts");
 		ui_put(c, y, 4, THEME_DIM, "reading SLO burn and the detectors...");
@@ -1213,13 +1232,108 @@ static void fill_inference(console *c, grid *g)
 		theme_role role = a > 60                     ? THEME_STALE
 		                  : v->kv_cache_usage > 0.9 ? THEME_WARN
 		                                            : THEME_TEXT;
-		grid_add(g, role, cells, nums);
+		grid_row *r = grid_add(g, role, cells, nums);
+		char ref[sizeof v->source + sizeof v->model_name + 1];
+		snprintf(ref, sizeof ref, "%s\t%s", v->source, v->model_name);
+		if (r)
+			grid_set_ref(r, ref);
+	}
+}
+
+static double peak(double a, double b)
+{
+	return isnan(a) || b > a ? b : a;
+}
+
+/* A rate or count in at most five characters: 950, 12.3k, 4.5M. */
+static void fmt_short(double v, char *buf, size_t cap)
+{
+	if (isnan(v))
+		snprintf(buf, cap, "-");
+	else if (v < 1000)
+		snprintf(buf, cap, "%.0f", v);
+	else if (v < 1e6)
+		snprintf(buf, cap, "%.1fk", v / 1e3);
+	else
+		snprintf(buf, cap, "%.1fM", v / 1e6);
+}
+
+/* One server's three charts side by side in w cells from x: KV cache, tokens/s, queue. Its
+ * labels on line y, the charts h rows below them. */
+static void draw_server_charts(console *c, const view_server *v, int y, int h)
+{
+	const view_server_history *hs = &v->hist;
+	int gap = 3, w = (COLS - 4 - 2 * gap) / 3;
+	char now[3][16], max[3][16], run[16], label[96];
+	/* the window's most, the current figure included (a rate over the last scrape interval
+	 * can top the steps' means) */
+	fmt_pct(v->kv_cache_usage, now[0], sizeof now[0]);
+	fmt_pct(peak(hs->kv_max, v->kv_cache_usage), max[0], sizeof max[0]);
+	fmt_short(v->tokens_per_s, now[1], sizeof now[1]);
+	fmt_short(peak(hs->tokens_per_s_max, v->tokens_per_s), max[1], sizeof max[1]);
+	fmt_short(v->requests_waiting, now[2], sizeof now[2]);
+	fmt_short(peak(hs->waiting_max, v->requests_waiting), max[2], sizeof max[2]);
+	fmt_short(v->requests_running, run, sizeof run);
+	static const char *const wide[3] = {"KV cache", "tokens/s", "waiting"};
+	static const char *const narrow[3] = {"KV", "tok/s", "wait"};
+	const char *const *names = w >= 30 ? wide : narrow;
+	const double *series[3] = {hs->kv_cache_usage, hs->tokens_per_s, hs->requests_waiting};
+	for (int k = 0; k < 3; k++) {
+		int x = 2 + k * (w + gap);
+		int n = snprintf(label, sizeof label, "%s %s", names[k], now[k]);
+		if (k == 2)
+			n += snprintf(label + n, sizeof label - (size_t)n,
+			              w >= 30 ? " (run %s)" : " run %s", run);
+		ui_put(c, y, x, THEME_TITLE, "%.*s", w, label);
+		char m[32];
+		int ml = snprintf(m, sizeof m, "max %s", max[k]);
+		if (n + 1 + ml <= w)
+			ui_put(c, y, x + w - ml, THEME_DIM, "%s", m);
+		chart_opts o = {0, k == 0 ? 1.0 : NAN, CHART_AREA};
+		ui_chart(c, y + 1, x, w, h, series[k], VIEW_INFERENCE_POINTS, &o);
+	}
+}
+
+/* Below the table, as room allows: the history of the selected server (of every server when
+ * they all fit), three charts each, down to one row high; nothing when even that does not. */
+static void draw_inference_history(console *c, int top, int rows)
+{
+	const snapshot *s = c->snap;
+	const grid *g = &c->grids[c->screen];
+	size_t shown = g->nshown < (size_t)rows ? g->nshown : (size_t)rows;
+	int y = top + 1 + (int)shown + 1; /* the table's header, its rows, a blank line */
+	int avail = top + rows - y;
+	const size_t n = s->inference.n;
+	/* a block: a title, the labels, the charts; a blank line between blocks */
+	bool all = n > 1 && (avail + 1) / (int)n - 3 >= 2;
+	int h = all ? (avail + 1) / (int)n - 3 : avail - 2;
+	if (h > 6)
+		h = 6;
+	if (h < 1)
+		return;
+	const grid_row *sel = grid_selected(g);
+	char win[32];
+	int64_t wm = s->inference_window_ms;
+	snprintf(win, sizeof win, wm % 3600000 ? "%lldm" : "%lldh",
+	         (long long)(wm % 3600000 ? wm / 60000 : wm / 3600000));
+	for (size_t i = 0; i < n; i++) {
+		const view_server *v = &s->inference.servers[i];
+		if (!v->has_history)
+			continue;
+		char ref[sizeof v->source + sizeof v->model_name + 1];
+		snprintf(ref, sizeof ref, "%s\t%s", v->source, v->model_name);
+		if (!all && (!sel || strcmp(grid_row_ref(sel), ref)))
+			continue;
+		ui_put(c, y, 2, THEME_TITLE, "%.40s / %.60s", v->source, v->model_name);
+		ui_put(c, y, 2 + (int)strnlen(v->source, 40) + 3 + (int)strnlen(v->model_name, 60),
+		       THEME_DIM, ", the last %s", win);
+		draw_server_charts(c, v, y + 1, h);
+		y += h + 3;
 	}
 }
 
 static int draw_inference(console *c, int top, int rows)
 {
-	(void)rows;
 	if (no_data(c, top, c->snap && c->snap->have_inference))
 		return 1;
 	if (c->snap && !c->snap->inference.n) {
@@ -1227,6 +1341,8 @@ static int draw_inference(console *c, int top, int rows)
 		       "no inference servers scraped (tokentop sync --scrape NAME=URL,vllm)");
 		return 1;
 	}
+	if (c->snap)
+		draw_inference_history(c, top, rows);
 	return 0;
 }
 
@@ -1245,8 +1361,8 @@ static int draw_routing(console *c, int top, int rows)
 #define COLS_OF(x) x, N(x)
 
 const screen ui_screens[] = {
-    {"Overview", "overview", '1', "spend now, today, budget, traffic, sources, alerts", NULL,
-     0, NULL, draw_overview, NULL, NULL},
+    {"Overview", "overview", '1', "spend now, today, budget, traffic, sources, alerts", NULL, 0,
+     NULL, draw_overview, NULL, NULL},
     {"Spend", "spend", '2', "spend by use case, team, tenant, provider, model; drill down",
      COLS_OF(spend_cols), fill_spend, draw_spend, enter_spend, back_spend, scope_spend},
     {"Prompts", "prompts", '3', "the costliest prompt versions, tokens and cost per request",
@@ -1255,7 +1371,7 @@ const screen ui_screens[] = {
      COLS_OF(routing_cols), fill_routing, draw_routing, NULL, NULL, scope_routing},
     {"Providers", "providers", '5', "error classes, latency and TTFT per provider and model",
      COLS_OF(provider_cols), fill_providers, draw_providers, NULL, NULL, scope_provider},
-    {"Inference", "inference", '6', "self-hosted servers: KV cache, queue, TTFT",
+    {"Inference", "inference", '6', "self-hosted servers: KV cache, queue, TTFT, their history",
      COLS_OF(inference_cols), fill_inference, draw_inference, NULL, NULL},
     {"SLOs", "slos", '7', "burn rates over the windows, budget left, page or ticket",
      COLS_OF(slo_cols), fill_slos, draw_slos, NULL, NULL},

@@ -209,6 +209,16 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 		TRY(have_routing, view_routing_of(&s->cube, &s->routing, err, sizeof err));
 	}
 	TRY(have_inference, view_inference_build(st, &s->inference, err, sizeof err));
+	/* each server's history: the range, at least an hour (a step no shorter than a scrape
+	 * interval) and at most six (a cheap read) */
+	s->inference_window_ms = ui_ranges_ms[range] < 3600000LL       ? 3600000LL
+	                         : ui_ranges_ms[range] > 6 * 3600000LL ? 6 * 3600000LL
+	                                                               : ui_ranges_ms[range];
+	if (s->have_inference &&
+	    view_inference_history(st, &s->inference, now_ms - s->inference_window_ms, now_ms, err,
+	                           sizeof err) &&
+	    !bad++)
+		snprintf(s->err, sizeof s->err, "%s", err);
 	TRY(have_providers,
 	    view_providers_build(st, since, now_ms, &s->providers, err, sizeof err));
 	TRY(have_audit, load_audit(st, prev, s, err, sizeof err));

@@ -7,6 +7,7 @@
 
 #include <uv.h>
 
+#include "tokentop/chart.h"
 #include "tokentop/grid.h"
 #include "tokentop/gwstate.h"
 #include "tokentop/inference.h"
@@ -59,6 +60,7 @@ typedef struct snapshot {
 	bool have_alerts;
 	view_inference inference;
 	bool have_inference;
+	int64_t inference_window_ms; /* the servers' history */
 	view_providers providers;
 	bool have_providers;
 	view_gwstate gw; /* what the gateways said: controls in force, routes */
@@ -206,6 +208,9 @@ void ui_put(console *c, int y, int x, theme_role r, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 const char *ui_usd(int64_t micros, char *buf, size_t cap);
 void ui_sparkline(console *c, int y, int x, const int64_t *v, int n);
+/* A chart of n samples in w x h cells at (y, x): braille in UTF-8, ASCII otherwise. */
+void ui_chart(console *c, int y, int x, int w, int h, const double *v, size_t n,
+              const chart_opts *o);
 /* A bar of frac (0..1) in width cells: eighth blocks in UTF-8, '#' otherwise. */
 void ui_bar(console *c, double frac, int width, char *buf, size_t cap);
 /* The tenant (or other name) as shown: aliased in presentation mode. */
