@@ -26,7 +26,8 @@ tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
 wait_for "Spend now" 20
 wait_for "demo  *ok" 20
 wait_for '\$[1-9][0-9]*\.[0-9][0-9]  *Month' 20
-screen | grep -q "live" || fail "the header does not say the sources are live"
+# the header says catching up while the history arrives, then live: poll for live
+wait_for "UTC .* live$" 120
 echo "ok: the demo shows spend from its live gateway"
 wait_for "Alerts ([1-9]" 30
 echo "ok: the cost runaway raises alerts"

@@ -100,9 +100,11 @@ static int draw_overview(console *c, int top, int rows)
 		if (src->age_s >= 0)
 			snprintf(age, sizeof age, "%llds ago", (long long)src->age_s);
 		ui_put(c, y, 2, i ? THEME_TEXT : THEME_TITLE, "%s", i ? "" : "Sources");
-		ui_put(c, y, 20, role, "%s %-16.16s %-9s last data %s%s", theme_role_glyph(role),
-		       src->name, source_state_name(src->state), age,
-		       src->production ? "  PRODUCTION" : "");
+		char st[32];
+		snprintf(st, sizeof st, "%s%s", source_state_name(src->state),
+		         src->catching_up ? " catching up" : "");
+		ui_put(c, y, 20, role, "%s %-16.16s %-14s last data %s%s", theme_role_glyph(role),
+		       src->name, st, age, src->production ? "  PRODUCTION" : "");
 	}
 	y++;
 	ui_put(c, y++, 2, THEME_TITLE, "Alerts (%zu)", v->nalerts);
