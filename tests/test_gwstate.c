@@ -464,6 +464,46 @@ static void test_routes(void **state)
 	assert_string_equal(v.changes[2].route, "support-bot");
 	assert_string_equal(v.changes[2].actor, "alice");
 	assert_int_equal(v.changes[2].ts_ms, T0 - 3600000);
+
+	/* the routing report carries the configured shares */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_int_equal(report_routing_config(f, &obs, &v, REPORT_JSON), 0);
+	fclose(f);
+	json_error_t je;
+	json_t *doc = json_loads(buf, 0, &je);
+	assert_non_null(doc);
+	json_t *routes = json_object_get(doc, "routes");
+	assert_int_equal(json_array_size(routes), 3);
+	json_t *jsb = json_array_get(routes, 2);
+	assert_string_equal(json_string_value(json_object_get(jsb, "use_case")), "support-bot");
+	assert_string_equal(json_string_value(json_object_get(jsb, "configured_by")), "gw-eu-1");
+	assert_true(json_is_true(json_object_get(jsb, "diverges")));
+	assert_true(fabs(json_real_value(json_object_get(jsb, "divergence")) - 0.195) < 1e-9);
+	json_t *t0 = json_array_get(json_object_get(jsb, "targets"), 0);
+	assert_true(json_is_real(json_object_get(t0, "config")));
+	assert_true(json_is_true(json_object_get(t0, "off")));
+	json_t *jcp = json_array_get(routes, 1);
+	assert_true(json_is_null(json_object_get(jcp, "configured_by")));
+	assert_true(json_is_null(
+	    json_object_get(json_array_get(json_object_get(jcp, "targets"), 0), "config")));
+	json_decref(doc);
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(report_routing_config(f, &obs, &v, REPORT_TEXT), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "config"));
+	assert_non_null(strstr(buf, "69.5% off"));
+	free(buf);
+	/* without the configured side, no config column */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(report_routing(f, &obs, REPORT_TEXT), 0);
+	fclose(f);
+	assert_null(strstr(buf, "config"));
+	free(buf);
 	view_routes_free(&v);
 
 	/* a range without traffic: the configured routes still show, nothing to compare */
