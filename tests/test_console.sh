@@ -55,6 +55,7 @@ tmux -L "$sock" send-keys '3'
 wait_for "cost/outcome"
 tmux -L "$sock" send-keys '4'
 wait_for "traffic share"
+wait_for "no gateway reports its routes: config unknown"
 tmux -L "$sock" send-keys '5'
 wait_for "provider / model"
 wait_for "openai"
