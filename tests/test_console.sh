@@ -1,5 +1,7 @@
 #!/bin/sh
-# The console in a real terminal (tmux): screens, help, resize, NO_COLOR, quitting restores.
+# The console in a real terminal (tmux): screens, help, resize, NO_COLOR, quitting restores;
+# the colours each terminal type gets (256, 88, 16, 8, none) and the mouse (tabs, sort, rows,
+# wheel) through SGR mouse reports.
 set -u
 BUILD=${BUILD:-build}
 tt="$(pwd)/$BUILD/tokentop"
@@ -10,11 +12,12 @@ base=$sock
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- screen:"; tmux -L "$sock" capture-pane -p 2>/dev/null; exit 1; }
 screen() { tmux -L "$sock" capture-pane -p; }
-# wait_for TEXT: up to 5 s for TEXT on the screen
+# wait_for TEXT [SECONDS]: up to SECONDS (20) for TEXT on the screen; generous for loaded
+# machines and sanitizer builds, it costs nothing when the text comes at once
 wait_for() {
-  i=0
+  i=0; n=$(( ${2:-20} * 10 ))
   while ! screen | grep -q -- "$1"; do
-    sleep 0.1; i=$((i + 1)); [ $i -lt 50 ] || fail "never saw '$1'"
+    sleep 0.1; i=$((i + 1)); [ $i -lt $n ] || fail "never saw '$1'"
   done
 }
 # braille: a braille cell with a dot (U+2801..U+28FF, UTF-8 E2 A0..A3 xx) is on the screen
@@ -57,6 +60,7 @@ tmux -L "$sock" send-keys '3'
 wait_for "cost/outcome"
 tmux -L "$sock" send-keys '4'
 wait_for "traffic share"
+wait_for "no gateway reports its routes: config unknown"
 tmux -L "$sock" send-keys '5'
 wait_for "provider / model"
 wait_for "openai"
@@ -187,3 +191,140 @@ done
 tmux -L "$sock" send-keys 'q'
 wait_for "EXIT=0"
 echo "ok: --present aliases tenants"
+
+# ---- terminal types: each draws, with the colours its terminfo entry allows ----
+# xterm-88color and xterm-16color come with ncurses-term, which may be absent: compile the
+# missing ones into a private terminfo directory from xterm-256color with fewer colours
+# (its setaf writes 3N, 9N or 38;5;N by the colour number, as the real entries do).
+mkdir -p "$dir/terminfo"
+for spec in xterm-88color:88:7744 xterm-16color:16:256; do
+  name=${spec%%:*}; rest=${spec#*:}
+  infocmp "$name" > /dev/null 2>&1 && continue
+  printf '%s|xterm with %s colors,\n\tcolors#%s, pairs#%s, use=xterm-256color,\n' \
+    "$name" "${rest%%:*}" "${rest%%:*}" "${rest#*:}" > "$dir/$name.src"
+  tic -x -o "$dir/terminfo" "$dir/$name.src" 2> "$dir/tic.err" || { cat "$dir/tic.err"; fail "tic $name"; }
+done
+mono=vt100
+infocmp "$mono" > /dev/null 2>&1 || fail "no terminfo entry for $mono"
+
+run_term() { # run_term TERM: a fresh 120x40 console on a new tmux server with that TERM
+  tmux -L "$sock" kill-server 2>/dev/null
+  sock="$sock-t"
+  ti=""
+  [ -e "$dir/terminfo/${1%"${1#?}"}/$1" ] && ti="TERMINFO='$dir/terminfo'"
+  rm -f "$dir/term"
+  tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
+    "cd '$TT_SRCDIR' && env -u NO_COLOR -u COLORTERM TERM='$1' $ti sh -c 'echo \"\$TERM \$(tput colors 2>/dev/null)\" > \"$dir/term\"; exec \"$tt\" --db \"$dir/c.db\"'; echo EXIT=\$?; sleep 30"
+}
+
+# colours_ok DEPTH: what tmux recorded for the pane (capture-pane -e) fits DEPTH colours
+colours_ok() {
+  tmux -L "$sock" capture-pane -p -e > "$dir/colours"
+  python3 - "$1" "$dir/colours" <<'PY'
+import re, sys
+depth, text = int(sys.argv[1]), open(sys.argv[2], encoding="utf-8", errors="replace").read()
+basic, indexed, rgb = set(), set(), 0  # basic: 0-15 from 3N/4N/9N/10N; indexed: 38;5;N / 48;5;N
+for seq in re.findall(r"\x1b\[([0-9;:]*)m", text):
+    p = [int(x) if x.isdigit() else 0 for x in re.split("[;:]", seq)]
+    i = 0
+    while i < len(p):
+        v = p[i]
+        if v in (38, 48) and i + 2 < len(p) and p[i + 1] == 5:
+            indexed.add(p[i + 2]); i += 3; continue
+        if v in (38, 48) and i + 1 < len(p) and p[i + 1] == 2:
+            rgb += 1; i += 5; continue
+        if 30 <= v <= 37 or 40 <= v <= 47:
+            basic.add(v % 10)
+        elif 90 <= v <= 97 or 100 <= v <= 107:
+            basic.add(v % 10 + 8)
+        i += 1
+allc = basic | indexed
+def bad(msg):
+    print(f"{depth} colours: {msg}; basic {sorted(basic)}, indexed {sorted(indexed)}, rgb {rgb}")
+    sys.exit(1)
+if rgb:
+    bad("direct RGB colours")
+if depth == 0:
+    if allc: bad("colours on a monochrome terminal")
+    print("no colours")
+    sys.exit(0)
+if not allc:
+    bad("no colour at all")
+if depth <= 16 and indexed:
+    bad("256-colour escapes (38;5;N) where only 3N/9N exist")
+if depth == 8 and any(c >= 8 for c in basic):
+    bad("bright colours (9N/10N) on an 8-colour terminal")
+if depth == 88 and (any(c >= 88 for c in indexed) or not any(c >= 16 for c in indexed)):
+    bad("indexed colours outside 16..87")
+if depth == 256 and not any(c >= 16 for c in indexed):
+    bad("no colour beyond the first 16")
+print(f"{depth} colours: {len(allc)} distinct")
+PY
+}
+
+for spec in xterm-256color:256 xterm-88color:88 xterm-16color:16 xterm:8 $mono:0; do
+  t=${spec%%:*}; depth=${spec#*:}
+  run_term "$t"
+  wait_for "Spend now"
+  wait_for "Month to date"
+  screen | grep -q "1 Overview" || fail "$t: no tabs"
+  screen | grep -q "^ tokentop " || fail "$t: no title"
+  read -r seen colours < "$dir/term" || fail "$t: the pane did not say its TERM"
+  [ "$seen" = "$t" ] || fail "the pane's TERM is $seen, not $t"
+  [ "${colours:--1}" -eq "$depth" ] || [ "$depth" -eq 0 ] || fail "$t: tput says ${colours:-?} colours"
+  # the data has arrived when the table screens have rows: draw one, then look at colours
+  tmux -L "$sock" send-keys '2'
+  wait_for "by use case"
+  out=$(colours_ok "$depth") || { echo "$out"; fail "$t: colours"; }
+  tmux -L "$sock" send-keys 'q'
+  wait_for "EXIT=0"
+  echo "ok: TERM=$t draws; $out"
+done
+
+# ---- the mouse: SGR reports (what xterm sends with mode 1006) written into the pane ----
+# tmux passes literal input to the application when its own mouse option is off (the default
+# with -f /dev/null); the console asks ncurses for the mouse, which decodes the reports.
+run_term xterm-256color
+[ "$(tmux -L "$sock" show -gv mouse)" = off ] || fail "tmux has the mouse"
+wait_for "Spend now"
+# col_of LINE TEXT: the 1-based column of TEXT on screen line LINE (characters, not bytes)
+col_of() {
+  screen | python3 -c 'import sys
+l = sys.stdin.read().split("\n")[int(sys.argv[1]) - 1]
+i = l.find(sys.argv[2])
+print(i + 1 if i >= 0 else 0)' "$1" "$2"
+}
+click() { # click X Y (1-based): button 1 pressed, then released
+  tmux -L "$sock" send-keys -l "$(printf '\033[<0;%d;%dM' "$1" "$2")"
+  tmux -L "$sock" send-keys -l "$(printf '\033[<0;%d;%dm' "$1" "$2")"
+}
+wheel() { # wheel up|down X Y
+  b=64; [ "$1" = down ] && b=65
+  tmux -L "$sock" send-keys -l "$(printf '\033[<%d;%d;%dM' "$b" "$2" "$3")"
+}
+x=$(col_of 2 " 3 "); [ "$x" -gt 0 ] || fail "no tab 3"
+click $((x + 1)) 2
+wait_for "3 Prompts"
+wait_for "cost/outcome"
+echo "ok: a click on a tab opens its screen"
+x=$(col_of 4 "requests"); [ "$x" -gt 0 ] || fail "no requests column"
+click "$x" 4
+wait_for "requests▼"
+screen | awk 'NR > 4 && $5 ~ /^[0-9]+$/ {print $5}' | head -8 > "$dir/req"
+sort -rn "$dir/req" | cmp -s - "$dir/req" || { cat "$dir/req"; fail "a header click did not sort by requests"; }
+click "$x" 4
+wait_for "requests▲"
+echo "ok: a click on a header sorts by it, again reverses"
+tmux -L "$sock" send-keys 'g'
+wait_for " 1/"
+click 10 8
+wait_for " 4/"
+screen | sed -n 8p | grep -q '^▶' || fail "the clicked row is not the selected one"
+echo "ok: a click on a row selects it"
+wheel down 10 10
+wait_for " 7/"
+wheel up 10 10
+wait_for " 4/"
+echo "ok: the wheel moves the selection"
+tmux -L "$sock" send-keys 'q'
+wait_for "EXIT=0"

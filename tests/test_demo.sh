@@ -34,7 +34,8 @@ tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
 wait_for "Spend now" 20
 wait_for "demo  *ok" 20
 wait_for '\$[1-9][0-9]*\.[0-9][0-9]  *Month' 20
-screen | grep -q "live" || fail "the header does not say the sources are live"
+# the header says catching up while the history arrives, then live: poll for live
+wait_for "UTC .* live$" 120
 echo "ok: the demo shows spend from its live gateway"
 wait_for "Alerts ([1-9]" 30
 echo "ok: the cost runaway raises alerts"
@@ -84,10 +85,31 @@ keys y Enter
 wait_for "lift applied" 10
 echo "ok: the control is on the Controls screen and lifted from it"
 
+# a degrade from the palette: the Routing screen shows it in force and among the changes,
+# beside the configured shares the gateway reports
+keys 4
+wait_for "config"
+wait_for "observed shares\|off the configured weights" 20
+keys :
+keys -l "degrade use_case=support-bot"
+keys Enter
+wait_for "parameters: "
+keys -l "tier=good"
+keys Enter
+wait_for "reason (required"
+keys -l "route drill"
+keys Enter
+wait_for "y and Enter sends" 10
+keys y Enter
+wait_for "degrade applied" 10
+wait_for "in force  *support-bot  *degrade" 30
+wait_for "support-bot  *degrade  *applied .*route drill" 30
+echo "ok: the Routing screen shows configured shares, the degrade in force and in the changes"
+
 keys 0
 wait_for "applied *drill over"
 n=$(screen | grep -c "applied")
-[ "$n" -ge 2 ] || fail "the audit screen shows $n applied records"
+[ "$n" -ge 3 ] || fail "the audit screen shows $n applied records"
 keys q
 wait_for "EXIT=0"
 "$tt" audit verify --db "$dir/demo.db" > "$dir/verify" 2>&1 || { cat "$dir/verify"; fail "audit verify"; }

@@ -4,7 +4,9 @@
 #include <jansson.h>
 #include <math.h>
 
+#include "tokentop/audit.h"
 #include "tokentop/gwstate.h"
+#include "tokentop/ingest.h"
 #include "tokentop/metrics.h"
 #include "tokentop/report.h"
 #include "tokentop/rollup.h"
@@ -309,12 +311,224 @@ static void test_unreadable(void **state)
 	store_close(st);
 }
 
+/* n requests of use_case to provider/model/tier, a minute before T0. */
+static void add_traffic(ingest *in, const char *use_case, const char *provider, const char *model,
+                        const char *tier, int n)
+{
+	static int seq;
+	for (int i = 0; i < n; i++) {
+		tt_event ev;
+		event_init(&ev);
+		snprintf(ev.request_id, sizeof ev.request_id, "r-%d", ++seq);
+		ev.ts_ms = T0 - 60000 + i;
+		snprintf(ev.use_case, sizeof ev.use_case, "%s", use_case);
+		snprintf(ev.provider, sizeof ev.provider, "%s", provider);
+		snprintf(ev.model, sizeof ev.model, "%s", model);
+		snprintf(ev.tier, sizeof ev.tier, "%s", tier);
+		ev.input_tokens = 100;
+		ev.output_tokens = 10;
+		assert_int_equal(ingest_event(in, &ev), 0);
+	}
+}
+
+static void record(audit *a, int64_t ts, const char *action, const char *scope, const char *status,
+                   const char *control_id, const char *reason)
+{
+	char err[512];
+	audit_record r = {.ts_ms = ts,
+	                  .actor = "alice",
+	                  .role = "admin",
+	                  .host = "h1",
+	                  .kind = "action",
+	                  .action = action,
+	                  .gateway = "gw-eu-1",
+	                  .scope = scope,
+	                  .params = "{}",
+	                  .reason = reason,
+	                  .state_before = "{}",
+	                  .state_after = "{}",
+	                  .status = status,
+	                  .control_id = control_id,
+	                  .response = "{}",
+	                  .idem_key = "k"};
+	if (audit_append(a, &r, err, sizeof err))
+		fail_msg("audit_append: %s", err);
+}
+
+static const view_rroute *route_named(const view_routes *v, const char *name)
+{
+	for (size_t i = 0; i < v->nroutes; i++)
+		if (strcmp(v->routes[i].name, name) == 0)
+			return &v->routes[i];
+	fail_msg("no route %s", name);
+	return NULL;
+}
+
+static const view_rtarget *target_of(const view_routes *v, const view_rroute *r,
+                                     const char *provider)
+{
+	for (size_t k = r->first; k < r->first + r->n; k++)
+		if (strcmp(v->targets[k].provider, provider) == 0)
+			return &v->targets[k];
+	fail_msg("no target %s on %s", provider, r->name);
+	return NULL;
+}
+
+/* Observed shares beside the configured weights; the controls and audited changes per route. */
+static void test_routes(void **state)
+{
+	(void)state;
+	store *st = prepared();
+	ingest_opts io = {0};
+	ingest *in = ingest_new(st, &io);
+	assert_non_null(in);
+	/* support-bot: half and half against 69.5/30.5 configured: diverges by 19.5 points */
+	add_traffic(in, "support-bot", "openai", "gpt-4o-mini", "good", 50);
+	add_traffic(in, "support-bot", "anthropic", "claude-sonnet-4-5", "better", 50);
+	/* code-review: all on its only target */
+	add_traffic(in, "code-review", "vllm", "qwen", "good", 30);
+	/* copilot: no gateway configures it */
+	add_traffic(in, "copilot", "openai", "gpt-4o", "best", 5);
+	assert_int_equal(ingest_commit(in, NULL, NULL), 0);
+	ingest_free(in);
+
+	char key[512], err[512];
+	snprintf(key, sizeof key, "%s/routes.key", tu_tmpdir());
+	audit *a = audit_open(st, key, err, sizeof err);
+	if (!a)
+		fail_msg("%s", err);
+	/* a reroute two days ago (not recent), lifted an hour ago: the lift names its route */
+	record(a, T0 - 2 * 86400000LL, "reroute", "use_case=support-bot", "pending", "", "old");
+	record(a, T0 - 2 * 86400000LL + 1, "reroute", "use_case=support-bot", "applied", "ctl-7",
+	       "old");
+	record(a, T0 - 3600000, "lift", "id=ctl-7", "applied", "ctl-7", "drill over");
+	record(a, T0 - 1800000, "degrade", "use_case=code-review", "failed", "", "cost");
+	record(a, T0 - 600000, "throttle", "use_case=support-bot", "applied", "ctl-8",
+	       "not routing");
+	record(a, T0 - 60000, "degrade", "use_case=code-review", "pending", "", "cost again");
+	record(a, T0 - 59000, "degrade", "use_case=code-review", "applied", "ctl-2", "cost again");
+	audit_close(a);
+
+	view_routing obs;
+	view_gwstate gw;
+	view_routes v;
+	assert_int_equal(view_routing_build(st, T0 - 3600000, NOW, &obs, err, sizeof err), 0);
+	assert_int_equal(view_gwstate_build(st, NOW, &gw, err, sizeof err), 0);
+	assert_int_equal(view_routes_build(st, &obs, &gw, NOW, &v, err, sizeof err), 0);
+
+	/* observed routes in their order (by name), none configured-only */
+	assert_int_equal(v.nroutes, 3);
+	assert_string_equal(v.routes[0].name, "code-review");
+	assert_string_equal(v.routes[1].name, "copilot");
+	assert_string_equal(v.routes[2].name, "support-bot");
+	assert_int_equal(v.ndiverging, 1);
+
+	const view_rroute *sb = route_named(&v, "support-bot");
+	assert_string_equal(sb->source, "gw-eu-1");
+	assert_int_equal(sb->requests, 100);
+	assert_int_equal(sb->n, 2);
+	const view_rtarget *oa = target_of(&v, sb, "openai");
+	assert_true(fabs(oa->share - 0.5) < 1e-9);
+	assert_true(fabs(oa->config - 0.695) < 1e-9);
+	assert_true(oa->off);
+	assert_true(fabs(target_of(&v, sb, "anthropic")->config - 0.305) < 1e-9);
+	assert_true(fabs(sb->divergence - 0.195) < 1e-9);
+	assert_true(sb->diverges);
+
+	const view_rroute *cr = route_named(&v, "code-review");
+	assert_true(fabs(cr->divergence) < 1e-9);
+	assert_false(cr->diverges);
+	assert_false(target_of(&v, cr, "vllm")->off);
+
+	const view_rroute *cp = route_named(&v, "copilot");
+	assert_null(cp->source);
+	assert_true(isnan(cp->divergence));
+	assert_true(isnan(target_of(&v, cp, "openai")->config));
+
+	/* the degrade in force shapes code-review; the throttle is not a routing control */
+	assert_int_equal(v.ncontrols, 1);
+	assert_string_equal(v.controls[0].route, "code-review");
+	assert_string_equal(v.controls[0].id, "ctl-2");
+	assert_string_equal(v.controls[0].kind, "degrade");
+	assert_string_equal(v.controls[0].actor, "bob");
+	assert_int_equal(v.controls[0].expires_ms, 0);
+
+	/* recent changes, newest first: outcomes only, the lift named by its reroute's route */
+	assert_int_equal(v.nchanges, 3);
+	assert_string_equal(v.changes[0].action, "degrade");
+	assert_string_equal(v.changes[0].status, "applied");
+	assert_string_equal(v.changes[0].reason, "cost again");
+	assert_string_equal(v.changes[1].status, "failed");
+	assert_string_equal(v.changes[1].route, "code-review");
+	assert_string_equal(v.changes[2].action, "lift");
+	assert_string_equal(v.changes[2].route, "support-bot");
+	assert_string_equal(v.changes[2].actor, "alice");
+	assert_int_equal(v.changes[2].ts_ms, T0 - 3600000);
+
+	/* the routing report carries the configured shares */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_int_equal(report_routing_config(f, &obs, &v, REPORT_JSON), 0);
+	fclose(f);
+	json_error_t je;
+	json_t *doc = json_loads(buf, 0, &je);
+	assert_non_null(doc);
+	json_t *routes = json_object_get(doc, "routes");
+	assert_int_equal(json_array_size(routes), 3);
+	json_t *jsb = json_array_get(routes, 2);
+	assert_string_equal(json_string_value(json_object_get(jsb, "use_case")), "support-bot");
+	assert_string_equal(json_string_value(json_object_get(jsb, "configured_by")), "gw-eu-1");
+	assert_true(json_is_true(json_object_get(jsb, "diverges")));
+	assert_true(fabs(json_real_value(json_object_get(jsb, "divergence")) - 0.195) < 1e-9);
+	json_t *t0 = json_array_get(json_object_get(jsb, "targets"), 0);
+	assert_true(json_is_real(json_object_get(t0, "config")));
+	assert_true(json_is_true(json_object_get(t0, "off")));
+	json_t *jcp = json_array_get(routes, 1);
+	assert_true(json_is_null(json_object_get(jcp, "configured_by")));
+	assert_true(json_is_null(
+	    json_object_get(json_array_get(json_object_get(jcp, "targets"), 0), "config")));
+	json_decref(doc);
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(report_routing_config(f, &obs, &v, REPORT_TEXT), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "config"));
+	assert_non_null(strstr(buf, "69.5% off"));
+	free(buf);
+	/* without the configured side, no config column */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(report_routing(f, &obs, REPORT_TEXT), 0);
+	fclose(f);
+	assert_null(strstr(buf, "config"));
+	free(buf);
+	view_routes_free(&v);
+
+	/* a range without traffic: the configured routes still show, nothing to compare */
+	view_routing_free(&obs);
+	assert_int_equal(view_routing_build(st, NOW, NOW + 60000, &obs, err, sizeof err), 0);
+	assert_int_equal(view_routes_build(NULL, &obs, &gw, NOW, &v, err, sizeof err), 0);
+	assert_int_equal(v.nroutes, 2);
+	assert_string_equal(v.routes[0].name, "support-bot");
+	assert_int_equal(v.routes[0].n, 2);
+	assert_true(isnan(v.routes[0].divergence));
+	assert_true(fabs(v.targets[v.routes[0].first].config - 0.695) < 1e-9);
+	assert_int_equal(v.ndiverging, 0);
+	assert_int_equal(v.nchanges, 0);
+	view_routes_free(&v);
+	view_routing_free(&obs);
+	view_gwstate_free(&gw);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_view),        cmocka_unit_test(test_report_json),
-	    cmocka_unit_test(test_report_text), cmocka_unit_test(test_metrics),
-	    cmocka_unit_test(test_unreadable),
+	    cmocka_unit_test(test_routes),      cmocka_unit_test(test_view),
+	    cmocka_unit_test(test_report_json), cmocka_unit_test(test_report_text),
+	    cmocka_unit_test(test_metrics),     cmocka_unit_test(test_unreadable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -275,12 +275,65 @@ static void test_page_first(void **state)
 	store_close(st);
 }
 
+/* The header's words: down beats catching up, which beats live; one source by name. */
+static void test_sources_summary(void **state)
+{
+	(void)state;
+	char buf[96];
+	assert_int_equal(view_sources_summary(NULL, 0, buf, sizeof buf), VIEW_SOURCES_CACHE_ONLY);
+	assert_string_equal(buf, "cache only");
+	view_source_health src[3] = {
+	    {.name = "gw-eu", .state = SRC_OK, .last_ok_ms = 1},
+	    {.name = "gw-us", .state = SRC_OK, .last_ok_ms = 1},
+	    {.name = "vllm", .state = SRC_OK, .last_ok_ms = 1},
+	};
+	assert_int_equal(view_sources_summary(src, 3, buf, sizeof buf), VIEW_SOURCES_LIVE);
+	assert_string_equal(buf, "live");
+	src[1].catching_up = true;
+	assert_int_equal(view_sources_summary(src, 3, buf, sizeof buf), VIEW_SOURCES_CATCHING_UP);
+	assert_string_equal(buf, "catching up: gw-us");
+	src[0].catching_up = true;
+	assert_int_equal(view_sources_summary(src, 3, buf, sizeof buf), VIEW_SOURCES_CATCHING_UP);
+	assert_string_equal(buf, "catching up: 2 of 3 sources");
+	src[2].state = SRC_STARTING;
+	assert_int_equal(view_sources_summary(src, 3, buf, sizeof buf), VIEW_SOURCES_STARTING);
+	assert_string_equal(buf, "starting");
+	src[0].state = src[1].state = SRC_STARTING;
+	assert_int_equal(view_sources_summary(src, 3, buf, sizeof buf), VIEW_SOURCES_STARTING);
+	src[0].state = src[1].state = SRC_OK;
+	src[2].state = SRC_DEGRADED;
+	assert_int_equal(view_sources_summary(src, 3, buf, sizeof buf), VIEW_SOURCES_SOME_DOWN);
+	assert_string_equal(buf, "some sources down");
+	src[0].state = src[1].state = SRC_DOWN;
+	assert_int_equal(view_sources_summary(src, 3, buf, sizeof buf), VIEW_SOURCES_ALL_DOWN);
+	assert_string_equal(buf, "ALL SOURCES DOWN: showing the cache");
+	/* a short buffer is cut, not overrun */
+	char small[8];
+	src[0].state = src[1].state = src[2].state = SRC_OK;
+	view_sources_summary(src, 3, small, sizeof small);
+	assert_string_equal(small, "catchin");
+
+	/* the overview's source rows carry the flag */
+	store *st = open_db("sources.db");
+	view_overview v;
+	char err[256];
+	assert_int_equal(view_overview_build(st, NULL, 0, NULL, 0, src, 3,
+	                                     iso("2026-11-02T12:00:00Z"), &v, err, sizeof err),
+	                 0);
+	assert_int_equal(v.nsources, 3);
+	assert_true(v.sources[0].catching_up && v.sources[1].catching_up);
+	assert_false(v.sources[2].catching_up);
+	view_overview_free(&v);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_figures),
 	    cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_page_first),
+	    cmocka_unit_test(test_sources_summary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "tokentop/store.h"
+#include "tokentop/view.h"
 
 typedef enum { VIEW_GW_TOKENTOP, VIEW_GW_LITELLM } view_gw_dialect;
 
@@ -74,5 +75,65 @@ typedef struct view_gwstate {
 /* Reads every stored state answer (store_gwstate_each) into the view. 0, or -1 with err. */
 int view_gwstate_build(store *st, int64_t now_ms, view_gwstate *v, char *err, size_t errlen);
 void view_gwstate_free(view_gwstate *v);
+
+/* ---- routes: what was observed beside what the gateways configure, and recent changes ---- */
+
+#define VIEW_ROUTE_DIVERGE      0.10 /* a target this far (in share) from its weight is off */
+#define VIEW_ROUTE_MIN_REQUESTS 20   /* fewer observed requests: too few to compare */
+#define VIEW_ROUTE_CHANGES_MS   (24 * 3600000LL) /* how far back "recent" changes go */
+#define VIEW_ROUTE_CHANGES_MAX  64
+
+/* A target of a route: its observed traffic over the range beside its configured weight. */
+typedef struct view_rtarget {
+	const char *provider, *model, *tier; /* point into the views the routes were built from */
+	int64_t requests, elevated, cost_micros; /* observed; 0 when none in the range */
+	double share;  /* of the route's observed requests; 0 without traffic */
+	double config; /* weight over the route's weights at the gateway; NAN: no gateway says */
+	bool off;      /* |share - config| > VIEW_ROUTE_DIVERGE, with enough traffic to tell */
+} view_rtarget;
+
+typedef struct view_rroute {
+	const char *name;   /* the use case */
+	const char *source; /* the gateway source that configures it; NULL: none does */
+	int64_t requests, elevated, cost_micros;
+	size_t first, n;   /* its targets in view_routes.targets: observed first, most used first,
+	                    * then configured ones without traffic */
+	double divergence; /* the largest |share - config| of its targets; NAN: not comparable */
+	bool diverges;     /* divergence > VIEW_ROUTE_DIVERGE */
+} view_rroute;
+
+/* A reroute or degrade in force on a route (from the gateway's controls). */
+typedef struct view_rcontrol {
+	const char *route, *source, *id, *kind, *reason, *actor; /* point into the gateways view */
+	int64_t created_ms, expires_ms;                          /* 0: not given, no expiry */
+} view_rcontrol;
+
+/* A route-affecting action of the audit log: a reroute, a degrade, or the lift of one. */
+typedef struct view_rchange {
+	int64_t seq, ts_ms;
+	char *route, *action, *status, *actor, *gateway, *reason, *control_id;
+} view_rchange;
+
+typedef struct view_routes {
+	int64_t now_ms;
+	view_rroute *routes; /* the observed ones in their order, then configured ones without
+	                      * traffic in the range, in the gateways' order */
+	size_t nroutes;
+	view_rtarget *targets;
+	size_t ntargets;
+	size_t ndiverging;       /* routes that diverge */
+	view_rcontrol *controls; /* in force, by gateway then as the gateway lists them */
+	size_t ncontrols;
+	view_rchange *changes; /* the last VIEW_ROUTE_CHANGES_MS, newest first, at most
+	                        * VIEW_ROUTE_CHANGES_MAX; applied, failed or rolled back */
+	size_t nchanges;
+} view_routes;
+
+/* Puts the observed routing (over its range) beside the gateways' configured routes and
+ * controls, and reads the recent route actions from the audit log of st (NULL: none). The
+ * result points into obs and gw, which must outlive it. 0, or -1 with err. */
+int view_routes_build(store *st, const view_routing *obs, const view_gwstate *gw, int64_t now_ms,
+                      view_routes *v, char *err, size_t errlen);
+void view_routes_free(view_routes *v);
 
 #endif

@@ -21,7 +21,23 @@ typedef struct view_source_health {
 	source_state state;
 	int64_t last_ok_ms; /* the last successful poll, Unix ms; 0 or less: never */
 	bool production;    /* the gateway is marked production */
+	bool catching_up;   /* an event source still reading its backlog (history) */
 } view_source_health;
+
+/* What the header says of the sources as a whole, most urgent first. */
+typedef enum {
+	VIEW_SOURCES_ALL_DOWN, /* none is ok: the screens show the cache */
+	VIEW_SOURCES_SOME_DOWN,
+	VIEW_SOURCES_STARTING,    /* none down, some not answered yet */
+	VIEW_SOURCES_CATCHING_UP, /* all ok, some still reading their backlog */
+	VIEW_SOURCES_LIVE,
+	VIEW_SOURCES_CACHE_ONLY /* no sources */
+} view_sources_level;
+
+/* The header's words for n sources ("live", "catching up: demo", "catching up: 2 of 3
+ * sources", "starting", "some sources down", ...) into buf; returns the level. */
+view_sources_level view_sources_summary(const view_source_health *src, size_t n, char *buf,
+                                        size_t cap);
 
 /* One row of the source health table. */
 typedef struct view_overview_source {
@@ -29,6 +45,7 @@ typedef struct view_overview_source {
 	source_state state;
 	int64_t age_s; /* seconds since the last success (0 when in the future); -1: never */
 	bool production;
+	bool catching_up; /* still reading its backlog */
 } view_overview_source;
 
 /* Alert levels, most urgent first: the order of view_overview.alerts. */

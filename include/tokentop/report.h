@@ -24,6 +24,10 @@ int report_format_parse(const char *name, report_format *out);
 int report_summary(FILE *out, const view_summary *v, report_format f);
 int report_prompts(FILE *out, const view_prompts *v, report_format f);
 int report_routing(FILE *out, const view_routing *v, report_format f);
+/* The same with the gateways' configured weights beside the observed shares (cfg built from
+ * v by view_routes_build; NULL: as report_routing). */
+int report_routing_config(FILE *out, const view_routing *v, const view_routes *cfg,
+                          report_format f);
 int report_providers(FILE *out, const view_providers *v, report_format f);
 int report_inference(FILE *out, const view_inference *v, report_format f);
 int report_slo(FILE *out, const view_slo *v, report_format f);

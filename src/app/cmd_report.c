@@ -323,7 +323,21 @@ int cmd_report(int argc, char **argv)
 		rc = view_routing_build(st, since_ms, until_ms, &v, err, sizeof err);
 		if (!rc) {
 			requests = v.cube.total[TT_M_REQUESTS];
-			rc = report_routing(stdout, &v, fmt);
+			/* the gateways' configured weights beside the shares, when they were read
+			 */
+			view_gwstate gw;
+			view_routes cfg;
+			bool have_gw = view_gwstate_build(st, now, &gw, err, sizeof err) == 0;
+			bool have_cfg = have_gw && view_routes_build(NULL, &v, &gw, now, &cfg, err,
+			                                             sizeof err) == 0;
+			bool configured = false; /* some gateway reports its routes */
+			for (size_t i = 0; have_cfg && i < cfg.nroutes; i++)
+				configured |= cfg.routes[i].source != NULL;
+			rc = report_routing_config(stdout, &v, configured ? &cfg : NULL, fmt);
+			if (have_cfg)
+				view_routes_free(&cfg);
+			if (have_gw)
+				view_gwstate_free(&gw);
 			view_routing_free(&v);
 		}
 	}

@@ -530,6 +530,30 @@ int report_prompts(FILE *out, const view_prompts *v, report_format f)
 
 int report_routing(FILE *out, const view_routing *v, report_format f)
 {
+	return report_routing_config(out, v, NULL, f);
+}
+
+/* A configured share as a JSON number, or null when no gateway says. */
+static json_t *jshare(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static numbuf share_pct(double v, bool off)
+{
+	numbuf b;
+	if (isnan(v))
+		snprintf(b.s, sizeof b.s, "-");
+	else
+		snprintf(b.s, sizeof b.s, "%.1f%%%s", 100.0 * v, off ? " off" : "");
+	return b;
+}
+
+int report_routing_config(FILE *out, const view_routing *v, const view_routes *cfg, report_format f)
+{
+	/* cfg lists v's routes first, in order, each with v's targets first, in order */
+	if (cfg && cfg->nroutes < v->nroutes)
+		cfg = NULL;
 	if (f == REPORT_JSON) {
 		json_t *o = json_object();
 		json_object_set_new(o, "view", json_string("routing"));
@@ -538,6 +562,7 @@ int report_routing(FILE *out, const view_routing *v, report_format f)
 		json_t *routes = json_array();
 		for (size_t i = 0; i < v->nroutes; i++) {
 			const view_route *r = &v->routes[i];
+			const view_rroute *cr = cfg ? &cfg->routes[i] : NULL;
 			json_t *ro = json_object();
 			json_object_set_new(ro, "use_case", json_string(r->use_case));
 			json_object_set_new(ro, "requests", json_integer(r->requests));
@@ -547,6 +572,13 @@ int report_routing(FILE *out, const view_routing *v, report_format f)
 									    (double)r->requests
 								  : 0.0));
 			jset_money(ro, "cost", r->cost_micros);
+			if (cr) {
+				json_object_set_new(ro, "configured_by",
+				                    cr->source ? json_string(cr->source)
+				                               : json_null());
+				json_object_set_new(ro, "divergence", jshare(cr->divergence));
+				json_object_set_new(ro, "diverges", json_boolean(cr->diverges));
+			}
 			json_t *ts = json_array();
 			for (size_t k = r->first; k < r->first + r->n; k++) {
 				const view_row *t = &v->targets.rows[k];
@@ -560,6 +592,28 @@ int report_routing(FILE *out, const view_routing *v, report_format f)
 							      (double)r->requests));
 				json_object_set_new(to, "elevated", json_integer(t->m[TT_M_ELEVATED]));
 				jset_money(to, "cost", t->m[TT_M_COST_MICROS]);
+				if (cr) {
+					const view_rtarget *ct =
+					    &cfg->targets[cr->first + (k - r->first)];
+					json_object_set_new(to, "config", jshare(ct->config));
+					json_object_set_new(to, "off", json_boolean(ct->off));
+				}
+				json_array_append_new(ts, to);
+			}
+			/* configured targets that served nothing in the range */
+			for (size_t k = cr ? cr->first + r->n : 0; cr && k < cr->first + cr->n;
+			     k++) {
+				const view_rtarget *ct = &cfg->targets[k];
+				json_t *to = json_object();
+				json_object_set_new(to, "provider", json_string(ct->provider));
+				json_object_set_new(to, "model", json_string(ct->model));
+				json_object_set_new(to, "tier", json_string(ct->tier));
+				json_object_set_new(to, "requests", json_integer(0));
+				json_object_set_new(to, "share", json_real(0));
+				json_object_set_new(to, "elevated", json_integer(0));
+				jset_money(to, "cost", 0);
+				json_object_set_new(to, "config", jshare(ct->config));
+				json_object_set_new(to, "off", json_boolean(ct->off));
 				json_array_append_new(ts, to);
 			}
 			json_object_set_new(ro, "targets", ts);
@@ -573,25 +627,63 @@ int report_routing(FILE *out, const view_routing *v, report_format f)
 	else if (f == REPORT_TEXT)
 		fprintf(out, "tokentop routing  %s .. %s\n\n", iso(v->since_ms).s,
 			iso(v->until_ms).s);
-	const char *head[] = {"use case", "provider", "model", "tier",
-			      "requests", "share",    "elevated", "cost"};
-	const bool right[] = {false, false, false, false, true, true, true, true};
+	const char *head[] = {"use case", "provider", "model",    "tier", "requests",
+	                      "share",    "config",   "elevated", "cost"};
+	const bool right[] = {false, false, false, false, true, true, true, true, true};
+	/* without the gateways' routes, no config column */
+	static const int all[] = {0, 1, 2, 3, 4, 5, 6, 7, 8}, nocfg[] = {0, 1, 2, 3, 4, 5, 7, 8};
+	const int *cols = cfg ? all : nocfg;
+	int ncols = cfg ? 9 : 8;
+	const char *h[9];
+	bool rt[9];
+	for (int i = 0; i < ncols; i++) {
+		h[i] = head[cols[i]];
+		rt[i] = right[cols[i]];
+	}
 	table t;
-	table_init(&t, 8, head, right);
+	table_init(&t, (size_t)ncols, h, rt);
 	for (size_t i = 0; i < v->nroutes; i++) {
 		const view_route *r = &v->routes[i];
+		const view_rroute *cr = cfg ? &cfg->routes[i] : NULL;
 		for (size_t k = r->first; k < r->first + r->n; k++) {
 			const view_row *row = &v->targets.rows[k];
+			const view_rtarget *ct =
+			    cr ? &cfg->targets[cr->first + (k - r->first)] : NULL;
 			numbuf a = f == REPORT_CSV ? plain(row->m[TT_M_REQUESTS])
-						   : grouped(row->m[TT_M_REQUESTS]),
+			                           : grouped(row->m[TT_M_REQUESTS]),
 			       b = pct(row->m[TT_M_REQUESTS], r->requests),
+			       g = share_pct(ct ? ct->config : NAN, ct && ct->off),
 			       c = f == REPORT_CSV ? plain(row->m[TT_M_ELEVATED])
-						   : grouped(row->m[TT_M_ELEVATED]),
+			                           : grouped(row->m[TT_M_ELEVATED]),
 			       d = f == REPORT_CSV ? usd_exact(row->m[TT_M_COST_MICROS])
-						   : usd(row->m[TT_M_COST_MICROS]);
-			const char *cells[] = {(k == r->first || f == REPORT_CSV) ? r->use_case : "",
-					       row->key[1], row->key[2], row->key[3], a.s, b.s,
-					       c.s, d.s};
+			                           : usd(row->m[TT_M_COST_MICROS]);
+			const char *all_cells[] = {(k == r->first || f == REPORT_CSV) ? r->use_case
+			                                                              : "",
+			                           row->key[1],
+			                           row->key[2],
+			                           row->key[3],
+			                           a.s,
+			                           b.s,
+			                           g.s,
+			                           c.s,
+			                           d.s};
+			const char *cells[9];
+			for (int j = 0; j < ncols; j++)
+				cells[j] = all_cells[cols[j]];
+			table_add(&t, cells);
+		}
+		for (size_t k = cr ? cr->first + r->n : 0; cr && k < cr->first + cr->n; k++) {
+			const view_rtarget *ct = &cfg->targets[k];
+			numbuf g = share_pct(ct->config, ct->off);
+			const char *cells[] = {f == REPORT_CSV ? r->use_case : "",
+			                       ct->provider,
+			                       ct->model,
+			                       ct->tier,
+			                       "0",
+			                       f == REPORT_CSV ? "0.0%" : "-",
+			                       g.s,
+			                       "0",
+			                       f == REPORT_CSV ? "0.000000" : "$0.00"};
 			table_add(&t, cells);
 		}
 	}

@@ -1228,22 +1228,14 @@ static bool any_production(console *c)
 	return false;
 }
 
-static const char *source_summary(console *c, theme_role *role)
+static const char *source_summary(console *c, theme_role *role, char *buf, size_t cap)
 {
-	*role = THEME_HEADER;
-	if (!c->snap || !c->snap->nsrc)
-		return "cache only";
-	size_t up = 0;
-	for (size_t i = 0; i < c->snap->nsrc; i++)
-		up += c->snap->src[i].state == SRC_OK;
-	if (up == c->snap->nsrc)
-		return "live";
-	if (!up) {
-		*role = THEME_CRIT;
-		return "ALL SOURCES DOWN: showing the cache";
-	}
-	*role = THEME_STALE;
-	return "some sources down";
+	view_sources_level l = view_sources_summary(c->snap ? c->snap->src : NULL,
+	                                            c->snap ? c->snap->nsrc : 0, buf, cap);
+	*role = l == VIEW_SOURCES_ALL_DOWN    ? THEME_CRIT
+	        : l == VIEW_SOURCES_SOME_DOWN ? THEME_STALE
+	                                      : THEME_HEADER;
+	return buf;
 }
 
 static void draw(console *c)
@@ -1267,7 +1259,8 @@ static void draw(console *c)
 	attrset(ui_attr(c, hdr));
 	mvhline(0, 0, ' ', COLS);
 	theme_role srole;
-	const char *sum = source_summary(c, &srole);
+	char sumbuf[96];
+	const char *sum = source_summary(c, &srole, sumbuf, sizeof sumbuf);
 	ui_put(c, 0, 1, hdr, "tokentop%s%s%s  %s UTC  range %s  %s", c->o->banner ? " [" : "",
 	       c->o->banner ? c->o->banner : "", c->o->banner ? "]" : "", ts,
 	       ui_range_names[c->range], c->o->db_label ? c->o->db_label : "");

@@ -104,9 +104,11 @@ static int draw_overview(console *c, int top, int rows)
 		if (src->age_s >= 0)
 			snprintf(age, sizeof age, "%llds ago", (long long)src->age_s);
 		ui_put(c, y, 2, i ? THEME_TEXT : THEME_TITLE, "%s", i ? "" : "Sources");
-		ui_put(c, y, 20, role, "%s %-16.16s %-9s last data %s%s", theme_role_glyph(role),
-		       src->name, source_state_name(src->state), age,
-		       src->production ? "  PRODUCTION" : "");
+		char st[32];
+		snprintf(st, sizeof st, "%s%s", source_state_name(src->state),
+		         src->catching_up && src->state == SRC_OK ? " catching up" : "");
+		ui_put(c, y, 20, role, "%s %-16.16s %-14s last data %s%s", theme_role_glyph(role),
+		       src->name, st, age, src->production ? "  PRODUCTION" : "");
 	}
 	y++;
 	if (chart_h && top + rows - y >= chart_h + 4) {
@@ -360,44 +362,50 @@ static void fill_prompts(console *c, grid *g)
 /* ---- Routing ---- */
 
 static const grid_col routing_cols[] = {
-    {"route", 20, 0, false, false, false}, {"provider", 10, 1, false, false, false},
-    {"model", 22, 0, false, false, false}, {"tier", 6, 3, false, false, false},
-    {"traffic share", 20, 1, false, true, true}, {"requests", 9, 2, true, true, true},
-    {"elevated", 8, 3, true, true, true},  {"cost", 11, 4, true, true, true},
+    {"route", 16, 0, false, false, false},       {"provider", 10, 2, false, false, false},
+    {"model", 20, 0, false, false, false},       {"tier", 6, 3, false, false, false},
+    {"traffic share", 18, 1, false, true, true}, {"config", 10, 1, true, true, true},
+    {"requests", 9, 2, true, true, true},        {"elevated", 8, 3, true, true, true},
+    {"cost", 11, 4, true, true, true},
 };
 
 static void fill_routing(console *c, grid *g)
 {
 	snapshot *s = c->snap;
-	if (!s || !s->have_routing)
+	if (!s || !s->have_routes)
 		return;
-	for (size_t i = 0; i < s->routing.nroutes; i++) {
-		const view_route *rt = &s->routing.routes[i];
+	const view_routes *v = &s->routes;
+	for (size_t i = 0; i < v->nroutes; i++) {
+		const view_rroute *rt = &v->routes[i];
 		for (size_t k = rt->first; k < rt->first + rt->n; k++) {
-			const view_row *t = &s->routing.targets.rows[k];
-			const int64_t *m = t->m;
-			double share = ratio(m[TT_M_REQUESTS], rt->requests);
-			char bar[96], pct[16], cell[128], req[24], el[16], cst[32];
-			ui_bar(c, share, 12, bar, sizeof bar);
-			fmt_pct(share, pct, sizeof pct);
+			const view_rtarget *t = &v->targets[k];
+			char bar[96], pct[16], cell[128], cfg[32], req[24], el[16], cst[32];
+			ui_bar(c, t->share, 10, bar, sizeof bar);
+			fmt_pct(t->share, pct, sizeof pct);
 			snprintf(cell, sizeof cell, "%s %6s", bar, pct);
-			fmt_int(m[TT_M_REQUESTS], req, sizeof req);
-			fmt_pct(ratio(m[TT_M_ELEVATED], m[TT_M_REQUESTS]), el, sizeof el);
-			ui_usd(m[TT_M_COST_MICROS], cst, sizeof cst);
-			const char *cells[] = {rt->use_case, t->key[1], t->key[2], t->key[3],
-			                       cell,         req,       el,        cst};
+			/* the configured share; "off" marks a target its traffic strays from */
+			fmt_pct(t->config, cfg, sizeof cfg);
+			if (t->off)
+				snprintf(cfg + strlen(cfg), sizeof cfg - strlen(cfg), " off");
+			fmt_int(t->requests, req, sizeof req);
+			fmt_pct(ratio(t->elevated, t->requests), el, sizeof el);
+			ui_usd(t->cost_micros, cst, sizeof cst);
+			const char *cells[] = {rt->name, t->provider, t->model, t->tier, cell,
+			                       cfg,      req,         el,       cst};
 			double nums[] = {0,
 			                 0,
 			                 0,
 			                 0,
-			                 share,
-			                 (double)m[TT_M_REQUESTS],
-			                 ratio(m[TT_M_ELEVATED], m[TT_M_REQUESTS]),
-			                 (double)m[TT_M_COST_MICROS]};
-			grid_row *gr = grid_add(g, m[TT_M_ELEVATED] ? THEME_WARN : THEME_TEXT, cells,
-			                        nums);
+			                 t->share,
+			                 isnan(t->config) ? -1 : t->config,
+			                 (double)t->requests,
+			                 ratio(t->elevated, t->requests),
+			                 (double)t->cost_micros};
+			grid_row *gr = grid_add(g, t->elevated || t->off ? THEME_WARN : THEME_TEXT,
+			                        cells, nums);
 			char ref[300];
-			snprintf(ref, sizeof ref, "%s/%s/%s", rt->use_case, t->key[1], t->key[2]);
+			snprintf(ref, sizeof ref, "%s/%s/%s/%s", rt->name, t->provider, t->model,
+			         t->tier);
 			if (gr)
 				grid_set_ref(gr, ref);
 		}
@@ -1352,10 +1360,97 @@ static int draw_prompts(console *c, int top, int rows)
 	return no_data(c, top, c->snap && c->snap->have_prompts);
 }
 
+/* "45s", "12m", "3h05m", "2d04h": a short span for the changes' lines. */
+static void fmt_span(int64_t ms, char *buf, size_t cap)
+{
+	int64_t s = ms < 0 ? 0 : ms / 1000;
+	if (s < 60)
+		snprintf(buf, cap, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, cap, "%lldm", (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, cap, "%lldh%02lldm", (long long)(s / 3600),
+		         (long long)(s % 3600 / 60));
+	else
+		snprintf(buf, cap, "%lldd%02lldh", (long long)(s / 86400),
+		         (long long)(s % 86400 / 3600));
+}
+
+/* Below the table, when there is room: the controls shaping routes and the recent route
+ * actions of the audit log, newest first, as many as fit in lines. */
+static void draw_route_changes(console *c, int y, int lines)
+{
+	const view_routes *v = &c->snap->routes;
+	int end = y + lines;
+	ui_put(c, y++, 2, THEME_TITLE, "Recent changes");
+	ui_put(c, y - 1, 17, THEME_DIM,
+	       "(reroutes, degrades and their lifts, last 24h; %zu "
+	       "control%s in force)",
+	       v->ncontrols, v->ncontrols == 1 ? "" : "s");
+	if (!v->ncontrols && !v->nchanges && y < end)
+		ui_put(c, y++, 4, THEME_DIM, "none: every route runs on its configured weights");
+	char a[32], b[48], tbuf[32];
+	for (size_t i = 0; i < v->ncontrols && y < end; i++) {
+		const view_rcontrol *ct = &v->controls[i];
+		fmt_span(v->now_ms - ct->created_ms, a, sizeof a);
+		if (ct->expires_ms) {
+			fmt_span(ct->expires_ms - v->now_ms, tbuf, sizeof tbuf);
+			snprintf(b, sizeof b, "expires in %s", tbuf);
+		} else
+			snprintf(b, sizeof b, "no expiry");
+		ui_put(c, y++, 4, THEME_WARN,
+		       "in force     %-16.16s %-8.8s %-10.10s %s%s, %s  by %.20s: %.80s", ct->route,
+		       ct->kind, ct->id, ct->created_ms ? "since " : "", ct->created_ms ? a : "", b,
+		       ct->actor ? ct->actor : "?", ct->reason ? ct->reason : "");
+	}
+	for (size_t i = 0; i < v->nchanges && y < end; i++) {
+		const view_rchange *ch = &v->changes[i];
+		time_format_iso(ch->ts_ms, tbuf, sizeof tbuf);
+		tbuf[16] = 0;
+		char span[16];
+		fmt_span(v->now_ms - ch->ts_ms, span, sizeof span);
+		snprintf(a, sizeof a, "%s ago", span);
+		bool ok = !strcmp(ch->status, "applied");
+		ui_put(c, y++, 4, ok ? THEME_TEXT : THEME_CRIT,
+		       "%s %-7.7s %-16.16s %-8.8s %-8.8s %-10.10s by %.20s: %.80s", tbuf + 11, a,
+		       ch->route, ch->action, ch->status, ch->control_id, ch->actor, ch->reason);
+	}
+}
+
 static int draw_routing(console *c, int top, int rows)
 {
-	(void)rows;
-	return no_data(c, top, c->snap && c->snap->have_routing);
+	snapshot *s = c->snap;
+	if (no_data(c, top, s && s->have_routes))
+		return 1;
+	const view_routes *v = &s->routes;
+	if (v->ndiverging) {
+		char names[256] = "";
+		for (size_t i = 0, n = 0; i < v->nroutes; i++)
+			if (v->routes[i].diverges) {
+				n += (size_t)snprintf(names + n,
+				                      n < sizeof names ? sizeof names - n : 0,
+				                      "%s%s", n ? ", " : "", v->routes[i].name);
+				if (n >= sizeof names)
+					break;
+			}
+		ui_put(c, top, 2, THEME_WARN,
+		       "%s %zu route%s off the configured weights by more than %.0f points: %s",
+		       theme_role_glyph(THEME_WARN), v->ndiverging, v->ndiverging == 1 ? "" : "s",
+		       100 * VIEW_ROUTE_DIVERGE, names);
+	} else {
+		bool any = false;
+		for (size_t i = 0; i < v->nroutes; i++)
+			any |= v->routes[i].source != NULL;
+		ui_put(c, top, 2, THEME_DIM, "%s",
+		       any ? "observed shares within 10 points of the configured weights (config)"
+		           : "no gateway reports its routes: config unknown (-)");
+	}
+	/* the table first; the changes take what is left below it */
+	const grid *g = &c->grids[c->screen];
+	int below = rows - 1 - (1 + (int)g->nshown) - 1;
+	if (below >= 2)
+		draw_route_changes(c, top + 1 + 1 + (int)g->nshown + 1, below);
+	return 1;
 }
 
 #define COLS_OF(x) x, N(x)

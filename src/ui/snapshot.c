@@ -18,6 +18,9 @@ void snapshot_free(snapshot *s)
 		view_cube_free(&s->cube);
 	if (s->have_prompts)
 		view_prompts_free(&s->prompts);
+	if (s->have_routes)
+		view_routes_free(&s->routes);
+	s->have_routes = false;
 	if (s->have_routing)
 		view_routing_free(&s->routing);
 	if (s->have_slo)
@@ -223,6 +226,13 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 	    view_providers_build(st, since, now_ms, &s->providers, err, sizeof err));
 	TRY(have_audit, load_audit(st, prev, s, err, sizeof err));
 	TRY(have_gw, view_gwstate_build(st, now_ms, &s->gw, err, sizeof err));
+	/* the Routing screen's configured side; without the audit log when it cannot be read */
+	if (s->have_routing)
+		TRY(have_routes,
+		    view_routes_build(st, &s->routing, s->have_gw ? &s->gw : NULL, now_ms,
+		                      &s->routes, err, sizeof err) &&
+		        view_routes_build(NULL, &s->routing, s->have_gw ? &s->gw : NULL, now_ms,
+		                          &s->routes, err, sizeof err));
 #undef TRY
 	return bad ? -1 : 0;
 }

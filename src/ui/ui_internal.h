@@ -52,6 +52,8 @@ typedef struct snapshot {
 	bool have_prompts;
 	view_routing routing;
 	bool have_routing;
+	view_routes routes; /* routing beside the gateways' weights, controls, changes */
+	bool have_routes;
 	view_slo slo;
 	bool have_slo;
 	view_budgets budgets;

@@ -16,6 +16,41 @@ const char *view_overview_level_name(view_overview_level l)
 	return l < VIEW_OVERVIEW_LEVEL_COUNT ? level_names[l] : "?";
 }
 
+view_sources_level view_sources_summary(const view_source_health *src, size_t n, char *buf,
+                                        size_t cap)
+{
+	if (!n) {
+		snprintf(buf, cap, "cache only");
+		return VIEW_SOURCES_CACHE_ONLY;
+	}
+	size_t up = 0, starting = 0, behind = 0, first = 0;
+	for (size_t i = 0; i < n; i++) {
+		up += src[i].state == SRC_OK;
+		starting += src[i].state == SRC_STARTING;
+		if (src[i].catching_up && !behind++)
+			first = i;
+	}
+	if (!up && !starting) {
+		snprintf(buf, cap, "ALL SOURCES DOWN: showing the cache");
+		return VIEW_SOURCES_ALL_DOWN;
+	}
+	if (up + starting < n) {
+		snprintf(buf, cap, "some sources down");
+		return VIEW_SOURCES_SOME_DOWN;
+	}
+	if (starting) {
+		snprintf(buf, cap, "starting");
+		return VIEW_SOURCES_STARTING;
+	}
+	if (behind == 1)
+		snprintf(buf, cap, "catching up: %.40s", src[first].name ? src[first].name : "?");
+	else if (behind)
+		snprintf(buf, cap, "catching up: %zu of %zu sources", behind, n);
+	else
+		snprintf(buf, cap, "live");
+	return behind ? VIEW_SOURCES_CATCHING_UP : VIEW_SOURCES_LIVE;
+}
+
 static int64_t floor_to(int64_t t, int64_t step)
 {
 	return t - ((t % step) + step) % step;
@@ -175,6 +210,7 @@ static int copy_sources(const view_source_health *src, size_t n, view_overview *
 		o->name = src[i].name;
 		o->state = src[i].state;
 		o->production = src[i].production;
+		o->catching_up = src[i].catching_up;
 		if (src[i].last_ok_ms <= 0)
 			o->age_s = -1;
 		else
