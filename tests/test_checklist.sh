@@ -197,17 +197,22 @@ run "$dir/a.db" "$dir/full.ini" "$dir/mixed.ini" support-bot
 check "exit 1 while a sign-off is pending" [ $? -eq 1 ]
 check "... shown as pending" grep -q '^\[pending\] on-call' "$dir/o"
 "$tt" checklist "$dir/mixed.ini" --use-case support-bot --db "$dir/a.db" --sign on-call \
-  --comment "rota set, runbook linked" --as "Dana Ops" >"$dir/sign" 2>&1
+  --comment "rota set, runbook linked" --as "release manager" >"$dir/sign" 2>&1
 check "--sign exits 0" [ $? -eq 0 ]
-check "--sign says what it recorded" grep -q 'signed on-call for use_case=support-bot as Dana Ops (audit #1)' "$dir/sign"
-check "the sign-off is in the audit log" [ "$(sqlite3 "$dir/a.db" "SELECT kind||'|'||action||'|'||scope||'|'||reason||'|'||status||'|'||as_name FROM audit")" = "signoff|on-call|use_case=support-bot|rota set, runbook linked|recorded|Dana Ops" ]
+check "--sign says what it recorded" grep -q 'signed on-call for use_case=support-bot as release manager (audit #1)' "$dir/sign"
+check "the sign-off is in the audit log" [ "$(sqlite3 "$dir/a.db" "SELECT kind||'|'||action||'|'||scope||'|'||reason||'|'||status||'|'||as_name FROM audit")" = "signoff|on-call|use_case=support-bot|rota set, runbook linked|recorded|release manager" ]
+check "... with the role [access] gives (none: operator)" [ "$(sqlite3 "$dir/a.db" "SELECT role FROM audit")" = operator ]
 "$tt" audit verify --db "$dir/a.db" >"$dir/v" 2>&1
 check "audit verify passes after it" [ $? -eq 0 ]
 run "$dir/a.db" "$dir/full.ini" "$dir/mixed.ini" support-bot
 check "exit 0 once every item passes or is signed" [ $? -eq 0 ]
-check "re-running shows the sign-off: name, time, comment" grep -q 'signed by Dana Ops at 20[0-9-]*T[0-9:.]*Z: rota set, runbook linked' "$dir/o"
+check "re-running shows the sign-off: name, time, comment" grep -q 'signed by release manager at 20[0-9-]*T[0-9:.]*Z: rota set, runbook linked' "$dir/o"
 run "$dir/a.db" "$dir/full.ini" "$dir/mixed.ini" code-assist
 check "a sign-off counts for its use case only" [ $? -eq 1 ]
+printf '[access]\n%s = admin\n' "$(id -un)" >"$dir/access.ini"
+"$tt" checklist "$dir/mixed.ini" --use-case code-assist --db "$dir/a.db" --config "$dir/access.ini" \
+  --sign on-call --comment "rota set" >"$dir/o" 2>&1
+check "a sign-off records the role [access] gives the OS user" [ "$(sqlite3 "$dir/a.db" "SELECT role FROM audit WHERE scope='use_case=code-assist'")" = admin ]
 "$tt" checklist "$dir/mixed.ini" --use-case support-bot --db "$dir/a.db" --sign slos --comment x >"$dir/o" 2>&1
 check "an automatic item cannot be signed" [ $? -eq 2 ] && grep -q 'mixed.ini:[0-9]*: the item is checked automatically' "$dir/o"
 "$tt" checklist "$dir/mixed.ini" --use-case support-bot --db "$dir/a.db" --sign nope --comment x >"$dir/o" 2>&1
@@ -225,7 +230,7 @@ assert d['ready'] is True and d['use_case'] == 'support-bot'
 s = {i['id']: i for i in d['items']}
 assert s['slos']['state'] == 'pass' and s['slos']['check'] == 'slo'
 assert s['on-call']['state'] == 'signed'
-assert s['on-call']['signoffs'][0]['name'] == 'Dana Ops'
+assert s['on-call']['signoffs'][0]['name'] == 'release manager'
 assert s['on-call']['signoffs'][0]['comment'] == 'rota set, runbook linked'
 "
 run "$dir/a.db" "$dir/full.ini" "$dir/mixed.ini" support-bot --format md

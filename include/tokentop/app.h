@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "tokentop/audit.h"
+#include "tokentop/policy.h"
 #include "tokentop/ratecard.h"
 #include "tokentop/store.h"
 
@@ -100,7 +101,7 @@ typedef struct app_identity {
 	char host[256];
 	char role[16];  /* viewer | operator | admin */
 } app_identity;
-void app_whoami(app_identity *who);
+void app_whoami(app_identity *who, const policy_access *access);
 
 /* Loads --ratecard FILE, else the first of $TOKENTOP_RATECARD,
  * $XDG_CONFIG_HOME/tokentop/ratecard.json (~/.config fallback), the installed card and the

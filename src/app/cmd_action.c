@@ -461,7 +461,7 @@ int cmd_action(int argc, char **argv)
 	}
 	/* the role belongs to the OS user, whatever --as says */
 	app_identity who;
-	app_whoami(&who);
+	app_whoami(&who, NULL); /* the role is [access]'s, below */
 	const char *user = who.actor, *host = who.host;
 	if (as && (!*as || strlen(as) > 63)) {
 		fprintf(stderr, "tokentop action: --as: give a name of 1 to 63 bytes\n");

@@ -755,7 +755,7 @@ typedef struct ck_opts {
 	const char *sign, *comment, *as;
 } ck_opts;
 
-static int sign_item(const ck_opts *o, const checklist *cl, audit *log)
+static int sign_item(const ck_opts *o, const checklist *cl, const tt_config *cfg, audit *log)
 {
 	const ck_item *it = NULL;
 	for (size_t i = 0; i < cl->n; i++)
@@ -793,8 +793,9 @@ static int sign_item(const ck_opts *o, const checklist *cl, audit *log)
 	snprintf(params, sizeof params, "%s", ps ? ps : "{}");
 	free(ps);
 	json_decref(p);
+	/* the role [access] gives the OS user, whatever --as says, as for actions */
 	app_identity who;
-	app_whoami(&who);
+	app_whoami(&who, cfg->naccess ? cfg->access : NULL);
 	audit_record r = {.actor = who.actor,
 	                  .as_name = o->as,
 	                  .role = who.role,
@@ -905,13 +906,13 @@ int cmd_checklist(int argc, char **argv)
 	log = app_open_audit_as(st, o.secret, o.sign ? AUDIT_KEY_CREATE : AUDIT_KEY_NONE);
 	if (!log)
 		goto out;
-	if (o.sign) {
-		rc = sign_item(&o, &cl, log);
-		goto out;
-	}
 	if (config_open(o.config, &cfg))
 		goto out;
 	have_cfg = true;
+	if (o.sign) {
+		rc = sign_item(&o, &cl, &cfg, log);
+		goto out;
+	}
 	const char *card_path;
 	if (app_load_ratecard(o.ratecard, &card, &card_path))
 		goto out;

@@ -304,7 +304,7 @@ static int writer_open(writer *w, const opts *o)
 	if (config_open(o->config, &cfg))
 		return -1;
 	app_identity who;
-	app_whoami(&who);
+	app_whoami(&who, cfg.naccess ? cfg.access : NULL);
 	w->role = policy_role_of(cfg.naccess ? cfg.access : NULL, who.actor);
 	config_free(&cfg);
 	w->st = app_open_store(o->db, false);
@@ -339,7 +339,7 @@ static int record(writer *w, const opts *o, audit_record *r, const char *verb)
 		json_decref(j);
 	}
 	app_identity who;
-	app_whoami(&who);
+	app_whoami(&who, NULL); /* the role is the writer's, from [access] */
 	r->actor = who.actor;
 	r->as_name = o->as;
 	r->role = policy_role_name(w->role);

@@ -63,15 +63,7 @@ audit *app_open_audit(store *s, const char *secret_path)
 	return app_open_audit_as(s, secret_path, AUDIT_KEY_CREATE);
 }
 
-/* The seam for the access policy: until roles come from the config's [access] section,
- * everyone who can run a write command acts as an operator. */
-static const char *role_of(const char *actor)
-{
-	(void)actor;
-	return "operator";
-}
-
-void app_whoami(app_identity *who)
+void app_whoami(app_identity *who, const policy_access *access)
 {
 	memset(who, 0, sizeof *who);
 	uid_t uid = geteuid();
@@ -82,7 +74,8 @@ void app_whoami(app_identity *who)
 		snprintf(who->actor, sizeof who->actor, "uid %ld", (long)uid);
 	if (gethostname(who->host, sizeof who->host - 1))
 		who->host[0] = 0;
-	snprintf(who->role, sizeof who->role, "%s", role_of(who->actor));
+	snprintf(who->role, sizeof who->role, "%s",
+	         policy_role_name(policy_role_of(access, who->actor)));
 }
 
 static bool readable(const char *p)

@@ -276,13 +276,11 @@ runbook *runbook_new(uv_loop_t *loop, store *st, const tt_config *cfg, const cha
 		return NULL;
 	}
 	rb->loop = loop;
-	app_whoami(&rb->who);
 	const policy_access *access = cfg->naccess ? cfg->access : NULL;
+	app_whoami(&rb->who, access);
 	if (access && access->readonly)
 		policy_set_readonly();
-	policy_role role = policy_role_of(access, rb->who.actor);
-	/* incidents and notes record the role [access] gives, as actions do */
-	snprintf(rb->who.role, sizeof rb->who.role, "%s", policy_role_name(role));
+	policy_role role = policy_role_of(access, rb->who.actor); /* incidents record it too */
 	rb->list = calloc(action_count, sizeof *rb->list);
 	rb->params = calloc(action_count, sizeof *rb->params);
 	rb->why = calloc(action_count, sizeof *rb->why);
