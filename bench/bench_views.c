@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 	int64_t now;
 	if (time_parse_iso(argv[3], strlen(argv[3]), &now))
 		now = strtoll(argv[3], NULL, 10);
-	store_opts so = {.readonly = true, .cache_kib = 4096}; /* as the console reads */
+	store_opts so = {.readonly = true, .cache_kib = 256}; /* as the console reads */
 	double t0 = now_ms();
 	store *st = store_open(argv[1], &so, err, sizeof err);
 	if (!st) {

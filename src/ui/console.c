@@ -1,6 +1,9 @@
 /* The console: one libuv loop for keys, mouse, signals and data; only the loop draws. */
 #include <langinfo.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1678,6 +1681,12 @@ int ui_run(const ui_opts *o, char *err, size_t errlen)
 		         "the console needs a terminal (try tokentop report for text)");
 		return -1;
 	}
+#ifdef __GLIBC__
+	/* glibc gives each thread that allocates an arena of its own, and the reads land on
+	 * whichever pool thread is free: each arena kept a read's peak, and the console grew by a
+	 * read's worth per thread. Two threads allocate here; one arena serves them. */
+	mallopt(M_ARENA_MAX, 1);
+#endif
 	console *c = calloc(1, sizeof *c);
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
