@@ -139,72 +139,6 @@ static int scan_segments(store *st, slo_ctx *c, int64_t now_ms, view_slo_row *ro
 	return rc;
 }
 
-int view_slo_build(store *st, const slo_spec *specs, size_t n, int64_t now_ms, view_slo *v,
-                   char *err, size_t errlen)
-{
-	memset(v, 0, sizeof *v);
-	v->now_ms = now_ms;
-	v->data_version = store_data_version(st);
-	if (!n)
-		return 0;
-	vdims dims;
-	if (vdims_load(st, &dims)) {
-		snprintf(err, errlen, "reading dimensions: %s", store_errmsg(st));
-		return -1;
-	}
-	v->rows = calloc(n, sizeof *v->rows);
-	slo_counts *acc = calloc(n, sizeof *acc);
-	slo_counts *period = calloc(n, sizeof *period);
-	bool *active = calloc(n, sizeof *active);
-	unsigned char *match = calloc(dims.n ? dims.n * n : 1, 1);
-	for (size_t d = 1; match && d < dims.n; d++)
-		for (size_t i = 0; vdims_has(&dims, (int64_t)d) && i < n; i++)
-			match[d * n + i] = matches(&specs[i], dims.v[d][TT_D_USE_CASE]);
-	slo_ctx c = {
-	    .dims = &dims, .specs = specs, .n = n, .active = active, .match = match, .out = acc};
-	sketch_init(&c.sk);
-	int rc = v->rows && acc && period && active && match
-	             ? scan_segments(st, &c, now_ms, v->rows, period, active)
-	             : -2;
-	if (rc == -2)
-		snprintf(err, errlen, "out of memory");
-	else if (rc)
-		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
-	else if (c.failed) {
-		snprintf(err, errlen, "malformed latency sketch in the database");
-		rc = -1;
-	}
-	for (size_t i = 0; !rc && i < n; i++) {
-		v->rows[i].spec = &specs[i];
-		slo_evaluate(&specs[i], v->rows[i].win, period[i], &v->rows[i].status);
-	}
-	sketch_free(&c.sk);
-	free(acc);
-	free(period);
-	free(active);
-	free(match);
-	vdims_free(&dims);
-	if (rc) {
-		view_slo_free(v);
-		return -1;
-	}
-	v->n = n;
-	return 0;
-}
-
-int view_slo_copy(const view_slo *src, view_slo *dst)
-{
-	*dst = *src;
-	dst->rows = NULL;
-	if (!src->n)
-		return 0;
-	dst->rows = malloc(src->n * sizeof *dst->rows);
-	if (!dst->rows)
-		return -1;
-	memcpy(dst->rows, src->rows, src->n * sizeof *dst->rows);
-	return 0;
-}
-
 /* The minutes [a, b) (a <= b) added to each active SLO's running counts, or taken away. */
 static int scan_minutes(store *st, slo_ctx *c, int64_t a, int64_t b, bool take)
 {
@@ -268,6 +202,83 @@ static int advance(store *st, slo_ctx *c, int64_t old_ms, int64_t now_ms, view_s
 	return rc;
 }
 
+/* The counts of every window and period ending at now_ms: scanned, or prev's moved on. */
+static int slo_read(store *st, const slo_spec *specs, size_t n, int64_t now_ms,
+                    const view_slo *prev, view_slo *v, char *err, size_t errlen)
+{
+	vdims dims;
+	if (vdims_load(st, &dims)) {
+		snprintf(err, errlen, "reading dimensions: %s", store_errmsg(st));
+		return -1;
+	}
+	slo_counts *acc = calloc(n, sizeof *acc);
+	slo_counts *period = calloc(n, sizeof *period);
+	bool *active = calloc(n, sizeof *active);
+	unsigned char *match = calloc(dims.n ? dims.n * n : 1, 1);
+	for (size_t d = 1; match && d < dims.n; d++)
+		for (size_t i = 0; vdims_has(&dims, (int64_t)d) && i < n; i++)
+			match[d * n + i] = matches(&specs[i], dims.v[d][TT_D_USE_CASE]);
+	for (size_t i = 0; prev && active && i < n; i++)
+		active[i] = true;
+	slo_ctx c = {
+	    .dims = &dims, .specs = specs, .n = n, .active = active, .match = match, .out = acc};
+	sketch_init(&c.sk);
+	int rc = -2;
+	if (v->rows && acc && period && active && match)
+		rc = prev ? advance(st, &c, prev->now_ms, now_ms, v->rows)
+		          : scan_segments(st, &c, now_ms, v->rows, period, active);
+	if (rc == -2)
+		snprintf(err, errlen, "out of memory");
+	else if (rc)
+		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
+	else if (c.failed) {
+		snprintf(err, errlen, "malformed latency sketch in the database");
+		rc = -1;
+	}
+	for (size_t i = 0; !rc && i < n; i++) {
+		v->rows[i].spec = &specs[i];
+		slo_counts p = prev ? v->rows[i].status.period : period[i];
+		slo_evaluate(&specs[i], v->rows[i].win, p, &v->rows[i].status);
+	}
+	sketch_free(&c.sk);
+	free(acc);
+	free(period);
+	free(active);
+	free(match);
+	vdims_free(&dims);
+	return rc ? -1 : 0;
+}
+
+int view_slo_build(store *st, const slo_spec *specs, size_t n, int64_t now_ms, view_slo *v,
+                   char *err, size_t errlen)
+{
+	memset(v, 0, sizeof *v);
+	v->now_ms = now_ms;
+	v->data_version = store_data_version(st);
+	if (!n)
+		return 0;
+	v->rows = calloc(n, sizeof *v->rows);
+	if (slo_read(st, specs, n, now_ms, NULL, v, err, errlen)) {
+		view_slo_free(v);
+		return -1;
+	}
+	v->n = n;
+	return 0;
+}
+
+int view_slo_copy(const view_slo *src, view_slo *dst)
+{
+	*dst = *src;
+	dst->rows = NULL;
+	if (!src->n)
+		return 0;
+	dst->rows = malloc(src->n * sizeof *dst->rows);
+	if (!dst->rows)
+		return -1;
+	memcpy(dst->rows, src->rows, src->n * sizeof *dst->rows);
+	return 0;
+}
+
 int view_slo_update(store *st, const slo_spec *specs, size_t n, int64_t now_ms,
                     const view_slo *prev, view_slo *v, char *err, size_t errlen)
 {
@@ -281,42 +292,7 @@ int view_slo_update(store *st, const slo_spec *specs, size_t n, int64_t now_ms,
 		return -1;
 	}
 	v->now_ms = now_ms;
-	vdims dims;
-	if (vdims_load(st, &dims)) {
-		snprintf(err, errlen, "reading dimensions: %s", store_errmsg(st));
-		view_slo_free(v);
-		return -1;
-	}
-	slo_counts *acc = calloc(n, sizeof *acc);
-	bool *active = malloc(n * sizeof *active);
-	unsigned char *match = calloc(dims.n ? dims.n * n : 1, 1);
-	for (size_t d = 1; match && d < dims.n; d++)
-		for (size_t i = 0; vdims_has(&dims, (int64_t)d) && i < n; i++)
-			match[d * n + i] = matches(&specs[i], dims.v[d][TT_D_USE_CASE]);
-	for (size_t i = 0; active && i < n; i++)
-		active[i] = true;
-	slo_ctx c = {
-	    .dims = &dims, .specs = specs, .n = n, .active = active, .match = match, .out = acc};
-	sketch_init(&c.sk);
-	int rc = acc && active && match ? advance(st, &c, prev->now_ms, now_ms, v->rows) : -2;
-	if (rc == -2)
-		snprintf(err, errlen, "out of memory");
-	else if (rc)
-		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
-	else if (c.failed) {
-		snprintf(err, errlen, "malformed latency sketch in the database");
-		rc = -1;
-	}
-	for (size_t i = 0; !rc && i < n; i++) {
-		slo_counts period = v->rows[i].status.period;
-		slo_evaluate(&specs[i], v->rows[i].win, period, &v->rows[i].status);
-	}
-	sketch_free(&c.sk);
-	free(acc);
-	free(active);
-	free(match);
-	vdims_free(&dims);
-	if (rc) {
+	if (slo_read(st, specs, n, now_ms, prev, v, err, errlen)) {
 		view_slo_free(v);
 		return -1;
 	}
