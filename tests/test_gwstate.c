@@ -331,11 +331,14 @@ static void add_traffic(ingest *in, const char *use_case, const char *provider, 
 	}
 }
 
-static void record(audit *a, int64_t ts, const char *action, const char *scope, const char *status,
-                   const char *control_id, const char *reason)
+/* The record's sequence number; ref (0: none) is the record it completes or undoes. */
+static int64_t record_ref(audit *a, int64_t ts, const char *action, const char *scope,
+                          const char *status, const char *control_id, const char *reason,
+                          int64_t ref)
 {
 	char err[512];
 	audit_record r = {.ts_ms = ts,
+	                  .ref_seq = ref,
 	                  .actor = "alice",
 	                  .role = "admin",
 	                  .host = "h1",
@@ -353,6 +356,13 @@ static void record(audit *a, int64_t ts, const char *action, const char *scope, 
 	                  .idem_key = "k"};
 	if (audit_append(a, &r, err, sizeof err))
 		fail_msg("audit_append: %s", err);
+	return r.seq;
+}
+
+static void record(audit *a, int64_t ts, const char *action, const char *scope, const char *status,
+                   const char *control_id, const char *reason)
+{
+	record_ref(a, ts, action, scope, status, control_id, reason, 0);
 }
 
 static const view_rroute *route_named(const view_routes *v, const char *name)
@@ -397,11 +407,15 @@ static void test_routes(void **state)
 	audit *a = audit_open(st, key, err, sizeof err);
 	if (!a)
 		fail_msg("%s", err);
-	/* a reroute two days ago (not recent), lifted an hour ago: the lift names its route */
-	record(a, T0 - 2 * 86400000LL, "reroute", "use_case=support-bot", "pending", "", "old");
-	record(a, T0 - 2 * 86400000LL + 1, "reroute", "use_case=support-bot", "applied", "ctl-7",
-	       "old");
-	record(a, T0 - 3600000, "lift", "id=ctl-7", "applied", "ctl-7", "drill over");
+	/* a reroute two days ago (not recent, nor read), lifted an hour ago: the lift names its
+	 * route, found through the records it points at, as tokentop action writes them */
+	int64_t p = record_ref(a, T0 - 2 * 86400000LL, "reroute", "use_case=support-bot",
+	                       "pending", "", "old", 0);
+	int64_t ap = record_ref(a, T0 - 2 * 86400000LL + 1, "reroute", "use_case=support-bot",
+	                        "applied", "ctl-7", "old", p);
+	int64_t lp = record_ref(a, T0 - 3600001, "lift", "id=ctl-7", "pending", "ctl-7",
+	                        "drill over", ap);
+	record_ref(a, T0 - 3600000, "lift", "id=ctl-7", "applied", "ctl-7", "drill over", lp);
 	record(a, T0 - 1800000, "degrade", "use_case=code-review", "failed", "", "cost");
 	record(a, T0 - 600000, "throttle", "use_case=support-bot", "applied", "ctl-8",
 	       "not routing");

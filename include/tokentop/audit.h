@@ -66,6 +66,8 @@ typedef int (*audit_fn)(void *ctx, const audit_record *r);
 int audit_each(audit *a, int64_t since_ms, audit_fn fn, void *ctx);
 /* Records with seq > after_seq, oldest first; as audit_each. */
 int audit_each_after(audit *a, int64_t after_seq, audit_fn fn, void *ctx);
+/* The record numbered seq, if there is one; as audit_each. */
+int audit_get(audit *a, int64_t seq, audit_fn fn, void *ctx);
 
 /* Pending action records that no later record completes (for reconciliation after a crash). */
 int audit_each_open_pending(audit *a, audit_fn fn, void *ctx);

@@ -639,6 +639,11 @@ int audit_each_after(audit *a, int64_t after_seq, audit_fn fn, void *ctx)
 	return each(a, "seq > ?", after_seq, fn, ctx);
 }
 
+int audit_get(audit *a, int64_t seq, audit_fn fn, void *ctx)
+{
+	return each(a, "seq = ?", seq, fn, ctx);
+}
+
 int audit_each_open_pending(audit *a, audit_fn fn, void *ctx)
 {
 	return each(a,

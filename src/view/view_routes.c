@@ -178,6 +178,7 @@ typedef struct changes_ctx {
 	int64_t since_ms;
 	applied_ctl *ctl; /* reroutes and degrades applied, to name the route of a lift */
 	size_t nctl, capctl;
+	audit *log;
 	view_rchange *ring; /* the newest VIEW_ROUTE_CHANGES_MAX */
 	size_t n;
 	bool oom;
@@ -218,6 +219,39 @@ static void change_free(view_rchange *c)
 	memset(c, 0, sizeof *c);
 }
 
+typedef struct ref_ctx {
+	int64_t ref_seq;
+	char scope[256];
+	bool shaping, found;
+} ref_ctx;
+
+static int ref_of(void *ctx, const audit_record *r)
+{
+	ref_ctx *f = ctx;
+	f->found = true;
+	f->ref_seq = r->ref_seq;
+	f->shaping = !strcmp(r->kind, "action") &&
+	             (!strcmp(r->action, "reroute") || !strcmp(r->action, "degrade"));
+	snprintf(f->scope, sizeof f->scope, "%s", r->scope ? r->scope : "");
+	return 0;
+}
+
+/* The route a lift undid, when the control it lifted was applied before the records read:
+ * the lift's outcome points at its pending record, which points at the control's record. */
+static const char *lifted_route(changes_ctx *x, const audit_record *r, char *buf, size_t cap)
+{
+	int64_t seq = r->ref_seq;
+	for (int hop = 0; hop < 2 && seq > 0; hop++) {
+		ref_ctx f = {0};
+		if (audit_get(x->log, seq, ref_of, &f) || !f.found)
+			return NULL;
+		if (f.shaping)
+			return scope_use_case(f.scope, buf, cap);
+		seq = f.ref_seq;
+	}
+	return NULL;
+}
+
 static int keep_change(void *ctx, const audit_record *r)
 {
 	changes_ctx *x = ctx;
@@ -236,6 +270,9 @@ static int keep_change(void *ctx, const audit_record *r)
 			if (!strcmp(x->ctl[i].id, r->control_id) &&
 			    !strcmp(x->ctl[i].gateway, r->gateway))
 				route = x->ctl[i].route;
+	char lifted[256];
+	if (lift && !route && r->ts_ms >= x->since_ms && strcmp(r->status, "pending"))
+		route = lifted_route(x, r, lifted, sizeof lifted);
 	if (!route)
 		return 0;
 	if (shaping && !strcmp(r->status, "applied") && r->control_id && *r->control_id) {
@@ -279,8 +316,9 @@ static int add_changes(view_routes *v, store *st, char *err, size_t errlen)
 	audit *a = audit_open_mode(st, NULL, AUDIT_KEY_NONE, err, errlen);
 	if (!a)
 		return -1;
-	changes_ctx x = {.since_ms = v->now_ms - VIEW_ROUTE_CHANGES_MS, .ring = v->changes};
-	int rc = audit_each(a, 0, keep_change, &x);
+	changes_ctx x = {.since_ms = v->now_ms - VIEW_ROUTE_CHANGES_MS, .ring = v->changes, .log = a};
+	/* the records of the window only: a long log is not read at every refresh */
+	int rc = audit_each(a, x.since_ms, keep_change, &x);
 	audit_close(a);
 	for (size_t i = 0; i < x.nctl; i++) {
 		free(x.ctl[i].gateway);
