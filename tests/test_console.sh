@@ -188,9 +188,16 @@ screen | grep -q "PRESENT" || fail "the header does not say presentation mode"
 for t in $(sqlite3 "$dir/c.db" "select distinct tenant from dims where tenant <> ''"); do
   screen | grep -qw -- "$t" && fail "tenant '$t' shown in presentation mode"
 done
+# a runbook action on a tenant's row names the tenant by its alias too
+tmux -L "$sock" send-keys 'K'
+wait_for "kill-switch  tenant=tenant-[0-9a-f]\{6\}"
+for t in $(sqlite3 "$dir/c.db" "select distinct tenant from dims where tenant <> ''"); do
+  screen | grep -qw -- "$t" && fail "tenant '$t' shown in the action panel in presentation mode"
+done
+tmux -L "$sock" send-keys Escape
 tmux -L "$sock" send-keys 'q'
 wait_for "EXIT=0"
-echo "ok: --present aliases tenants"
+echo "ok: --present aliases tenants, in the tables and the action panel"
 
 # ---- terminal types: each draws, with the colours its terminfo entry allows ----
 # xterm-88color and xterm-16color come with ncurses-term, which may be absent: compile the

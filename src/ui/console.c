@@ -216,6 +216,43 @@ void ui_bar(console *c, double frac, int width, char *buf, size_t cap)
 	}
 }
 
+const char *ui_scope(console *c, const char *scope, char *buf, size_t cap)
+{
+	char tmp[1024];
+	if (c->present) {
+		present_scope(scope, tmp, sizeof tmp);
+		snprintf(buf, cap, "%s", tmp);
+	} else if (buf != scope)
+		snprintf(buf, cap, "%s", scope ? scope : "");
+	return buf;
+}
+
+/* Text of the runbook panel as shown: in presentation mode the hidden values its scope names
+ * behind their aliases, and the Idempotency-Key (a request id) hidden. */
+static const char *rb_shown(console *c, const char *text, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s", text);
+	if (!c->present)
+		return buf;
+	char tmp[1200];
+	for (const char *p = c->rb_args; *p;) {
+		p += strspn(p, " ");
+		size_t n = strcspn(p, " ");
+		const char *eq = memchr(p, '=', n);
+		if (eq && present_hides(p, (size_t)(eq - p)) && (size_t)(eq - p) + 1 < n) {
+			char kind[32], value[256];
+			snprintf(kind, sizeof kind, "%.*s", (int)(eq - p), p);
+			snprintf(value, sizeof value, "%.*s", (int)(n - (size_t)(eq - p) - 1), eq + 1);
+			present_text(buf, kind, value, tmp, sizeof tmp);
+			snprintf(buf, cap, "%s", tmp);
+		}
+		p += n;
+	}
+	if (!strncmp(buf, "Idempotency-Key: ", 17))
+		snprintf(buf + 17, cap > 17 ? cap - 17 : 0, "(hidden)");
+	return buf;
+}
+
 const char *ui_name(console *c, const char *kind, const char *name, char *buf, size_t cap)
 {
 	if (c->present && kind && name && *name && strcmp(name, "(none)"))
@@ -891,8 +928,11 @@ static int rb_enter(console *c)
 		}
 		return DRAW_SCREEN;
 	case RB_CONFIRM: {
+		/* in presentation mode the word shown, and so typed, is the alias */
+		char word[320];
+		rb_shown(c, c->rb_plan.confirm_word, word, sizeof word);
 		bool ok = c->rb_plan.typed_confirm
-		              ? !strcmp(c->line, c->rb_plan.confirm_word)
+		              ? !strcmp(c->line, word)
 		              : (!strcmp(c->line, "y") || !strcmp(c->line, "yes"));
 		if (!ok) { /* the default is Cancel */
 			ui_message(c, THEME_TEXT, "%s cancelled: nothing was sent", c->rb_action->name);
@@ -928,11 +968,12 @@ static void draw_runbook(console *c)
 		mvhline(y0 + y, x0, ' ', w);
 	attrset(ui_attr(c, frame));
 	mvhline(y0, x0, ' ', w);
+	char line[1200];
 	ui_put(c, y0, x0 + 2, frame, "%s%s  %s", c->rb_action->dangerous ? "DANGER  " : "",
-	       c->rb_action->name, c->rb_args);
+	       c->rb_action->name, rb_shown(c, c->rb_args, line, sizeof line));
 	attrset(A_NORMAL);
 	int y = y0 + 2;
-	char line[1200];
+	char word[320];
 	switch (c->rb) {
 	case RB_PARAMS:
 		ui_put(c, y, x0 + 2, THEME_PALETTE, "parameters: %s (type them below)",
@@ -950,14 +991,14 @@ static void draw_runbook(console *c)
 		ui_put(c, y, x0 + 2, THEME_PALETTE, "sending (audited, pending until answered)...");
 		break;
 	case RB_CONFIRM:
-		snprintf(line, sizeof line, "%s", c->rb_plan.title);
-		put_cell(y++, x0 + 2, w - 4, line, false);
+		put_cell(y++, x0 + 2, w - 4, rb_shown(c, c->rb_plan.title, line, sizeof line), false);
 		for (int i = 0; i < c->rb_plan.nlines; i++)
-			put_cell(y++, x0 + 2, w - 4, c->rb_plan.lines[i], false);
+			put_cell(y++, x0 + 2, w - 4, rb_shown(c, c->rb_plan.lines[i], line, sizeof line),
+			         false);
 		y++;
 		if (c->rb_plan.typed_confirm)
-			snprintf(line, sizeof line, "type %s and Enter to send; anything else cancels",
-			         c->rb_plan.confirm_word);
+			snprintf(line, sizeof line, "type %.300s and Enter to send; anything else cancels",
+			         rb_shown(c, c->rb_plan.confirm_word, word, sizeof word));
 		else
 			snprintf(line, sizeof line, "y and Enter sends; Enter alone cancels");
 		ui_put(c, y, x0 + 2, frame, "%s", line);

@@ -599,6 +599,7 @@ static void fill_budgets(console *c, grid *g)
 		char scope[300], spent[32], amount[32], used[96], bar[64], fc[96], a[32], b[32],
 		    d[32];
 		budget_scope_format(&r->spec->scope, scope, sizeof scope);
+		ui_scope(c, scope, scope, sizeof scope);
 		ui_usd(r->spent_micros, spent, sizeof spent);
 		ui_usd(r->spec->amount_micros, amount, sizeof amount);
 		double frac = isnan(r->used_pct) ? 0 : r->used_pct / 100.0;
@@ -1063,6 +1064,7 @@ static void fill_controls(console *c, grid *g)
 			const view_gw_control *ct = &gw->controls[k];
 			char scope[256], params[256], left[32] = "-";
 			flat_json(ct->scope, scope, sizeof scope);
+			ui_scope(c, scope, scope, sizeof scope);
 			flat_json(ct->params, params, sizeof params);
 			if (ct->expires_ms)
 				fmt_left(ct->expires_ms - now, left, sizeof left);
@@ -1154,8 +1156,10 @@ static void fill_audit(console *c, grid *g)
 		/* notes and incidents carry their text in params */
 		char text[200];
 		const char *why = *r->reason ? r->reason : params_text(r->params, text, sizeof text);
-		const char *cells[] = {seq,        ts,       r->actor,  r->kind, r->action,
-		                       r->gateway, r->scope, r->status, ref,     why};
+		char scope[sizeof r->scope];
+		ui_scope(c, r->scope, scope, sizeof scope);
+		const char *cells[] = {seq,        ts,    r->actor,  r->kind, r->action,
+		                       r->gateway, scope, r->status, ref,     why};
 		double nums[] = {(double)r->seq, (double)r->ts_ms, 0, 0, 0, 0, 0, 0, (double)r->ref_seq,
 		                 0};
 		theme_role role = !strcmp(r->status, "failed")    ? THEME_CRIT

@@ -217,6 +217,9 @@ void ui_chart(console *c, int y, int x, int w, int h, const double *v, size_t n,
 void ui_bar(console *c, double frac, int width, char *buf, size_t cap);
 /* The tenant (or other name) as shown: aliased in presentation mode. */
 const char *ui_name(console *c, const char *kind, const char *name, char *buf, size_t cap);
+/* A scope ("tenant=acme use_case=x") as shown: in presentation mode tenants, key ids and
+ * request ids behind their aliases. buf may be scope itself. */
+const char *ui_scope(console *c, const char *scope, char *buf, size_t cap);
 /* Switches to the screen whose cmd is name; -1 when there is none. */
 int ui_goto(console *c, const char *cmd);
 /* The Spend screen's breakdowns (screens.c). */
