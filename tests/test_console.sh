@@ -199,6 +199,22 @@ tmux -L "$sock" send-keys 'q'
 wait_for "EXIT=0"
 echo "ok: --present aliases tenants, in the tables and the action panel"
 
+# ---- the Alerts screen lists SLOs burning their budget first; Enter opens the SLO ----
+printf '[slo strict]\nuse_case = *\nsli = availability\nobjective = 99.99\nbad = timeout,rate_limited,server_error\n' >"$dir/strict.ini"
+tmux -L "$sock" kill-server 2>/dev/null
+sock="$sock-s"
+tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
+  "cd '$TT_SRCDIR' && '$tt' --db '$dir/c.db' --config '$dir/strict.ini'; echo EXIT=\$?; sleep 30"
+wait_for "Spend now"
+tmux -L "$sock" send-keys '9'
+wait_for "page *slo burn 1h *slo=strict"
+tmux -L "$sock" send-keys 'g' Enter
+wait_for "burn rate per window"
+screen | grep -q "strict" || fail "Enter on an SLO alert did not open its SLO"
+tmux -L "$sock" send-keys 'q'
+wait_for "EXIT=0"
+echo "ok: the Alerts screen lists a paging SLO first; Enter opens the SLOs screen"
+
 # ---- terminal types: each draws, with the colours its terminfo entry allows ----
 # xterm-88color and xterm-16color come with ncurses-term, which may be absent: compile the
 # missing ones into a private terminfo directory from xterm-256color with fewer colours

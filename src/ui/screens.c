@@ -657,6 +657,25 @@ static void fill_alerts(console *c, grid *g)
 	snapshot *s = c->snap;
 	if (!s || !s->have_alerts)
 		return;
+	/* SLOs burning their budget first, pages before tickets, as the Overview lists them */
+	for (int level = SLO_ALERT_PAGE; s->have_slo && level > SLO_ALERT_NONE; level--)
+		for (size_t i = 0; i < s->slo.n; i++) {
+			const view_slo_row *r = &s->slo.rows[i];
+			if ((int)r->status.alert != level)
+				continue;
+			char scope[160], burn[32], left[32];
+			snprintf(scope, sizeof scope, "slo=%s", r->spec->name);
+			snprintf(burn, sizeof burn, "%.1fx", r->status.burn[SLO_W1H]);
+			snprintf(left, sizeof left, "%.0f%%", 100.0 * r->status.budget_remaining);
+			const char *cells[] = {slo_alert_name(r->status.alert), "slo burn 1h", scope,
+			                       burn, left, "now", ""};
+			double nums[] = {0, 0, 0, r->status.burn[SLO_W1H], r->status.budget_remaining,
+			                 0, 0};
+			grid_row *gr = grid_add(
+			    g, level == SLO_ALERT_PAGE ? THEME_ALERT_PAGE : THEME_ALERT_TICKET, cells, nums);
+			if (gr)
+				grid_set_ref(gr, scope);
+		}
 	for (size_t i = 0; i < s->alerts.n; i++) {
 		const anomaly_alert *a = &s->alerts.alerts[i];
 		bool firing = a->resolved_ms < 0;
@@ -694,7 +713,7 @@ static int draw_alerts(console *c, int top, int rows)
 	(void)rows;
 	if (no_data(c, top, c->snap && c->snap->have_alerts))
 		return 1;
-	if (c->snap && !c->snap->alerts.n)
+	if (c->snap && !c->grids[c->screen].n)
 		ui_put(c, top, 2, THEME_OK, "%s no alerts in the last hours",
 		       theme_role_glyph(THEME_OK));
 	else
@@ -712,6 +731,11 @@ static int enter_alert(console *c, const grid_row *r)
 		return DRAW_NONE;
 	size_t klen = (size_t)(eq - scope);
 	const char *val = eq + 1;
+	if (klen == 3 && !strncmp(scope, "slo", 3)) {
+		ui_goto(c, "slos");
+		grid_set_filter(&c->grids[c->screen], val);
+		return DRAW_SCREEN;
+	}
 	if (klen == 6 && !strncmp(scope, "prompt", 6)) {
 		char id[256];
 		snprintf(id, sizeof id, "%s", val);
