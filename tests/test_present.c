@@ -52,8 +52,8 @@ static void test_text(void **state)
 	(void)state;
 	char got[512], t[64], want[512];
 	present_alias("tenant", "acme", t, sizeof t);
-	present_text("{\"scope\":{\"tenant\":\"acme\"}} type acme to confirm", "tenant", "acme", got,
-	             sizeof got);
+	present_text("{\"scope\":{\"tenant\":\"acme\"}} type acme to confirm", "tenant", "acme",
+	             got, sizeof got);
 	snprintf(want, sizeof want, "{\"scope\":{\"tenant\":\"%s\"}} type %s to confirm", t, t);
 	assert_string_equal(got, want);
 	/* not inside a longer name */
@@ -62,6 +62,13 @@ static void test_text(void **state)
 	assert_string_equal(got, want);
 	present_text("nothing here", "tenant", "acme", got, sizeof got);
 	assert_string_equal(got, "nothing here");
+	/* every hidden value a scope names; the others stay */
+	char k[64];
+	present_alias("key", "sk-1", k, sizeof k);
+	present_text_scoped("block sk-1 of acme for support-bot",
+	                    "use_case=support-bot tenant=acme key=sk-1", got, sizeof got);
+	snprintf(want, sizeof want, "block %s of %s for support-bot", k, t);
+	assert_string_equal(got, want);
 }
 
 int main(void)

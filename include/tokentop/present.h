@@ -20,4 +20,8 @@ void present_scope(const char *scope, char *buf, size_t cap);
  * kind's alias of it: for free text that quotes a hidden value (a request body, a prompt). */
 void present_text(const char *text, const char *kind, const char *value, char *buf, size_t cap);
 
+/* text with the hidden values scope names ("tenant=acme key=sk-1") replaced, as present_text
+ * does for each. */
+void present_text_scoped(const char *text, const char *scope, char *buf, size_t cap);
+
 #endif

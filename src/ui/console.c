@@ -231,23 +231,11 @@ const char *ui_scope(console *c, const char *scope, char *buf, size_t cap)
  * behind their aliases, and the Idempotency-Key (a request id) hidden. */
 static const char *rb_shown(console *c, const char *text, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%s", text);
-	if (!c->present)
+	if (!c->present) {
+		snprintf(buf, cap, "%s", text);
 		return buf;
-	char tmp[1200];
-	for (const char *p = c->rb_args; *p;) {
-		p += strspn(p, " ");
-		size_t n = strcspn(p, " ");
-		const char *eq = memchr(p, '=', n);
-		if (eq && present_hides(p, (size_t)(eq - p)) && (size_t)(eq - p) + 1 < n) {
-			char kind[32], value[256];
-			snprintf(kind, sizeof kind, "%.*s", (int)(eq - p), p);
-			snprintf(value, sizeof value, "%.*s", (int)(n - (size_t)(eq - p) - 1), eq + 1);
-			present_text(buf, kind, value, tmp, sizeof tmp);
-			snprintf(buf, cap, "%s", tmp);
-		}
-		p += n;
 	}
+	present_text_scoped(text, c->rb_args, buf, cap);
 	if (!strncmp(buf, "Idempotency-Key: ", 17))
 		snprintf(buf + 17, cap > 17 ? cap - 17 : 0, "(hidden)");
 	return buf;

@@ -56,7 +56,8 @@ void present_scope(const char *scope, char *buf, size_t cap)
 		if (eq && present_hides(p, (size_t)(eq - p)) && (size_t)(eq - p) + 1 < n) {
 			char kind[32], value[512], alias[64];
 			snprintf(kind, sizeof kind, "%.*s", (int)(eq - p), p);
-			snprintf(value, sizeof value, "%.*s", (int)(n - (size_t)(eq - p) - 1), eq + 1);
+			snprintf(value, sizeof value, "%.*s", (int)(n - (size_t)(eq - p) - 1),
+			         eq + 1);
 			present_alias(kind, value, alias, sizeof alias);
 			put(buf, cap, &at, p, (size_t)(eq - p) + 1);
 			put(buf, cap, &at, alias, strlen(alias));
@@ -90,5 +91,25 @@ void present_text(const char *text, const char *kind, const char *value, char *b
 		put(buf, cap, &at, p, (size_t)(hit - p));
 		put(buf, cap, &at, alias, strlen(alias));
 		p = hit + vn;
+	}
+}
+
+void present_text_scoped(const char *text, const char *scope, char *buf, size_t cap)
+{
+	char tmp[2048];
+	snprintf(buf, cap, "%s", text ? text : "");
+	for (const char *p = scope ? scope : ""; *p;) {
+		p += strspn(p, " ");
+		size_t n = strcspn(p, " ");
+		const char *eq = memchr(p, '=', n);
+		if (eq && present_hides(p, (size_t)(eq - p)) && (size_t)(eq - p) + 1 < n) {
+			char kind[32], value[512];
+			snprintf(kind, sizeof kind, "%.*s", (int)(eq - p), p);
+			snprintf(value, sizeof value, "%.*s", (int)(n - (size_t)(eq - p) - 1),
+			         eq + 1);
+			present_text(buf, kind, value, tmp, sizeof tmp);
+			snprintf(buf, cap, "%s", tmp);
+		}
+		p += n;
 	}
 }
