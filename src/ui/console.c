@@ -1235,10 +1235,14 @@ static bool any_production(console *c)
 	return false;
 }
 
+/* The sources as they are now (the live health, as PRODUCTION): the first frame, drawn
+ * before any read, already says starting rather than cache only. */
 static const char *source_summary(console *c, theme_role *role, char *buf, size_t cap)
 {
-	view_sources_level l = view_sources_summary(c->snap ? c->snap->src : NULL,
-	                                            c->snap ? c->snap->nsrc : 0, buf, cap);
+	view_source_health h[UI_SOURCES_MAX];
+	size_t n = c->o->sources ? c->o->sources(c->o->sources_ctx, h, UI_SOURCES_MAX) : 0;
+	view_sources_level l = view_sources_summary(h, n < UI_SOURCES_MAX ? n : UI_SOURCES_MAX,
+	                                            buf, cap);
 	*role = l == VIEW_SOURCES_ALL_DOWN    ? THEME_CRIT
 	        : l == VIEW_SOURCES_SOME_DOWN ? THEME_STALE
 	                                      : THEME_HEADER;
