@@ -243,7 +243,7 @@ restored() {
   tmux -L "$sock" send-keys -l "typed-after-$1"
   wait_for "typed-after-$1"
 }
-# ASan catches SIGSEGV itself by default; the console's own handler is what is tested
+# the console's own handler is what is tested, whatever a sanitizer build's defaults for SIGSEGV
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0" run_console TERM=xterm-256color
 wait_for "Spend now"
 wait_for "Month to date"
