@@ -1,7 +1,9 @@
 #!/bin/sh
 # The console in a real terminal (tmux): screens, help, resize, NO_COLOR, quitting restores;
 # the colours each terminal type gets (256, 88, 16, 8, none) and the mouse (tabs, sort, rows,
-# wheel) through SGR mouse reports.
+# wheel) through SGR mouse reports; PRODUCTION and every source down; a crash and SIGTERM
+# hand the terminal back; the range and theme from the palette and the command line; the
+# row keys on a table longer than the screen.
 set -u
 BUILD=${BUILD:-build}
 tt="$(pwd)/$BUILD/tokentop"
@@ -25,17 +27,31 @@ braille() { screen | LC_ALL=C grep -q "$(printf '\342[\240\241\242\243]')"; }
 
 start=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
 "$tt" gen --events 20000 --seed 2 --days 1 --start "$start" > "$dir/ev.jsonl"
+# a dozen more tenants in the last minutes: Spend by tenant is longer than an 80x24 screen
+tail -n 12 "$dir/ev.jsonl" |
+  awk '{ sub(/"tenant":"[^"]*"/, "\"tenant\":\"extra-" NR "\""); sub(/"request_id":"r-/, "\"request_id\":\"x-"); print }' \
+  >> "$dir/ev.jsonl"
 "$tt" ingest --quiet --db "$dir/c.db" "$dir/ev.jsonl" || fail "ingest"
 
-run_console() { # run_console ENV...: a fresh 120x40 console, on a new tmux server
+# run_console ENV...: a fresh 120x40 console, on a new tmux server, with $conf (the fixture
+# unless set) and $targs after the command; the terminal's modes before and after are kept
+conf="$TT_SRCDIR/fixtures/tokentop.ini"
+targs=""
+run_console() {
   tmux -L "$sock" kill-server 2>/dev/null
   sock="$sock-x"
+  rm -f "$dir/stty.before" "$dir/stty.after"
   tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
-    "cd '$TT_SRCDIR' && env $* '$tt' --db '$dir/c.db' --config '$TT_SRCDIR/fixtures/tokentop.ini'; echo EXIT=\$?; sleep 30"
+    "cd '$TT_SRCDIR' && stty -g > '$dir/stty.before'; env $* '$tt' --db '$dir/c.db' --config '$conf' $targs; echo EXIT=\$?; stty -g > '$dir/stty.after'; sleep 30"
 }
+esc=$(printf '\033')
+# escapes LINES: the SGR escapes of the first LINES screen lines, without the text
+escapes() { tmux -L "$sock" capture-pane -p -e | head -n "$1" | grep -o "$esc\[[0-9;:]*m" | tr -d '\n'; }
 
 run_console TERM=xterm-256color
 wait_for "Spend now"
+escapes 1 > "$dir/hdr.plain"
+escapes 2 > "$dir/top.dark"
 screen | grep -q "1 Overview" || fail "no tabs"
 screen | grep -q "Month to date" || fail "no month to date"
 screen | grep -q '\$[0-9]' || fail "no money on the Overview"
@@ -166,7 +182,6 @@ braille && fail "braille in the C locale"
 screen | grep -q '^  \$0\.00  *[.:|#]' || fail "no ASCII chart in the C locale"
 echo "ok: in the C locale the Overview's chart is ASCII"
 # a colour is SGR 30-38, 40-48, 90-97 or 100-107; 39 and 49 (the defaults) are not colours
-esc=$(printf '\033')
 if tmux -L "$sock" capture-pane -p -e |
    grep -Eq "$esc\[([0-9]*;)*(3[0-8]|4[0-8]|9[0-7]|10[0-7])(;[0-9]*)*m"; then
   fail "NO_COLOR output has colour escapes"
@@ -174,6 +189,156 @@ fi
 tmux -L "$sock" send-keys C-c
 wait_for "EXIT=0"
 echo "ok: NO_COLOR has no colours; SIGINT quits cleanly"
+
+# ---- every source down, on a production gateway: the header says both, from the first frame ----
+cp "$TT_SRCDIR/fixtures/tokentop.ini" "$dir/prod.ini"
+printf '\n[gateway down]\nurl = http://127.0.0.1:1\nproduction = yes\n' >> "$dir/prod.ini"
+conf="$dir/prod.ini"
+run_console TERM=xterm-256color
+# the first capture with the whole title line (ncurses writes a line left to right, the
+# sources' state last): PRODUCTION is on it, before anything was read
+i=0
+while :; do
+  screen > "$dir/first"
+  head -n 1 "$dir/first" | grep -Eq "^ tokentop .*(starting|SOURCES DOWN|cache only)" && break
+  sleep 0.02; i=$((i + 1)); [ $i -lt 1000 ] || fail "never saw the title line"
+done
+head -n 1 "$dir/first" | grep -q "PRODUCTION" || { cat "$dir/first"; fail "the first frame does not say PRODUCTION"; }
+wait_for "ALL SOURCES DOWN: showing the cache" 60
+screen | head -n 1 | grep -q "PRODUCTION" || fail "no PRODUCTION beside ALL SOURCES DOWN"
+escapes 1 > "$dir/hdr.prod"
+[ -s "$dir/hdr.prod" ] || fail "no escapes on the header"
+cmp -s "$dir/hdr.plain" "$dir/hdr.prod" && fail "the production header looks like the normal one"
+echo "ok: ALL SOURCES DOWN and PRODUCTION in the header, PRODUCTION from the first frame, in its own colour"
+tmux -L "$sock" resize-window -x 60 -y 20
+wait_for "needs at least 80x24"
+screen | grep -q "PRODUCTION" || fail "the too-small message does not say PRODUCTION"
+tmux -L "$sock" resize-window -x 120 -y 40
+wait_for "Spend now"
+tmux -L "$sock" send-keys 'q'
+wait_for "EXIT=0"
+conf="$TT_SRCDIR/fixtures/tokentop.ini"
+echo "ok: at 60x20 the console still says PRODUCTION"
+
+# ---- a crash and SIGTERM hand the terminal back ----
+# console_pid: the console under the pane's shell (env execs it) into $pid
+console_pid() {
+  pp=$(tmux -L "$sock" list-panes -F '#{pane_pid}')
+  i=0; pid=""
+  while [ -z "$pid" ]; do
+    pid=$(pgrep -P "$pp" | head -n 1)
+    [ -n "$pid" ] && break
+    sleep 0.1; i=$((i + 1)); [ $i -lt 200 ] || fail "no console process under the pane"
+  done
+}
+# restored: the console's screen is gone, the modes are the ones before it, typing echoes
+restored() {
+  screen | grep -q "1 Overview" && fail "$1: the console is still on screen"
+  i=0
+  while [ ! -s "$dir/stty.after" ]; do
+    sleep 0.1; i=$((i + 1)); [ $i -lt 200 ] || fail "$1: no terminal modes after the exit"
+  done
+  cmp -s "$dir/stty.before" "$dir/stty.after" ||
+    fail "$1: terminal modes not restored: $(cat "$dir/stty.before") -> $(cat "$dir/stty.after")"
+  tmux -L "$sock" send-keys -l "typed-after-$1"
+  wait_for "typed-after-$1"
+}
+# the console's own handler is what is tested, whatever a sanitizer build's defaults for SIGSEGV
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0" run_console TERM=xterm-256color
+wait_for "Spend now"
+wait_for "Month to date"
+console_pid
+kill -SEGV "$pid"
+wait_for "EXIT=139"
+restored segv
+echo "ok: a crash (SIGSEGV) exits 139 and restores the terminal"
+run_console TERM=xterm-256color
+wait_for "Spend now"
+wait_for "Month to date"
+console_pid
+kill -TERM "$pid"
+wait_for "EXIT=0"
+restored term
+echo "ok: SIGTERM exits 0 and restores the terminal"
+
+# ---- the range from the palette; a theme from the command line; an unknown theme ----
+targs="--theme light"
+run_console TERM=xterm-256color
+wait_for "Spend now"
+wait_for "Month to date"
+screen | head -n 1 | grep -q "range 1h" || fail "the range is not 1h at start"
+escapes 2 > "$dir/top.light"
+[ -s "$dir/top.light" ] || fail "no escapes with --theme light"
+cmp -s "$dir/top.dark" "$dir/top.light" && fail "--theme light draws as the default theme"
+echo "ok: --theme light changes the colours"
+tmux -L "$sock" send-keys ':' 'r' 'a' 'n' 'g' 'e' ' ' '6' 'h' Enter
+wait_for "UTC  range 6h "
+echo "ok: :range 6h changes the header's range"
+tmux -L "$sock" send-keys ':' 't' 'h' 'e' 'm' 'e' ' ' 'n' 'o' 's' 'u' 'c' 'h' Enter
+wait_for "no theme 'nosuch'"
+tmux -L "$sock" send-keys 'q'
+wait_for "EXIT=0"
+targs="--theme nosuch 2> '$dir/theme.err'"
+run_console TERM=xterm-256color
+wait_for "EXIT=1"
+targs=""
+grep -q "no theme 'nosuch'" "$dir/theme.err" || { cat "$dir/theme.err"; fail "the error does not name the theme"; }
+grep -q "available: colorblind, dark, high-contrast, light, mono" "$dir/theme.err" ||
+  { cat "$dir/theme.err"; fail "the error does not list the themes"; }
+echo "ok: an unknown theme is named and the themes listed ($(cat "$dir/theme.err"))"
+
+# ---- row keys on a table longer than an 80x24 screen; Shift-Tab ----
+run_console TERM=xterm-256color
+wait_for "Spend now"
+tmux -L "$sock" resize-window -x 80 -y 24
+tmux -L "$sock" send-keys '2' ':' 'b' 'y' ' ' 't' 'e' 'n' 'a' 'n' 't' Enter
+wait_for "by tenant"
+wait_for "extra-"
+wait_for "^▶"
+# marker: the screen line of the selection marker; pos: the footer's N of N/M
+marker() { screen | grep -n '^▶' | cut -d: -f1; }
+pos() { screen | tail -n 1 | grep -o '[0-9]*/[0-9]*$'; }
+tmux -L "$sock" send-keys 'g'
+wait_for " 1/[0-9]*$"
+total=$(pos); total=${total#*/}
+[ "$total" -gt 16 ] || fail "only $total tenants: the table fits the screen"
+top=$(marker)
+first=$(screen | sed -n "${top}p" | awk '{print $1}' | sed 's/^▶//')
+tmux -L "$sock" send-keys Down Down
+wait_for " 3/$total$"
+[ "$(marker)" -eq $((top + 2)) ] || fail "Down Down: the marker is on line $(marker), not $((top + 2))"
+tmux -L "$sock" send-keys Up
+wait_for " 2/$total$"
+[ "$(marker)" -eq $((top + 1)) ] || fail "Up: the marker is on line $(marker), not $((top + 1))"
+echo "ok: Down and Up move the selection"
+tmux -L "$sock" send-keys NPage
+i=0
+while p=$(pos); [ "${p%/*}" -le 2 ]; do
+  sleep 0.1; i=$((i + 1)); [ $i -lt 200 ] || fail "PgDn did not move the selection"
+done
+down=${p%/*}
+tmux -L "$sock" send-keys PPage
+i=0
+while p=$(pos); [ "${p%/*}" -ge "$down" ]; do
+  sleep 0.1; i=$((i + 1)); [ $i -lt 200 ] || fail "PgUp did not move the selection back"
+done
+echo "ok: PgDn to row $down, PgUp back to row ${p%/*}"
+tmux -L "$sock" send-keys 'G'
+wait_for " $total/$total$"
+[ -n "$(marker)" ] || fail "G: the selected row is not on screen"
+screen | sed -n "${top}p" | grep -q "^ *$first " && fail "G: the table did not scroll"
+tmux -L "$sock" send-keys 'g'
+wait_for " 1/$total$"
+[ "$(marker)" -eq "$top" ] || fail "g: the marker is on line $(marker), not $top"
+screen | sed -n "${top}p" | grep -q "^▶$first " || fail "g: the first row is not $first"
+echo "ok: G and g go to the last and first of $total rows"
+tmux -L "$sock" send-keys BTab
+wait_for "Spend now"
+tmux -L "$sock" send-keys BTab
+wait_for "no audit records yet"
+tmux -L "$sock" send-keys 'q'
+wait_for "EXIT=0"
+echo "ok: Shift-Tab goes to the previous screen (and from the first to the last)"
 
 # --present: tenants behind stable aliases, the real names nowhere on screen
 tmux -L "$sock" kill-server 2>/dev/null

@@ -246,7 +246,7 @@ static void test_find(void **state)
 	assert_int_equal(theme_find("nope", dirs, 2, path, sizeof path, err, sizeof err), -1);
 	char wante[1600];
 	snprintf(wante, sizeof wante,
-	         "no theme 'nope' in %s, %s; give a theme name or a path to a .ini file", a, b);
+	         "no theme 'nope' in %s, %s; available: x; or give a path to a .ini file", a, b);
 	assert_string_equal(err, wante);
 
 	char dd[THEME_DIRS_MAX][THEME_PATH_CAP];

@@ -1250,20 +1250,28 @@ static void draw_help(console *c)
 	attrset(A_NORMAL);
 }
 
+/* From the live sources, not the snapshot: the header says PRODUCTION from the first frame,
+ * before any data is read, and on the too-small message. */
 static bool any_production(console *c)
 {
-	if (!c->snap)
+	if (!c->o->sources)
 		return false;
-	for (size_t i = 0; i < c->snap->nsrc; i++)
-		if (c->snap->src[i].production)
+	view_source_health h[UI_SOURCES_MAX];
+	size_t n = c->o->sources(c->o->sources_ctx, h, UI_SOURCES_MAX);
+	for (size_t i = 0; i < n && i < UI_SOURCES_MAX; i++)
+		if (h[i].production)
 			return true;
 	return false;
 }
 
+/* The sources as they are now (the live health, as PRODUCTION): the first frame, drawn
+ * before any read, already says starting rather than cache only. */
 static const char *source_summary(console *c, theme_role *role, char *buf, size_t cap)
 {
-	view_sources_level l = view_sources_summary(c->snap ? c->snap->src : NULL,
-	                                            c->snap ? c->snap->nsrc : 0, buf, cap);
+	view_source_health h[UI_SOURCES_MAX];
+	size_t n = c->o->sources ? c->o->sources(c->o->sources_ctx, h, UI_SOURCES_MAX) : 0;
+	view_sources_level l = view_sources_summary(h, n < UI_SOURCES_MAX ? n : UI_SOURCES_MAX,
+	                                            buf, cap);
 	*role = l == VIEW_SOURCES_ALL_DOWN    ? THEME_CRIT
 	        : l == VIEW_SOURCES_SOME_DOWN ? THEME_STALE
 	                                      : THEME_HEADER;
@@ -1273,10 +1281,14 @@ static const char *source_summary(console *c, theme_role *role, char *buf, size_
 static void draw(console *c)
 {
 	erase();
+	bool prod = any_production(c);
 	if (COLS < MIN_COLS || LINES < MIN_ROWS) {
-		ui_put(c, 0, 0, THEME_WARN, "tokentop needs at least %dx%d (this is %dx%d)",
+		int y = 0;
+		if (prod)
+			ui_put(c, y++, 0, THEME_HEADER_PRODUCTION, " PRODUCTION ");
+		ui_put(c, y++, 0, THEME_WARN, "tokentop needs at least %dx%d (this is %dx%d)",
 		       MIN_COLS, MIN_ROWS, COLS, LINES);
-		ui_put(c, 1, 0, THEME_DIM, "enlarge the window, or q to quit");
+		ui_put(c, y, 0, THEME_DIM, "enlarge the window, or q to quit");
 		refresh();
 		return;
 	}
@@ -1286,7 +1298,6 @@ static void draw(console *c)
 	time_format_iso(now, ts, sizeof ts);
 	ts[16] = 0;
 	ts[10] = ' ';
-	bool prod = any_production(c);
 	theme_role hdr = prod ? THEME_HEADER_PRODUCTION : THEME_HEADER;
 	attrset(ui_attr(c, hdr));
 	mvhline(0, 0, ' ', COLS);

@@ -1,5 +1,6 @@
 /* Themes: one role table drives parsing, defaults, docs; resolution to the terminal's colours. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +330,45 @@ int theme_default_dirs(char dirs[][THEME_PATH_CAP], int max)
 	return n;
 }
 
+static int theme_cmp_names(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Appends " a, b, c" (every NAME.ini in dirs, sorted, each once; " none" when there is
+ * none) to err from used on. */
+static void theme_list_names(const char *const *dirs, int ndirs, char *err, size_t errlen,
+                             size_t used)
+{
+	enum { MAXN = 64 };
+	char names[MAXN][THEME_NAME_CAP];
+	int n = 0;
+	for (int i = 0; i < ndirs; i++) {
+		DIR *d = opendir(dirs[i]);
+		if (!d)
+			continue;
+		struct dirent *e;
+		while ((e = readdir(d)) && n < MAXN) {
+			size_t len = strlen(e->d_name);
+			if (len <= 4 || len - 4 >= THEME_NAME_CAP || strcmp(e->d_name + len - 4, ".ini"))
+				continue;
+			char name[THEME_NAME_CAP];
+			snprintf(name, sizeof name, "%.*s", (int)(len - 4), e->d_name);
+			bool seen = false;
+			for (int k = 0; k < n && !seen; k++)
+				seen = !strcmp(names[k], name);
+			if (!seen)
+				snprintf(names[n++], THEME_NAME_CAP, "%s", name);
+		}
+		closedir(d);
+	}
+	qsort(names, (size_t)n, sizeof names[0], theme_cmp_names);
+	if (!n && used < errlen)
+		snprintf(err + used, errlen - used, " none");
+	for (int k = 0; k < n && used < errlen; k++)
+		used += (size_t)snprintf(err + used, errlen - used, "%s %s", k ? "," : "", names[k]);
+}
+
 int theme_find(const char *name, const char *const *dirs, int ndirs, char *out, size_t outlen,
                char *err, size_t errlen)
 {
@@ -351,7 +391,11 @@ int theme_find(const char *name, const char *const *dirs, int ndirs, char *out, 
 			                         dirs[i]);
 	}
 	if (used < errlen)
-		snprintf(err + used, errlen - used, "; give a theme name or a path to a .ini file");
+		used += (size_t)snprintf(err + used, errlen - used, "; available:");
+	theme_list_names(dirs, ndirs, err, errlen, used);
+	used = strlen(err);
+	if (used < errlen)
+		snprintf(err + used, errlen - used, "; or give a path to a .ini file");
 	return -1;
 }
 
