@@ -368,10 +368,12 @@ int report_overview(FILE *out, const view_overview *v, report_format f)
 		fprintf(out, fmt, "sources", "none: the report reads the cache");
 	for (size_t i = 0; i < v->nsources; i++) {
 		const view_overview_source *s = &v->sources[i];
-		snprintf(line, sizeof line, "%.60s %s%s, last data %s s ago%s",
-		         s->name ? s->name : "?", source_state_name(s->state),
-		         s->catching_up ? " catching up" : "",
-		         s->age_s >= 0 ? ov_int(s->age_s).s : "never", s->production ? ", production" : "");
+		ovbuf age = {"never"};
+		if (s->age_s >= 0)
+			snprintf(age.s, sizeof age.s, "%" PRId64 " s ago", s->age_s);
+		snprintf(line, sizeof line, "%.60s %s%s, last data %s%s", s->name ? s->name : "?",
+		         source_state_name(s->state), s->catching_up ? " catching up" : "", age.s,
+		         s->production ? ", production" : "");
 		fprintf(out, fmt, i ? "" : "sources", line);
 	}
 	snprintf(line, sizeof line, "Alerts: %zu page%s, %zu ticket%s, %zu anomal%s", v->npages,
