@@ -1,6 +1,7 @@
 #!/bin/sh
-# SLOs, budgets, forecasts and alerts from the command line: each scenario fires its alert,
-# steady traffic fires none, the JSON carries the documented keys, config errors name file:line.
+# SLOs, budgets, forecasts, alerts and the overview from the command line: each scenario fires
+# its alert, steady traffic fires none, the JSON carries the documented keys, the overview agrees
+# with the views it is built from, config errors name file:line.
 set -u
 BUILD=${BUILD:-build}
 tt="$BUILD/tokentop"
@@ -145,6 +146,65 @@ check "forecast --bogus exits 2" status_is 2 "$tt" forecast --bogus
 check "a bad what-if exits 2" status_is 2 "$tt" forecast --what-if price=+5%
 "$tt" forecast --what-if traffic=x:y2 2>"$dir/err" >/dev/null
 check "a bad what-if says why" has "$dir/err" "is not a change"
+
+# The overview: the console's first screen from the same views; its figures agree with them.
+ov() { TOKENTOP_NOW=$now "$tt" report --db "$dir/provider-outage.db" --view overview --config "$dir/slo.ini" "$@"; }
+ov --format json >"$dir/ov.json"
+check "overview json parses" python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["view"] == "overview" and d["schema"] == 1' "$dir/ov.json"
+TOKENTOP_NOW=$now "$tt" report --db "$dir/provider-outage.db" --since 2026-01-06 --format json >"$dir/ov-day.json"
+TOKENTOP_NOW=$now "$tt" report --db "$dir/provider-outage.db" --since 2026-01-01 --format json >"$dir/ov-month.json"
+slo "$dir/provider-outage.db" >"$dir/ov-slo.json"
+alerts "$dir/provider-outage.db" >"$dir/ov-alerts.json"
+budgets "$dir/provider-outage.db" >"$dir/ov-budgets.json"
+cat >"$dir/ov.py" <<'EOF'
+import json, sys
+ov, day, month, slo, al, bud = (json.load(open(f)) for f in sys.argv[2:8])
+what = sys.argv[1]
+if what == "today":
+    assert ov["today_micros"] == day["total_cost_micros"] > 0, (ov["today_micros"], day["total_cost_micros"])
+elif what == "month":
+    assert ov["month_micros"] == month["total_cost_micros"] > ov["today_micros"]
+    assert ov["month_usd"] == month["total_cost_usd"]
+elif what == "alerts":
+    levels = [s["alert"] for s in slo["slos"] if s["alert"]]
+    want = sorted(levels, key=["page", "ticket"].index) + ["anomaly"] * len(al["alerts"])
+    assert [a["level"] for a in ov["alerts"]] == want, ([a["level"] for a in ov["alerts"]], want)
+    assert ov["alert_counts"] == {"page": levels.count("page"), "ticket": levels.count("ticket"),
+                                  "anomaly": len(al["alerts"])}
+    assert [a["kind"] for a in ov["alerts"] if a["level"] == "anomaly"] == [a["kind"] for a in al["alerts"]]
+    assert levels.count("page") > 0 and al["alerts"]
+elif what == "budget":
+    b = [b for b in bud["budgets"] if b["scope"] == "*"][0]
+    o = ov["budget"]
+    for k in ("name", "amount_micros", "spent_micros", "forecast_micros", "state"):
+        assert o[k] == b[k], (k, o[k], b[k])
+    assert o["spent_micros"] == ov["month_micros"]
+elif what == "spark":
+    sp = ov["spark_micros"]
+    assert len(sp) == 60 and all(isinstance(x, int) and x >= 0 for x in sp)
+    assert ov["spend_per_min_micros"] == (sum(sp[-5:]) * 2 + 5) // 10
+    assert ov["sources"] == [] and ov["newest_minute"] and ov["data_age_s"] == 0
+EOF
+for w in today month alerts budget spark; do
+  check "overview $w agrees with the other views" python3 "$dir/ov.py" $w "$dir/ov.json" \
+    "$dir/ov-day.json" "$dir/ov-month.json" "$dir/ov-slo.json" "$dir/ov-alerts.json" "$dir/ov-budgets.json"
+done
+ov --format text >"$dir/ov.txt"
+check "overview as text" has "$dir/ov.txt" '^tokentop overview  2026-01-06T14:00:00.000Z'
+check "overview text shows dollars" has "$dir/ov.txt" '^  today  *\$[0-9]'
+check "overview text lists the pages" has "$dir/ov.txt" '^  page  *support-availability'
+ov --format md >"$dir/ov.md"
+check "overview as md" has "$dir/ov.md" '^## Overview at '
+check "overview md alerts table" has "$dir/ov.md" '^| anomaly | error_spike | provider=openai |'
+ov --format csv >"$dir/ov.csv"
+check "overview as csv" has "$dir/ov.csv" '^section,name,value,detail'
+n_json=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["alerts"]))' "$dir/ov.json")
+check "overview csv has every alert" sh -c "[ \$(grep -c '^alert,' '$dir/ov.csv') -eq $n_json ]"
+check "overview csv today as in json" has "$dir/ov.csv" \
+  "^figure,today_micros,$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["today_micros"])' "$dir/ov.json"),"
+TOKENTOP_NOW=$now "$tt" report --db "$dir/steady.db" --view overview --config "$dir/lat.ini" --format json >"$dir/ov-none.json"
+check "overview without a \"*\" budget: null" has "$dir/ov-none.json" '"budget": null'
+check "report --help lists the overview" sh -c "'$tt' report --help | grep -q 'alerts|overview|'"
 
 # Config errors name the file, the line and the key; a bad --config fails the command.
 printf '[slo a]\nuse_case = x\nsli = availability\nobjective = 100.5\n' >"$dir/bad.ini"

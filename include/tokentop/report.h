@@ -9,6 +9,7 @@
 #include "tokentop/gwstate.h"
 #include "tokentop/inference.h"
 #include "tokentop/metrics.h"
+#include "tokentop/overview.h"
 #include "tokentop/providers.h"
 #include "tokentop/view.h"
 #include "tokentop/weekly.h"
@@ -33,6 +34,8 @@ int report_inference(FILE *out, const view_inference *v, report_format f);
 int report_slo(FILE *out, const view_slo *v, report_format f);
 int report_budgets(FILE *out, const view_budgets *v, report_format f);
 int report_alerts(FILE *out, const view_alerts *v, report_format f);
+/* The Overview screen's figures, alerts and sources (report_overview.c). */
+int report_overview(FILE *out, const view_overview *v, report_format f);
 int report_gateways(FILE *out, const view_gwstate *v, report_format f);
 int report_metrics(FILE *out, const view_metrics *v, report_format f);
 int report_focus(FILE *out, const view_focus *v); /* FOCUS 1.2 CSV (docs/focus.md) */

@@ -19,14 +19,15 @@ typedef enum {
 	VIEW_SLO,
 	VIEW_BUDGETS,
 	VIEW_ALERTS,
+	VIEW_OVERVIEW,
 	VIEW_INFERENCE,
 	VIEW_GATEWAYS,
 	VIEW_METRICS,
 	VIEW_COUNT
 } view_kind;
 static const char *const view_names[VIEW_COUNT] = {
-    "summary", "prompts", "routing", "providers", "slo",     "budgets",
-    "alerts",  "inference", "gateways", "metrics"};
+    "summary",  "prompts",   "routing",  "providers", "slo",    "budgets",
+    "alerts",   "overview",  "inference", "gateways", "metrics"};
 
 /* The inference servers' latest scrapes: no time range. */
 static int report_inference_now(const char *db, report_format fmt)
@@ -98,13 +99,15 @@ static void report_usage(FILE *out)
 	fprintf(out,
 		"usage: tokentop report [--db FILE] [--since WHEN] [--until WHEN]\n"
 		"                       [--view summary|prompts|routing|providers|slo|budgets|\n"
-		"                               alerts|inference|gateways|metrics]\n"
+		"                               alerts|overview|inference|gateways|metrics]\n"
 		"                       [--top N] [--format text|md|json|csv] [--ratecard FILE]\n"
 		"                       [--config FILE]\n\n"
 		"Prints a view of the database, read from its rollups. summary, prompts,\n"
-		"routing and providers cover --since..--until; slo, budgets and alerts are\n"
-		"evaluated at now (windows and periods ending now, $TOKENTOP_NOW when set)\n"
-		"from the SLOs and budgets of the config file (docs/config.md). inference,\n"
+		"routing and providers cover --since..--until; slo, budgets, alerts and\n"
+		"overview are evaluated at now (windows and periods ending now,\n"
+		"$TOKENTOP_NOW when set) from the SLOs and budgets of the config file\n"
+		"(docs/config.md); overview is the console's first screen (spend now and\n"
+		"its last hour, today, month, the \"*\" budget, rates, alerts). inference,\n"
 		"gateways and metrics show what the live sources last read (tokentop sync),\n"
 		"with its age.\n"
 		"WHEN is a duration back from now (15m, 24h, 7d, 30d), an ISO 8601 time\n"
@@ -114,8 +117,9 @@ static void report_usage(FILE *out)
 		"  --since WHEN    start of the range (default 7d)\n"
 		"  --until WHEN    end of the range, exclusive (default now)\n"
 		"  --view V        summary (default), prompts, routing, providers, slo,\n"
-		"                  budgets, alerts, inference, gateways (health, routes and\n"
-		"                  weights, controls in force), metrics (Prometheus series);\n"
+		"                  budgets, alerts, overview, inference, gateways (health,\n"
+		"                  routes and weights, controls in force), metrics\n"
+		"                  (Prometheus series);\n"
 		"                  weekly, chargeback: tokentop report --view weekly --help\n"
 		"  --top N         prompts shown (default 10; 0 = all)\n"
 		"  --format F      text (default), md, json or csv\n"
@@ -125,7 +129,7 @@ static void report_usage(FILE *out)
 		"  -h, --help      this help\n");
 }
 
-/* The views evaluated at now: SLOs, budgets and alerts. */
+/* The views evaluated at now: SLOs, budgets, alerts and the overview of them all. */
 static int report_at_now(const char *db, const char *cfg_path, view_kind view, report_format fmt,
                          int64_t now)
 {
@@ -153,6 +157,15 @@ static int report_at_now(const char *db, const char *cfg_path, view_kind view, r
 		if (!rc) {
 			rc = report_budgets(stdout, &v, fmt);
 			view_budgets_free(&v);
+		}
+	} else if (view == VIEW_OVERVIEW) {
+		/* no live sources here: the report reads the cache */
+		view_overview v;
+		rc = view_overview_build(st, cfg.slos, cfg.nslos, cfg.budgets, cfg.nbudgets, NULL, 0,
+		                         now, &v, err, sizeof err);
+		if (!rc) {
+			rc = report_overview(stdout, &v, fmt);
+			view_overview_free(&v);
 		}
 	} else {
 		view_alerts v;
@@ -212,7 +225,7 @@ int cmd_report(int argc, char **argv)
 				fprintf(stderr,
 					"tokentop report: --view: unknown '%s' (expected summary, "
 					"prompts, routing, providers, slo, budgets, alerts, "
-					"inference, gateways or metrics)\n",
+					"overview, inference, gateways or metrics)\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -272,7 +285,7 @@ int cmd_report(int argc, char **argv)
 		return report_inference_now(db, fmt);
 	if (view == VIEW_GATEWAYS || view == VIEW_METRICS)
 		return report_state_now(db, view, fmt, now);
-	if (view >= VIEW_SLO && view <= VIEW_ALERTS)
+	if (view >= VIEW_SLO && view <= VIEW_OVERVIEW)
 		return report_at_now(db, cfg_path, view, fmt, now);
 	store *st = app_open_store(db, true);
 	if (!st)
