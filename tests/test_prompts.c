@@ -108,7 +108,10 @@ static void check_range(int64_t range, int nbuckets, int64_t want_step)
 	/* the range in whole steps, and one more when it does not start on the grid */
 	assert_true(v.trend_n == (size_t)(range / want_step) ||
 	            v.trend_n == (size_t)(range / want_step) + 1);
-	assert_int_equal(v.trend_t0_ms % want_step, 0);
+	/* the first edge: the range's start floored to the step's unit */
+	int64_t unit = want_step % DAY_MS == 0 ? DAY_MS : want_step % HOUR_MS == 0 ? HOUR_MS : MIN_MS;
+	assert_int_equal(v.trend_t0_ms % unit, 0);
+	assert_true(v.trend_t0_ms <= since && since - v.trend_t0_ms < unit);
 
 	/* every row's buckets add up to its cost over the range, to the micro-dollar */
 	int64_t all = 0;

@@ -87,9 +87,10 @@ typedef struct view_prompts {
 	view_cube cube;
 	const view_cube *of;            /* the cube of view_prompts_of; NULL: cube */
 	/* The trend (view_prompts_trend; trend_n is 0 before): each row's cost in buckets of
-	 * trend_step_ms on a UTC grid; bucket k is [trend_t0_ms + k * step, + step) clipped to
-	 * [since, until) (the range widened to whole minutes), so the first and last may be
-	 * partial. A row's buckets add up to its cost exactly. */
+	 * trend_step_ms from trend_t0_ms, the range's start floored to the step's unit (a UTC
+	 * minute, hour or day); bucket k is [t0 + k * step, + step) clipped to [since, until)
+	 * (the range widened to whole minutes), so the first may lack part of a unit and the
+	 * last may be partial. A row's buckets add up to its cost exactly. */
 	size_t trend_n;
 	int64_t trend_t0_ms, trend_step_ms;
 	int64_t *trend;                 /* rows.n * trend_n micro-dollars, row by row */

@@ -175,8 +175,10 @@ int view_prompts_trend(store *st, view_prompts *v, int nbuckets, char *err, size
 	int64_t a, b;
 	trend_bounds(v, &a, &b);
 	int64_t step = view_trend_step(b > a ? b - a : MIN_MS, nbuckets);
+	int r = step % DAY_MS == 0 ? TT_RES_DAY : step % HOUR_MS == 0 ? TT_RES_HOUR : TT_RES_MINUTE;
+	/* edges on whole units of r: no row read straddles one */
 	v->trend_step_ms = step;
-	v->trend_t0_ms = floor_div(a, step) * step;
+	v->trend_t0_ms = floor_div(a, res_ms[r]) * res_ms[r];
 	size_t n = b > v->trend_t0_ms ? (size_t)((b - v->trend_t0_ms + step - 1) / step) : 1;
 	int32_t *row_of = NULL;
 	if (v->rows.n) {
@@ -191,7 +193,6 @@ int view_prompts_trend(store *st, view_prompts *v, int nbuckets, char *err, size
 	v->trend_n = n;
 	if (!v->rows.n)
 		return 0;
-	int r = step % DAY_MS == 0 ? TT_RES_DAY : step % HOUR_MS == 0 ? TT_RES_HOUR : TT_RES_MINUTE;
 	trend_ctx t = {v, row_of, c->ndims};
 	if (trend_read(st, &t, r, a, b)) {
 		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
