@@ -1,14 +1,17 @@
 /* The prompts view's trend on real SQLite stores: buckets add up, placement, change figures. */
 #include "testutil.h"
 
+#include <jansson.h>
+
 #include "tokentop/ingest.h"
+#include "tokentop/report.h"
 #include "tokentop/rollup.h"
 #include "tokentop/timeutil.h"
 #include "tokentop/view.h"
 
-#define MIN_MS 60000LL
+#define MIN_MS  60000LL
 #define HOUR_MS 3600000LL
-#define DAY_MS 86400000LL
+#define DAY_MS  86400000LL
 
 /* The end of every range: not on a minute, an hour or a day. */
 static const int64_t NOW = 1796033843456LL; /* 2026-11-30T10:17:23.456Z */
@@ -63,8 +66,7 @@ static void fx_close(fixture *f)
 	store_close(f->st);
 }
 
-static const view_row *row_of(const view_prompts *v, const char *id, const char *ver,
-                              size_t *idx)
+static const view_row *row_of(const view_prompts *v, const char *id, const char *ver, size_t *idx)
 {
 	for (size_t i = 0; i < v->rows.n; i++)
 		if (!strcmp(v->rows.rows[i].key[0], id) && !strcmp(v->rows.rows[i].key[1], ver)) {
@@ -109,7 +111,9 @@ static void check_range(int64_t range, int nbuckets, int64_t want_step)
 	assert_true(v.trend_n == (size_t)(range / want_step) ||
 	            v.trend_n == (size_t)(range / want_step) + 1);
 	/* the first edge: the range's start floored to the step's unit */
-	int64_t unit = want_step % DAY_MS == 0 ? DAY_MS : want_step % HOUR_MS == 0 ? HOUR_MS : MIN_MS;
+	int64_t unit = want_step % DAY_MS == 0    ? DAY_MS
+	               : want_step % HOUR_MS == 0 ? HOUR_MS
+	                                          : MIN_MS;
 	assert_int_equal(v.trend_t0_ms % unit, 0);
 	assert_true(v.trend_t0_ms <= since && since - v.trend_t0_ms < unit);
 
@@ -212,6 +216,52 @@ static void test_trend_empty(void **state)
 	fx_close(&f);
 }
 
+/* the prompts report's JSON carries each row's buckets and its change */
+static void test_trend_json(void **state)
+{
+	fixture f;
+	fx_open(&f, "json.db");
+	int64_t since = NOW - 7 * DAY_MS;
+	fx_event(&f, "old", "v1", since + HOUR_MS, 5000);
+	fx_event(&f, "late", "v1", NOW - HOUR_MS, 7001);
+	fx_event(&f, "late", "v1", NOW - 2 * DAY_MS, 2999);
+	assert_int_equal(ingest_commit(f.in, NULL, NULL), 0);
+	char err[256];
+	view_prompts v;
+	assert_int_equal(view_prompts_build(f.st, since, NOW, 0, &v, err, sizeof err), 0);
+	assert_int_equal(view_prompts_trend(f.st, &v, 12, err, sizeof err), 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	assert_int_equal(report_prompts(out, &v, REPORT_JSON), 0);
+	fclose(out);
+	json_error_t je;
+	json_t *doc = json_loads(buf, 0, &je);
+	assert_non_null(doc);
+	assert_int_equal(json_integer_value(json_object_get(doc, "trend_step_seconds")), 14 * 3600);
+	json_t *rows = json_object_get(doc, "prompts");
+	assert_int_equal(json_array_size(rows), 2);
+	for (size_t i = 0; i < 2; i++) {
+		json_t *r = json_array_get(rows, i);
+		json_t *t = json_object_get(r, "trend");
+		assert_int_equal(json_array_size(t), v.trend_n);
+		json_int_t sum = 0;
+		for (size_t k = 0; k < json_array_size(t); k++)
+			sum += json_integer_value(json_array_get(t, k));
+		assert_int_equal(sum, json_integer_value(json_object_get(r, "cost_micros")));
+		const char *id = json_string_value(json_object_get(r, "prompt_id"));
+		json_t *c = json_object_get(r, "trend_change");
+		if (!strcmp(id, "late"))
+			assert_string_equal(json_string_value(c), "new");
+		else
+			assert_int_equal(json_integer_value(c), -100);
+	}
+	json_decref(doc);
+	free(buf);
+	view_prompts_free(&v);
+	fx_close(&f);
+}
+
 static void test_trend_step(void **state)
 {
 	assert_int_equal(view_trend_step(15 * MIN_MS, 12), MIN_MS);
@@ -224,10 +274,11 @@ static void test_trend_step(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_trend_15m),      cmocka_unit_test(test_trend_1h),
-	    cmocka_unit_test(test_trend_24h),      cmocka_unit_test(test_trend_7d_hours),
-	    cmocka_unit_test(test_trend_7d_days),  cmocka_unit_test(test_trend_30d),
-	    cmocka_unit_test(test_trend_empty),    cmocka_unit_test(test_trend_step),
+	    cmocka_unit_test(test_trend_15m),     cmocka_unit_test(test_trend_1h),
+	    cmocka_unit_test(test_trend_24h),     cmocka_unit_test(test_trend_7d_hours),
+	    cmocka_unit_test(test_trend_7d_days), cmocka_unit_test(test_trend_30d),
+	    cmocka_unit_test(test_trend_empty),   cmocka_unit_test(test_trend_json),
+	    cmocka_unit_test(test_trend_step),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

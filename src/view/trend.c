@@ -6,9 +6,9 @@
 #include "tokentop/strmap.h"
 #include "tokentop/view.h"
 
-#define MIN_MS 60000LL
+#define MIN_MS  60000LL
 #define HOUR_MS 3600000LL
-#define DAY_MS 86400000LL
+#define DAY_MS  86400000LL
 
 static const int64_t res_ms[TT_RES_COUNT] = {MIN_MS, HOUR_MS, DAY_MS};
 
@@ -115,7 +115,8 @@ static void trend_change(view_prompts *v)
 	size_t n = v->trend_n, h = 1;
 	if (n >= 2) { /* the inner edge nearest the middle */
 		int64_t mid = a + (b - a) / 2;
-		int64_t e = floor_div(mid - v->trend_t0_ms + v->trend_step_ms / 2, v->trend_step_ms);
+		int64_t e =
+		    floor_div(mid - v->trend_t0_ms + v->trend_step_ms / 2, v->trend_step_ms);
 		h = e < 1 ? 1 : (size_t)e >= n ? n - 1 : (size_t)e;
 	}
 	int64_t edge = v->trend_t0_ms + (int64_t)h * v->trend_step_ms;
@@ -130,8 +131,9 @@ static void trend_change(view_prompts *v)
 		else if (!first)
 			v->change_pct[i] = VIEW_TREND_NEW;
 		else /* the later half's cost per ms over the earlier half's, less one */
-			v->change_pct[i] = pct_round((__int128)last * dfirst - (__int128)first * dlast,
-			                             (__int128)first * dlast);
+			v->change_pct[i] =
+			    pct_round((__int128)last * dfirst - (__int128)first * dlast,
+			              (__int128)first * dlast);
 	}
 }
 
