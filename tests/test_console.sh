@@ -74,6 +74,10 @@ wait_for "by use case"
 wait_for "cost/success"
 tmux -L "$sock" send-keys '3'
 wait_for "cost/outcome"
+# the trend: a sparkline of the range and the change, e.g. "▃▅▇█▆ +12%"
+wait_for " trend"
+wait_for "[▁▂▃▄▅▆▇█][▁▂▃▄▅▆▇█]* \([+-][0-9][0-9]*%\|new\|x[0-9][0-9]*\|-\)"
+echo "ok: the Prompts screen shows each prompt's trend at 120x40"
 tmux -L "$sock" send-keys '4'
 wait_for "traffic share"
 wait_for "no gateway reports its routes: config unknown"
@@ -134,7 +138,7 @@ screen | grep -q "filter: review" && fail "Esc did not clear the filter"
 tmux -L "$sock" send-keys ':' 's' 'o' 'r' 't' ' ' 'r' 'e' 'q' Tab Enter
 wait_for "requests▼"
 # the sorted column really is in descending order
-screen | awk 'NR > 4 && $5 ~ /^[0-9]+$/ {print $5}' | head -8 > "$dir/req"
+screen | awk 'NR > 4 && $4 ~ /^[0-9]+$/ {print $4}' | head -8 > "$dir/req"
 sort -rn "$dir/req" | cmp -s - "$dir/req" || { cat "$dir/req"; fail "requests are not in descending order"; }
 tmux -L "$sock" send-keys 'S'
 wait_for "requests▲"
@@ -498,7 +502,7 @@ echo "ok: a click on a tab opens its screen"
 x=$(col_of 4 "requests"); [ "$x" -gt 0 ] || fail "no requests column"
 click "$x" 4
 wait_for "requests▼"
-screen | awk 'NR > 4 && $5 ~ /^[0-9]+$/ {print $5}' | head -8 > "$dir/req"
+screen | awk 'NR > 4 && $4 ~ /^[0-9]+$/ {print $4}' | head -8 > "$dir/req"
 sort -rn "$dir/req" | cmp -s - "$dir/req" || { cat "$dir/req"; fail "a header click did not sort by requests"; }
 click "$x" 4
 wait_for "requests▲"

@@ -85,7 +85,23 @@ typedef struct view_prompts {
 	size_t top;                     /* rows shown (<= rows.n) */
 	view_rows rows;
 	view_cube cube;
+	const view_cube *of;            /* the cube of view_prompts_of; NULL: cube */
+	/* The trend (view_prompts_trend; trend_n is 0 before): each row's cost in buckets of
+	 * trend_step_ms from trend_t0_ms, the range's start floored to the step's unit (a UTC
+	 * minute, hour or day); bucket k is [t0 + k * step, + step) clipped to [since, until)
+	 * (the range widened to whole minutes), so the first may lack part of a unit and the
+	 * last may be partial. A row's buckets add up to its cost exactly. */
+	size_t trend_n;
+	int64_t trend_t0_ms, trend_step_ms;
+	int64_t *trend;                 /* rows.n * trend_n micro-dollars, row by row */
+	int64_t *change_pct;            /* per row: VIEW_TREND_NEW, VIEW_TREND_NONE or a percent */
 } view_prompts;
+
+/* The change figure: the cost per hour of the later half of the buckets against the earlier
+ * half's, as a rounded percent (+35: a third more; -100: stopped). The halves split at the
+ * bucket edge nearest the middle of the range and each is weighed by its length. */
+#define VIEW_TREND_NEW INT64_MAX  /* no cost in the earlier half, some in the later */
+#define VIEW_TREND_NONE INT64_MIN /* no cost in either half */
 
 int view_prompts_build(store *st, int64_t since_ms, int64_t until_ms, size_t top, view_prompts *v,
 		       char *err, size_t errlen);
@@ -93,6 +109,16 @@ int view_prompts_build(store *st, int64_t since_ms, int64_t until_ms, size_t top
  * stays empty and the rows point into cube, which must outlive v. */
 int view_prompts_of(const view_cube *cube, size_t top, view_prompts *v, char *err, size_t errlen);
 void view_prompts_free(view_prompts *v);
+/* The bucket width for about nbuckets buckets over a range: a whole number of minutes, hours
+ * (a span of 2 hours or more) or days (2 days or more), so that the rollup rows read never
+ * straddle a bucket edge. */
+int64_t view_trend_step(int64_t range_ms, int nbuckets);
+/* Fills v's trend from the store: about nbuckets buckets (view_trend_step) over v's range.
+ * Reads only spend: hour or day rows through store_rollup_costs inside the range, minute and
+ * hour rows at its ragged edges. 0 or -1 with err. */
+int view_prompts_trend(store *st, view_prompts *v, int nbuckets, char *err, size_t errlen);
+/* Bucket k's span within the range (ms). */
+void view_trend_span(const view_prompts *v, size_t k, int64_t *lo_ms, int64_t *hi_ms);
 
 /* The routing report: per use case, the traffic share of each provider/model/tier. */
 typedef struct view_route {

@@ -318,6 +318,10 @@ int cmd_report(int argc, char **argv)
 	} else if (view == VIEW_PROMPTS) {
 		view_prompts v;
 		rc = view_prompts_build(st, since_ms, until_ms, (size_t)top, &v, err, sizeof err);
+		/* JSON carries each prompt's trend: about 12 buckets of the range */
+		if (!rc && fmt == REPORT_JSON &&
+		    (rc = view_prompts_trend(st, &v, 12, err, sizeof err)))
+			view_prompts_free(&v);
 		if (!rc) {
 			requests = v.cube.total[TT_M_REQUESTS];
 			rc = report_prompts(stdout, &v, fmt);

@@ -455,6 +455,13 @@ int report_prompts(FILE *out, const view_prompts *v, report_format f)
 		json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
 		json_object_set_new(o, "range", jrange(v->since_ms, v->until_ms));
 		jset_money(o, "total_cost", v->total_cost_micros);
+		if (v->trend_n) {
+			int64_t lo, hi;
+			view_trend_span(v, 0, &lo, &hi);
+			json_object_set_new(o, "trend_start", json_string(iso(lo).s));
+			json_object_set_new(o, "trend_step_seconds",
+					    json_integer(v->trend_step_ms / 1000));
+		}
 		json_t *a = json_array();
 		for (size_t i = 0; i < v->top; i++) {
 			const view_row *r = &v->rows.rows[i];
@@ -481,6 +488,18 @@ int report_prompts(FILE *out, const view_prompts *v, report_format f)
 							      ? (double)r->m[TT_M_COST_MICROS] /
 									(double)v->total_cost_micros
 							      : 0.0));
+			if (v->trend_n && v->trend) {
+				json_t *t = json_array();
+				for (size_t k = 0; k < v->trend_n; k++)
+					json_array_append_new(
+					    t, json_integer(v->trend[i * v->trend_n + k]));
+				json_object_set_new(p, "trend", t);
+				int64_t c = v->change_pct[i];
+				json_object_set_new(p, "trend_change",
+						    c == VIEW_TREND_NEW    ? json_string("new")
+						    : c == VIEW_TREND_NONE ? json_null()
+									   : json_integer(c));
+			}
 			json_array_append_new(a, p);
 		}
 		json_object_set_new(o, "prompts", a);

@@ -152,23 +152,52 @@ const char *ui_usd(int64_t micros, char *buf, size_t cap)
 	return buf;
 }
 
-void ui_sparkline(console *c, int y, int x, const int64_t *v, int n)
+static const char *const spark_blocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+static const char spark_ascii[] = "_.-=+*#@";
+
+static int64_t spark_max(const int64_t *v, int n)
 {
-	static const char *const blocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
-	static const char ascii[] = "_.-=+*#@";
 	int64_t max = 0;
 	for (int i = 0; i < n; i++)
 		if (v[i] > max)
 			max = v[i];
+	return max;
+}
+
+static int spark_level(int64_t v, int64_t max)
+{
+	return max && v > 0 ? (int)((__int128)v * 7 / max) : 0;
+}
+
+void ui_sparkline(console *c, int y, int x, const int64_t *v, int n)
+{
+	int64_t max = spark_max(v, n);
 	attrset(ui_attr(c, THEME_SPARK));
 	for (int i = 0; i < n && x + i < COLS; i++) {
-		int lvl = max ? (int)(v[i] * 7 / max) : 0;
+		int lvl = spark_level(v[i], max);
 		if (c->utf8)
-			mvaddstr(y, x + i, blocks[lvl]);
+			mvaddstr(y, x + i, spark_blocks[lvl]);
 		else
-			mvaddch(y, x + i, (chtype)ascii[lvl]);
+			mvaddch(y, x + i, (chtype)spark_ascii[lvl]);
 	}
 	attrset(A_NORMAL);
+}
+
+void ui_spark_text(console *c, const int64_t *v, int n, char *buf, size_t cap)
+{
+	int64_t max = spark_max(v, n);
+	size_t len = 0;
+	if (cap)
+		buf[0] = 0;
+	for (int i = 0; i < n; i++) {
+		int lvl = spark_level(v[i], max);
+		const char *g = c->utf8 ? spark_blocks[lvl] : (const char[]){spark_ascii[lvl], 0};
+		size_t gl = strlen(g);
+		if (len + gl + 1 > cap)
+			break;
+		memcpy(buf + len, g, gl + 1);
+		len += gl;
+	}
 }
 
 void ui_chart(console *c, int y, int x, int w, int h, const double *v, size_t n,

@@ -313,12 +313,67 @@ static int scope_spend(console *c, const grid_row *r, char *buf, size_t cap)
 /* ---- Prompts ---- */
 
 static const grid_col prompt_cols[] = {
-    {"prompt", 24, 0, false, false, false}, {"version", 8, 1, false, false, false},
-    {"cost", 11, 0, true, true, true},      {"share", 7, 3, true, true, true},
+    {"prompt", 21, 0, false, false, false}, {"version", 8, 1, false, false, false},
+    {"cost", 11, 0, true, true, true},      {"share", 7, 5, true, true, true},
     {"requests", 9, 2, true, true, true},   {"in tok/req", 10, 4, true, true, true},
     {"out tok/req", 11, 4, true, true, true}, {"cost/req", 10, 1, true, true, true},
-    {"cost/outcome", 12, 2, true, true, true},
+    {"cost/outcome", 12, 2, true, true, true}, {"trend", 18, 4, false, true, true},
 };
+
+/* A prompt row's trend cell: the spend per unit of time of the last TREND_CELLS buckets as a
+ * sparkline, then the change figure (over the whole range). A partial bucket at an edge is drawn at its rate, not low; one shorter
+ * than half a step joins its neighbour (a few minutes' spend would be drawn too loud). */
+static double trend_cell(console *c, const view_prompts *v, size_t i, char *buf, size_t cap)
+{
+	if (!v->trend_n || !v->trend) {
+		snprintf(buf, cap, "-");
+		return -1e18;
+	}
+	enum { MAXB = 32, TREND_CELLS = 12 };
+	int64_t cost[MAXB], dur[MAXB], rate[MAXB];
+	size_t skip = v->trend_n > MAXB ? v->trend_n - MAXB : 0;
+	int n = 0;
+	for (size_t k = skip; k < v->trend_n; k++, n++) {
+		int64_t lo, hi;
+		view_trend_span(v, k, &lo, &hi);
+		cost[n] = v->trend[i * v->trend_n + k];
+		dur[n] = hi - lo;
+	}
+	if (n > 2 && dur[0] * 2 < v->trend_step_ms) {
+		cost[1] += cost[0];
+		dur[1] += dur[0];
+		memmove(cost, cost + 1, (size_t)(n - 1) * sizeof *cost);
+		memmove(dur, dur + 1, (size_t)(n - 1) * sizeof *dur);
+		n--;
+	}
+	if (n > 2 && dur[n - 1] * 2 < v->trend_step_ms) {
+		cost[n - 2] += cost[n - 1];
+		dur[n - 2] += dur[n - 1];
+		n--;
+	}
+	for (int k = 0; k < n; k++)
+		rate[k] = dur[k] > 0 ? (int64_t)((__int128)cost[k] * v->trend_step_ms / dur[k]) : 0;
+	int from = n > TREND_CELLS ? n - TREND_CELLS : 0;
+	char spark[MAXB * 3 + 1], chg[24];
+	ui_spark_text(c, rate + from, n - from, spark, sizeof spark);
+	int64_t p = v->change_pct[i];
+	double num;
+	if (p == VIEW_TREND_NEW) {
+		snprintf(chg, sizeof chg, "new");
+		num = 1e18;
+	} else if (p == VIEW_TREND_NONE) {
+		snprintf(chg, sizeof chg, "-");
+		num = -1e18;
+	} else {
+		if (p > 999) /* ten times and more: as a multiple */
+			snprintf(chg, sizeof chg, "x%lld", (long long)((p + 100) / 100));
+		else
+			snprintf(chg, sizeof chg, "%+lld%%", (long long)p);
+		num = (double)p;
+	}
+	snprintf(buf, cap, "%s %s", spark, chg);
+	return num;
+}
 
 static void fill_prompts(console *c, grid *g)
 {
@@ -330,7 +385,9 @@ static void fill_prompts(console *c, grid *g)
 		const view_row *r = &s->prompts.rows.rows[i];
 		const int64_t *m = r->m;
 		int64_t n = m[TT_M_REQUESTS], cost = m[TT_M_COST_MICROS];
-		char cst[32], share[16], req[24], in[24], out[24], cpr[32], cpo[32], ref[300];
+		char cst[32], share[16], req[24], in[24], out[24], cpr[32], cpo[32], ref[300],
+		    trend[32 * 3 + 32];
+		double tnum = trend_cell(c, &s->prompts, i, trend, sizeof trend);
 		ui_usd(cost, cst, sizeof cst);
 		fmt_pct(ratio(cost, total), share, sizeof share);
 		fmt_int(n, req, sizeof req);
@@ -342,7 +399,7 @@ static void fill_prompts(console *c, grid *g)
 		else
 			snprintf(cpo, sizeof cpo, "-");
 		const char *cells[] = {*r->key[0] ? r->key[0] : "(none)", r->key[1], cst, share, req,
-		                       in, out, cpr, cpo};
+		                       in, out, cpr, cpo, trend};
 		double nums[] = {0,
 		                 0,
 		                 (double)cost,
@@ -351,7 +408,8 @@ static void fill_prompts(console *c, grid *g)
 		                 ratio(m[TT_M_INPUT_TOKENS], n),
 		                 ratio(m[TT_M_OUTPUT_TOKENS], n),
 		                 ratio(cost, n),
-		                 m[TT_M_SUCCESS] ? ratio(cost, m[TT_M_SUCCESS]) : 0};
+		                 m[TT_M_SUCCESS] ? ratio(cost, m[TT_M_SUCCESS]) : 0,
+		                 tnum};
 		grid_row *gr = grid_add(g, THEME_TEXT, cells, nums);
 		snprintf(ref, sizeof ref, "%s@%s", r->key[0], r->key[1]);
 		if (gr)

@@ -209,6 +209,11 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 	/* the Prompts and Routing screens group the Spend screen's cube their own way */
 	if (s->have_cube) {
 		TRY(have_prompts, view_prompts_of(&s->cube, 0, &s->prompts, err, sizeof err));
+		/* each prompt version's spend over the range in about UI_TREND_BUCKETS steps; the
+		 * table goes on without it when it cannot be read */
+		if (s->have_prompts &&
+		    view_prompts_trend(st, &s->prompts, UI_TREND_BUCKETS, err, sizeof err) && !bad++)
+			snprintf(s->err, sizeof s->err, "%s", err);
 		TRY(have_routing, view_routing_of(&s->cube, &s->routing, err, sizeof err));
 	}
 	TRY(have_inference, view_inference_build(st, &s->inference, err, sizeof err));

@@ -100,6 +100,8 @@ void snapshot_free(snapshot *s);
 extern const int64_t ui_ranges_ms[];
 extern const char *const ui_range_names[];
 #define UI_NRANGES 6
+/* The Prompts screen's trend: about this many buckets over the range (view_trend_step). */
+#define UI_TREND_BUCKETS 12
 
 typedef struct console console;
 
@@ -210,6 +212,9 @@ void ui_put(console *c, int y, int x, theme_role r, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 const char *ui_usd(int64_t micros, char *buf, size_t cap);
 void ui_sparkline(console *c, int y, int x, const int64_t *v, int n);
+/* The same sparkline as text for a table cell (UTF-8 blocks, or ASCII outside a UTF-8
+ * locale); cut to what fits cap. */
+void ui_spark_text(console *c, const int64_t *v, int n, char *buf, size_t cap);
 /* A chart of n samples in w x h cells at (y, x): braille in UTF-8, ASCII otherwise. */
 void ui_chart(console *c, int y, int x, int w, int h, const double *v, size_t n,
               const chart_opts *o);

@@ -116,6 +116,7 @@ int view_prompts_build(store *st, int64_t since_ms, int64_t until_ms, size_t top
 int view_prompts_of(const view_cube *cube, size_t top, view_prompts *v, char *err, size_t errlen)
 {
 	memset(v, 0, sizeof *v);
+	v->of = cube;
 	return prompts_group(cube, top, v, err, errlen);
 }
 
@@ -123,6 +124,10 @@ void view_prompts_free(view_prompts *v)
 {
 	view_rows_free(&v->rows);
 	view_cube_free(&v->cube);
+	free(v->trend);
+	free(v->change_pct);
+	v->trend = v->change_pct = NULL;
+	v->trend_n = 0;
 }
 
 static int cmp_targets(const void *pa, const void *pb)
