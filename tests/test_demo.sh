@@ -47,6 +47,32 @@ wait_for "KV cache .*max" 10
 wait_braille 20
 echo "ok: the Inference screen charts the servers' history in braille"
 
+# another process holds the cache's write lock (until told, 40 s at most): the sources'
+# writes give up after a quarter of a second each (the pages are fetched again later), so
+# the keys still answer
+python3 -c "
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+c.execute('BEGIN IMMEDIATE')
+open(sys.argv[2], 'w').close()
+t = time.time()
+while not os.path.exists(sys.argv[3]) and time.time() - t < 40:
+    time.sleep(0.1)
+c.execute('ROLLBACK')
+" "$dir/demo.db" "$dir/locked" "$dir/unlock" &
+lockpid=$!
+i=0; while [ ! -e "$dir/locked" ]; do sleep 0.1; i=$((i + 1)); [ $i -lt 100 ] || fail "no lock"; done
+# screens switched every half second for 6 s, each within 2 s: a write waiting out the lock
+# (5 s, as a batch command's would) would hold one of them back
+for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
+  if [ $((k % 2)) -eq 1 ]; then keys 5; wait_for "provider / model" 2; else keys 1; wait_for "Spend now" 2; fi
+  sleep 0.5
+done
+kill -0 $lockpid 2>/dev/null || fail "the lock was gone before the keys were tried"
+touch "$dir/unlock"
+wait $lockpid
+echo "ok: with another process holding the write lock, the console still answers keys"
+
 # a kill switch on the costliest use case, from the Spend screen
 keys 2 g
 wait_for "by use case"

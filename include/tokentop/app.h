@@ -80,9 +80,10 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 /* Opens --db FILE or the default database; prints the error and returns NULL on failure. */
 store *app_open_store(const char *db, bool readonly);
-/* As app_open_store with SQLite's page cache for the handle capped at cache_kib (0: the bulk
- * default), for a long-running process that writes little at a time (the console). */
-store *app_open_store_cache(const char *db, bool readonly, int cache_kib);
+/* As app_open_store with SQLite's page cache for the handle capped at cache_kib and a wait of
+ * busy_ms for another writer's lock (0: the defaults), for a long-running process that writes
+ * little at a time on its event loop (the console). */
+store *app_open_store_cache(const char *db, bool readonly, int cache_kib, int busy_ms);
 
 /* Opens the audit log of s keyed by --secret FILE, else $TOKENTOP_AUDIT_KEY, else the default
  * key file (created at first use); prints the error and returns NULL on failure. */

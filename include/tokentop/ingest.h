@@ -36,6 +36,9 @@ typedef struct ingest ingest;
 /* An ingest session over an open store. */
 ingest *ingest_new(store *st, const ingest_opts *o);
 void ingest_free(ingest *in);
+/* Drops what was added since the last commit (rolled back, counts restored) and clears a
+ * failure, for a caller that will add the same events again (a page fetched again). */
+void ingest_abandon(ingest *in);
 
 /* Adds one parsed event to the current batch (pricing it first). 0 or -1 (store error). */
 int ingest_event(ingest *in, tt_event *ev);

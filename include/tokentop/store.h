@@ -62,6 +62,7 @@ typedef int (*store_blob_merge_fn)(const void *a, size_t alen, const void *b, si
 typedef struct store_opts {
 	bool readonly;
 	int cache_kib; /* SQLite's page cache for this handle; 0: 64 MiB (bulk work) */
+	int busy_ms;   /* how long a write waits for another writer's lock; 0: 5 s */
 	store_blob_merge_fn merge;
 } store_opts;
 
@@ -82,6 +83,11 @@ int store_default_path(char *buf, size_t cap, char *err, size_t errlen);
 
 int store_begin(store *s);
 int store_commit(store *s);
+/* Whether the last failure was another connection holding the lock (SQLITE_BUSY): worth
+ * trying again later, unlike a full disk or a damaged file. */
+bool store_busy(store *s);
+/* Whether a transaction is open on this handle. */
+bool store_in_txn(store *s);
 int store_rollback(store *s);
 
 const char *store_metric_name(tt_metric m);

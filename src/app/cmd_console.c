@@ -103,8 +103,10 @@ int app_console_run(const app_console_opts *co)
 		}
 		db = dbpath;
 	}
-	/* the sources write a poll's worth at a time: a small page cache keeps the console small */
-	store *st = app_open_store_cache(db, false, 256);
+	/* the sources write a poll's worth at a time: a small page cache keeps the console small.
+	 * Writes happen on the loop: another writer's lock is waited for a quarter of a second
+	 * at most (the page is fetched again later), so that the keys never wait longer */
+	store *st = app_open_store_cache(db, false, 256, 250);
 	if (!st)
 		return EXIT_FAIL;
 	const tt_config *cfg = co->cfg;

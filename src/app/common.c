@@ -19,10 +19,10 @@
 
 store *app_open_store(const char *db, bool readonly)
 {
-	return app_open_store_cache(db, readonly, 0);
+	return app_open_store_cache(db, readonly, 0, 0);
 }
 
-store *app_open_store_cache(const char *db, bool readonly, int cache_kib)
+store *app_open_store_cache(const char *db, bool readonly, int cache_kib, int busy_ms)
 {
 	char path[1024], err[1200];
 	if (!db) {
@@ -39,7 +39,10 @@ store *app_open_store_cache(const char *db, bool readonly, int cache_kib)
 		    db);
 		return NULL;
 	}
-	store_opts o = {.readonly = false, .cache_kib = cache_kib, .merge = rollup_sketch_blob_merge};
+	store_opts o = {.readonly = false,
+	                .cache_kib = cache_kib,
+	                .busy_ms = busy_ms,
+	                .merge = rollup_sketch_blob_merge};
 	store *s = store_open(db, &o, err, sizeof err);
 	if (!s)
 		fprintf(stderr, "tokentop: %s\n", err);

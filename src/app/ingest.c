@@ -19,6 +19,7 @@ struct ingest {
 	ingest_stats stats;
 	rollup_acc *acc;
 	bool in_txn;
+	ingest_stats committed; /* the counts as of the last commit */
 	uint32_t pending;
 	int failed; /* a store error happened; stop */
 	/* where the current record came from, for rejection lines */
@@ -70,6 +71,17 @@ void ingest_free(ingest *in)
 	free(in->dups);
 	free(in->dup_local);
 	free(in);
+}
+
+void ingest_abandon(ingest *in)
+{
+	if (in->in_txn || store_in_txn(in->st))
+		store_rollback(in->st);
+	in->in_txn = false;
+	rollup_acc_clear(in->acc);
+	in->pending = 0;
+	in->failed = 0;
+	in->stats = in->committed;
 }
 
 const ingest_stats *ingest_stats_get(const ingest *in)
@@ -142,6 +154,7 @@ int ingest_commit(ingest *in, const char *source, const char *cursor)
 		goto fail;
 	in->in_txn = false;
 	in->pending = 0;
+	in->committed = in->stats;
 	return 0;
 fail:
 	in->failed = 1;

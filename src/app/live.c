@@ -107,6 +107,7 @@ struct live {
 	live_state_fn on_state;
 	void *state_ctx;
 	bool store_failed;
+	uint64_t busy; /* writes given up because another process held the lock */
 	uint64_t scrapes;
 	source_sink sink;
 	scrape_sink ssink;
@@ -128,19 +129,34 @@ static void mark_ok(live *l, const char *name)
 		s->last_ok_ms = time_now_ms();
 }
 
+/* A write that failed. Another process holding the lock (tokentop ingest, a second sync) is
+ * waited for only briefly, so that a console's loop does not stall: what was written is
+ * rolled back, and the source, whose cursor did not move, fetches the same data again at
+ * its next poll. Any other failure stops the writing. */
+static int write_failed(live *l)
+{
+	if (store_busy(l->st)) {
+		if (l->in)
+			ingest_abandon(l->in);
+		else if (store_in_txn(l->st))
+			store_rollback(l->st);
+		l->busy++;
+		return -1;
+	}
+	l->store_failed = true;
+	return -1;
+}
+
 static int on_page(void *ctx, const char *source, tt_event *evs, size_t n, const char *cursor)
 {
 	live *l = ctx;
 	for (size_t i = 0; i < n; i++)
 		if (ingest_event(l->in, &evs[i]))
-			goto fail;
+			return write_failed(l);
 	if (ingest_commit(l->in, source, cursor))
-		goto fail;
+		return write_failed(l);
 	mark_ok(l, source);
 	return 0;
-fail:
-	l->store_failed = true;
-	return -1;
 }
 
 #define KEEP_INFERENCE_MS (8 * 86400000LL)
@@ -161,10 +177,8 @@ static int on_samples(void *ctx, const char *source, const scrape_sample *v, siz
 		                  .generation_tokens_total = v[i].generation_tokens_total,
 		                  .ttft = v[i].ttft,
 		                  .ttft_len = v[i].nttft * sizeof *v[i].ttft};
-		if (store_inference_add(l->st, &x)) {
-			store_rollback(l->st);
+		if (store_inference_add(l->st, &x))
 			goto fail;
-		}
 	}
 	if (++l->scrapes % 1000 == 0)
 		store_inference_prune(l->st, time_now_ms() - KEEP_INFERENCE_MS);
@@ -173,8 +187,9 @@ static int on_samples(void *ctx, const char *source, const scrape_sample *v, siz
 	mark_ok(l, source);
 	return 0;
 fail:
-	l->store_failed = true;
-	return -1;
+	if (!store_busy(l->st) && store_in_txn(l->st))
+		store_rollback(l->st);
+	return write_failed(l);
 }
 
 static int on_query(void *ctx, const char *source, const char *series, const promq_result *r)
@@ -186,17 +201,16 @@ static int on_query(void *ctx, const char *source, const char *series, const pro
 		for (size_t k = 0; k < r->series[i].npoints; k++)
 			if (store_metric_add(l->st, source, series, r->series[i].labels,
 			                     r->series[i].points[k].ts_ms,
-			                     r->series[i].points[k].value)) {
-				store_rollback(l->st);
+			                     r->series[i].points[k].value))
 				goto fail;
-			}
 	if (store_commit(l->st))
 		goto fail;
 	mark_ok(l, source);
 	return 0;
 fail:
-	l->store_failed = true;
-	return -1;
+	if (!store_busy(l->st) && store_in_txn(l->st))
+		store_rollback(l->st);
+	return write_failed(l);
 }
 
 /* A state endpoint's answer (health, routing, controls...), kept as the gateway sent it. */

@@ -577,7 +577,7 @@ store *store_open(const char *path, const store_opts *o, char *err, size_t errle
 		store_close(s);
 		return NULL;
 	}
-	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_busy_timeout(s->db, s->opts.busy_ms > 0 ? s->opts.busy_ms : 5000);
 	sqlite3_extended_result_codes(s->db, 1);
 	if (!s->opts.readonly &&
 	    (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = NORMAL"))) {
@@ -639,6 +639,17 @@ int store_begin(store *s)
 int store_commit(store *s)
 {
 	return exec(s, "COMMIT");
+}
+
+bool store_busy(store *s)
+{
+	int rc = sqlite3_extended_errcode(s->db) & 0xff;
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
+bool store_in_txn(store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
 }
 
 /* Dimension ids interned inside the abandoned transaction are gone: reload the cache. */
