@@ -112,5 +112,11 @@ start_sim big --faults oversize=1
 grep -q "/v1/health: answer larger than 2097152 bytes, refused" "$dir/big.out" \
   || fail "an oversized answer was not refused by name: $(head -5 "$dir/big.out")"
 [ "$(q "$dir/big.db" "SELECT count(*) FROM gateway_state")" = 0 ] || fail "an oversized answer was stored"
+# on a loaded machine the backoffs may outlast one run: the next runs go on from the cursor
+for again in 1 2 3; do
+  [ "$(q "$dir/big.db" "SELECT count(*) FROM events")" -gt 0 ] && break
+  "$tt" sync --db "$dir/big.db" --gateway big=http://127.0.0.1:$PORT --state-interval 1s --for 6s \
+    >> "$dir/big.out" 2>&1
+done
 [ "$(q "$dir/big.db" "SELECT count(*) FROM events")" -gt 0 ] || fail "no events stored beside the refused state"
 echo "ok: oversized state answers refused and not stored"
