@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "cell.h"
 #include "table.h"
 #include "tokentop/money.h"
 #include "tokentop/report.h"
@@ -25,47 +26,7 @@ int report_format_parse(const char *name, report_format *out)
 
 /* ---- number formatting ---- */
 
-typedef struct numbuf {
-	char s[48];
-} numbuf;
-
-static numbuf grouped(int64_t v)
-{
-	numbuf b;
-	char raw[32];
-	snprintf(raw, sizeof raw, "%" PRId64, v < 0 ? -v : v);
-	size_t n = strlen(raw), o = 0;
-	if (v < 0)
-		b.s[o++] = '-';
-	for (size_t i = 0; i < n; i++) {
-		if (i && (n - i) % 3 == 0)
-			b.s[o++] = ',';
-		b.s[o++] = raw[i];
-	}
-	b.s[o] = 0;
-	return b;
-}
-
-static numbuf plain(int64_t v)
-{
-	numbuf b;
-	snprintf(b.s, sizeof b.s, "%" PRId64, v);
-	return b;
-}
-
-static numbuf usd(int64_t micros)
-{
-	numbuf b;
-	money_format_human(micros, b.s, sizeof b.s);
-	return b;
-}
-
-static numbuf usd_exact(int64_t micros)
-{
-	numbuf b;
-	money_format(micros, b.s, sizeof b.s);
-	return b;
-}
+typedef cell numbuf;
 
 static numbuf pct(int64_t a, int64_t b)
 {
@@ -85,26 +46,7 @@ static numbuf tokens(int64_t v)
 	else if (v >= 1000000)
 		snprintf(b.s, sizeof b.s, "%.1fM", (double)v / 1e6);
 	else
-		b = grouped(v);
-	return b;
-}
-
-static numbuf ms(double v)
-{
-	numbuf b;
-	if (isnan(v))
-		snprintf(b.s, sizeof b.s, "-");
-	else if (v >= 1000)
-		snprintf(b.s, sizeof b.s, "%.2f s", v / 1000);
-	else
-		snprintf(b.s, sizeof b.s, "%.0f ms", v);
-	return b;
-}
-
-static numbuf iso(int64_t t)
-{
-	numbuf b;
-	time_format_iso(t, b.s, sizeof b.s);
+		b = cell_grouped(v);
 	return b;
 }
 
@@ -118,29 +60,7 @@ static numbuf date(int64_t day)
 	return b;
 }
 
-static table_style style_of(report_format f)
-{
-	return f == REPORT_MD ? TABLE_MD : f == REPORT_CSV ? TABLE_CSV : TABLE_TEXT;
-}
-
-static void heading(FILE *out, report_format f, const char *title)
-{
-	if (f == REPORT_MD)
-		fprintf(out, "\n### %s\n\n", title);
-	else
-		fprintf(out, "\n%s\n", title);
-}
-
 /* ---- JSON helpers ---- */
-
-static void jset_money(json_t *o, const char *prefix, int64_t micros)
-{
-	char key[96];
-	snprintf(key, sizeof key, "%s_micros", prefix);
-	json_object_set_new(o, key, json_integer(micros));
-	snprintf(key, sizeof key, "%s_usd", prefix);
-	json_object_set_new(o, key, json_string(usd_exact(micros).s));
-}
 
 static json_t *jnum_or_null(double v)
 {
@@ -149,15 +69,7 @@ static json_t *jnum_or_null(double v)
 
 static json_t *jrange(int64_t since, int64_t until)
 {
-	return json_pack("{s:s, s:s}", "since", iso(since).s, "until", iso(until).s);
-}
-
-static int jdump(FILE *out, json_t *doc)
-{
-	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-	fputc('\n', out);
-	json_decref(doc);
-	return rc;
+	return json_pack("{s:s, s:s}", "since", cell_iso(since).s, "until", cell_iso(until).s);
 }
 
 static json_t *jrow(const view_rows *r, size_t i, int64_t total_cost)
@@ -166,7 +78,7 @@ static json_t *jrow(const view_rows *r, size_t i, int64_t total_cost)
 	json_t *o = json_object();
 	for (size_t k = 0; k < r->nby; k++)
 		json_object_set_new(o, store_dim_name(r->by[k]), json_string(row->key[k]));
-	jset_money(o, "cost", row->m[TT_M_COST_MICROS]);
+	cell_jmoney(o, "cost", row->m[TT_M_COST_MICROS]);
 	json_object_set_new(o, "requests", json_integer(row->m[TT_M_REQUESTS]));
 	json_object_set_new(o, "input_tokens", json_integer(row->m[TT_M_INPUT_TOKENS]));
 	json_object_set_new(o, "output_tokens", json_integer(row->m[TT_M_OUTPUT_TOKENS]));
@@ -200,14 +112,14 @@ static int summary_json(FILE *out, const view_summary *v)
 	json_object_set_new(o, "view", json_string("summary"));
 	json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
 	json_object_set_new(o, "range", jrange(v->since_ms, v->until_ms));
-	jset_money(o, "total_cost", m[TT_M_COST_MICROS]);
+	cell_jmoney(o, "total_cost", m[TT_M_COST_MICROS]);
 	json_object_set_new(o, "requests", json_integer(m[TT_M_REQUESTS]));
 	json_object_set_new(o, "input_tokens", json_integer(m[TT_M_INPUT_TOKENS]));
 	json_object_set_new(o, "output_tokens", json_integer(m[TT_M_OUTPUT_TOKENS]));
 	json_object_set_new(o, "cached_tokens", json_integer(m[TT_M_CACHED_TOKENS]));
-	jset_money(o, "cost_per_request", v->cost_per_request_micros);
+	cell_jmoney(o, "cost_per_request", v->cost_per_request_micros);
 	if (v->cost_per_success_micros >= 0) {
-		jset_money(o, "cost_per_success", v->cost_per_success_micros);
+		cell_jmoney(o, "cost_per_success", v->cost_per_success_micros);
 	} else {
 		json_object_set_new(o, "cost_per_success_micros", json_null());
 		json_object_set_new(o, "cost_per_success_usd", json_null());
@@ -224,7 +136,7 @@ static int summary_json(FILE *out, const view_summary *v)
 	json_object_set_new(cache, "hit_rate",
 			    looked ? json_real((double)v->by_cache[TT_CACHE_HIT] / (double)looked)
 				   : json_null());
-	jset_money(cache, "saved", m[TT_M_SAVED_MICROS]);
+	cell_jmoney(cache, "saved", m[TT_M_SAVED_MICROS]);
 	json_object_set_new(o, "cache", cache);
 	json_t *errs = json_object();
 	json_object_set_new(errs, "total", json_integer(v->errors));
@@ -252,7 +164,7 @@ static int summary_json(FILE *out, const view_summary *v)
 	json_object_set_new(pricing, "unpriced_models", um);
 	json_object_set_new(o, "pricing", pricing);
 	if (v->chargeback_micros >= 0) {
-		jset_money(o, "chargeback", v->chargeback_micros);
+		cell_jmoney(o, "chargeback", v->chargeback_micros);
 	} else {
 		json_object_set_new(o, "chargeback_micros", json_null());
 		json_object_set_new(o, "chargeback_usd", json_null());
@@ -261,7 +173,7 @@ static int summary_json(FILE *out, const view_summary *v)
 	for (size_t d = 0; d < v->ndays; d++) {
 		json_t *day = json_object();
 		json_object_set_new(day, "date", json_string(date(v->day0 + (int64_t)d).s));
-		jset_money(day, "cost", v->by_day[d][TT_M_COST_MICROS]);
+		cell_jmoney(day, "cost", v->by_day[d][TT_M_COST_MICROS]);
 		json_object_set_new(day, "requests", json_integer(v->by_day[d][TT_M_REQUESTS]));
 		json_array_append_new(days, day);
 	}
@@ -272,13 +184,13 @@ static int summary_json(FILE *out, const view_summary *v)
 	json_object_set_new(o, "by_tenant", jrows(&v->by_tenant, total));
 	json_object_set_new(o, "by_provider", jrows(&v->by_provider, total));
 	json_object_set_new(o, "by_model", jrows(&v->by_model, total));
-	return jdump(out, o);
+	return cell_jdump(out, o);
 }
 
 static void breakdown(FILE *out, report_format f, const char *title, const char *keyname,
 		      const view_rows *r, int64_t total_cost)
 {
-	heading(out, f, title);
+	cell_heading(out, f, title);
 	const char *head[] = {keyname, "requests", "cost", "share", "in tokens", "out tokens"};
 	const bool right[] = {false, true, true, true, true, true};
 	table t;
@@ -291,13 +203,13 @@ static void breakdown(FILE *out, report_format f, const char *title, const char 
 			snprintf(key + n, sizeof key - n, "%s%s", k ? "/" : "",
 				 *row->key[k] ? row->key[k] : "(none)");
 		}
-		numbuf a = grouped(row->m[TT_M_REQUESTS]), b = usd(row->m[TT_M_COST_MICROS]),
+		numbuf a = cell_grouped(row->m[TT_M_REQUESTS]), b = cell_usd(row->m[TT_M_COST_MICROS]),
 		       c = pct(row->m[TT_M_COST_MICROS], total_cost),
 		       d = tokens(row->m[TT_M_INPUT_TOKENS]), e = tokens(row->m[TT_M_OUTPUT_TOKENS]);
 		const char *cells[] = {key, a.s, b.s, c.s, d.s, e.s};
 		table_add(&t, cells);
 	}
-	table_print(&t, out, style_of(f), "  ");
+	table_print(&t, out, cell_style(f), "  ");
 	table_free(&t);
 }
 
@@ -311,9 +223,9 @@ static void csv_rows(table *t, const char *section, const view_rows *r)
 			size_t n = strlen(key);
 			snprintf(key + n, sizeof key - n, "%s%s", k ? "/" : "", row->key[k]);
 		}
-		numbuf a = plain(row->m[TT_M_REQUESTS]), b = plain(row->m[TT_M_INPUT_TOKENS]),
-		       c = plain(row->m[TT_M_OUTPUT_TOKENS]), d = plain(row->m[TT_M_CACHED_TOKENS]),
-		       e = plain(row->m[TT_M_COST_MICROS]), g = usd_exact(row->m[TT_M_COST_MICROS]);
+		numbuf a = cell_int(row->m[TT_M_REQUESTS]), b = cell_int(row->m[TT_M_INPUT_TOKENS]),
+		       c = cell_int(row->m[TT_M_OUTPUT_TOKENS]), d = cell_int(row->m[TT_M_CACHED_TOKENS]),
+		       e = cell_int(row->m[TT_M_COST_MICROS]), g = cell_usd_exact(row->m[TT_M_COST_MICROS]);
 		const char *cells[] = {section, key, a.s, b.s, c.s, d.s, e.s, g.s};
 		table_add(t, cells);
 	}
@@ -360,11 +272,11 @@ int report_summary(FILE *out, const view_summary *v, report_format f)
 		return summary_csv(out, v);
 	const int64_t *m = v->m;
 	if (f == REPORT_MD)
-		fprintf(out, "## Spend summary, %s to %s\n\n", iso(v->since_ms).s,
-			iso(v->until_ms).s);
+		fprintf(out, "## Spend summary, %s to %s\n\n", cell_iso(v->since_ms).s,
+			cell_iso(v->until_ms).s);
 	else
-		fprintf(out, "tokentop summary  %s .. %s\n\n", iso(v->since_ms).s,
-			iso(v->until_ms).s);
+		fprintf(out, "tokentop summary  %s .. %s\n\n", cell_iso(v->since_ms).s,
+			cell_iso(v->until_ms).s);
 	const char *head[] = {"", ""};
 	table t;
 	table_init(&t, 2, head, NULL);
@@ -375,31 +287,31 @@ int report_summary(FILE *out, const view_summary *v, report_format f)
 		const char *cells[] = {k, line};                                                   \
 		table_add(&t, cells);                                                              \
 	} while (0)
-	ROW("spend", "%s", usd(m[TT_M_COST_MICROS]).s);
+	ROW("spend", "%s", cell_usd(m[TT_M_COST_MICROS]).s);
 	if (v->chargeback_micros >= 0)
 		ROW("chargeback", "%s (with platform overhead and tier markup)",
-		    usd(v->chargeback_micros).s);
-	ROW("requests", "%s  (errors %s, %s)", grouped(m[TT_M_REQUESTS]).s, grouped(v->errors).s,
+		    cell_usd(v->chargeback_micros).s);
+	ROW("requests", "%s  (errors %s, %s)", cell_grouped(m[TT_M_REQUESTS]).s, cell_grouped(v->errors).s,
 	    pct(v->errors, m[TT_M_REQUESTS]).s);
 	ROW("tokens", "in %s  out %s  cached %s", tokens(m[TT_M_INPUT_TOKENS]).s,
 	    tokens(m[TT_M_OUTPUT_TOKENS]).s, tokens(m[TT_M_CACHED_TOKENS]).s);
-	ROW("cost per request", "%s", usd(v->cost_per_request_micros).s);
+	ROW("cost per request", "%s", cell_usd(v->cost_per_request_micros).s);
 	ROW("cost per success", "%s  (%s successful outcomes)",
-	    v->cost_per_success_micros >= 0 ? usd(v->cost_per_success_micros).s : "-",
-	    grouped(m[TT_M_SUCCESS]).s);
+	    v->cost_per_success_micros >= 0 ? cell_usd(v->cost_per_success_micros).s : "-",
+	    cell_grouped(m[TT_M_SUCCESS]).s);
 	ROW("cache", "hit rate %s  saved %s",
 	    pct(v->by_cache[TT_CACHE_HIT], v->by_cache[TT_CACHE_HIT] + v->by_cache[TT_CACHE_MISS]).s,
-	    usd(m[TT_M_SAVED_MICROS]).s);
-	ROW("latency", "p50 %s  p95 %s  p99 %s", ms(v->latency_ms[0]).s, ms(v->latency_ms[1]).s,
-	    ms(v->latency_ms[2]).s);
-	ROW("time to first token", "p50 %s  p95 %s  p99 %s", ms(v->ttft_ms[0]).s,
-	    ms(v->ttft_ms[1]).s, ms(v->ttft_ms[2]).s);
-	ROW("priced", "%s by rate card, %s by gateway, %s unpriced", grouped(m[TT_M_CARD_PRICED]).s,
-	    grouped(m[TT_M_GATEWAY_PRICED]).s, grouped(m[TT_M_UNPRICED]).s);
+	    cell_usd(m[TT_M_SAVED_MICROS]).s);
+	ROW("latency", "p50 %s  p95 %s  p99 %s", cell_ms(v->latency_ms[0]).s, cell_ms(v->latency_ms[1]).s,
+	    cell_ms(v->latency_ms[2]).s);
+	ROW("time to first token", "p50 %s  p95 %s  p99 %s", cell_ms(v->ttft_ms[0]).s,
+	    cell_ms(v->ttft_ms[1]).s, cell_ms(v->ttft_ms[2]).s);
+	ROW("priced", "%s by rate card, %s by gateway, %s unpriced", cell_grouped(m[TT_M_CARD_PRICED]).s,
+	    cell_grouped(m[TT_M_GATEWAY_PRICED]).s, cell_grouped(m[TT_M_UNPRICED]).s);
 	for (size_t i = 0; i < v->unpriced.n; i++) {
 		const view_row *r = &v->unpriced.rows[i];
 		ROW(i ? "" : "no price for", "%s/%s: %s requests counted at $0", r->key[0], r->key[1],
-		    grouped(r->m[TT_M_UNPRICED]).s);
+		    cell_grouped(r->m[TT_M_UNPRICED]).s);
 	}
 	line[0] = 0;
 	for (int s = 0; s < TT_STATUS_COUNT; s++) {
@@ -407,7 +319,7 @@ int report_summary(FILE *out, const view_summary *v, report_format f)
 			continue;
 		size_t n = strlen(line);
 		snprintf(line + n, sizeof line - n, "%s%s %s", n ? "  " : "", status_json[s],
-			 grouped(v->by_status[s]).s);
+			 cell_grouped(v->by_status[s]).s);
 	}
 	{
 		const char *cells[] = {"errors by class", line};
@@ -424,17 +336,17 @@ int report_summary(FILE *out, const view_summary *v, report_format f)
 	}
 	table_free(&t);
 
-	heading(out, f, "Spend per day");
+	cell_heading(out, f, "Spend per day");
 	const char *dh[] = {"date", "requests", "cost"};
 	const bool dr[] = {false, true, true};
 	table_init(&t, 3, dh, dr);
 	for (size_t d = 0; d < v->ndays; d++) {
-		numbuf a = date(v->day0 + (int64_t)d), b = grouped(v->by_day[d][TT_M_REQUESTS]),
-		       c = usd(v->by_day[d][TT_M_COST_MICROS]);
+		numbuf a = date(v->day0 + (int64_t)d), b = cell_grouped(v->by_day[d][TT_M_REQUESTS]),
+		       c = cell_usd(v->by_day[d][TT_M_COST_MICROS]);
 		const char *cells[] = {a.s, b.s, c.s};
 		table_add(&t, cells);
 	}
-	table_print(&t, out, style_of(f), "  ");
+	table_print(&t, out, cell_style(f), "  ");
 	table_free(&t);
 	int64_t total = m[TT_M_COST_MICROS];
 	breakdown(out, f, "By use case", "use case", &v->by_use_case, total);
@@ -454,11 +366,11 @@ int report_prompts(FILE *out, const view_prompts *v, report_format f)
 		json_object_set_new(o, "view", json_string("prompts"));
 		json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
 		json_object_set_new(o, "range", jrange(v->since_ms, v->until_ms));
-		jset_money(o, "total_cost", v->total_cost_micros);
+		cell_jmoney(o, "total_cost", v->total_cost_micros);
 		if (v->trend_n) {
 			int64_t lo, hi;
 			view_trend_span(v, 0, &lo, &hi);
-			json_object_set_new(o, "trend_start", json_string(iso(lo).s));
+			json_object_set_new(o, "trend_start", json_string(cell_iso(lo).s));
 			json_object_set_new(o, "trend_step_seconds",
 					    json_integer(v->trend_step_ms / 1000));
 		}
@@ -469,7 +381,7 @@ int report_prompts(FILE *out, const view_prompts *v, report_format f)
 			json_t *p = json_object();
 			json_object_set_new(p, "prompt_id", json_string(r->key[0]));
 			json_object_set_new(p, "prompt_version", json_string(r->key[1]));
-			jset_money(p, "cost", r->m[TT_M_COST_MICROS]);
+			cell_jmoney(p, "cost", r->m[TT_M_COST_MICROS]);
 			json_object_set_new(p, "requests", json_integer(n));
 			json_object_set_new(p, "input_tokens", json_integer(r->m[TT_M_INPUT_TOKENS]));
 			json_object_set_new(p, "output_tokens",
@@ -482,7 +394,7 @@ int report_prompts(FILE *out, const view_prompts *v, report_format f)
 			json_object_set_new(p, "output_tokens_per_request",
 					    json_real(n ? (double)r->m[TT_M_OUTPUT_TOKENS] / (double)n
 							: 0.0));
-			jset_money(p, "cost_per_request", view_ratio_round(r->m[TT_M_COST_MICROS], n));
+			cell_jmoney(p, "cost_per_request", view_ratio_round(r->m[TT_M_COST_MICROS], n));
 			json_object_set_new(p, "share",
 					    json_real(v->total_cost_micros
 							      ? (double)r->m[TT_M_COST_MICROS] /
@@ -503,14 +415,14 @@ int report_prompts(FILE *out, const view_prompts *v, report_format f)
 			json_array_append_new(a, p);
 		}
 		json_object_set_new(o, "prompts", a);
-		return jdump(out, o);
+		return cell_jdump(out, o);
 	}
 	if (f == REPORT_MD)
-		fprintf(out, "## Top prompts by spend, %s to %s\n\n", iso(v->since_ms).s,
-			iso(v->until_ms).s);
+		fprintf(out, "## Top prompts by spend, %s to %s\n\n", cell_iso(v->since_ms).s,
+			cell_iso(v->until_ms).s);
 	else if (f == REPORT_TEXT)
-		fprintf(out, "tokentop prompts  %s .. %s  (total %s)\n\n", iso(v->since_ms).s,
-			iso(v->until_ms).s, usd(v->total_cost_micros).s);
+		fprintf(out, "tokentop prompts  %s .. %s  (total %s)\n\n", cell_iso(v->since_ms).s,
+			cell_iso(v->until_ms).s, cell_usd(v->total_cost_micros).s);
 	const char *head[] = {"prompt", "version", "requests", "cost", "share", "in/req", "out/req",
 			      "cost/req"};
 	const bool right[] = {false, false, true, true, true, true, true, true};
@@ -521,24 +433,24 @@ int report_prompts(FILE *out, const view_prompts *v, report_format f)
 	for (size_t i = 0; i < v->top; i++) {
 		const view_row *r = &v->rows.rows[i];
 		int64_t n = r->m[TT_M_REQUESTS];
-		numbuf a = grouped(n), b = usd(r->m[TT_M_COST_MICROS]),
+		numbuf a = cell_grouped(n), b = cell_usd(r->m[TT_M_COST_MICROS]),
 		       c = pct(r->m[TT_M_COST_MICROS], v->total_cost_micros),
-		       d = grouped(view_ratio_round(r->m[TT_M_INPUT_TOKENS], n)),
-		       e = grouped(view_ratio_round(r->m[TT_M_OUTPUT_TOKENS], n)),
-		       g = usd(view_ratio_round(r->m[TT_M_COST_MICROS], n));
+		       d = cell_grouped(view_ratio_round(r->m[TT_M_INPUT_TOKENS], n)),
+		       e = cell_grouped(view_ratio_round(r->m[TT_M_OUTPUT_TOKENS], n)),
+		       g = cell_usd(view_ratio_round(r->m[TT_M_COST_MICROS], n));
 		if (f == REPORT_CSV) {
-			a = plain(n);
-			b = plain(r->m[TT_M_COST_MICROS]);
-			c = usd_exact(r->m[TT_M_COST_MICROS]);
-			d = plain(r->m[TT_M_INPUT_TOKENS]);
-			e = plain(r->m[TT_M_OUTPUT_TOKENS]);
-			g = plain(view_ratio_round(r->m[TT_M_COST_MICROS], n));
+			a = cell_int(n);
+			b = cell_int(r->m[TT_M_COST_MICROS]);
+			c = cell_usd_exact(r->m[TT_M_COST_MICROS]);
+			d = cell_int(r->m[TT_M_INPUT_TOKENS]);
+			e = cell_int(r->m[TT_M_OUTPUT_TOKENS]);
+			g = cell_int(view_ratio_round(r->m[TT_M_COST_MICROS], n));
 		}
 		const char *cells[] = {*r->key[0] ? r->key[0] : "(none)", r->key[1], a.s, b.s,
 				       c.s, d.s, e.s, g.s};
 		table_add(&t, cells);
 	}
-	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+	table_print(&t, out, cell_style(f), f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
 	if (f == REPORT_TEXT && v->top < v->rows.n)
 		fprintf(out, "  ... %zu more (--top N)\n", v->rows.n - v->top);
@@ -590,7 +502,7 @@ int report_routing_config(FILE *out, const view_routing *v, const view_routes *c
 					    json_real(r->requests ? (double)r->elevated /
 									    (double)r->requests
 								  : 0.0));
-			jset_money(ro, "cost", r->cost_micros);
+			cell_jmoney(ro, "cost", r->cost_micros);
 			if (cr) {
 				json_object_set_new(ro, "configured_by",
 				                    cr->source ? json_string(cr->source)
@@ -610,7 +522,7 @@ int report_routing_config(FILE *out, const view_routing *v, const view_routes *c
 						    json_real((double)t->m[TT_M_REQUESTS] /
 							      (double)r->requests));
 				json_object_set_new(to, "elevated", json_integer(t->m[TT_M_ELEVATED]));
-				jset_money(to, "cost", t->m[TT_M_COST_MICROS]);
+				cell_jmoney(to, "cost", t->m[TT_M_COST_MICROS]);
 				if (cr) {
 					const view_rtarget *ct =
 					    &cfg->targets[cr->first + (k - r->first)];
@@ -630,7 +542,7 @@ int report_routing_config(FILE *out, const view_routing *v, const view_routes *c
 				json_object_set_new(to, "requests", json_integer(0));
 				json_object_set_new(to, "share", json_real(0));
 				json_object_set_new(to, "elevated", json_integer(0));
-				jset_money(to, "cost", 0);
+				cell_jmoney(to, "cost", 0);
 				json_object_set_new(to, "config", jshare(ct->config));
 				json_object_set_new(to, "off", json_boolean(ct->off));
 				json_array_append_new(ts, to);
@@ -639,13 +551,13 @@ int report_routing_config(FILE *out, const view_routing *v, const view_routes *c
 			json_array_append_new(routes, ro);
 		}
 		json_object_set_new(o, "routes", routes);
-		return jdump(out, o);
+		return cell_jdump(out, o);
 	}
 	if (f == REPORT_MD)
-		fprintf(out, "## Routing, %s to %s\n\n", iso(v->since_ms).s, iso(v->until_ms).s);
+		fprintf(out, "## Routing, %s to %s\n\n", cell_iso(v->since_ms).s, cell_iso(v->until_ms).s);
 	else if (f == REPORT_TEXT)
-		fprintf(out, "tokentop routing  %s .. %s\n\n", iso(v->since_ms).s,
-			iso(v->until_ms).s);
+		fprintf(out, "tokentop routing  %s .. %s\n\n", cell_iso(v->since_ms).s,
+			cell_iso(v->until_ms).s);
 	const char *head[] = {"use case", "provider", "model",    "tier", "requests",
 	                      "share",    "config",   "elevated", "cost"};
 	const bool right[] = {false, false, false, false, true, true, true, true, true};
@@ -668,14 +580,14 @@ int report_routing_config(FILE *out, const view_routing *v, const view_routes *c
 			const view_row *row = &v->targets.rows[k];
 			const view_rtarget *ct =
 			    cr ? &cfg->targets[cr->first + (k - r->first)] : NULL;
-			numbuf a = f == REPORT_CSV ? plain(row->m[TT_M_REQUESTS])
-			                           : grouped(row->m[TT_M_REQUESTS]),
+			numbuf a = f == REPORT_CSV ? cell_int(row->m[TT_M_REQUESTS])
+			                           : cell_grouped(row->m[TT_M_REQUESTS]),
 			       b = pct(row->m[TT_M_REQUESTS], r->requests),
 			       g = share_pct(ct ? ct->config : NAN, ct && ct->off),
-			       c = f == REPORT_CSV ? plain(row->m[TT_M_ELEVATED])
-			                           : grouped(row->m[TT_M_ELEVATED]),
-			       d = f == REPORT_CSV ? usd_exact(row->m[TT_M_COST_MICROS])
-			                           : usd(row->m[TT_M_COST_MICROS]);
+			       c = f == REPORT_CSV ? cell_int(row->m[TT_M_ELEVATED])
+			                           : cell_grouped(row->m[TT_M_ELEVATED]),
+			       d = f == REPORT_CSV ? cell_usd_exact(row->m[TT_M_COST_MICROS])
+			                           : cell_usd(row->m[TT_M_COST_MICROS]);
 			const char *all_cells[] = {(k == r->first || f == REPORT_CSV) ? r->use_case
 			                                                              : "",
 			                           row->key[1],
@@ -706,55 +618,27 @@ int report_routing_config(FILE *out, const view_routing *v, const view_routes *c
 			table_add(&t, cells);
 		}
 	}
-	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+	table_print(&t, out, cell_style(f), f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
 	if (f != REPORT_CSV) {
-		heading(out, f, "Elevation rate per use case");
+		cell_heading(out, f, "Elevation rate per use case");
 		const char *eh[] = {"use case", "requests", "elevated", "rate"};
 		const bool er[] = {false, true, true, true};
 		table_init(&t, 4, eh, er);
 		for (size_t i = 0; i < v->nroutes; i++) {
 			const view_route *r = &v->routes[i];
-			numbuf a = grouped(r->requests), b = grouped(r->elevated),
+			numbuf a = cell_grouped(r->requests), b = cell_grouped(r->elevated),
 			       c = pct(r->elevated, r->requests);
 			const char *cells[] = {r->use_case, a.s, b.s, c.s};
 			table_add(&t, cells);
 		}
-		table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+		table_print(&t, out, cell_style(f), f == REPORT_TEXT ? "  " : NULL);
 		table_free(&t);
 	}
 	return ferror(out) ? -1 : 0;
 }
 
 /* ---- SLOs ---- */
-
-static numbuf ratio_num(double v, const char *fmt)
-{
-	numbuf b;
-	if (isnan(v))
-		snprintf(b.s, sizeof b.s, "-");
-	else
-		snprintf(b.s, sizeof b.s, fmt, v);
-	return b;
-}
-
-/* "2h 05m", "3d 4h", "45m", "12s". */
-static numbuf duration(int64_t ms)
-{
-	numbuf b;
-	int64_t s = ms / 1000;
-	if (ms < 0)
-		snprintf(b.s, sizeof b.s, "-");
-	else if (s >= 86400)
-		snprintf(b.s, sizeof b.s, "%" PRId64 "d %" PRId64 "h", s / 86400, s % 86400 / 3600);
-	else if (s >= 3600)
-		snprintf(b.s, sizeof b.s, "%" PRId64 "h %02" PRId64 "m", s / 3600, s % 3600 / 60);
-	else if (s >= 60)
-		snprintf(b.s, sizeof b.s, "%" PRId64 "m", s / 60);
-	else
-		snprintf(b.s, sizeof b.s, "%" PRId64 "s", s);
-	return b;
-}
 
 /* The objective as configured: a percent with up to four decimals, trailing zeros dropped. */
 static numbuf objective(int64_t ppm)
@@ -793,7 +677,7 @@ static int slo_json(FILE *out, const view_slo *v)
 	json_t *o = json_object();
 	json_object_set_new(o, "view", json_string("slo"));
 	json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
-	json_object_set_new(o, "now", json_string(iso(v->now_ms).s));
+	json_object_set_new(o, "now", json_string(cell_iso(v->now_ms).s));
 	json_t *a = json_array();
 	for (size_t i = 0; i < v->n; i++) {
 		const view_slo_row *r = &v->rows[i];
@@ -831,7 +715,7 @@ static int slo_json(FILE *out, const view_slo *v)
 		json_array_append_new(a, so);
 	}
 	json_object_set_new(o, "slos", a);
-	return jdump(out, o);
+	return cell_jdump(out, o);
 }
 
 int report_slo(FILE *out, const view_slo *v, report_format f)
@@ -849,14 +733,14 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 			const slo_spec *s = r->spec;
 			const char *alert = slo_alert_name(r->status.alert);
 			numbuf obj = objective(s->objective_ppm),
-			       rem = ratio_num(r->status.budget_remaining, "%.6f"),
+			       rem = cell_real(r->status.budget_remaining, "%.6f"),
 			       ex = r->status.exhausted_in_ms >= 0
-			                ? plain(r->status.exhausted_in_ms / 1000)
+			                ? cell_int(r->status.exhausted_in_ms / 1000)
 			                : (numbuf){""};
 			for (int w = 0; w <= SLO_WINDOW_COUNT; w++) {
 				slo_counts c = w < SLO_WINDOW_COUNT ? r->win[w] : r->status.period;
-				numbuf bad = plain(c.bad), tot = plain(c.total),
-				       burn = ratio_num(w < SLO_WINDOW_COUNT
+				numbuf bad = cell_int(c.bad), tot = cell_int(c.total),
+				       burn = cell_real(w < SLO_WINDOW_COUNT
 				                            ? r->status.burn[w]
 				                            : 1 - r->status.budget_remaining,
 				                        "%.4f");
@@ -881,9 +765,9 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 		return ferror(out) ? -1 : 0;
 	}
 	if (f == REPORT_MD)
-		fprintf(out, "## SLOs at %s\n\n", iso(v->now_ms).s);
+		fprintf(out, "## SLOs at %s\n\n", cell_iso(v->now_ms).s);
 	else
-		fprintf(out, "tokentop slo  %s\n\n", iso(v->now_ms).s);
+		fprintf(out, "tokentop slo  %s\n\n", cell_iso(v->now_ms).s);
 	if (!v->n) {
 		fprintf(out,
 		        "%sno SLOs configured: add [slo NAME] sections to the config file "
@@ -904,7 +788,7 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 		else
 			snprintf(sli, sizeof sli, "availability");
 		numbuf obj = objective(s->objective_ppm), rem,
-		       ex = duration(r->status.exhausted_in_ms);
+		       ex = cell_duration(r->status.exhausted_in_ms);
 		snprintf(rem.s, sizeof rem.s, "%.1f%%", 100 * r->status.budget_remaining);
 		strcat(obj.s, "%");
 		const char *alert = slo_alert_name(r->status.alert);
@@ -912,9 +796,9 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 		                       ex.s,    alert ? alert : "-"};
 		table_add(&t, cells);
 	}
-	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+	table_print(&t, out, cell_style(f), f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
-	heading(out, f,
+	cell_heading(out, f,
 	        "Burn rates (page: 1h and 5m >= 14.4, or 6h and 30m >= 6; "
 	        "ticket: 1d and 2h >= 3, or 3d and 6h >= 1)");
 	const char *bh[] = {"slo", "5m", "30m", "1h", "2h", "6h", "1d", "3d"};
@@ -925,12 +809,12 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 		numbuf b[SLO_WINDOW_COUNT];
 		for (int w = 0; w < SLO_WINDOW_COUNT; w++)
 			b[w] =
-			    r->win[w].total ? ratio_num(r->status.burn[w], "%.2f") : (numbuf){"-"};
+			    r->win[w].total ? cell_real(r->status.burn[w], "%.2f") : (numbuf){"-"};
 		const char *cells[] = {r->spec->name, b[0].s, b[1].s, b[2].s,
 		                       b[3].s,        b[4].s, b[5].s, b[6].s};
 		table_add(&t, cells);
 	}
-	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+	table_print(&t, out, cell_style(f), f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
 	return ferror(out) ? -1 : 0;
 }
@@ -940,7 +824,7 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 static void jset_money_or_null(json_t *o, const char *prefix, int64_t micros, bool have)
 {
 	if (have) {
-		jset_money(o, prefix, micros);
+		cell_jmoney(o, prefix, micros);
 		return;
 	}
 	char key[96];
@@ -953,11 +837,11 @@ static void jset_money_or_null(json_t *o, const char *prefix, int64_t micros, bo
 static void jforecast(json_t *o, const char *prefix, const forecast *fc)
 {
 	char key[64];
-	jset_money(o, prefix, fc->point_micros);
+	cell_jmoney(o, prefix, fc->point_micros);
 	snprintf(key, sizeof key, "%s_low", prefix);
-	jset_money(o, key, fc->low_micros);
+	cell_jmoney(o, key, fc->low_micros);
 	snprintf(key, sizeof key, "%s_high", prefix);
-	jset_money(o, key, fc->high_micros);
+	cell_jmoney(o, key, fc->high_micros);
 }
 
 static int budgets_json(FILE *out, const view_budgets *v)
@@ -965,7 +849,7 @@ static int budgets_json(FILE *out, const view_budgets *v)
 	json_t *o = json_object();
 	json_object_set_new(o, "view", json_string("budgets"));
 	json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
-	json_object_set_new(o, "now", json_string(iso(v->now_ms).s));
+	json_object_set_new(o, "now", json_string(cell_iso(v->now_ms).s));
 	if (v->nwhatifs) {
 		json_t *w = json_array();
 		for (size_t i = 0; i < v->nwhatifs; i++) {
@@ -988,7 +872,7 @@ static int budgets_json(FILE *out, const view_budgets *v)
 		json_object_set_new(bo, "period_range",
 		                    jrange(r->period_start_ms, r->period_end_ms));
 		jset_money_or_null(bo, "amount", b->amount_micros, b->amount_micros > 0);
-		jset_money(bo, "spent", r->spent_micros);
+		cell_jmoney(bo, "spent", r->spent_micros);
 		json_object_set_new(bo, "used_pct", jround(r->used_pct, 100));
 		json_object_set_new(bo, "state",
 		                    b->amount_micros > 0 ? json_string(budget_state_name(r->state))
@@ -1009,7 +893,7 @@ static int budgets_json(FILE *out, const view_budgets *v)
 		json_array_append_new(a, bo);
 	}
 	json_object_set_new(o, "budgets", a);
-	return jdump(out, o);
+	return cell_jdump(out, o);
 }
 
 int report_budgets(FILE *out, const view_budgets *v, report_format f)
@@ -1035,10 +919,10 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 			const forecast *fc = v->nwhatifs ? &r->fc_whatif : &r->fc;
 			char scope[256];
 			budget_scope_format(&r->spec->scope, scope, sizeof scope);
-			numbuf am = plain(r->spec->amount_micros), sp = plain(r->spent_micros),
-			       up = ratio_num(r->used_pct, "%.2f"), fp = plain(fc->point_micros),
-			       fl = plain(fc->low_micros), fh = plain(fc->high_micros),
-			       mp = ratio_num(r->mape, "%.4f");
+			numbuf am = cell_int(r->spec->amount_micros), sp = cell_int(r->spent_micros),
+			       up = cell_real(r->used_pct, "%.2f"), fp = cell_int(fc->point_micros),
+			       fl = cell_int(fc->low_micros), fh = cell_int(fc->high_micros),
+			       mp = cell_real(r->mape, "%.4f");
 			const char *cells[] = {
 			    r->spec->name,
 			    scope,
@@ -1058,9 +942,9 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 		return ferror(out) ? -1 : 0;
 	}
 	if (f == REPORT_MD)
-		fprintf(out, "## Budgets at %s\n\n", iso(v->now_ms).s);
+		fprintf(out, "## Budgets at %s\n\n", cell_iso(v->now_ms).s);
 	else
-		fprintf(out, "tokentop budgets  %s\n\n", iso(v->now_ms).s);
+		fprintf(out, "tokentop budgets  %s\n\n", cell_iso(v->now_ms).s);
 	if (!v->n) {
 		fprintf(out,
 		        "%sno budgets configured: add [budget NAME] sections to the config file "
@@ -1088,15 +972,15 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 		const budget_spec *b = r->spec;
 		char scope[256], range[128], wrange[128];
 		budget_scope_format(&b->scope, scope, sizeof scope);
-		numbuf am = b->amount_micros > 0 ? usd(b->amount_micros) : (numbuf){"-"},
-		       sp = usd(r->spent_micros), up = ratio_num(r->used_pct, "%.1f%%"),
-		       fp = usd(r->fc.point_micros), mp = ratio_num(100 * r->mape, "%.1f%%"),
-		       wp = usd(r->fc_whatif.point_micros),
-		       ch = ratio_num(100 * (r->whatif_factor - 1), "%+.1f%%");
-		snprintf(range, sizeof range, "%s .. %s", usd(r->fc.low_micros).s,
-		         usd(r->fc.high_micros).s);
-		snprintf(wrange, sizeof wrange, "%s .. %s", usd(r->fc_whatif.low_micros).s,
-		         usd(r->fc_whatif.high_micros).s);
+		numbuf am = b->amount_micros > 0 ? cell_usd(b->amount_micros) : (numbuf){"-"},
+		       sp = cell_usd(r->spent_micros), up = cell_real(r->used_pct, "%.1f%%"),
+		       fp = cell_usd(r->fc.point_micros), mp = cell_real(100 * r->mape, "%.1f%%"),
+		       wp = cell_usd(r->fc_whatif.point_micros),
+		       ch = cell_real(100 * (r->whatif_factor - 1), "%+.1f%%");
+		snprintf(range, sizeof range, "%.60s .. %.60s", cell_usd(r->fc.low_micros).s,
+		         cell_usd(r->fc.high_micros).s);
+		snprintf(wrange, sizeof wrange, "%.60s .. %.60s", cell_usd(r->fc_whatif.low_micros).s,
+		         cell_usd(r->fc_whatif.high_micros).s);
 		const char *state = b->amount_micros > 0 ? budget_state_name(r->state) : "-";
 		if (v->nwhatifs) {
 			const char *cells[] = {b->name, scope, budget_period_name(b->period),
@@ -1112,7 +996,7 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 			table_add(&t, cells);
 		}
 	}
-	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+	table_print(&t, out, cell_style(f), f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
 	if (f == REPORT_TEXT)
 		fprintf(out,
@@ -1124,23 +1008,6 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 
 /* ---- alerts ---- */
 
-/* Values in each kind's unit (docs/report-json.md). */
-static numbuf alert_value(anomaly_kind k, double v)
-{
-	numbuf b;
-	if (isnan(v))
-		snprintf(b.s, sizeof b.s, "-");
-	else if (k == ANOM_TOKEN_SPIKE)
-		snprintf(b.s, sizeof b.s, "%.0f tok/req", v);
-	else if (k == ANOM_COST_RUNAWAY)
-		snprintf(b.s, sizeof b.s, "$%.4f/min", v);
-	else if (k == ANOM_LATENCY_REGRESSION)
-		b = ms(v);
-	else
-		snprintf(b.s, sizeof b.s, "%.2f%%", 100 * v);
-	return b;
-}
-
 static json_t *jalert(const anomaly_alert *a)
 {
 	json_t *o = json_object();
@@ -1149,11 +1016,11 @@ static json_t *jalert(const anomaly_alert *a)
 	json_object_set_new(o, "scope", json_string(a->scope));
 	json_object_set_new(o, "value", jround(a->value, 1e6));
 	json_object_set_new(o, "baseline", jround(a->baseline, 1e6));
-	json_object_set_new(o, "since", json_string(iso(a->since_ms).s));
-	json_object_set_new(o, "last", json_string(iso(a->last_ms).s));
+	json_object_set_new(o, "since", json_string(cell_iso(a->since_ms).s));
+	json_object_set_new(o, "last", json_string(cell_iso(a->last_ms).s));
 	json_object_set_new(o, "peak_severity", json_string(anomaly_severity_name(a->peak)));
 	if (a->resolved_ms >= 0)
-		json_object_set_new(o, "resolved", json_string(iso(a->resolved_ms).s));
+		json_object_set_new(o, "resolved", json_string(cell_iso(a->resolved_ms).s));
 	return o;
 }
 
@@ -1163,9 +1030,9 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 		json_t *o = json_object();
 		json_object_set_new(o, "view", json_string("alerts"));
 		json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
-		json_object_set_new(o, "now", json_string(iso(v->now_ms).s));
+		json_object_set_new(o, "now", json_string(cell_iso(v->now_ms).s));
 		json_object_set_new(o, "evaluated",
-		                    json_pack("{s:s, s:I, s:I}", "from", iso(v->from_ms).s,
+		                    json_pack("{s:s, s:I, s:I}", "from", cell_iso(v->from_ms).s,
 		                              "step_s", (json_int_t)(v->step_ms / 1000), "window_s",
 		                              (json_int_t)(v->window_ms / 1000)));
 		json_t *a = json_array(), *r = json_array();
@@ -1173,7 +1040,7 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 			json_array_append_new(i < v->nfiring ? a : r, jalert(&v->alerts[i]));
 		json_object_set_new(o, "alerts", a);
 		json_object_set_new(o, "resolved", r);
-		return jdump(out, o);
+		return cell_jdump(out, o);
 	}
 	table t;
 	const char *head[] = {"state", "kind",     "severity", "scope",
@@ -1181,12 +1048,12 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 	const bool right[] = {false, false, false, false, true, true, false, false};
 	if (f != REPORT_CSV) {
 		if (f == REPORT_MD)
-			fprintf(out, "## Alerts at %s\n\n", iso(v->now_ms).s);
+			fprintf(out, "## Alerts at %s\n\n", cell_iso(v->now_ms).s);
 		else
 			fprintf(out,
 			        "tokentop alerts  %s  (evaluated every %" PRId64
 			        " min since %s)\n\n",
-			        iso(v->now_ms).s, v->step_ms / 60000, iso(v->from_ms).s);
+			        cell_iso(v->now_ms).s, v->step_ms / 60000, cell_iso(v->from_ms).s);
 		if (!v->n) {
 			fprintf(out, "%sno alerts\n", f == REPORT_TEXT ? "  " : "");
 			return ferror(out) ? -1 : 0;
@@ -1197,14 +1064,14 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 		const anomaly_alert *a = &v->alerts[i];
 		numbuf val, base;
 		if (f == REPORT_CSV) {
-			val = ratio_num(a->value, "%.6f");
-			base = ratio_num(a->baseline, "%.6f");
+			val = cell_real(a->value, "%.6f");
+			base = cell_real(a->baseline, "%.6f");
 		} else {
-			val = alert_value(a->kind, a->value);
-			base = alert_value(a->kind, a->baseline);
+			val = cell_alert_value(a->kind, a->value);
+			base = cell_alert_value(a->kind, a->baseline);
 		}
-		numbuf since = iso(a->since_ms),
-		       res = a->resolved_ms >= 0 ? iso(a->resolved_ms) : (numbuf){""};
+		numbuf since = cell_iso(a->since_ms),
+		       res = a->resolved_ms >= 0 ? cell_iso(a->resolved_ms) : (numbuf){""};
 		const char *cells[] = {i < v->nfiring ? "firing" : "resolved",
 		                       anomaly_kind_name(a->kind),
 		                       anomaly_severity_name(a->severity),
@@ -1215,7 +1082,7 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 		                       res.s};
 		table_add(&t, cells);
 	}
-	table_print(&t, out, style_of(f), f == REPORT_TEXT ? "  " : NULL);
+	table_print(&t, out, cell_style(f), f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
 	return ferror(out) ? -1 : 0;
 }

@@ -6,87 +6,11 @@
 
 #include <jansson.h>
 
+#include "cell.h"
 #include "table.h"
 #include "tokentop/money.h"
 #include "tokentop/report.h"
 #include "tokentop/timeutil.h"
-
-typedef struct ovbuf {
-	char s[64];
-} ovbuf;
-
-static ovbuf ov_usd(int64_t micros)
-{
-	ovbuf b;
-	money_format_human(micros, b.s, sizeof b.s);
-	return b;
-}
-
-static ovbuf ov_usd_exact(int64_t micros)
-{
-	ovbuf b;
-	money_format(micros, b.s, sizeof b.s);
-	return b;
-}
-
-static ovbuf ov_iso(int64_t t)
-{
-	ovbuf b;
-	time_format_iso(t, b.s, sizeof b.s);
-	return b;
-}
-
-static ovbuf ov_int(int64_t v)
-{
-	ovbuf b;
-	snprintf(b.s, sizeof b.s, "%" PRId64, v);
-	return b;
-}
-
-static ovbuf ov_real(double v, const char *fmt)
-{
-	ovbuf b;
-	if (!isfinite(v))
-		snprintf(b.s, sizeof b.s, "-");
-	else
-		snprintf(b.s, sizeof b.s, fmt, v);
-	return b;
-}
-
-/* "2h 05m", "3d 4h", "45m", "12s"; "-" when negative (not burning). */
-static ovbuf ov_duration(int64_t ms)
-{
-	ovbuf b;
-	int64_t s = ms / 1000;
-	if (ms < 0)
-		snprintf(b.s, sizeof b.s, "-");
-	else if (s >= 86400)
-		snprintf(b.s, sizeof b.s, "%" PRId64 "d %" PRId64 "h", s / 86400, s % 86400 / 3600);
-	else if (s >= 3600)
-		snprintf(b.s, sizeof b.s, "%" PRId64 "h %02" PRId64 "m", s / 3600, s % 3600 / 60);
-	else if (s >= 60)
-		snprintf(b.s, sizeof b.s, "%" PRId64 "m", s / 60);
-	else
-		snprintf(b.s, sizeof b.s, "%" PRId64 "s", s);
-	return b;
-}
-
-/* An anomaly's value in its kind's unit, as the alerts view shows it. */
-static ovbuf alert_value(anomaly_kind k, double v)
-{
-	ovbuf b;
-	if (isnan(v))
-		snprintf(b.s, sizeof b.s, "-");
-	else if (k == ANOM_TOKEN_SPIKE)
-		snprintf(b.s, sizeof b.s, "%.0f tok/req", v);
-	else if (k == ANOM_COST_RUNAWAY)
-		snprintf(b.s, sizeof b.s, "$%.4f/min", v);
-	else if (k == ANOM_LATENCY_REGRESSION)
-		snprintf(b.s, sizeof b.s, v >= 1000 ? "%.2f s" : "%.0f ms", v >= 1000 ? v / 1000 : v);
-	else
-		snprintf(b.s, sizeof b.s, "%.2f%%", 100 * v);
-	return b;
-}
 
 /* forecast / amount, percent; NAN without an amount. */
 static double forecast_pct(const view_overview *v)
@@ -104,28 +28,19 @@ static void alert_cells(const view_overview_alert *a, char *name, size_t ncap, c
 		snprintf(name, ncap, "%s", anomaly_kind_name(an->kind));
 		snprintf(scope, scap, "%.200s", an->scope);
 		snprintf(detail, dcap, "%s, value %s, baseline %s, since %s",
-		         anomaly_severity_name(an->severity), alert_value(an->kind, an->value).s,
-		         alert_value(an->kind, an->baseline).s, ov_iso(an->since_ms).s);
+		         anomaly_severity_name(an->severity), cell_alert_value(an->kind, an->value).s,
+		         cell_alert_value(an->kind, an->baseline).s, cell_iso(an->since_ms).s);
 		return;
 	}
 	snprintf(name, ncap, "%.120s", a->slo->name);
 	snprintf(scope, scap, "use_case=%.120s", a->slo->use_case);
 	snprintf(detail, dcap, "burn 1h %s, budget left %s, exhausted in %s",
-	         ov_real(a->status.burn[SLO_W1H], "%.2f").s,
-	         ov_real(100 * a->status.budget_remaining, "%.1f%%").s,
-	         ov_duration(a->status.exhausted_in_ms).s);
+	         cell_real(a->status.burn[SLO_W1H], "%.2f").s,
+	         cell_real(100 * a->status.budget_remaining, "%.1f%%").s,
+	         cell_duration(a->status.exhausted_in_ms).s);
 }
 
 /* ---- JSON ---- */
-
-static void ov_jmoney(json_t *o, const char *prefix, int64_t micros)
-{
-	char key[96];
-	snprintf(key, sizeof key, "%s_micros", prefix);
-	json_object_set_new(o, key, json_integer(micros));
-	snprintf(key, sizeof key, "%s_usd", prefix);
-	json_object_set_new(o, key, json_string(ov_usd_exact(micros).s));
-}
 
 static json_t *ov_jround(double v, double scale)
 {
@@ -143,19 +58,19 @@ static json_t *budget_json(const view_overview *v)
 	json_object_set_new(o, "name", json_string(b->name));
 	json_object_set_new(o, "period", json_string(budget_period_name(b->period)));
 	json_object_set_new(o, "period_range",
-	                    json_pack("{s:s, s:s}", "since", ov_iso(r->period_start_ms).s, "until",
-	                              ov_iso(r->period_end_ms).s));
+	                    json_pack("{s:s, s:s}", "since", cell_iso(r->period_start_ms).s, "until",
+	                              cell_iso(r->period_end_ms).s));
 	if (amount)
-		ov_jmoney(o, "amount", b->amount_micros);
+		cell_jmoney(o, "amount", b->amount_micros);
 	else {
 		json_object_set_new(o, "amount_micros", json_null());
 		json_object_set_new(o, "amount_usd", json_null());
 	}
-	ov_jmoney(o, "spent", r->spent_micros);
+	cell_jmoney(o, "spent", r->spent_micros);
 	json_object_set_new(o, "used_pct", ov_jround(r->used_pct, 100));
-	ov_jmoney(o, "forecast", r->fc.point_micros);
-	ov_jmoney(o, "forecast_low", r->fc.low_micros);
-	ov_jmoney(o, "forecast_high", r->fc.high_micros);
+	cell_jmoney(o, "forecast", r->fc.point_micros);
+	cell_jmoney(o, "forecast_low", r->fc.low_micros);
+	cell_jmoney(o, "forecast_high", r->fc.high_micros);
 	json_object_set_new(o, "forecast_pct", ov_jround(forecast_pct(v), 100));
 	json_object_set_new(o, "state",
 	                    amount ? json_string(budget_state_name(r->state)) : json_null());
@@ -173,8 +88,8 @@ static json_t *alert_json(const view_overview_alert *a)
 		json_object_set_new(o, "scope", json_string(an->scope));
 		json_object_set_new(o, "value", ov_jround(an->value, 1e6));
 		json_object_set_new(o, "baseline", ov_jround(an->baseline, 1e6));
-		json_object_set_new(o, "since", json_string(ov_iso(an->since_ms).s));
-		json_object_set_new(o, "last", json_string(ov_iso(an->last_ms).s));
+		json_object_set_new(o, "since", json_string(cell_iso(an->since_ms).s));
+		json_object_set_new(o, "last", json_string(cell_iso(an->last_ms).s));
 		return o;
 	}
 	const slo_status *s = &a->status;
@@ -197,15 +112,15 @@ static int overview_json(FILE *out, const view_overview *v)
 	json_t *o = json_object();
 	json_object_set_new(o, "view", json_string("overview"));
 	json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
-	json_object_set_new(o, "now", json_string(ov_iso(v->now_ms).s));
-	ov_jmoney(o, "spend_per_min", v->spend_per_min_micros);
-	json_object_set_new(o, "spark_since", json_string(ov_iso(v->spark_start_ms).s));
+	json_object_set_new(o, "now", json_string(cell_iso(v->now_ms).s));
+	cell_jmoney(o, "spend_per_min", v->spend_per_min_micros);
+	json_object_set_new(o, "spark_since", json_string(cell_iso(v->spark_start_ms).s));
 	json_t *spark = json_array();
 	for (size_t i = 0; i < VIEW_OVERVIEW_SPARK; i++)
 		json_array_append_new(spark, json_integer(v->spark_micros[i]));
 	json_object_set_new(o, "spark_micros", spark);
-	ov_jmoney(o, "today", v->today_micros);
-	ov_jmoney(o, "month", v->month_micros);
+	cell_jmoney(o, "today", v->today_micros);
+	cell_jmoney(o, "month", v->month_micros);
 	json_object_set_new(o, "budget", budget_json(v));
 	json_object_set_new(o, "requests_per_s", ov_jround(v->requests_per_s, 1e3));
 	json_object_set_new(o, "tokens_per_s", ov_jround(v->tokens_per_s, 1e3));
@@ -218,7 +133,7 @@ static int overview_json(FILE *out, const view_overview *v)
 		json_array_append_new(alerts, alert_json(&v->alerts[i]));
 	json_object_set_new(o, "alerts", alerts);
 	json_object_set_new(o, "newest_minute", v->newest_minute_ms >= 0
-	                                            ? json_string(ov_iso(v->newest_minute_ms).s)
+	                                            ? json_string(cell_iso(v->newest_minute_ms).s)
 	                                            : json_null());
 	json_object_set_new(o, "data_age_s", v->data_age_ms >= 0
 	                                         ? json_integer(v->data_age_ms / 1000)
@@ -254,29 +169,29 @@ static int overview_csv(FILE *out, const view_overview *v)
 	static const char *const head[] = {"section", "name", "value", "detail"};
 	table t;
 	table_init(&t, 4, head, NULL);
-	csv_row(&t, "figure", "now", ov_iso(v->now_ms).s, "");
-	csv_row(&t, "figure", "spend_per_min_micros", ov_int(v->spend_per_min_micros).s, "");
-	csv_row(&t, "figure", "today_micros", ov_int(v->today_micros).s, "");
-	csv_row(&t, "figure", "month_micros", ov_int(v->month_micros).s, "");
+	csv_row(&t, "figure", "now", cell_iso(v->now_ms).s, "");
+	csv_row(&t, "figure", "spend_per_min_micros", cell_int(v->spend_per_min_micros).s, "");
+	csv_row(&t, "figure", "today_micros", cell_int(v->today_micros).s, "");
+	csv_row(&t, "figure", "month_micros", cell_int(v->month_micros).s, "");
 	if (v->has_budget) {
 		const view_budget_row *r = &v->budget;
 		const char *name = r->spec->name;
 		csv_row(&t, "figure", "budget_amount_micros",
-		        r->spec->amount_micros > 0 ? ov_int(r->spec->amount_micros).s : "", name);
-		csv_row(&t, "figure", "budget_spent_micros", ov_int(r->spent_micros).s, name);
-		csv_row(&t, "figure", "budget_forecast_micros", ov_int(r->fc.point_micros).s, name);
+		        r->spec->amount_micros > 0 ? cell_int(r->spec->amount_micros).s : "", name);
+		csv_row(&t, "figure", "budget_spent_micros", cell_int(r->spent_micros).s, name);
+		csv_row(&t, "figure", "budget_forecast_micros", cell_int(r->fc.point_micros).s, name);
 		csv_row(&t, "figure", "budget_state",
 		        r->spec->amount_micros > 0 ? budget_state_name(r->state) : "", name);
 	}
-	csv_row(&t, "figure", "requests_per_s", ov_real(v->requests_per_s, "%.3f").s, "");
-	csv_row(&t, "figure", "tokens_per_s", ov_real(v->tokens_per_s, "%.3f").s, "");
+	csv_row(&t, "figure", "requests_per_s", cell_real(v->requests_per_s, "%.3f").s, "");
+	csv_row(&t, "figure", "tokens_per_s", cell_real(v->tokens_per_s, "%.3f").s, "");
 	csv_row(&t, "figure", "newest_minute",
-	        v->newest_minute_ms >= 0 ? ov_iso(v->newest_minute_ms).s : "", "");
-	csv_row(&t, "figure", "data_age_s", v->data_age_ms >= 0 ? ov_int(v->data_age_ms / 1000).s : "",
+	        v->newest_minute_ms >= 0 ? cell_iso(v->newest_minute_ms).s : "", "");
+	csv_row(&t, "figure", "data_age_s", v->data_age_ms >= 0 ? cell_int(v->data_age_ms / 1000).s : "",
 	        "");
 	for (size_t i = 0; i < VIEW_OVERVIEW_SPARK; i++)
-		csv_row(&t, "spark", ov_iso(v->spark_start_ms + (int64_t)i * 60000).s,
-		        ov_int(v->spark_micros[i]).s, "");
+		csv_row(&t, "spark", cell_iso(v->spark_start_ms + (int64_t)i * 60000).s,
+		        cell_int(v->spark_micros[i]).s, "");
 	for (size_t i = 0; i < v->nalerts; i++) {
 		char name[128], scope[256], detail[512];
 		alert_cells(&v->alerts[i], name, sizeof name, scope, sizeof scope, detail,
@@ -286,7 +201,7 @@ static int overview_csv(FILE *out, const view_overview *v)
 	for (size_t i = 0; i < v->nsources; i++) {
 		const view_overview_source *s = &v->sources[i];
 		csv_row(&t, "source", s->name ? s->name : "", source_state_name(s->state),
-		        s->age_s >= 0 ? ov_int(s->age_s).s : "");
+		        s->age_s >= 0 ? cell_int(s->age_s).s : "");
 	}
 	table_print(&t, out, TABLE_CSV, NULL);
 	table_free(&t);
@@ -324,35 +239,35 @@ int report_overview(FILE *out, const view_overview *v, report_format f)
 	bool md = f == REPORT_MD;
 	if (md)
 		fprintf(out, "## Overview at %s\n\n| figure | value |\n|---|---|\n",
-		        ov_iso(v->now_ms).s);
+		        cell_iso(v->now_ms).s);
 	else
-		fprintf(out, "tokentop overview  %s\n\n", ov_iso(v->now_ms).s);
+		fprintf(out, "tokentop overview  %s\n\n", cell_iso(v->now_ms).s);
 	const char *fmt = md ? "| %s | %s |\n" : "  %-15s %s\n";
 	char line[512], spark[VIEW_OVERVIEW_SPARK * 4 + 1];
 	int64_t max = 0;
 	for (size_t i = 0; i < VIEW_OVERVIEW_SPARK; i++)
 		max = v->spark_micros[i] > max ? v->spark_micros[i] : max;
 	snprintf(line, sizeof line, "%s/min (the last %d minutes)",
-	         ov_usd(v->spend_per_min_micros).s, VIEW_OVERVIEW_RECENT);
+	         cell_usd(v->spend_per_min_micros).s, VIEW_OVERVIEW_RECENT);
 	fprintf(out, fmt, "spend now", line);
 	sparkline(v->spark_micros, VIEW_OVERVIEW_SPARK, spark, sizeof spark);
-	snprintf(line, sizeof line, "%s  max %s/min", spark, ov_usd(max).s);
+	snprintf(line, sizeof line, "%s  max %s/min", spark, cell_usd(max).s);
 	fprintf(out, fmt, "last hour", line);
-	fprintf(out, fmt, "today", ov_usd(v->today_micros).s);
-	fprintf(out, fmt, "month to date", ov_usd(v->month_micros).s);
+	fprintf(out, fmt, "today", cell_usd(v->today_micros).s);
+	fprintf(out, fmt, "month to date", cell_usd(v->month_micros).s);
 	if (v->has_budget) {
 		const view_budget_row *r = &v->budget;
 		const budget_spec *b = r->spec;
 		if (b->amount_micros > 0)
 			snprintf(line, sizeof line,
 			         "%.60s (%s): %s of %s, forecast %s (%s of the amount), %s", b->name,
-			         budget_period_name(b->period), ov_usd(r->spent_micros).s,
-			         ov_usd(b->amount_micros).s, ov_usd(r->fc.point_micros).s,
-			         ov_real(forecast_pct(v), "%.1f%%").s, budget_state_name(r->state));
+			         budget_period_name(b->period), cell_usd(r->spent_micros).s,
+			         cell_usd(b->amount_micros).s, cell_usd(r->fc.point_micros).s,
+			         cell_real(forecast_pct(v), "%.1f%%").s, budget_state_name(r->state));
 		else
 			snprintf(line, sizeof line, "%.60s (%s): %s spent, forecast %s, no amount",
-			         b->name, budget_period_name(b->period), ov_usd(r->spent_micros).s,
-			         ov_usd(r->fc.point_micros).s);
+			         b->name, budget_period_name(b->period), cell_usd(r->spent_micros).s,
+			         cell_usd(r->fc.point_micros).s);
 		fprintf(out, fmt, "budget", line);
 	}
 	snprintf(line, sizeof line, "%.1f req/s   %.0f tokens/s", v->requests_per_s,
@@ -362,13 +277,13 @@ int report_overview(FILE *out, const view_overview *v, report_format f)
 		snprintf(line, sizeof line, "the cache is empty");
 	else
 		snprintf(line, sizeof line, "newest minute %s (%" PRId64 " s old)",
-		         ov_iso(v->newest_minute_ms).s, v->data_age_ms / 1000);
+		         cell_iso(v->newest_minute_ms).s, v->data_age_ms / 1000);
 	fprintf(out, fmt, "data", line);
 	if (!v->nsources)
 		fprintf(out, fmt, "sources", "none: the report reads the cache");
 	for (size_t i = 0; i < v->nsources; i++) {
 		const view_overview_source *s = &v->sources[i];
-		ovbuf age = {"never"};
+		cell age = {"never"};
 		if (s->age_s >= 0)
 			snprintf(age.s, sizeof age.s, "%" PRId64 " s ago", s->age_s);
 		snprintf(line, sizeof line, "%.60s %s%s, last data %s%s", s->name ? s->name : "?",
