@@ -164,12 +164,47 @@ static void test_edges(void **state)
 	assert_false(slo_is_bad_status(&s, TT_STATUS_OK));
 }
 
+/* Other periods keep the shares of the budget the rules stand for: a 7-day SLO pages when an
+ * hour spends 2% of its budget (burn 3.36), not at the 30-day 14.4; 28 days gives Sloth's. */
+static void test_scaled_periods(void **state)
+{
+	(void)state;
+	assert_true(slo_alert_rate(0, 30 * DAY_MS) == 14.4);
+	assert_true(slo_alert_rate(1, 30 * DAY_MS) == 6);
+	assert_true(slo_alert_rate(2, 30 * DAY_MS) == 3);
+	assert_true(slo_alert_rate(3, 30 * DAY_MS) == 1);
+	assert_true(slo_alert_rate(0, 7 * DAY_MS) == 3.36);
+	assert_true(slo_alert_rate(1, 7 * DAY_MS) == 1.4);
+	assert_true(slo_alert_rate(2, 7 * DAY_MS) == 0.7);
+	assert_true(slo_alert_rate(0, 28 * DAY_MS) == 13.44);
+	assert_true(slo_alert_rate(1, 28 * DAY_MS) == 5.6);
+	slo_spec s = spec(999000);
+	s.period_ms = 7 * DAY_MS;
+	/* 0.336% bad at 99.9%: burn 3.36 in every window */
+	slo_counts w[SLO_WINDOW_COUNT];
+	fill(w, 3360);
+	slo_status st;
+	slo_evaluate(&s, w, (slo_counts){0, 1000}, &st);
+	assert_true(st.burn[SLO_W1H] == 3.36);
+	assert_int_equal(st.alert, SLO_ALERT_PAGE);
+	/* a hair under 3.36 in the short windows: only the 6h/30m rule (1.4) can page */
+	fill(w, 3359);
+	w[SLO_W30M] = (slo_counts){0, 1000000};
+	slo_evaluate(&s, w, (slo_counts){0, 1000}, &st);
+	assert_int_equal(st.alert, SLO_ALERT_TICKET); /* 1d and 2h reach 0.7 */
+	/* the same burn on a 30-day SLO is under every 30-day page rate */
+	s.period_ms = 30 * DAY_MS;
+	fill(w, 3360);
+	slo_evaluate(&s, w, (slo_counts){0, 1000}, &st);
+	assert_int_equal(st.alert, SLO_ALERT_TICKET); /* 3.36 reaches 3 (1d and 2h) only */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_windows),     cmocka_unit_test(test_table_5_8),
 	    cmocka_unit_test(test_ticket_only), cmocka_unit_test(test_recovered),
-	    cmocka_unit_test(test_edges),
+	    cmocka_unit_test(test_edges),       cmocka_unit_test(test_scaled_periods),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,10 +50,14 @@ typedef struct slo_counts {
 /* bad ratio / (1 - objective); 0 when nothing was counted. */
 double slo_burn_rate(slo_counts c, int64_t objective_ppm);
 
-/* Page when the 1h and 5m burn rates both reach 14.4 or the 6h and 30m both reach 6; ticket
- * when the 1d and 2h both reach 3 or the 3d and 6h both reach 1. The stronger alert wins.
- * "Reach" (>=): burning at exactly 14.4 for an hour has spent the 2% the rule is for. */
-slo_alert slo_alert_of(const double burn[SLO_WINDOW_COUNT]);
+/* For a 30-day period: page when the 1h and 5m burn rates both reach 14.4 or the 6h and 30m
+ * both reach 6; ticket when the 1d and 2h both reach 3 or the 3d and 6h both reach 1. The
+ * stronger alert wins. "Reach" (>=): burning at exactly 14.4 for an hour has spent the 2% the
+ * rule is for. Other periods scale the rates to spend the same shares (2%, 5%, 10%, 10%):
+ * rate = share x period / long window (7 days: 3.36, 1.4, 0.7, 0.23). */
+slo_alert slo_alert_of(const double burn[SLO_WINDOW_COUNT], int64_t period_ms);
+/* The rate rule (0..3, in the order above) fires at for a period. */
+double slo_alert_rate(int rule, int64_t period_ms);
 
 typedef struct slo_status {
 	double burn[SLO_WINDOW_COUNT];

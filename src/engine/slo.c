@@ -16,17 +16,18 @@ static const struct {
     [SLO_W3D] = {"3d", 3 * DAY_MS},
 };
 
-/* Table 5-8 of the Workbook plus its 24h/2h ticket; a rule fires when both windows burn
- * faster than the rate. */
+/* Table 5-8 of the Workbook plus its 24h/2h ticket, as the share of the period's budget each
+ * rule's long window spends (basis points); a rule fires when both windows burn at least at
+ * share x period / long window: 14.4, 6, 3 and 1 for 30 days. */
 static const struct {
 	slo_alert alert;
 	slo_window long_w, short_w;
-	double rate;
+	int64_t share_bp;
 } rules[] = {
-    {SLO_ALERT_PAGE, SLO_W1H, SLO_W5M, 14.4},
-    {SLO_ALERT_PAGE, SLO_W6H, SLO_W30M, 6},
-    {SLO_ALERT_TICKET, SLO_W1D, SLO_W2H, 3},
-    {SLO_ALERT_TICKET, SLO_W3D, SLO_W6H, 1},
+    {SLO_ALERT_PAGE, SLO_W1H, SLO_W5M, 200},
+    {SLO_ALERT_PAGE, SLO_W6H, SLO_W30M, 500},
+    {SLO_ALERT_TICKET, SLO_W1D, SLO_W2H, 1000},
+    {SLO_ALERT_TICKET, SLO_W3D, SLO_W6H, 1000},
 };
 
 static const char *const sli_names[SLO_SLI_COUNT] = {"availability", "latency"};
@@ -69,13 +70,22 @@ double slo_burn_rate(slo_counts c, int64_t objective_ppm)
 	return (double)c.bad * 1e6 / ((double)c.total * (double)(1000000 - objective_ppm));
 }
 
-slo_alert slo_alert_of(const double burn[SLO_WINDOW_COUNT])
+/* One division of exact integers, as the burn rates are: 14.4 for 30 days is exactly 14.4. */
+double slo_alert_rate(int rule, int64_t period_ms)
+{
+	return (double)(rules[rule].share_bp * period_ms) /
+	       (double)(10000 * windows[rules[rule].long_w].ms);
+}
+
+slo_alert slo_alert_of(const double burn[SLO_WINDOW_COUNT], int64_t period_ms)
 {
 	slo_alert a = SLO_ALERT_NONE;
-	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-		if (burn[rules[i].long_w] >= rules[i].rate &&
-		    burn[rules[i].short_w] >= rules[i].rate && rules[i].alert > a)
+	for (int i = 0; i < (int)(sizeof rules / sizeof rules[0]); i++) {
+		double rate = slo_alert_rate(i, period_ms);
+		if (burn[rules[i].long_w] >= rate && burn[rules[i].short_w] >= rate &&
+		    rules[i].alert > a)
 			a = rules[i].alert;
+	}
 	return a;
 }
 
@@ -85,7 +95,7 @@ void slo_evaluate(const slo_spec *s, const slo_counts win[SLO_WINDOW_COUNT], slo
 	memset(out, 0, sizeof *out);
 	for (int w = 0; w < SLO_WINDOW_COUNT; w++)
 		out->burn[w] = slo_burn_rate(win[w], s->objective_ppm);
-	out->alert = slo_alert_of(out->burn);
+	out->alert = slo_alert_of(out->burn, s->period_ms);
 	out->period = period;
 	out->budget_remaining = 1.0 - slo_burn_rate(period, s->objective_ppm);
 	/* A burn rate of 1 spends the budget exactly as fast as the rolling period earns it back:

@@ -799,8 +799,8 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 	table_print(&t, out, cell_style(f), f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
 	cell_heading(out, f,
-	        "Burn rates (page: 1h and 5m >= 14.4, or 6h and 30m >= 6; "
-	        "ticket: 1d and 2h >= 3, or 3d and 6h >= 1)");
+	        "Burn rates (for a 30-day period, page: 1h and 5m >= 14.4, or 6h and 30m >= 6; "
+	        "ticket: 1d and 2h >= 3, or 3d and 6h >= 1; other periods scale them)");
 	const char *bh[] = {"slo", "5m", "30m", "1h", "2h", "6h", "1d", "3d"};
 	const bool br[] = {false, true, true, true, true, true, true, true};
 	table_init(&t, 8, bh, br);
