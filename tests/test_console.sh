@@ -384,6 +384,22 @@ tmux -L "$sock" send-keys 'q'
 wait_for "EXIT=0"
 echo "ok: the Alerts screen lists a paging SLO first; Enter opens the SLOs screen"
 
+# ---- stale data: its age in the header, on every screen ----
+old=$(date -u -d '-1 day -3 hours' +%Y-%m-%dT%H:%M:%SZ)
+"$tt" gen --events 2000 --seed 4 --days 1 --start "$old" > "$dir/old.jsonl"
+"$tt" ingest --quiet --db "$dir/old.db" "$dir/old.jsonl" || fail "ingest old"
+tmux -L "$sock" kill-server 2>/dev/null
+sock="$sock-o"
+tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
+  "cd '$TT_SRCDIR' && '$tt' --db '$dir/old.db' --config '$TT_SRCDIR/fixtures/tokentop.ini'; echo EXIT=\$?; sleep 30"
+wait_for "data [0-9]*[mh] old"
+tmux -L "$sock" send-keys '5'
+wait_for "provider / model"
+screen | head -n 1 | grep -q "data [0-9]*[mh] old" || fail "the data's age is not in the header on the Providers screen"
+tmux -L "$sock" send-keys 'q'
+wait_for "EXIT=0"
+echo "ok: stale data: its age in the header on every screen"
+
 # ---- terminal types: each draws, with the colours its terminfo entry allows ----
 # xterm-88color and xterm-16color come with ncurses-term, which may be absent: compile the
 # missing ones into a private terminfo directory from xterm-256color with fewer colours

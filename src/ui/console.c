@@ -1333,10 +1333,33 @@ static void draw(console *c)
 	theme_role srole;
 	char sumbuf[96];
 	const char *sum = source_summary(c, &srole, sumbuf, sizeof sumbuf);
-	ui_put(c, 0, 1, hdr, "tokentop%s%s%s  %s UTC  range %s  %s", c->o->banner ? " [" : "",
+	/* the newest data's age on every screen once it is stale (as on the Overview) */
+	char stale[48] = "";
+	if (c->snap && c->snap->have_ov && c->snap->ov.newest_minute_ms >= 0 &&
+	    c->snap->ov.data_age_ms > STALE_MS) {
+		int64_t m = c->snap->ov.data_age_ms / 60000;
+		if (m < 120)
+			snprintf(stale, sizeof stale, "data %lldm old", (long long)m);
+		else if (m < 48 * 60)
+			snprintf(stale, sizeof stale, "data %lldh old", (long long)(m / 60));
+		else
+			snprintf(stale, sizeof stale, "data %lldd old", (long long)(m / 1440));
+	}
+	ui_put(c, 0, 1, hdr, "tokentop%s%s%s  %s UTC  range %s  ", c->o->banner ? " [" : "",
 	       c->o->banner ? c->o->banner : "", c->o->banner ? "]" : "", ts,
-	       ui_range_names[c->range], c->o->db_label ? c->o->db_label : "");
+	       ui_range_names[c->range]);
+	if (*stale) {
+		ui_put(c, 0, getcurx(stdscr), THEME_STALE, "%s %s", theme_role_glyph(THEME_STALE),
+		       stale);
+		ui_put(c, 0, getcurx(stdscr), hdr, "  ");
+	}
 	int right = COLS - (int)strlen(sum) - 2;
+	/* the cache's name in what the right side leaves */
+	int room = right - (prod ? 13 : 0) - (c->present ? 10 : 0) -
+	           (c->snap && c->snap->incident ? 17 : 0) - 1 - getcurx(stdscr);
+	if (room > 0)
+		ui_put(c, 0, getcurx(stdscr), hdr, "%.*s", room,
+		       c->o->db_label ? c->o->db_label : "");
 	if (prod) {
 		ui_put(c, 0, right - 13, THEME_HEADER_PRODUCTION, " PRODUCTION ");
 	}

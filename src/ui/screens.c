@@ -90,7 +90,7 @@ static int draw_overview(console *c, int top, int rows)
 		char ts[32];
 		time_format_iso(v->newest_minute_ms, ts, sizeof ts);
 		ts[16] = 0;
-		ui_put(c, y++, 20, v->data_age_ms > 300000 ? THEME_STALE : THEME_TEXT,
+		ui_put(c, y++, 20, v->data_age_ms > STALE_MS ? THEME_STALE : THEME_TEXT,
 		       "newest minute %s UTC (%lld s old)", ts + 11,
 		       (long long)(v->data_age_ms / 1000));
 	}

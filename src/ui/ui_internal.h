@@ -22,6 +22,7 @@
 enum { DRAW_NONE = 0, DRAW_SCREEN = 1 << 0, DRAW_DATA = 1 << 1, DRAW_FILL = 1 << 2 };
 
 #define UI_SOURCES_MAX 64
+#define STALE_MS 300000 /* data older than this is marked stale, with its age */
 #define UI_NAME_CAP 64
 
 /* One audit record as the Audit screen shows it. */
