@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "cell.h"
 #include "table.h"
 #include "tokentop/money.h"
 #include "tokentop/report.h"
@@ -23,32 +24,7 @@ static const struct {
 };
 #define NCLASSES (sizeof classes / sizeof *classes)
 
-typedef struct cellbuf {
-	char s[48];
-} cellbuf;
-
-static cellbuf count(int64_t v)
-{
-	cellbuf b;
-	snprintf(b.s, sizeof b.s, "%" PRId64, v);
-	return b;
-}
-
-/* For people: 12,345. */
-static cellbuf grouped(int64_t v)
-{
-	cellbuf raw = count(v < 0 ? -v : v), b;
-	size_t n = strlen(raw.s), o = 0;
-	if (v < 0)
-		b.s[o++] = '-';
-	for (size_t i = 0; i < n; i++) {
-		if (i && (n - i) % 3 == 0)
-			b.s[o++] = ',';
-		b.s[o++] = raw.s[i];
-	}
-	b.s[o] = 0;
-	return b;
-}
+typedef cell cellbuf;
 
 static cellbuf real(double v, const char *fmt)
 {
@@ -60,18 +36,6 @@ static cellbuf real(double v, const char *fmt)
 	return b;
 }
 
-static cellbuf ms(double v)
-{
-	cellbuf b;
-	if (isnan(v))
-		snprintf(b.s, sizeof b.s, "-");
-	else if (v >= 1000)
-		snprintf(b.s, sizeof b.s, "%.2f s", v / 1000);
-	else
-		snprintf(b.s, sizeof b.s, "%.0f ms", v);
-	return b;
-}
-
 static cellbuf rate(const view_provider_row *r)
 {
 	cellbuf b;
@@ -79,16 +43,6 @@ static cellbuf rate(const view_provider_row *r)
 		snprintf(b.s, sizeof b.s, "-");
 	else
 		snprintf(b.s, sizeof b.s, "%.1f%%", 100.0 * r->error_rate);
-	return b;
-}
-
-static cellbuf usd(int64_t micros, bool exact)
-{
-	cellbuf b;
-	if (exact)
-		money_format(micros, b.s, sizeof b.s);
-	else
-		money_format_human(micros, b.s, sizeof b.s);
 	return b;
 }
 
@@ -121,7 +75,7 @@ static json_t *jrow(const view_provider_row *r, bool model)
 	json_object_set_new(o, "ttft_ms", json_pack("{s:o, s:o}", "p50", jms(r->ttft_p50_ms),
 	                                            "p95", jms(r->ttft_p95_ms)));
 	json_object_set_new(o, "cost_micros", json_integer(r->cost_micros));
-	json_object_set_new(o, "cost_usd", json_string(usd(r->cost_micros, true).s));
+	json_object_set_new(o, "cost_usd", json_string(cell_usd_exact(r->cost_micros).s));
 	return o;
 }
 
@@ -164,17 +118,17 @@ static void csv_row(table *t, const char *level, const view_provider_row *r)
 	cellbuf c[23];
 	const char *cells[23] = {level, r->provider, r->model};
 	int n = 3;
-	c[n] = count(r->requests), cells[n] = c[n].s, n++;
-	c[n] = count(r->calls), cells[n] = c[n].s, n++;
+	c[n] = cell_int(r->requests), cells[n] = c[n].s, n++;
+	c[n] = cell_int(r->calls), cells[n] = c[n].s, n++;
 	for (int s = 0; s < TT_STATUS_COUNT; s++)
-		c[n] = count(r->by_status[s]), cells[n] = c[n].s, n++;
-	c[n] = count(r->errors), cells[n] = c[n].s, n++;
+		c[n] = cell_int(r->by_status[s]), cells[n] = c[n].s, n++;
+	c[n] = cell_int(r->errors), cells[n] = c[n].s, n++;
 	c[n] = real(r->error_rate, "%.6f"), cells[n] = c[n].s, n++;
 	const double q[] = {r->p50_ms, r->p95_ms, r->p99_ms, r->ttft_p50_ms, r->ttft_p95_ms};
 	for (size_t i = 0; i < sizeof q / sizeof *q; i++)
 		c[n] = real(q[i], "%.1f"), cells[n] = c[n].s, n++;
-	c[n] = count(r->cost_micros), cells[n] = c[n].s, n++;
-	c[n] = usd(r->cost_micros, true), cells[n] = c[n].s, n++;
+	c[n] = cell_int(r->cost_micros), cells[n] = c[n].s, n++;
+	c[n] = cell_usd_exact(r->cost_micros), cells[n] = c[n].s, n++;
 	cells[n++] = view_providers_state_name(r->state);
 	table_add(t, cells);
 }
@@ -213,15 +167,15 @@ static void text_row(table *t, const view_provider_row *r, const char *provider,
 	cellbuf c[NTEXT];
 	const char *cells[NTEXT] = {provider, model};
 	int n = 2;
-	c[n] = grouped(r->requests), cells[n] = c[n].s, n++;
-	c[n] = grouped(r->calls), cells[n] = c[n].s, n++;
+	c[n] = cell_grouped(r->requests), cells[n] = c[n].s, n++;
+	c[n] = cell_grouped(r->calls), cells[n] = c[n].s, n++;
 	for (size_t i = 0; i < NCLASSES; i++)
-		c[n] = grouped(r->by_status[classes[i].status]), cells[n] = c[n].s, n++;
+		c[n] = cell_grouped(r->by_status[classes[i].status]), cells[n] = c[n].s, n++;
 	c[n] = rate(r), cells[n] = c[n].s, n++;
 	const double q[] = {r->p50_ms, r->p95_ms, r->p99_ms, r->ttft_p50_ms, r->ttft_p95_ms};
 	for (size_t i = 0; i < sizeof q / sizeof *q; i++)
-		c[n] = ms(q[i]), cells[n] = c[n].s, n++;
-	c[n] = usd(r->cost_micros, false), cells[n] = c[n].s, n++;
+		c[n] = cell_ms(q[i]), cells[n] = c[n].s, n++;
+	c[n] = cell_usd(r->cost_micros), cells[n] = c[n].s, n++;
 	cells[n++] = view_providers_state_name(r->state);
 	table_add(t, cells);
 }
