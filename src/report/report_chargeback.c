@@ -5,35 +5,13 @@
 
 #include <jansson.h>
 
+#include "cell.h"
 #include "table.h"
 #include "tokentop/money.h"
 #include "tokentop/report.h"
 #include "tokentop/timeutil.h"
 
-typedef struct cbuf {
-	char s[48];
-} cbuf;
-
-static cbuf human(int64_t micros)
-{
-	cbuf b;
-	money_format_human(micros, b.s, sizeof b.s);
-	return b;
-}
-
-static cbuf exact(int64_t micros)
-{
-	cbuf b;
-	money_format(micros, b.s, sizeof b.s);
-	return b;
-}
-
-static cbuf num(int64_t v)
-{
-	cbuf b;
-	snprintf(b.s, sizeof b.s, "%" PRId64, v);
-	return b;
-}
+typedef cell cbuf;
 
 /* Basis points as a percent with its decimals: 800 -> "8%", 1250 -> "12.5%". */
 static cbuf bp_pct(int64_t bp)
@@ -84,7 +62,7 @@ static void jmoney(json_t *o, const char *prefix, int64_t micros)
 	snprintf(key, sizeof key, "%s_micros", prefix);
 	json_object_set_new(o, key, json_integer(micros));
 	snprintf(key, sizeof key, "%s_usd", prefix);
-	json_object_set_new(o, key, json_string(exact(micros).s));
+	json_object_set_new(o, key, json_string(cell_usd_exact(micros).s));
 }
 
 static void jcharge(json_t *o, const view_charge *c, int64_t total)
@@ -184,10 +162,10 @@ static int chargeback_csv(FILE *out, const view_chargeback *v)
 		const view_charge_team *tm = &v->teams[i];
 		for (size_t k = tm->first; k < tm->first + tm->n; k++) {
 			const view_charge_tier *ti = &v->tiers[k];
-			cbuf a = num(ti->markup_bp), b = num(ti->c.requests),
-			     c = num(ti->c.cost_micros), d = num(ti->c.overhead_micros),
-			     e = num(ti->c.markup_micros), f = num(ti->c.chargeback_micros),
-			     g = exact(ti->c.chargeback_micros);
+			cbuf a = cell_int(ti->markup_bp), b = cell_int(ti->c.requests),
+			     c = cell_int(ti->c.cost_micros), d = cell_int(ti->c.overhead_micros),
+			     e = cell_int(ti->c.markup_micros), f = cell_int(ti->c.chargeback_micros),
+			     g = cell_usd_exact(ti->c.chargeback_micros);
 			const char *cells[] = {tm->team, ti->tier, a.s, b.s, c.s,
 			                       d.s,      e.s,      f.s, g.s};
 			table_add(&t, cells);
@@ -207,11 +185,11 @@ static void print_card(FILE *out, const ratecard *card, table_style style, const
 	for (size_t i = 0; i < ratecard_tier_count(card); i++) {
 		int64_t bp;
 		const char *name = ratecard_tier_at(card, i, &bp);
-		cbuf a = bp_pct(bp), b = human(ratecard_chargeback(card, name, 1000000));
+		cbuf a = bp_pct(bp), b = cell_usd(ratecard_chargeback(card, name, 1000000));
 		const char *cells[] = {name, a.s, b.s};
 		table_add(&t, cells);
 	}
-	cbuf none = human(ratecard_chargeback(card, NULL, 1000000));
+	cbuf none = cell_usd(ratecard_chargeback(card, NULL, 1000000));
 	const char *other[] = {"other / none", "0%", none.s};
 	table_add(&t, other);
 	table_print(&t, out, style, indent);
@@ -265,7 +243,7 @@ int report_chargeback(FILE *out, const view_chargeback *v, report_format f)
 	        "once per tier,\n%sthen shared among the tier's teams by cost.\n\n",
 	        indent ? indent : "", oh.s, indent ? indent : "");
 	char ohead[64];
-	snprintf(ohead, sizeof ohead, "overhead %s", oh.s);
+	snprintf(ohead, sizeof ohead, "overhead %.50s", oh.s);
 	const char *head[] = {"team",        "requests",   "provider cost", ohead,
 	                      "tier markup", "chargeback", "share"};
 	const bool right[] = {false, true, true, true, true, true, true};
@@ -283,8 +261,8 @@ int report_chargeback(FILE *out, const view_chargeback *v, report_format f)
 			snprintf(share, sizeof share, "-");
 		char req[32];
 		snprintf(req, sizeof req, "%" PRId64, c->requests);
-		cbuf p = human(c->cost_micros), o = human(c->overhead_micros),
-		     m = human(c->markup_micros), cb = human(c->chargeback_micros);
+		cbuf p = cell_usd(c->cost_micros), o = cell_usd(c->overhead_micros),
+		     m = cell_usd(c->markup_micros), cb = cell_usd(c->chargeback_micros);
 		const char *cells[] = {name, req, p.s, o.s, m.s, cb.s, share};
 		table_add(&t, cells);
 	}
@@ -300,7 +278,7 @@ int report_chargeback(FILE *out, const view_chargeback *v, report_format f)
 		for (size_t k = tm->first; k < tm->first + tm->n; k++) {
 			const view_charge_tier *ti = &v->tiers[k];
 			cbuf mk = ti->known ? bp_pct(ti->markup_bp) : (cbuf){"not in card"},
-			     p = human(ti->c.cost_micros), cb = human(ti->c.chargeback_micros);
+			     p = cell_usd(ti->c.cost_micros), cb = cell_usd(ti->c.chargeback_micros);
 			const char *cells[] = {k == tm->first ? name_or_none(tm->team) : "",
 			                       name_or_none(ti->tier), mk.s, p.s, cb.s};
 			table_add(&t, cells);

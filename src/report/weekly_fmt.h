@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cell.h"
 #include "tokentop/money.h"
 #include "tokentop/present.h"
 #include "tokentop/timeutil.h"
@@ -16,18 +17,21 @@ typedef struct wbuf {
 	char s[96];
 } wbuf;
 
-static inline wbuf wk_usd(int64_t micros)
+static inline wbuf wk_of(cell c)
 {
 	wbuf b;
-	money_format_human(micros, b.s, sizeof b.s);
+	snprintf(b.s, sizeof b.s, "%s", c.s);
 	return b;
+}
+
+static inline wbuf wk_usd(int64_t micros)
+{
+	return wk_of(cell_usd(micros));
 }
 
 static inline wbuf wk_usd_exact(int64_t micros)
 {
-	wbuf b;
-	money_format(micros, b.s, sizeof b.s);
-	return b;
+	return wk_of(cell_usd_exact(micros));
 }
 
 /* "+$1.20", "-$0.40", "$0". */
@@ -71,19 +75,7 @@ static inline wbuf wk_share(int64_t part, int64_t whole)
 
 static inline wbuf wk_count(int64_t v)
 {
-	wbuf b;
-	char raw[32];
-	snprintf(raw, sizeof raw, "%" PRId64, v < 0 ? -v : v);
-	size_t n = strlen(raw), o = 0;
-	if (v < 0)
-		b.s[o++] = '-';
-	for (size_t i = 0; i < n; i++) {
-		if (i && (n - i) % 3 == 0)
-			b.s[o++] = ',';
-		b.s[o++] = raw[i];
-	}
-	b.s[o] = 0;
-	return b;
+	return wk_of(cell_grouped(v));
 }
 
 static inline wbuf wk_date(int64_t day)
