@@ -44,6 +44,13 @@ run_console() {
   tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
     "cd '$TT_SRCDIR' && stty -g > '$dir/stty.before'; env $* '$tt' --db '$dir/c.db' --config '$conf' $targs; echo EXIT=\$?; stty -g > '$dir/stty.after'; sleep 30"
 }
+# run_tt ARGS...: a fresh 120x40 console with those arguments, on a new tmux server
+run_tt() {
+  tmux -L "$sock" kill-server 2>/dev/null
+  sock="$sock-r"
+  tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
+    "cd '$TT_SRCDIR' && '$tt' $*; echo EXIT=\$?; sleep 30"
+}
 esc=$(printf '\033')
 # escapes LINES: the SGR escapes of the first LINES screen lines, without the text
 escapes() { tmux -L "$sock" capture-pane -p -e | head -n "$1" | grep -o "$esc\[[0-9;:]*m" | tr -d '\n'; }
@@ -345,10 +352,7 @@ wait_for "EXIT=0"
 echo "ok: Shift-Tab goes to the previous screen (and from the first to the last)"
 
 # --present: tenants behind stable aliases, the real names nowhere on screen
-tmux -L "$sock" kill-server 2>/dev/null
-sock="$sock-p"
-tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
-  "cd '$TT_SRCDIR' && '$tt' --db '$dir/c.db' --present; echo EXIT=\$?; sleep 30"
+run_tt --db "'$dir/c.db'" --present
 wait_for "Spend now"
 tmux -L "$sock" send-keys '2' ':' 'b' 'y' ' ' 't' 'e' 'n' 'a' 'n' 't' Enter
 wait_for "by tenant"
@@ -370,10 +374,7 @@ echo "ok: --present aliases tenants, in the tables and the action panel"
 
 # ---- the Alerts screen lists SLOs burning their budget first; Enter opens the SLO ----
 printf '[slo strict]\nuse_case = *\nsli = availability\nobjective = 99.99\nbad = timeout,rate_limited,server_error\n' >"$dir/strict.ini"
-tmux -L "$sock" kill-server 2>/dev/null
-sock="$sock-s"
-tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
-  "cd '$TT_SRCDIR' && '$tt' --db '$dir/c.db' --config '$dir/strict.ini'; echo EXIT=\$?; sleep 30"
+run_tt --db "'$dir/c.db'" --config "'$dir/strict.ini'"
 wait_for "Spend now"
 tmux -L "$sock" send-keys '9'
 wait_for "page *slo burn 1h *slo=strict"
@@ -388,10 +389,7 @@ echo "ok: the Alerts screen lists a paging SLO first; Enter opens the SLOs scree
 old=$(date -u -d '-1 day -3 hours' +%Y-%m-%dT%H:%M:%SZ)
 "$tt" gen --events 2000 --seed 4 --days 1 --start "$old" > "$dir/old.jsonl"
 "$tt" ingest --quiet --db "$dir/old.db" "$dir/old.jsonl" || fail "ingest old"
-tmux -L "$sock" kill-server 2>/dev/null
-sock="$sock-o"
-tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
-  "cd '$TT_SRCDIR' && '$tt' --db '$dir/old.db' --config '$TT_SRCDIR/fixtures/tokentop.ini'; echo EXIT=\$?; sleep 30"
+run_tt --db "'$dir/old.db'" --config "'$TT_SRCDIR/fixtures/tokentop.ini'"
 wait_for "data [0-9]*[mh] old"
 tmux -L "$sock" send-keys '5'
 wait_for "provider / model"
