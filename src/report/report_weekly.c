@@ -554,25 +554,9 @@ static void budgets(const wctx *c, const view_weekly *v)
 	table t;
 	table_init(&t, 8, head, right);
 	for (size_t i = 0; i < v->budgets.n; i++) {
-		const view_budget_row *r = &v->budgets.rows[i];
-		const budget_spec *b = r->spec;
-		char scope[256], used[32];
-		budget_scope_format(&b->scope, scope, sizeof scope);
-		if (isnan(r->used_pct))
-			snprintf(used, sizeof used, "-");
-		else
-			snprintf(used, sizeof used, "%.1f%%", r->used_pct);
-		wbuf a = b->amount_micros > 0 ? wk_usd(b->amount_micros) : (wbuf){"-"},
-		     s = wk_usd(r->spent_micros), f = wk_usd(r->fc.point_micros);
-		const char *cells[] = {b->name,
-		                       scope,
-		                       budget_period_name(b->period),
-		                       a.s,
-		                       s.s,
-		                       used,
-		                       f.s,
-		                       b->amount_micros > 0 ? budget_state_name(r->state) : "-"};
-		table_add(&t, cells);
+		wk_row row;
+		wk_budget_row(&v->budgets.rows[i], &row);
+		table_add(&t, row.cells);
 	}
 	print_table(c, &t);
 }
@@ -589,17 +573,9 @@ static void anomalies(const wctx *c, const view_weekly *v)
 	table t;
 	table_init(&t, 7, head, NULL);
 	for (size_t i = 0; i < v->nalerts; i++) {
-		const anomaly_alert *a = &v->alerts[i];
-		char val[32], base[32];
-		snprintf(val, sizeof val, "%.4g", a->value);
-		snprintf(base, sizeof base, "%.4g", a->baseline);
-		wbuf s = wk_iso(a->since_ms),
-		     r = a->resolved_ms >= 0 ? wk_iso(a->resolved_ms) : (wbuf){"still firing"};
-		const char *cells[] = {s.s,      anomaly_kind_name(a->kind),
-		                       a->scope, anomaly_severity_name(a->peak),
-		                       val,      base,
-		                       r.s};
-		table_add(&t, cells);
+		wk_row row;
+		wk_anomaly_row(&v->alerts[i], &row);
+		table_add(&t, row.cells);
 	}
 	print_table(c, &t);
 }
@@ -650,15 +626,9 @@ static void actions(const wctx *c, const view_weekly *v)
 	table t;
 	table_init(&t, 6, head, NULL);
 	for (size_t i = 0; i < v->nactions; i++) {
-		const view_week_action *a = &v->actions[i];
-		wbuf tm = wk_minute(a->ts_ms);
-		wtext sc = wk_scope(v, *a->scope ? a->scope : a->control_id),
-		      who = wk_text(a->actor), why = wk_text(a->reason), act = wk_text(a->action);
-		char status[48];
-		snprintf(status, sizeof status, "%s%s", a->status,
-		         a->reconciled ? " (reconciled)" : "");
-		const char *cells[] = {tm.s, act.s, sc.s, who.s, status, *why.s ? why.s : "-"};
-		table_add(&t, cells);
+		wk_row row;
+		wk_action_row(v, &v->actions[i], &row);
+		table_add(&t, row.cells);
 	}
 	print_table(c, &t);
 }

@@ -485,25 +485,9 @@ static void budget_table(FILE *out, const view_weekly *v)
 	const bool num[] = {false, false, false, true, true, true, true, false};
 	th(out, head, num, 8);
 	for (size_t i = 0; i < v->budgets.n; i++) {
-		const view_budget_row *r = &v->budgets.rows[i];
-		const budget_spec *b = r->spec;
-		char scope[256], used[32];
-		budget_scope_format(&b->scope, scope, sizeof scope);
-		if (isnan(r->used_pct))
-			snprintf(used, sizeof used, "-");
-		else
-			snprintf(used, sizeof used, "%.1f%%", r->used_pct);
-		wbuf a = b->amount_micros > 0 ? wk_usd(b->amount_micros) : (wbuf){"-"},
-		     s = wk_usd(r->spent_micros), f = wk_usd(r->fc.point_micros);
-		const char *cells[] = {b->name,
-		                       scope,
-		                       budget_period_name(b->period),
-		                       a.s,
-		                       s.s,
-		                       used,
-		                       f.s,
-		                       b->amount_micros > 0 ? budget_state_name(r->state) : "-"};
-		tr(out, cells, num, 8);
+		wk_row row;
+		wk_budget_row(&v->budgets.rows[i], &row);
+		tr(out, row.cells, num, 8);
 	}
 	fputs("</tbody></table>\n", out);
 }
@@ -518,17 +502,9 @@ static void anomaly_table(FILE *out, const view_weekly *v)
 	const bool num[] = {false, false, false, false, true, true, false};
 	th(out, head, num, 7);
 	for (size_t i = 0; i < v->nalerts; i++) {
-		const anomaly_alert *a = &v->alerts[i];
-		char val[32], base[32];
-		snprintf(val, sizeof val, "%.4g", a->value);
-		snprintf(base, sizeof base, "%.4g", a->baseline);
-		wbuf s = wk_iso(a->since_ms),
-		     r = a->resolved_ms >= 0 ? wk_iso(a->resolved_ms) : (wbuf){"still firing"};
-		const char *cells[] = {s.s,      anomaly_kind_name(a->kind),
-		                       a->scope, anomaly_severity_name(a->peak),
-		                       val,      base,
-		                       r.s};
-		tr(out, cells, num, 7);
+		wk_row row;
+		wk_anomaly_row(&v->alerts[i], &row);
+		tr(out, row.cells, num, 7);
 	}
 	fputs("</tbody></table>\n", out);
 }
@@ -580,15 +556,9 @@ static void action_table(FILE *out, const view_weekly *v)
 	const bool num[] = {false, false, false, false, false, false};
 	th(out, head, num, 6);
 	for (size_t i = 0; i < v->nactions; i++) {
-		const view_week_action *a = &v->actions[i];
-		wbuf tm = wk_minute(a->ts_ms);
-		wtext sc = wk_scope(v, *a->scope ? a->scope : a->control_id),
-		      who = wk_text(a->actor), why = wk_text(a->reason), act = wk_text(a->action);
-		char status[48];
-		snprintf(status, sizeof status, "%s%s", a->status,
-		         a->reconciled ? " (reconciled)" : "");
-		const char *cells[] = {tm.s, act.s, sc.s, who.s, status, *why.s ? why.s : "-"};
-		tr(out, cells, num, 6);
+		wk_row row;
+		wk_action_row(v, &v->actions[i], &row);
+		tr(out, row.cells, num, 6);
 	}
 	fputs("</tbody></table>\n", out);
 }

@@ -177,4 +177,59 @@ static inline wbuf wk_minute(int64_t ms)
 	return b;
 }
 
+/* The cells of one row of the week's budgets, anomalies or actions: the text and HTML
+ * renderers show the same, each in its own markup. */
+typedef struct wk_row {
+	const char *cells[8];
+	char s[3][256];
+	wbuf w[3];
+	wtext t[4];
+} wk_row;
+
+static inline void wk_budget_row(const view_budget_row *r, wk_row *o)
+{
+	const budget_spec *b = r->spec;
+	budget_scope_format(&b->scope, o->s[0], sizeof o->s[0]);
+	if (isnan(r->used_pct))
+		snprintf(o->s[1], sizeof o->s[1], "-");
+	else
+		snprintf(o->s[1], sizeof o->s[1], "%.1f%%", r->used_pct);
+	o->w[0] = b->amount_micros > 0 ? wk_usd(b->amount_micros) : (wbuf){"-"};
+	o->w[1] = wk_usd(r->spent_micros);
+	o->w[2] = wk_usd(r->fc.point_micros);
+	const char *cells[] = {b->name,
+	                       o->s[0],
+	                       budget_period_name(b->period),
+	                       o->w[0].s,
+	                       o->w[1].s,
+	                       o->s[1],
+	                       o->w[2].s,
+	                       b->amount_micros > 0 ? budget_state_name(r->state) : "-"};
+	memcpy(o->cells, cells, sizeof cells);
+}
+
+static inline void wk_anomaly_row(const anomaly_alert *a, wk_row *o)
+{
+	snprintf(o->s[0], sizeof o->s[0], "%.4g", a->value);
+	snprintf(o->s[1], sizeof o->s[1], "%.4g", a->baseline);
+	o->w[0] = wk_iso(a->since_ms);
+	o->w[1] = a->resolved_ms >= 0 ? wk_iso(a->resolved_ms) : (wbuf){"still firing"};
+	const char *cells[] = {o->w[0].s, anomaly_kind_name(a->kind), a->scope,
+	                       anomaly_severity_name(a->peak), o->s[0], o->s[1], o->w[1].s};
+	memcpy(o->cells, cells, sizeof cells);
+}
+
+static inline void wk_action_row(const view_weekly *v, const view_week_action *a, wk_row *o)
+{
+	o->w[0] = wk_minute(a->ts_ms);
+	o->t[0] = wk_scope(v, *a->scope ? a->scope : a->control_id);
+	o->t[1] = wk_text(a->actor);
+	o->t[2] = wk_text(a->reason);
+	o->t[3] = wk_text(a->action);
+	snprintf(o->s[0], sizeof o->s[0], "%s%s", a->status, a->reconciled ? " (reconciled)" : "");
+	const char *cells[] = {o->w[0].s, o->t[3].s, o->t[0].s, o->t[1].s,
+	                       o->s[0],   *o->t[2].s ? o->t[2].s : "-"};
+	memcpy(o->cells, cells, sizeof cells);
+}
+
 #endif
