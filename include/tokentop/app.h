@@ -91,6 +91,9 @@ audit *app_open_audit(store *s, const char *secret_path);
 /* The same with the key treated as mode says (AUDIT_KEY_EXISTING to verify, AUDIT_KEY_NONE to
  * read without it). */
 audit *app_open_audit_as(store *s, const char *secret_path, audit_key_mode mode);
+/* The cache at db (NULL: the default) opened read-only into *st, and its audit log to read
+ * (no key needed); NULL, with the error printed and nothing left open, when either fails. */
+audit *app_open_audit_reader(const char *db, store **st);
 
 /* Every field of a record as a JSON object (the export's shape, docs/audit.md). */
 struct json_t;

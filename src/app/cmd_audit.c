@@ -333,14 +333,10 @@ static int audit_list(int argc, char **argv)
 	int64_t since;
 	if (parse_since("list", o.since, &since))
 		return EXIT_USAGE;
-	store *st = app_open_store(o.db, true);
-	if (!st)
+	store *st;
+	audit *a = app_open_audit_reader(o.db, &st);
+	if (!a)
 		return EXIT_FAIL;
-	audit *a = app_open_audit_as(st, NULL, AUDIT_KEY_NONE);
-	if (!a) {
-		store_close(st);
-		return EXIT_FAIL;
-	}
 	list_ctx c = {.out = stdout, .arr = json ? json_array() : NULL};
 	if (!json)
 		printf("%6s  %-19s  %-16s %-8s %-8s %-12s %-11s %-5s %s\n", "seq", "time (UTC)",
@@ -464,14 +460,10 @@ static int audit_export(int argc, char **argv)
 	int64_t since;
 	if (parse_since("export", o.since, &since))
 		return EXIT_USAGE;
-	store *st = app_open_store(o.db, true);
-	if (!st)
+	store *st;
+	audit *a = app_open_audit_reader(o.db, &st);
+	if (!a)
 		return EXIT_FAIL;
-	audit *a = app_open_audit_as(st, NULL, AUDIT_KEY_NONE);
-	if (!a) {
-		store_close(st);
-		return EXIT_FAIL;
-	}
 	if (csv) {
 		for (size_t i = 0; i < NXFIELDS; i++)
 			printf("%s%s", i ? "," : "", xfields[i].name);

@@ -566,14 +566,11 @@ typedef struct reader {
 
 static int reader_open(reader *rd, const opts *o, const char *verb)
 {
-	rd->st = app_open_store(o->db, true);
-	if (!rd->st)
+	if (!(rd->a = app_open_audit_reader(o->db, &rd->st)))
 		return -1;
-	rd->a = app_open_audit_as(rd->st, NULL, AUDIT_KEY_NONE);
-	if (!rd->a || incidents_load(rd->a, &rd->l)) {
-		if (rd->a)
-			fprintf(stderr, "tokentop incident %s: reading the audit log: %s\n", verb,
-			        store_errmsg(rd->st));
+	if (incidents_load(rd->a, &rd->l)) {
+		fprintf(stderr, "tokentop incident %s: reading the audit log: %s\n", verb,
+		        store_errmsg(rd->st));
 		audit_close(rd->a);
 		store_close(rd->st);
 		return -1;

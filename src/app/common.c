@@ -49,6 +49,18 @@ store *app_open_store_cache(const char *db, bool readonly, int cache_kib, int bu
 	return s;
 }
 
+audit *app_open_audit_reader(const char *db, store **st)
+{
+	if (!(*st = app_open_store(db, true)))
+		return NULL;
+	audit *a = app_open_audit_as(*st, NULL, AUDIT_KEY_NONE);
+	if (!a) {
+		store_close(*st);
+		*st = NULL;
+	}
+	return a;
+}
+
 audit *app_open_audit_as(store *s, const char *secret_path, audit_key_mode mode)
 {
 	char err[1400];
