@@ -11,6 +11,12 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
+# Parallel by default, one job a core; `make -jN` or JOBS=N on the command line wins.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+MAKEFLAGS += -j$(JOBS)
+# The builds inside run and test keep each compiler's messages together.
+SYNC = --output-sync=target
+
 OPT      ?= -O2 -g
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
              -Wno-missing-field-initializers -Iinclude -DTT_DATADIR=\"$(PREFIX)/share/tokentop\" \
@@ -32,7 +38,7 @@ TEST_SH   = $(wildcard tests/test_*.sh)
 
 BINS = $(BUILD)/tokentop $(if $(wildcard src/sim/main.c),$(BUILD)/tokentop-sim)
 
-.PHONY: all deps run test check asan bench fuzz screenshot install clean format FORCE
+.PHONY: all deps run test check asan bench fuzz screenshot fresh-check install clean format FORCE
 
 all: $(TEST_BIN) $(BINS)
 
@@ -71,12 +77,12 @@ $(BUILD)/tests/%: tests/%.c $(LIB) tests/testutil.h
 	@$(CC) $(CFLAGS_ALL) -Wno-unused-parameter -Itests -o $@ $< $(LIB) $(LDLIBS_ALL) $(CMOCKA_LIBS)
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(SYNC) all
 	./scripts/demo.sh
 
 # Every cmocka unit, then every whole-program script, against the built binaries.
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(SYNC) all
 	@$(MAKE) --no-print-directory check
 
 check: $(BINS) $(TEST_BIN)
@@ -96,19 +102,27 @@ $(BUILD)/bench_views: bench/bench_views.c $(LIB)
 	@echo "  LINK    $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
-bench: deps
+bench:
+	@./scripts/deps.sh --bench
 	@$(MAKE) --no-print-directory all $(BUILD)/bench_prompts $(BUILD)/bench_views
 	@BUILD=$(BUILD) ./scripts/bench.sh
 
 # The weekly review's HTML page in headless Chromium (installed when missing): a PNG to look
 # at, never part of `make test` (docs/report-json.md). SCREENSHOT_ARGS: --db, --week, -o, ...
-screenshot: deps
+screenshot:
+	@./scripts/deps.sh --screenshot
 	@$(MAKE) --no-print-directory $(BUILD)/tokentop
 	@BUILD=$(BUILD) ./scripts/screenshot-weekly.sh $(SCREENSHOT_ARGS)
 
 fuzz:
 	@./scripts/deps.sh --fuzz
 	@BUILD=build-fuzz ./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The README's two commands in a minimal Debian chroot, empty environment, no TTY (as root;
+# downloads a base system, so never part of CI). Run it when deps.sh, this file or a test's
+# environment changes.
+fresh-check:
+	@./scripts/fresh-check.sh
 
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tokentop/themes \
@@ -121,6 +135,7 @@ install: $(BINS)
 	install -m 0644 docs/*.md docs/openapi.yaml $(DESTDIR)$(PREFIX)/share/doc/tokentop/
 
 format:
+	@./scripts/deps.sh --format
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:

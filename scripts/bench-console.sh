@@ -9,12 +9,7 @@ dir="$(pwd)/$BUILD/bench"
 BIG=${BENCH_BIG_EVENTS:-10000000}
 IDLE=${BENCH_IDLE_SECONDS:-60}
 mkdir -p "$dir"
-command -v htop >/dev/null || {
-  echo "bench: installing htop (the baseline)"
-  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq htop >/dev/null 2>&1 ||
-    { apt-get update -qq >/dev/null && apt-get install -y -qq htop >/dev/null; }
-  else sudo apt-get install -y -qq htop >/dev/null; fi
-}
+command -v htop >/dev/null || ./scripts/deps.sh --bench # htop: the baseline
 sock="tokentop-bench-$$"
 trap 'tmux -L "$sock" kill-server 2>/dev/null || true' EXIT
 

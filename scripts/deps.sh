@@ -2,15 +2,42 @@
 # Installs the Debian packages tokentop builds, tests and runs with; quiet when all are present.
 set -eu
 
+# What `make`, `make run` and `make test` need: libraries, compiler, and every program the
+# scripts and tests call that a minimal Debian (debootstrap minbase) lacks. tests/test_deps.sh
+# checks that each command the scripts use is in the base system or in one of these lists.
 PKGS="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev sqlite3 libuv1-dev libcmocka-dev libinih-dev libmicrohttpd-dev libssl-dev
-libjsmn-dev tmux prometheus curl python3"
+libjsmn-dev tmux prometheus curl python3 procps"
+# make bench: htop is the console's baseline, time measures whole processes
+BENCH_PKGS="htop time"
+# make fuzz: libFuzzer comes with clang
+FUZZ_PKGS="clang libclang-rt-dev"
+# make screenshot: the weekly review's page in headless Chromium
+SCREENSHOT_PKGS="chromium"
+# make format
+FORMAT_PKGS="clang-format git"
+# make fresh-check: a minimal Debian to run the README's commands in
+FRESH_PKGS="debootstrap"
 
-case "${1:-}" in
-  --fuzz) PKGS="$PKGS clang libclang-rt-dev" ;;
-  "") ;;
-  *) echo "usage: scripts/deps.sh [--fuzz]" >&2; exit 2 ;;
-esac
+usage() { echo "usage: scripts/deps.sh [--bench|--fuzz|--screenshot|--format|--fresh|--all] [--list]" >&2; exit 2; }
+list=0
+for a in "$@"; do
+  case "$a" in
+    --bench) PKGS="$PKGS $BENCH_PKGS" ;;
+    --fuzz) PKGS="$PKGS $FUZZ_PKGS" ;;
+    --screenshot) PKGS="$PKGS $SCREENSHOT_PKGS" ;;
+    --format) PKGS="$FORMAT_PKGS" ;;
+    --fresh) PKGS="$FRESH_PKGS" ;;
+    --all) PKGS="$PKGS $BENCH_PKGS $FUZZ_PKGS $SCREENSHOT_PKGS $FORMAT_PKGS $FRESH_PKGS" ;;
+    --list) list=1 ;;
+    *) usage ;;
+  esac
+done
+if [ $list -eq 1 ]; then
+  # shellcheck disable=SC2086
+  printf '%s\n' $PKGS
+  exit 0
+fi
 
 missing=""
 for p in $PKGS; do

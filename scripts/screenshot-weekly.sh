@@ -49,16 +49,7 @@ if [ -z "$browser" ]; then
       echo "screenshot-weekly: chromium is not installed (apt-get install chromium)" >&2
       exit 1
     fi
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then
-      if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
-        echo "screenshot-weekly: chromium is missing; run as root or install it" >&2; exit 1
-      fi
-    fi
-    echo "screenshot-weekly: installing chromium (Debian package)" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq >&2
-    $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    ./scripts/deps.sh --screenshot
   fi
   browser=chromium
 fi

@@ -1,8 +1,7 @@
 #!/bin/sh
 # tokentop action against tokentop-sim and a LiteLLM stand-in over loopback: the closed loop,
 # dry run, confirmation, replay, 412, read-only, roles, a crash reconciled, the audit chain.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 sim="$BUILD/tokentop-sim"
 tt="$BUILD/tokentop"
 fixture="$BUILD/tests/test_action"

@@ -1,8 +1,7 @@
 #!/bin/sh
 # The audit log and incidents from the command line: list, verify (and tampering with the
 # sqlite3 CLI), export re-verified by docs/audit.md's script, the key file, incident bundles.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 tt="$BUILD/tokentop"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

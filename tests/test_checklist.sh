@@ -1,8 +1,7 @@
 #!/bin/sh
 # tokentop checklist: each automatic check passes and fails on prepared data, sign-offs land in
 # the audit log and survive audit verify, the exit status, the formats, the file's errors.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 sim="$BUILD/tokentop-sim"
 tt="$BUILD/tokentop"
 dir=$(mktemp -d)

@@ -1,7 +1,6 @@
 #!/bin/sh
 # The command line as a user meets it: help, errors that name the file and line, exit codes.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 tt="$BUILD/tokentop"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -4,8 +4,7 @@
 # wheel) through SGR mouse reports; PRODUCTION and every source down; a crash and SIGTERM
 # hand the terminal back; the range and theme from the palette and the command line; the
 # row keys on a table longer than the screen.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 tt="$(pwd)/$BUILD/tokentop"
 dir=$(mktemp -d)
 sock="tokentop-console-$$"

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Crash consistency: an ingest killed with SIGKILL part-way, then re-run, stores exactly the
 # events of the file: none lost, none doubled, rollups equal to a clean run's.
-set -eu
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
+set -e
 tt="$BUILD/tokentop"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -2,8 +2,7 @@
 # tokentop --demo in a real terminal: live data from the in-process gateway, a kill switch
 # from the Spend screen with its blast radius and typed confirmation, the control on the
 # Controls screen, lifted, both in the audit log; read-only shows actions as unavailable.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 tt="$(pwd)/$BUILD/tokentop"
 dir=$(mktemp -d)
 sock="tokentop-demo-$$"

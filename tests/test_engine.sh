@@ -2,8 +2,7 @@
 # SLOs, budgets, forecasts, alerts and the overview from the command line: each scenario fires
 # its alert, steady traffic fires none, the JSON carries the documented keys, the overview agrees
 # with the views it is built from, config errors name file:line.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 tt="$BUILD/tokentop"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

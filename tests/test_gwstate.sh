@@ -1,8 +1,7 @@
 #!/bin/sh
 # Gateway state against tokentop-sim: health, routing and controls kept and refreshed (a control
 # applied with curl shows up at the next read), malformed and oversized answers refused.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 tt="$BUILD/tokentop"
 sim="$BUILD/tokentop-sim"
 dir=$(mktemp -d)

@@ -1,7 +1,6 @@
 #!/bin/sh
 # On a terminal, a long ingest draws a progress bar, then leaves only its summary line.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 tt="$(pwd)/$BUILD/tokentop"
 dir=$(mktemp -d)
 sock="tokentop-test-$$"

@@ -1,8 +1,7 @@
 #!/bin/sh
 # A real Prometheus (Debian's package) scrapes tokentop-sim; tokentop reads the spend rate back
 # through its prometheus source.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 tt="$BUILD/tokentop"
 sim="$BUILD/tokentop-sim"
 dir=$(mktemp -d)

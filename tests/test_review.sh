@@ -2,8 +2,7 @@
 # The weekly review, chargeback and FOCUS export against figures worked out by hand on a fixture
 # week, the FOCUS file's columns and total on generated traffic, and the review's incidents and
 # actions taken, recorded against tokentop-sim.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 tt="$BUILD/tokentop"
 src=${TT_SRCDIR:-.}
 dir=$(mktemp -d)

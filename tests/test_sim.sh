@@ -1,7 +1,6 @@
 #!/bin/sh
 # tokentop-sim over loopback HTTP: paging matches /v1/stats, controls change traffic, auth, faults.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 SRC=${TT_SRCDIR:-.}
 sim="$BUILD/tokentop-sim"
 tt="$BUILD/tokentop"

@@ -1,8 +1,7 @@
 #!/bin/sh
 # tokentop sync against tokentop-sim over loopback: exact against /v1/stats, through SIGKILLs,
 # through transport faults, and refused with a wrong token.
-set -u
-BUILD=${BUILD:-build}
+. "${TT_SRCDIR:-.}/tests/lib.sh"
 tt="$BUILD/tokentop"
 sim="$BUILD/tokentop-sim"
 dir=$(mktemp -d)

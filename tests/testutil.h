@@ -9,10 +9,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "tokentop/event.h"
+
+/* The environment every test assumes, set before main rather than inherited (tests/lib.sh
+ * does the same for the shell tests): UTC, UTF-8, files created 0644, no NO_COLOR. */
+__attribute__((constructor)) static void tu_environment(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	setenv("LANG", "C.UTF-8", 1);
+	setenv("LC_ALL", "C.UTF-8", 1);
+	unsetenv("NO_COLOR");
+	unsetenv("TOKENTOP_NOW");
+	unsetenv("TOKENTOP_AUDIT_KEY");
+	unsetenv("TOKENTOP_RATECARD");
+	umask(022);
+}
 
 /* The source tree (scripts/run-tests.sh exports it; tests run from it by default). */
 static inline const char *tu_srcdir(void)
