@@ -519,8 +519,8 @@ static void test_bad_models(void **state)
 	expect_model_error(
 	    "{\"provider\":\"p\",\"model\":"
 	    "\"0123456789012345678901234567890123456789012345678901234567890123456789"
-	    "01234567890123456789012345\"," PRICE "}",
-	    "models[0].model: longer than 95 bytes");
+	    "0123456789012345678901234567890123456789012345678901234567\"," PRICE "}",
+	    "models[0].model: longer than 127 bytes");
 	expect_model_error("[]", "models[0]: expected an object");
 	expect_model_error("{\"provider\":\"p\",\"model\":\"m\",\"prices\":{}}",
 	                   "models[0].prices: expected an array");
@@ -565,9 +565,10 @@ static void test_bad_top_level(void **state)
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"tiers\":{\"good\":{\"markup_pct\":1},"
 	             "\"good\":{\"markup_pct\":2}},\"models\":[]}",
 	             "tiers.good: duplicate tier");
-	expect_error("{\"version\":1,\"currency\":\"USD\",\"tiers\":{\"a-very-long-tier-name\":{"
+	expect_error("{\"version\":1,\"currency\":\"USD\",\"tiers\":{\"a-very-long-tier-name-"
+	             "that-goes-on-and-on-past-sixty-four-bytes-of-text\":{"
 	             "\"markup_pct\":1}},\"models\":[]}",
-	             "tiers.a-very-long-tier-name: longer than 15 bytes");
+	             "tiers.a-very-long-tier-name-that-goes-on-and-o: longer than 63 bytes");
 	expect_error("{\"version\":1,\"currency\":\"USD\",\"tiers\":[],\"models\":[]}",
 	             "tiers: expected an object");
 	expect_error("[]", "expected a JSON object");

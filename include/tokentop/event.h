@@ -6,12 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Field capacities include the terminating NUL; longer values are rejected, never cut. */
+/* Field capacities include the terminating NUL. A request_id that does not fit is rejected; a
+ * longer name is kept, cut at a character boundary, and counted in the ingest summary. */
 #define TT_ID_CAP 128
-#define TT_NAME_CAP 64
-#define TT_MODEL_CAP 96
-#define TT_VERSION_CAP 32
-#define TT_TIER_CAP 16
+#define TT_NAME_CAP 128
+#define TT_MODEL_CAP 128
+#define TT_VERSION_CAP 64
+#define TT_TIER_CAP 64
 
 /* Largest token count or latency accepted on input (2^40): beyond it a value is an error. */
 #define TT_COUNT_MAX ((int64_t)1 << 40)
@@ -25,11 +26,13 @@ typedef enum {
 	TT_STATUS_CLIENT_ERROR,
 	TT_STATUS_KILLED,
 	TT_STATUS_THROTTLED,
+	TT_STATUS_OTHER, /* a value outside this list: traffic and spend, neither good nor bad */
 	TT_STATUS_COUNT
 } tt_status;
 
 /* Gateway response cache: none = not looked up (or bypassed), miss, hit (no provider call). */
-typedef enum { TT_CACHE_NONE, TT_CACHE_MISS, TT_CACHE_HIT, TT_CACHE_COUNT } tt_cache;
+/* other: a value outside this list (a semantic cache's own word), counted as neither. */
+typedef enum { TT_CACHE_NONE, TT_CACHE_MISS, TT_CACHE_HIT, TT_CACHE_OTHER, TT_CACHE_COUNT } tt_cache;
 
 /* What the request achieved for the product, when the gateway knows. */
 typedef enum {
@@ -37,6 +40,7 @@ typedef enum {
 	TT_OUTCOME_SUCCESS,
 	TT_OUTCOME_FAILURE,
 	TT_OUTCOME_ABANDONED,
+	TT_OUTCOME_OTHER, /* a value outside this list */
 	TT_OUTCOME_COUNT
 } tt_outcome;
 

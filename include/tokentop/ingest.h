@@ -29,9 +29,15 @@ typedef struct ingest_opts {
 	bool progress;             /* draw a progress line on the error stream */
 	uint32_t batch;            /* events per transaction; 0 = default */
 	uint64_t max_reject_lines; /* stop naming rejections after this many; 0 = no limit */
+	bool every_line;           /* name each rejected line and each oddity on errors, as well
+	                            * as the summary (ingest -v) */
 } ingest_opts;
 
 typedef struct ingest ingest;
+
+/* The rejections by reason and the oddities kept (unknown values kept as other, names cut),
+ * each with its first file:line places; nothing when there were none. */
+void ingest_write_summary(const ingest *in, FILE *out);
 
 /* An ingest session over an open store. */
 ingest *ingest_new(store *st, const ingest_opts *o);

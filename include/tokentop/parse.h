@@ -31,6 +31,9 @@ typedef struct parse_sink {
 	void (*event)(void *ctx, const tt_event *ev);
 	void (*reject)(void *ctx, int item, const char *reason);
 	void *ctx;
+	/* Optional: what was odd about an event that is kept (an unknown status kept as other, a
+	 * name cut to fit), one call per oddity, just before sink->event for that event. */
+	void (*note)(void *ctx, int item, const char *what);
 } parse_sink;
 
 /* Parses one record: a JSON object (or a LiteLLM page / OTLP export holding many).

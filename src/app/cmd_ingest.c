@@ -15,16 +15,20 @@ static void ingest_usage(FILE *out)
 	    "usage: tokentop ingest [--db FILE] [--format auto|native|litellm|otel] [--strict]\n"
 	    "                       [--ratecard FILE] [--quiet] FILE|- ...\n\n"
 	    "Loads request events into the database. Re-ingesting a file changes nothing: events\n"
-	    "are keyed by request_id. Each rejected line is named on stderr as FILE:LINE: reason;\n"
-	    "a bad line never stops the others. Events without a cost are priced by the rate\n"
-	    "card (docs/ratecard.md).\n\n"
+	    "are keyed by request_id. Only a line without a request_id or a usable time, with\n"
+	    "unusable tokens or cost, or that is not JSON is rejected; an unknown status, cache or\n"
+	    "outcome is kept as other and a name too long is kept cut (docs/events.md). At the\n"
+	    "end, stderr counts the rejections and the odd values by reason, with the first\n"
+	    "FILE:LINE of each; a bad line never stops the others. Events without a cost are\n"
+	    "priced by the rate card (docs/ratecard.md).\n\n"
 	    "  --db FILE         database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
 	    "  --format F        input format (default auto: detected per record)\n"
 	    "  --strict          exit 1 if any record was rejected\n"
 	    "  --ratecard FILE   rate card (default: see docs/ratecard.md)\n"
 	    "  --batch N         events per transaction (default 50000)\n"
 	    "  -q, --quiet       no progress bar, no summary line\n"
-	    "  -v, --verbose     also say where the time went (reading vs storing)\n"
+	    "  -v, --verbose     also name every rejected or odd line as FILE:LINE: reason, and\n"
+	    "                    say where the time went (reading vs storing)\n"
 	    "  -h, --help        this help\n\n"
 	    "exit status: 0 ok (rejections included unless --strict), 1 rejected with --strict,\n"
 	    "or an I/O or database error, 2 usage error\n");
@@ -112,7 +116,8 @@ int cmd_ingest(int argc, char **argv)
 	                 .card = card,
 	                 .errors = stderr,
 	                 .progress = !quiet,
-	                 .batch = (uint32_t)batch};
+	                 .batch = (uint32_t)batch,
+	                 .every_line = verbose};
 	ingest *in = ingest_new(st, &o);
 	if (!in) {
 		fprintf(stderr, "tokentop ingest: out of memory\n");
@@ -145,6 +150,9 @@ int cmd_ingest(int argc, char **argv)
 		       (unsigned long long)s->priced[TT_COST_GATEWAY],
 		       (unsigned long long)s->priced[TT_COST_UNPRICED]);
 	}
+	/* the summary after stdout's line, never in the middle of it */
+	fflush(stdout);
+	ingest_write_summary(in, stderr);
 	if (verbose)
 		fprintf(stderr,
 		        "ingest: cpu %.2f s reading and parsing, %.2f s storing (two threads)\n",

@@ -9,6 +9,7 @@
 
 #include "tokentop/ingest.h"
 #include "tokentop/strmap.h"
+#include "tokentop/tally.h"
 #include "tokentop/timeutil.h"
 
 #define DEFAULT_BATCH 50000
@@ -26,6 +27,7 @@ struct ingest {
 	const char *path;
 	uint64_t line;
 	uint64_t reject_lines;
+	tally *rejects, *notes; /* by reason, for the summary */
 	uint64_t parsed;
 	struct pipeline *pipe;
 	/* file path, reader side: dimension tuples numbered locally, the batch's rollups */
@@ -52,7 +54,9 @@ ingest *ingest_new(store *st, const ingest_opts *o)
 		in->o.batch = DEFAULT_BATCH;
 	in->acc = rollup_acc_new();
 	in->local = strmap_new();
-	if (!in->acc || !in->local) {
+	in->rejects = tally_new();
+	in->notes = tally_new();
+	if (!in->acc || !in->local || !in->rejects || !in->notes) {
 		ingest_free(in);
 		return NULL;
 	}
@@ -67,6 +71,8 @@ void ingest_free(ingest *in)
 		store_rollback(in->st);
 	rollup_acc_free(in->acc);
 	strmap_free(in->local);
+	tally_free(in->rejects);
+	tally_free(in->notes);
 	free(in->dbid);
 	free(in->dups);
 	free(in->dup_local);
@@ -315,24 +321,53 @@ oom:
 	reader_fail(in);
 }
 
-static void on_reject(void *ctx, int item, const char *reason)
+/* "FILE:LINE" or "FILE:LINE item K", for the summary and -v lines */
+static void place(const ingest *in, int item, char *buf, size_t cap)
 {
-	ingest *in = ctx;
-	in->stats.rejected++;
-	if (!in->o.errors)
+	if (item >= 0)
+		snprintf(buf, cap, "%s:%llu item %d", in->path, (unsigned long long)in->line, item);
+	else
+		snprintf(buf, cap, "%s:%llu", in->path, (unsigned long long)in->line);
+}
+
+/* -v: one line per rejection or oddity, up to max_reject_lines. */
+static void name_line(ingest *in, const char *where, const char *kind, const char *what)
+{
+	if (!in->o.errors || !in->o.every_line)
 		return;
 	if (in->o.max_reject_lines && in->reject_lines >= in->o.max_reject_lines) {
 		if (in->reject_lines++ == in->o.max_reject_lines)
-			fprintf(in->o.errors, "%s: further rejections not shown\n", in->path);
+			fprintf(in->o.errors, "%s: further lines not shown\n", in->path);
 		return;
 	}
 	in->reject_lines++;
-	if (item >= 0)
-		fprintf(in->o.errors, "%s:%llu: item %d: %s\n", in->path,
-		        (unsigned long long)in->line, item, reason);
-	else
-		fprintf(in->o.errors, "%s:%llu: %s\n", in->path, (unsigned long long)in->line,
-		        reason);
+	fprintf(in->o.errors, "%s: %s%s\n", where, kind, what);
+}
+
+static void on_reject(void *ctx, int item, const char *reason)
+{
+	ingest *in = ctx;
+	char where[1200];
+	in->stats.rejected++;
+	place(in, item, where, sizeof where);
+	tally_add(in->rejects, reason, where);
+	name_line(in, where, "", reason);
+}
+
+static void on_note(void *ctx, int item, const char *what)
+{
+	ingest *in = ctx;
+	char where[1200];
+	place(in, item, where, sizeof where);
+	tally_add(in->notes, what, where);
+	name_line(in, where, "kept: ", what);
+}
+
+void ingest_write_summary(const ingest *in, FILE *out)
+{
+	tally_write(in->rejects, out, "rejected");
+	tally_write(in->notes, out, "kept with odd values");
+	fflush(out);
 }
 
 typedef struct progress {
@@ -490,7 +525,7 @@ static void *reader_main(void *arg)
 	reader *r = arg;
 	ingest *in = r->in;
 	pipeline *p = in->pipe;
-	parse_sink sink = {on_event, on_reject, in};
+	parse_sink sink = {on_event, on_reject, in, on_note};
 	p->cur = pipe_acquire(p);
 	in->rcount = 0;
 	in->racc = p->cur ? pipe_new_acc(p) : NULL;

@@ -102,7 +102,7 @@ static json_t *jrows(const view_rows *r, int64_t total_cost)
 
 static const char *const status_json[TT_STATUS_COUNT] = {
 	"ok", "timeout", "rate_limited", "server_error", "safety_refusal",
-	"client_error", "killed", "throttled",
+	"client_error", "killed", "throttled", "other",
 };
 
 static int summary_json(FILE *out, const view_summary *v)

@@ -20,7 +20,7 @@ static const struct {
     {TT_STATUS_TIMEOUT, "timeout"},       {TT_STATUS_RATE_LIMITED, "429"},
     {TT_STATUS_SERVER_ERROR, "5xx"},      {TT_STATUS_SAFETY_REFUSAL, "refusal"},
     {TT_STATUS_CLIENT_ERROR, "client"},   {TT_STATUS_KILLED, "killed"},
-    {TT_STATUS_THROTTLED, "throttled"},
+    {TT_STATUS_THROTTLED, "throttled"},   {TT_STATUS_OTHER, "other"},
 };
 #define NCLASSES (sizeof classes / sizeof *classes)
 
@@ -113,10 +113,14 @@ static int providers_json(FILE *out, const view_providers *v)
 
 /* ---- CSV: one row per provider and per model, every figure unformatted ---- */
 
+/* level, provider, model, requests, calls, each status, errors, error rate, five latencies,
+ * cost in micros and dollars, state */
+#define CSV_COLS (15 + TT_STATUS_COUNT)
+
 static void csv_row(table *t, const char *level, const view_provider_row *r)
 {
-	cellbuf c[23];
-	const char *cells[23] = {level, r->provider, r->model};
+	cellbuf c[CSV_COLS];
+	const char *cells[CSV_COLS] = {level, r->provider, r->model};
 	int n = 3;
 	c[n] = cell_int(r->requests), cells[n] = c[n].s, n++;
 	c[n] = cell_int(r->calls), cells[n] = c[n].s, n++;
@@ -135,7 +139,7 @@ static void csv_row(table *t, const char *level, const view_provider_row *r)
 
 static int providers_csv(FILE *out, const view_providers *v)
 {
-	const char *head[23] = {"level", "provider", "model", "requests", "calls"};
+	const char *head[CSV_COLS] = {"level", "provider", "model", "requests", "calls"};
 	int n = 5;
 	for (int s = 0; s < TT_STATUS_COUNT; s++)
 		head[n++] = event_status_name((tt_status)s);

@@ -7,15 +7,15 @@
 
 /* Upper bound of one written line: every string field escaped at 6 bytes a byte, plus keys and
  * numbers; checked by a static assertion below. */
-#define EVENT_JSON_MAX 8192
+#define EVENT_JSON_MAX 16384
 
 static const char *const status_names[TT_STATUS_COUNT] = {
     "ok",           "timeout", "rate_limited", "server_error", "safety_refusal",
-    "client_error", "killed",  "throttled",
+    "client_error", "killed",  "throttled",    "other",
 };
-static const char *const cache_names[TT_CACHE_COUNT] = {"none", "miss", "hit"};
+static const char *const cache_names[TT_CACHE_COUNT] = {"none", "miss", "hit", "other"};
 static const char *const outcome_names[TT_OUTCOME_COUNT] = {"none", "success", "failure",
-                                                            "abandoned"};
+                                                            "abandoned", "other"};
 static const char *const cost_source_names[TT_COST_COUNT] = {"gateway", "card", "unpriced"};
 
 _Static_assert((TT_ID_CAP + 6 * TT_NAME_CAP + TT_VERSION_CAP + TT_MODEL_CAP + TT_TIER_CAP) * 6 +

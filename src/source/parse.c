@@ -52,6 +52,7 @@ static pj_ctx *ctx_acquire(const parse_sink *sink)
 		tls_busy = true;
 	}
 	c->sink = sink;
+	c->nnotes = 0;
 	c->err[0] = 0;
 	return c;
 }
@@ -97,14 +98,39 @@ int pj_fail(pj_ctx *c, const char *fmt, ...)
 	return -1;
 }
 
+void pj_note(pj_ctx *c, const char *fmt, ...)
+{
+	if (c->nnotes >= PJ_NOTES)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->note[c->nnotes++], PJ_ERR_CAP, fmt, ap);
+	va_end(ap);
+}
+
+void pj_note_other(pj_ctx *c, const pj_doc *d, int i, const char *field)
+{
+	char ex[48];
+	if (i < 0 || pj_is_null(d, i))
+		snprintf(ex, sizeof ex, "missing");
+	else
+		pj_excerpt(d, i, ex, sizeof ex);
+	pj_note(c, "%s %s kept as other", field, ex);
+}
+
 void pj_emit(pj_ctx *c, const tt_event *ev)
 {
+	if (c->sink && c->sink->note)
+		for (int k = 0; k < c->nnotes; k++)
+			c->sink->note(c->sink->ctx, -1, c->note[k]);
+	c->nnotes = 0;
 	if (c->sink && c->sink->event)
 		c->sink->event(c->sink->ctx, ev);
 }
 
 void pj_reject(pj_ctx *c, int item, const char *reason)
 {
+	c->nnotes = 0;
 	if (c->sink && c->sink->reject)
 		c->sink->reject(c->sink->ctx, item, reason);
 }
@@ -620,6 +646,13 @@ int pj_decode(const pj_doc *d, int i, char *dst, size_t cap, size_t *out_len)
 	size_t o = 0;
 	if (cap == 0)
 		return PJ_STR_LONG;
+#define PJ_LONG()                                                                                  \
+	do {                                                                                       \
+		dst[o] = 0;                                                                        \
+		if (out_len)                                                                       \
+			*out_len = o;                                                              \
+		return PJ_STR_LONG;                                                                \
+	} while (0)
 	/* plain ASCII prefix: decoding never makes text longer, so it fits when the raw does */
 	if ((size_t)(e - s) < cap) {
 		while (s < e && (unsigned char)*s >= 0x20 && (unsigned char)*s < 0x80 && *s != '\\')
@@ -629,7 +662,7 @@ int pj_decode(const pj_doc *d, int i, char *dst, size_t cap, size_t *out_len)
 		unsigned char ch = (unsigned char)*s;
 		if (ch >= 0x20 && ch < 0x80 && ch != '\\') {
 			if (o + 1 >= cap)
-				return PJ_STR_LONG;
+				PJ_LONG();
 			dst[o++] = (char)ch;
 			s++;
 		} else if (ch == '\\') {
@@ -644,7 +677,7 @@ int pj_decode(const pj_doc *d, int i, char *dst, size_t cap, size_t *out_len)
 			char tmp[4];
 			size_t n = utf8_put(tmp, (unsigned)cp);
 			if (o + n >= cap)
-				return PJ_STR_LONG;
+				PJ_LONG();
 			memcpy(dst + o, tmp, n);
 			o += n;
 		} else if (ch < 0x20) {
@@ -654,12 +687,13 @@ int pj_decode(const pj_doc *d, int i, char *dst, size_t cap, size_t *out_len)
 			if (!n)
 				return PJ_STR_UTF8;
 			if (o + (size_t)n >= cap)
-				return PJ_STR_LONG;
+				PJ_LONG();
 			memcpy(dst + o, s, (size_t)n);
 			o += (size_t)n;
 			s += n;
 		}
 	}
+#undef PJ_LONG
 	dst[o] = 0;
 	if (out_len)
 		*out_len = o;
@@ -692,6 +726,45 @@ int pj_get_str(pj_ctx *c, const pj_doc *d, int i, const char *field, char *dst, 
 		return pj_fail(c, "%s: not a string (%s)", field, ex);
 	}
 	int code = pj_decode(d, i, dst, cap, NULL);
+	if (code != PJ_STR_OK) {
+		dst[0] = 0;
+		return pj_str_fail(c, code, field, cap);
+	}
+	return 0;
+}
+
+void pj_set_name(pj_ctx *c, char *dst, size_t cap, const char *src, size_t len, const char *field)
+{
+	if (len >= cap) {
+		len = cap - 1;
+		while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
+			len--; /* src[len] would start the cut: step back to a character's first byte */
+		pj_note(c, "%s: longer than %zu bytes, kept cut to them", field, cap - 1);
+	}
+	memcpy(dst, src, len);
+	dst[len] = 0;
+}
+
+int pj_get_name(pj_ctx *c, const pj_doc *d, int i, const char *field, char *dst, size_t cap)
+{
+	if (pj_is_null(d, i))
+		return 1;
+	if (!pj_is_string(d, i)) {
+		if (d->t[i].type != JSMN_PRIMITIVE)
+			return pj_get_str(c, d, i, field, dst, cap); /* an object or array: refused */
+		size_t n = pj_tok_len(d, i);
+		if (n >= cap)
+			n = cap - 1;
+		memcpy(dst, pj_tok_ptr(d, i), n);
+		dst[n] = 0;
+		pj_note(c, "%s: not a string, kept as its text", field);
+		return 0;
+	}
+	int code = pj_decode(d, i, dst, cap, NULL);
+	if (code == PJ_STR_LONG) {
+		pj_note(c, "%s: longer than %zu bytes, kept cut to them", field, cap - 1);
+		return 0;
+	}
 	if (code != PJ_STR_OK) {
 		dst[0] = 0;
 		return pj_str_fail(c, code, field, cap);
@@ -949,6 +1022,14 @@ static void page_reject(void *ctx, int item, const char *reason)
 		p->outer->reject(p->outer->ctx, p->item, reason);
 }
 
+static void page_note(void *ctx, int item, const char *what)
+{
+	page_item *p = ctx;
+	(void)item;
+	if (p->outer->note)
+		p->outer->note(p->outer->ctx, p->item, what);
+}
+
 int parse_native_page(const char *buf, size_t len, char *cursor, size_t cursor_cap,
                       const parse_sink *sink, char *why, size_t whylen)
 {
@@ -976,7 +1057,7 @@ int parse_native_page(const char *buf, size_t len, char *cursor, size_t cursor_c
 	}
 	int n = d.t[idx[0]].size;
 	page_item pi = {sink, 0};
-	parse_sink each = {page_event, page_reject, &pi};
+	parse_sink each = {page_event, page_reject, &pi, page_note};
 	for (int i = idx[0] + 1, k = 0; k < n; k++) {
 		pi.item = k;
 		parse_record(TT_FORMAT_NATIVE, d.js + d.t[i].start, (size_t)(d.t[i].end - d.t[i].start),

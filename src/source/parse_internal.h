@@ -31,10 +31,15 @@ typedef struct pj_pool {
 	size_t buf_cap;
 } pj_pool;
 
+/* Oddities noted on the event being parsed, passed on when it is emitted. */
+#define PJ_NOTES 6
+
 typedef struct pj_ctx {
 	pj_pool pool[PJ_SLOT_COUNT];
 	const parse_sink *sink;
 	char err[PJ_ERR_CAP];
+	char note[PJ_NOTES][PJ_ERR_CAP];
+	int nnotes;
 } pj_ctx;
 
 /* A tokenized document that passed the full JSON syntax check. */
@@ -88,7 +93,14 @@ int pj_fail(pj_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 
 /* A string decoded into dst (UTF-8 checked, escapes decoded, must fit cap with its NUL). */
 int pj_get_str(pj_ctx *c, const pj_doc *d, int i, const char *field, char *dst, size_t cap);
-/* Decodes string token i into dst without type reasons; the PJ_STR_* code. */
+/* A name (team, model, tier...): like pj_get_str, but a value longer than cap is kept cut at a
+ * character boundary, and a number or boolean is kept as its text, each with a note. */
+int pj_get_name(pj_ctx *c, const pj_doc *d, int i, const char *field, char *dst, size_t cap);
+/* Copies the UTF-8 text src[0..len) into dst, cut at a character boundary (noted) when it does
+ * not fit. */
+void pj_set_name(pj_ctx *c, char *dst, size_t cap, const char *src, size_t len, const char *field);
+/* Decodes string token i into dst without type reasons; the PJ_STR_* code. On PJ_STR_LONG dst
+ * holds the whole characters that fit (NUL-terminated, their length in *out_len). */
 int pj_decode(const pj_doc *d, int i, char *dst, size_t cap, size_t *out_len);
 enum { PJ_STR_OK, PJ_STR_LONG, PJ_STR_UTF8, PJ_STR_SURROGATE, PJ_STR_CONTROL, PJ_STR_NUL };
 /* Turns a PJ_STR_* code into ctx->err for field; returns -1. */
@@ -113,6 +125,11 @@ int pj_get_time(pj_ctx *c, const pj_doc *d, int i, const char *field, int64_t *o
 /* True when s[0..len) is a JSON number. */
 bool pj_is_number(const char *s, size_t len);
 
+/* Notes an oddity of the event being parsed (printf-style); kept until pj_emit passes it on
+ * or pj_reject drops it with its event. */
+void pj_note(pj_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An enumeration's value outside its list: the raw text noted as "FIELD "raw" kept as other". */
+void pj_note_other(pj_ctx *c, const pj_doc *d, int i, const char *field);
 void pj_emit(pj_ctx *c, const tt_event *ev);
 void pj_reject(pj_ctx *c, int item, const char *reason);
 

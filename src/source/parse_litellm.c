@@ -90,12 +90,10 @@ static int dim_set(pj_ctx *c, tt_event *ev, int dim, const char *s, size_t len, 
 	char *dst = dim_field(ev, dim, &cap);
 	if (dst[0] || len == 0)
 		return 0;
-	if (len >= cap)
-		return pj_fail(c, "request_tags[%d]: %s longer than %zu bytes", tag,
-		               dim == D_PROMPT_VERSION ? "prompt version" : dim_keys[dim].name,
-		               cap - 1);
-	memcpy(dst, s, len);
-	dst[len] = 0;
+	char where[64];
+	snprintf(where, sizeof where, "request_tags[%d]: %s", tag,
+	         dim == D_PROMPT_VERSION ? "prompt version" : dim_keys[dim].name);
+	pj_set_name(c, dst, cap, s, len, where);
 	return 0;
 }
 
@@ -168,7 +166,10 @@ static int tags_apply(pj_ctx *c, const pj_doc *d, int i, tt_event *ev)
 		int code = pj_decode(td, i, tag, sizeof tag, &len);
 		if (code == PJ_STR_LONG && !tag_is_known(pj_tok_ptr(td, i), pj_tok_len(td, i)))
 			continue;
-		if (code != PJ_STR_OK) {
+		if (code == PJ_STR_LONG)
+			pj_note(c, "request_tags[%d]: longer than %zu bytes, kept cut to them", k,
+			        sizeof tag - 1);
+		else if (code != PJ_STR_OK) {
 			snprintf(where, sizeof where, "request_tags[%d]", k);
 			return pj_str_fail(c, code, where, sizeof tag);
 		}
@@ -186,7 +187,8 @@ static int custom_apply(pj_ctx *c, const pj_doc *d, int i, tt_event *ev)
 	char ex[48], where[64];
 	if (d->t[i].type != JSMN_OBJECT) {
 		pj_excerpt(d, i, ex, sizeof ex);
-		return pj_fail(c, "metadata.spend_logs_metadata: not an object (%s)", ex);
+		pj_note(c, "metadata.spend_logs_metadata: not an object, ignored");
+		return 0;
 	}
 	int idx[D_PROMPT];
 	if (pj_collect(c, d, i, dim_keys, D_PROMPT, idx, "metadata.spend_logs_metadata.") < 0)
@@ -197,7 +199,7 @@ static int custom_apply(pj_ctx *c, const pj_doc *d, int i, tt_event *ev)
 		if (idx[k] < 0 || dst[0])
 			continue;
 		snprintf(where, sizeof where, "metadata.spend_logs_metadata.%s", dim_keys[k].name);
-		if (pj_get_str(c, d, idx[k], where, dst, cap) < 0)
+		if (pj_get_name(c, d, idx[k], where, dst, cap) < 0)
 			return -1;
 	}
 	return 0;
@@ -278,7 +280,7 @@ static tt_status error_status(const pj_doc *d, int info)
 	return TT_STATUS_SERVER_ERROR;
 }
 
-/* "success" / "failure" into 1 / 0; null -> -2; -1 on error. */
+/* "success" / "failure" into 1 / 0; null -> -2; any other value -> -3 (noted, status other). */
 static int success_flag(pj_ctx *c, const pj_doc *d, int i, const char *field)
 {
 	if (i < 0 || pj_is_null(d, i))
@@ -287,9 +289,8 @@ static int success_flag(pj_ctx *c, const pj_doc *d, int i, const char *field)
 		return 1;
 	if (pj_tok_eq(d, i, "failure", 7) && pj_is_string(d, i))
 		return 0;
-	char ex[48];
-	pj_excerpt(d, i, ex, sizeof ex);
-	return pj_fail(c, "%s: unknown value %s (expected success|failure)", field, ex);
+	pj_note_other(c, d, i, field);
+	return -3;
 }
 
 static int cache_apply(pj_ctx *c, const pj_doc *d, const int *r, tt_event *ev)
@@ -310,9 +311,9 @@ static int cache_apply(pj_ctx *c, const pj_doc *d, const int *r, tt_event *ev)
 		hit = ch == 't' ? 1 : ch == 'f' ? 0 : -1;
 	}
 	if (hit < 0) {
-		char ex[48];
-		pj_excerpt(d, i, ex, sizeof ex);
-		return pj_fail(c, "cache_hit: unknown value %s (expected True|False)", ex);
+		ev->cache = TT_CACHE_OTHER;
+		pj_note_other(c, d, i, "cache_hit");
+		return 0;
 	}
 	if (hit) {
 		ev->cache = TT_CACHE_HIT;
@@ -332,12 +333,8 @@ static int model_apply(pj_ctx *c, const pj_doc *d, int i, tt_event *ev)
 	char buf[TT_MODEL_CAP + TT_NAME_CAP];
 	if (i < 0 || pj_is_null(d, i))
 		return 0;
-	int r = pj_get_str(c, d, i, "model", buf, sizeof buf);
-	if (r < 0) {
-		if (pj_is_string(d, i) && pj_decode(d, i, buf, sizeof buf, NULL) == PJ_STR_LONG)
-			return pj_fail(c, "model: longer than %d bytes", TT_MODEL_CAP - 1);
+	if (pj_get_name(c, d, i, "model", buf, sizeof buf) < 0)
 		return -1;
-	}
 	const char *m = buf;
 	size_t plen = strlen(ev->provider);
 	char *slash = strchr(buf, '/');
@@ -348,8 +345,7 @@ static int model_apply(pj_ctx *c, const pj_doc *d, int i, tt_event *ev)
 		ev->provider[slash - buf] = 0;
 		m = slash + 1;
 	}
-	if (event_set_str(ev->model, sizeof ev->model, m, strlen(m)) < 0)
-		return pj_fail(c, "model: longer than %d bytes", TT_MODEL_CAP - 1);
+	pj_set_name(c, ev->model, sizeof ev->model, m, strlen(m), "model");
 	return 0;
 }
 
@@ -433,31 +429,30 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 	if (tags_apply(c, d, r[R_TAGS], ev) < 0 || custom_apply(c, mdp, m[M_CUSTOM], ev) < 0)
 		return -1;
 	if (!ev->team[0] && m[M_TEAM_ALIAS] >= 0 &&
-	    pj_get_str(c, mdp, m[M_TEAM_ALIAS], "metadata.user_api_key_team_alias", ev->team,
+	    pj_get_name(c, mdp, m[M_TEAM_ALIAS], "metadata.user_api_key_team_alias", ev->team,
 	               sizeof ev->team) < 0)
 		return -1;
 	if (!ev->team[0] && r[R_TEAM_ID] >= 0 &&
-	    pj_get_str(c, d, r[R_TEAM_ID], "team_id", ev->team, sizeof ev->team) < 0)
+	    pj_get_name(c, d, r[R_TEAM_ID], "team_id", ev->team, sizeof ev->team) < 0)
 		return -1;
 	if (!ev->tenant[0] && r[R_END_USER] >= 0 &&
-	    pj_get_str(c, d, r[R_END_USER], "end_user", ev->tenant, sizeof ev->tenant) < 0)
+	    pj_get_name(c, d, r[R_END_USER], "end_user", ev->tenant, sizeof ev->tenant) < 0)
 		return -1;
 
-	if (r[R_PROVIDER] >= 0 && pj_get_str(c, d, r[R_PROVIDER], "custom_llm_provider",
+	if (r[R_PROVIDER] >= 0 && pj_get_name(c, d, r[R_PROVIDER], "custom_llm_provider",
 	                                     ev->provider, sizeof ev->provider) < 0)
 		return -1;
 	if (model_apply(c, d, r[R_MODEL], ev) < 0)
 		return -1;
 	group[0] = 0;
 	if (r[R_MODEL_GROUP] >= 0 &&
-	    pj_get_str(c, d, r[R_MODEL_GROUP], "model_group", group, sizeof group) < 0)
+	    pj_get_name(c, d, r[R_MODEL_GROUP], "model_group", group, sizeof group) < 0)
 		return -1;
 	if (!ev->model[0])
 		strcpy(ev->model, group);
-	if (!ev->use_case[0] &&
-	    event_set_str(ev->use_case, sizeof ev->use_case, group, strlen(group)) < 0)
-		return pj_fail(c, "model_group: longer than %d bytes (as use_case)",
-		               TT_NAME_CAP - 1);
+	if (!ev->use_case[0])
+		pj_set_name(c, ev->use_case, sizeof ev->use_case, group, strlen(group),
+		            "model_group (as use_case)");
 
 	if (r[R_PROMPT] >= 0 &&
 	    pj_get_count(c, d, r[R_PROMPT], "prompt_tokens", false, &ev->input_tokens) < 0)
@@ -506,17 +501,16 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 		return -1;
 
 	int ok = success_flag(c, d, r[R_STATUS], "status");
-	if (ok == -1)
-		return -1;
-	if (ok == -2) {
+	if (ok == -2)
 		ok = success_flag(c, mdp, m[M_STATUS], "metadata.status");
-		if (ok == -1)
-			return -1;
+	if (ok == -3) {
+		ev->status = TT_STATUS_OTHER;
+		return 0;
 	}
 	int info = m[M_ERROR];
 	if (info >= 0 && !pj_is_null(mdp, info) && mdp->t[info].type != JSMN_OBJECT) {
-		pj_excerpt(mdp, info, ex, sizeof ex);
-		return pj_fail(c, "metadata.error_information: not an object (%s)", ex);
+		pj_note(c, "metadata.error_information: not an object, ignored");
+		info = -1;
 	}
 	if (ok == -2)
 		ok = info >= 0 && mdp->t[info].type == JSMN_OBJECT && mdp->t[info].size > 0 ? 0 : 1;

@@ -59,24 +59,12 @@ static const pj_key keys[] = {NATIVE_FIELDS(AS_KEY)};
 static const field_spec fields[] = {NATIVE_FIELDS(AS_FIELD)};
 #define NFIELDS ((int)(sizeof fields / sizeof fields[0]))
 
-/* Decodes a short enum value into buf (left empty when it does not fit). */
-static int get_enum(pj_ctx *c, const pj_doc *d, int i, const char *field, char *buf, size_t cap)
+/* Decodes a short enum value into buf; empty when it is not a string or does not fit, which no
+ * name in a list matches. */
+static void get_enum(const pj_doc *d, int i, char *buf, size_t cap)
 {
-	char ex[48];
-	if (!pj_is_string(d, i)) {
-		pj_excerpt(d, i, ex, sizeof ex);
-		return pj_fail(c, "%s: not a string (%s)", field, ex);
-	}
-	if (pj_decode(d, i, buf, cap, NULL) != PJ_STR_OK)
+	if (!pj_is_string(d, i) || pj_decode(d, i, buf, cap, NULL) != PJ_STR_OK)
 		buf[0] = 0;
-	return 0;
-}
-
-static int unknown_value(pj_ctx *c, const pj_doc *d, int i, const char *field, const char *expected)
-{
-	char ex[48];
-	pj_excerpt(d, i, ex, sizeof ex);
-	return pj_fail(c, "%s: unknown value %s (expected %s)", field, ex, expected);
 }
 
 static int read_field(pj_ctx *c, const pj_doc *d, const field_spec *f, int i, tt_event *ev)
@@ -99,8 +87,11 @@ static int read_field(pj_ctx *c, const pj_doc *d, const field_spec *f, int i, tt
 			return pj_fail(c, "%s: missing", name);
 		return pj_get_time(c, d, i, name, &ev->ts_ms);
 	case K_STATUS:
-		if (i < 0 || pj_is_null(d, i))
-			return pj_fail(c, "%s: missing", name);
+		if (i < 0 || pj_is_null(d, i)) {
+			ev->status = TT_STATUS_OTHER;
+			pj_note_other(c, d, i, name);
+			return 0;
+		}
 		break;
 	default:
 		if (i < 0)
@@ -108,35 +99,36 @@ static int read_field(pj_ctx *c, const pj_doc *d, const field_spec *f, int i, tt
 	}
 	switch (f->kind) {
 	case K_STR:
-		return pj_get_str(c, d, i, name, base, f->cap) < 0 ? -1 : 0;
+		return pj_get_name(c, d, i, name, base, f->cap) < 0 ? -1 : 0;
 	case K_BOOL:
 		return pj_get_bool(c, d, i, name, &ev->elevated) < 0 ? -1 : 0;
 	case K_COUNT:
 	case K_MS:
 		return pj_get_count(c, d, i, name, false, (int64_t *)(void *)base) < 0 ? -1 : 0;
 	case K_STATUS:
-		if (get_enum(c, d, i, name, buf, sizeof buf) < 0)
-			return -1;
-		if (event_status_parse(buf, strlen(buf), &ev->status) < 0)
-			return unknown_value(c, d, i, name,
-			                     "ok|timeout|rate_limited|server_error|safety_refusal|"
-			                     "client_error|killed|throttled");
+		get_enum(d, i, buf, sizeof buf);
+		if (event_status_parse(buf, strlen(buf), &ev->status) < 0) {
+			ev->status = TT_STATUS_OTHER;
+			pj_note_other(c, d, i, name);
+		}
 		return 0;
 	case K_CACHE:
 		if (pj_is_null(d, i))
 			return 0;
-		if (get_enum(c, d, i, name, buf, sizeof buf) < 0)
-			return -1;
-		if (event_cache_parse(buf, strlen(buf), &ev->cache) < 0)
-			return unknown_value(c, d, i, name, "none|miss|hit");
+		get_enum(d, i, buf, sizeof buf);
+		if (event_cache_parse(buf, strlen(buf), &ev->cache) < 0) {
+			ev->cache = TT_CACHE_OTHER;
+			pj_note_other(c, d, i, name);
+		}
 		return 0;
 	case K_OUTCOME:
 		if (pj_is_null(d, i))
 			return 0;
-		if (get_enum(c, d, i, name, buf, sizeof buf) < 0)
-			return -1;
-		if (event_outcome_parse(buf, strlen(buf), &ev->outcome) < 0)
-			return unknown_value(c, d, i, name, "success|failure|abandoned");
+		get_enum(d, i, buf, sizeof buf);
+		if (event_outcome_parse(buf, strlen(buf), &ev->outcome) < 0) {
+			ev->outcome = TT_OUTCOME_OTHER;
+			pj_note_other(c, d, i, name);
+		}
 		return 0;
 	case K_QUALITY: {
 		int64_t micro;

@@ -125,7 +125,7 @@ static int attr_str(span_ctx *s, int a, char *dst, size_t cap)
 	int i = any_member(at, "stringValue");
 	if (i < 0)
 		return pj_fail(s->c, "%s: expected stringValue", attr_keys[a].name);
-	return pj_get_str(s->c, at->d, i, attr_keys[a].name, dst, cap);
+	return pj_get_name(s->c, at->d, i, attr_keys[a].name, dst, cap);
 }
 
 static int attr_count(span_ctx *s, int a, int64_t *out)
@@ -339,17 +339,17 @@ static int span_parse(span_ctx *s, int obj, tt_event *ev)
 	buf[0] = 0;
 	if (attr_str(s, A_CACHE, buf, sizeof buf) < 0)
 		return -1;
-	if (buf[0] && event_cache_parse(buf, strlen(buf), &ev->cache) < 0)
-		return pj_fail(c, "tokentop.cache: unknown value \"%s\" (expected none|miss|hit)",
-		               printable(buf));
+	if (buf[0] && event_cache_parse(buf, strlen(buf), &ev->cache) < 0) {
+		ev->cache = TT_CACHE_OTHER;
+		pj_note(c, "tokentop.cache \"%s\" kept as other", printable(buf));
+	}
 	buf[0] = 0;
 	if (attr_str(s, A_OUTCOME, buf, sizeof buf) < 0)
 		return -1;
-	if (buf[0] && event_outcome_parse(buf, strlen(buf), &ev->outcome) < 0)
-		return pj_fail(c,
-		               "tokentop.outcome: unknown value \"%s\" (expected "
-		               "success|failure|abandoned)",
-		               printable(buf));
+	if (buf[0] && event_outcome_parse(buf, strlen(buf), &ev->outcome) < 0) {
+		ev->outcome = TT_OUTCOME_OTHER;
+		pj_note(c, "tokentop.outcome \"%s\" kept as other", printable(buf));
+	}
 	if ((r = attr_scaled(s, A_QUALITY, 6, &v)) < 0)
 		return -1;
 	if (r == 0) {

@@ -44,6 +44,8 @@ static int count_row(void *ctx, tt_res r, const tt_rollup *row)
 		if (!c->active[i] || !match[i])
 			continue;
 		if (s->sli == SLO_AVAILABILITY) {
+			if (st == TT_STATUS_OTHER) /* a status nobody listed: neither good nor bad */
+				continue;
 			c->out[i].total += row->m[TT_M_REQUESTS];
 			if (st < TT_STATUS_COUNT && slo_is_bad_status(s, st))
 				c->out[i].bad += row->m[TT_M_REQUESTS];
