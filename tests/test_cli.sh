@@ -31,10 +31,14 @@ small="$TT_SRCDIR/tests/data/ingest/small.jsonl"
 db="$dir/t.db"
 "$tt" ingest --db "$db" "$small" >"$dir/out" 2>"$dir/err"
 check "ingest with rejects exits 0" [ $? -eq 0 ]
-check "summary line counts" grep -q '^ingest: 9 accepted, 1 duplicate, 3 rejected' "$dir/out"
-check "rejected line named with file:line" grep -q 'small.jsonl:11: .*status' "$dir/err"
-check "truncated line named" grep -q 'small.jsonl:12: ' "$dir/err"
-check "negative tokens named" grep -q 'small.jsonl:14: .*input_tokens' "$dir/err"
+check "summary line counts" grep -q '^ingest: 10 accepted, 1 duplicate, 2 rejected' "$dir/out"
+check "an unknown status is kept as other, counted once" grep -q '^  1: status "weird" kept as other (first at .*small.jsonl:11)$' "$dir/err"
+check "truncated line named" grep -q 'small.jsonl:12' "$dir/err"
+check "negative tokens named" grep -q '^  1: input_tokens: negative (first at .*small.jsonl:14)$' "$dir/err"
+check "the summary comes once, after the counts" sh -c "[ \$(grep -c '^rejected: 2$' '$dir/err') -eq 1 ] && [ \$(grep -c '^kept with odd values: 1$' '$dir/err') -eq 1 ]"
+check "without -v no line of its own" sh -c "! grep -q '^[^ ].*small.jsonl:1[24]: ' '$dir/err'"
+"$tt" ingest -v --db "$dir/v.db" "$small" >/dev/null 2>"$dir/errv"
+check "-v names every line" sh -c "grep -q 'small.jsonl:11: kept: status' '$dir/errv' && grep -q 'small.jsonl:14: input_tokens: negative (-' '$dir/errv'"
 check "--strict exits 1 on rejects" status_is 1 "$tt" ingest --strict --db "$db" "$small"
 check "missing file exits 1" status_is 1 "$tt" ingest --db "$db" "$dir/nope.jsonl"
 "$tt" ingest --db "$db" "$dir/nope.jsonl" 2>"$dir/err2" >/dev/null
@@ -49,7 +53,7 @@ check "report text total" sh -c "'$tt' report $R | grep -q 'spend *\\\$0.0384'"
 check "report names unpriced model" sh -c "'$tt' report $R | grep -q 'mistral/ministral-8b-experimental'"
 check "report json total" sh -c "'$tt' report $R --format json | grep -q '\"total_cost_micros\": 38430'"
 check "report md has a table" sh -c "'$tt' report $R --format md | grep -q '^| use case |'"
-check "report csv total row" sh -c "'$tt' report $R --format csv | grep -q '^total,,9,8109,1801,800,38430,0.038430'"
+check "report csv total row" sh -c "'$tt' report $R --format csv | grep -q '^total,,10,8109,1801,800,38430,0.038430'"
 check "prompts top 2" sh -c "[ \$('$tt' report $R --view prompts --top 2 --format csv | wc -l) -eq 3 ]"
 check "routing json" sh -c "'$tt' report $R --view routing --format json | grep -q '\"elevation_rate\"'"
 check "providers json" sh -c "'$tt' report $R --view providers --format json | grep -q '\"failing_error_rate\"'"
@@ -58,7 +62,7 @@ check "providers csv has a row per provider and model" sh -c \
 check "bad --since exits 2" status_is 2 "$tt" report --db "$db" --since yesterday
 check "empty range hints at the data" sh -c "'$tt' report --db '$db' --since 2020-01-01 --until 2020-01-02 2>&1 >/dev/null | grep -q 'try --since all'"
 check "report on missing db exits 1" status_is 1 "$tt" report --db "$dir/none.db"
-check "--since all" sh -c "'$tt' report --db '$db' --since all --format json | grep -q '\"requests\": 9'"
+check "--since all" sh -c "'$tt' report --db '$db' --since all --format json | grep -q '\"requests\": 10'"
 
 echo
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }

@@ -337,9 +337,107 @@ static void test_cursor_commit(void **state)
 	store_close(st);
 }
 
+/* The whole database's cost and request count over all time. */
+static void db_totals(store *st, int64_t *cost, int64_t *requests)
+{
+	view_summary v;
+	char err[256];
+	assert_int_equal(view_summary_build(st, iso("2026-01-01"), iso("2027-01-01"), NULL, &v, err,
+	                                    sizeof err),
+	                 0);
+	*cost = v.m[TT_M_COST_MICROS];
+	*requests = v.m[TT_M_REQUESTS];
+	view_summary_free(&v);
+}
+
+/* One absurd cost in the middle of a file: that line is rejected and named, every other event
+ * of its batch and of the file is stored (the batch is not rolled back). */
+static void test_poison_file(void **state)
+{
+	(void)state;
+	const char *dir = tu_tmpdir();
+	char path[512], err[512];
+	snprintf(path, sizeof path, "%s/poison.jsonl", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 1; i <= 3000; i++)
+		fprintf(f,
+		        "{\"request_id\":\"p-%d\",\"ts\":\"2026-11-20T%02d:%02d:00Z\",\"status\":\"ok\","
+		        "\"use_case\":\"u\",\"cost_usd\":\"%s\"}\n",
+		        i, i / 60 % 24, i % 60, i == 1500 ? "9223372036854.775807" : "0.001");
+	fclose(f);
+	store *st = open_db(dir, "poison.db");
+	char *ebuf = NULL;
+	size_t elen = 0;
+	FILE *ef = open_memstream(&ebuf, &elen);
+	ingest_opts o = {.errors = ef, .batch = 500, .every_line = true};
+	ingest *in = ingest_new(st, &o);
+	assert_int_equal(ingest_file(in, path, err, sizeof err), 0);
+	const ingest_stats *s = ingest_stats_get(in);
+	assert_int_equal(s->accepted, 2999);
+	assert_int_equal(s->rejected, 1);
+	ingest_free(in);
+	fclose(ef);
+	assert_non_null(strstr(ebuf, "poison.jsonl:1500: cost: implausible, above the "
+	                             "100000.000000 USD ceiling per event (9223372036854.775807"));
+	free(ebuf);
+	int64_t cost, req;
+	db_totals(st, &cost, &req);
+	assert_int_equal(req, 2999);
+	assert_int_equal(cost, 2999 * 1000); /* 0.001 USD = 1000 micros each */
+	store_close(st);
+}
+
+/* The live path: a refused event is passed over, the page and its cursor commit. Sums that
+ * would overflow refuse the event that would overflow them, nothing else. */
+static void test_poison_live(void **state)
+{
+	(void)state;
+	const char *dir = tu_tmpdir();
+	store *st = open_db(dir, "live.db");
+	ingest_opts o = {.max_event_cost_micros = INT64_MAX};
+	ingest *in = ingest_new(st, &o);
+	tt_event ev;
+	event_init(&ev);
+	ev.ts_ms = iso("2026-11-20T00:00:00Z");
+	strcpy(ev.use_case, "u");
+	ev.has_cost = true;
+	ev.cost_source = TT_COST_GATEWAY;
+	ev.cost_micros = INT64_MAX / 2 + 1;
+	strcpy(ev.request_id, "big-1");
+	assert_int_equal(ingest_event(in, &ev), 0);
+	strcpy(ev.request_id, "big-2"); /* the same minute and dimensions: the sum overflows */
+	assert_int_equal(ingest_event(in, &ev), 1);
+	ev.cost_micros = 7;
+	strcpy(ev.request_id, "small-1");
+	assert_int_equal(ingest_event(in, &ev), 0);
+	assert_int_equal(ingest_commit(in, "gw", "c-1"), 0);
+	assert_int_equal(ingest_stats_get(in)->rejected, 1);
+	ingest_free(in);
+
+	/* the default ceiling on the live path */
+	o.max_event_cost_micros = 0;
+	in = ingest_new(st, &o);
+	ev.ts_ms = iso("2026-11-21T00:00:00Z");
+	ev.cost_micros = TT_COST_CEILING_MICROS + 1;
+	strcpy(ev.request_id, "poison");
+	assert_int_equal(ingest_event(in, &ev), 1);
+	ev.cost_micros = TT_COST_CEILING_MICROS;
+	strcpy(ev.request_id, "at-the-ceiling");
+	assert_int_equal(ingest_event(in, &ev), 0);
+	assert_int_equal(ingest_commit(in, "gw", "c-2"), 0);
+	ingest_free(in);
+	char cur[64];
+	assert_int_equal(store_cursor_get(st, "gw", cur, sizeof cur), 1);
+	assert_string_equal(cur, "c-2");
+	assert_int_equal(store_event_count(st), 3);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_poison_file), cmocka_unit_test(test_poison_live),
 	    cmocka_unit_test(test_small_fixture), cmocka_unit_test(test_batch_boundaries),
 	    cmocka_unit_test(test_json_report),   cmocka_unit_test(test_range_tiling),
 	    cmocka_unit_test(test_cursor_commit),

@@ -14,6 +14,10 @@
 #define TT_VERSION_CAP 64
 #define TT_TIER_CAP 64
 
+/* Largest cost one event may have by default ($100,000): above it an event is rejected as
+ * implausible, so that one absurd value cannot poison the sums (ingest --max-event-cost). */
+#define TT_COST_CEILING_MICROS (100000LL * 1000000)
+
 /* Largest token count or latency accepted on input (2^40): beyond it a value is an error. */
 #define TT_COUNT_MAX ((int64_t)1 << 40)
 

@@ -29,6 +29,7 @@ typedef struct ingest_opts {
 	bool progress;             /* draw a progress line on the error stream */
 	uint32_t batch;            /* events per transaction; 0 = default */
 	uint64_t max_reject_lines; /* stop naming rejections after this many; 0 = no limit */
+	int64_t max_event_cost_micros; /* refuse events costing more; 0 = TT_COST_CEILING_MICROS */
 	bool every_line;           /* name each rejected line and each oddity on errors, as well
 	                            * as the summary (ingest -v) */
 } ingest_opts;
@@ -46,7 +47,9 @@ void ingest_free(ingest *in);
  * failure, for a caller that will add the same events again (a page fetched again). */
 void ingest_abandon(ingest *in);
 
-/* Adds one parsed event to the current batch (pricing it first). 0 or -1 (store error). */
+/* Adds one parsed event to the current batch (pricing it first). 0; 1 when the event is
+ * refused (a cost above the ceiling, or sums that would overflow), counted as rejected and
+ * named on the error stream, the batch going on without it; -1 on a store error. */
 int ingest_event(ingest *in, tt_event *ev);
 
 /* Commits the current batch; with source non-NULL, commits cursor for it in the same

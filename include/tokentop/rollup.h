@@ -18,7 +18,9 @@ void rollup_event_metrics(const tt_event *ev, int64_t m[TT_M_COUNT]);
 
 /* Counts an event in its minute cell (hours and days follow at flush). dims_id is any
  * integer key of the dimension tuple; flushed rows carry it as their dims_id.
- * 0, or -1 when out of memory. */
+ * 0; -1 when out of memory; ROLLUP_OVERFLOW, with nothing counted, when a sum of the cell
+ * would overflow (the event is to be refused, not the batch). */
+#define ROLLUP_OVERFLOW (-2)
 int rollup_acc_add(rollup_acc *a, int64_t dims_id, const tt_event *ev);
 
 /* Takes back an event added earlier (one found to be a duplicate). 0, or -1 when the

@@ -7,6 +7,7 @@
 
 #include "tokentop/app.h"
 #include "tokentop/ingest.h"
+#include "tokentop/money.h"
 
 static void ingest_usage(FILE *out)
 {
@@ -26,6 +27,8 @@ static void ingest_usage(FILE *out)
 	    "  --strict          exit 1 if any record was rejected\n"
 	    "  --ratecard FILE   rate card (default: see docs/ratecard.md)\n"
 	    "  --batch N         events per transaction (default 50000)\n"
+	    "  --max-event-cost USD  reject an event costing more than this as implausible\n"
+	    "                    (default 100000)\n"
 	    "  -q, --quiet       no progress bar, no summary line\n"
 	    "  -v, --verbose     also name every rejected or odd line as FILE:LINE: reason, and\n"
 	    "                    say where the time went (reading vs storing)\n"
@@ -44,6 +47,7 @@ int cmd_ingest(int argc, char **argv)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"batch", required_argument, NULL, 'b'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"max-event-cost", required_argument, NULL, 'M'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
 	};
@@ -52,6 +56,7 @@ int cmd_ingest(int argc, char **argv)
 	tt_format fmt = TT_FORMAT_AUTO;
 	bool strict = false, quiet = false;
 	long batch = 0;
+	int64_t max_cost = 0;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
@@ -79,6 +84,13 @@ int cmd_ingest(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'M':
+			if (money_parse_usd(optarg, strlen(optarg), &max_cost) || max_cost <= 0) {
+				fprintf(stderr, "tokentop ingest: --max-event-cost: expected a positive "
+				                "amount in USD, such as 100000\n");
+				return EXIT_USAGE;
+			}
 			break;
 		case 'b':
 			batch = strtol(optarg, NULL, 10);
@@ -117,7 +129,8 @@ int cmd_ingest(int argc, char **argv)
 	                 .errors = stderr,
 	                 .progress = !quiet,
 	                 .batch = (uint32_t)batch,
-	                 .every_line = verbose};
+	                 .every_line = verbose,
+	                 .max_event_cost_micros = max_cost};
 	ingest *in = ingest_new(st, &o);
 	if (!in) {
 		fprintf(stderr, "tokentop ingest: out of memory\n");

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tokentop/ingest.h"
+#include "tokentop/money.h"
 #include "tokentop/strmap.h"
 #include "tokentop/tally.h"
 #include "tokentop/timeutil.h"
@@ -95,6 +96,32 @@ const ingest_stats *ingest_stats_get(const ingest *in)
 	return &in->stats;
 }
 
+/* A cost above the ceiling: one absurd value (a unit mistake, a hostile line) would outweigh
+ * everything else and could overflow the sums. */
+static bool implausible(const ingest *in, const tt_event *ev, char *why, size_t cap)
+{
+	int64_t max = in->o.max_event_cost_micros > 0 ? in->o.max_event_cost_micros
+	                                              : TT_COST_CEILING_MICROS;
+	if (ev->cost_micros <= max)
+		return false;
+	char got[48], lim[48];
+	money_format(ev->cost_micros, got, sizeof got);
+	money_format(max, lim, sizeof lim);
+	snprintf(why, cap, "cost: implausible, above the %s USD ceiling per event (%s USD %s)", lim,
+	         got, ev->cost_source == TT_COST_GATEWAY ? "given" : "priced");
+	return true;
+}
+
+/* An event refused whole on the live path: counted, named, and the batch goes on. */
+static int refuse(ingest *in, const tt_event *ev, const char *why)
+{
+	in->stats.rejected++;
+	tally_add(in->rejects, why, ev->request_id);
+	if (in->o.errors)
+		fprintf(in->o.errors, "ingest: event %s refused: %s\n", ev->request_id, why);
+	return 1;
+}
+
 /* Stores an event already priced. */
 static int store_priced(ingest *in, tt_event *ev)
 {
@@ -110,7 +137,17 @@ static int store_priced(ingest *in, tt_event *ev)
 	tt_dims d;
 	store_dims_of(ev, &d);
 	int64_t id = store_dims_intern(in->st, &d);
-	int rc = id < 0 ? -1 : store_event_insert(in->st, ev, id);
+	if (id < 0) {
+		in->failed = 1;
+		return -1;
+	}
+	/* counted first, so that sums that would overflow refuse the event before it is stored */
+	int ra = rollup_acc_add(in->acc, id, ev);
+	if (ra == ROLLUP_OVERFLOW)
+		return refuse(in, ev, "sums would overflow");
+	int rc = ra < 0 ? -1 : store_event_insert(in->st, ev, id);
+	if (rc == 0 && rollup_acc_remove(in->acc, id, ev))
+		rc = -1;
 	if (rc < 0) {
 		in->failed = 1;
 		return -1;
@@ -118,10 +155,6 @@ static int store_priced(ingest *in, tt_event *ev)
 	if (rc == 0) {
 		in->stats.duplicate++;
 		return 0;
-	}
-	if (rollup_acc_add(in->acc, id, ev)) {
-		in->failed = 1;
-		return -1;
 	}
 	in->stats.accepted++;
 	in->stats.priced[ev->cost_source]++;
@@ -133,6 +166,9 @@ static int store_priced(ingest *in, tt_event *ev)
 int ingest_event(ingest *in, tt_event *ev)
 {
 	ratecard_price(in->o.card, ev);
+	char why[160];
+	if (implausible(in, ev, why, sizeof why))
+		return refuse(in, ev, why);
 	return store_priced(in, ev);
 }
 
@@ -284,6 +320,8 @@ static void end_batch(ingest *in)
 	}
 }
 
+static void on_reject(void *ctx, int item, const char *reason);
+
 /* Parser callbacks, on the reader thread. */
 static void on_event(void *ctx, const tt_event *ev)
 {
@@ -295,6 +333,11 @@ static void on_event(void *ctx, const tt_event *ev)
 	tt_event *e = &p->cur->ev[i];
 	*e = *ev;
 	ratecard_price(in->o.card, e);
+	char why[160];
+	if (implausible(in, e, why, sizeof why)) {
+		on_reject(in, -1, why);
+		return;
+	}
 	tt_dims d;
 	char key[TT_DIMS_KEY_CAP];
 	store_dims_of(e, &d);
@@ -305,7 +348,12 @@ static void on_event(void *ctx, const tt_event *ev)
 		if (strmap_put(in->local, key, klen, id))
 			goto oom;
 	}
-	if (rollup_acc_add(in->racc->acc, id, e))
+	int ra = rollup_acc_add(in->racc->acc, id, e);
+	if (ra == ROLLUP_OVERFLOW) {
+		on_reject(in, -1, "sums would overflow");
+		return;
+	}
+	if (ra < 0)
 		goto oom;
 	p->cur->local[i] = (uint32_t)id;
 	p->cur->n++;

@@ -151,7 +151,7 @@ static int on_page(void *ctx, const char *source, tt_event *evs, size_t n, const
 {
 	live *l = ctx;
 	for (size_t i = 0; i < n; i++)
-		if (ingest_event(l->in, &evs[i]))
+		if (ingest_event(l->in, &evs[i]) < 0) /* 1: refused, named, and passed over */
 			return write_failed(l);
 	if (ingest_commit(l->in, source, cursor))
 		return write_failed(l);

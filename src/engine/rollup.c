@@ -185,10 +185,12 @@ int rollup_acc_add(rollup_acc *a, int64_t dims_id, const tt_event *ev)
 	    table_get(&a->minute, TT_RES_MINUTE, store_bucket(TT_RES_MINUTE, ev->ts_ms), dims_id);
 	if (!c)
 		return -1;
-	int64_t m[TT_M_COUNT];
+	int64_t m[TT_M_COUNT], sum[TT_M_COUNT];
 	rollup_event_metrics(ev, m);
 	for (int i = 0; i < TT_M_COUNT; i++)
-		c->m[i] += m[i];
+		if (__builtin_add_overflow(c->m[i], m[i], &sum[i]))
+			return ROLLUP_OVERFLOW;
+	memcpy(c->m, sum, sizeof sum);
 	if (ev->latency_ms >= 0 && sketch_add(&c->sk[TT_SK_LATENCY], (double)ev->latency_ms, 1))
 		return -1;
 	if (ev->ttft_ms >= 0 && sketch_add(&c->sk[TT_SK_TTFT], (double)ev->ttft_ms, 1))
@@ -344,7 +346,8 @@ static int encode_hour(rollup_acc *a, cell **mc, size_t n, encoder *e, rollup_ro
 		size_t sklen[TT_SK_COUNT];
 		int err = 0;
 		for (int m = 0; m < TT_M_COUNT; m++)
-			rec->m[m] += c->m[m];
+			if (__builtin_add_overflow(rec->m[m], c->m[m], &rec->m[m]))
+				return -1;
 		for (int k = 0; k < TT_SK_COUNT && !err; k++) {
 			if (c->sk[k].count && sketch_merge(&e->hour[k], &c->sk[k]))
 				err = -1;
@@ -357,7 +360,8 @@ static int encode_hour(rollup_acc *a, cell **mc, size_t n, encoder *e, rollup_ro
 	}
 	/* the day takes the hour whole: one merge per hour, not per minute */
 	for (int m = 0; m < TT_M_COUNT; m++)
-		day->m[m] += rec->m[m];
+		if (__builtin_add_overflow(day->m[m], rec->m[m], &day->m[m]))
+			return -1;
 	for (int k = 0; k < TT_SK_COUNT; k++)
 		if (e->hour[k].count && sketch_merge(&day->sk[k], &e->hour[k]))
 			return -1;
