@@ -33,6 +33,7 @@ static void assert_clean(const prom_scrape *sc)
 		fail_msg("%zu errors, first: %s", sc->nerrors, sc->errors[0]);
 	assert_int_equal(sc->nbad, 0);
 	assert_false(sc->truncated);
+	assert_string_equal(sc->incomplete, "");
 }
 
 /* The one error a scrape of a bad line must give, and the good lines around it kept. */
@@ -432,6 +433,7 @@ static void test_openmetrics_eof(void **state)
 	assert_false(sc->eof);
 	assert_one_error(sc, "line 2: no # EOF at the end (truncated?)");
 	assert_int_equal(sc->nbad, 0);
+	assert_string_equal(sc->incomplete, "OpenMetrics without # EOF at the end");
 	prom_scrape_free(sc);
 
 	/* # EOF may lack its newline; an integer timestamp is seconds */
@@ -650,6 +652,7 @@ static void test_last_line(void **state)
 	prom_scrape *sc = parse_str("a 1\nb 12", PROM_FORMAT_AUTO);
 	assert_int_equal(sc->nsamples, 1);
 	assert_one_error(sc, "line 2: no newline at the end (truncated?)");
+	assert_string_equal(sc->incomplete, "cut mid-line: line 2 has no newline");
 	prom_scrape_free(sc);
 	sc = prom_parse(NULL, 0, PROM_FORMAT_AUTO);
 	assert_clean(sc);
@@ -755,6 +758,7 @@ static void test_sample_and_byte_limits(void **state)
 	assert_int_equal(sc->nsamples, 100);
 	assert_true(sc->truncated);
 	assert_one_error(sc, "line 101: more than 100 samples: the rest is ignored");
+	assert_string_equal(sc->incomplete, "line 101: more than 100 samples: the rest is ignored");
 	prom_scrape_free(sc);
 
 	/* one TYPE line per family counts too */

@@ -64,3 +64,12 @@ echo "ok: report --view metrics shows the series read back"
   > "$dir/bad.out" 2>&1 && fail "a bad query did not fail"
 grep -q "bad_data" "$dir/bad.out" || fail "no clear error for a bad query: $(cat "$dir/bad.out")"
 echo "ok: a bad PromQL query is reported with Prometheus' own error"
+
+# a string result (PromQL "text") holds no number: skipped, the source stays ok and the number
+# query beside it is stored
+"$tt" sync --db "$dir/s.db" --prometheus prom=http://127.0.0.1:$PROM --query 'note="hello"' \
+  --query "$Q" --once > "$dir/str.out" 2>&1 || fail "a string result failed the source: $(cat "$dir/str.out")"
+grep -q "prom: ok" "$dir/str.out" || fail "the source is not ok after a string result: $(cat "$dir/str.out")"
+n=$(sqlite3 "$dir/s.db" "SELECT count(*) FROM metric_samples WHERE series = 'spend_usd_per_s'")
+[ "$n" -ge 1 ] || fail "the number query beside a string result was not stored"
+echo "ok: a string result of the query API is skipped, never fatal"

@@ -63,10 +63,32 @@ static void test_parse_errors(void **state)
 	assert_string_equal(err, "query failed: bad_data: parse error");
 	assert_int_equal(promq_parse("{\"status\":", 10, &r, err, sizeof err), -1);
 	assert_non_null(strstr(err, "not JSON"));
+	/* a malformed series is skipped and counted; the good one beside it is kept */
 	const char *bad = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
-	                  "[{\"metric\":{},\"value\":[1,2]}]}}";
-	assert_int_equal(promq_parse(bad, strlen(bad), &r, err, sizeof err), -1);
-	assert_non_null(strstr(err, "malformed series 0"));
+	                  "[{\"metric\":{},\"value\":[1,2]},"
+	                  "{\"metric\":{\"m\":\"x\"},\"value\":[1,\"3\"]}]}}";
+	assert_int_equal(promq_parse(bad, strlen(bad), &r, err, sizeof err), 0);
+	assert_int_equal(r.nseries, 1);
+	assert_int_equal(r.nskipped, 1);
+	assert_string_equal(r.series[0].labels, "{\"m\":\"x\"}");
+	assert_true(r.series[0].points[0].value == 3.0);
+	promq_result_free(&r);
+	/* a string result holds no number: skipped, never an error */
+	const char *str = "{\"status\":\"success\",\"data\":{\"resultType\":\"string\",\"result\":"
+	                  "[1700000000.5,\"hello\"]}}";
+	assert_int_equal(promq_parse(str, strlen(str), &r, err, sizeof err), 0);
+	assert_string_equal(r.type, "string");
+	assert_int_equal(r.nseries, 0);
+	assert_int_equal(r.nskipped, 1);
+	promq_result_free(&r);
+	/* a scalar that is not a number: skipped too */
+	const char *sc = "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":"
+	                 "[1,\"seven\"]}}";
+	assert_int_equal(promq_parse(sc, strlen(sc), &r, err, sizeof err), 0);
+	assert_string_equal(r.type, "scalar");
+	assert_int_equal(r.nseries, 0);
+	assert_int_equal(r.nskipped, 1);
+	promq_result_free(&r);
 }
 
 /* ---- a real Prometheus scraping an exporter in this process ---- */

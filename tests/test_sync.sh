@@ -140,6 +140,16 @@ grep -q '"model_name"' "$dir/inf.json" || fail "no servers in the inference view
 grep -q '"kv_cache_usage"' "$dir/inf.json" || fail "no kv cache usage"
 echo "ok: scraped the simulator's vLLM metrics into the inference view"
 
+# 5b. a scrape cut in transit is a failed scrape: not stored, the source degraded with the reason
+start_sim cut --faults truncate=1 --rate 5 --history 60s
+"$tt" sync --db "$dir/cut.db" --scrape vllm=http://127.0.0.1:$PORT/metrics,vllm --once \
+  > "$dir/cut.out" 2>&1 && fail "a cut scrape was reported good: $(cat "$dir/cut.out")"
+grep -q "vllm: degraded: .*scrape not whole (cut mid-line: line [0-9]* has no newline); not stored" \
+  "$dir/cut.out" || fail "the cut is not named: $(cat "$dir/cut.out")"
+n=$(sqlite3 "$dir/cut.db" "SELECT count(*) FROM inference_samples" 2>/dev/null || echo 0)
+[ "$n" = 0 ] || fail "a cut scrape stored $n samples"
+echo "ok: a scrape cut mid-line is not stored and the source says why"
+
 # 6. sources from the configuration file; its mistakes named by file and line
 cat > "$dir/tokentop.ini" <<INI
 ; sources for the test

@@ -90,6 +90,10 @@ typedef struct prom_scrape {
 	size_t ncreated; /* _created samples skipped */
 	bool eof;        /* an OpenMetrics "# EOF" was seen */
 	bool truncated;  /* a limit stopped the parse; the rest of the input was ignored */
+	/* Why the exposition is not whole, "" when it is: cut mid-line, an OpenMetrics body without
+	 * # EOF, or a stopped parse. A scrape that is not whole must not be stored as data: its
+	 * counters would under-count and the next scrape would show a false jump. */
+	char incomplete[PROM_ERROR_MAX + 32];
 	/* The first PROM_ERRORS_KEPT of nerrors messages, each "line N: what is wrong". */
 	size_t nerrors;
 	char errors[PROM_ERRORS_KEPT][PROM_ERROR_MAX];

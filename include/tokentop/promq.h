@@ -22,6 +22,9 @@ typedef struct promq_result {
 	char type[16]; /* "vector", "matrix", "scalar" or "string" */
 	promq_series *series;
 	size_t nseries;
+	/* Series that held no usable number (a string result, a malformed series): skipped, never
+	 * fatal to the answer or the source. */
+	size_t nskipped;
 } promq_result;
 
 /* Parses an API answer. 0, or -1 with err saying what is wrong (Prometheus' own error text

@@ -266,6 +266,8 @@ static void stop(prom_parser *p, const char *fmt, ...)
 	add_error(p, "%s", msg);
 	p->stopped = true;
 	p->out->truncated = true;
+	snprintf(p->out->incomplete, sizeof p->out->incomplete, "line %zu: %s", p->out->nlines,
+	         msg);
 }
 
 static int oom(prom_parser *p)
@@ -1206,12 +1208,16 @@ prom_scrape *prom_parser_finish(prom_parser *p)
 	if (!p->stopped) {
 		if (p->overlong) {
 			line_too_long(p);
+			snprintf(p->out->incomplete, sizeof p->out->incomplete,
+			         "cut mid-line: line %zu has no newline", p->out->nlines);
 		} else if (p->npart && p->hint != PROM_FORMAT_TEXT &&
 		           is_eof_line(p->part, p->npart)) {
 			do_line(p, p->part, p->npart);
 		} else if (p->npart) {
 			p->out->nlines++;
 			bad(p, "no newline at the end (truncated?)");
+			snprintf(p->out->incomplete, sizeof p->out->incomplete,
+			         "cut mid-line: line %zu has no newline", p->out->nlines);
 		}
 	}
 	prom_scrape *o = p->out;
@@ -1220,8 +1226,12 @@ prom_scrape *prom_parser_finish(prom_parser *p)
 	if (fmt == PROM_FORMAT_AUTO)
 		fmt = p->saw_om ? PROM_FORMAT_OPENMETRICS : PROM_FORMAT_TEXT;
 	o->format = fmt;
-	if (fmt == PROM_FORMAT_OPENMETRICS && !o->eof && !p->stopped)
+	if (fmt == PROM_FORMAT_OPENMETRICS && !o->eof && !p->stopped) {
 		add_error(p, "no # EOF at the end (truncated?)");
+		if (!o->incomplete[0])
+			snprintf(o->incomplete, sizeof o->incomplete,
+			         "OpenMetrics without # EOF at the end");
+	}
 
 	size_t nf = p->nfams, ns = p->nsmp;
 	st->families = calloc(nf ? nf : 1, sizeof *st->families);

@@ -97,7 +97,13 @@ int promq_parse(const char *body, size_t len, promq_result *out, char *err, size
 		goto out;
 	}
 	snprintf(out->type, sizeof out->type, "%s", type);
-	if (!strcmp(type, "scalar") || !strcmp(type, "string")) {
+	if (!strcmp(type, "string")) {
+		/* a string holds no number to chart: skipped, the answer is still good */
+		out->nskipped = 1;
+		rc = 0;
+		goto out;
+	}
+	if (!strcmp(type, "scalar")) {
 		out->series = calloc(1, sizeof *out->series);
 		if (!out->series) {
 			snprintf(err, errlen, "out of memory");
@@ -111,9 +117,10 @@ int promq_parse(const char *body, size_t len, promq_result *out, char *err, size
 			goto out;
 		}
 		out->series->npoints = 1;
-		if (!strcmp(type, "string") || parse_point(res, out->series->points)) {
-			snprintf(err, errlen, "malformed %s result", type);
-			goto out;
+		if (parse_point(res, out->series->points)) {
+			promq_result_free(out);
+			snprintf(out->type, sizeof out->type, "%s", type);
+			out->nskipped = 1;
 		}
 		rc = 0;
 		goto out;
@@ -130,10 +137,14 @@ int promq_parse(const char *body, size_t len, promq_result *out, char *err, size
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		out->nseries = i + 1;
-		if (parse_series(json_array_get(res, i), matrix, &out->series[i])) {
-			snprintf(err, errlen, "malformed series %zu in the %s result", i, type);
-			goto out;
+		promq_series *sr = &out->series[out->nseries++];
+		if (parse_series(json_array_get(res, i), matrix, sr)) {
+			/* one malformed series never costs the others */
+			free(sr->labels);
+			free(sr->points);
+			memset(sr, 0, sizeof *sr);
+			out->nseries--;
+			out->nskipped++;
 		}
 	}
 	rc = 0;

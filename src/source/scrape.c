@@ -90,6 +90,12 @@ static void on_answer(void *ctx, const http_response *r)
 		poller_fail(&s->p, false, "%s: out of memory parsing the scrape", s->url);
 		return;
 	}
+	if (ps->incomplete[0]) {
+		poller_fail(&s->p, false, "%s: scrape not whole (%s); not stored", s->url,
+		            ps->incomplete);
+		prom_scrape_free(ps);
+		return;
+	}
 	if (!ps->nsamples && ps->nbad) {
 		poller_fail(&s->p, false, "%s: not Prometheus text (%s)", s->url,
 		            ps->nerrors ? ps->errors[0] : "no samples");
