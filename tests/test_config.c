@@ -93,6 +93,31 @@ static void test_console_section(void **state)
 	                 -1);
 }
 
+/* A LiteLLM gateway's first-sync start and re-read age. */
+static void test_litellm_keys(void **state)
+{
+	(void)state;
+	tt_config c;
+	char err[1024];
+	if (config_parse_string("[gateway lite]\nurl = http://x\ndialect = litellm\n"
+	                        "since = 2026-11-01\nreread = 3h\n",
+	                        "g.ini", &c, err, sizeof err))
+		fail_msg("%s", err);
+	assert_int_equal(c.ngateways, 1);
+	assert_string_equal(c.gateways[0].since, "2026-11-01");
+	assert_int_equal(c.gateways[0].reread_ms, 3 * 3600000LL);
+	config_free(&c);
+	assert_int_equal(config_parse_string("[gateway lite]\nurl = http://x\nsince = soon\n",
+	                                     "g.ini", &c, err, sizeof err),
+	                 -1);
+	assert_non_null(strstr(err, "g.ini:3"));
+	assert_non_null(strstr(err, "'since'"));
+	assert_int_equal(config_parse_string("[gateway lite]\nurl = http://x\nreread = 5s\n",
+	                                     "g.ini", &c, err, sizeof err),
+	                 -1);
+	assert_non_null(strstr(err, "g.ini:3"));
+}
+
 /* Each mistake: the error starts with file:line and names the key (or section) and a fix. */
 static void test_errors(void **state)
 {
@@ -187,6 +212,7 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_files),
 	    cmocka_unit_test(test_console_section),
+	    cmocka_unit_test(test_litellm_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -311,6 +311,36 @@ static void test_unreadable(void **state)
 	store_close(st);
 }
 
+/* A fresh LiteLLM proxy's /global/spend, {"spend": null, "max_budget": 0.0}, reads as no
+ * spend and no budget; a budget of 0 is never "of $0.00". */
+static void test_fresh_litellm_spend(void **state)
+{
+	(void)state;
+	store *st = prepared();
+	assert_int_equal(store_gwstate_put(st, "lite", "global_spend",
+	                                   "{\"spend\": null, \"max_budget\": 0.0}", NULL, T0 + 1),
+	                 0);
+	view_gwstate v;
+	char err[256];
+	assert_int_equal(view_gwstate_build(st, NOW, &v, err, sizeof err), 0);
+	assert_int_equal(v.unreadable, 0);
+	const view_gateway *l = &v.gateways[1];
+	assert_string_equal(l->source, "lite");
+	assert_int_equal(l->spend_micros, 0);
+	assert_int_equal(l->max_budget_micros, -1);
+	assert_int_equal(l->spend_ms, T0 + 1);
+	view_gwstate_free(&v);
+	/* a real budget still reads as one */
+	assert_int_equal(store_gwstate_put(st, "lite", "global_spend",
+	                                   "{\"spend\": 0.04, \"max_budget\": 25}", NULL, T0 + 2),
+	                 0);
+	assert_int_equal(view_gwstate_build(st, NOW, &v, err, sizeof err), 0);
+	assert_int_equal(v.gateways[1].spend_micros, 40000);
+	assert_int_equal(v.gateways[1].max_budget_micros, 25000000);
+	view_gwstate_free(&v);
+	store_close(st);
+}
+
 /* n requests of use_case to provider/model/tier, a minute before T0. */
 static void add_traffic(ingest *in, const char *use_case, const char *provider, const char *model,
                         const char *tier, int n)
@@ -543,6 +573,7 @@ int main(void)
 	    cmocka_unit_test(test_routes),      cmocka_unit_test(test_view),
 	    cmocka_unit_test(test_report_json), cmocka_unit_test(test_report_text),
 	    cmocka_unit_test(test_metrics),     cmocka_unit_test(test_unreadable),
+	    cmocka_unit_test(test_fresh_litellm_spend),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,7 @@
 #include "tokentop/view.h"
 #include "tokentop/workload.h"
 
-enum { NROWS = 1500 };
+enum { NROWS = 1500, NLATE = 4 };
 
 typedef struct row {
 	int64_t ts_ms;
@@ -19,7 +19,9 @@ typedef struct row {
 	int64_t spend_micros;
 } row;
 
-static row rows[NROWS]; /* newest first, as LiteLLM sorts */
+static row rows[NROWS + NLATE]; /* newest first, as LiteLLM sorts; then the late rows */
+static int nvisible = NROWS;     /* the late rows are served once written */
+static int64_t reread_ms;        /* the source's re-read age; 0: its default */
 static struct MHD_Daemon *daemon_;
 static int port_;
 static int64_t total_micros;
@@ -29,7 +31,8 @@ static int bad_model_info; /* serve a /model/info of the wrong shape */
 
 /* The state endpoints, answered as LiteLLM does (reference/litellm). */
 static const char liveliness_body[] = "\"I'm alive!\"";
-static const char global_spend_body[] = "{\"spend\": 12.5, \"max_budget\": 100.0}";
+/* a fresh proxy's answer: no spend yet, max_budget 0 (no budget) */
+static const char global_spend_body[] = "{\"spend\": null, \"max_budget\": 0.0}";
 static const char model_info_body[] =
     "{\"data\": [{\"model_name\": \"gpt-4o\", \"litellm_params\": {\"model\": \"openai/gpt-4o\","
     " \"custom_llm_provider\": \"openai\", \"weight\": 3}, \"model_info\": {\"id\": \"m-1\"}},"
@@ -84,6 +87,20 @@ static void make_rows(void)
 		total_micros += micros;
 	}
 	workload_free(w);
+	/* Four rows LiteLLM writes long after their startTime (a long reasoning call, rows queued
+	 * through a database outage): 100 minutes old when they appear, $2.50 in all. */
+	for (int i = 0; i < NLATE; i++) {
+		char start[32], buf[512];
+		int64_t ts = now - 100 * 60000LL + i * 1000;
+		time_format_iso(ts, start, sizeof start);
+		snprintf(buf, sizeof buf,
+		         "{\"request_id\":\"late-%d\",\"call_type\":\"acompletion\",\"spend\":0.625,"
+		         "\"total_tokens\":30,\"prompt_tokens\":10,\"completion_tokens\":20,"
+		         "\"startTime\":\"%s\",\"endTime\":\"%s\",\"model\":\"o3\","
+		         "\"custom_llm_provider\":\"openai\",\"status\":\"success\"}",
+		         i, start, start);
+		rows[NROWS + i] = (row){ts, strdup(buf), 625000};
+	}
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
@@ -132,8 +149,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	} else {
 		int page = pg ? atoi(pg) : 1, size = ps ? atoi(ps) : 50;
 		/* the proxy compares whole seconds, both ends included */
-		int matched[NROWS], m = 0;
-		for (int i = 0; i < NROWS; i++)
+		int matched[NROWS + NLATE], m = 0;
+		int nv = __atomic_load_n(&nvisible, __ATOMIC_SEQ_CST);
+		for (int i = 0; i < nv; i++)
 			if (rows[i].ts_ms / 1000 * 1000 >= from &&
 			    rows[i].ts_ms / 1000 * 1000 <= to)
 				matched[m++] = i;
@@ -172,7 +190,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	MHD_stop_daemon(daemon_);
-	for (int i = 0; i < NROWS; i++)
+	for (int i = 0; i < NROWS + NLATE; i++)
 		free(rows[i].json);
 	return 0;
 }
@@ -215,7 +233,10 @@ static int on_gwstate(void *ctx, const char *source, const char *kind, const cha
 static store *sync_once(const char *dbname, const char *key, int page_size, run *r)
 {
 	char path[512], err[512], url[64], cursor[64];
-	snprintf(path, sizeof path, "%s/%s", tu_tmpdir(), dbname);
+	if (dbname[0] == '/')
+		snprintf(path, sizeof path, "%s", dbname); /* a database to sync again */
+	else
+		snprintf(path, sizeof path, "%s/%s", tu_tmpdir(), dbname);
 	store_opts so = {.merge = rollup_sketch_blob_merge};
 	store *st = store_open(path, &so, err, sizeof err);
 	assert_non_null(st);
@@ -231,8 +252,9 @@ static store *sync_once(const char *dbname, const char *key, int page_size, run 
 	litellm_opts o = {.name = "lite",
 	                  .url = url,
 	                  .token = key,
-	                  .lookback_ms = 7 * 3600000LL,
+	                  .since_ms = time_now_ms() - 7 * 3600000LL,
 	                  .overlap_ms = 5 * 60000,
+	                  .reread_ms = reread_ms,
 	                  .page_size = page_size,
 	                  /* short: an answer completed in a timer callback leaves UV_RUN_ONCE
 	                   * waiting for the next timer, the poll */
@@ -270,6 +292,33 @@ static void test_exact_spend(void **state)
 	assert_int_equal(store_event_count(st), NROWS);
 	assert_int_equal(stored_cost(st), total_micros); /* LiteLLM's float spend, exactly */
 	store_close(st);
+}
+
+/* Rows written after the forward read passed their startTime are read by the re-read sweep:
+ * with a 15-minute re-read (the old default) the $2.50 of four rows written 100 minutes late is
+ * never seen; with the default (2 hours) it is, exactly, and nothing is counted twice. */
+static void test_late_rows(void **state)
+{
+	(void)state;
+	run r;
+	char db[300];
+	snprintf(db, sizeof db, "%s/late.db", tu_tmpdir());
+	store *st = sync_once(db, "sk-master", 100, &r);
+	assert_int_equal(store_event_count(st), NROWS);
+	store_close(st);
+	__atomic_store_n(&nvisible, NROWS + NLATE, __ATOMIC_SEQ_CST);
+	reread_ms = 15 * 60000;
+	st = sync_once(db, "sk-master", 100, &r);
+	assert_int_equal(r.last, SRC_OK);
+	assert_int_equal(store_event_count(st), NROWS); /* missed: the test can fail */
+	store_close(st);
+	reread_ms = 0;
+	st = sync_once(db, "sk-master", 100, &r);
+	assert_int_equal(r.last, SRC_OK);
+	assert_int_equal(store_event_count(st), NROWS + NLATE);
+	assert_int_equal(stored_cost(st), total_micros + 2500000);
+	store_close(st);
+	__atomic_store_n(&nvisible, NROWS, __ATOMIC_SEQ_CST);
 }
 
 /* The state endpoints are stored verbatim under their kinds; /health is never asked. */
@@ -351,6 +400,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_time_format),         cmocka_unit_test(test_exact_spend),
+	    cmocka_unit_test(test_late_rows),
 	    cmocka_unit_test(test_state_endpoints),     cmocka_unit_test(test_state_refused),
 	    cmocka_unit_test(test_busy_windows_narrow), cmocka_unit_test(test_wrong_key),
 	};

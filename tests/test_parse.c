@@ -578,8 +578,8 @@ static void test_litellm_rows(void **state)
 	char *lines[16];
 	size_t lens[16];
 	int n = split_lines(buf, lines, lens, 16);
-	assert_int_equal(n, 8);
-	tt_event ev[8];
+	assert_int_equal(n, 10);
+	tt_event ev[10];
 	got g;
 	for (int i = 0; i < n; i++) {
 		assert_int_equal(parse_detect(lines[i], lens[i]), TT_FORMAT_LITELLM);
@@ -647,6 +647,15 @@ static void test_litellm_rows(void **state)
 	assert_int_equal(ev[7].status, TT_STATUS_SERVER_ERROR);
 	assert_int_equal(ev[7].latency_ms, -1);
 	assert_int_equal(ev[7].cost_micros, 4200);
+	/* row 9: a failure as LiteLLM writes it, endTime = startTime: latency and TTFT unknown,
+	 * never 0 ms */
+	assert_int_equal(ev[8].status, TT_STATUS_SERVER_ERROR);
+	assert_int_equal(ev[8].latency_ms, -1);
+	assert_int_equal(ev[8].ttft_ms, -1);
+	/* row 10: not streamed, completionStartTime = endTime: the latency, but no TTFT */
+	assert_int_equal(ev[9].status, TT_STATUS_OK);
+	assert_int_equal(ev[9].latency_ms, 800);
+	assert_int_equal(ev[9].ttft_ms, -1);
 	free(buf);
 }
 

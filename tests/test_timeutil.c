@@ -229,6 +229,27 @@ static void test_now(void **state)
 	assert_true(b >= a);
 }
 
+/* --since: a duration before now or a date; month starts from a civil calendar, in UTC. */
+static void test_since_and_month(void **state)
+{
+	(void)state;
+	int64_t now = 1796601600000LL + 3 * 3600000LL, v; /* 2026-12-07T03:00:00Z */
+	assert_int_equal(time_parse_since("7d", now, &v), 0);
+	assert_true(v == now - 7 * 86400000LL);
+	assert_int_equal(time_parse_since("2026-11-30", now, &v), 0);
+	assert_true(v == 1796601600000LL - 7 * 86400000LL);
+	assert_int_equal(time_parse_since("2026-12-01T00:00:00Z", now, &v), 0);
+	assert_true(v == 1796083200000LL);
+	assert_int_equal(time_parse_since("soon", now, &v), -1);
+	assert_int_equal(time_parse_since("", now, &v), -1);
+	assert_int_equal(time_parse_since("99999w", 1000, &v), -1); /* before 1970 */
+	assert_true(time_month_start(now) == 1796083200000LL);       /* 2026-12-01 */
+	assert_true(time_month_start(1796083200000LL) == 1796083200000LL);
+	assert_true(time_month_start(1796083200000LL - 1) == 1793491200000LL); /* 2026-11-01 */
+	assert_true(time_month_start(951782400000LL) == 949363200000LL); /* 2000-02-29 -> 02-01 */
+	assert_true(time_month_start(-1) == -2678400000LL);               /* 1969-12-01 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +260,7 @@ int main(void)
 	    cmocka_unit_test(test_format_parse_round_trip),
 	    cmocka_unit_test(test_civil),
 	    cmocka_unit_test(test_duration),
+	    cmocka_unit_test(test_since_and_month),
 	    cmocka_unit_test(test_now),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

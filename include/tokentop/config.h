@@ -27,6 +27,8 @@ typedef struct gateway_spec {
 	int64_t poll_ms;
 	int64_t page_limit;
 	int64_t state_ms; /* between reads of the state endpoints (health, routing, ...) */
+	char since[CONFIG_NAME_CAP]; /* LiteLLM: the first read's start (time_parse_since); "" */
+	int64_t reread_ms;           /* LiteLLM: the re-read age; 0: the default */
 	bool production;
 	bool insecure;
 } gateway_spec;

@@ -36,6 +36,7 @@ typedef struct live_events_opts {
 	int64_t poll_ms, state_ms;
 	int page_limit;
 	bool production;
+	int64_t since_ms, reread_ms; /* LiteLLM: the first read's start, the re-read age; 0: defaults */
 } live_events_opts;
 int live_add_events(live *l, const live_events_opts *o, char *err, size_t errlen);
 int live_add_scrape(live *l, const char *name, const char *url, prom_kind kind,

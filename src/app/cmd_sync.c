@@ -33,7 +33,7 @@ static void sync_usage(FILE *out)
 	    "                     [--scrape NAME=URL[,KIND]] [--prometheus NAME=URL --query S=Q]\n"
 	    "                     [--token-file F | --token-env VAR]\n"
 	    "                     [--once | --for DURATION] [--poll DURATION]\n"
-	    "                     [--state-interval DURATION]\n\n"
+	    "                     [--state-interval DURATION] [--since WHEN] [--reread DURATION]\n\n"
 	    "Pulls request events from gateways (the tokentop v1 API) and LiteLLM proxies\n"
 	    "(/spend/logs/ui) into the database, each exactly once: a source's cursor is\n"
 	    "committed with the events it covers, so a sync killed at any moment resumes where\n"
@@ -61,6 +61,11 @@ static void sync_usage(FILE *out)
 	    "  --state-interval DURATION  between reads of each gateway's health, routing and\n"
 	    "                     controls (LiteLLM: liveliness, spend, models, router\n"
 	    "                     settings), kept in the database (default 30s)\n"
+	    "  --since WHEN       LiteLLM: where a first sync starts, a date (2026-12-01) or a\n"
+	    "                     duration back (7d); default the start of this month (UTC)\n"
+	    "  --reread DURATION  LiteLLM: read each stretch once more when it is this old, for\n"
+	    "                     rows the proxy writes late (default 2h); each start re-reads\n"
+	    "                     that much before its cursor\n"
 	    "  -h, --help         this help\n");
 }
 
@@ -152,6 +157,8 @@ int cmd_sync(int argc, char **argv)
 	    {"for", required_argument, NULL, 'f'},
 	    {"poll", required_argument, NULL, 'p'},
 	    {"state-interval", required_argument, NULL, 'S'},
+	    {"since", required_argument, NULL, 'W'},
+	    {"reread", required_argument, NULL, 'R'},
 	    {"config", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
@@ -172,7 +179,7 @@ int cmd_sync(int argc, char **argv)
 	int nq = 0;
 	int n = 0;
 	bool once = false;
-	int64_t for_ms = 0, poll_ms = 2000, state_ms = 0;
+	int64_t for_ms = 0, poll_ms = 2000, state_ms = 0, since_ms = 0, reread_ms = 0;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -293,6 +300,20 @@ int cmd_sync(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'W':
+			if (time_parse_since(optarg, time_now_ms(), &since_ms)) {
+				fprintf(stderr, "tokentop sync: --since: expected a date like "
+				                "2026-12-01 or a duration back like 7d\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'R':
+			if (time_parse_duration(optarg, &reread_ms) || reread_ms < 60000) {
+				fprintf(stderr, "tokentop sync: --reread: expected a duration of at "
+				                "least 1m, like 2h\n");
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			sync_usage(stdout);
 			return EXIT_OK;
@@ -358,7 +379,9 @@ int cmd_sync(int argc, char **argv)
 		                      .litellm = litellm_of[i],
 		                      .poll_ms = poll_ms,
 		                      .state_ms = state_ms,
-		                      .page_limit = (int)page_limit};
+		                      .page_limit = (int)page_limit,
+		                      .since_ms = since_ms,
+		                      .reread_ms = reread_ms};
 		added = live_add_events(s.live, &o, err, sizeof err);
 	}
 	for (int i = 0; !added && i < ns; i++)

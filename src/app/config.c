@@ -241,6 +241,28 @@ static int parse_interval(const char *v, void *field, char *why, size_t whylen)
 	return 0;
 }
 
+static int parse_since(const char *v, void *field, char *why, size_t whylen)
+{
+	int64_t ms;
+	if (strlen(v) >= CONFIG_NAME_CAP || time_parse_since(v, time_now_ms(), &ms)) {
+		snprintf(why, whylen, "'%s' is not a date (2026-12-01) or a duration back (7d)", v);
+		return -1;
+	}
+	strcpy(field, v);
+	return 0;
+}
+
+static int parse_reread(const char *v, void *field, char *why, size_t whylen)
+{
+	int64_t ms;
+	if (time_parse_duration(v, &ms) || ms < 60000 || ms > 7 * 86400000LL) {
+		snprintf(why, whylen, "'%s' is not a duration between 1m and 7d", v);
+		return -1;
+	}
+	*(int64_t *)field = ms;
+	return 0;
+}
+
 static int parse_yesno(const char *v, void *field, char *why, size_t whylen)
 {
 	if (!strcmp(v, "yes") || !strcmp(v, "true")) {
@@ -282,6 +304,8 @@ static const value_type t_env = {parse_env_name, "a variable name, e.g. TOKENTOP
 static const value_type t_path = {parse_path, "a file path, e.g. /etc/tokentop/token"};
 static const value_type t_interval = {parse_interval, "a duration, e.g. 2s or 1m"};
 static const value_type t_yesno = {parse_yesno, "yes or no"};
+static const value_type t_since = {parse_since, "a date or a duration back, e.g. 7d"};
+static const value_type t_reread = {parse_reread, "a duration, e.g. 2h"};
 static const value_type t_page_limit = {parse_page_limit, "a count, e.g. 1000"};
 static const value_type t_promql = {parse_promql, "a PromQL expression"};
 
@@ -438,6 +462,8 @@ static const key_spec gateway_keys[] = {
     {"poll", &t_interval, false, offsetof(gateway_spec, poll_ms)},
     {"page_limit", &t_page_limit, false, offsetof(gateway_spec, page_limit)},
     {"state_interval", &t_interval, false, offsetof(gateway_spec, state_ms)},
+    {"since", &t_since, false, offsetof(gateway_spec, since)},
+    {"reread", &t_reread, false, offsetof(gateway_spec, reread_ms)},
     {"production", &t_yesno, false, offsetof(gateway_spec, production)},
     {"insecure", &t_yesno, false, offsetof(gateway_spec, insecure)},
 };

@@ -40,7 +40,9 @@ static void *make_litellm(uv_loop_t *loop, http_client *http, const live_events_
 	                  .url = p->url,
 	                  .token = p->token,
 	                  .poll_ms = (long)p->poll_ms,
-	                  .state_ms = (long)p->state_ms};
+	                  .state_ms = (long)p->state_ms,
+	                  .since_ms = p->since_ms,
+	                  .reread_ms = p->reread_ms};
 	return litellm_new(loop, http, &o, cursor, sink);
 }
 
@@ -408,7 +410,10 @@ int live_add_config(live *l, const tt_config *cfg, int64_t state_ms, char *err, 
 		                      .poll_ms = g->poll_ms,
 		                      .state_ms = state_ms ? state_ms : g->state_ms,
 		                      .page_limit = (int)g->page_limit,
-		                      .production = g->production};
+		                      .production = g->production,
+		                      .reread_ms = g->reread_ms};
+		if (g->since[0])
+			time_parse_since(g->since, time_now_ms(), &o.since_ms);
 		if (live_add_events(l, &o, why, sizeof why)) {
 			snprintf(err, errlen, "[gateway %s]: %s", g->name, why);
 			rc = -1;

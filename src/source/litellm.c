@@ -14,6 +14,7 @@
 #define CURSOR_CAP    64
 #define MAX_PAGES     50 /* more in one window: halve the window */
 #define MIN_WINDOW_MS 60000
+#define SWEEP_MIN_MS  (5 * 60000) /* a re-read waits until this much has aged */
 
 struct litellm_src {
 	poller p; /* first */
@@ -27,6 +28,13 @@ struct litellm_src {
 	int64_t from_ms, to_ms, window_ms;
 	int page, total_pages;
 	bool caught_up;
+	/* The re-read sweep: everything before sweep_ms was read once more when reread_ms old. It
+	 * starts reread_ms before the cursor found at start (floor_ms) and reads up to it at once;
+	 * past it, it jumps to jump_to, reread_ms before the start, since older rows were all written
+	 * when the forward read saw them. */
+	bool forward_done; /* the forward read reached now */
+	bool sweeping;     /* the window being read is the sweep's: the cursor does not move */
+	int64_t sweep_ms, floor_ms, jump_at, jump_to;
 	uint64_t events;
 	tt_event *evs;
 	size_t nevs, capevs;
@@ -63,19 +71,58 @@ static void reject(void *ctx, int item, const char *reason)
 		s->sink.reject(s->sink.ctx, s->p.name, reason);
 }
 
-/* Picks the next window after the cursor (or the lookback) up to now. */
+static int64_t cursor_ms(const litellm_src *s)
+{
+	int64_t c;
+	if (s->cursor[0] && time_parse_iso(s->cursor, strlen(s->cursor), &c) == 0)
+		return c;
+	return s->o.since_ms;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Where the sweep may read to: what is reread_ms old, and at least the cursor found at start,
+ * so that every start (a cron's sync --once) reads the last reread_ms once more. */
+static int64_t sweep_limit(const litellm_src *s, int64_t now)
+{
+	int64_t aged = now - s->o.reread_ms;
+	return aged > s->floor_ms ? aged : s->floor_ms;
+}
+
+/* The sweep has time to re-read: the stretch from start, or enough that has aged. */
+static bool sweep_due(const litellm_src *s, int64_t now)
+{
+	return s->sweep_ms < s->floor_ms || sweep_limit(s, now) - s->sweep_ms >= SWEEP_MIN_MS;
+}
+
+/* Picks the next window: the sweep's when it is due and the forward read is caught up, else
+ * from the overlap before the cursor to at most window_ms past it. The end never falls before
+ * the cursor, so a narrowed window cannot move the cursor back. */
 static void next_window(litellm_src *s)
 {
-	int64_t now = time_now_ms(), start;
-	if (s->cursor[0] && time_parse_iso(s->cursor, strlen(s->cursor), &start) == 0)
-		start -= s->o.overlap_ms;
-	else
-		start = now - s->o.lookback_ms;
-	s->from_ms = start;
-	s->to_ms = start + s->window_ms < now ? start + s->window_ms : now;
+	int64_t now = time_now_ms(), c = cursor_ms(s);
+	s->sweeping = s->forward_done && sweep_due(s, now);
+	if (s->sweeping) {
+		s->from_ms = s->sweep_ms;
+		s->to_ms = min64(s->sweep_ms + s->window_ms, sweep_limit(s, now));
+	} else {
+		s->from_ms = s->cursor[0] ? c - s->o.overlap_ms : c;
+		s->to_ms = min64(c + s->window_ms, now);
+	}
 	s->page = 1;
 	s->total_pages = 1;
 	s->nevs = 0;
+}
+
+/* The sweep's window is read and stored: move past it. */
+static void sweep_advance(litellm_src *s)
+{
+	s->sweep_ms = s->to_ms;
+	if (s->sweep_ms >= s->jump_at && s->jump_to > s->sweep_ms)
+		s->sweep_ms = s->jump_to;
 }
 
 /* ---- the shapes of the state answers (reference: LiteLLM's proxy endpoints) ---- */
@@ -88,8 +135,8 @@ static const char *check_liveliness(const json_t *doc)
 
 static const char *check_global_spend(const json_t *doc)
 {
-	json_t *mb = json_object_get(doc, "max_budget");
-	if (!json_is_number(json_object_get(doc, "spend")) ||
+	json_t *mb = json_object_get(doc, "max_budget"), *sp = json_object_get(doc, "spend");
+	if (!sp || (!json_is_null(sp) && !json_is_number(sp)) ||
 	    (mb && !json_is_null(mb) && !json_is_number(mb)))
 		return "expected {spend, max_budget}";
 	return NULL;
@@ -163,7 +210,8 @@ static void on_answer(void *ctx, const http_response *r)
 	if (s->total_pages > MAX_PAGES && s->window_ms / 2 >= MIN_WINDOW_MS) {
 		/* too busy for one window: read a narrower one, from the same start */
 		s->window_ms /= 2;
-		s->to_ms = s->from_ms + s->window_ms;
+		s->to_ms = s->sweeping ? s->from_ms + s->window_ms
+		                       : min64(cursor_ms(s) + s->window_ms, s->to_ms);
 		s->page = 1;
 		s->nevs = 0;
 		poller_schedule(&s->p, 0);
@@ -176,9 +224,13 @@ static void on_answer(void *ctx, const http_response *r)
 		poller_schedule(&s->p, 0);
 		return;
 	}
-	/* the window is read whole: store it with its end as the cursor */
+	/* the window is read whole: store it with its end as the cursor (the sweep's leaves the
+	 * cursor where it is) */
 	char cursor[CURSOR_CAP];
-	time_format_iso(s->to_ms, cursor, sizeof cursor);
+	if (s->sweeping)
+		snprintf(cursor, sizeof cursor, "%s", s->cursor);
+	else
+		time_format_iso(s->to_ms, cursor, sizeof cursor);
 	if (s->sink.page && s->sink.page(s->sink.ctx, s->p.name, s->evs, s->nevs, cursor)) {
 		poller_fail(&s->p, false, "%s: could not store the window; will read it again",
 		            s->p.name);
@@ -189,7 +241,12 @@ static void on_answer(void *ctx, const http_response *r)
 	memcpy(s->cursor, cursor, sizeof s->cursor);
 	s->events += s->nevs;
 	int64_t now = time_now_ms();
-	s->caught_up = s->to_ms >= now - 1000;
+	if (s->sweeping) {
+		sweep_advance(s);
+		s->forward_done = false; /* a forward read between two sweep windows */
+	} else
+		s->forward_done = s->to_ms >= now - 1000;
+	s->caught_up = s->forward_done && !sweep_due(s, now);
 	if (s->window_ms < s->o.window_ms)
 		s->window_ms *= 2; /* quieter again: widen back */
 	s->page = 0;
@@ -247,8 +304,11 @@ litellm_src *litellm_new(uv_loop_t *loop, http_client *http, const litellm_opts 
 		s->o.poll_ms = 10000;
 	if (s->o.overlap_ms <= 0)
 		s->o.overlap_ms = 15 * 60000;
-	if (s->o.lookback_ms <= 0)
-		s->o.lookback_ms = 24 * 3600000LL;
+	if (s->o.reread_ms <= 0)
+		s->o.reread_ms = LITELLM_REREAD_MS;
+	int64_t now = time_now_ms();
+	if (s->o.since_ms <= 0)
+		s->o.since_ms = time_month_start(now);
 	if (s->o.window_ms <= 0)
 		s->o.window_ms = 3600000;
 	if (s->o.page_size <= 0 || s->o.page_size > 100)
@@ -267,6 +327,14 @@ litellm_src *litellm_new(uv_loop_t *loop, http_client *http, const litellm_opts 
 	while (ul && s->url[ul - 1] == '/')
 		s->url[--ul] = 0;
 	snprintf(s->cursor, sizeof s->cursor, "%s", cursor ? cursor : "");
+	int64_t c = cursor_ms(s);
+	s->floor_ms = s->cursor[0] ? c : INT64_MIN;
+	s->jump_at = s->cursor[0] ? c : INT64_MAX;
+	s->jump_to = now - s->o.reread_ms;
+	if (s->cursor[0])
+		s->sweep_ms = c - s->o.reread_ms;
+	else /* a first read: what is older than reread_ms now was all written */
+		s->sweep_ms = c > s->jump_to ? c : s->jump_to;
 	statedocs_init(&s->sd, state_kinds,
 	               s->o.state_ms < 0 ? 0 : sizeof state_kinds / sizeof state_kinds[0],
 	               s->o.state_ms > 0 ? s->o.state_ms : LITELLM_STATE_MS);

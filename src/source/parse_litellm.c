@@ -476,24 +476,28 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 		}
 	}
 
-	/* latency: request_duration_ms, else endTime - startTime; a negative span stays unknown */
+	/* Latency: request_duration_ms, else endTime - startTime. LiteLLM writes a failure with
+	 * endTime = startTime and a non-streamed call with completionStartTime = endTime: neither
+	 * was measured, so a zero or negative span and a first token at the very end stay unknown
+	 * (never 0 ms, never the whole latency as a TTFT). */
 	if (r[R_DURATION] >= 0 &&
 	    pj_get_count(c, d, r[R_DURATION], "request_duration_ms", false, &ev->latency_ms) < 0)
 		return -1;
-	int64_t t = 0;
+	int64_t end = INT64_MIN, t = 0;
 	if (r[R_END] >= 0) {
 		int rc = pj_get_time(c, d, r[R_END], "endTime", &t);
 		if (rc < 0)
 			return -1;
-		if (rc == 0 && ev->latency_ms < 0 && t >= ev->ts_ms &&
-		    t - ev->ts_ms <= TT_COUNT_MAX)
+		if (rc == 0)
+			end = t;
+		if (rc == 0 && ev->latency_ms < 0 && t > ev->ts_ms && t - ev->ts_ms <= TT_COUNT_MAX)
 			ev->latency_ms = t - ev->ts_ms;
 	}
 	if (r[R_COMPLETION_START] >= 0) {
 		int rc = pj_get_time(c, d, r[R_COMPLETION_START], "completionStartTime", &t);
 		if (rc < 0)
 			return -1;
-		if (rc == 0 && t >= ev->ts_ms && t - ev->ts_ms <= TT_COUNT_MAX)
+		if (rc == 0 && t > ev->ts_ms && t != end && t - ev->ts_ms <= TT_COUNT_MAX)
 			ev->ttft_ms = t - ev->ts_ms;
 	}
 

@@ -238,3 +238,25 @@ int64_t time_now_ms(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int time_parse_since(const char *s, int64_t now_ms, int64_t *ms_out)
+{
+	int64_t d;
+	if (!s || !ms_out)
+		return -1;
+	if (time_parse_duration(s, &d) == 0) {
+		if (d > now_ms)
+			return -1;
+		*ms_out = now_ms - d;
+		return 0;
+	}
+	return time_parse_iso(s, strlen(s), ms_out);
+}
+
+int64_t time_month_start(int64_t ms)
+{
+	int64_t days = ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY), y;
+	unsigned m, d;
+	time_civil_from_days(days, &y, &m, &d);
+	return time_days_from_civil(y, m, 1) * MS_PER_DAY;
+}

@@ -216,15 +216,20 @@ static int micros_of(const json_t *n, int64_t *out)
 	return money_parse_usd(buf, strlen(buf), out);
 }
 
+/* LiteLLM's /global/spend. A fresh proxy answers {"spend": null, "max_budget": 0.0}: a null
+ * spend is no spend yet, and a max_budget of 0 or null is LiteLLM's "no budget". */
 static int read_global_spend(builder *b, view_gateway *g, const json_t *doc, const tt_gwstate *s)
 {
 	(void)b;
 	json_t *spend = json_object_get(doc, "spend"), *max = json_object_get(doc, "max_budget");
-	if (!json_is_number(spend) || micros_of(spend, &g->spend_micros))
+	if (json_is_null(spend))
+		g->spend_micros = 0;
+	else if (!json_is_number(spend) || micros_of(spend, &g->spend_micros))
 		return -1;
 	g->dialect = VIEW_GW_LITELLM;
 	g->spend_ms = s->fetched_ms;
-	if (!json_is_number(max) || micros_of(max, &g->max_budget_micros))
+	if (!json_is_number(max) || micros_of(max, &g->max_budget_micros) ||
+	    g->max_budget_micros <= 0)
 		g->max_budget_micros = -1;
 	return 0;
 }
