@@ -7,7 +7,7 @@ set -eu
 # checks that each command the scripts use is in the base system or in one of these lists.
 PKGS="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev sqlite3 libuv1-dev libcmocka-dev libinih-dev libmicrohttpd-dev libssl-dev
-libjsmn-dev tmux prometheus curl python3 procps"
+libjsmn-dev tmux prometheus curl python3 procps jq"
 # make bench: htop is the console's baseline, time measures whole processes
 BENCH_PKGS="htop time"
 # make fuzz: libFuzzer comes with clang

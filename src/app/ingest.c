@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tokentop/ingest.h"
+#include "tokentop/jsplit.h"
 #include "tokentop/money.h"
 #include "tokentop/strmap.h"
 #include "tokentop/tally.h"
@@ -455,39 +456,6 @@ static void progress_draw(progress *p, const ingest *in, uint64_t done, bool fin
 	fflush(stderr);
 }
 
-/* A file whose first line opens a JSON value it does not close is one pretty-printed
- * document (a saved LiteLLM page, an OTLP export): parse it whole. */
-static bool looks_like_document(FILE *f)
-{
-	char buf[4096];
-	long pos = ftell(f);
-	if (pos < 0)
-		return false;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fseek(f, pos, SEEK_SET);
-	buf[n] = 0;
-	char *nl = memchr(buf, '\n', n);
-	if (!nl)
-		return false;
-	char *p = buf;
-	while (p < nl && (*p == ' ' || *p == '\t' || *p == '\r'))
-		p++;
-	if (*p != '{' && *p != '[')
-		return false;
-	char *e = nl;
-	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		e--;
-	return !(e > p && (e[-1] == '}' || e[-1] == ']'));
-}
-
-static bool blank(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-			return false;
-	return true;
-}
-
 static double thread_cpu_s(void)
 {
 	struct timespec t;
@@ -498,74 +466,50 @@ static double thread_cpu_s(void)
 typedef struct reader {
 	ingest *in;
 	FILE *f;
-	bool whole; /* parse the file as one document */
+	const parse_sink *sink;
 	progress prog;
 	int read_errno;
 	double cpu_s;
 } reader;
 
-static void read_document(reader *r, const parse_sink *sink)
+static void on_split(void *ctx, jsplit_kind kind, const char *buf, size_t len, uint64_t line)
 {
+	reader *r = ctx;
 	ingest *in = r->in;
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	in->line = 1;
+	in->line = line;
 	in->stats.records++;
-	while (buf) {
-		if (len == cap) {
-			if (cap >= TT_RECORD_MAX) {
-				on_reject(in, -1,
-				          "document larger than 16 MiB; write one record per line");
-				free(buf);
-				return;
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-		size_t n = fread(buf + len, 1, cap - len, r->f);
-		len += n;
-		if (n == 0) {
-			if (ferror(r->f))
-				r->read_errno = errno ? errno : EIO;
-			else
-				parse_record(in->o.format, buf, len, sink);
-			free(buf);
-			return;
-		}
-	}
-	free(buf);
-	r->read_errno = ENOMEM;
+	if (kind == JSPLIT_LONG)
+		on_reject(in, -1, "record longer than 16 MiB");
+	else
+		parse_record(in->o.format, buf, len, r->sink);
 }
 
-static void read_lines(reader *r, const parse_sink *sink)
+/* One record a line, pretty-printed documents, concatenated values, arrays and pages of any
+ * size (their rows one by one): jsplit cuts the stream, in memory bounded by one record. */
+static void read_stream(reader *r)
 {
 	ingest *in = r->in;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	jsplit *js = jsplit_new(TT_RECORD_MAX, on_split, r);
+	char *buf = malloc(1 << 16);
 	uint64_t done = 0;
-	while ((n = getline(&line, &cap, r->f)) >= 0) {
-		in->line++;
-		done += (uint64_t)n;
-		if (blank(line, (size_t)n))
-			continue;
-		in->stats.records++;
-		if ((size_t)n > TT_RECORD_MAX)
-			on_reject(in, -1, "line longer than 16 MiB");
-		else
-			parse_record(in->o.format, line, (size_t)n, sink);
-		if (!in->pipe->cur)
-			break;
-		if ((in->line & 1023) == 0)
-			progress_draw(&r->prog, in, done, false);
+	if (!js || !buf) {
+		r->read_errno = ENOMEM;
+		goto out;
+	}
+	size_t n;
+	while (in->pipe->cur && (n = fread(buf, 1, 1 << 16, r->f)) > 0) {
+		done += n;
+		jsplit_feed(js, buf, n);
+		progress_draw(&r->prog, in, done, false);
 	}
 	if (ferror(r->f))
 		r->read_errno = errno ? errno : EIO;
-	free(line);
+	else if (in->pipe->cur)
+		jsplit_finish(js);
 	progress_draw(&r->prog, in, done, true);
+out:
+	jsplit_free(js);
+	free(buf);
 }
 
 static void *reader_main(void *arg)
@@ -574,17 +518,14 @@ static void *reader_main(void *arg)
 	ingest *in = r->in;
 	pipeline *p = in->pipe;
 	parse_sink sink = {on_event, on_reject, in, on_note};
+	r->sink = &sink;
 	p->cur = pipe_acquire(p);
 	in->rcount = 0;
 	in->racc = p->cur ? pipe_new_acc(p) : NULL;
 	if (p->cur && !in->racc)
 		p->cur = NULL;
-	if (p->cur) {
-		if (r->whole)
-			read_document(r, &sink);
-		else
-			read_lines(r, &sink);
-	}
+	if (p->cur)
+		read_stream(r);
 	pthread_mutex_lock(&p->mu);
 	if (p->cur) {
 		p->cur->acc = in->racc; /* the last batch, however short */
@@ -742,7 +683,6 @@ int ingest_file(ingest *in, const char *path, char *err, size_t errlen)
 		r.prog.total = (uint64_t)sb.st_size;
 	clock_gettime(CLOCK_MONOTONIC, &r.prog.start);
 	r.prog.last = r.prog.start;
-	r.whole = !is_stdin && r.prog.total && looks_like_document(f);
 
 	pipeline p = {0};
 	int rc = 0;

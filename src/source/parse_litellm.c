@@ -377,6 +377,16 @@ static int usage_apply(pj_ctx *c, const pj_doc *d, int i, tt_event *ev)
 	return 0;
 }
 
+/* /spend/logs with summarize=true (LiteLLM's default when dates are given) answers one total a
+ * day, [{startTime, spend, models: {..}, users: {..}}], which has no request to store. */
+static bool summarized(const pj_doc *d, int obj)
+{
+	int models = pj_find(d, obj, "models"), users = pj_find(d, obj, "users");
+	return pj_find(d, obj, "startTime") >= 0 && pj_find(d, obj, "spend") >= 0 &&
+	       ((models >= 0 && d->t[models].type == JSMN_OBJECT) ||
+	        (users >= 0 && d->t[users].type == JSMN_OBJECT));
+}
+
 static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 {
 	int r[R_COUNT], m[M_COUNT];
@@ -388,6 +398,10 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 		return -1;
 
 	int i = r[R_REQUEST_ID];
+	if ((i < 0 || pj_is_null(d, i)) && summarized(d, obj))
+		return pj_fail(c, "a summarized /spend/logs answer, daily totals without rows: ask "
+		                  "/spend/logs?summarize=false&start_date=...&end_date=... or "
+		                  "/spend/logs/ui for the rows");
 	if (i < 0 || pj_is_null(d, i))
 		return pj_fail(c, "request_id: missing");
 	if (pj_get_str(c, d, i, "request_id", ev->request_id, sizeof ev->request_id) < 0)
