@@ -20,6 +20,9 @@ struct jsplit {
 	size_t max;
 	char *buf;
 	size_t len, cap;
+	/* While a record lies in the chunk being fed it is not copied: zp is its first byte there
+	 * (NULL once it is copied into buf); cur is the byte being scanned. */
+	const char *zp, *cur;
 	bool in_rec, over, text;
 	uint64_t line, rec_line, seen, bom;
 	/* Every record so far began and ended on one line: a file of one record a line, in which
@@ -61,12 +64,34 @@ void jsplit_free(jsplit *s)
 	free(s);
 }
 
+/* Makes room for n more bytes in buf; false when the record is over the limit. */
+static bool room(jsplit *s, size_t n)
+{
+	if (s->len + n > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		while (cap < s->len + n)
+			cap *= 2;
+		if (cap > s->max)
+			cap = s->max;
+		char *nb = cap >= s->len + n ? realloc(s->buf, cap) : NULL;
+		if (!nb)
+			return false;
+		s->buf = nb;
+		s->cap = cap;
+	}
+	return true;
+}
+
 static void append(jsplit *s, char c)
 {
 	if (s->over)
 		return;
 	if (s->len == s->max) {
 		s->over = true;
+		return;
+	}
+	if (s->zp) {
+		s->len++;
 		return;
 	}
 	if (s->len == s->cap) {
@@ -84,11 +109,27 @@ static void append(jsplit *s, char c)
 	s->buf[s->len++] = c;
 }
 
+static void append_n(jsplit *s, const char *p, size_t n)
+{
+	if (!s->over && s->zp && s->max - s->len >= n) {
+		s->len += n;
+		return;
+	}
+	if (!s->over && !s->zp && s->cap - s->len >= n) {
+		memcpy(s->buf + s->len, p, n);
+		s->len += n;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		append(s, p[i]);
+}
+
 static void rec_start(jsplit *s)
 {
 	s->in_rec = true;
 	s->over = false;
 	s->len = 0;
+	s->zp = s->cur;
 	s->rec_line = s->line;
 }
 
@@ -103,10 +144,11 @@ static void rec_end(jsplit *s)
 		s->one_a_line = !s->multi_seen;
 	}
 	s->text = false;
-	s->fn(s->ctx, s->over ? JSPLIT_LONG : JSPLIT_RECORD, s->over ? NULL : s->buf,
+	s->fn(s->ctx, s->over ? JSPLIT_LONG : JSPLIT_RECORD, s->over ? NULL : s->zp ? s->zp : s->buf,
 	      s->over ? 0 : s->len, s->rec_line);
 	s->len = 0;
 	s->over = false;
+	s->zp = NULL;
 }
 
 static void reset_scan(jsplit *s)
@@ -145,6 +187,7 @@ static void open_container(jsplit *s, char c)
 		/* a page's "data": its rows are the records, the rest of the page is dropped */
 		s->in_rec = false;
 		s->len = 0;
+		s->zp = NULL;
 		s->emit = 2;
 	} else {
 		value_begins(s);
@@ -264,7 +307,23 @@ int jsplit_feed(jsplit *s, const char *buf, size_t len)
 {
 	static const char bom[] = "\xef\xbb\xbf";
 	for (size_t i = 0; i < len; i++) {
+		if (s->in_str && s->in_rec && !s->esc && !s->line_start && s->seen >= 3) {
+			/* the bulk of a record is string bytes: take them a run at a time */
+			size_t j = i;
+			while (j < len && buf[j] != '"' && buf[j] != '\\' && buf[j] != '\n')
+				j++;
+			if (j > i) {
+				for (size_t k = i; s->str_is_key && k < j && s->keylen < sizeof s->key; k++)
+					s->key[s->keylen++] = buf[k];
+				append_n(s, buf + i, j - i);
+				s->seen += j - i;
+				s->line_start = false;
+				i = j - 1;
+				continue;
+			}
+		}
 		char c = buf[i];
+		s->cur = buf + i;
 		if (s->seen < 3 && s->bom == s->seen && c == bom[s->seen]) {
 			s->bom++; /* a byte-order mark at the start is not text */
 			s->seen++;
@@ -283,6 +342,15 @@ int jsplit_feed(jsplit *s, const char *buf, size_t len)
 		scan(s, c);
 		if (c == '\n')
 			s->line++;
+	}
+	/* a record that goes on in the next chunk: its bytes so far are copied now */
+	if (s->in_rec && s->zp) {
+		const char *zp = s->zp;
+		s->zp = NULL;
+		if (!s->over && room(s, s->len))
+			memcpy(s->buf, zp, s->len);
+		else
+			s->over = true;
 	}
 	return 0;
 }
