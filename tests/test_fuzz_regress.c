@@ -9,6 +9,8 @@
 #include "tokentop/ratecard.h"
 #include "tokentop/sketch.h"
 
+#include "fuzz/jsplit_check.h"
+
 static void null_event(void *ctx, const tt_event *ev)
 {
 	(*(int *)ctx)++;
@@ -62,6 +64,9 @@ static void run_one(const char *kind, const char *data, size_t len)
 	} else if (!strcmp(kind, "prom")) {
 		run_prom(data, len);
 		return;
+	} else if (!strcmp(kind, "jsplit")) {
+		jsplit_check(data, len);
+		return;
 	}
 	/* auto-detection sees every input too */
 	if (strcmp(kind, "ratecard") && strcmp(kind, "sketch"))
@@ -96,7 +101,7 @@ static void test_replay(void **state)
 {
 	(void)state;
 	static const char *const kinds[] = {"native",   "litellm", "otel",
-	                                    "ratecard", "sketch",  "prom"};
+	                                    "ratecard", "sketch",  "prom", "jsplit"};
 	int seeds = 0;
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		seeds += replay_dir(kinds[i], "corpus");

@@ -90,6 +90,8 @@ static void test_long(void **state)
 {
 	(void)state;
 	check("{\"a\":\"0123456789\"}\n{\"b\":1}\n", 10, "1:LONG|2:{\"b\":1}|");
+	/* just under the limit, over many chunks: kept (a record carried from chunk to chunk) */
+	check("{\"a\":\"0123456789\"}", 18, "1:{\"a\":\"0123456789\"}|");
 	check("[{\"a\":\"0123456789\"},{\"b\":1}]", 10, "1:LONG|1:{\"b\":1}|");
 	check("xxxxxxxxxxxxxxxxxxxx\n{\"b\":1}", 10, "1:LONG|2:{\"b\":1}|");
 }

@@ -346,11 +346,15 @@ int jsplit_feed(jsplit *s, const char *buf, size_t len)
 	/* a record that goes on in the next chunk: its bytes so far are copied now */
 	if (s->in_rec && s->zp) {
 		const char *zp = s->zp;
+		size_t n = s->len;
 		s->zp = NULL;
-		if (!s->over && room(s, s->len))
-			memcpy(s->buf, zp, s->len);
-		else
+		s->len = 0;
+		if (!s->over && room(s, n)) {
+			memcpy(s->buf, zp, n);
+			s->len = n;
+		} else {
 			s->over = true;
+		}
 	}
 	return 0;
 }
