@@ -697,6 +697,46 @@ static void test_litellm_page(void **state)
 	assert_int_equal(run_str(&g, TT_FORMAT_LITELLM, "[]"), 0);
 }
 
+/* LiteLLM's StandardLoggingPayload (its s3, GCS and generic loggers), from LiteLLM's own test
+ * data: id, response_cost, error_information beside metadata, times as text or Unix seconds. */
+static void test_litellm_standard_payload(void **state)
+{
+	(void)state;
+	size_t len;
+	char *buf = tu_slurp("tests/data/parse/litellm/standard_logging_payload.json", &len);
+	got g;
+	for (int f = 0; f < 2; f++) {
+		if (run(&g, f ? TT_FORMAT_AUTO : TT_FORMAT_LITELLM, buf, len) != 1)
+			fail_msg("%s", g.reason[0]);
+		tt_event *e = &g.ev[0];
+		assert_string_equal(e->request_id, "chatcmpl-2299b6a2-82a3-465a-b47c-04e685a2227f");
+		assert_int_equal(e->ts_ms, 1737710446847LL); /* 2025-01-24 09:20:46.847371 */
+		assert_true(e->has_cost);
+		assert_int_equal(e->cost_micros, 225); /* 0.00022500000000000002 */
+		assert_int_equal(e->input_tokens, 10);
+		assert_int_equal(e->output_tokens, 20);
+		assert_string_equal(e->model, "gpt-4o");
+		assert_string_equal(e->provider, "openai");
+		assert_int_equal(e->status, TT_STATUS_OK); /* empty error_information, "success" */
+		assert_int_equal(e->latency_ms, 4);
+		assert_int_equal(e->ttft_ms, -1); /* completionStartTime = endTime */
+	}
+	free(buf);
+	/* Unix seconds, and a failure described beside metadata */
+	assert_int_equal(run_str(&g, TT_FORMAT_AUTO,
+	                         "{\"id\": \"x-1\", \"startTime\": 1737710446.5, "
+	                         "\"endTime\": 1737710447.75, \"response_cost\": 0, "
+	                         "\"model\": \"gpt-4o\", \"status\": \"failure\", \"metadata\": {}, "
+	                         "\"error_information\": {\"error_class\": \"RateLimitError\", "
+	                         "\"error_code\": \"429\"}}"),
+	                 1);
+	assert_int_equal(g.ev[0].ts_ms, 1737710446500LL);
+	assert_int_equal(g.ev[0].latency_ms, 1250);
+	assert_int_equal(g.ev[0].status, TT_STATUS_RATE_LIMITED);
+	assert_int_equal(run_str(&g, TT_FORMAT_LITELLM, "{\"id\": \"x-2\", \"startTime\": true}"), -1);
+	assert_string_equal(g.reason[0], "startTime: not a time (true)");
+}
+
 static void test_litellm_bad(void **state)
 {
 	check_bad_file("litellm", TT_FORMAT_LITELLM);
@@ -958,6 +998,7 @@ int main(void)
 	    cmocka_unit_test(test_native_reasons), cmocka_unit_test(test_native_values),
 	    cmocka_unit_test(test_native_huge),    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_litellm_rows),   cmocka_unit_test(test_litellm_page),
+	    cmocka_unit_test(test_litellm_standard_payload),
 	    cmocka_unit_test(test_litellm_bad),    cmocka_unit_test(test_litellm_tags),
 	    cmocka_unit_test(test_otel_export),    cmocka_unit_test(test_otel_deprecated_and_spans),
 	    cmocka_unit_test(test_otel_bad),       cmocka_unit_test(test_otel_error_types),

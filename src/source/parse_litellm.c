@@ -2,6 +2,7 @@
 #include "parse_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum {
@@ -23,6 +24,9 @@ enum {
 	R_END_USER,
 	R_STATUS,
 	R_METADATA,
+	R_ID,            /* StandardLoggingPayload: the request's id */
+	R_RESPONSE_COST, /* StandardLoggingPayload: the spend */
+	R_ERROR_INFO,    /* StandardLoggingPayload: error_information beside, not in, metadata */
 	R_COUNT
 };
 static const pj_key row_keys[R_COUNT] = {
@@ -44,6 +48,9 @@ static const pj_key row_keys[R_COUNT] = {
     PJ_KEY("end_user"),
     PJ_KEY("status"),
     PJ_KEY("metadata"),
+    PJ_KEY("id"),
+    PJ_KEY("response_cost"),
+    PJ_KEY("error_information"),
 };
 
 enum { M_TEAM_ALIAS, M_USAGE, M_ERROR, M_STATUS, M_CUSTOM, M_COUNT };
@@ -387,6 +394,29 @@ static bool summarized(const pj_doc *d, int obj)
 	        (users >= 0 && d->t[users].type == JSMN_OBJECT));
 }
 
+/* A time as SpendLogs writes it (ISO 8601 text) or as StandardLoggingPayload may (Unix seconds,
+ * a number). */
+static int lite_time(pj_ctx *c, const pj_doc *d, int i, const char *field, int64_t *out)
+{
+	if (d->t[i].type != JSMN_PRIMITIVE || pj_is_null(d, i))
+		return pj_get_time(c, d, i, field, out);
+	char buf[40], ex[48], *end;
+	size_t n = pj_tok_len(d, i);
+	double x = 0;
+	if (n < sizeof buf) {
+		memcpy(buf, pj_tok_ptr(d, i), n);
+		buf[n] = 0;
+		x = strtod(buf, &end);
+	}
+	/* from 1970 to the year 9999, as time_parse_iso takes */
+	if (n >= sizeof buf || *end || !(x >= 0 && x < 253402300800.0)) {
+		pj_excerpt(d, i, ex, sizeof ex);
+		return pj_fail(c, "%s: not a time (%s)", field, ex);
+	}
+	*out = (int64_t)(x * 1000.0);
+	return 0;
+}
+
 static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 {
 	int r[R_COUNT], m[M_COUNT];
@@ -398,20 +428,24 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 		return -1;
 
 	int i = r[R_REQUEST_ID];
+	bool slp = (i < 0 || pj_is_null(d, i)) && r[R_ID] >= 0 && !pj_is_null(d, r[R_ID]);
+	if (slp)
+		i = r[R_ID]; /* a StandardLoggingPayload */
 	if ((i < 0 || pj_is_null(d, i)) && summarized(d, obj))
 		return pj_fail(c, "a summarized /spend/logs answer, daily totals without rows: ask "
 		                  "/spend/logs?summarize=false&start_date=...&end_date=... or "
 		                  "/spend/logs/ui for the rows");
 	if (i < 0 || pj_is_null(d, i))
 		return pj_fail(c, "request_id: missing");
-	if (pj_get_str(c, d, i, "request_id", ev->request_id, sizeof ev->request_id) < 0)
+	const char *idf = slp ? "id" : "request_id";
+	if (pj_get_str(c, d, i, idf, ev->request_id, sizeof ev->request_id) < 0)
 		return -1;
 	if (!ev->request_id[0])
-		return pj_fail(c, "request_id: empty");
+		return pj_fail(c, "%s: empty", idf);
 	i = r[R_START];
 	if (i < 0 || pj_is_null(d, i))
 		return pj_fail(c, "startTime: missing");
-	if (pj_get_time(c, d, i, "startTime", &ev->ts_ms) < 0)
+	if (lite_time(c, d, i, "startTime", &ev->ts_ms) < 0)
 		return -1;
 
 	/* metadata: an object, or a JSON string holding one */
@@ -480,8 +514,10 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 		return pj_fail(c, "cached_tokens: greater than prompt_tokens (%lld > %lld)",
 		               (long long)ev->cached_tokens, (long long)ev->input_tokens);
 
-	if (r[R_SPEND] >= 0) {
-		int rc = pj_get_usd(c, d, r[R_SPEND], "spend", &ev->cost_micros);
+	int spend = r[R_SPEND] >= 0 ? r[R_SPEND] : r[R_RESPONSE_COST];
+	if (spend >= 0) {
+		int rc = pj_get_usd(c, d, spend, r[R_SPEND] >= 0 ? "spend" : "response_cost",
+		                    &ev->cost_micros);
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
@@ -499,7 +535,7 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 		return -1;
 	int64_t end = INT64_MIN, t = 0;
 	if (r[R_END] >= 0) {
-		int rc = pj_get_time(c, d, r[R_END], "endTime", &t);
+		int rc = lite_time(c, d, r[R_END], "endTime", &t);
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
@@ -508,7 +544,7 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 			ev->latency_ms = t - ev->ts_ms;
 	}
 	if (r[R_COMPLETION_START] >= 0) {
-		int rc = pj_get_time(c, d, r[R_COMPLETION_START], "completionStartTime", &t);
+		int rc = lite_time(c, d, r[R_COMPLETION_START], "completionStartTime", &t);
 		if (rc < 0)
 			return -1;
 		if (rc == 0 && t > ev->ts_ms && t != end && t - ev->ts_ms <= TT_COUNT_MAX)
@@ -526,14 +562,20 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 		return 0;
 	}
 	int info = m[M_ERROR];
-	if (info >= 0 && !pj_is_null(mdp, info) && mdp->t[info].type != JSMN_OBJECT) {
-		pj_note(c, "metadata.error_information: not an object, ignored");
+	const pj_doc *idp = mdp;
+	if (info < 0 && r[R_ERROR_INFO] >= 0) {
+		info = r[R_ERROR_INFO];
+		idp = d;
+	}
+	if (info >= 0 && !pj_is_null(idp, info) && idp->t[info].type != JSMN_OBJECT) {
+		pj_note(c, idp == mdp ? "metadata.error_information: not an object, ignored"
+		                      : "error_information: not an object, ignored");
 		info = -1;
 	}
 	if (ok == -2)
-		ok = info >= 0 && mdp->t[info].type == JSMN_OBJECT && mdp->t[info].size > 0 ? 0 : 1;
+		ok = info >= 0 && idp->t[info].type == JSMN_OBJECT && idp->t[info].size > 0 ? 0 : 1;
 	if (!ok)
-		ev->status = error_status(mdp, info);
+		ev->status = error_status(idp, info);
 	return 0;
 }
 
