@@ -270,6 +270,36 @@ kill -TERM "$pid"
 wait_for "EXIT=0"
 restored term
 echo "ok: SIGTERM exits 0 and restores the terminal"
+for sig in HUP QUIT USR1; do
+  run_console TERM=xterm-256color
+  wait_for "Spend now"
+  console_pid
+  kill -$sig "$pid"
+  wait_for "EXIT=0"
+  restored "$sig"
+done
+echo "ok: SIGHUP, SIGQUIT and SIGUSR1 exit 0 and restore the terminal"
+
+# Ctrl-Z hands the terminal back while stopped; SIGCONT takes it again and redraws
+run_console TERM=xterm-256color
+wait_for "Spend now"
+console_pid
+pane_pid=$(tmux -L "$sock" list-panes -F '#{pane_pid}')
+tmux -L "$sock" send-keys C-z
+i=0
+while [ "$(ps -o stat= -p "$pid" | cut -c1)" != T ]; do
+  sleep 0.1; i=$((i + 1)); [ $i -lt 100 ] || fail "Ctrl-Z did not stop the console"
+done
+i=0
+while screen | grep -q "Spend now"; do
+  sleep 0.1; i=$((i + 1)); [ $i -lt 100 ] || fail "the console kept the screen while stopped"
+done
+kill -CONT "$pane_pid" "$pid"
+wait_for "Spend now"
+tmux -L "$sock" send-keys q
+wait_for "EXIT=0"
+restored suspend
+echo "ok: Ctrl-Z gives the terminal back, SIGCONT redraws, q still restores it"
 
 # ---- the range from the palette; a theme from the command line; an unknown theme ----
 targs="--theme light"

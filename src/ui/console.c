@@ -1723,6 +1723,24 @@ static void on_stop(uv_signal_t *h, int sig)
 	uv_stop(c->loop);
 }
 
+/* The signals whose default would kill the console with the terminal left raw. */
+static const int stop_signals[UI_STOP_SIGNALS] = {SIGINT,  SIGTERM, SIGHUP,
+                                                  SIGQUIT, SIGUSR1, SIGUSR2};
+
+/* Ctrl-Z: the terminal is handed back before the stop and taken again on SIGCONT. */
+static void on_suspend(uv_signal_t *h, int sig)
+{
+	(void)sig;
+	console *c = h->data;
+	def_prog_mode();
+	endwin();
+	fflush(stdout);
+	kill(getpid(), SIGSTOP);
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	dispatch(c, DRAW_SCREEN);
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	console *c = t->data;
@@ -1843,12 +1861,16 @@ int ui_run(const ui_opts *o, char *err, size_t errlen)
 	c->input.data = c;
 	uv_poll_start(&c->input, UV_READABLE, on_input);
 	uv_signal_init(c->loop, &c->sigwinch);
-	uv_signal_init(c->loop, &c->sigint);
-	uv_signal_init(c->loop, &c->sigterm);
-	c->sigwinch.data = c->sigint.data = c->sigterm.data = c;
+	c->sigwinch.data = c;
 	uv_signal_start(&c->sigwinch, on_resize, SIGWINCH);
-	uv_signal_start(&c->sigint, on_stop, SIGINT);
-	uv_signal_start(&c->sigterm, on_stop, SIGTERM);
+	uv_signal_init(c->loop, &c->sigtstp);
+	c->sigtstp.data = c;
+	uv_signal_start(&c->sigtstp, on_suspend, SIGTSTP);
+	for (int i = 0; i < UI_STOP_SIGNALS; i++) {
+		uv_signal_init(c->loop, &c->stops[i]);
+		c->stops[i].data = c;
+		uv_signal_start(&c->stops[i], on_stop, stop_signals[i]);
+	}
 	uv_timer_init(c->loop, &c->tick);
 	c->tick.data = c;
 	long every = o->refresh_ms > 0 ? o->refresh_ms : 1000;
@@ -1859,9 +1881,12 @@ int ui_run(const ui_opts *o, char *err, size_t errlen)
 	request_load(c, true);
 	uv_run(c->loop, UV_RUN_DEFAULT);
 	c->quit = true;
-	uv_handle_t *mine[] = {(uv_handle_t *)&c->input, (uv_handle_t *)&c->sigwinch,
-	                       (uv_handle_t *)&c->sigint, (uv_handle_t *)&c->sigterm,
-	                       (uv_handle_t *)&c->tick};
+	uv_handle_t *mine[4 + UI_STOP_SIGNALS] = {(uv_handle_t *)&c->input,
+	                                          (uv_handle_t *)&c->sigwinch,
+	                                          (uv_handle_t *)&c->sigtstp,
+	                                          (uv_handle_t *)&c->tick};
+	for (int i = 0; i < UI_STOP_SIGNALS; i++)
+		mine[4 + i] = (uv_handle_t *)&c->stops[i];
 	c->open_handles = (int)(sizeof mine / sizeof mine[0]);
 	for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) {
 		mine[i]->data = c;

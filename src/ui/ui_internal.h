@@ -7,6 +7,10 @@
 
 #include <uv.h>
 
+/* SIGINT, SIGTERM, SIGHUP (the SSH session is gone), SIGQUIT, SIGUSR1, SIGUSR2: each ends the
+ * console cleanly, the terminal handed back (console.c, stop_signals). */
+#define UI_STOP_SIGNALS 6
+
 #include "tokentop/chart.h"
 #include "tokentop/grid.h"
 #include "tokentop/gwstate.h"
@@ -150,7 +154,8 @@ struct console {
 	uv_loop_t *loop;
 	uv_loop_t own_loop;
 	uv_poll_t input;
-	uv_signal_t sigwinch, sigint, sigterm;
+	uv_signal_t sigwinch, sigtstp;
+	uv_signal_t stops[UI_STOP_SIGNALS]; /* one handle per signal that ends the console */
 	uv_timer_t tick;
 	uv_work_t work;
 	bool loading;    /* a snapshot is being read on the worker */
