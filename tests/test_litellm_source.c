@@ -6,12 +6,13 @@
 
 #include "tokentop/ingest.h"
 #include "tokentop/litellm.h"
+#include "tokentop/live.h"
 #include "tokentop/money.h"
 #include "tokentop/timeutil.h"
 #include "tokentop/view.h"
 #include "tokentop/workload.h"
 
-enum { NROWS = 1500, NLATE = 4 };
+enum { NROWS = 1500, NLATE = 4, NODD = 2 };
 
 typedef struct row {
 	int64_t ts_ms;
@@ -19,9 +20,10 @@ typedef struct row {
 	int64_t spend_micros;
 } row;
 
-static row rows[NROWS + NLATE]; /* newest first, as LiteLLM sorts; then the late rows */
+static row rows[NROWS + NLATE + NODD]; /* newest first, as LiteLLM sorts; late, odd rows */
 static int nvisible = NROWS;     /* the late rows are served once written */
 static int64_t reread_ms;        /* the source's re-read age; 0: its default */
+static int odd_visible;          /* serve the odd rows */
 static struct MHD_Daemon *daemon_;
 static int port_;
 static int64_t total_micros;
@@ -101,6 +103,19 @@ static void make_rows(void)
 		         i, start, start);
 		rows[NROWS + i] = (row){ts, strdup(buf), 625000};
 	}
+	/* two rows served only to the test of the live path: a status outside LiteLLM's two
+	 * (kept as other) and negative tokens (refused) */
+	for (int i = 0; i < NODD; i++) {
+		char start[32], buf[512];
+		int64_t ts = now - 30 * 60000LL + i * 1000;
+		time_format_iso(ts, start, sizeof start);
+		snprintf(buf, sizeof buf,
+		         "{\"request_id\":\"odd-%d\",\"spend\":0.5,\"prompt_tokens\":%d,"
+		         "\"completion_tokens\":2,\"startTime\":\"%s\",\"model\":\"o3\","
+		         "\"status\":\"%s\"}",
+		         i, i ? -5 : 10, start, i ? "success" : "cancelled");
+		rows[NROWS + NLATE + i] = (row){ts, strdup(buf), 500000};
+	}
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
@@ -149,9 +164,10 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	} else {
 		int page = pg ? atoi(pg) : 1, size = ps ? atoi(ps) : 50;
 		/* the proxy compares whole seconds, both ends included */
-		int matched[NROWS + NLATE], m = 0;
+		int matched[NROWS + NLATE + NODD], m = 0;
 		int nv = __atomic_load_n(&nvisible, __ATOMIC_SEQ_CST);
-		for (int i = 0; i < nv; i++)
+		for (int i = 0; i < NROWS + NLATE + NODD; i++)
+			if (i < nv || (i >= NROWS + NLATE && __atomic_load_n(&odd_visible, __ATOMIC_SEQ_CST)))
 			if (rows[i].ts_ms / 1000 * 1000 >= from &&
 			    rows[i].ts_ms / 1000 * 1000 <= to)
 				matched[m++] = i;
@@ -190,7 +206,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	MHD_stop_daemon(daemon_);
-	for (int i = 0; i < NROWS + NLATE; i++)
+	for (int i = 0; i < NROWS + NLATE + NODD; i++)
 		free(rows[i].json);
 	return 0;
 }
@@ -321,6 +337,51 @@ static void test_late_rows(void **state)
 	__atomic_store_n(&nvisible, NROWS, __ATOMIC_SEQ_CST);
 }
 
+/* Through the live path (what sync and the console run): a row kept with an odd value and a
+ * row refused are each counted and said once in the totals, not dropped in silence; the rest
+ * is stored exactly. */
+static void test_live_tallies(void **state)
+{
+	(void)state;
+	char path[512], err[512], url[64];
+	snprintf(path, sizeof path, "%s/live.db", tu_tmpdir());
+	store_opts so = {.merge = rollup_sketch_blob_merge};
+	store *st = store_open(path, &so, err, sizeof err);
+	assert_non_null(st);
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	live *l = live_new(&loop, st, NULL, stderr);
+	assert_non_null(l);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", port_);
+	__atomic_store_n(&odd_visible, 1, __ATOMIC_SEQ_CST);
+	live_events_opts o = {.name = "lite",
+	                      .url = url,
+	                      .token = "sk-master",
+	                      .litellm = true,
+	                      .poll_ms = 100,
+	                      .state_ms = -1,
+	                      .since_ms = time_now_ms() - 7 * 3600000LL};
+	assert_int_equal(live_add_events(l, &o, err, sizeof err), 0);
+	for (int i = 0; i < 200000 && !live_caught_up(l); i++)
+		uv_run(&loop, UV_RUN_ONCE);
+	__atomic_store_n(&odd_visible, 0, __ATOMIC_SEQ_CST);
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+	live_print_totals(l, f, "sync: ");
+	fclose(f);
+	if (!strstr(out, "sync: lite: rows rejected: 1\n  1: prompt_tokens: negative\n") ||
+	    !strstr(out, "sync: lite: rows kept with odd values: 1\n  1: status \"cancelled\""))
+		fail_msg("the totals do not say the odd rows:\n%s", out);
+	free(out);
+	live_stop(l);
+	live_free(l);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	assert_int_equal(store_event_count(st), NROWS + 1);
+	store_close(st);
+}
+
 /* The state endpoints are stored verbatim under their kinds; /health is never asked. */
 static void test_state_endpoints(void **state)
 {
@@ -401,6 +462,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_time_format),         cmocka_unit_test(test_exact_spend),
 	    cmocka_unit_test(test_late_rows),
+	    cmocka_unit_test(test_live_tallies),
 	    cmocka_unit_test(test_state_endpoints),     cmocka_unit_test(test_state_refused),
 	    cmocka_unit_test(test_busy_windows_narrow), cmocka_unit_test(test_wrong_key),
 	};

@@ -24,6 +24,9 @@ typedef struct source_sink {
 	int (*page)(void *ctx, const char *source, tt_event *evs, size_t n, const char *cursor);
 	/* An event that did not parse; the rest are kept. */
 	void (*reject)(void *ctx, const char *source, const char *reason);
+	/* An event kept with an odd value (an unknown status kept as other, a name cut): what.
+	 * May be NULL. */
+	void (*note)(void *ctx, const char *source, const char *what);
 	/* The source's state changed (detail: why, one line, no secrets). */
 	void (*state)(void *ctx, const char *source, source_state st, const char *detail);
 	/* The answer of one of the gateway's state endpoints (kind: health, routing, controls,

@@ -7,6 +7,7 @@
 #include "tokentop/litellm.h"
 #include "tokentop/live.h"
 #include "tokentop/scrape.h"
+#include "tokentop/tally.h"
 #include "tokentop/timeutil.h"
 
 /* The kinds of event source, behind one table of operations. */
@@ -96,6 +97,7 @@ typedef struct live_src {
 	bool production;
 	source_state state;
 	int64_t last_ok_ms;
+	tally *rejects, *notes; /* LIVE_EVENTS: rows refused and rows kept with odd values */
 } live_src;
 
 struct live {
@@ -229,11 +231,20 @@ static int on_gwstate(void *ctx, const char *source, const char *kind, const cha
 	return store_gwstate_put(l->st, source, kind, body, etag, now);
 }
 
+/* A row of a live page that did not parse, or was kept with an odd value: counted by reason,
+ * said once in the totals (live_print_totals), never a line per row. */
 static void on_reject(void *ctx, const char *source, const char *reason)
 {
-	(void)ctx;
-	(void)source;
-	(void)reason; /* the ingest session counts and names rejections on its error stream */
+	live_src *s = find(ctx, source);
+	if (s)
+		tally_add(s->rejects, reason, NULL);
+}
+
+static void on_note(void *ctx, const char *source, const char *what)
+{
+	live_src *s = find(ctx, source);
+	if (s)
+		tally_add(s->notes, what, NULL);
 }
 
 static void on_state(void *ctx, const char *source, source_state st, const char *detail)
@@ -259,6 +270,7 @@ live *live_new(uv_loop_t *loop, store *st, const ratecard *card, FILE *errors)
 	l->io = (ingest_opts){.card = card, .errors = errors};
 	l->sink = (source_sink){.page = on_page,
 	                        .reject = on_reject,
+	                        .note = on_note,
 	                        .state = on_state,
 	                        .gwstate = on_gwstate,
 	                        .ctx = l};
@@ -316,6 +328,9 @@ static void release(live_src *s)
 	}
 	free(s->name);
 	s->token = s->name = NULL;
+	tally_free(s->rejects);
+	tally_free(s->notes);
+	s->rejects = s->notes = NULL;
 }
 
 int live_add_events(live *l, const live_events_opts *o, char *err, size_t errlen)
@@ -327,6 +342,13 @@ int live_add_events(live *l, const live_events_opts *o, char *err, size_t errlen
 	if (store_cursor_get(l->st, o->name, cursor, sizeof cursor) < 0) {
 		snprintf(err, errlen, "%s: cannot read its cursor: %s", o->name,
 		         store_errmsg(l->st));
+		release(s);
+		return -1;
+	}
+	s->rejects = tally_new();
+	s->notes = tally_new();
+	if (!s->rejects || !s->notes) {
+		snprintf(err, errlen, "out of memory");
 		release(s);
 		return -1;
 	}
@@ -492,9 +514,15 @@ void live_print_totals(const live *l, FILE *out, const char *prefix)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const live_src *s = &l->src[i];
-		if (s->type == LIVE_EVENTS)
-			fprintf(out, "%s%s: %llu events stored, cursor %s\n", prefix, s->name,
-			        (unsigned long long)s->kind->events(s->h), s->kind->cursor(s->h));
+		if (s->type != LIVE_EVENTS)
+			continue;
+		fprintf(out, "%s%s: %llu events stored, cursor %s\n", prefix, s->name,
+		        (unsigned long long)s->kind->events(s->h), s->kind->cursor(s->h));
+		char heading[256];
+		snprintf(heading, sizeof heading, "%s%s: rows rejected", prefix, s->name);
+		tally_write(s->rejects, out, heading);
+		snprintf(heading, sizeof heading, "%s%s: rows kept with odd values", prefix, s->name);
+		tally_write(s->notes, out, heading);
 	}
 }
 

@@ -56,12 +56,20 @@ static void reject(void *ctx, int item, const char *reason)
 		g->sink.reject(g->sink.ctx, g->p.name, reason);
 }
 
+static void note(void *ctx, int item, const char *what)
+{
+	gateway *g = ctx;
+	(void)item;
+	if (g->sink.note)
+		g->sink.note(g->sink.ctx, g->p.name, what);
+}
+
 /* Parses {"events":[...],"next_cursor":"..."}; -1 with why on a malformed page. */
 static int parse_page(gateway *g, const char *body, size_t len, char *next, char *why,
                       size_t whylen)
 {
 	g->nevs = 0;
-	parse_sink sink = {collect, reject, g};
+	parse_sink sink = {collect, reject, g, note};
 	return parse_native_page(body, len, next, CURSOR_CAP, &sink, why, whylen);
 }
 

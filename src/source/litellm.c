@@ -71,6 +71,14 @@ static void reject(void *ctx, int item, const char *reason)
 		s->sink.reject(s->sink.ctx, s->p.name, reason);
 }
 
+static void note(void *ctx, int item, const char *what)
+{
+	litellm_src *s = ctx;
+	(void)item;
+	if (s->sink.note)
+		s->sink.note(s->sink.ctx, s->p.name, what);
+}
+
 static int64_t cursor_ms(const litellm_src *s)
 {
 	int64_t c;
@@ -217,7 +225,7 @@ static void on_answer(void *ctx, const http_response *r)
 		poller_schedule(&s->p, 0);
 		return;
 	}
-	parse_sink sink = {collect, reject, s};
+	parse_sink sink = {collect, reject, s, note};
 	parse_record(TT_FORMAT_LITELLM, r->body, r->len, &sink);
 	if (s->page < s->total_pages) {
 		s->page++;
