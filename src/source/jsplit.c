@@ -94,17 +94,9 @@ static void append(jsplit *s, char c)
 		s->len++;
 		return;
 	}
-	if (s->len == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 4096;
-		if (cap > s->max)
-			cap = s->max;
-		char *nb = realloc(s->buf, cap);
-		if (!nb) {
-			s->over = true;
-			return;
-		}
-		s->buf = nb;
-		s->cap = cap;
+	if (!room(s, 1)) {
+		s->over = true;
+		return;
 	}
 	s->buf[s->len++] = c;
 }
