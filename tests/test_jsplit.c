@@ -12,8 +12,8 @@ typedef struct got {
 static void collect(void *ctx, jsplit_kind kind, const char *buf, size_t len, uint64_t line)
 {
 	got *g = ctx;
-	g->len += (size_t)snprintf(g->out + g->len, sizeof g->out - g->len, "%llu:",
-	                           (unsigned long long)line);
+	g->len += (size_t)snprintf(g->out + g->len, sizeof g->out - g->len,
+	                           "%llu:", (unsigned long long)line);
 	if (kind == JSPLIT_LONG)
 		g->len += (size_t)snprintf(g->out + g->len, sizeof g->out - g->len, "LONG");
 	else
@@ -62,10 +62,11 @@ static void test_arrays_and_pages(void **state)
 	check("[\n{\"a\":1},\n{\"b\":[2]}, 7, \"s\"]\n{\"c\":3}", 1000,
 	      "2:{\"a\":1}|3:{\"b\":[2]}|3:7|3:\"s\"|4:{\"c\":3}|");
 	/* a page: the rows of its data, the rest dropped; a later key is not a row */
-	check("{\"total\": 2, \"data\": [\n {\"r\":1},\n {\"r\":2}\n], \"x\": {\"y\": [1]}}\n", 1000,
-	      "2:{\"r\":1}|3:{\"r\":2}|");
+	check("{\"total\": 2, \"data\": [\n {\"r\":1},\n {\"r\":2}\n], \"x\": {\"y\": [1]}}\n",
+	      1000, "2:{\"r\":1}|3:{\"r\":2}|");
 	/* data that is not a top-level array stays inside its record */
-	check("{\"a\": {\"data\": [1]}, \"data\": 3}", 1000, "1:{\"a\": {\"data\": [1]}, \"data\": 3}|");
+	check("{\"a\": {\"data\": [1]}, \"data\": 3}", 1000,
+	      "1:{\"a\": {\"data\": [1]}, \"data\": 3}|");
 	check("{\"data\": []}{\"z\":1}", 1000, "1:{\"z\":1}|");
 }
 

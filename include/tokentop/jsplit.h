@@ -8,13 +8,13 @@
 #include <stdint.h>
 
 typedef enum {
-	JSPLIT_RECORD, /* a value, a cut value or a line that is not JSON: for the parser to judge */
+	JSPLIT_RECORD, /* a value, a cut value or a line that is not JSON: for the parser to judge
+	                */
 	JSPLIT_LONG,   /* a record longer than the limit: its bytes were dropped */
 } jsplit_kind;
 
 /* line is where the record begins (1-based). buf is the splitter's, valid during the call. */
-typedef void (*jsplit_fn)(void *ctx, jsplit_kind kind, const char *buf, size_t len,
-                          uint64_t line);
+typedef void (*jsplit_fn)(void *ctx, jsplit_kind kind, const char *buf, size_t len, uint64_t line);
 
 typedef struct jsplit jsplit;
 

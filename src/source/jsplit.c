@@ -33,9 +33,9 @@ struct jsplit {
 	bool in_str, esc, in_scalar, str_is_key, line_start;
 	expect ex;
 	unsigned char is_obj[JSPLIT_DEPTH];
-	/* Records are the values that begin at this depth: 0 the top-level values, 1 the elements of
-	 * a top-level array, 2 those of a top-level object's "data" array; -1 nothing more in this
-	 * top-level value. */
+	/* Records are the values that begin at this depth: 0 the top-level values, 1 the elements
+	 * of a top-level array, 2 those of a top-level object's "data" array; -1 nothing more in
+	 * this top-level value. */
 	int emit;
 	char key[8];
 	size_t keylen;
@@ -136,7 +136,10 @@ static void rec_end(jsplit *s)
 		s->one_a_line = !s->multi_seen;
 	}
 	s->text = false;
-	s->fn(s->ctx, s->over ? JSPLIT_LONG : JSPLIT_RECORD, s->over ? NULL : s->zp ? s->zp : s->buf,
+	s->fn(s->ctx, s->over ? JSPLIT_LONG : JSPLIT_RECORD,
+	      s->over ? NULL
+	      : s->zp ? s->zp
+	              : s->buf,
 	      s->over ? 0 : s->len, s->rec_line);
 	s->len = 0;
 	s->over = false;
@@ -305,7 +308,8 @@ int jsplit_feed(jsplit *s, const char *buf, size_t len)
 			while (j < len && buf[j] != '"' && buf[j] != '\\' && buf[j] != '\n')
 				j++;
 			if (j > i) {
-				for (size_t k = i; s->str_is_key && k < j && s->keylen < sizeof s->key; k++)
+				for (size_t k = i;
+				     s->str_is_key && k < j && s->keylen < sizeof s->key; k++)
 					s->key[s->keylen++] = buf[k];
 				append_n(s, buf + i, j - i);
 				s->seen += j - i;
@@ -324,7 +328,8 @@ int jsplit_feed(jsplit *s, const char *buf, size_t len)
 		s->seen++;
 		/* A { or [ opening a line where no value may begin, inside a string (which no raw
 		 * newline may break), or in a file of one record a line means the value before it
-		 * was cut: a truncated line. It is handed over as it is, and the scan starts again. */
+		 * was cut: a truncated line. It is handed over as it is, and the scan starts again.
+		 */
 		if (s->line_start && s->depth > 0 && (c == '{' || c == '[') &&
 		    (s->in_str || s->ex != EX_VALUE || (s->one_a_line && s->emit == 0))) {
 			rec_end(s);

@@ -30,8 +30,8 @@ struct litellm_src {
 	bool caught_up;
 	/* The re-read sweep: everything before sweep_ms was read once more when reread_ms old. It
 	 * starts reread_ms before the cursor found at start (floor_ms) and reads up to it at once;
-	 * past it, it jumps to jump_to, reread_ms before the start, since older rows were all written
-	 * when the forward read saw them. */
+	 * past it, it jumps to jump_to, reread_ms before the start, since older rows were all
+	 * written when the forward read saw them. */
 	bool forward_done; /* the forward read reached now */
 	bool sweeping;     /* the window being read is the sweep's: the cursor does not move */
 	int64_t sweep_ms, floor_ms, jump_at, jump_to;

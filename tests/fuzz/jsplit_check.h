@@ -13,8 +13,7 @@ typedef struct jsplit_seen {
 	size_t max;
 } jsplit_seen;
 
-static void jsplit_seen_add(void *ctx, jsplit_kind kind, const char *buf, size_t len,
-                            uint64_t line)
+static void jsplit_seen_add(void *ctx, jsplit_kind kind, const char *buf, size_t len, uint64_t line)
 {
 	jsplit_seen *g = ctx;
 	if (line < g->last_line || (kind == JSPLIT_RECORD && (len > g->max || (len && !buf))))
