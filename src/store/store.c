@@ -213,6 +213,19 @@ static int migrate(store *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* tt_add(a, b): a rollup counter's sum, refused when it would leave 64 bits, where SQLite's
+ * own + turns silently into a floating-point value and money into an approximation. */
+static void sql_add(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	int64_t r;
+	if (__builtin_add_overflow(sqlite3_value_int64(argv[0]), sqlite3_value_int64(argv[1]), &r)) {
+		sqlite3_result_error(ctx, "a rollup sum would overflow 64 bits", -1);
+		return;
+	}
+	sqlite3_result_int64(ctx, r);
+}
+
 static void sql_sketch_merge(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	store *s = sqlite3_user_data(ctx);
@@ -282,7 +295,7 @@ static int prepare_all(store *s)
 			cat(sql, sizeof sql, ", ?");
 		cat(sql, sizeof sql, ") ON CONFLICT (bucket, dims_id) DO UPDATE SET ");
 		for (int m = 0; m < TT_M_COUNT; m++)
-			cat(sql, sizeof sql, "%s = %s + excluded.%s, ", metric_names[m],
+			cat(sql, sizeof sql, "%s = tt_add(%s, excluded.%s), ", metric_names[m],
 			    metric_names[m], metric_names[m]);
 		for (int k = 0; k < TT_SK_COUNT; k++)
 			cat(sql, sizeof sql, "%s = tt_sketch_merge(%s, excluded.%s)%s",
@@ -591,6 +604,8 @@ store *store_open(const char *path, const store_opts *o, char *err, size_t errle
 	         s->opts.cache_kib > 0 ? s->opts.cache_kib : 65536);
 	exec(s, pragma);
 	exec(s, "PRAGMA temp_store = MEMORY");
+	sqlite3_create_function(s->db, "tt_add", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+	                        sql_add, NULL, NULL);
 	sqlite3_create_function(s->db, "tt_sketch_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, s,
 	                        sql_sketch_merge, NULL, NULL);
 	sqlite3_create_function(s->db, "tt_minutes_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, s,
