@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		tv[i] = now_s() - t0;
-		view_cost = v.rows.n ? v.rows.rows[0].m[TT_M_COST_MICROS] : 0;
+		view_cost = v.rows.n ? v.rows.rows[0].m[TT_M_COST_NANOS] : 0;
 		nview = v.rows.n;
 		view_prompts_free(&v);
 	}
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sqlite3_exec(db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
-	const char *sql = "SELECT prompt_id, prompt_version, sum(cost_micros) AS cost, count(*),"
+	const char *sql = "SELECT prompt_id, prompt_version, sum(cost_nanos) AS cost, count(*),"
 	                  " sum(input_tokens), sum(output_tokens) FROM raw_events"
 	                  " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY prompt_id, prompt_version"
 	                  " ORDER BY cost DESC";

@@ -52,8 +52,8 @@ static bool listed(const char *list, const char *name)
 static void dump_forecast(FILE *f, const char *what, const forecast *fc)
 {
 	fprintf(f, "  %s spent=%lld point=%lld low=%lld high=%lld basis=%d weeks=%d\n", what,
-	        (long long)fc->spent_micros, (long long)fc->point_micros, (long long)fc->low_micros,
-	        (long long)fc->high_micros, (int)fc->basis, fc->weeks);
+	        (long long)fc->spent_nanos, (long long)fc->point_nanos, (long long)fc->low_nanos,
+	        (long long)fc->high_nanos, (int)fc->basis, fc->weeks);
 }
 
 static void dump_budget_row(FILE *f, const view_budget_row *r)
@@ -62,7 +62,7 @@ static void dump_budget_row(FILE *f, const view_budget_row *r)
 	        " budget %s period=%lld..%lld spent=%lld used=%.17g state=%d mape=%.17g n=%d "
 	        "factor=%.17g\n",
 	        r->spec->name, (long long)r->period_start_ms, (long long)r->period_end_ms,
-	        (long long)r->spent_micros, r->used_pct, (int)r->state, r->mape, r->backtests,
+	        (long long)r->spent_nanos, r->used_pct, (int)r->state, r->mape, r->backtests,
 	        r->whatif_factor);
 	dump_forecast(f, "fc", &r->fc);
 	dump_forecast(f, "whatif", &r->fc_whatif);
@@ -93,11 +93,11 @@ static void dump_overview(FILE *f, const view_overview *v)
 	fprintf(f,
 	        "overview minute=%lld spm=%lld today=%lld month=%lld rps=%.17g tps=%.17g "
 	        "newest=%lld age=%lld\n spark",
-	        (long long)v->minute_ms, (long long)v->spend_per_min_micros,
-	        (long long)v->today_micros, (long long)v->month_micros, v->requests_per_s,
+	        (long long)v->minute_ms, (long long)v->spend_per_min_nanos,
+	        (long long)v->today_nanos, (long long)v->month_nanos, v->requests_per_s,
 	        v->tokens_per_s, (long long)v->newest_minute_ms, (long long)v->data_age_ms);
 	for (int i = 0; i < VIEW_OVERVIEW_SPARK; i++)
-		fprintf(f, " %lld", (long long)v->spark_micros[i]);
+		fprintf(f, " %lld", (long long)v->spark_nanos[i]);
 	fprintf(f, "\n");
 	if (v->has_budget)
 		dump_budget_row(f, &v->budget);
@@ -186,9 +186,9 @@ int main(int argc, char **argv)
 	}
 	int64_t since = now - 3600000;
 	enum { OV, OV_BARE, SLO, BUDGETS, ALERTS, CUBE, PROMPTS, ROUTING, FRAME, NEXT, NVIEWS };
-	static const char *const names[NVIEWS] = {
-	    "overview", "overview-bare", "slo",   "budgets",    "alerts", "cube",
-	    "prompts",  "routing",       "frame", "next-minute"};
+	static const char *const names[NVIEWS] = {"overview", "overview-bare", "slo",     "budgets",
+	                                          "alerts",   "cube",          "prompts", "routing",
+	                                          "frame",    "next-minute"};
 	/* BENCH_VIEWS=slo,budgets: only those (to profile one) */
 	const char *only = getenv("BENCH_VIEWS");
 	for (int k = 0; k < NVIEWS; k++) {
@@ -269,8 +269,8 @@ int main(int argc, char **argv)
 				view_alerts a0, a1;
 				if (view_slo_build(st, cfg.slos, cfg.nslos, now - 60000, &s0, err,
 				                   sizeof err) ||
-				    view_budgets_build(st, cfg.budgets, cfg.nbudgets, now - 60000, NULL,
-				                       0, NULL, &b0, err, sizeof err) ||
+				    view_budgets_build(st, cfg.budgets, cfg.nbudgets, now - 60000,
+				                       NULL, 0, NULL, &b0, err, sizeof err) ||
 				    view_alerts_build(st, now - 60000, &a0, err, sizeof err)) {
 					fprintf(stderr, "bench_views: %s\n", err);
 					return 1;
@@ -279,8 +279,8 @@ int main(int argc, char **argv)
 				t0 = now_ms();
 				rc = view_slo_update(st, cfg.slos, cfg.nslos, now, &s0, &s1, err,
 				                     sizeof err) ||
-				     view_budgets_update(st, cfg.budgets, cfg.nbudgets, now, &b0, &b1,
-				                         err, sizeof err) ||
+				     view_budgets_update(st, cfg.budgets, cfg.nbudgets, now, &b0,
+				                         &b1, err, sizeof err) ||
 				     view_alerts_update(st, now, &a0, &a1, err, sizeof err);
 				t[i] = now_ms() - t0;
 				if (!rc) {

@@ -90,12 +90,12 @@ act() { "$tt" action "$@" --config "$dir/tokentop.ini" --db "$db"; }
 controls() { get "$1/v1/controls"; }
 ncontrols() { controls "$1" | grep -o '"id":"ctl-' | wc -l; }
 etag() { controls "$1" | sed -n 's/.*"etag":"\(\\"c[0-9]*\\"\)".*/\1/p'; }
-uc_stat() { # uc_stat USE_CASE killed|throttled|cost_micros: from /v1/stats
+uc_stat() { # uc_stat USE_CASE killed|throttled|cost_nanos: from /v1/stats
   get "$base/v1/stats" >"$dir/stats"
-  if [ "$2" != cost_micros ]; then
+  if [ "$2" != cost_nanos ]; then
     sed -n "s/.*\"$1\":{[^}]*\"by_status\":{[^}]*\"$2\":\([0-9]*\).*/\1/p" "$dir/stats"
   else
-    sed -n "s/.*\"$1\":{\"events\":[0-9]*,\"cost_micros\":\([0-9]*\).*/\1/p" "$dir/stats"
+    sed -n "s/.*\"$1\":{\"events\":[0-9]*,\"cost_nanos\":\([0-9]*\).*/\1/p" "$dir/stats"
   fi
 }
 
@@ -148,11 +148,11 @@ check "the gateway lists it" sh -c "curl -s -H 'Authorization: Bearer s3cret-sim
 act list --gateway sim >"$dir/list"
 check "action list shows id, kind, scope and expiry" grep -q '^ctl-1 *kill_switch *use_case=support-bot *20[0-9-]*T' "$dir/list"
 sleep 1
-k1=$(uc_stat support-bot killed); c1=$(uc_stat support-bot cost_micros)
+k1=$(uc_stat support-bot killed); c1=$(uc_stat support-bot cost_nanos)
 more_than() { [ "$(uc_stat support-bot "$1")" -gt "$2" ]; }
 eventually 20 "support-bot requests come back killed (more than $k1)" more_than killed "$k1"
 sleep 1
-c2=$(uc_stat support-bot cost_micros)
+c2=$(uc_stat support-bot cost_nanos)
 check "support-bot spend stopped ($c1 -> $c2)" [ "$c2" = "$c1" ]
 check "the audit log has pending then applied" [ "$(sqlite3 "$db" "SELECT group_concat(status) FROM audit WHERE action='kill-switch'")" = "pending,applied" ]
 
@@ -187,8 +187,8 @@ check "lift is applied" grep -q 'lift ctl-1: HTTP 200, lifted' "$dir/lift"
 check "no controls in force" [ "$(ncontrols "$base")" = 0 ]
 check "the lift points at the record that applied it" [ "$(sqlite3 "$db" "SELECT ref_seq FROM audit WHERE action='lift' AND status='pending'")" = "$(sqlite3 "$db" "SELECT seq FROM audit WHERE action='kill-switch' AND status='applied'")" ]
 sleep 1
-k3=$(uc_stat support-bot killed); c3=$(uc_stat support-bot cost_micros)
-eventually 20 "support-bot spends again (more than $c3)" more_than cost_micros "$c3"
+k3=$(uc_stat support-bot killed); c3=$(uc_stat support-bot cost_nanos)
+eventually 20 "support-bot spends again (more than $c3)" more_than cost_nanos "$c3"
 k4=$(uc_stat support-bot killed)
 check "support-bot is no longer killed ($k3 -> $k4)" [ "$k4" = "$k3" ]
 act lift --gateway sim --id ctl-1 --reason again --yes >"$dir/o" 2>&1

@@ -61,7 +61,7 @@ static void test_scope_and_state(void **state)
 	assert_int_equal(budget_scope_parse("team", &sc), -1);
 	assert_int_equal(budget_scope_parse("", &sc), -1);
 
-	budget_spec b = {.amount_micros = 1000 * USD, .soft_pct = 80, .hard_pct = 100};
+	budget_spec b = {.amount_nanos = 1000 * USD, .soft_pct = 80, .hard_pct = 100};
 	assert_int_equal(budget_state_of(&b, 0), BUDGET_OK);
 	assert_int_equal(budget_state_of(&b, 800 * USD - 1), BUDGET_OK);
 	assert_int_equal(budget_state_of(&b, 800 * USD), BUDGET_SOFT);
@@ -120,23 +120,23 @@ static void test_forecast_known_answer(void **state)
 		budget_forecast(&s, start, end, now, &f);
 		assert_int_equal(f.basis, FORECAST_WEEKLY);
 		assert_int_equal(f.weeks, 4);
-		assert_int_equal(f.spent_micros, sum(shapes[k], start, now));
-		assert_int_equal(f.point_micros, sum(shapes[k], start, end));
+		assert_int_equal(f.spent_nanos, sum(shapes[k], start, now));
+		assert_int_equal(f.point_nanos, sum(shapes[k], start, end));
 		/* every week alike: the range is the least band, 10% of the projected rest */
-		int64_t rest = f.point_micros - f.spent_micros;
-		assert_int_equal(f.low_micros, f.point_micros - rest / 10);
-		assert_int_equal(f.high_micros, f.point_micros + rest / 10);
+		int64_t rest = f.point_nanos - f.spent_nanos;
+		assert_int_equal(f.low_nanos, f.point_nanos - rest / 10);
+		assert_int_equal(f.high_nanos, f.point_nanos + rest / 10);
 		budget_period_bounds(BUDGET_MONTH, now, &start, &end);
 		budget_forecast(&s, start, end, now, &f);
-		assert_int_equal(f.point_micros, sum(shapes[k], start, end));
+		assert_int_equal(f.point_nanos, sum(shapes[k], start, end));
 		/* a cut a quarter into an hour, with that hour's spend so far: the rest of the
 		 * hour is projected pro rata */
 		size_t i_now = (size_t)((now - hour0) / HOUR_MS);
 		int64_t whole = h[i_now];
 		h[i_now] = whole / 4;
 		budget_forecast(&s, start, end, now + HOUR_MS / 4, &f);
-		assert_int_equal(f.spent_micros, sum(shapes[k], start, now) + whole / 4);
-		assert_int_equal(f.point_micros, sum(shapes[k], start, end));
+		assert_int_equal(f.spent_nanos, sum(shapes[k], start, now) + whole / 4);
+		assert_int_equal(f.point_nanos, sum(shapes[k], start, end));
 		h[i_now] = whole;
 		/* steady history forecasts its past periods exactly */
 		int nb;
@@ -177,12 +177,12 @@ static void test_forecast_level_and_range(void **state)
 	budget_period_bounds(BUDGET_WEEK, now, &start, &end);
 	budget_forecast(&s, start, end, now, &f);
 	assert_int_equal(f.basis, FORECAST_WEEKLY);
-	assert_int_equal(f.spent_micros, 0);
+	assert_int_equal(f.spent_nanos, 0);
 	/* mean week 15/4 of the first, level last / mean: the latest week's 8 */
-	assert_int_equal(f.point_micros, 8 * sum(weekly, start, end));
+	assert_int_equal(f.point_nanos, 8 * sum(weekly, start, end));
 	/* every week has the same shape: the range is the least band, 10% of the rest */
-	assert_int_equal(f.low_micros, f.point_micros - f.point_micros / 10);
-	assert_int_equal(f.high_micros, f.point_micros + f.point_micros / 10);
+	assert_int_equal(f.low_nanos, f.point_nanos - f.point_nanos / 10);
+	assert_int_equal(f.high_nanos, f.point_nanos + f.point_nanos / 10);
 	free(h);
 
 	/* the shapes differ in how much of a week falls on a Monday: a wider range */
@@ -190,9 +190,9 @@ static void test_forecast_level_and_range(void **state)
 	s.hourly = h;
 	budget_period_bounds(BUDGET_DAY, now, &start, &end);
 	budget_forecast(&s, start, end, now, &f);
-	int64_t rest = f.point_micros - f.spent_micros;
-	assert_true(f.low_micros < f.point_micros - rest / 10);
-	assert_true(f.high_micros > f.point_micros + rest / 10);
+	int64_t rest = f.point_nanos - f.spent_nanos;
+	assert_true(f.low_nanos < f.point_nanos - rest / 10);
+	assert_true(f.high_nanos > f.point_nanos + rest / 10);
 	free(h);
 }
 
@@ -209,20 +209,20 @@ static void test_forecast_fallbacks(void **state)
 	budget_forecast(&s, start, end, now, &f);
 	assert_int_equal(f.basis, FORECAST_DAILY);
 	/* the mean of the three days before is the weekday profile */
-	assert_int_equal(f.point_micros, sum(weekly, start, end));
-	assert_true(f.low_micros < f.point_micros && f.high_micros > f.point_micros);
-	assert_true(f.low_micros >= f.spent_micros);
+	assert_int_equal(f.point_nanos, sum(weekly, start, end));
+	assert_true(f.low_nanos < f.point_nanos && f.high_nanos > f.point_nanos);
+	assert_true(f.low_nanos >= f.spent_nanos);
 
 	s.data_start_ms = now - 5 * HOUR_MS;
 	budget_forecast(&s, start, end, now, &f);
 	assert_int_equal(f.basis, FORECAST_RATE);
 	/* hours 7..11 ($8..$12, mean $10) carry on for the 12 hours left */
-	assert_int_equal(f.point_micros, f.spent_micros + 12 * 10 * USD);
+	assert_int_equal(f.point_nanos, f.spent_nanos + 12 * 10 * USD);
 
 	s.data_start_ms = now;
 	budget_forecast(&s, start, end, now, &f);
 	assert_int_equal(f.basis, FORECAST_NONE);
-	assert_int_equal(f.point_micros, f.spent_micros);
+	assert_int_equal(f.point_nanos, f.spent_nanos);
 	double mape = budget_backtest(&s, BUDGET_DAY, now, NULL);
 	assert_true(isnan(mape));
 	free(h);
@@ -249,9 +249,9 @@ static void test_backtest_error(void **state)
 	budget_forecast(&s, start, end, now, &f);
 	forecast g = f;
 	budget_forecast_widen(&g, mape);
-	assert_true(g.low_micros <= f.low_micros && g.high_micros >= f.high_micros);
-	assert_true(g.high_micros >= g.point_micros + (int64_t)(mape * (double)g.point_micros) - 1);
-	assert_true(g.low_micros >= g.spent_micros);
+	assert_true(g.low_nanos <= f.low_nanos && g.high_nanos >= f.high_nanos);
+	assert_true(g.high_nanos >= g.point_nanos + (int64_t)(mape * (double)g.point_nanos) - 1);
+	assert_true(g.low_nanos >= g.spent_nanos);
 	free(h);
 }
 
@@ -291,13 +291,12 @@ static void test_whatif(void **state)
 	assert_true(fabs(whatif_factor(cells, 2, w, 3) - all) < 1e-12);
 	assert_true(whatif_factor(NULL, 0, w, 3) == 1);
 
-	forecast f = {
-	    .spent_micros = 100, .point_micros = 300, .low_micros = 200, .high_micros = 400};
+	forecast f = {.spent_nanos = 100, .point_nanos = 300, .low_nanos = 200, .high_nanos = 400};
 	whatif_apply(&f, 1.5);
-	assert_int_equal(f.spent_micros, 100);
-	assert_int_equal(f.point_micros, 400);
-	assert_int_equal(f.low_micros, 250);
-	assert_int_equal(f.high_micros, 550);
+	assert_int_equal(f.spent_nanos, 100);
+	assert_int_equal(f.point_nanos, 400);
+	assert_int_equal(f.low_nanos, 250);
+	assert_int_equal(f.high_nanos, 550);
 }
 
 int main(void)

@@ -30,7 +30,7 @@ static void test_example(void **state)
 	assert_int_equal(b->scope.dim, TT_D_TEAM);
 	assert_string_equal(b->scope.value, "support");
 	assert_int_equal(b->period, BUDGET_MONTH);
-	assert_int_equal(b->amount_micros, 12000000000LL);
+	assert_int_equal(b->amount_nanos, 12000000000000LL);
 	assert_int_equal(b->soft_pct, 80);
 	assert_int_equal(b->hard_pct, 100);
 	assert_int_equal(c.budgets[1].period, BUDGET_WEEK);
@@ -63,7 +63,7 @@ static void test_syntax(void **state)
 	assert_string_equal(c.slos[0].use_case, "*");
 	assert_int_equal(c.slos[0].objective_ppm, 999500);
 	assert_int_equal(c.slos[0].period_ms, 28 * 86400000LL);
-	assert_int_equal(c.budgets[0].amount_micros, 500000);
+	assert_int_equal(c.budgets[0].amount_nanos, 500000000);
 	assert_int_equal(c.budgets[0].period, BUDGET_DAY);
 	config_free(&c);
 	assert_int_equal(config_parse_string("", "empty.ini", &c, err, sizeof err), 0);
@@ -77,20 +77,18 @@ static void test_console_section(void **state)
 	(void)state;
 	tt_config c;
 	char err[1024];
-	if (config_parse_string("[console]\ntheme = colorblind\npresent = yes\n", "c.ini", &c,
-	                        err, sizeof err))
+	if (config_parse_string("[console]\ntheme = colorblind\npresent = yes\n", "c.ini", &c, err,
+	                        sizeof err))
 		fail_msg("%s", err);
 	assert_int_equal(c.nconsole, 1);
 	assert_string_equal(c.console->theme, "colorblind");
 	assert_true(c.console->present);
 	config_free(&c);
-	assert_int_equal(config_parse_string("[console]\nthme = dark\n", "c.ini", &c, err,
-	                                     sizeof err),
-	                 -1);
+	assert_int_equal(
+	    config_parse_string("[console]\nthme = dark\n", "c.ini", &c, err, sizeof err), -1);
 	assert_non_null(strstr(err, "c.ini:2"));
-	assert_int_equal(config_parse_string("[console]\n[console]\n", "c.ini", &c, err,
-	                                     sizeof err),
-	                 -1);
+	assert_int_equal(
+	    config_parse_string("[console]\n[console]\n", "c.ini", &c, err, sizeof err), -1);
 }
 
 /* A LiteLLM gateway's first-sync start and re-read age. */
@@ -207,12 +205,9 @@ static void test_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_example),
-	    cmocka_unit_test(test_syntax),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_files),
-	    cmocka_unit_test(test_console_section),
-	    cmocka_unit_test(test_litellm_keys),
+	    cmocka_unit_test(test_example),         cmocka_unit_test(test_syntax),
+	    cmocka_unit_test(test_errors),          cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_console_section), cmocka_unit_test(test_litellm_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,14 +164,14 @@ static void test_write_minimal(void **state)
 	                         "\"cached_tokens\":0,\"status\":\"ok\",\"cache\":\"none\"}\n");
 }
 
-static void expect_cost(int64_t micros, const char *want)
+static void expect_cost(int64_t nanos, const char *want)
 {
 	tt_event ev;
 	char buf[1024], tail[64];
 	event_init(&ev);
 	SET(&ev, request_id, "c");
 	ev.has_cost = true;
-	ev.cost_micros = micros;
+	ev.cost_nanos = nanos;
 	event_write_json(&ev, buf, sizeof buf);
 	snprintf(tail, sizeof tail, ",\"cost_usd\":%s}\n", want);
 	const char *at = strstr(buf, ",\"cost_usd\":");
@@ -181,15 +181,16 @@ static void expect_cost(int64_t micros, const char *want)
 
 static void test_write_cost(void **state)
 {
-	expect_cost(123, "0.000123");
+	expect_cost(123000, "0.000123");
 	expect_cost(0, "0");
-	expect_cost(1, "0.000001");
-	expect_cost(1500000, "1.5");
-	expect_cost(2000000, "2");
-	expect_cost(12345678, "12.345678");
-	expect_cost(-250000, "-0.25");
-	expect_cost(INT64_MAX, "9223372036854.775807");
-	expect_cost(INT64_MIN, "-9223372036854.775808");
+	expect_cost(1, "0.000000001");
+	expect_cost(480, "0.00000048");
+	expect_cost(1500000000, "1.5");
+	expect_cost(2000000000, "2");
+	expect_cost(12345678000, "12.345678");
+	expect_cost(-250000000, "-0.25");
+	expect_cost(INT64_MAX, "9223372036.854775807");
+	expect_cost(INT64_MIN, "-9223372036.854775808");
 }
 
 static void expect_quality(int32_t milli, const char *want)
@@ -295,7 +296,7 @@ static void test_write_worst_case(void **state)
 	ev.latency_ms = ev.ttft_ms = ev.retrieval_ms = ev.queue_ms = INT64_MAX;
 	ev.ts_ms = INT64_MIN;
 	ev.has_cost = true;
-	ev.cost_micros = INT64_MIN;
+	ev.cost_nanos = INT64_MIN;
 	ev.quality_milli = INT32_MAX;
 	ev.status = (tt_status)99;
 	ev.cache = (tt_cache)99;

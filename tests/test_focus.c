@@ -134,11 +134,11 @@ static void check_rows(const view_focus *v, int64_t since, int64_t until, bool w
 	int64_t total = 0, direct_total = 0;
 	for (int i = 0; i < NEV; i++)
 		if (evs[i].ts_ms >= since && evs[i].ts_ms < until)
-			direct_total += evs[i].cost_micros;
+			direct_total += evs[i].cost_nanos;
 	for (size_t i = 0; i < v->n; i++)
-		total += v->rows[i].cost_micros;
+		total += v->rows[i].cost_nanos;
 	assert_int_equal(total, direct_total);
-	assert_int_equal(v->total_cost_micros, direct_total);
+	assert_int_equal(v->total_cost_nanos, direct_total);
 	/* each group's rows hold its events' tokens and cost exactly */
 	for (size_t i = 0; i < v->n;) {
 		size_t j = i;
@@ -149,7 +149,7 @@ static void check_rows(const view_focus *v, int64_t since, int64_t until, bool w
 		       !strcmp(v->rows[j].team, v->rows[i].team) &&
 		       !strcmp(v->rows[j].use_case, v->rows[i].use_case) &&
 		       !strcmp(v->rows[j].tenant, v->rows[i].tenant)) {
-			cost += v->rows[j].cost_micros;
+			cost += v->rows[j].cost_nanos;
 			tok[v->rows[j].token] += v->rows[j].tokens;
 			if (with_card && v->rows[j].price_per_mtok >= 0)
 				assert_int_equal(v->rows[j].basis, FOCUS_BASIS_CARD);
@@ -164,7 +164,7 @@ static void check_rows(const view_focus *v, int64_t since, int64_t until, bool w
 			if (evs[e].ts_ms < since || evs[e].ts_ms >= until ||
 			    !same_key(&evs[e], &v->rows[i]))
 				continue;
-			dcost += evs[e].cost_micros;
+			dcost += evs[e].cost_nanos;
 			dtok[FOCUS_INPUT] += evs[e].input_tokens - evs[e].cached_tokens;
 			dtok[FOCUS_OUTPUT] += evs[e].output_tokens;
 			dtok[FOCUS_CACHED_INPUT] += evs[e].cached_tokens;
@@ -193,7 +193,7 @@ static void test_rows_reconcile(void **state)
 	assert_int_equal(v.rows[v.n - 1].end_ms, until);
 	view_summary s;
 	assert_int_equal(view_summary_build(st, since, until, rc, &s, err, sizeof err), 0);
-	assert_int_equal(s.m[TT_M_COST_MICROS], v.total_cost_micros);
+	assert_int_equal(s.m[TT_M_COST_NANOS], v.total_cost_nanos);
 	view_summary_free(&s);
 	view_focus_free(&v);
 
@@ -291,7 +291,7 @@ static void test_csv_columns(void **state)
 			assert_false(custom);
 	}
 	size_t rows = 0;
-	int64_t micros = 0;
+	int64_t nanos = 0;
 	while (fgets(line, sizeof line, f)) {
 		int n = csv_split(line, cells, 64);
 		assert_int_equal(n, nh);
@@ -308,11 +308,11 @@ static void test_csv_columns(void **state)
 		assert_string_equal(cells[idx[18]], "AI and Machine Learning");
 		int64_t c;
 		assert_int_equal(money_parse_usd(cells[idx[0]], strlen(cells[idx[0]]), &c), 0);
-		micros += c;
+		nanos += c;
 		rows++;
 	}
 	assert_int_equal(rows, v.n);
-	assert_int_equal(micros, v.total_cost_micros);
+	assert_int_equal(nanos, v.total_cost_nanos);
 	fclose(f);
 	view_focus_free(&v);
 	ratecard_free(rc);

@@ -107,8 +107,8 @@ static void test_view(void **state)
 	assert_string_equal(l->source, "lite");
 	assert_int_equal(l->dialect, VIEW_GW_LITELLM);
 	assert_string_equal(l->status, "I'm alive!");
-	assert_int_equal(l->spend_micros, 1234567890);
-	assert_int_equal(l->max_budget_micros, -1);
+	assert_int_equal(l->spend_nanos, 1234567890100);
+	assert_int_equal(l->max_budget_nanos, -1);
 	assert_string_equal(l->strategy, "latency-based-routing");
 	assert_int_equal(l->nroutes, 2); /* model groups, by name */
 	assert_string_equal(l->routes[0].name, "claude");
@@ -181,7 +181,7 @@ static void test_report_json(void **state)
 	    "I'm alive!");
 	json_t *spend = json_object_get(lite, "spend");
 	assert_int_equal(json_integer_value(json_object_get(spend, "spend_micros")), 1234567890);
-	assert_string_equal(json_string_value(json_object_get(spend, "spend_usd")), "1234.567890");
+	assert_string_equal(json_string_value(json_object_get(spend, "spend_usd")), "1234.5678901");
 	assert_true(json_is_null(json_object_get(spend, "max_budget_micros")));
 	json_t *lr = json_object_get(lite, "routing");
 	assert_string_equal(json_string_value(json_object_get(lr, "strategy")),
@@ -234,7 +234,7 @@ static void test_report_text(void **state)
 	assert_non_null(strstr(text, "gw-eu-1,control,ctl-1,,,,,throttle,"
 	                             "\"use_case=code-assist,tenant=acme\",rps=5.0,"
 	                             "2026-11-29T13:30:00.000Z,73\r\n"));
-	assert_non_null(strstr(text, "lite,spend,spend 1234.567890 of no budget,,,,,,,,,75\r\n"));
+	assert_non_null(strstr(text, "lite,spend,spend 1234.5678901 of no budget,,,,,,,,,75\r\n"));
 	free(text);
 	text = render_gateways(st, REPORT_MD);
 	assert_non_null(strstr(text, "## Gateways at 2026-11-29T12:41:15.000Z\n"));
@@ -326,8 +326,8 @@ static void test_fresh_litellm_spend(void **state)
 	assert_int_equal(v.unreadable, 0);
 	const view_gateway *l = &v.gateways[1];
 	assert_string_equal(l->source, "lite");
-	assert_int_equal(l->spend_micros, 0);
-	assert_int_equal(l->max_budget_micros, -1);
+	assert_int_equal(l->spend_nanos, 0);
+	assert_int_equal(l->max_budget_nanos, -1);
 	assert_int_equal(l->spend_ms, T0 + 1);
 	view_gwstate_free(&v);
 	/* a real budget still reads as one */
@@ -335,8 +335,8 @@ static void test_fresh_litellm_spend(void **state)
 	                                   "{\"spend\": 0.04, \"max_budget\": 25}", NULL, T0 + 2),
 	                 0);
 	assert_int_equal(view_gwstate_build(st, NOW, &v, err, sizeof err), 0);
-	assert_int_equal(v.gateways[1].spend_micros, 40000);
-	assert_int_equal(v.gateways[1].max_budget_micros, 25000000);
+	assert_int_equal(v.gateways[1].spend_nanos, 40000000);
+	assert_int_equal(v.gateways[1].max_budget_nanos, 25000000000);
 	view_gwstate_free(&v);
 	store_close(st);
 }
@@ -439,12 +439,12 @@ static void test_routes(void **state)
 		fail_msg("%s", err);
 	/* a reroute two days ago (not recent, nor read), lifted an hour ago: the lift names its
 	 * route, found through the records it points at, as tokentop action writes them */
-	int64_t p = record_ref(a, T0 - 2 * 86400000LL, "reroute", "use_case=support-bot",
-	                       "pending", "", "old", 0);
+	int64_t p = record_ref(a, T0 - 2 * 86400000LL, "reroute", "use_case=support-bot", "pending",
+	                       "", "old", 0);
 	int64_t ap = record_ref(a, T0 - 2 * 86400000LL + 1, "reroute", "use_case=support-bot",
 	                        "applied", "ctl-7", "old", p);
-	int64_t lp = record_ref(a, T0 - 3600001, "lift", "id=ctl-7", "pending", "ctl-7",
-	                        "drill over", ap);
+	int64_t lp =
+	    record_ref(a, T0 - 3600001, "lift", "id=ctl-7", "pending", "ctl-7", "drill over", ap);
 	record_ref(a, T0 - 3600000, "lift", "id=ctl-7", "applied", "ctl-7", "drill over", lp);
 	record(a, T0 - 1800000, "degrade", "use_case=code-review", "failed", "", "cost");
 	record(a, T0 - 600000, "throttle", "use_case=support-bot", "applied", "ctl-8",
@@ -570,9 +570,12 @@ static void test_routes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_routes),      cmocka_unit_test(test_view),
-	    cmocka_unit_test(test_report_json), cmocka_unit_test(test_report_text),
-	    cmocka_unit_test(test_metrics),     cmocka_unit_test(test_unreadable),
+	    cmocka_unit_test(test_routes),
+	    cmocka_unit_test(test_view),
+	    cmocka_unit_test(test_report_json),
+	    cmocka_unit_test(test_report_text),
+	    cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_unreadable),
 	    cmocka_unit_test(test_fresh_litellm_spend),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

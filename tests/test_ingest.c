@@ -45,7 +45,8 @@ static ingest_stats ingest_path(store *st, const ratecard *rc, const char *rel, 
 	char *ebuf = NULL;
 	size_t elen = 0;
 	FILE *ef = open_memstream(&ebuf, &elen);
-	ingest_opts o = {.format = TT_FORMAT_AUTO, .card = rc, .errors = ef, .batch = batch, .every_line = true};
+	ingest_opts o = {
+	    .format = TT_FORMAT_AUTO, .card = rc, .errors = ef, .batch = batch, .every_line = true};
 	ingest *in = ingest_new(st, &o);
 	assert_non_null(in);
 	assert_int_equal(ingest_file(in, path, err, sizeof err), 0);
@@ -75,12 +76,12 @@ static void check_small_totals(store *st, const ratecard *rc)
 	assert_int_equal(
 	    view_summary_build(st, iso("2026-11-01"), iso("2026-12-01"), rc, &v, err, sizeof err),
 	    0);
-	assert_int_equal(v.m[TT_M_COST_MICROS], 38430);
+	assert_int_equal(v.m[TT_M_COST_NANOS], 38429160);
 	assert_int_equal(v.m[TT_M_REQUESTS], 10);
 	assert_int_equal(v.m[TT_M_INPUT_TOKENS], 8109);
 	assert_int_equal(v.m[TT_M_OUTPUT_TOKENS], 1801);
 	assert_int_equal(v.m[TT_M_CACHED_TOKENS], 800);
-	assert_int_equal(v.m[TT_M_SAVED_MICROS], 270);
+	assert_int_equal(v.m[TT_M_SAVED_NANOS], 270000);
 	assert_int_equal(v.m[TT_M_CARD_PRICED], 8);
 	assert_int_equal(v.m[TT_M_GATEWAY_PRICED], 1);
 	assert_int_equal(v.m[TT_M_UNPRICED], 1);
@@ -91,22 +92,23 @@ static void check_small_totals(store *st, const ratecard *rc)
 	assert_int_equal(v.by_status[TT_STATUS_OTHER], 1); /* r-10's "weird" */
 	assert_int_equal(v.errors, 1);
 	assert_int_equal(v.by_cache[TT_CACHE_HIT], 1);
-	assert_int_equal(v.chargeback_micros, 43404);
-	assert_int_equal(v.cost_per_request_micros, 3843); /* 38430 / 10 */
-	assert_int_equal(v.cost_per_success_micros, 9608); /* 38430 / 4 = 9607.5 -> 9608 */
-	assert_int_equal(find_row(&v.by_use_case, "product-search", NULL)->m[TT_M_COST_MICROS],
-	                 25650);
-	assert_int_equal(find_row(&v.by_use_case, "code-assist", NULL)->m[TT_M_COST_MICROS], 12346);
-	assert_int_equal(find_row(&v.by_use_case, "support-bot", NULL)->m[TT_M_COST_MICROS], 434);
+	assert_int_equal(v.chargeback_nanos, 43403273);
+	assert_int_equal(v.cost_per_request_nanos, 3842916); /* 38429160 / 10 */
+	assert_int_equal(v.cost_per_success_nanos, 9607290); /* 38429160 / 4 */
+	assert_int_equal(find_row(&v.by_use_case, "product-search", NULL)->m[TT_M_COST_NANOS],
+	                 25650000);
+	assert_int_equal(find_row(&v.by_use_case, "code-assist", NULL)->m[TT_M_COST_NANOS],
+	                 12345600);
+	assert_int_equal(find_row(&v.by_use_case, "support-bot", NULL)->m[TT_M_COST_NANOS], 433560);
 	assert_string_equal(v.by_use_case.rows[0].key[0], "product-search");
 	int64_t sum = 0;
 	for (size_t i = 0; i < v.by_use_case.n; i++)
-		sum += v.by_use_case.rows[i].m[TT_M_COST_MICROS];
-	assert_int_equal(sum, 38430);
+		sum += v.by_use_case.rows[i].m[TT_M_COST_NANOS];
+	assert_int_equal(sum, 38429160);
 	sum = 0;
 	for (size_t d = 0; d < v.ndays; d++)
-		sum += v.by_day[d][TT_M_COST_MICROS];
-	assert_int_equal(sum, 38430);
+		sum += v.by_day[d][TT_M_COST_NANOS];
+	assert_int_equal(sum, 38429160);
 	assert_int_equal(v.unpriced.n, 1);
 	assert_string_equal(v.unpriced.rows[0].key[0], "mistral");
 	assert_string_equal(v.unpriced.rows[0].key[1], "ministral-8b-experimental");
@@ -119,11 +121,11 @@ static void check_small_totals(store *st, const ratecard *rc)
 	assert_int_equal(p.top, 3);
 	assert_int_equal(p.rows.n, 6); /* r-10 has no prompt: a row of its own */
 	assert_string_equal(p.rows.rows[0].key[0], "query-rewrite");
-	assert_int_equal(p.rows.rows[0].m[TT_M_COST_MICROS], 25650);
+	assert_int_equal(p.rows.rows[0].m[TT_M_COST_NANOS], 25650000);
 	assert_string_equal(p.rows.rows[1].key[0], "complete-inline");
 	assert_string_equal(p.rows.rows[2].key[0], "answer-with-citations");
-	assert_int_equal(p.rows.rows[2].m[TT_M_COST_MICROS], 432);
-	assert_int_equal(find_row(&p.rows, "smalltalk", "v2")->m[TT_M_COST_MICROS], 2);
+	assert_int_equal(p.rows.rows[2].m[TT_M_COST_NANOS], 432000);
+	assert_int_equal(find_row(&p.rows, "smalltalk", "v2")->m[TT_M_COST_NANOS], 1560);
 	view_prompts_free(&p);
 
 	view_routing r;
@@ -200,8 +202,9 @@ static void test_json_report(void **state)
 	json_error_t je;
 	json_t *doc = json_loads(buf, 0, &je);
 	assert_non_null(doc);
-	assert_int_equal(json_integer_value(json_object_get(doc, "total_cost_micros")), 38430);
-	assert_string_equal(json_string_value(json_object_get(doc, "total_cost_usd")), "0.038430");
+	assert_int_equal(json_integer_value(json_object_get(doc, "total_cost_micros")), 38429);
+	assert_string_equal(json_string_value(json_object_get(doc, "total_cost_usd")),
+	                    "0.03842916");
 	assert_int_equal(json_integer_value(json_object_get(doc, "requests")), 10);
 	assert_int_equal(json_integer_value(json_object_get(doc, "input_tokens")), 8109);
 	assert_int_equal(json_integer_value(json_object_get(doc, "output_tokens")), 1801);
@@ -293,13 +296,13 @@ static void test_range_tiling(void **state)
 		for (int i = 0; i < N; i++)
 			if (evs[i].ts_ms >= lo && evs[i].ts_ms < hi) {
 				want_n++;
-				want_cost += evs[i].cost_micros;
+				want_cost += evs[i].cost_nanos;
 			}
 		view_cube c;
 		char err[128];
 		assert_int_equal(view_cube_build(st, a, b, k % 5 == 0, &c, err, sizeof err), 0);
 		assert_int_equal(c.total[TT_M_REQUESTS], want_n);
-		assert_int_equal(c.total[TT_M_COST_MICROS], want_cost);
+		assert_int_equal(c.total[TT_M_COST_NANOS], want_cost);
 		if (k % 5 == 0)
 			assert_int_equal((int64_t)c.latency.count,
 			                 want_n - 0 /* every generated event has a latency */);
@@ -342,10 +345,10 @@ static void db_totals(store *st, int64_t *cost, int64_t *requests)
 {
 	view_summary v;
 	char err[256];
-	assert_int_equal(view_summary_build(st, iso("2026-01-01"), iso("2027-01-01"), NULL, &v, err,
-	                                    sizeof err),
-	                 0);
-	*cost = v.m[TT_M_COST_MICROS];
+	assert_int_equal(
+	    view_summary_build(st, iso("2026-01-01"), iso("2027-01-01"), NULL, &v, err, sizeof err),
+	    0);
+	*cost = v.m[TT_M_COST_NANOS];
 	*requests = v.m[TT_M_REQUESTS];
 	view_summary_free(&v);
 }
@@ -362,9 +365,13 @@ static void test_poison_file(void **state)
 	assert_non_null(f);
 	for (int i = 1; i <= 3000; i++)
 		fprintf(f,
-		        "{\"request_id\":\"p-%d\",\"ts\":\"2026-11-20T%02d:%02d:00Z\",\"status\":\"ok\","
+		        "{\"request_id\":\"p-%d\",\"ts\":\"2026-11-20T%02d:%02d:00Z\",\"status\":"
+		        "\"ok\","
 		        "\"use_case\":\"u\",\"cost_usd\":\"%s\"}\n",
-		        i, i / 60 % 24, i % 60, i == 1500 ? "9223372036854.775807" : "0.001");
+		        i, i / 60 % 24, i % 60,
+		        i == 1500   ? "9223372036.854775807" /* fits, but implausible */
+		        : i == 1501 ? "9223372036854.775807" /* does not fit 64-bit nano-dollars */
+		                    : "0.001");
 	fclose(f);
 	store *st = open_db(dir, "poison.db");
 	char *ebuf = NULL;
@@ -374,17 +381,18 @@ static void test_poison_file(void **state)
 	ingest *in = ingest_new(st, &o);
 	assert_int_equal(ingest_file(in, path, err, sizeof err), 0);
 	const ingest_stats *s = ingest_stats_get(in);
-	assert_int_equal(s->accepted, 2999);
-	assert_int_equal(s->rejected, 1);
+	assert_int_equal(s->accepted, 2998);
+	assert_int_equal(s->rejected, 2);
 	ingest_free(in);
 	fclose(ef);
 	assert_non_null(strstr(ebuf, "poison.jsonl:1500: cost: implausible, above the "
-	                             "100000.000000 USD ceiling per event (9223372036854.775807"));
+	                             "100000.00 USD ceiling per event (9223372036.854775807"));
+	assert_non_null(strstr(ebuf, "poison.jsonl:1501: cost_usd: out of range"));
 	free(ebuf);
 	int64_t cost, req;
 	db_totals(st, &cost, &req);
-	assert_int_equal(req, 2999);
-	assert_int_equal(cost, 2999 * 1000); /* 0.001 USD = 1000 micros each */
+	assert_int_equal(req, 2998);
+	assert_int_equal(cost, 2998 * 1000000LL); /* 0.001 USD = 1000000 nanos each */
 	store_close(st);
 }
 
@@ -395,7 +403,7 @@ static void test_poison_live(void **state)
 	(void)state;
 	const char *dir = tu_tmpdir();
 	store *st = open_db(dir, "live.db");
-	ingest_opts o = {.max_event_cost_micros = INT64_MAX};
+	ingest_opts o = {.max_event_cost_nanos = INT64_MAX};
 	ingest *in = ingest_new(st, &o);
 	tt_event ev;
 	event_init(&ev);
@@ -403,12 +411,12 @@ static void test_poison_live(void **state)
 	strcpy(ev.use_case, "u");
 	ev.has_cost = true;
 	ev.cost_source = TT_COST_GATEWAY;
-	ev.cost_micros = INT64_MAX / 2 + 1;
+	ev.cost_nanos = INT64_MAX / 2 + 1;
 	strcpy(ev.request_id, "big-1");
 	assert_int_equal(ingest_event(in, &ev), 0);
 	strcpy(ev.request_id, "big-2"); /* the same minute and dimensions: the sum overflows */
 	assert_int_equal(ingest_event(in, &ev), 1);
-	ev.cost_micros = 7;
+	ev.cost_nanos = 7;
 	strcpy(ev.request_id, "small-1");
 	assert_int_equal(ingest_event(in, &ev), 0);
 	assert_int_equal(ingest_commit(in, "gw", "c-1"), 0);
@@ -416,13 +424,13 @@ static void test_poison_live(void **state)
 	ingest_free(in);
 
 	/* the default ceiling on the live path */
-	o.max_event_cost_micros = 0;
+	o.max_event_cost_nanos = 0;
 	in = ingest_new(st, &o);
 	ev.ts_ms = iso("2026-11-21T00:00:00Z");
-	ev.cost_micros = TT_COST_CEILING_MICROS + 1;
+	ev.cost_nanos = TT_COST_CEILING_NANOS + 1;
 	strcpy(ev.request_id, "poison");
 	assert_int_equal(ingest_event(in, &ev), 1);
-	ev.cost_micros = TT_COST_CEILING_MICROS;
+	ev.cost_nanos = TT_COST_CEILING_NANOS;
 	strcpy(ev.request_id, "at-the-ceiling");
 	assert_int_equal(ingest_event(in, &ev), 0);
 	assert_int_equal(ingest_commit(in, "gw", "c-2"), 0);
@@ -437,7 +445,7 @@ static void test_poison_live(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_poison_file), cmocka_unit_test(test_poison_live),
+	    cmocka_unit_test(test_poison_file),   cmocka_unit_test(test_poison_live),
 	    cmocka_unit_test(test_small_fixture), cmocka_unit_test(test_batch_boundaries),
 	    cmocka_unit_test(test_json_report),   cmocka_unit_test(test_range_tiling),
 	    cmocka_unit_test(test_cursor_commit),

@@ -25,8 +25,8 @@ with open(out, "w") as f:
     f.write('], "total": %d, "page": 1, "page_size": %d, "total_pages": 1}\n' % (n * len(rows), n * len(rows)))
 PY
 }
-# expect FILE: "requests cost_micros" of the rows tokentop must keep (all but the ones whose
-# tokens are negative), the spend summed exactly and rounded half up to micro-dollars per row
+# expect FILE: "requests cost_usd" of the rows tokentop must keep (all but the ones whose
+# tokens are negative), the spend summed exactly (each row rounded half up to the nano-dollar)
 expect() {
   python3 - "$1" <<'PY'
 import json, sys
@@ -34,13 +34,13 @@ from decimal import Decimal, ROUND_HALF_UP
 page = json.load(open(sys.argv[1]), parse_float=Decimal)
 kept = [r for r in page["data"] if int(r.get("prompt_tokens") or 0) >= 0
         and int(r.get("completion_tokens") or 0) >= 0]
-micros = sum((Decimal(str(r.get("spend") or 0)) * 1000000).quantize(Decimal(1), ROUND_HALF_UP) for r in kept)
-print(len(kept), micros)
+nanos = sum((Decimal(str(r.get("spend") or 0)) * 1000000000).quantize(Decimal(1), ROUND_HALF_UP) for r in kept)
+print(len(kept), (Decimal(nanos) / 1000000000).normalize())
 PY
 }
-got() { # got DB: "requests cost_micros" as the report says
+got() { # got DB: "requests cost_usd" as the report says, exactly
   "$tt" report --db "$1" --since all --format json |
-    python3 -c 'import json,sys; t=json.load(sys.stdin); print(t["requests"], t["total_cost_micros"])'
+    python3 -c 'import json,sys; from decimal import Decimal; t=json.load(sys.stdin); print(t["requests"], Decimal(t["total_cost_usd"]).normalize())'
 }
 
 mkpage 3 "$dir/page.json"
@@ -94,3 +94,35 @@ printf '%s\n' '[{"startTime": "2026-12-01", "spend": 1.25, "models": {"gpt-4o": 
 grep -q "2: a summarized /spend/logs answer, daily totals without rows: ask /spend/logs?summarize=false" \
   "$dir/summary.out" || fail "the summarized answer is not explained: $(cat "$dir/summary.out")"
 echo "ok: a summarize=true answer is refused with the query that returns rows"
+
+# 2,000 embedding calls as LiteLLM logs them (text-embedding-3-small at 2e-08 USD a token: 25
+# tokens cost 5e-07, 24 tokens 4.8e-07): exactly $0.00098 in all, the 24-token ones $0.00048.
+# Money rounded per event to the micro-dollar made these $0.001000 and $0.
+python3 - "$dir/embed.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(2000):
+        n = 25 if i % 2 == 0 else 24
+        f.write(json.dumps({"request_id": "emb-%d" % i, "call_type": "aembedding",
+                            "spend": 5e-07 if n == 25 else 4.8e-07, "prompt_tokens": n,
+                            "completion_tokens": 0, "total_tokens": n,
+                            "startTime": "2026-11-20T10:%02d:%02d.%03dZ" % (i // 600, i // 10 % 60, i % 10),
+                            "model": "text-embedding-3-small", "custom_llm_provider": "openai",
+                            "model_group": "embed-24" if n == 24 else "embed-25",
+                            "status": "success"}) + "\n")
+PY
+"$tt" ingest --db "$dir/embed.db" "$dir/embed.jsonl" > "$dir/embed.out" 2>&1 ||
+  fail "embedding rows: $(cat "$dir/embed.out")"
+[ "$(got "$dir/embed.db")" = "2000 0.00098" ] || fail "2,000 embedding calls: $(got "$dir/embed.db"), want 2000 0.00098"
+"$tt" report --db "$dir/embed.db" --since all --format json --view routing > /dev/null ||
+  fail "routing view of the embedding calls"
+small=$("$tt" report --db "$dir/embed.db" --since all --format json --view providers |
+  python3 -c 'import json,sys; print(sum(1 for p in json.load(sys.stdin)["providers"]))')
+[ "$small" -ge 1 ] || fail "no provider row for the embedding calls"
+"$tt" report --db "$dir/embed.db" --since all > "$dir/embed.txt"
+grep -q 'spend *\$0.00098' "$dir/embed.txt" || { cat "$dir/embed.txt"; fail "the text report does not say \$0.00098"; }
+grep -q '\$0\.00[^0-9]' "$dir/embed.txt" && { cat "$dir/embed.txt"; fail "the text report shows \$0.00 for non-zero spend"; }
+echo "ok: 2,000 embedding calls at 5e-07 and 4.8e-07 USD total exactly \$0.00098 (json and text)"
+grep '"prompt_tokens": 24' "$dir/embed.jsonl" | "$tt" ingest --db "$dir/embed24.db" - > /dev/null 2>&1
+[ "$(got "$dir/embed24.db")" = "1000 0.00048" ] || fail "the 24-token calls: $(got "$dir/embed24.db"), want 1000 0.00048"
+echo "ok: the 24-token calls alone: exactly \$0.00048"

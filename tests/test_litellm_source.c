@@ -17,16 +17,16 @@ enum { NROWS = 1500, NLATE = 4, NODD = 2 };
 typedef struct row {
 	int64_t ts_ms;
 	char *json;
-	int64_t spend_micros;
+	int64_t spend_nanos;
 } row;
 
 static row rows[NROWS + NLATE + NODD]; /* newest first, as LiteLLM sorts; late, odd rows */
-static int nvisible = NROWS;     /* the late rows are served once written */
-static int64_t reread_ms;        /* the source's re-read age; 0: its default */
-static int odd_visible;          /* serve the odd rows */
+static int nvisible = NROWS;           /* the late rows are served once written */
+static int64_t reread_ms;              /* the source's re-read age; 0: its default */
+static int odd_visible;                /* serve the odd rows */
 static struct MHD_Daemon *daemon_;
 static int port_;
-static int64_t total_micros;
+static int64_t total_nanos;
 static int requests;
 static int health_calls;   /* plain /health: billable, never to be asked */
 static int bad_model_info; /* serve a /model/info of the wrong shape */
@@ -66,14 +66,14 @@ static void make_rows(void)
 	    .seed = 5, .start_ms = now - 6 * 3600000LL, .span_ms = 6 * 3600000LL, .events = NROWS};
 	workload *w = workload_new(&o);
 	tt_event ev;
-	total_micros = 0;
+	total_nanos = 0;
 	for (int i = NROWS - 1; i >= 0 && workload_next(w, &ev); i--) {
 		char start[32], end[32], spend[32], buf[2048];
-		int64_t micros = (ev.input_tokens * 3 + ev.output_tokens * 11) / 7 + 1;
+		int64_t nanos = (ev.input_tokens * 3 + ev.output_tokens * 11) / 7 + 1;
 		time_format_iso(ev.ts_ms, start, sizeof start);
 		time_format_iso(ev.ts_ms + (ev.latency_ms > 0 ? ev.latency_ms : 0), end,
 		                sizeof end);
-		money_format(micros, spend, sizeof spend);
+		money_format(nanos, spend, sizeof spend);
 		snprintf(
 		    buf, sizeof buf,
 		    "{\"request_id\":\"%s\",\"call_type\":\"acompletion\",\"spend\":%s,"
@@ -85,8 +85,8 @@ static void make_rows(void)
 		    ev.request_id, spend, (long long)(ev.input_tokens + ev.output_tokens),
 		    (long long)ev.input_tokens, (long long)ev.output_tokens, start, end, ev.model,
 		    ev.model, ev.provider, ev.use_case, ev.team);
-		rows[i] = (row){ev.ts_ms, strdup(buf), micros};
-		total_micros += micros;
+		rows[i] = (row){ev.ts_ms, strdup(buf), nanos};
+		total_nanos += nanos;
 	}
 	workload_free(w);
 	/* Four rows LiteLLM writes long after their startTime (a long reasoning call, rows queued
@@ -95,13 +95,14 @@ static void make_rows(void)
 		char start[32], buf[512];
 		int64_t ts = now - 100 * 60000LL + i * 1000;
 		time_format_iso(ts, start, sizeof start);
-		snprintf(buf, sizeof buf,
-		         "{\"request_id\":\"late-%d\",\"call_type\":\"acompletion\",\"spend\":0.625,"
-		         "\"total_tokens\":30,\"prompt_tokens\":10,\"completion_tokens\":20,"
-		         "\"startTime\":\"%s\",\"endTime\":\"%s\",\"model\":\"o3\","
-		         "\"custom_llm_provider\":\"openai\",\"status\":\"success\"}",
-		         i, start, start);
-		rows[NROWS + i] = (row){ts, strdup(buf), 625000};
+		snprintf(
+		    buf, sizeof buf,
+		    "{\"request_id\":\"late-%d\",\"call_type\":\"acompletion\",\"spend\":0.625,"
+		    "\"total_tokens\":30,\"prompt_tokens\":10,\"completion_tokens\":20,"
+		    "\"startTime\":\"%s\",\"endTime\":\"%s\",\"model\":\"o3\","
+		    "\"custom_llm_provider\":\"openai\",\"status\":\"success\"}",
+		    i, start, start);
+		rows[NROWS + i] = (row){ts, strdup(buf), 625000000};
 	}
 	/* two rows served only to the test of the live path: a status outside LiteLLM's two
 	 * (kept as other) and negative tokens (refused) */
@@ -167,10 +168,11 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		int matched[NROWS + NLATE + NODD], m = 0;
 		int nv = __atomic_load_n(&nvisible, __ATOMIC_SEQ_CST);
 		for (int i = 0; i < NROWS + NLATE + NODD; i++)
-			if (i < nv || (i >= NROWS + NLATE && __atomic_load_n(&odd_visible, __ATOMIC_SEQ_CST)))
-			if (rows[i].ts_ms / 1000 * 1000 >= from &&
-			    rows[i].ts_ms / 1000 * 1000 <= to)
-				matched[m++] = i;
+			if (i < nv ||
+			    (i >= NROWS + NLATE && __atomic_load_n(&odd_visible, __ATOMIC_SEQ_CST)))
+				if (rows[i].ts_ms / 1000 * 1000 >= from &&
+				    rows[i].ts_ms / 1000 * 1000 <= to)
+					matched[m++] = i;
 		int pages = (m + size - 1) / size;
 		size_t cap = 256 + (size_t)size * 2048, len;
 		body = malloc(cap);
@@ -294,7 +296,7 @@ static int64_t stored_cost(store *st)
 	char err[128];
 	assert_int_equal(view_cube_build(st, 0, time_now_ms() + 60000, false, &c, err, sizeof err),
 	                 0);
-	int64_t v = c.total[TT_M_COST_MICROS];
+	int64_t v = c.total[TT_M_COST_NANOS];
 	view_cube_free(&c);
 	return v;
 }
@@ -306,7 +308,7 @@ static void test_exact_spend(void **state)
 	store *st = sync_once("lite.db", "sk-master", 100, &r);
 	assert_int_equal(r.last, SRC_OK);
 	assert_int_equal(store_event_count(st), NROWS);
-	assert_int_equal(stored_cost(st), total_micros); /* LiteLLM's float spend, exactly */
+	assert_int_equal(stored_cost(st), total_nanos); /* LiteLLM's float spend, exactly */
 	store_close(st);
 }
 
@@ -332,7 +334,7 @@ static void test_late_rows(void **state)
 	st = sync_once(db, "sk-master", 100, &r);
 	assert_int_equal(r.last, SRC_OK);
 	assert_int_equal(store_event_count(st), NROWS + NLATE);
-	assert_int_equal(stored_cost(st), total_micros + 2500000);
+	assert_int_equal(stored_cost(st), total_nanos + 2500000000LL);
 	store_close(st);
 	__atomic_store_n(&nvisible, NROWS, __ATOMIC_SEQ_CST);
 }
@@ -432,7 +434,7 @@ static void test_busy_windows_narrow(void **state)
 	int before = requests;
 	store *st = sync_once("busy.db", "sk-master", 5, &r); /* 50+ pages an hour: too many */
 	assert_int_equal(store_event_count(st), NROWS);
-	assert_int_equal(stored_cost(st), total_micros);
+	assert_int_equal(stored_cost(st), total_nanos);
 	assert_true(requests - before > NROWS / 5);
 	store_close(st);
 }
@@ -461,8 +463,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_time_format),         cmocka_unit_test(test_exact_spend),
-	    cmocka_unit_test(test_late_rows),
-	    cmocka_unit_test(test_live_tallies),
+	    cmocka_unit_test(test_late_rows),           cmocka_unit_test(test_live_tallies),
 	    cmocka_unit_test(test_state_endpoints),     cmocka_unit_test(test_state_refused),
 	    cmocka_unit_test(test_busy_windows_narrow), cmocka_unit_test(test_wrong_key),
 	};

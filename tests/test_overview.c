@@ -71,7 +71,7 @@ static void direct(int64_t a, int64_t b, int64_t *cost, int64_t *req, int64_t *t
 	*cost = *req = *tok = 0;
 	for (int i = 0; i < NEV; i++)
 		if (evs[i].ts_ms >= a && evs[i].ts_ms < b) {
-			*cost += evs[i].cost_micros;
+			*cost += evs[i].cost_nanos;
 			*req += 1;
 			*tok += evs[i].input_tokens + evs[i].output_tokens;
 		}
@@ -97,13 +97,13 @@ static const budget_spec budgets[] = {
     {.name = "support",
      .scope = {.dim = TT_D_USE_CASE, .value = "support-bot"},
      .period = BUDGET_MONTH,
-     .amount_micros = 1000000,
+     .amount_nanos = 1000000,
      .soft_pct = 80,
      .hard_pct = 100},
     {.name = "org",
      .scope = {.all = true},
      .period = BUDGET_MONTH,
-     .amount_micros = 500000000,
+     .amount_nanos = 500000000,
      .soft_pct = 80,
      .hard_pct = 100},
 };
@@ -125,7 +125,7 @@ static void check_figures(store *st, int64_t now)
 	int64_t cost, req, tok;
 	direct(m0 - 5 * MIN_MS, m0, &cost, &req, &tok);
 	assert_true(req > 0);
-	assert_int_equal(v.spend_per_min_micros, view_ratio_round(cost, 5));
+	assert_int_equal(v.spend_per_min_nanos, view_ratio_round(cost, 5));
 	assert_true(v.requests_per_s == (double)req / 300.0);
 	assert_true(v.tokens_per_s == (double)tok / 300.0);
 
@@ -133,29 +133,29 @@ static void check_figures(store *st, int64_t now)
 	int64_t nonzero = 0;
 	for (int i = 0; i < VIEW_OVERVIEW_SPARK; i++) {
 		int64_t a = m0 - (60 - i) * MIN_MS;
-		assert_int_equal(v.spark_micros[i], direct_cost(a, a + MIN_MS));
-		nonzero += v.spark_micros[i] != 0;
+		assert_int_equal(v.spark_nanos[i], direct_cost(a, a + MIN_MS));
+		nonzero += v.spark_nanos[i] != 0;
 	}
 	assert_true(nonzero > 30);
-	assert_int_equal(v.spark_micros[VIEW_OVERVIEW_SPARK - 1], direct_cost(m0 - MIN_MS, m0));
+	assert_int_equal(v.spark_nanos[VIEW_OVERVIEW_SPARK - 1], direct_cost(m0 - MIN_MS, m0));
 
 	/* through the minute holding now */
 	int64_t day0 = now / DAY_MS * DAY_MS, m1 = m0 + (now > m0 ? MIN_MS : 0);
 	int64_t month0, end;
 	budget_period_bounds(BUDGET_MONTH, now, &month0, &end);
-	assert_int_equal(v.today_micros, direct_cost(day0, m1));
-	assert_int_equal(v.month_micros, direct_cost(month0, m1));
-	assert_true(v.today_micros > 0 && v.month_micros >= v.today_micros);
+	assert_int_equal(v.today_nanos, direct_cost(day0, m1));
+	assert_int_equal(v.month_nanos, direct_cost(month0, m1));
+	assert_true(v.today_nanos > 0 && v.month_nanos >= v.today_nanos);
 
 	assert_true(v.has_budget);
 	assert_ptr_equal(v.budget.spec, &budgets[1]);
-	assert_int_equal(v.budget.spent_micros, direct_cost(month0, m1));
-	assert_int_equal(v.budget.state, budget_state_of(&budgets[1], v.budget.spent_micros));
+	assert_int_equal(v.budget.spent_nanos, direct_cost(month0, m1));
+	assert_int_equal(v.budget.state, budget_state_of(&budgets[1], v.budget.spent_nanos));
 	view_budgets vb;
 	assert_int_equal(
 	    view_budgets_build(st, &budgets[1], 1, now, NULL, 0, NULL, &vb, err, sizeof err), 0);
-	assert_int_equal(v.budget.fc.point_micros, vb.rows[0].fc.point_micros);
-	assert_true(v.budget.fc.point_micros >= v.budget.spent_micros);
+	assert_int_equal(v.budget.fc.point_nanos, vb.rows[0].fc.point_nanos);
+	assert_true(v.budget.fc.point_nanos >= v.budget.spent_nanos);
 	view_budgets_free(&vb);
 
 	assert_int_equal(v.nsources, 2);
@@ -207,14 +207,14 @@ static void test_empty(void **state)
 	int64_t now = iso("2026-11-02T12:00:20Z");
 	assert_int_equal(
 	    view_overview_build(st, &slo, 1, budgets, 2, NULL, 0, now, &v, err, sizeof err), 0);
-	assert_int_equal(v.spend_per_min_micros, 0);
+	assert_int_equal(v.spend_per_min_nanos, 0);
 	for (int i = 0; i < VIEW_OVERVIEW_SPARK; i++)
-		assert_int_equal(v.spark_micros[i], 0);
-	assert_int_equal(v.today_micros, 0);
-	assert_int_equal(v.month_micros, 0);
+		assert_int_equal(v.spark_nanos[i], 0);
+	assert_int_equal(v.today_nanos, 0);
+	assert_int_equal(v.month_nanos, 0);
 	assert_true(v.requests_per_s == 0 && v.tokens_per_s == 0);
 	assert_true(v.has_budget);
-	assert_int_equal(v.budget.spent_micros, 0);
+	assert_int_equal(v.budget.spent_nanos, 0);
 	assert_int_equal(v.nalerts, 0);
 	assert_int_equal(v.nsources, 0);
 	assert_false(v.production);

@@ -198,7 +198,7 @@ static void test_native_good(void **state)
 			assert_int_equal(ev->cache, TT_CACHE_HIT);
 			assert_int_equal(ev->outcome, TT_OUTCOME_NONE);
 			assert_true(ev->has_cost);
-			assert_int_equal(ev->cost_micros, 123);
+			assert_int_equal(ev->cost_nanos, 123000);
 			assert_int_equal(ev->cost_source, TT_COST_GATEWAY);
 			assert_int_equal(ev->latency_ms, -1);
 			assert_true(ev->elevated);
@@ -206,7 +206,7 @@ static void test_native_good(void **state)
 			break;
 		case 3:
 			assert_int_equal(ev->status, TT_STATUS_KILLED);
-			assert_int_equal(ev->cost_micros, 1500000);
+			assert_int_equal(ev->cost_nanos, 1500000000);
 			assert_int_equal(ev->cached_tokens, 100);
 			assert_int_equal(ev->quality_milli, 0);
 			assert_int_equal(ev->outcome, TT_OUTCOME_ABANDONED);
@@ -215,7 +215,7 @@ static void test_native_good(void **state)
 			assert_int_equal(ev->status, TT_STATUS_THROTTLED);
 			assert_int_equal(ev->ts_ms, 1782858599999LL);
 			assert_true(ev->has_cost);
-			assert_int_equal(ev->cost_micros, 0);
+			assert_int_equal(ev->cost_nanos, 0);
 			assert_string_equal(ev->tier, "best");
 			break;
 		}
@@ -248,8 +248,10 @@ static void check_bad_file(const char *dir, tt_format fmt)
 			continue;
 		}
 		if (strncmp(reasons[i], "kept ", 5) == 0) {
-			if (g.nrej != 0 || rc < 1 || g.nnote < 1 || strcmp(g.note[0], reasons[i] + 5))
-				fail_msg("%s line %d: %d rejections (%s), note \"%s\", want kept with \"%s\"",
+			if (g.nrej != 0 || rc < 1 || g.nnote < 1 ||
+			    strcmp(g.note[0], reasons[i] + 5))
+				fail_msg("%s line %d: %d rejections (%s), note \"%s\", want kept "
+				         "with \"%s\"",
 				         dir, i + 1, g.nrej, g.nrej ? g.reason[0] : "",
 				         g.nnote ? g.note[0] : "", reasons[i] + 5);
 			continue;
@@ -323,7 +325,8 @@ static void test_native_reasons(void **state)
 	/* the excerpt in a note is cut and kept printable */
 	expect_native_kept("{\"request_id\":\"a\",\"ts\":\"2026-01-01T00:00:00Z\","
 	                   "\"status\":\"\\n0123456789012345678901234567890123456789\"}",
-	                   "status \"\\n0123456789012345678901234567890123456... kept as other", &g);
+	                   "status \"\\n0123456789012345678901234567890123456... kept as other",
+	                   &g);
 	expect_native_kept("{\"request_id\":\"a\",\"ts\":\"2026-01-01T00:00:00Z\","
 	                   "\"status\":\"\xc3\xa9\"}",
 	                   "status \"??\" kept as other", &g);
@@ -359,7 +362,7 @@ static void test_native_values(void **state)
 	snprintf(line, sizeof line, "%s,\"quality\":0.9995,\"cost_usd\":1.5e-3}", head);
 	expect_native_ok(line, &g);
 	assert_int_equal(g.ev[0].quality_milli, 1000);
-	assert_int_equal(g.ev[0].cost_micros, 1500);
+	assert_int_equal(g.ev[0].cost_nanos, 1500000);
 	snprintf(line, sizeof line, "%s,\"quality\":-0.0000001}", head);
 	expect_native_ok(line, &g);
 	assert_int_equal(g.ev[0].quality_milli, 0);
@@ -546,7 +549,7 @@ static void random_event(tt_event *ev)
 	if (next() & 1) {
 		ev->has_cost = true;
 		ev->cost_source = TT_COST_GATEWAY;
-		ev->cost_micros = (int64_t)(next() % 100000000000ULL);
+		ev->cost_nanos = (int64_t)(next() % 100000000000ULL);
 	}
 }
 
@@ -605,7 +608,7 @@ static void test_litellm_rows(void **state)
 	assert_int_equal(ev[0].cache, TT_CACHE_MISS);
 	assert_int_equal(ev[0].status, TT_STATUS_OK);
 	assert_true(ev[0].has_cost);
-	assert_int_equal(ev[0].cost_micros, 123);
+	assert_int_equal(ev[0].cost_nanos, 123000);
 	assert_int_equal(ev[0].cost_source, TT_COST_GATEWAY);
 	/* row 2: metadata as a JSON string, 429 -> rate_limited, space-separated time */
 	assert_int_equal(ev[1].status, TT_STATUS_RATE_LIMITED);
@@ -618,7 +621,7 @@ static void test_litellm_rows(void **state)
 	assert_int_equal(ev[1].latency_ms, 1500);
 	assert_int_equal(ev[1].cache, TT_CACHE_NONE);
 	assert_true(ev[1].has_cost);
-	assert_int_equal(ev[1].cost_micros, 0);
+	assert_int_equal(ev[1].cost_nanos, 0);
 	/* row 3: cache hit, tags as a JSON string, spend_logs_metadata, model from model_group */
 	assert_int_equal(ev[2].cache, TT_CACHE_HIT);
 	assert_string_equal(ev[2].team, "platform");
@@ -635,7 +638,7 @@ static void test_litellm_rows(void **state)
 	assert_string_equal(ev[3].model, "claude-3-5-sonnet-20241022");
 	assert_int_equal(ev[3].status, TT_STATUS_TIMEOUT);
 	assert_int_equal(ev[3].cached_tokens, 8);
-	assert_int_equal(ev[3].cost_micros, 15);
+	assert_int_equal(ev[3].cost_nanos, 15000);
 	assert_int_equal(ev[3].latency_ms, 30000);
 	assert_int_equal(ev[3].cache, TT_CACHE_NONE);
 	/* rows 5-7: error classes */
@@ -646,7 +649,7 @@ static void test_litellm_rows(void **state)
 	/* row 8: failure without details, endTime before startTime, empty metadata string */
 	assert_int_equal(ev[7].status, TT_STATUS_SERVER_ERROR);
 	assert_int_equal(ev[7].latency_ms, -1);
-	assert_int_equal(ev[7].cost_micros, 4200);
+	assert_int_equal(ev[7].cost_nanos, 4200000);
 	/* row 9: a failure as LiteLLM writes it, endTime = startTime: latency and TTFT unknown,
 	 * never 0 ms */
 	assert_int_equal(ev[8].status, TT_STATUS_SERVER_ERROR);
@@ -712,7 +715,7 @@ static void test_litellm_standard_payload(void **state)
 		assert_string_equal(e->request_id, "chatcmpl-2299b6a2-82a3-465a-b47c-04e685a2227f");
 		assert_int_equal(e->ts_ms, 1737710446847LL); /* 2025-01-24 09:20:46.847371 */
 		assert_true(e->has_cost);
-		assert_int_equal(e->cost_micros, 225); /* 0.00022500000000000002 */
+		assert_int_equal(e->cost_nanos, 225000); /* 0.00022500000000000002 */
 		assert_int_equal(e->input_tokens, 10);
 		assert_int_equal(e->output_tokens, 20);
 		assert_string_equal(e->model, "gpt-4o");
@@ -723,17 +726,19 @@ static void test_litellm_standard_payload(void **state)
 	}
 	free(buf);
 	/* Unix seconds, and a failure described beside metadata */
-	assert_int_equal(run_str(&g, TT_FORMAT_AUTO,
-	                         "{\"id\": \"x-1\", \"startTime\": 1737710446.5, "
-	                         "\"endTime\": 1737710447.75, \"response_cost\": 0, "
-	                         "\"model\": \"gpt-4o\", \"status\": \"failure\", \"metadata\": {}, "
-	                         "\"error_information\": {\"error_class\": \"RateLimitError\", "
-	                         "\"error_code\": \"429\"}}"),
-	                 1);
+	assert_int_equal(
+	    run_str(&g, TT_FORMAT_AUTO,
+	            "{\"id\": \"x-1\", \"startTime\": 1737710446.5, "
+	            "\"endTime\": 1737710447.75, \"response_cost\": 0, "
+	            "\"model\": \"gpt-4o\", \"status\": \"failure\", \"metadata\": {}, "
+	            "\"error_information\": {\"error_class\": \"RateLimitError\", "
+	            "\"error_code\": \"429\"}}"),
+	    1);
 	assert_int_equal(g.ev[0].ts_ms, 1737710446500LL);
 	assert_int_equal(g.ev[0].latency_ms, 1250);
 	assert_int_equal(g.ev[0].status, TT_STATUS_RATE_LIMITED);
-	assert_int_equal(run_str(&g, TT_FORMAT_LITELLM, "{\"id\": \"x-2\", \"startTime\": true}"), -1);
+	assert_int_equal(run_str(&g, TT_FORMAT_LITELLM, "{\"id\": \"x-2\", \"startTime\": true}"),
+	                 -1);
 	assert_string_equal(g.reason[0], "startTime: not a time (true)");
 }
 
@@ -859,7 +864,7 @@ static void test_otel_deprecated_and_spans(void **state)
 	assert_true(g.ev[0].elevated);
 	assert_int_equal(g.ev[0].quality_milli, 500);
 	assert_true(g.ev[0].has_cost);
-	assert_int_equal(g.ev[0].cost_micros, 100);
+	assert_int_equal(g.ev[0].cost_nanos, 100000);
 	assert_int_equal(g.ev[0].outcome, TT_OUTCOME_SUCCESS);
 	/* a span that is not GenAI: nothing emitted, nothing rejected */
 	assert_int_equal(run(&g, TT_FORMAT_OTEL, lines[1], lens[1]), 0);
@@ -993,16 +998,25 @@ static void test_reentrant(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_format_names),   cmocka_unit_test(test_detect),
-	    cmocka_unit_test(test_native_good),    cmocka_unit_test(test_native_bad),
-	    cmocka_unit_test(test_native_reasons), cmocka_unit_test(test_native_values),
-	    cmocka_unit_test(test_native_huge),    cmocka_unit_test(test_round_trip),
-	    cmocka_unit_test(test_litellm_rows),   cmocka_unit_test(test_litellm_page),
+	    cmocka_unit_test(test_format_names),
+	    cmocka_unit_test(test_detect),
+	    cmocka_unit_test(test_native_good),
+	    cmocka_unit_test(test_native_bad),
+	    cmocka_unit_test(test_native_reasons),
+	    cmocka_unit_test(test_native_values),
+	    cmocka_unit_test(test_native_huge),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_litellm_rows),
+	    cmocka_unit_test(test_litellm_page),
 	    cmocka_unit_test(test_litellm_standard_payload),
-	    cmocka_unit_test(test_litellm_bad),    cmocka_unit_test(test_litellm_tags),
-	    cmocka_unit_test(test_otel_export),    cmocka_unit_test(test_otel_deprecated_and_spans),
-	    cmocka_unit_test(test_otel_bad),       cmocka_unit_test(test_otel_error_types),
-	    cmocka_unit_test(test_robust),         cmocka_unit_test(test_reentrant),
+	    cmocka_unit_test(test_litellm_bad),
+	    cmocka_unit_test(test_litellm_tags),
+	    cmocka_unit_test(test_otel_export),
+	    cmocka_unit_test(test_otel_deprecated_and_spans),
+	    cmocka_unit_test(test_otel_bad),
+	    cmocka_unit_test(test_otel_error_types),
+	    cmocka_unit_test(test_robust),
+	    cmocka_unit_test(test_reentrant),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

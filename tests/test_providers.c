@@ -3,6 +3,7 @@
 
 #include "testutil.h"
 
+#include "tokentop/money.h"
 #include "tokentop/ingest.h"
 #include "tokentop/providers.h"
 #include "tokentop/report.h"
@@ -67,9 +68,9 @@ static tt_status pick_status(const struct mix *m, bool *hit)
 		tt_status s;
 		int permille;
 	} table[] = {
-	    {TT_STATUS_TIMEOUT, m->timeout},         {TT_STATUS_RATE_LIMITED, m->rate_limited},
+	    {TT_STATUS_TIMEOUT, m->timeout},           {TT_STATUS_RATE_LIMITED, m->rate_limited},
 	    {TT_STATUS_SERVER_ERROR, m->server_error}, {TT_STATUS_SAFETY_REFUSAL, m->refusal},
-	    {TT_STATUS_CLIENT_ERROR, m->client},     {TT_STATUS_KILLED, m->killed},
+	    {TT_STATUS_CLIENT_ERROR, m->client},       {TT_STATUS_KILLED, m->killed},
 	    {TT_STATUS_THROTTLED, m->throttled},
 	};
 	int r = (int)next(1000);
@@ -112,13 +113,15 @@ static store *build_store(const char *name)
 		/* latencies spread over three decades, a few unknown; errors have no first token */
 		ev->latency_ms = next(50) == 0 ? -1 : (int64_t)exp(log(20.0) + next(6000) / 1000.0);
 		if (hit || ev->status == TT_STATUS_KILLED || ev->status == TT_STATUS_THROTTLED)
-			ev->latency_ms = 1 + next(5); /* would drag a provider's p50 down if counted */
-		bool first_token = ev->status == TT_STATUS_OK || ev->status == TT_STATUS_SAFETY_REFUSAL;
+			ev->latency_ms =
+			    1 + next(5); /* would drag a provider's p50 down if counted */
+		bool first_token =
+		    ev->status == TT_STATUS_OK || ev->status == TT_STATUS_SAFETY_REFUSAL;
 		ev->ttft_ms = first_token && ev->latency_ms > 0 ? ev->latency_ms / 4 : -1;
 		ev->has_cost = true;
-		ev->cost_micros = ev->status == TT_STATUS_KILLED || ev->status == TT_STATUS_THROTTLED
-		                      ? 0
-		                      : (int64_t)(1 + next(5000)) * m->cost_scale;
+		ev->cost_nanos = ev->status == TT_STATUS_KILLED || ev->status == TT_STATUS_THROTTLED
+		                     ? 0
+		                     : (int64_t)(1 + next(5000)) * m->cost_scale;
 		assert_int_equal(ingest_event(in, ev), 0);
 	}
 	assert_int_equal(ingest_commit(in, NULL, NULL), 0);
@@ -153,11 +156,12 @@ static expect count(const char *provider, const char *model, int64_t lo, int64_t
 	e.ttft = malloc(NEV * sizeof *e.ttft);
 	for (int i = 0; i < NEV; i++) {
 		const tt_event *ev = &evs[i];
-		if (ev->ts_ms < lo || ev->ts_ms >= hi || (provider && strcmp(ev->provider, provider)) ||
+		if (ev->ts_ms < lo || ev->ts_ms >= hi ||
+		    (provider && strcmp(ev->provider, provider)) ||
 		    (model && strcmp(ev->model, model)))
 			continue;
 		e.requests++;
-		e.cost += ev->cost_micros;
+		e.cost += ev->cost_nanos;
 		e.by_status[ev->status]++;
 		if (!is_call(ev))
 			continue;
@@ -188,7 +192,9 @@ static void check_quantile(double got, const double *sorted, size_t n, double q)
 static view_provider_state state_by_rate(int64_t errors, int64_t calls)
 {
 	double r = calls ? (double)errors / (double)calls : 0;
-	return r >= 0.25 ? VIEW_PROVIDER_FAILING : r >= 0.10 ? VIEW_PROVIDER_DEGRADED : VIEW_PROVIDER_OK;
+	return r >= 0.25   ? VIEW_PROVIDER_FAILING
+	       : r >= 0.10 ? VIEW_PROVIDER_DEGRADED
+	                   : VIEW_PROVIDER_OK;
 }
 
 static void check_row(const view_provider_row *r, const char *provider, const char *model,
@@ -200,7 +206,7 @@ static void check_row(const view_provider_row *r, const char *provider, const ch
 		assert_int_equal(r->by_status[s], e.by_status[s]);
 	assert_int_equal(r->calls, e.calls);
 	assert_int_equal(r->errors, e.errors);
-	assert_int_equal(r->cost_micros, e.cost);
+	assert_int_equal(r->cost_nanos, e.cost);
 	assert_true(r->error_rate == (e.calls ? (double)e.errors / (double)e.calls : 0.0));
 	assert_int_equal(r->state, state_by_rate(e.errors, e.calls));
 	assert_int_equal((int64_t)r->latency.count, (int64_t)e.nlat);
@@ -230,7 +236,7 @@ static void check_range(store *st, int64_t a, int64_t b)
 		assert_string_equal(p->model, "");
 		assert_true(p->requests > 0);
 		if (i)
-			assert_true(v.providers[i - 1].cost_micros >= p->cost_micros);
+			assert_true(v.providers[i - 1].cost_nanos >= p->cost_nanos);
 		assert_int_equal(p->first, models);
 		for (size_t k = p->first; k < p->first + p->n; k++) {
 			const view_provider_row *m = &v.models[k];
@@ -238,7 +244,7 @@ static void check_range(store *st, int64_t a, int64_t b)
 			assert_string_equal(m->provider, p->provider);
 			check_row(m, p->provider, m->model, lo, hi);
 			if (k > p->first)
-				assert_true(v.models[k - 1].cost_micros >= m->cost_micros);
+				assert_true(v.models[k - 1].cost_nanos >= m->cost_nanos);
 		}
 		models += p->n;
 		sum += p->requests;
@@ -379,28 +385,28 @@ static void test_report(void **state)
 	json_t *th = json_object_get(doc, "thresholds");
 	assert_true(json_real_value(json_object_get(th, "degraded_error_rate")) == 0.10);
 	assert_true(json_real_value(json_object_get(th, "failing_error_rate")) == 0.25);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "total"),
-	                                                    "requests")),
-	                 NEV);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(doc, "total"), "requests")), NEV);
 	json_t *ps = json_object_get(doc, "providers");
 	assert_int_equal(json_array_size(ps), v.nproviders);
 	for (size_t i = 0; i < v.nproviders; i++) {
 		const view_provider_row *p = &v.providers[i];
 		json_t *po = json_array_get(ps, i);
-		assert_string_equal(json_string_value(json_object_get(po, "provider")), p->provider);
+		assert_string_equal(json_string_value(json_object_get(po, "provider")),
+		                    p->provider);
 		assert_string_equal(json_string_value(json_object_get(po, "state")),
 		                    view_providers_state_name(p->state));
 		json_t *bs = json_object_get(po, "by_status");
 		for (int s = 0; s < TT_STATUS_COUNT; s++)
-			assert_int_equal(json_integer_value(json_object_get(
-			                     bs, event_status_name((tt_status)s))),
+			assert_int_equal(json_integer_value(
+			                     json_object_get(bs, event_status_name((tt_status)s))),
 			                 p->by_status[s]);
 		assert_int_equal(json_integer_value(json_object_get(po, "cost_micros")),
-		                 p->cost_micros);
+		                 money_micros_of(p->cost_nanos));
 		json_t *lat = json_object_get(po, "latency_ms");
 		if (p->calls)
-			assert_true(fabs(json_real_value(json_object_get(lat, "p95")) - p->p95_ms) <=
-			            0.05 + 1e-9);
+			assert_true(fabs(json_real_value(json_object_get(lat, "p95")) -
+			                 p->p95_ms) <= 0.05 + 1e-9);
 		else
 			assert_true(json_is_null(json_object_get(lat, "p95")));
 		json_t *ms = json_object_get(po, "models");
@@ -432,7 +438,7 @@ static void test_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_thresholds),  cmocka_unit_test(test_whole_range),
+	    cmocka_unit_test(test_thresholds),    cmocka_unit_test(test_whole_range),
 	    cmocka_unit_test(test_ragged_ranges), cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_report),
 	};

@@ -115,38 +115,39 @@ static void test_mid_period_change(void **state)
 	/* 300 uncached + 512 cached input, 164 output */
 	tt_event a = make_event("openai", "gpt-4o-mini", "2026-11-14T23:59:59.999Z", 812, 512, 164);
 	ratecard_price(rc, &a);
-	/* 300*150000 + 512*75000 + 164*600000 = 181,800,000 pico = 181.8 micros */
+	/* 300*150000 + 512*75000 + 164*600000 = 181,800,000 pico = 181,800 nanos */
 	assert_int_equal(a.cost_source, TT_COST_CARD);
-	assert_int_equal(a.cost_micros, 182);
+	assert_int_equal(a.cost_nanos, 181800);
 	/* 512 * (150000 - 75000) = 38,400,000 pico */
-	assert_int_equal(a.saved_micros, 38);
+	assert_int_equal(a.saved_nanos, 38400);
 	assert_string_equal(a.tier, "good");
 
 	tt_event b = make_event("openai", "gpt-4o-mini", "2026-11-15T00:00:00Z", 812, 512, 164);
 	ratecard_price(rc, &b);
 	/* 300*120000 + 512*60000 + 164*480000 = 145,440,000 pico */
-	assert_int_equal(b.cost_micros, 145);
+	assert_int_equal(b.cost_nanos, 145440);
 	/* 512 * 60000 = 30,720,000 pico */
-	assert_int_equal(b.saved_micros, 31);
+	assert_int_equal(b.saved_nanos, 30720);
 
 	/* the worked example of docs/ratecard.md */
 	tt_event w = make_event("openai", "gpt-4o-mini", "2026-11-29T09:00:00.123Z", 812, 512, 164);
 	w.cache = TT_CACHE_MISS;
 	ratecard_price(rc, &w);
-	assert_int_equal(w.cost_micros, 145);
-	assert_int_equal(w.saved_micros, 31);
+	assert_int_equal(w.cost_nanos, 145440);
+	assert_int_equal(w.saved_nanos, 30720);
 	assert_string_equal(w.tier, "good");
-	assert_int_equal(ratecard_chargeback(rc, w.tier, w.cost_micros), 157);
+	/* 145,440 * 1.08 = 157,075.2 */
+	assert_int_equal(ratecard_chargeback(rc, w.tier, w.cost_nanos), 157075);
 
 	/* a million tokens each way: the list price exactly */
 	tt_event c =
 	    make_event("openai", "gpt-4o-mini", "2026-03-01T12:00:00Z", 1000000, 0, 1000000);
 	ratecard_price(rc, &c);
-	assert_int_equal(c.cost_micros, 750000);
+	assert_int_equal(c.cost_nanos, 750000000);
 	tt_event d = make_event("anthropic", "claude-sonnet-4-5", "2026-11-20T00:00:00Z", 1000000,
 	                        0, 1000000);
 	ratecard_price(rc, &d);
-	assert_int_equal(d.cost_micros, 16200000);
+	assert_int_equal(d.cost_nanos, 16200000000);
 	ratecard_free(rc);
 }
 
@@ -157,9 +158,9 @@ static void test_cached_tokens(void **state)
 	    make_event("anthropic", "claude-sonnet-4-5", "2026-06-01T00:00:00Z", 10000, 8000, 500);
 	ratecard_price(rc, &ev);
 	/* 2000*3,000,000 + 8000*300,000 + 500*15,000,000 = 15,900,000,000 pico */
-	assert_int_equal(ev.cost_micros, 15900);
+	assert_int_equal(ev.cost_nanos, 15900000);
 	/* 8000 * (3,000,000 - 300,000) */
-	assert_int_equal(ev.saved_micros, 21600);
+	assert_int_equal(ev.saved_nanos, 21600000);
 
 	/* cached_input_per_mtok defaults to input_per_mtok: no caching discount, no saving */
 	char err[256];
@@ -170,49 +171,60 @@ static void test_cached_tokens(void **state)
 	assert_non_null(plain);
 	tt_event e = make_event("p", "m", "2026-02-01T00:00:00Z", 1000, 600, 0);
 	ratecard_price(plain, &e);
-	assert_int_equal(e.cost_micros, 1500);
-	assert_int_equal(e.saved_micros, 0);
+	assert_int_equal(e.cost_nanos, 1500000);
+	assert_int_equal(e.saved_nanos, 0);
 	assert_string_equal(e.tier, "");
 
 	/* more cached than input tokens (bad data): all input counts as cached */
 	tt_event f =
 	    make_event("anthropic", "claude-haiku-4-5", "2026-06-01T00:00:00Z", 100, 250, 0);
 	ratecard_price(rc, &f);
-	assert_int_equal(f.cost_micros, 10); /* 100 * 100,000 pico */
+	assert_int_equal(f.cost_nanos, 10000); /* 100 * 100,000 pico */
 	ratecard_free(plain);
 	ratecard_free(rc);
 }
 
 static void test_rounding(void **state)
 {
-	ratecard *rc = fixture();
+	/* prices with sub-nano-dollar parts per token: 0.0005 USD per Mtok is 500 pico a token */
+	static const char card[] =
+	    "{\"version\": 1, \"currency\": \"USD\", \"models\": [{\"provider\": \"p\","
+	    " \"model\": \"tiny\", \"prices\": [{\"effective_from\": \"2026-01-01\","
+	    " \"input_per_mtok\": 0.0005, \"output_per_mtok\": 0.00045,"
+	    " \"cached_input_per_mtok\": 0.0005}]}]}";
+	char err[256] = "";
+	ratecard *tiny = ratecard_parse(card, sizeof card - 1, err, sizeof err);
+	if (!tiny)
+		fail_msg("card: %s", err);
 	const char *when = "2026-06-01T00:00:00Z";
 	struct {
 		int64_t in, cached, out, want;
 	} cases[] = {
-	    {10, 0, 0, 1}, /* 500,000 pico: exactly half a micro, up */
-	    {9, 0, 0, 0},  /* 450,000 pico */
-	    {9, 0, 9, 1},  /* 0.45 + 0.45: rounded once per event, not per part */
-	    {30, 0, 0, 2}, /* 1,500,000 pico: half up */
-	    {50, 0, 0, 3}, /* 2,500,000 pico: half up, not to even */
-	    {29, 0, 0, 1}, /* 1,450,000 pico */
+	    {1, 0, 0, 1}, /* 500 pico: exactly half a nano, up */
+	    {0, 0, 1, 0}, /* 450 pico */
+	    {1, 0, 1, 1}, /* 500 + 450: rounded once per event, not per part */
+	    {3, 0, 0, 2}, /* 1,500 pico: half up */
+	    {5, 0, 0, 3}, /* 2,500 pico: half up, not to even */
+	    {0, 0, 3, 1}, /* 1,350 pico */
 	    {0, 0, 0, 0},
 	};
-	/* llama-3.1-8b-instruct: 50,000 micros per Mtok everywhere, i.e. 50,000 pico a token */
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		tt_event ev = make_event("vllm", "llama-3.1-8b-instruct", when, cases[i].in,
-		                         cases[i].cached, cases[i].out);
-		ratecard_price(rc, &ev);
-		if (ev.cost_micros != cases[i].want)
-			fail_msg("case %zu: %lld micros, want %lld", i, (long long)ev.cost_micros,
+		tt_event ev =
+		    make_event("p", "tiny", when, cases[i].in, cases[i].cached, cases[i].out);
+		ratecard_price(tiny, &ev);
+		if (ev.cost_nanos != cases[i].want)
+			fail_msg("case %zu: %lld nanos, want %lld", i, (long long)ev.cost_nanos,
 			         (long long)cases[i].want);
 	}
+	ratecard_free(tiny);
+
+	ratecard *rc = fixture();
 	/* big but legal token counts do not overflow */
 	tt_event big =
 	    make_event("anthropic", "claude-opus-4-1", when, TT_COUNT_MAX, 0, TT_COUNT_MAX);
 	ratecard_price(rc, &big);
-	/* 2^40 * 90,000,000 pico = 98,956,046,499,840 micros */
-	assert_int_equal(big.cost_micros, 98956046499840LL);
+	/* 2^40 * 90,000,000 pico = 98,956,046,499,840,000 nanos */
+	assert_int_equal(big.cost_nanos, 98956046499840000LL);
 	ratecard_free(rc);
 }
 
@@ -221,23 +233,23 @@ static void test_gateway_cost_wins(void **state)
 	ratecard *rc = fixture();
 	tt_event ev = make_event("openai", "gpt-4o", "2026-06-01T00:00:00Z", 1000, 0, 200);
 	ev.has_cost = true;
-	ev.cost_micros = 123456;
+	ev.cost_nanos = 123456;
 	ratecard_price(rc, &ev);
 	assert_int_equal(ev.cost_source, TT_COST_GATEWAY);
-	assert_int_equal(ev.cost_micros, 123456);
+	assert_int_equal(ev.cost_nanos, 123456);
 	assert_string_equal(ev.tier, "better");
 
 	/* also without a card, and for a model the card does not know */
 	tt_event g =
 	    make_event("mistral", "ministral-8b-experimental", "2026-06-01T00:00:00Z", 10, 0, 10);
 	g.has_cost = true;
-	g.cost_micros = 7;
+	g.cost_nanos = 7;
 	ratecard_price(NULL, &g);
 	assert_int_equal(g.cost_source, TT_COST_GATEWAY);
-	assert_int_equal(g.cost_micros, 7);
+	assert_int_equal(g.cost_nanos, 7);
 	ratecard_price(rc, &g);
 	assert_int_equal(g.cost_source, TT_COST_GATEWAY);
-	assert_int_equal(g.cost_micros, 7);
+	assert_int_equal(g.cost_nanos, 7);
 	ratecard_free(rc);
 }
 
@@ -246,12 +258,12 @@ static void test_unpriced(void **state)
 	ratecard *rc = fixture();
 	tt_event ev = make_event("mistral", "ministral-8b-experimental", "2026-11-29T09:00:00Z",
 	                         1000, 500, 200);
-	ev.cost_micros = 999; /* stale value from a previous pricing */
-	ev.saved_micros = 999;
+	ev.cost_nanos = 999; /* stale value from a previous pricing */
+	ev.saved_nanos = 999;
 	ratecard_price(rc, &ev);
 	assert_int_equal(ev.cost_source, TT_COST_UNPRICED);
-	assert_int_equal(ev.cost_micros, 0);
-	assert_int_equal(ev.saved_micros, 0);
+	assert_int_equal(ev.cost_nanos, 0);
+	assert_int_equal(ev.saved_nanos, 0);
 	assert_string_equal(ev.tier, "");
 
 	/* a known model before its first price, and no card at all */
@@ -262,7 +274,7 @@ static void test_unpriced(void **state)
 	tt_event none = make_event("openai", "gpt-4o", "2026-06-01T00:00:00Z", 1000, 0, 200);
 	ratecard_price(NULL, &none);
 	assert_int_equal(none.cost_source, TT_COST_UNPRICED);
-	assert_int_equal(none.cost_micros, 0);
+	assert_int_equal(none.cost_nanos, 0);
 	ratecard_free(rc);
 }
 
@@ -274,22 +286,22 @@ static void test_cache_hit(void **state)
 	ratecard_price(rc, &ev);
 	/* 1000*2,500,000 + 200*10,000,000 = 4,500,000,000 pico */
 	assert_int_equal(ev.cost_source, TT_COST_CARD);
-	assert_int_equal(ev.cost_micros, 0);
-	assert_int_equal(ev.saved_micros, 4500);
+	assert_int_equal(ev.cost_nanos, 0);
+	assert_int_equal(ev.saved_nanos, 4500000);
 
 	/* a hit whose request had prompt-cached tokens saves what the call would have cost */
 	tt_event c = make_event("openai", "gpt-4o", "2026-06-01T00:00:00Z", 1000, 400, 200);
 	c.cache = TT_CACHE_HIT;
 	ratecard_price(rc, &c);
 	/* 600*2,500,000 + 400*1,250,000 + 200*10,000,000 */
-	assert_int_equal(c.saved_micros, 4000);
+	assert_int_equal(c.saved_nanos, 4000000);
 
 	/* a miss saves only through prompt caching */
 	tt_event m = make_event("openai", "gpt-4o", "2026-06-01T00:00:00Z", 1000, 400, 200);
 	m.cache = TT_CACHE_MISS;
 	ratecard_price(rc, &m);
-	assert_int_equal(m.cost_micros, 4000);
-	assert_int_equal(m.saved_micros, 500);
+	assert_int_equal(m.cost_nanos, 4000000);
+	assert_int_equal(m.saved_nanos, 500000);
 
 	/* an unpriced hit saves nothing we can name */
 	tt_event u = make_event("mistral", "ministral-8b-experimental", "2026-06-01T00:00:00Z",
@@ -297,7 +309,7 @@ static void test_cache_hit(void **state)
 	u.cache = TT_CACHE_HIT;
 	ratecard_price(rc, &u);
 	assert_int_equal(u.cost_source, TT_COST_UNPRICED);
-	assert_int_equal(u.saved_micros, 0);
+	assert_int_equal(u.saved_nanos, 0);
 	ratecard_free(rc);
 }
 
@@ -341,7 +353,7 @@ static void test_prefix_match(void **state)
 	tt_event ev = make_event("anthropic", "claude-sonnet-4-5-20250929", "2026-06-01T00:00:00Z",
 	                         1000000, 0, 0);
 	ratecard_price(rc, &ev);
-	assert_int_equal(ev.cost_micros, 3000000);
+	assert_int_equal(ev.cost_nanos, 3000000000);
 	assert_string_equal(ev.tier, "better");
 	ratecard_free(rc);
 }

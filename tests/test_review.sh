@@ -155,7 +155,7 @@ for n, r in enumerate(rows, 2):
     assert r["ServiceCategory"] == "AI and Machine Learning"
     assert decimal.Decimal(r["PricingQuantity"]) * 1000000 == int(r["ConsumedQuantity"])
     assert r["BilledCost"] == r["ListCost"] == r["EffectiveCost"] == r["ContractedCost"]
-    assert decimal.Decimal(r["BilledCost"]) * 1000000 == int(r["x_CostMicros"])
+    assert decimal.Decimal(r["BilledCost"]) * 1000000000 == int(r["x_CostNanos"])
     assert r["ChargePeriodStart"] < r["ChargePeriodEnd"]
     assert r["BillingPeriodStart"] <= r["ChargePeriodStart"] < r["BillingPeriodEnd"]
     total += decimal.Decimal(r["BilledCost"])
@@ -165,16 +165,17 @@ print(len(rows))
 EOF
 "$tt" export focus --db "$db" --since 2026-11-16 --until 2026-11-30 --ratecard "$card" -o "$dir/f.csv" 2>"$dir/f.err"
 check "export focus writes the file" [ -s "$dir/f.csv" ]
-check "export focus says its total" grep -q 'BilledCost total 0.495000 USD' "$dir/f.err"
+check "export focus says its total" grep -q 'BilledCost total 0.495 USD' "$dir/f.err"
 check "fixture FOCUS file" sh -c "python3 '$dir/focus_check.py' '$dir/f.csv' 495000 >/dev/null"
 # w48-2: sonnet-4-5 on 23 Nov (2.70 / 13.50 per Mtok from 20 Nov): 1500 in, 400 out ->
-# weights 4,050,000,000 and 5,400,000,000 pico of 9,450,000,000; its 50000 micro-USD split
-# 21428.57 / 28571.43: floors 21428 + 28571 = 49999, the larger remainder (input's) gets 1.
+# weights 4,050,000,000 and 5,400,000,000 pico of 9,450,000,000; its 50,000,000 nano-USD split
+# 21428571.43 / 28571428.57: floors 21428571 + 28571428 = 49999999, the larger remainder
+# (output's) gets 1.
 check "a cost split by the card" sh -c "python3 -c \"
 import csv,sys
 r=[x for x in csv.DictReader(open(sys.argv[1])) if x['ServiceName']=='claude-sonnet-4-5']
-print(sorted((x['x_TokenType'], x['x_CostMicros'], x['ConsumedQuantity'], x['x_CostSplitBasis']) for x in r))
-\" '$dir/f.csv' | grep -qF \"[('input', '21429', '1500', 'card'), ('output', '28571', '400', 'card')]\""
+print(sorted((x['x_TokenType'], x['x_CostNanos'], x['ConsumedQuantity'], x['x_CostSplitBasis']) for x in r))
+\" '$dir/f.csv' | grep -qF \"[('input', '21428571', '1500', 'card'), ('output', '28571429', '400', 'card')]\""
 check "tags carry team, tenant, use case" grep -qF '"{""team"":""support"",""tenant"":""acme"",""use_case"":""support-bot""}"' "$dir/f.csv"
 
 gen="$dir/gen.db"

@@ -456,12 +456,12 @@ static void test_paging_matches_stats(void **state)
 		assert_true(ev->ts_ms >= prev_ts);
 		prev_ts = ev->ts_ms;
 		ratecard_price(rc, ev);
-		cost += ev->cost_micros;
+		cost += ev->cost_nanos;
 		in += ev->input_tokens;
 		sb += strcmp(ev->use_case, "support-bot") == 0;
 	}
 	assert_true(prev_ts <= clock_now);
-	assert_int_equal(stat_int(st, NULL, "cost_micros"), cost);
+	assert_int_equal(stat_int(st, NULL, "cost_nanos"), cost);
 	assert_int_equal(stat_int(st, NULL, "input_tokens"), in);
 	assert_int_equal(stat_int(st, "support-bot", "events"), sb);
 	assert_string_equal(json_string_value(json_object_get(st, "cursor")), cursor);
@@ -590,7 +590,7 @@ static void test_kill_switch_and_delete(void **state)
 			assert_true(ev->input_tokens == 0 && ev->output_tokens == 0 &&
 			            ev->cached_tokens == 0);
 			ratecard_price(rc, ev);
-			assert_true(ev->cost_micros == 0);
+			assert_true(ev->cost_nanos == 0);
 			killed++;
 		}
 		if (!in_scope) {
@@ -626,7 +626,7 @@ static void test_kill_switch_and_delete(void **state)
 	assert_true(back > 100);
 
 	assert_int_equal(call(s, "GET", "/v1/stats", NULL, NULL, &o, NULL), 200);
-	assert_int_equal(stat_int(o, "product-search", "cost_micros") > 0, 1);
+	assert_int_equal(stat_int(o, "product-search", "cost_nanos") > 0, 1);
 	assert_true(json_integer_value(json_object_get(
 	                json_object_get(
 	                    json_object_get(json_object_get(o, "by_use_case"), "product-search"),
@@ -999,7 +999,7 @@ static void test_metrics(void **state)
 	assert_true(metric_sum(text, "gateway_input_tokens_total") ==
 	            (double)stat_int(st, NULL, "input_tokens"));
 	double usd = metric_sum(text, "gateway_cost_usd_total");
-	double want = (double)stat_int(st, NULL, "cost_micros") / 1e6;
+	double want = (double)stat_int(st, NULL, "cost_nanos") / 1e9;
 	assert_true(usd > want - 1e-3 && usd < want + 1e-3);
 	json_decref(st);
 

@@ -24,10 +24,10 @@ static void test_migrations(void **state)
 	char path[512], err[512];
 	snprintf(path, sizeof path, "%s/m.db", tu_tmpdir());
 	store *s = open_path(path);
-	assert_int_equal(store_schema_version(s), 6);
+	assert_int_equal(store_schema_version(s), 7);
 	store_close(s);
 	s = open_path(path); /* reopening migrates nothing */
-	assert_int_equal(store_schema_version(s), 6);
+	assert_int_equal(store_schema_version(s), 7);
 	store_close(s);
 
 	sqlite3 *db;
@@ -48,6 +48,99 @@ static void test_migrations(void **state)
 
 	assert_null(store_open("/nonexistent-dir/x/y.db", &o, err, sizeof err));
 	assert_non_null(strstr(err, "/nonexistent-dir/x/y.db"));
+}
+
+static int sum_minutes(void *ctx, tt_res r, const tt_rollup *row)
+{
+	int64_t *sum = ctx;
+	if (r == TT_RES_MINUTE) {
+		sum[0] += row->m[TT_M_COST_NANOS];
+		sum[1] += row->m[TT_M_SAVED_NANOS];
+		sum[2] += row->m[TT_M_REQUESTS];
+	}
+	return 0;
+}
+
+static int64_t one_int(store *s, const char *path, const char *sql)
+{
+	(void)s;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Migration 7 on a database written by the release before it (schema 6, money in
+ * micro-dollars: tests/data/ingest/small.jsonl ingested with fixtures/ratecard.json, whose
+ * events cost 38430 micro-dollars and saved 270): every amount becomes nano-dollars, the
+ * minute packs' included, and nothing else changes. */
+static void test_migrate_to_nanos(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof path, "%s/v6.db", tu_tmpdir());
+	size_t len;
+	char *old = tu_slurp("tests/data/store/v6-small.db", &len);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(old, 1, len, f), len);
+	fclose(f);
+	free(old);
+	assert_int_equal(one_int(NULL, path, "PRAGMA user_version"), 6);
+	assert_int_equal(one_int(NULL, path, "SELECT sum(cost_micros) FROM events"), 38430);
+
+	store *s = open_path(path);
+	assert_int_equal(store_schema_version(s), 7);
+	assert_int_equal(store_event_count(s), 10);
+	int64_t m[3] = {0};
+	assert_int_equal(store_rollup_scan_res(s, 1794528000000LL /* 2026-11-13 */,
+	                                       1796083200000LL /* 2026-12-01 */, TT_RES_MINUTE,
+	                                       false, sum_minutes, m),
+	                 0);
+	assert_int_equal(m[0], 38430000);
+	assert_int_equal(m[1], 270000);
+	assert_int_equal(m[2], 10);
+	store_close(s);
+	assert_int_equal(one_int(NULL, path, "SELECT sum(cost_nanos) FROM events"), 38430000);
+	assert_int_equal(one_int(NULL, path, "SELECT sum(saved_nanos) FROM events"), 270000);
+	assert_int_equal(
+	    one_int(NULL, path, "SELECT cost_nanos FROM events WHERE request_id = 'r-5'"),
+	    12346000);
+	assert_int_equal(one_int(NULL, path, "SELECT sum(cost_nanos) FROM rollup_hour"), 38430000);
+	assert_int_equal(one_int(NULL, path, "SELECT sum(cost_nanos) FROM rollup_day"), 38430000);
+	assert_int_equal(one_int(NULL, path, "SELECT sum(saved_nanos) FROM rollup_day"), 270000);
+	assert_int_equal(one_int(NULL, path, "SELECT sum(requests) FROM rollup_day"), 10);
+
+	/* an amount that cannot be made nano-dollars stops the migration with the reason, and
+	 * leaves the database as it was */
+	snprintf(path, sizeof path, "%s/v6-huge.db", tu_tmpdir());
+	old = tu_slurp("tests/data/store/v6-small.db", &len);
+	f = fopen(path, "wb");
+	assert_int_equal(fwrite(old, 1, len, f), len);
+	fclose(f);
+	free(old);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "UPDATE events SET cost_micros = 9223372036854775 + 1"
+	                              " WHERE request_id = 'r-5'",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	char err[512];
+	store_opts o = {.merge = rollup_sketch_blob_merge};
+	assert_null(store_open(path, &o, err, sizeof err));
+	assert_non_null(strstr(err, "migration 7 failed"));
+	assert_non_null(strstr(err, "does not fit in nano-dollars"));
+	assert_int_equal(one_int(NULL, path, "PRAGMA user_version"), 6);
+	assert_int_equal(one_int(NULL, path, "SELECT count(*) FROM events WHERE cost_micros > 0"),
+	                 7);
 }
 
 static void test_default_path(void **state)
@@ -124,7 +217,7 @@ static int sum_rows(void *ctx, tt_res r, const tt_rollup *row)
 {
 	scan_sum *s = ctx;
 	s->requests += row->m[TT_M_REQUESTS];
-	s->cost += row->m[TT_M_COST_MICROS];
+	s->cost += row->m[TT_M_COST_NANOS];
 	s->rows[r]++;
 	if (row->sk[TT_SK_LATENCY])
 		assert_int_equal(
@@ -138,11 +231,11 @@ typedef struct cost_sum {
 	int rows;
 } cost_sum;
 
-static int add_costs(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_micros)
+static int add_costs(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_nanos)
 {
 	cost_sum *c = ctx;
 	assert_true(bucket % 3600 == 0);
-	c->cost += cost_micros;
+	c->cost += cost_nanos;
 	c->dims_id = dims_id;
 	c->rows++;
 	return 0;
@@ -166,7 +259,7 @@ static void test_rollup_upsert_and_scan(void **state)
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < 100; i++) {
 			ev.ts_ms = 1764547200000LL + (int64_t)i * 61000; /* 2025-12-01, ~1.7 h */
-			ev.cost_micros = i;
+			ev.cost_nanos = i;
 			ev.latency_ms = 100 + i;
 			assert_int_equal(rollup_acc_add(acc, id, &ev), 0);
 		}
@@ -442,12 +535,12 @@ static void test_rollup_sum_overflow(void **state)
 	store *s = store_open(path, &o, err, sizeof err);
 	assert_non_null(s);
 	tt_rollup row = {.bucket = 1764547200, .dims_id = 1};
-	row.m[TT_M_COST_MICROS] = INT64_MAX - 10;
+	row.m[TT_M_COST_NANOS] = INT64_MAX - 10;
 	row.m[TT_M_REQUESTS] = 1;
 	assert_int_equal(store_rollup_add(s, TT_RES_DAY, &row), 0);
-	row.m[TT_M_COST_MICROS] = 10;
+	row.m[TT_M_COST_NANOS] = 10;
 	assert_int_equal(store_rollup_add(s, TT_RES_DAY, &row), 0); /* exactly INT64_MAX */
-	row.m[TT_M_COST_MICROS] = 1;
+	row.m[TT_M_COST_NANOS] = 1;
 	assert_int_equal(store_rollup_add(s, TT_RES_DAY, &row), -1);
 	assert_non_null(strstr(store_errmsg(s), "overflow"));
 	scan_sum sum = {0};
@@ -465,10 +558,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rollup_sum_overflow),
-	    cmocka_unit_test(test_migrations),      cmocka_unit_test(test_default_path),
-	    cmocka_unit_test(test_dims_and_dedupe), cmocka_unit_test(test_rollup_upsert_and_scan),
-	    cmocka_unit_test(test_cursor),          cmocka_unit_test(test_inference_samples),
-	    cmocka_unit_test(test_gateway_state),   cmocka_unit_test(test_metric_latest),
+	    cmocka_unit_test(test_migrations),
+	    cmocka_unit_test(test_migrate_to_nanos),
+	    cmocka_unit_test(test_default_path),
+	    cmocka_unit_test(test_dims_and_dedupe),
+	    cmocka_unit_test(test_rollup_upsert_and_scan),
+	    cmocka_unit_test(test_cursor),
+	    cmocka_unit_test(test_inference_samples),
+	    cmocka_unit_test(test_gateway_state),
+	    cmocka_unit_test(test_metric_latest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,7 +30,7 @@ stat_of() { # stat_of PORT KEY [CURL ARGS]: a top-level number of /v1/stats
 }
 
 db_count() { sqlite3 "$1" "SELECT count(*) FROM events" 2>/dev/null || echo 0; }
-db_cost() { sqlite3 "$1" "SELECT coalesce(sum(cost_micros), 0) FROM events" 2>/dev/null || echo 0; }
+db_cost() { sqlite3 "$1" "SELECT coalesce(sum(cost_nanos), 0) FROM events" 2>/dev/null || echo 0; }
 
 wait_backfill() { # wait_backfill PORT [CURL ARGS]: until the simulator has emitted all N events
   wport=$1; shift
@@ -44,7 +44,7 @@ wait_backfill() { # wait_backfill PORT [CURL ARGS]: until the simulator has emit
 start_sim plain
 P1=$PORT
 wait_backfill $P1
-want_cost=$(stat_of $P1 cost_micros)
+want_cost=$(stat_of $P1 cost_nanos)
 "$tt" sync --db "$dir/a.db" --gateway sim=http://127.0.0.1:$P1 --once > "$dir/a.out" 2>&1 \
   || fail "sync --once failed: $(cat "$dir/a.out")"
 [ "$(db_count "$dir/a.db")" = "$N" ] || fail "stored $(db_count "$dir/a.db") events, sim emitted $N"
@@ -94,7 +94,7 @@ for attempt in 1 2 3 4 5 6 7 8 9 10; do
 done
 [ $ok -eq 1 ] || fail "sync never completed against the faulty gateway: $(tail -3 "$dir/f.out")"
 [ "$(db_count "$dir/f.db")" = "$N" ] || fail "with faults: $(db_count "$dir/f.db") events"
-[ "$(db_cost "$dir/f.db")" = "$(stat_of "$P2" cost_micros)" ] || fail "with faults: cost differs"
+[ "$(db_cost "$dir/f.db")" = "$(stat_of "$P2" cost_nanos)" ] || fail "with faults: cost differs"
 echo "ok: through faults, exact"
 
 # 3b. another process holds the write lock longer than a write waits: the page is fetched

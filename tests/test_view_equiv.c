@@ -261,7 +261,7 @@ static int ref_hour(void *ctx, tt_res res, const tt_rollup *row)
 		return 0;
 	int64_t i = (row->bucket * 1000 - r->hour0) / HOUR_MS;
 	if (i >= 0 && (size_t)i < r->nhours)
-		r->hourly[i] += row->m[TT_M_COST_MICROS];
+		r->hourly[i] += row->m[TT_M_COST_NANOS];
 	return 0;
 }
 
@@ -306,11 +306,11 @@ static void check_budgets(store *st, const budget_spec *specs, size_t n, int64_t
 		int nbt;
 		double mape = budget_backtest(&s, b->period, now, &nbt);
 		budget_forecast_widen(&fc, mape);
-		assert_int_equal(got->spent_micros, fc.spent_micros);
+		assert_int_equal(got->spent_nanos, fc.spent_nanos);
 		assert_memory_equal(&got->fc, &fc, sizeof fc);
 		assert_memory_equal(&got->mape, &mape, sizeof mape);
 		assert_int_equal(got->backtests, nbt);
-		assert_int_equal(got->state, budget_state_of(b, fc.spent_micros));
+		assert_int_equal(got->state, budget_state_of(b, fc.spent_nanos));
 	}
 	for (size_t d = 0; d < r.ndims; d++)
 		for (int k = 0; k < TT_D_COUNT; k++)
@@ -343,7 +343,7 @@ static void test_budget_series(void **state)
 	     .period = BUDGET_WEEK},
 	};
 	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
-		specs[i].amount_micros = 50000000 * (int64_t)(i + 1);
+		specs[i].amount_nanos = 50000000 * (int64_t)(i + 1);
 		specs[i].soft_pct = 80;
 		specs[i].hard_pct = 100;
 	}
@@ -382,7 +382,7 @@ static void same_budget(const view_budget_row *a, const view_budget_row *b)
 	assert_ptr_equal(a->spec, b->spec);
 	assert_int_equal(a->period_start_ms, b->period_start_ms);
 	assert_int_equal(a->period_end_ms, b->period_end_ms);
-	assert_int_equal(a->spent_micros, b->spent_micros);
+	assert_int_equal(a->spent_nanos, b->spent_nanos);
 	assert_memory_equal(&a->used_pct, &b->used_pct, sizeof(double));
 	assert_int_equal(a->state, b->state);
 	assert_memory_equal(&a->fc, &b->fc, sizeof a->fc);
@@ -396,11 +396,11 @@ static void same_overview(const view_overview *a, const view_overview *b)
 {
 	assert_int_equal(a->now_ms, b->now_ms);
 	assert_int_equal(a->minute_ms, b->minute_ms);
-	assert_int_equal(a->spend_per_min_micros, b->spend_per_min_micros);
-	assert_memory_equal(a->spark_micros, b->spark_micros, sizeof a->spark_micros);
+	assert_int_equal(a->spend_per_min_nanos, b->spend_per_min_nanos);
+	assert_memory_equal(a->spark_nanos, b->spark_nanos, sizeof a->spark_nanos);
 	assert_int_equal(a->spark_start_ms, b->spark_start_ms);
-	assert_int_equal(a->today_micros, b->today_micros);
-	assert_int_equal(a->month_micros, b->month_micros);
+	assert_int_equal(a->today_nanos, b->today_nanos);
+	assert_int_equal(a->month_nanos, b->month_nanos);
 	assert_int_equal(a->has_budget, b->has_budget);
 	if (a->has_budget)
 		same_budget(&a->budget, &b->budget);
@@ -465,19 +465,19 @@ static void test_overview_assembled(void **state)
 	    {.name = "support",
 	     .scope = {.dim = TT_D_TEAM, .value = "support"},
 	     .period = BUDGET_WEEK,
-	     .amount_micros = 5000000,
+	     .amount_nanos = 5000000,
 	     .soft_pct = 80,
 	     .hard_pct = 100},
 	    {.name = "org",
 	     .scope = {.all = true},
 	     .period = BUDGET_MONTH,
-	     .amount_micros = 500000000,
+	     .amount_nanos = 500000000,
 	     .soft_pct = 80,
 	     .hard_pct = 100},
 	    {.name = "daily",
 	     .scope = {.all = true},
 	     .period = BUDGET_DAY,
-	     .amount_micros = 500000,
+	     .amount_nanos = 500000,
 	     .soft_pct = 80,
 	     .hard_pct = 100},
 	};
@@ -586,24 +586,27 @@ static void test_kept_between_reads(void **state)
 	     .threshold_ms = 1500},
 	};
 	budget_spec budgets[] = {
-	    {.name = "org", .scope = {.all = true}, .period = BUDGET_MONTH, .amount_micros = 5000000},
+	    {.name = "org",
+	     .scope = {.all = true},
+	     .period = BUDGET_MONTH,
+	     .amount_nanos = 5000000},
 	    {.name = "daily",
 	     .scope = {.dim = TT_D_USE_CASE, .value = "support-bot"},
 	     .period = BUDGET_DAY,
-	     .amount_micros = 500000},
+	     .amount_nanos = 500000},
 	};
 	/* steps under a second to hours, across minute, hour and day boundaries, into the
 	 * outage and past the end of the data */
-	static const int64_t steps[] = {1000,           59 * 1000,  MIN_MS,      7 * MIN_MS + 333,
-	                                45 * MIN_MS,    2 * MIN_MS, 61 * MIN_MS, 3 * HOUR_MS + 1,
-	                                29 * MIN_MS,    1,          13 * MIN_MS, 5 * MIN_MS};
+	static const int64_t steps[] = {1000,        59 * 1000,  MIN_MS,      7 * MIN_MS + 333,
+	                                45 * MIN_MS, 2 * MIN_MS, 61 * MIN_MS, 3 * HOUR_MS + 1,
+	                                29 * MIN_MS, 1,          13 * MIN_MS, 5 * MIN_MS};
 	int64_t now = start + span - 10 * HOUR_MS - 17 * MIN_MS - 4321;
 	view_slo ps, bs;
 	view_budgets pb, bb;
 	view_alerts pa, ba;
 	assert_int_equal(view_slo_build(rd, slos, 2, now, &ps, err, sizeof err), 0);
-	assert_int_equal(view_budgets_build(rd, budgets, 2, now, NULL, 0, NULL, &pb, err, sizeof err),
-	                 0);
+	assert_int_equal(
+	    view_budgets_build(rd, budgets, 2, now, NULL, 0, NULL, &pb, err, sizeof err), 0);
 	assert_int_equal(view_alerts_build(rd, now, &pa, err, sizeof err), 0);
 	bool written = false;
 	for (int round = 0; round < 3; round++)
@@ -629,13 +632,14 @@ static void test_kept_between_reads(void **state)
 			view_slo us;
 			view_budgets ub;
 			view_alerts ua;
-			assert_int_equal(view_slo_update(rd, slos, 2, now, &ps, &us, err, sizeof err), 0);
+			assert_int_equal(
+			    view_slo_update(rd, slos, 2, now, &ps, &us, err, sizeof err), 0);
 			assert_int_equal(view_slo_build(rd, slos, 2, now, &bs, err, sizeof err), 0);
 			same_slo(&us, &bs);
 			assert_int_equal(
 			    view_budgets_update(rd, budgets, 2, now, &pb, &ub, err, sizeof err), 0);
-			assert_int_equal(view_budgets_build(rd, budgets, 2, now, NULL, 0, NULL, &bb, err,
-			                                    sizeof err),
+			assert_int_equal(view_budgets_build(rd, budgets, 2, now, NULL, 0, NULL, &bb,
+			                                    err, sizeof err),
 			                 0);
 			same_budgets(&ub, &bb);
 			assert_int_equal(view_alerts_update(rd, now, &pa, &ua, err, sizeof err), 0);
@@ -672,7 +676,7 @@ static void test_cost_index(void **state)
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	sqlite3_stmt *q;
 	assert_int_equal(sqlite3_prepare_v2(db,
-	                                    "EXPLAIN QUERY PLAN SELECT bucket, dims_id, cost_micros"
+	                                    "EXPLAIN QUERY PLAN SELECT bucket, dims_id, cost_nanos"
 	                                    " FROM rollup_hour WHERE bucket >= ? AND bucket < ?",
 	                                    -1, &q, NULL),
 	                 SQLITE_OK);
@@ -688,10 +692,8 @@ static void test_cost_index(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_slo_segments),
-	    cmocka_unit_test(test_budget_series),
-	    cmocka_unit_test(test_overview_assembled),
-	    cmocka_unit_test(test_cost_index),
+	    cmocka_unit_test(test_slo_segments),       cmocka_unit_test(test_budget_series),
+	    cmocka_unit_test(test_overview_assembled), cmocka_unit_test(test_cost_index),
 	    cmocka_unit_test(test_kept_between_reads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

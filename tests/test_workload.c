@@ -48,8 +48,8 @@ static uint64_t event_hash(uint64_t h, const tt_event *e)
 	int64_t ints[] = {e->ts_ms,         e->elevated,   e->input_tokens, e->output_tokens,
 	                  e->cached_tokens, e->latency_ms, e->ttft_ms,      e->retrieval_ms,
 	                  e->queue_ms,      e->status,     e->cache,        e->outcome,
-	                  e->quality_milli, e->has_cost,   e->cost_micros,  e->cost_source,
-	                  e->saved_micros};
+	                  e->quality_milli, e->has_cost,   e->cost_nanos,   e->cost_source,
+	                  e->saved_nanos};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		h = fnv_str(h, strs[i]);
 	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
@@ -109,7 +109,7 @@ static void test_other_seed_other_stream(void **state)
 static void test_golden_stream(void **state)
 {
 	uint64_t h = stream_hash(1, 1000);
-	if (h != 0x85eb257bf3fbb0e4ULL)
+	if (h != 0xfdc289e2806e5482ULL)
 		fail_msg("stream hash %016llx", (unsigned long long)h);
 }
 
@@ -404,7 +404,7 @@ static void test_gateway_cost(void **state)
 	long costed = 0;
 	while (workload_next(w, &e)) {
 		if (!e.has_cost) {
-			assert_int_equal(e.cost_micros, 0);
+			assert_int_equal(e.cost_nanos, 0);
 			assert_int_equal(e.cost_source, TT_COST_UNPRICED);
 			continue;
 		}
@@ -412,14 +412,14 @@ static void test_gateway_cost(void **state)
 		assert_string_equal(e.gateway, "gw-us-1");
 		assert_int_equal(group_of(e.use_case), G_COPILOT);
 		assert_int_equal(e.cost_source, TT_COST_GATEWAY);
-		assert_true(e.cost_micros > 0);
+		assert_true(e.cost_nanos > 0);
 		size_t i = 0;
 		while (i < sizeof prices / sizeof prices[0] && strcmp(prices[i].model, e.model))
 			i++;
 		assert_true(i < sizeof prices / sizeof prices[0]);
 		int64_t pico = (e.input_tokens - e.cached_tokens) * prices[i].in +
 		               e.cached_tokens * prices[i].cached + e.output_tokens * prices[i].out;
-		assert_int_equal(e.cost_micros, (pico + 500000) / 1000000);
+		assert_int_equal(e.cost_nanos, (pico + 500) / 1000);
 	}
 	workload_free(w);
 	assert_true(costed > 0);

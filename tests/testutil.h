@@ -100,7 +100,7 @@ static inline void tu_assert_same_event(const tt_event *a, const tt_event *b)
 	assert_int_equal(a->outcome, b->outcome);
 	assert_int_equal(a->quality_milli, b->quality_milli);
 	assert_int_equal(a->has_cost, b->has_cost);
-	assert_int_equal(a->cost_micros, b->cost_micros);
+	assert_int_equal(a->cost_nanos, b->cost_nanos);
 	assert_int_equal(a->cost_source, b->cost_source);
 }
 

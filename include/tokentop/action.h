@@ -190,10 +190,10 @@ typedef struct action_blast {
 	char note[256]; /* why not, or what the figures leave out */
 	int64_t since_ms, until_ms;
 	int64_t requests, total_requests;
-	int64_t cost_micros, total_cost_micros;
-	int64_t cost_per_min_micros; /* in scope, averaged over the window */
-	double requests_per_s;       /* in scope */
-	double share;                /* requests in scope / all requests, 0..1 (0 with none) */
+	int64_t cost_nanos, total_cost_nanos;
+	int64_t cost_per_min_nanos; /* in scope, averaged over the window */
+	double requests_per_s;      /* in scope */
+	double share;               /* requests in scope / all requests, 0..1 (0 with none) */
 } action_blast;
 
 /* Over the ACTION_BLAST_WINDOW_MS before now_ms, through the view cube. 0 or -1 with err. */

@@ -36,7 +36,7 @@ typedef struct budget_spec {
 	char name[BUDGET_NAME_CAP];
 	budget_scope scope;
 	budget_period period;
-	int64_t amount_micros;
+	int64_t amount_nanos;
 	int64_t soft_pct, hard_pct; /* percent of amount: alert, recommend throttle */
 } budget_spec;
 
@@ -44,7 +44,7 @@ typedef enum { BUDGET_OK, BUDGET_SOFT, BUDGET_HARD } budget_state;
 const char *budget_state_name(budget_state s); /* "ok", "soft", "hard" */
 
 /* The state of spend against a budget: hard from hard_pct of the amount on, soft from soft_pct. */
-budget_state budget_state_of(const budget_spec *b, int64_t spent_micros);
+budget_state budget_state_of(const budget_spec *b, int64_t spent_nanos);
 
 /*
  * Forecasting. Spend is given per UTC hour: hourly[i] is the spend of the hour starting at
@@ -71,9 +71,9 @@ typedef enum {
 const char *forecast_basis_name(forecast_basis b); /* "weekly", "daily", "rate", "none" */
 
 typedef struct forecast {
-	int64_t spent_micros; /* in [period start, cut) */
-	int64_t point_micros; /* spent + projected rest of the period */
-	int64_t low_micros, high_micros;
+	int64_t spent_nanos; /* in [period start, cut) */
+	int64_t point_nanos; /* spent + projected rest of the period */
+	int64_t low_nanos, high_nanos;
 	forecast_basis basis;
 	int weeks; /* weeks in the weekly profile */
 } forecast;
@@ -117,8 +117,8 @@ void whatif_format(const whatif *w, char *buf, size_t cap);
 
 typedef struct whatif_cell {
 	const char *use_case, *model;
-	int64_t cost_micros; /* recent spend of the cell */
-	double input_share;  /* of that spend, the part paid for input tokens (0..1) */
+	int64_t cost_nanos; /* recent spend of the cell */
+	double input_share; /* of that spend, the part paid for input tokens (0..1) */
 } whatif_cell;
 
 /* The factor by which the what-ifs change spend with this mix; 1 with no cells or no spend. */

@@ -12,14 +12,14 @@
 
 /* Money of one line. overhead and markup are parts of chargeback, so that
  * cost + overhead + markup == chargeback exactly. Each tier is charged back once on its whole
- * cost (as view_summary's chargeback_micros) and apportioned over its teams by cost, so the
- * lines add up to that figure to the micro-dollar. */
+ * cost (as view_summary's chargeback_nanos) and apportioned over its teams by cost, so the
+ * lines add up to that figure to the nano-dollar. */
 typedef struct view_charge {
 	int64_t requests;
-	int64_t cost_micros;       /* what the providers charged (the report's spend) */
-	int64_t overhead_micros;   /* the platform overhead on it */
-	int64_t markup_micros;     /* the tier's markup on it */
-	int64_t chargeback_micros; /* ratecard_chargeback of the cost, rounded once */
+	int64_t cost_nanos;       /* what the providers charged (the report's spend) */
+	int64_t overhead_nanos;   /* the platform overhead on it */
+	int64_t markup_nanos;     /* the tier's markup on it */
+	int64_t chargeback_nanos; /* ratecard_chargeback of the cost, rounded once */
 } view_charge;
 
 /* A team's spend on one tier: the unit chargeback is computed for. */
@@ -56,7 +56,7 @@ void view_chargeback_free(view_chargeback *v);
 
 /* Splits a chargeback into its overhead and markup parts (rounding the overhead once, the
  * markup taking the rest). */
-void view_charge_parts(const ratecard *card, const char *tier, int64_t cost_micros,
+void view_charge_parts(const ratecard *card, const char *tier, int64_t cost_nanos,
                        view_charge *out);
 
 #endif

@@ -35,7 +35,7 @@ void chart_resample(const double *v, size_t n, double *out, size_t m);
  * across and 4h dot levels up. A flat series sits on the bottom when it is zero, else in the
  * middle. w, h are clamped to CHART_MAX_W, CHART_MAX_H (and at least 1). */
 void chart_plot(const double *v, size_t n, int w, int h, const chart_opts *o, chart *ch);
-/* The same from integers (money in micro-dollars, counts). */
+/* The same from integers (money in nano-dollars, counts). */
 void chart_plot_i64(const int64_t *v, size_t n, int w, int h, const chart_opts *o, chart *ch);
 
 /* Row `row` (0 on top) as text: braille in UTF-8 (an empty cell is a space), else ASCII from

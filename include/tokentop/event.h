@@ -8,15 +8,15 @@
 
 /* Field capacities include the terminating NUL. A request_id that does not fit is rejected; a
  * longer name is kept, cut at a character boundary, and counted in the ingest summary. */
-#define TT_ID_CAP 128
-#define TT_NAME_CAP 128
-#define TT_MODEL_CAP 128
+#define TT_ID_CAP      128
+#define TT_NAME_CAP    128
+#define TT_MODEL_CAP   128
 #define TT_VERSION_CAP 64
-#define TT_TIER_CAP 64
+#define TT_TIER_CAP    64
 
 /* Largest cost one event may have by default ($100,000): above it an event is rejected as
  * implausible, so that one absurd value cannot poison the sums (ingest --max-event-cost). */
-#define TT_COST_CEILING_MICROS (100000LL * 1000000)
+#define TT_COST_CEILING_NANOS (100000LL * 1000000000LL)
 
 /* Largest token count or latency accepted on input (2^40): beyond it a value is an error. */
 #define TT_COUNT_MAX ((int64_t)1 << 40)
@@ -36,7 +36,13 @@ typedef enum {
 
 /* Gateway response cache: none = not looked up (or bypassed), miss, hit (no provider call). */
 /* other: a value outside this list (a semantic cache's own word), counted as neither. */
-typedef enum { TT_CACHE_NONE, TT_CACHE_MISS, TT_CACHE_HIT, TT_CACHE_OTHER, TT_CACHE_COUNT } tt_cache;
+typedef enum {
+	TT_CACHE_NONE,
+	TT_CACHE_MISS,
+	TT_CACHE_HIT,
+	TT_CACHE_OTHER,
+	TT_CACHE_COUNT
+} tt_cache;
 
 /* What the request achieved for the product, when the gateway knows. */
 typedef enum {
@@ -84,10 +90,10 @@ typedef struct tt_event {
 	tt_outcome outcome;
 	int32_t quality_milli; /* quality 0..1 as 0..1000; -1 when unknown */
 
-	bool has_cost;        /* cost_micros was given by the source */
-	int64_t cost_micros;  /* final cost, integer micro-dollars */
+	bool has_cost;      /* cost_nanos was given by the source */
+	int64_t cost_nanos; /* final cost, integer nano-dollars */
 	tt_cost_source cost_source;
-	int64_t saved_micros; /* what the caches saved, priced at the card */
+	int64_t saved_nanos; /* what the caches saved, priced at the card */
 } tt_event;
 
 /* Resets every field to its "absent" value. */

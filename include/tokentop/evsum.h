@@ -7,7 +7,7 @@
 #include "tokentop/store.h"
 
 /* Called once per dimension tuple that has elevated events in the range, in dims id order. */
-typedef int (*evsum_fn)(void *ctx, int64_t dims_id, int64_t requests, int64_t cost_micros);
+typedef int (*evsum_fn)(void *ctx, int64_t dims_id, int64_t requests, int64_t cost_nanos);
 
 /* The requests and cost of the elevated events with since_ms <= ts < until_ms, per dims id.
  * fn's non-zero return stops the walk and is returned; -1 on a store error. */

@@ -30,7 +30,7 @@ typedef struct focus_row {
 	const char *provider, *model, *team, *use_case, *tenant; /* "" when events had none */
 	focus_token token;
 	int64_t tokens; /* input: without the cached ones */
-	int64_t cost_micros;
+	int64_t cost_nanos;
 	int64_t price_per_mtok; /* the card's price for this token type (micro-USD); -1 none */
 	focus_basis basis;
 } focus_row;
@@ -39,8 +39,8 @@ typedef struct view_focus {
 	int64_t since_ms, until_ms;
 	focus_row *rows; /* by day, provider, model, team, use case, tenant, token type */
 	size_t n;
-	int64_t total_cost_micros; /* the range's spend; the rows' costs add up to it exactly */
-	view_daycube dc;           /* owns the strings the rows point to */
+	int64_t total_cost_nanos; /* the range's spend; the rows' costs add up to it exactly */
+	view_daycube dc;          /* owns the strings the rows point to */
 } view_focus;
 
 /* card may be NULL (every split is by tokens). */
@@ -48,7 +48,7 @@ int view_focus_build(store *st, int64_t since_ms, int64_t until_ms, const rateca
                      view_focus *v, char *err, size_t errlen);
 void view_focus_free(view_focus *v);
 
-/* Splits cost over the token types in proportion to w: the parts are whole micro-dollars
+/* Splits cost over the token types in proportion to w: the parts are whole nano-dollars
  * that add up to cost exactly (largest remainders first, ties to the lower type; all of it
  * to input when every weight is 0). */
 void focus_split(int64_t cost, const unsigned __int128 w[FOCUS_TOKEN_COUNT],

@@ -61,8 +61,8 @@ typedef struct view_gateway {
 	size_t ncontrols;
 	/* spend (LiteLLM /global/spend) */
 	int64_t spend_ms;
-	int64_t spend_micros;
-	int64_t max_budget_micros; /* -1 when none */
+	int64_t spend_nanos;
+	int64_t max_budget_nanos; /* -1 when none */
 } view_gateway;
 
 typedef struct view_gwstate {
@@ -86,7 +86,7 @@ void view_gwstate_free(view_gwstate *v);
 /* A target of a route: its observed traffic over the range beside its configured weight. */
 typedef struct view_rtarget {
 	const char *provider, *model, *tier; /* point into the views the routes were built from */
-	int64_t requests, elevated, cost_micros; /* observed; 0 when none in the range */
+	int64_t requests, elevated, cost_nanos; /* observed; 0 when none in the range */
 	double share;  /* of the route's observed requests; 0 without traffic */
 	double config; /* weight over the route's weights at the gateway; NAN: no gateway says */
 	bool off;      /* |share - config| > VIEW_ROUTE_DIVERGE, with enough traffic to tell */
@@ -95,7 +95,7 @@ typedef struct view_rtarget {
 typedef struct view_rroute {
 	const char *name;   /* the use case */
 	const char *source; /* the gateway source that configures it; NULL: none does */
-	int64_t requests, elevated, cost_micros;
+	int64_t requests, elevated, cost_nanos;
 	size_t first, n;   /* its targets in view_routes.targets: observed first, most used first,
 	                    * then configured ones without traffic */
 	double divergence; /* the largest |share - config| of its targets; NAN: not comparable */

@@ -24,14 +24,14 @@ typedef struct ingest_stats {
 
 typedef struct ingest_opts {
 	tt_format format;
-	const ratecard *card;      /* may be NULL */
-	FILE *errors;              /* rejection lines go here (NULL: not written) */
-	bool progress;             /* draw a progress line on the error stream */
-	uint32_t batch;            /* events per transaction; 0 = default */
-	uint64_t max_reject_lines; /* stop naming rejections after this many; 0 = no limit */
-	int64_t max_event_cost_micros; /* refuse events costing more; 0 = TT_COST_CEILING_MICROS */
-	bool every_line;           /* name each rejected line and each oddity on errors, as well
-	                            * as the summary (ingest -v) */
+	const ratecard *card;         /* may be NULL */
+	FILE *errors;                 /* rejection lines go here (NULL: not written) */
+	bool progress;                /* draw a progress line on the error stream */
+	uint32_t batch;               /* events per transaction; 0 = default */
+	uint64_t max_reject_lines;    /* stop naming rejections after this many; 0 = no limit */
+	int64_t max_event_cost_nanos; /* refuse events costing more; 0 = TT_COST_CEILING_NANOS */
+	bool every_line;              /* name each rejected line and each oddity on errors, as well
+	                               * as the summary (ingest -v) */
 } ingest_opts;
 
 typedef struct ingest ingest;

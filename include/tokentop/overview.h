@@ -72,15 +72,15 @@ typedef struct view_overview {
 	int64_t minute_ms;
 
 	/* Spend per minute over the last VIEW_OVERVIEW_RECENT complete minutes, rounded. */
-	int64_t spend_per_min_micros;
+	int64_t spend_per_min_nanos;
 	/* Spend of each of the VIEW_OVERVIEW_SPARK complete minutes before minute_ms, oldest
 	 * first: spark[VIEW_OVERVIEW_SPARK - 1] is the minute ending at minute_ms. */
-	int64_t spark_micros[VIEW_OVERVIEW_SPARK];
-	int64_t spark_start_ms; /* the start of spark_micros[0] */
+	int64_t spark_nanos[VIEW_OVERVIEW_SPARK];
+	int64_t spark_start_ms; /* the start of spark_nanos[0] */
 
 	/* Spend from the start of the UTC day (month) through the minute holding now. */
-	int64_t today_micros;
-	int64_t month_micros;
+	int64_t today_nanos;
+	int64_t month_nanos;
 
 	/* The first budget of the specs whose scope is everything ("*"), through the budget
 	 * view: its spend this period, state and forecast. has_budget false: none given. */
@@ -119,9 +119,10 @@ int view_overview_build(store *st, const slo_spec *slos, size_t nslos, const bud
 
 /*
  * The same from views already built at now_ms or before (never after), for a caller that
- * reads them anyway (the console, which reads them less often than the rest): the SLO view of the SLOs, the budgets view of the budgets (the overview takes the
- * row of the first "*" budget, which does not depend on the other budgets) and the alerts
- * view. Pointers in the result refer into the specs those views point at.
+ * reads them anyway (the console, which reads them less often than the rest): the SLO view of the
+ * SLOs, the budgets view of the budgets (the overview takes the row of the first "*" budget, which
+ * does not depend on the other budgets) and the alerts view. Pointers in the result refer into the
+ * specs those views point at.
  */
 int view_overview_assemble(store *st, const view_slo *slo, const view_budgets *budgets,
                            const view_alerts *alerts, const view_source_health *sources,

@@ -45,10 +45,10 @@ typedef struct view_provider_row {
 	int64_t requests;
 	int64_t by_status[TT_STATUS_COUNT]; /* every event by status; sums to requests */
 	int64_t calls;
-	int64_t errors;     /* calls with an error status */
-	double error_rate;  /* errors / calls; 0 without calls */
+	int64_t errors;    /* calls with an error status */
+	double error_rate; /* errors / calls; 0 without calls */
 	view_provider_state state;
-	int64_t cost_micros;
+	int64_t cost_nanos;
 	/* Quantiles of the merged sketches (SKETCH_ALPHA relative error); NAN when empty. */
 	double p50_ms, p95_ms, p99_ms;
 	double ttft_p50_ms, ttft_p95_ms;
@@ -61,10 +61,10 @@ typedef struct view_providers {
 	int64_t since_ms, until_ms;
 	view_provider_row *providers; /* costliest first, then most requests, then by name */
 	size_t nproviders;
-	view_provider_row *models;    /* grouped by provider in providers' order, each group
-	                               * costliest first */
+	view_provider_row *models; /* grouped by provider in providers' order, each group
+	                            * costliest first */
 	size_t nmodels;
-	view_provider_row total;      /* everything in the range */
+	view_provider_row total; /* everything in the range */
 } view_providers;
 
 /* Builds the view over [since_ms, until_ms) in one pass over the rollups. An empty range gives

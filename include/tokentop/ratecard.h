@@ -26,12 +26,12 @@ void ratecard_free(ratecard *rc);
 /* The price in force for provider/model at ts_ms (latest effective_from <= ts_ms);
  * NULL when the card has none. */
 const tt_price *ratecard_lookup(const ratecard *rc, const char *provider, const char *model,
-				int64_t ts_ms);
+                                int64_t ts_ms);
 
 /* The card's tier for a model ("good", "better", "best"), or NULL. */
 const char *ratecard_model_tier(const ratecard *rc, const char *provider, const char *model);
 
-/* Prices an event in place: cost_micros, cost_source, saved_micros; fills an empty tier
+/* Prices an event in place: cost_nanos, cost_source, saved_nanos; fills an empty tier
  * from the card. A cost given on the event wins; without it and without a price the event
  * is TT_COST_UNPRICED with cost 0. rc may be NULL (nothing is priced by card). */
 void ratecard_price(const ratecard *rc, tt_event *ev);
@@ -39,9 +39,9 @@ void ratecard_price(const ratecard *rc, tt_event *ev);
 /* Platform overhead in basis points (12.5% = 1250). */
 int64_t ratecard_overhead_bp(const ratecard *rc);
 
-/* Internal chargeback of cost_micros spent on a tier: cost * (1 + overhead + tier markup),
+/* Internal chargeback of cost_nanos spent on a tier: cost * (1 + overhead + tier markup),
  * rounded half away from zero. Unknown tiers get no markup. */
-int64_t ratecard_chargeback(const ratecard *rc, const char *tier, int64_t cost_micros);
+int64_t ratecard_chargeback(const ratecard *rc, const char *tier, int64_t cost_nanos);
 
 /* Reads and parses a rate card file; NULL on error with err naming the file. */
 ratecard *ratecard_load(const char *path, char *err, size_t errlen);
@@ -53,9 +53,9 @@ const char *ratecard_tier_at(const ratecard *rc, size_t i, int64_t *markup_bp);
 
 typedef struct ratecard_entry {
 	const char *provider;
-	const char *model;  /* without the '*' of a prefix entry */
-	int prefix;         /* the entry matches models starting with model */
-	const char *tier;   /* "" when none */
+	const char *model;      /* without the '*' of a prefix entry */
+	int prefix;             /* the entry matches models starting with model */
+	const char *tier;       /* "" when none */
 	const tt_price *prices; /* ascending effective_from */
 	size_t nprices;
 } ratecard_entry;

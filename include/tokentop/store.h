@@ -19,8 +19,8 @@ typedef enum {
 	TT_M_INPUT_TOKENS,
 	TT_M_OUTPUT_TOKENS,
 	TT_M_CACHED_TOKENS,
-	TT_M_COST_MICROS,
-	TT_M_SAVED_MICROS,
+	TT_M_COST_NANOS,
+	TT_M_SAVED_NANOS,
 	TT_M_GATEWAY_PRICED,
 	TT_M_CARD_PRICED,
 	TT_M_UNPRICED,
@@ -167,7 +167,7 @@ int store_rollup_scan_res(store *s, int64_t since_ms, int64_t until_ms, tt_res c
  * cost series and totals over long ranges. An index holds these three columns of the hour rows
  * (migration 6), so their minute packs and sketches are not read. fn returns non-zero to
  * stop. */
-typedef int (*store_cost_fn)(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_micros);
+typedef int (*store_cost_fn)(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_nanos);
 int store_rollup_costs(store *s, tt_res r, int64_t since_ms, int64_t until_ms, store_cost_fn fn,
                        void *ctx);
 
@@ -207,7 +207,7 @@ int store_inference_range(store *s, const char *source, const char *model_name, 
 /* A point of a series read from a Prometheus-compatible API (labels: compact JSON; NaN is
  * stored as NULL). */
 int store_metric_add(store *s, const char *source, const char *series, const char *labels,
-		     int64_t ts_ms, double value);
+                     int64_t ts_ms, double value);
 
 /* The newest point of one series and label set, with how many points are kept of it. */
 typedef struct tt_metric_point {

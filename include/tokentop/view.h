@@ -16,19 +16,19 @@
 /* Totals per dimension tuple over a time range: the one pass every view starts from. */
 typedef struct view_cube {
 	int64_t since_ms, until_ms;
-	size_t ndims;                   /* dimension ids are 1..ndims-1 */
-	char *(*dims)[TT_D_COUNT];      /* the strings of each id (NULL for unused ids) */
-	int64_t (*m)[TT_M_COUNT];       /* totals per id */
-	int64_t total[TT_M_COUNT];      /* totals over everything */
-	int64_t day0;                   /* first day (Unix days) of by_day */
+	size_t ndims;              /* dimension ids are 1..ndims-1 */
+	char *(*dims)[TT_D_COUNT]; /* the strings of each id (NULL for unused ids) */
+	int64_t (*m)[TT_M_COUNT];  /* totals per id */
+	int64_t total[TT_M_COUNT]; /* totals over everything */
+	int64_t day0;              /* first day (Unix days) of by_day */
 	size_t ndays;
-	int64_t (*by_day)[TT_M_COUNT];  /* totals per UTC day from day0 */
+	int64_t (*by_day)[TT_M_COUNT]; /* totals per UTC day from day0 */
 	bool with_sketches;
-	sketch latency, ttft;           /* merged over everything */
+	sketch latency, ttft; /* merged over everything */
 } view_cube;
 
-int view_cube_build(store *st, int64_t since_ms, int64_t until_ms, bool with_sketches,
-		    view_cube *c, char *err, size_t errlen);
+int view_cube_build(store *st, int64_t since_ms, int64_t until_ms, bool with_sketches, view_cube *c,
+                    char *err, size_t errlen);
 void view_cube_free(view_cube *c);
 
 /* One group of a breakdown. key[i] pairs with the dims asked for. */
@@ -48,7 +48,7 @@ typedef struct view_rows {
  * keep (may be NULL) filters dimension ids. 0 or -1 (memory). */
 typedef bool (*view_keep_fn)(const view_cube *c, size_t id, void *ctx);
 int view_group(const view_cube *c, const tt_dim *by, size_t nby, view_keep_fn keep, void *ctx,
-	       view_rows *out);
+               view_rows *out);
 void view_rows_free(view_rows *r);
 
 /* a / b rounded half away from zero; 0 when b is 0. */
@@ -60,32 +60,32 @@ typedef struct view_summary {
 	int64_t m[TT_M_COUNT];
 	int64_t by_status[TT_STATUS_COUNT];
 	int64_t by_cache[TT_CACHE_COUNT];
-	int64_t errors;                 /* requests whose status is an error */
-	int64_t cost_per_request_micros;
-	int64_t cost_per_success_micros; /* -1 when there was no success */
-	int64_t chargeback_micros;      /* -1 without a rate card */
+	int64_t errors; /* requests whose status is an error */
+	int64_t cost_per_request_nanos;
+	int64_t cost_per_success_nanos; /* -1 when there was no success */
+	int64_t chargeback_nanos;       /* -1 without a rate card */
 	double latency_ms[3];           /* p50, p95, p99; NAN when no latencies */
 	double ttft_ms[3];
 	int64_t day0;
 	size_t ndays;
 	int64_t (*by_day)[TT_M_COUNT];
 	view_rows by_use_case, by_team, by_tenant, by_provider, by_model;
-	view_rows unpriced;             /* provider, model of events with no price */
+	view_rows unpriced; /* provider, model of events with no price */
 	view_cube cube;
 } view_summary;
 
 int view_summary_build(store *st, int64_t since_ms, int64_t until_ms, const ratecard *card,
-		       view_summary *v, char *err, size_t errlen);
+                       view_summary *v, char *err, size_t errlen);
 void view_summary_free(view_summary *v);
 
 /* The prompts report: prompt id + version by spend. */
 typedef struct view_prompts {
 	int64_t since_ms, until_ms;
-	int64_t total_cost_micros;
-	size_t top;                     /* rows shown (<= rows.n) */
+	int64_t total_cost_nanos;
+	size_t top; /* rows shown (<= rows.n) */
 	view_rows rows;
 	view_cube cube;
-	const view_cube *of;            /* the cube of view_prompts_of; NULL: cube */
+	const view_cube *of; /* the cube of view_prompts_of; NULL: cube */
 	/* The trend (view_prompts_trend; trend_n is 0 before): each row's cost in buckets of
 	 * trend_step_ms from trend_t0_ms, the range's start floored to the step's unit (a UTC
 	 * minute, hour or day); bucket k is [t0 + k * step, + step) clipped to [since, until)
@@ -93,18 +93,18 @@ typedef struct view_prompts {
 	 * last may be partial. A row's buckets add up to its cost exactly. */
 	size_t trend_n;
 	int64_t trend_t0_ms, trend_step_ms;
-	int64_t *trend;                 /* rows.n * trend_n micro-dollars, row by row */
-	int64_t *change_pct;            /* per row: VIEW_TREND_NEW, VIEW_TREND_NONE or a percent */
+	int64_t *trend;      /* rows.n * trend_n nano-dollars, row by row */
+	int64_t *change_pct; /* per row: VIEW_TREND_NEW, VIEW_TREND_NONE or a percent */
 } view_prompts;
 
 /* The change figure: the cost per hour of the later half of the buckets against the earlier
  * half's, as a rounded percent (+35: a third more; -100: stopped). The halves split at the
  * bucket edge nearest the middle of the range and each is weighed by its length. */
-#define VIEW_TREND_NEW INT64_MAX  /* no cost in the earlier half, some in the later */
+#define VIEW_TREND_NEW  INT64_MAX /* no cost in the earlier half, some in the later */
 #define VIEW_TREND_NONE INT64_MIN /* no cost in either half */
 
 int view_prompts_build(store *st, int64_t since_ms, int64_t until_ms, size_t top, view_prompts *v,
-		       char *err, size_t errlen);
+                       char *err, size_t errlen);
 /* As view_prompts_build, from a cube already read (without sketches) for the range: v->cube
  * stays empty and the rows point into cube, which must outlive v. */
 int view_prompts_of(const view_cube *cube, size_t top, view_prompts *v, char *err, size_t errlen);
@@ -123,20 +123,20 @@ void view_trend_span(const view_prompts *v, size_t k, int64_t *lo_ms, int64_t *h
 /* The routing report: per use case, the traffic share of each provider/model/tier. */
 typedef struct view_route {
 	const char *use_case;
-	int64_t requests, elevated, cost_micros;
-	size_t first, n;                /* its targets in view_routing.targets.rows */
+	int64_t requests, elevated, cost_nanos;
+	size_t first, n; /* its targets in view_routing.targets.rows */
 } view_route;
 
 typedef struct view_routing {
 	int64_t since_ms, until_ms;
 	view_route *routes;
 	size_t nroutes;
-	view_rows targets;              /* by use_case, provider, model, tier */
+	view_rows targets; /* by use_case, provider, model, tier */
 	view_cube cube;
 } view_routing;
 
 int view_routing_build(store *st, int64_t since_ms, int64_t until_ms, view_routing *v, char *err,
-		       size_t errlen);
+                       size_t errlen);
 /* As view_routing_build, from a cube already read for the range (as view_prompts_of). */
 int view_routing_of(const view_cube *cube, view_routing *v, char *err, size_t errlen);
 void view_routing_free(view_routing *v);
@@ -170,7 +170,7 @@ void view_slo_free(view_slo *v);
 typedef struct view_budget_row {
 	const budget_spec *spec;
 	int64_t period_start_ms, period_end_ms;
-	int64_t spent_micros;
+	int64_t spent_nanos;
 	double used_pct; /* NAN for an amount of 0 (a forecast without a budget) */
 	budget_state state;
 	forecast fc;          /* range widened to at least +- mape */

@@ -26,7 +26,7 @@ void view_week_name(int64_t start_ms, char *buf, size_t cap);
 /* One line of a breakdown: this week against the same span of the week before. */
 typedef struct view_week_line {
 	const char *key[2]; /* the name; for prompts the id and the version */
-	int64_t cost_micros, prev_cost_micros;
+	int64_t cost_nanos, prev_cost_nanos;
 	int64_t requests, prev_requests;
 } view_week_line;
 
@@ -38,26 +38,26 @@ typedef struct view_week_lines {
 typedef struct view_week_day {
 	int64_t day;  /* Unix days (UTC) */
 	bool reached; /* false for the days of a week in progress still to come */
-	int64_t cost_micros, requests, success;
-	int64_t cost_per_success_micros; /* -1 without a successful outcome */
-	int64_t prev_cost_micros, prev_success, prev_cost_per_success_micros; /* a week earlier */
+	int64_t cost_nanos, requests, success;
+	int64_t cost_per_success_nanos; /* -1 without a successful outcome */
+	int64_t prev_cost_nanos, prev_success, prev_cost_per_success_nanos; /* a week earlier */
 } view_week_day;
 
 /* The gateway's response cache for one use case (or all of them). */
 typedef struct view_week_cache {
 	const char *use_case;
 	int64_t hits, misses;
-	int64_t miss_cost_micros;    /* the cost of the requests that missed */
-	int64_t hit_saved_micros;    /* what the hits saved: the card price of the calls not made */
-	int64_t prompt_saved_micros; /* the provider's prompt caching on the other requests */
-	int64_t prev_misses, prev_miss_cost_micros;
+	int64_t miss_cost_nanos;    /* the cost of the requests that missed */
+	int64_t hit_saved_nanos;    /* what the hits saved: the card price of the calls not made */
+	int64_t prompt_saved_nanos; /* the provider's prompt caching on the other requests */
+	int64_t prev_misses, prev_miss_cost_nanos;
 } view_week_cache;
 
 typedef struct view_week_route {
 	const char *use_case;
-	int64_t requests, cost_micros;
-	int64_t elevated, elevated_cost_micros; /* requests escalated to a larger model */
-	int64_t prev_elevated, prev_elevated_cost_micros;
+	int64_t requests, cost_nanos;
+	int64_t elevated, elevated_cost_nanos; /* requests escalated to a larger model */
+	int64_t prev_elevated, prev_elevated_cost_nanos;
 	size_t first, n; /* its targets in view_weekly.targets, most requests first */
 } view_week_route;
 
@@ -90,7 +90,7 @@ typedef struct view_weekly {
 	int64_t prev_start_ms, prev_until_ms; /* the same span one week earlier */
 	bool present;                         /* the renderers alias tenant names */
 	int64_t m[TT_M_COUNT], prev_m[TT_M_COUNT];
-	int64_t cost_per_success_micros, prev_cost_per_success_micros; /* -1 without success */
+	int64_t cost_per_success_nanos, prev_cost_per_success_nanos; /* -1 without success */
 	view_week_lines by_use_case, by_team, by_tenant; /* this week's costliest first */
 	view_week_lines top_prompts;                     /* the WEEKLY_TOP costliest this week */
 	view_week_lines prompt_growth; /* the WEEKLY_TOP largest increases in spend */

@@ -51,14 +51,14 @@ int action_blast_radius(store *st, const action_req *r, int64_t now_ms, action_b
 			continue;
 		if (b->known && in_scope(r, c.dims[id])) {
 			b->requests += c.m[id][TT_M_REQUESTS];
-			b->cost_micros += c.m[id][TT_M_COST_MICROS];
+			b->cost_nanos += c.m[id][TT_M_COST_NANOS];
 		}
 	}
 	b->total_requests = c.total[TT_M_REQUESTS];
-	b->total_cost_micros = c.total[TT_M_COST_MICROS];
+	b->total_cost_nanos = c.total[TT_M_COST_NANOS];
 	view_cube_free(&c);
 	int64_t minutes = ACTION_BLAST_WINDOW_MS / 60000;
-	b->cost_per_min_micros = view_ratio_round(b->cost_micros, minutes);
+	b->cost_per_min_nanos = view_ratio_round(b->cost_nanos, minutes);
 	b->requests_per_s = (double)b->requests / (double)(ACTION_BLAST_WINDOW_MS / 1000);
 	b->share = b->total_requests ? (double)b->requests / (double)b->total_requests : 0;
 	if (!b->total_requests && !b->note[0])

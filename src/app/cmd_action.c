@@ -133,7 +133,7 @@ static void print_blast(const action_blast *b)
 		return;
 	}
 	char usd[32];
-	money_format_human(b->cost_per_min_micros, usd, sizeof usd);
+	money_format_human(b->cost_per_min_nanos, usd, sizeof usd);
 	printf("blast      %s/min, %.2f requests/s, %.1f%% of requests (last %lld min, local "
 	       "cache)\n",
 	       usd, b->requests_per_s, 100.0 * b->share,
@@ -141,7 +141,6 @@ static void print_blast(const action_blast *b)
 	if (b->note[0])
 		printf("           %s\n", b->note);
 }
-
 
 static void print_plan(const action_plan *p)
 {
@@ -162,7 +161,8 @@ static void print_plan(const action_plan *p)
 	}
 	print_blast(&p->blast);
 	if (p->gw.dialect == ACTION_DIALECT_TOKENTOP) {
-		size_t nb = action_state_count(p->state_before), na = action_state_count(p->state_after);
+		size_t nb = action_state_count(p->state_before),
+		       na = action_state_count(p->state_after);
 		printf("before     %zu control%s in force (ETag %s)\n", nb, nb == 1 ? "" : "s",
 		       p->etag[0] ? p->etag : "none");
 		printf("after      %zu control%s in force\n", na, na == 1 ? "" : "s");

@@ -13,6 +13,7 @@
 #include <ini.h>
 #include <jansson.h>
 
+#include "tokentop/money.h"
 #include "tokentop/app.h"
 #include "tokentop/config.h"
 #include "tokentop/gwstate.h"
@@ -170,8 +171,10 @@ static bool check_budget(const ck_ctx *c, char *ev, size_t cap)
 		char scope[160];
 		budget_scope_format(&b->scope, scope, sizeof scope);
 		ev_add(ev, cap, "%s[budget %s] %s (%s), %" PRId64 ".%02" PRId64 " USD a %s",
-		       k++ ? ", " : "", b->name, scope, why, b->amount_micros / 1000000,
-		       b->amount_micros % 1000000 / 10000, budget_period_name(b->period));
+		       k++ ? ", " : "", b->name, scope, why,
+		       (int64_t)(b->amount_nanos / TT_NANOS_PER_USD),
+		       (int64_t)(b->amount_nanos % TT_NANOS_PER_USD / 10000000),
+		       budget_period_name(b->period));
 	}
 	if (!k)
 		snprintf(ev, cap,
@@ -1015,8 +1018,8 @@ int app_checklist_default(char *buf, size_t cap)
 	return -1;
 }
 
-int app_checklist_eval(void *ctx, struct store *st, const char *use_case,
-                       struct ui_check_row *rows, size_t cap, char *err, size_t errlen)
+int app_checklist_eval(void *ctx, struct store *st, const char *use_case, struct ui_check_row *rows,
+                       size_t cap, char *err, size_t errlen)
 {
 	app_checklist *a = ctx;
 	checklist *cl = &a->cl;

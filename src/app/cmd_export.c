@@ -19,7 +19,7 @@ static void export_usage(FILE *out)
 	        "output, cached input), every mandatory column filled. Each rollup's cost is\n"
 	        "split over its token types by the rate card's prices, exactly: the BilledCost\n"
 	        "column adds up to the total of 'tokentop report' over the same range to the\n"
-	        "micro-dollar. Columns and rules: docs/focus.md.\n"
+	        "nano-dollar. Columns and rules: docs/focus.md.\n"
 	        "WHEN is a duration back from now (7d, 30d), an ISO 8601 time (2026-11-01),\n"
 	        "'now', or for --since 'all'. Whole UTC days (--since 2026-11-01 --until\n"
 	        "2026-12-01) give whole-day rows.\n\n"
@@ -159,7 +159,7 @@ static int export_focus(int argc, char **argv)
 		        out_path ? out_path : "standard output");
 	} else {
 		char total[32], a[32], b[32];
-		money_format(v.total_cost_micros, total, sizeof total);
+		money_format(v.total_cost_nanos, total, sizeof total);
 		time_format_iso(since_ms, a, sizeof a);
 		time_format_iso(until_ms, b, sizeof b);
 		fprintf(stderr, "export focus: %zu rows, BilledCost total %s USD (%s .. %s)\n", v.n,

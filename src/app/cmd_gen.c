@@ -141,7 +141,7 @@ static void write_csv(FILE *out, const tt_event *ev)
 		fprintf(out, "%d.%03d", ev->quality_milli / 1000, ev->quality_milli % 1000);
 	fputc(',', out);
 	if (ev->has_cost)
-		money_format(ev->cost_micros, cost, sizeof cost);
+		money_format(ev->cost_nanos, cost, sizeof cost);
 	fputs(cost, out);
 	fputc('\n', out);
 }

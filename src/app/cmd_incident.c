@@ -13,6 +13,7 @@
 #include "tokentop/app.h"
 #include "tokentop/config.h"
 #include "tokentop/gwstate.h"
+#include "tokentop/money.h"
 #include "tokentop/policy.h"
 #include "tokentop/timeutil.h"
 #include "tokentop/view.h"
@@ -767,7 +768,10 @@ static json_t *jsummary(const view_summary *v)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "requests", json_integer(v->m[TT_M_REQUESTS]));
-	json_object_set_new(o, "cost_micros", json_integer(v->m[TT_M_COST_MICROS]));
+	char usd[40];
+	money_format(v->m[TT_M_COST_NANOS], usd, sizeof usd);
+	json_object_set_new(o, "cost_micros", json_integer(money_micros_of(v->m[TT_M_COST_NANOS])));
+	json_object_set_new(o, "cost_usd", json_string(usd));
 	json_object_set_new(o, "errors", json_integer(v->errors));
 	json_object_set_new(o, "input_tokens", json_integer(v->m[TT_M_INPUT_TOKENS]));
 	json_object_set_new(o, "output_tokens", json_integer(v->m[TT_M_OUTPUT_TOKENS]));
@@ -778,10 +782,10 @@ static json_t *jsummary(const view_summary *v)
 	json_t *uc = json_array();
 	for (size_t i = 0; i < v->by_use_case.n && i < TOP_USE_CASES; i++) {
 		const view_row *r = &v->by_use_case.rows[i];
-		json_array_append_new(uc,
-		                      json_pack("{s:s, s:I, s:I}", "use_case", r->key[0],
-		                                "requests", (json_int_t)r->m[TT_M_REQUESTS],
-		                                "cost_micros", (json_int_t)r->m[TT_M_COST_MICROS]));
+		json_array_append_new(
+		    uc, json_pack("{s:s, s:I, s:I}", "use_case", r->key[0], "requests",
+		                  (json_int_t)r->m[TT_M_REQUESTS], "cost_micros",
+		                  (json_int_t)money_micros_of(r->m[TT_M_COST_NANOS])));
 	}
 	json_object_set_new(o, "by_use_case", uc);
 	return o;
@@ -1159,5 +1163,6 @@ static const app_verb verbs[] = {
 
 int cmd_incident(int argc, char **argv)
 {
-	return app_run_verb("incident", verbs, sizeof verbs / sizeof verbs[0], incident_usage, argc, argv);
+	return app_run_verb("incident", verbs, sizeof verbs / sizeof verbs[0], incident_usage, argc,
+	                    argv);
 }

@@ -43,16 +43,11 @@ static void ingest_usage(FILE *out)
 int cmd_ingest(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"db", required_argument, NULL, 'D'},
-	    {"format", required_argument, NULL, 'f'},
-	    {"strict", no_argument, NULL, 'S'},
-	    {"ratecard", required_argument, NULL, 'r'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"batch", required_argument, NULL, 'b'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"max-event-cost", required_argument, NULL, 'M'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0, 0, 0, 0},
+	    {"db", required_argument, NULL, 'D'}, {"format", required_argument, NULL, 'f'},
+	    {"strict", no_argument, NULL, 'S'},   {"ratecard", required_argument, NULL, 'r'},
+	    {"quiet", no_argument, NULL, 'q'},    {"batch", required_argument, NULL, 'b'},
+	    {"verbose", no_argument, NULL, 'v'},  {"max-event-cost", required_argument, NULL, 'M'},
+	    {"help", no_argument, NULL, 'h'},     {0, 0, 0, 0},
 	};
 	const char *db = NULL, *card_path = NULL;
 	bool verbose = false;
@@ -90,8 +85,9 @@ int cmd_ingest(int argc, char **argv)
 			break;
 		case 'M':
 			if (money_parse_usd(optarg, strlen(optarg), &max_cost) || max_cost <= 0) {
-				fprintf(stderr, "tokentop ingest: --max-event-cost: expected a positive "
-				                "amount in USD, such as 100000\n");
+				fprintf(stderr,
+				        "tokentop ingest: --max-event-cost: expected a positive "
+				        "amount in USD, such as 100000\n");
 				return EXIT_USAGE;
 			}
 			break;
@@ -133,7 +129,7 @@ int cmd_ingest(int argc, char **argv)
 	                 .progress = !quiet,
 	                 .batch = (uint32_t)batch,
 	                 .every_line = verbose,
-	                 .max_event_cost_micros = max_cost};
+	                 .max_event_cost_nanos = max_cost};
 	ingest *in = ingest_new(st, &o);
 	if (!in) {
 		fprintf(stderr, "tokentop ingest: out of memory\n");

@@ -331,8 +331,7 @@ typedef struct section_kind {
 	/* a section without a name ([access]): at most one in a file */
 	bool singleton;
 	/* keys not in keys[] (the user names of [access]); NULL: such a key is an error */
-	int (*other_key)(void *item, const char *name, const char *value, char *why,
-	                 size_t whylen);
+	int (*other_key)(void *item, const char *name, const char *value, char *why, size_t whylen);
 	const char *other_expect; /* what such a key and its value look like */
 } section_kind;
 
@@ -395,7 +394,7 @@ static const key_spec slo_keys[] = {
 static const key_spec budget_keys[] = {
     {"scope", &t_scope, true, offsetof(budget_spec, scope)},
     {"period", &t_budget_period, false, offsetof(budget_spec, period)},
-    {"amount_usd", &t_amount, true, offsetof(budget_spec, amount_micros)},
+    {"amount_usd", &t_amount, true, offsetof(budget_spec, amount_nanos)},
     {"soft_pct", &t_pct, false, offsetof(budget_spec, soft_pct)},
     {"hard_pct", &t_pct, false, offsetof(budget_spec, hard_pct)},
 };
@@ -489,8 +488,7 @@ static const key_spec prometheus_keys[] = {
 };
 
 /* [access]: USER = ROLE lines beside the readonly key. */
-static int access_user(void *item, const char *name, const char *value, char *why,
-                       size_t whylen)
+static int access_user(void *item, const char *name, const char *value, char *why, size_t whylen)
 {
 	policy_access *a = item;
 	policy_role role;
@@ -543,8 +541,8 @@ static const section_kind kinds[] = {
     {"prometheus", sizeof(prometheus_spec), offsetof(tt_config, prometheus),
      offsetof(tt_config, nprometheus), offsetof(prometheus_spec, name), CONFIG_NAME_CAP,
      prometheus_defaults, prometheus_check, prometheus_keys, LEN(prometheus_keys)},
-    {"access", sizeof(policy_access), offsetof(tt_config, access), offsetof(tt_config, naccess),
-     0, 0, NULL, NULL, access_keys, LEN(access_keys), true, access_user,
+    {"access", sizeof(policy_access), offsetof(tt_config, access), offsetof(tt_config, naccess), 0,
+     0, NULL, NULL, access_keys, LEN(access_keys), true, access_user,
      "USER = viewer, operator or admin"},
     {"console", sizeof(console_spec), offsetof(tt_config, console), offsetof(tt_config, nconsole),
      0, 0, NULL, NULL, console_keys, LEN(console_keys), true, NULL, NULL},
@@ -606,9 +604,8 @@ static void section_end(parse_ctx *p)
 	for (size_t i = 0; i < p->kind->nkeys; i++) {
 		const key_spec *k = &p->kind->keys[i];
 		if (k->required && !p->key_line[i]) {
-			fail(p, p->section_line,
-			     "%s: missing key '%s': add a line '%s = ...' (%s)", p->head, k->name,
-			     k->name, k->type->expect);
+			fail(p, p->section_line, "%s: missing key '%s': add a line '%s = ...' (%s)",
+			     p->head, k->name, k->name, k->type->expect);
 			return;
 		}
 	}
@@ -760,8 +757,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	}
 	p->key_line[i] = p->line;
 	if (k->type->parse(value, (char *)p->item + k->offset, why, sizeof why)) {
-		fail(p, p->line, "%s key '%s': %s; expected %s", p->head, name,
-		     why, k->type->expect);
+		fail(p, p->line, "%s key '%s': %s; expected %s", p->head, name, why,
+		     k->type->expect);
 		return 1;
 	}
 	return 1;

@@ -101,12 +101,12 @@ const ingest_stats *ingest_stats_get(const ingest *in)
  * everything else and could overflow the sums. */
 static bool implausible(const ingest *in, const tt_event *ev, char *why, size_t cap)
 {
-	int64_t max = in->o.max_event_cost_micros > 0 ? in->o.max_event_cost_micros
-	                                              : TT_COST_CEILING_MICROS;
-	if (ev->cost_micros <= max)
+	int64_t max =
+	    in->o.max_event_cost_nanos > 0 ? in->o.max_event_cost_nanos : TT_COST_CEILING_NANOS;
+	if (ev->cost_nanos <= max)
 		return false;
 	char got[48], lim[48];
-	money_format(ev->cost_micros, got, sizeof got);
+	money_format(ev->cost_nanos, got, sizeof got);
 	money_format(max, lim, sizeof lim);
 	snprintf(why, cap, "cost: implausible, above the %s USD ceiling per event (%s USD %s)", lim,
 	         got, ev->cost_source == TT_COST_GATEWAY ? "given" : "priced");

@@ -38,7 +38,6 @@ typedef struct rb_call {
 	void *uictx;
 } rb_call;
 
-
 static void on_plan(void *ctx, action_plan *p)
 {
 	rb_call *call = ctx;
@@ -53,16 +52,18 @@ static void on_plan(void *ctx, action_plan *p)
 		char a[48], t[48];
 		if (b->known)
 			snprintf(v.lines[v.nlines++], sizeof v.lines[0],
-			         "in scope now: %s/min, %.2f req/s, %.1f%% of requests (last 15 min)%s%s",
-			         (money_format_human(b->cost_per_min_micros, a, sizeof a), a),
-			         b->requests_per_s, 100.0 * b->share, b->note[0] ? "; " : "", b->note);
+			         "in scope now: %s/min, %.2f req/s, %.1f%% of requests (last 15 "
+			         "min)%s%s",
+			         (money_format_human(b->cost_per_min_nanos, a, sizeof a), a),
+			         b->requests_per_s, 100.0 * b->share, b->note[0] ? "; " : "",
+			         b->note);
 		else
 			snprintf(v.lines[v.nlines++], sizeof v.lines[0], "blast radius unknown: %s",
 			         b->note);
-		money_format_human(b->total_cost_micros, t, sizeof t);
+		money_format_human(b->total_cost_nanos, t, sizeof t);
 		snprintf(v.lines[v.nlines++], sizeof v.lines[0],
-		         "controls in force: %zu before, %zu after", action_state_count(p->state_before),
-		         action_state_count(p->state_after));
+		         "controls in force: %zu before, %zu after",
+		         action_state_count(p->state_before), action_state_count(p->state_after));
 		char *desc = action_plan_describe(p);
 		if (desc) {
 			/* the request line and the body: the last line of the description */
@@ -77,7 +78,8 @@ static void on_plan(void *ctx, action_plan *p)
 				body = q;
 			}
 			if (body && body != nl && body[1] == '{')
-				snprintf(v.lines[v.nlines++], sizeof v.lines[0], "body: %s", body + 1);
+				snprintf(v.lines[v.nlines++], sizeof v.lines[0], "body: %s",
+				         body + 1);
 			free(desc);
 		}
 		snprintf(v.lines[v.nlines++], sizeof v.lines[0], "Idempotency-Key: %s%s%s",
@@ -128,7 +130,8 @@ static int rb_plan(void *ctx, const char *action, const char *args, const char *
 	     tok = strtok_r(NULL, " \t", &save)) {
 		char *eq = strchr(tok, '=');
 		if (!eq) {
-			snprintf(err, errlen, "'%s': give KEY=VALUE (a scope key or a parameter)", tok);
+			snprintf(err, errlen, "'%s': give KEY=VALUE (a scope key or a parameter)",
+			         tok);
 			return -1;
 		}
 		*eq = 0;
@@ -136,7 +139,8 @@ static int rb_plan(void *ctx, const char *action, const char *args, const char *
 		if (!strcmp(tok, "gateway")) {
 			snprintf(gwname, sizeof gwname, "%s", eq + 1);
 		} else if (!strcmp(tok, "expires")) {
-			if (action_parse_expires(eq + 1, time_now_ms(), &req.expires_ms, err, errlen))
+			if (action_parse_expires(eq + 1, time_now_ms(), &req.expires_ms, err,
+			                         errlen))
 				return -1;
 		} else if (p >= 0) {
 			if (action_param_set(&req, (action_param)p, eq + 1, err, errlen))
@@ -150,7 +154,8 @@ static int rb_plan(void *ctx, const char *action, const char *args, const char *
 	const action_gateway *gw = find_gw(rb, gwname[0] ? gwname : NULL);
 	if (!gw) {
 		snprintf(err, errlen,
-		         gwname[0] ? "no [gateway %s] configured" : "no [gateway] configured to act on",
+		         gwname[0] ? "no [gateway %s] configured"
+		                   : "no [gateway] configured to act on",
 		         gwname);
 		return -1;
 	}
@@ -177,8 +182,7 @@ static void on_sent(void *ctx, const action_result *r)
 	free(call);
 }
 
-static int rb_send(void *ctx, void *handle, ui_sent_fn done, void *uictx, char *err,
-                   size_t errlen)
+static int rb_send(void *ctx, void *handle, ui_sent_fn done, void *uictx, char *err, size_t errlen)
 {
 	runbook *rb = ctx;
 	rb_call *call = calloc(1, sizeof *call);
@@ -203,8 +207,8 @@ static void rb_drop(void *ctx, void *handle)
 
 static const char *const incident_kinds[] = {"cost", "latency", "outage", "safety"};
 
-static int rb_incident(void *ctx, const char *verb, int64_t id, const char *kind,
-                       const char *text, int64_t *out_id, char *err, size_t errlen)
+static int rb_incident(void *ctx, const char *verb, int64_t id, const char *kind, const char *text,
+                       int64_t *out_id, char *err, size_t errlen)
 {
 	runbook *rb = ctx;
 	if (!rb->log) {
@@ -222,8 +226,9 @@ static int rb_incident(void *ctx, const char *verb, int64_t id, const char *kind
 		for (size_t i = 0; i < sizeof incident_kinds / sizeof incident_kinds[0]; i++)
 			known |= kind && !strcmp(kind, incident_kinds[i]);
 		if (!known || !text || !*text) {
-			snprintf(err, errlen, "incident: give a kind (cost, latency, outage, safety) "
-			                      "and a title");
+			snprintf(err, errlen,
+			         "incident: give a kind (cost, latency, outage, safety) "
+			         "and a title");
 			return -1;
 		}
 		p = json_pack("{s:s,s:s}", "kind", kind, "title", text);
@@ -298,7 +303,8 @@ runbook *runbook_new(uv_loop_t *loop, store *st, const tt_config *cfg, const cha
 	for (size_t i = 0; i < cfg->ngateways && rb->ngw < RB_GATEWAYS_MAX; i++) {
 		const gateway_spec *g = &cfg->gateways[i];
 		char token[4096], why[1024];
-		if (config_token(g->token_env, g->token_file, token, sizeof token, why, sizeof why)) {
+		if (config_token(g->token_env, g->token_file, token, sizeof token, why,
+		                 sizeof why)) {
 			snprintf(err, errlen, "[gateway %s]: %s", g->name, why);
 			runbook_free(rb);
 			return NULL;
@@ -310,7 +316,8 @@ runbook *runbook_new(uv_loop_t *loop, store *st, const tt_config *cfg, const cha
 		    .url = g->url,
 		    .dialect = g->dialect == GATEWAY_LITELLM ? ACTION_DIALECT_LITELLM
 		                                             : ACTION_DIALECT_TOKENTOP,
-		    .token = rb->tokens[rb->ngw] && *rb->tokens[rb->ngw] ? rb->tokens[rb->ngw] : NULL,
+		    .token =
+		        rb->tokens[rb->ngw] && *rb->tokens[rb->ngw] ? rb->tokens[rb->ngw] : NULL,
 		    .production = g->production,
 		    .insecure = g->insecure};
 	}
@@ -326,9 +333,9 @@ runbook *runbook_new(uv_loop_t *loop, store *st, const tt_config *cfg, const cha
 		size_t n = 0;
 		for (int p = 0; p < ACTION_P_COUNT; p++)
 			if ((d->params & ACTION_BIT(p)) && n < sizeof rb->params[i])
-				n += (size_t)snprintf(rb->params[i] + n, sizeof rb->params[i] - n, "%s%s=%s",
-				                      n ? " " : "", action_params[p].name,
-				                      action_params[p].metavar);
+				n += (size_t)snprintf(
+				    rb->params[i] + n, sizeof rb->params[i] - n, "%s%s=%s",
+				    n ? " " : "", action_params[p].name, action_params[p].metavar);
 		*u = (ui_runbook){.name = d->name,
 		                  .key = d->key,
 		                  .keyname = d->keyname,
@@ -354,7 +361,8 @@ runbook *runbook_new(uv_loop_t *loop, store *st, const tt_config *cfg, const cha
 	}
 	if (rb->log)
 		for (size_t i = 0; i < rb->ngw; i++)
-			action_reconcile_start(&rb->env, &rb->gw[i], on_reconciled, rb, e, sizeof e);
+			action_reconcile_start(&rb->env, &rb->gw[i], on_reconciled, rb, e,
+			                       sizeof e);
 	return rb;
 }
 

@@ -132,12 +132,12 @@ const char *budget_state_name(budget_state s)
 	return s >= BUDGET_OK && s <= BUDGET_HARD ? state_names[s] : NULL;
 }
 
-budget_state budget_state_of(const budget_spec *b, int64_t spent_micros)
+budget_state budget_state_of(const budget_spec *b, int64_t spent_nanos)
 {
-	__int128 used = (__int128)spent_micros * 100;
-	if (used >= (__int128)b->amount_micros * b->hard_pct)
+	__int128 used = (__int128)spent_nanos * 100;
+	if (used >= (__int128)b->amount_nanos * b->hard_pct)
 		return BUDGET_HARD;
-	if (used >= (__int128)b->amount_micros * b->soft_pct)
+	if (used >= (__int128)b->amount_nanos * b->soft_pct)
 		return BUDGET_SOFT;
 	return BUDGET_OK;
 }
@@ -172,7 +172,7 @@ static int64_t profile_hour(int64_t h, int64_t cut_h, int64_t cycle, int j)
 }
 
 /* The projection over [cut, end): each hour weighted by the milliseconds of it left, profile
- * cycles `from` to `to` (exclusive) summed. Units: micros x ms. */
+ * cycles `from` to `to` (exclusive) summed. Units: nanos x ms. */
 static __int128 project(const budget_series *s, int64_t cut, int64_t end, int64_t cut_h,
                         int64_t cycle, int from, int to)
 {
@@ -197,22 +197,22 @@ static void set_range(forecast *f, int64_t rest, int64_t lo_rest, int64_t hi_res
 		lo_rest = rest - d;
 	if (rest + d > hi_rest)
 		hi_rest = rest + d;
-	f->point_micros = f->spent_micros + rest;
-	f->low_micros = f->spent_micros + (lo_rest > 0 ? lo_rest : 0);
-	f->high_micros = f->spent_micros + hi_rest;
+	f->point_nanos = f->spent_nanos + rest;
+	f->low_nanos = f->spent_nanos + (lo_rest > 0 ? lo_rest : 0);
+	f->high_nanos = f->spent_nanos + hi_rest;
 }
 
 void budget_forecast_widen(forecast *f, double mape)
 {
 	if (!(mape > 0))
 		return;
-	int64_t d = (int64_t)llround((double)f->point_micros * mape);
-	if (f->point_micros - d < f->low_micros)
-		f->low_micros = f->point_micros - d;
-	if (f->low_micros < f->spent_micros)
-		f->low_micros = f->spent_micros;
-	if (f->point_micros + d > f->high_micros)
-		f->high_micros = f->point_micros + d;
+	int64_t d = (int64_t)llround((double)f->point_nanos * mape);
+	if (f->point_nanos - d < f->low_nanos)
+		f->low_nanos = f->point_nanos - d;
+	if (f->low_nanos < f->spent_nanos)
+		f->low_nanos = f->spent_nanos;
+	if (f->point_nanos + d > f->high_nanos)
+		f->high_nanos = f->point_nanos + d;
 }
 
 void budget_forecast(const budget_series *s, int64_t start_ms, int64_t end_ms, int64_t cut_ms,
@@ -225,7 +225,7 @@ void budget_forecast(const budget_series *s, int64_t start_ms, int64_t end_ms, i
 		cut_ms = end_ms;
 	int64_t cut_h = floor_to(cut_ms, HOUR_MS);
 	/* spend so far: whole hours, and the hour the cut falls in as far as the series has it */
-	out->spent_micros = sum_hours(s, ceil_to(start_ms, HOUR_MS), ceil_to(cut_ms, HOUR_MS));
+	out->spent_nanos = sum_hours(s, ceil_to(start_ms, HOUR_MS), ceil_to(cut_ms, HOUR_MS));
 	int64_t known = ceil_to(s->data_start_ms, HOUR_MS);
 	int64_t history = cut_h > known ? cut_h - known : 0; /* complete hours before the cut */
 	int64_t lo_rest = 0, hi_rest = 0;
@@ -312,7 +312,7 @@ double budget_backtest(const budget_series *s, budget_period p, int64_t before_m
 			int64_t cut = pstart + floor_to((pend - pstart) * quarters[q] / 4, HOUR_MS);
 			forecast f;
 			budget_forecast(s, pstart, pend, cut, &f);
-			sum += fabs((double)(f.point_micros - actual)) / (double)actual;
+			sum += fabs((double)(f.point_nanos - actual)) / (double)actual;
 			n++;
 		}
 	}
@@ -403,16 +403,16 @@ double whatif_factor(const whatif_cell *cells, size_t ncells, const whatif *w, s
 			         strcmp(w[k].target, cells[i].use_case) == 0)
 				m *= w[k].factor;
 		}
-		before += cells[i].cost_micros;
-		after += (double)cells[i].cost_micros * m;
+		before += cells[i].cost_nanos;
+		after += (double)cells[i].cost_nanos * m;
 	}
 	return before > 0 ? after / (double)before : 1.0;
 }
 
 void whatif_apply(forecast *f, double factor)
 {
-	int64_t *v[] = {&f->point_micros, &f->low_micros, &f->high_micros};
+	int64_t *v[] = {&f->point_nanos, &f->low_nanos, &f->high_nanos};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
 		*v[i] =
-		    f->spent_micros + (int64_t)llround((double)(*v[i] - f->spent_micros) * factor);
+		    f->spent_nanos + (int64_t)llround((double)(*v[i] - f->spent_nanos) * factor);
 }

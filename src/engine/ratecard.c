@@ -18,6 +18,9 @@
 #define RC_MAX_BYTES  (64u << 20)
 #define RC_MAX_PCT_BP 100000 /* 1000% */
 #define RC_PATH_CAP   192
+/* micro-dollars per million tokens: $1,000,000, far above any list price, and shown in
+ * nano-dollars without overflow */
+#define RC_MAX_PRICE 1000000000000LL
 
 typedef struct rc_tier {
 	char name[TT_TIER_CAP];
@@ -510,6 +513,9 @@ static int parse_price(rc_parser *p, const char *path, int v, tt_price *pr)
 			                                    : &pr->cached_input_per_mtok;
 			if (get_amount(p, sub, val, dst) != 0)
 				return -1;
+			if (*dst > RC_MAX_PRICE)
+				return rc_fail(p, sub, "above %lld USD per million tokens",
+				               (long long)(RC_MAX_PRICE / 1000000));
 		}
 	}
 	if (r < 0)
@@ -945,11 +951,11 @@ const char *ratecard_model_tier(const ratecard *rc, const char *provider, const 
 	return m && m->tier[0] ? m->tier : NULL;
 }
 
-/* Pico-dollars (1e-12 USD) to micro-dollars, half up; saturates. */
-static int64_t pico_to_micros(unsigned __int128 pico)
+/* Pico-dollars (1e-12 USD) to nano-dollars, half up; saturates. */
+static int64_t pico_to_nanos(unsigned __int128 pico)
 {
-	unsigned __int128 micros = (pico + 500000) / 1000000;
-	return micros > INT64_MAX ? INT64_MAX : (int64_t)micros;
+	unsigned __int128 nanos = (pico + 500) / 1000;
+	return nanos > INT64_MAX ? INT64_MAX : (int64_t)nanos;
 }
 
 void ratecard_price(const ratecard *rc, tt_event *ev)
@@ -960,7 +966,7 @@ void ratecard_price(const ratecard *rc, tt_event *ev)
 		memcpy(ev->tier, m->tier, sizeof ev->tier);
 
 	int64_t card = 0;
-	ev->saved_micros = 0;
+	ev->saved_nanos = 0;
 	if (pr) {
 		/* tokens are at most 2^40 and prices below 2^63: products fit 128 bits */
 		uint64_t in = ev->input_tokens > 0 ? (uint64_t)ev->input_tokens : 0;
@@ -972,11 +978,11 @@ void ratecard_price(const ratecard *rc, tt_event *ev)
 		    (unsigned __int128)(in - cached) * (uint64_t)pr->input_per_mtok +
 		    (unsigned __int128)cached * (uint64_t)pr->cached_input_per_mtok +
 		    (unsigned __int128)out * (uint64_t)pr->output_per_mtok;
-		card = pico_to_micros(pico);
+		card = pico_to_nanos(pico);
 		if (ev->cache == TT_CACHE_HIT)
-			ev->saved_micros = card;
+			ev->saved_nanos = card;
 		else
-			ev->saved_micros = pico_to_micros(
+			ev->saved_nanos = pico_to_nanos(
 			    (unsigned __int128)cached *
 			    (uint64_t)(pr->input_per_mtok - pr->cached_input_per_mtok));
 	}
@@ -984,10 +990,10 @@ void ratecard_price(const ratecard *rc, tt_event *ev)
 		ev->cost_source = TT_COST_GATEWAY;
 	} else if (pr) {
 		ev->cost_source = TT_COST_CARD;
-		ev->cost_micros = ev->cache == TT_CACHE_HIT ? 0 : card;
+		ev->cost_nanos = ev->cache == TT_CACHE_HIT ? 0 : card;
 	} else {
 		ev->cost_source = TT_COST_UNPRICED;
-		ev->cost_micros = 0;
+		ev->cost_nanos = 0;
 	}
 }
 
@@ -996,17 +1002,17 @@ int64_t ratecard_overhead_bp(const ratecard *rc)
 	return rc ? rc->overhead_bp : 0;
 }
 
-int64_t ratecard_chargeback(const ratecard *rc, const char *tier, int64_t cost_micros)
+int64_t ratecard_chargeback(const ratecard *rc, const char *tier, int64_t cost_nanos)
 {
 	if (!rc)
-		return cost_micros;
+		return cost_nanos;
 	int64_t bp = 10000 + rc->overhead_bp;
 	const rc_tier *t = tier ? find_tier(rc->tiers, rc->ntiers, tier) : NULL;
 	if (t)
 		bp += t->markup_bp;
 	int64_t out;
-	if (money_muldiv(cost_micros, bp, 10000, &out) != 0)
-		return cost_micros < 0 ? INT64_MIN : INT64_MAX;
+	if (money_muldiv(cost_nanos, bp, 10000, &out) != 0)
+		return cost_nanos < 0 ? INT64_MIN : INT64_MAX;
 	return out;
 }
 

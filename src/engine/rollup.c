@@ -103,8 +103,8 @@ void rollup_event_metrics(const tt_event *ev, int64_t m[TT_M_COUNT])
 	m[TT_M_INPUT_TOKENS] = ev->input_tokens;
 	m[TT_M_OUTPUT_TOKENS] = ev->output_tokens;
 	m[TT_M_CACHED_TOKENS] = ev->cached_tokens;
-	m[TT_M_COST_MICROS] = ev->cost_micros;
-	m[TT_M_SAVED_MICROS] = ev->saved_micros;
+	m[TT_M_COST_NANOS] = ev->cost_nanos;
+	m[TT_M_SAVED_NANOS] = ev->saved_nanos;
 	m[TT_M_GATEWAY_PRICED] = ev->cost_source == TT_COST_GATEWAY;
 	m[TT_M_CARD_PRICED] = ev->cost_source == TT_COST_CARD;
 	m[TT_M_UNPRICED] = ev->cost_source == TT_COST_UNPRICED;
@@ -150,7 +150,7 @@ static int table_grow(table *t)
 		cell *c = slot_of(t, o->res, o->bucket, o->key);
 		for (int k = 0; k < TT_SK_COUNT; k++)
 			sketch_free(&c->sk[k]);
-		*c = *o; /* moves the sketch buffers */
+		*c = *o;     /* moves the sketch buffers */
 		o->res = -2; /* moved */
 		t->live[t->used++] = (size_t)(c - t->cells);
 	}

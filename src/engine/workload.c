@@ -782,12 +782,12 @@ static tt_outcome pick_outcome(rng *r, const flow *fl, tt_status st)
 	return TT_OUTCOME_ABANDONED;
 }
 
-/* Micro-dollars, rounded half up: tokens times micro-dollars per million tokens. */
-static int64_t cost_micros(const model_spec *m, const tt_event *ev)
+/* Nano-dollars, rounded half up: tokens times micro-dollars per million tokens. */
+static int64_t cost_nanos(const model_spec *m, const tt_event *ev)
 {
 	int64_t pico = (ev->input_tokens - ev->cached_tokens) * m->price_in +
 	               ev->cached_tokens * m->price_cached + ev->output_tokens * m->price_out;
-	return (pico + 500000) / 1000000;
+	return (pico + 500) / 1000;
 }
 
 static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
@@ -906,7 +906,7 @@ static void draw_event(workload *w, const moment *at, int64_t ts, tt_event *ev)
 	if (s->cost_gateway && strcmp(gateway, s->cost_gateway) == 0 && m->price_in) {
 		ev->has_cost = true;
 		ev->cost_source = TT_COST_GATEWAY;
-		ev->cost_micros = ev->cache == TT_CACHE_HIT ? 0 : cost_micros(m, ev);
+		ev->cost_nanos = ev->cache == TT_CACHE_HIT ? 0 : cost_nanos(m, ev);
 	}
 }
 

@@ -32,18 +32,23 @@ cell cell_grouped(int64_t v)
 	return b;
 }
 
-cell cell_usd(int64_t micros)
+cell cell_usd(int64_t nanos)
 {
 	cell b;
-	money_format_human(micros, b.s, sizeof b.s);
+	money_format_human(nanos, b.s, sizeof b.s);
 	return b;
 }
 
-cell cell_usd_exact(int64_t micros)
+cell cell_usd_exact(int64_t nanos)
 {
 	cell b;
-	money_format(micros, b.s, sizeof b.s);
+	money_format(nanos, b.s, sizeof b.s);
 	return b;
+}
+
+cell cell_micros(int64_t nanos)
+{
+	return cell_int(money_micros_of(nanos));
 }
 
 cell cell_iso(int64_t ms)
@@ -121,13 +126,22 @@ void cell_heading(FILE *out, report_format f, const char *title)
 		fprintf(out, "\n%s\n", title);
 }
 
-void cell_jmoney(json_t *o, const char *prefix, int64_t micros)
+void cell_jmoney(json_t *o, const char *prefix, int64_t nanos)
 {
 	char key[96];
 	snprintf(key, sizeof key, "%s_micros", prefix);
-	json_object_set_new(o, key, json_integer(micros));
+	json_object_set_new(o, key, json_integer(money_micros_of(nanos)));
 	snprintf(key, sizeof key, "%s_usd", prefix);
-	json_object_set_new(o, key, json_string(cell_usd_exact(micros).s));
+	json_object_set_new(o, key, json_string(cell_usd_exact(nanos).s));
+}
+
+void cell_jmoney_null(json_t *o, const char *prefix)
+{
+	char key[96];
+	snprintf(key, sizeof key, "%s_micros", prefix);
+	json_object_set_new(o, key, json_null());
+	snprintf(key, sizeof key, "%s_usd", prefix);
+	json_object_set_new(o, key, json_null());
 }
 
 int cell_jdump(FILE *out, json_t *doc)

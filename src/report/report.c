@@ -78,15 +78,14 @@ static json_t *jrow(const view_rows *r, size_t i, int64_t total_cost)
 	json_t *o = json_object();
 	for (size_t k = 0; k < r->nby; k++)
 		json_object_set_new(o, store_dim_name(r->by[k]), json_string(row->key[k]));
-	cell_jmoney(o, "cost", row->m[TT_M_COST_MICROS]);
+	cell_jmoney(o, "cost", row->m[TT_M_COST_NANOS]);
 	json_object_set_new(o, "requests", json_integer(row->m[TT_M_REQUESTS]));
 	json_object_set_new(o, "input_tokens", json_integer(row->m[TT_M_INPUT_TOKENS]));
 	json_object_set_new(o, "output_tokens", json_integer(row->m[TT_M_OUTPUT_TOKENS]));
 	json_object_set_new(o, "cached_tokens", json_integer(row->m[TT_M_CACHED_TOKENS]));
-	json_object_set_new(o, "share",
-			    json_real(total_cost ? (double)row->m[TT_M_COST_MICROS] /
-							   (double)total_cost
-						 : 0.0));
+	json_object_set_new(
+	    o, "share",
+	    json_real(total_cost ? (double)row->m[TT_M_COST_NANOS] / (double)total_cost : 0.0));
 	return o;
 }
 
@@ -101,8 +100,8 @@ static json_t *jrows(const view_rows *r, int64_t total_cost)
 /* ---- summary ---- */
 
 static const char *const status_json[TT_STATUS_COUNT] = {
-	"ok", "timeout", "rate_limited", "server_error", "safety_refusal",
-	"client_error", "killed", "throttled", "other",
+    "ok",           "timeout", "rate_limited", "server_error", "safety_refusal",
+    "client_error", "killed",  "throttled",    "other",
 };
 
 static int summary_json(FILE *out, const view_summary *v)
@@ -112,31 +111,31 @@ static int summary_json(FILE *out, const view_summary *v)
 	json_object_set_new(o, "view", json_string("summary"));
 	json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
 	json_object_set_new(o, "range", jrange(v->since_ms, v->until_ms));
-	cell_jmoney(o, "total_cost", m[TT_M_COST_MICROS]);
+	cell_jmoney(o, "total_cost", m[TT_M_COST_NANOS]);
 	json_object_set_new(o, "requests", json_integer(m[TT_M_REQUESTS]));
 	json_object_set_new(o, "input_tokens", json_integer(m[TT_M_INPUT_TOKENS]));
 	json_object_set_new(o, "output_tokens", json_integer(m[TT_M_OUTPUT_TOKENS]));
 	json_object_set_new(o, "cached_tokens", json_integer(m[TT_M_CACHED_TOKENS]));
-	cell_jmoney(o, "cost_per_request", v->cost_per_request_micros);
-	if (v->cost_per_success_micros >= 0) {
-		cell_jmoney(o, "cost_per_success", v->cost_per_success_micros);
+	cell_jmoney(o, "cost_per_request", v->cost_per_request_nanos);
+	if (v->cost_per_success_nanos >= 0) {
+		cell_jmoney(o, "cost_per_success", v->cost_per_success_nanos);
 	} else {
 		json_object_set_new(o, "cost_per_success_micros", json_null());
 		json_object_set_new(o, "cost_per_success_usd", json_null());
 	}
 	json_object_set_new(o, "outcomes",
-			    json_pack("{s:I, s:I, s:I}", "success", (json_int_t)m[TT_M_SUCCESS],
-				      "failure", (json_int_t)m[TT_M_FAILURE], "abandoned",
-				      (json_int_t)m[TT_M_ABANDONED]));
+	                    json_pack("{s:I, s:I, s:I}", "success", (json_int_t)m[TT_M_SUCCESS],
+	                              "failure", (json_int_t)m[TT_M_FAILURE], "abandoned",
+	                              (json_int_t)m[TT_M_ABANDONED]));
 	json_t *cache = json_object();
 	json_object_set_new(cache, "hits", json_integer(v->by_cache[TT_CACHE_HIT]));
 	json_object_set_new(cache, "misses", json_integer(v->by_cache[TT_CACHE_MISS]));
 	json_object_set_new(cache, "not_looked_up", json_integer(v->by_cache[TT_CACHE_NONE]));
 	int64_t looked = v->by_cache[TT_CACHE_HIT] + v->by_cache[TT_CACHE_MISS];
 	json_object_set_new(cache, "hit_rate",
-			    looked ? json_real((double)v->by_cache[TT_CACHE_HIT] / (double)looked)
-				   : json_null());
-	cell_jmoney(cache, "saved", m[TT_M_SAVED_MICROS]);
+	                    looked ? json_real((double)v->by_cache[TT_CACHE_HIT] / (double)looked)
+	                           : json_null());
+	cell_jmoney(cache, "saved", m[TT_M_SAVED_NANOS]);
 	json_object_set_new(o, "cache", cache);
 	json_t *errs = json_object();
 	json_object_set_new(errs, "total", json_integer(v->errors));
@@ -144,12 +143,13 @@ static int summary_json(FILE *out, const view_summary *v)
 		json_object_set_new(errs, status_json[s], json_integer(v->by_status[s]));
 	json_object_set_new(o, "by_status", errs);
 	json_object_set_new(o, "latency_ms",
-			    json_pack("{s:o, s:o, s:o}", "p50", jnum_or_null(v->latency_ms[0]),
-				      "p95", jnum_or_null(v->latency_ms[1]), "p99",
-				      jnum_or_null(v->latency_ms[2])));
+	                    json_pack("{s:o, s:o, s:o}", "p50", jnum_or_null(v->latency_ms[0]),
+	                              "p95", jnum_or_null(v->latency_ms[1]), "p99",
+	                              jnum_or_null(v->latency_ms[2])));
 	json_object_set_new(o, "ttft_ms",
-			    json_pack("{s:o, s:o, s:o}", "p50", jnum_or_null(v->ttft_ms[0]), "p95",
-				      jnum_or_null(v->ttft_ms[1]), "p99", jnum_or_null(v->ttft_ms[2])));
+	                    json_pack("{s:o, s:o, s:o}", "p50", jnum_or_null(v->ttft_ms[0]), "p95",
+	                              jnum_or_null(v->ttft_ms[1]), "p99",
+	                              jnum_or_null(v->ttft_ms[2])));
 	json_t *pricing = json_object();
 	json_object_set_new(pricing, "gateway_priced", json_integer(m[TT_M_GATEWAY_PRICED]));
 	json_object_set_new(pricing, "card_priced", json_integer(m[TT_M_CARD_PRICED]));
@@ -158,13 +158,13 @@ static int summary_json(FILE *out, const view_summary *v)
 	for (size_t i = 0; i < v->unpriced.n; i++) {
 		const view_row *r = &v->unpriced.rows[i];
 		json_array_append_new(um, json_pack("{s:s, s:s, s:I}", "provider", r->key[0],
-						    "model", r->key[1], "requests",
-						    (json_int_t)r->m[TT_M_UNPRICED]));
+		                                    "model", r->key[1], "requests",
+		                                    (json_int_t)r->m[TT_M_UNPRICED]));
 	}
 	json_object_set_new(pricing, "unpriced_models", um);
 	json_object_set_new(o, "pricing", pricing);
-	if (v->chargeback_micros >= 0) {
-		cell_jmoney(o, "chargeback", v->chargeback_micros);
+	if (v->chargeback_nanos >= 0) {
+		cell_jmoney(o, "chargeback", v->chargeback_nanos);
 	} else {
 		json_object_set_new(o, "chargeback_micros", json_null());
 		json_object_set_new(o, "chargeback_usd", json_null());
@@ -173,12 +173,12 @@ static int summary_json(FILE *out, const view_summary *v)
 	for (size_t d = 0; d < v->ndays; d++) {
 		json_t *day = json_object();
 		json_object_set_new(day, "date", json_string(date(v->day0 + (int64_t)d).s));
-		cell_jmoney(day, "cost", v->by_day[d][TT_M_COST_MICROS]);
+		cell_jmoney(day, "cost", v->by_day[d][TT_M_COST_NANOS]);
 		json_object_set_new(day, "requests", json_integer(v->by_day[d][TT_M_REQUESTS]));
 		json_array_append_new(days, day);
 	}
 	json_object_set_new(o, "by_day", days);
-	int64_t total = m[TT_M_COST_MICROS];
+	int64_t total = m[TT_M_COST_NANOS];
 	json_object_set_new(o, "by_use_case", jrows(&v->by_use_case, total));
 	json_object_set_new(o, "by_team", jrows(&v->by_team, total));
 	json_object_set_new(o, "by_tenant", jrows(&v->by_tenant, total));
@@ -188,7 +188,7 @@ static int summary_json(FILE *out, const view_summary *v)
 }
 
 static void breakdown(FILE *out, report_format f, const char *title, const char *keyname,
-		      const view_rows *r, int64_t total_cost)
+                      const view_rows *r, int64_t total_cost)
 {
 	cell_heading(out, f, title);
 	const char *head[] = {keyname, "requests", "cost", "share", "in tokens", "out tokens"};
@@ -201,11 +201,13 @@ static void breakdown(FILE *out, report_format f, const char *title, const char 
 		for (size_t k = 0; k < r->nby; k++) {
 			size_t n = strlen(key);
 			snprintf(key + n, sizeof key - n, "%s%s", k ? "/" : "",
-				 *row->key[k] ? row->key[k] : "(none)");
+			         *row->key[k] ? row->key[k] : "(none)");
 		}
-		numbuf a = cell_grouped(row->m[TT_M_REQUESTS]), b = cell_usd(row->m[TT_M_COST_MICROS]),
-		       c = pct(row->m[TT_M_COST_MICROS], total_cost),
-		       d = tokens(row->m[TT_M_INPUT_TOKENS]), e = tokens(row->m[TT_M_OUTPUT_TOKENS]);
+		numbuf a = cell_grouped(row->m[TT_M_REQUESTS]),
+		       b = cell_usd(row->m[TT_M_COST_NANOS]),
+		       c = pct(row->m[TT_M_COST_NANOS], total_cost),
+		       d = tokens(row->m[TT_M_INPUT_TOKENS]),
+		       e = tokens(row->m[TT_M_OUTPUT_TOKENS]);
 		const char *cells[] = {key, a.s, b.s, c.s, d.s, e.s};
 		table_add(&t, cells);
 	}
@@ -224,8 +226,10 @@ static void csv_rows(table *t, const char *section, const view_rows *r)
 			snprintf(key + n, sizeof key - n, "%s%s", k ? "/" : "", row->key[k]);
 		}
 		numbuf a = cell_int(row->m[TT_M_REQUESTS]), b = cell_int(row->m[TT_M_INPUT_TOKENS]),
-		       c = cell_int(row->m[TT_M_OUTPUT_TOKENS]), d = cell_int(row->m[TT_M_CACHED_TOKENS]),
-		       e = cell_int(row->m[TT_M_COST_MICROS]), g = cell_usd_exact(row->m[TT_M_COST_MICROS]);
+		       c = cell_int(row->m[TT_M_OUTPUT_TOKENS]),
+		       d = cell_int(row->m[TT_M_CACHED_TOKENS]),
+		       e = cell_micros(row->m[TT_M_COST_NANOS]),
+		       g = cell_usd_exact(row->m[TT_M_COST_NANOS]);
 		const char *cells[] = {section, key, a.s, b.s, c.s, d.s, e.s, g.s};
 		table_add(t, cells);
 	}
@@ -233,8 +237,8 @@ static void csv_rows(table *t, const char *section, const view_rows *r)
 
 static int summary_csv(FILE *out, const view_summary *v)
 {
-	const char *head[] = {"section",       "name",         "requests",    "input_tokens",
-			      "output_tokens", "cached_tokens", "cost_micros", "cost_usd"};
+	const char *head[] = {"section",       "name",          "requests",    "input_tokens",
+	                      "output_tokens", "cached_tokens", "cost_micros", "cost_usd"};
 	table t;
 	table_init(&t, 8, head, NULL);
 	view_row total = {{0}};
@@ -273,10 +277,10 @@ int report_summary(FILE *out, const view_summary *v, report_format f)
 	const int64_t *m = v->m;
 	if (f == REPORT_MD)
 		fprintf(out, "## Spend summary, %s to %s\n\n", cell_iso(v->since_ms).s,
-			cell_iso(v->until_ms).s);
+		        cell_iso(v->until_ms).s);
 	else
 		fprintf(out, "tokentop summary  %s .. %s\n\n", cell_iso(v->since_ms).s,
-			cell_iso(v->until_ms).s);
+		        cell_iso(v->until_ms).s);
 	const char *head[] = {"", ""};
 	table t;
 	table_init(&t, 2, head, NULL);
@@ -287,31 +291,33 @@ int report_summary(FILE *out, const view_summary *v, report_format f)
 		const char *cells[] = {k, line};                                                   \
 		table_add(&t, cells);                                                              \
 	} while (0)
-	ROW("spend", "%s", cell_usd(m[TT_M_COST_MICROS]).s);
-	if (v->chargeback_micros >= 0)
+	ROW("spend", "%s", cell_usd(m[TT_M_COST_NANOS]).s);
+	if (v->chargeback_nanos >= 0)
 		ROW("chargeback", "%s (with platform overhead and tier markup)",
-		    cell_usd(v->chargeback_micros).s);
-	ROW("requests", "%s  (errors %s, %s)", cell_grouped(m[TT_M_REQUESTS]).s, cell_grouped(v->errors).s,
-	    pct(v->errors, m[TT_M_REQUESTS]).s);
+		    cell_usd(v->chargeback_nanos).s);
+	ROW("requests", "%s  (errors %s, %s)", cell_grouped(m[TT_M_REQUESTS]).s,
+	    cell_grouped(v->errors).s, pct(v->errors, m[TT_M_REQUESTS]).s);
 	ROW("tokens", "in %s  out %s  cached %s", tokens(m[TT_M_INPUT_TOKENS]).s,
 	    tokens(m[TT_M_OUTPUT_TOKENS]).s, tokens(m[TT_M_CACHED_TOKENS]).s);
-	ROW("cost per request", "%s", cell_usd(v->cost_per_request_micros).s);
+	ROW("cost per request", "%s", cell_usd(v->cost_per_request_nanos).s);
 	ROW("cost per success", "%s  (%s successful outcomes)",
-	    v->cost_per_success_micros >= 0 ? cell_usd(v->cost_per_success_micros).s : "-",
+	    v->cost_per_success_nanos >= 0 ? cell_usd(v->cost_per_success_nanos).s : "-",
 	    cell_grouped(m[TT_M_SUCCESS]).s);
 	ROW("cache", "hit rate %s  saved %s",
-	    pct(v->by_cache[TT_CACHE_HIT], v->by_cache[TT_CACHE_HIT] + v->by_cache[TT_CACHE_MISS]).s,
-	    cell_usd(m[TT_M_SAVED_MICROS]).s);
-	ROW("latency", "p50 %s  p95 %s  p99 %s", cell_ms(v->latency_ms[0]).s, cell_ms(v->latency_ms[1]).s,
-	    cell_ms(v->latency_ms[2]).s);
+	    pct(v->by_cache[TT_CACHE_HIT], v->by_cache[TT_CACHE_HIT] + v->by_cache[TT_CACHE_MISS])
+	        .s,
+	    cell_usd(m[TT_M_SAVED_NANOS]).s);
+	ROW("latency", "p50 %s  p95 %s  p99 %s", cell_ms(v->latency_ms[0]).s,
+	    cell_ms(v->latency_ms[1]).s, cell_ms(v->latency_ms[2]).s);
 	ROW("time to first token", "p50 %s  p95 %s  p99 %s", cell_ms(v->ttft_ms[0]).s,
 	    cell_ms(v->ttft_ms[1]).s, cell_ms(v->ttft_ms[2]).s);
-	ROW("priced", "%s by rate card, %s by gateway, %s unpriced", cell_grouped(m[TT_M_CARD_PRICED]).s,
-	    cell_grouped(m[TT_M_GATEWAY_PRICED]).s, cell_grouped(m[TT_M_UNPRICED]).s);
+	ROW("priced", "%s by rate card, %s by gateway, %s unpriced",
+	    cell_grouped(m[TT_M_CARD_PRICED]).s, cell_grouped(m[TT_M_GATEWAY_PRICED]).s,
+	    cell_grouped(m[TT_M_UNPRICED]).s);
 	for (size_t i = 0; i < v->unpriced.n; i++) {
 		const view_row *r = &v->unpriced.rows[i];
-		ROW(i ? "" : "no price for", "%s/%s: %s requests counted at $0", r->key[0], r->key[1],
-		    cell_grouped(r->m[TT_M_UNPRICED]).s);
+		ROW(i ? "" : "no price for", "%s/%s: %s requests counted at $0", r->key[0],
+		    r->key[1], cell_grouped(r->m[TT_M_UNPRICED]).s);
 	}
 	line[0] = 0;
 	for (int s = 0; s < TT_STATUS_COUNT; s++) {
@@ -319,7 +325,7 @@ int report_summary(FILE *out, const view_summary *v, report_format f)
 			continue;
 		size_t n = strlen(line);
 		snprintf(line + n, sizeof line - n, "%s%s %s", n ? "  " : "", status_json[s],
-			 cell_grouped(v->by_status[s]).s);
+		         cell_grouped(v->by_status[s]).s);
 	}
 	{
 		const char *cells[] = {"errors by class", line};
@@ -341,14 +347,15 @@ int report_summary(FILE *out, const view_summary *v, report_format f)
 	const bool dr[] = {false, true, true};
 	table_init(&t, 3, dh, dr);
 	for (size_t d = 0; d < v->ndays; d++) {
-		numbuf a = date(v->day0 + (int64_t)d), b = cell_grouped(v->by_day[d][TT_M_REQUESTS]),
-		       c = cell_usd(v->by_day[d][TT_M_COST_MICROS]);
+		numbuf a = date(v->day0 + (int64_t)d),
+		       b = cell_grouped(v->by_day[d][TT_M_REQUESTS]),
+		       c = cell_usd(v->by_day[d][TT_M_COST_NANOS]);
 		const char *cells[] = {a.s, b.s, c.s};
 		table_add(&t, cells);
 	}
 	table_print(&t, out, cell_style(f), "  ");
 	table_free(&t);
-	int64_t total = m[TT_M_COST_MICROS];
+	int64_t total = m[TT_M_COST_NANOS];
 	breakdown(out, f, "By use case", "use case", &v->by_use_case, total);
 	breakdown(out, f, "By team", "team", &v->by_team, total);
 	breakdown(out, f, "By tenant", "tenant", &v->by_tenant, total);
@@ -366,13 +373,13 @@ int report_prompts(FILE *out, const view_prompts *v, report_format f)
 		json_object_set_new(o, "view", json_string("prompts"));
 		json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
 		json_object_set_new(o, "range", jrange(v->since_ms, v->until_ms));
-		cell_jmoney(o, "total_cost", v->total_cost_micros);
+		cell_jmoney(o, "total_cost", v->total_cost_nanos);
 		if (v->trend_n) {
 			int64_t lo, hi;
 			view_trend_span(v, 0, &lo, &hi);
 			json_object_set_new(o, "trend_start", json_string(cell_iso(lo).s));
 			json_object_set_new(o, "trend_step_seconds",
-					    json_integer(v->trend_step_ms / 1000));
+			                    json_integer(v->trend_step_ms / 1000));
 		}
 		json_t *a = json_array();
 		for (size_t i = 0; i < v->top; i++) {
@@ -381,36 +388,39 @@ int report_prompts(FILE *out, const view_prompts *v, report_format f)
 			json_t *p = json_object();
 			json_object_set_new(p, "prompt_id", json_string(r->key[0]));
 			json_object_set_new(p, "prompt_version", json_string(r->key[1]));
-			cell_jmoney(p, "cost", r->m[TT_M_COST_MICROS]);
+			cell_jmoney(p, "cost", r->m[TT_M_COST_NANOS]);
 			json_object_set_new(p, "requests", json_integer(n));
-			json_object_set_new(p, "input_tokens", json_integer(r->m[TT_M_INPUT_TOKENS]));
+			json_object_set_new(p, "input_tokens",
+			                    json_integer(r->m[TT_M_INPUT_TOKENS]));
 			json_object_set_new(p, "output_tokens",
-					    json_integer(r->m[TT_M_OUTPUT_TOKENS]));
+			                    json_integer(r->m[TT_M_OUTPUT_TOKENS]));
 			json_object_set_new(p, "cached_tokens",
-					    json_integer(r->m[TT_M_CACHED_TOKENS]));
-			json_object_set_new(p, "input_tokens_per_request",
-					    json_real(n ? (double)r->m[TT_M_INPUT_TOKENS] / (double)n
-							: 0.0));
-			json_object_set_new(p, "output_tokens_per_request",
-					    json_real(n ? (double)r->m[TT_M_OUTPUT_TOKENS] / (double)n
-							: 0.0));
-			cell_jmoney(p, "cost_per_request", view_ratio_round(r->m[TT_M_COST_MICROS], n));
+			                    json_integer(r->m[TT_M_CACHED_TOKENS]));
+			json_object_set_new(
+			    p, "input_tokens_per_request",
+			    json_real(n ? (double)r->m[TT_M_INPUT_TOKENS] / (double)n : 0.0));
+			json_object_set_new(
+			    p, "output_tokens_per_request",
+			    json_real(n ? (double)r->m[TT_M_OUTPUT_TOKENS] / (double)n : 0.0));
+			cell_jmoney(p, "cost_per_request",
+			            view_ratio_round(r->m[TT_M_COST_NANOS], n));
 			json_object_set_new(p, "share",
-					    json_real(v->total_cost_micros
-							      ? (double)r->m[TT_M_COST_MICROS] /
-									(double)v->total_cost_micros
-							      : 0.0));
+			                    json_real(v->total_cost_nanos
+			                                  ? (double)r->m[TT_M_COST_NANOS] /
+			                                        (double)v->total_cost_nanos
+			                                  : 0.0));
 			if (v->trend_n && v->trend) {
 				json_t *t = json_array();
 				for (size_t k = 0; k < v->trend_n; k++)
 					json_array_append_new(
-					    t, json_integer(v->trend[i * v->trend_n + k]));
+					    t, json_integer(
+					           money_micros_of(v->trend[i * v->trend_n + k])));
 				json_object_set_new(p, "trend", t);
 				int64_t c = v->change_pct[i];
 				json_object_set_new(p, "trend_change",
-						    c == VIEW_TREND_NEW    ? json_string("new")
-						    : c == VIEW_TREND_NONE ? json_null()
-									   : json_integer(c));
+				                    c == VIEW_TREND_NEW    ? json_string("new")
+				                    : c == VIEW_TREND_NONE ? json_null()
+				                                           : json_integer(c));
 			}
 			json_array_append_new(a, p);
 		}
@@ -419,35 +429,36 @@ int report_prompts(FILE *out, const view_prompts *v, report_format f)
 	}
 	if (f == REPORT_MD)
 		fprintf(out, "## Top prompts by spend, %s to %s\n\n", cell_iso(v->since_ms).s,
-			cell_iso(v->until_ms).s);
+		        cell_iso(v->until_ms).s);
 	else if (f == REPORT_TEXT)
 		fprintf(out, "tokentop prompts  %s .. %s  (total %s)\n\n", cell_iso(v->since_ms).s,
-			cell_iso(v->until_ms).s, cell_usd(v->total_cost_micros).s);
-	const char *head[] = {"prompt", "version", "requests", "cost", "share", "in/req", "out/req",
-			      "cost/req"};
+		        cell_iso(v->until_ms).s, cell_usd(v->total_cost_nanos).s);
+	const char *head[] = {"prompt", "version", "requests", "cost",
+	                      "share",  "in/req",  "out/req",  "cost/req"};
 	const bool right[] = {false, false, true, true, true, true, true, true};
-	const char *csvhead[] = {"prompt_id",   "prompt_version", "requests",     "cost_micros",
-				 "cost_usd",    "input_tokens",   "output_tokens", "cost_per_request_micros"};
+	const char *csvhead[] = {
+	    "prompt_id", "prompt_version", "requests",      "cost_micros",
+	    "cost_usd",  "input_tokens",   "output_tokens", "cost_per_request_micros"};
 	table t;
 	table_init(&t, 8, f == REPORT_CSV ? csvhead : head, right);
 	for (size_t i = 0; i < v->top; i++) {
 		const view_row *r = &v->rows.rows[i];
 		int64_t n = r->m[TT_M_REQUESTS];
-		numbuf a = cell_grouped(n), b = cell_usd(r->m[TT_M_COST_MICROS]),
-		       c = pct(r->m[TT_M_COST_MICROS], v->total_cost_micros),
+		numbuf a = cell_grouped(n), b = cell_usd(r->m[TT_M_COST_NANOS]),
+		       c = pct(r->m[TT_M_COST_NANOS], v->total_cost_nanos),
 		       d = cell_grouped(view_ratio_round(r->m[TT_M_INPUT_TOKENS], n)),
 		       e = cell_grouped(view_ratio_round(r->m[TT_M_OUTPUT_TOKENS], n)),
-		       g = cell_usd(view_ratio_round(r->m[TT_M_COST_MICROS], n));
+		       g = cell_usd(view_ratio_round(r->m[TT_M_COST_NANOS], n));
 		if (f == REPORT_CSV) {
 			a = cell_int(n);
-			b = cell_int(r->m[TT_M_COST_MICROS]);
-			c = cell_usd_exact(r->m[TT_M_COST_MICROS]);
+			b = cell_micros(r->m[TT_M_COST_NANOS]);
+			c = cell_usd_exact(r->m[TT_M_COST_NANOS]);
 			d = cell_int(r->m[TT_M_INPUT_TOKENS]);
 			e = cell_int(r->m[TT_M_OUTPUT_TOKENS]);
-			g = cell_int(view_ratio_round(r->m[TT_M_COST_MICROS], n));
+			g = cell_micros(view_ratio_round(r->m[TT_M_COST_NANOS], n));
 		}
-		const char *cells[] = {*r->key[0] ? r->key[0] : "(none)", r->key[1], a.s, b.s,
-				       c.s, d.s, e.s, g.s};
+		const char *cells[] = {
+		    *r->key[0] ? r->key[0] : "(none)", r->key[1], a.s, b.s, c.s, d.s, e.s, g.s};
 		table_add(&t, cells);
 	}
 	table_print(&t, out, cell_style(f), f == REPORT_TEXT ? "  " : NULL);
@@ -498,11 +509,11 @@ int report_routing_config(FILE *out, const view_routing *v, const view_routes *c
 			json_object_set_new(ro, "use_case", json_string(r->use_case));
 			json_object_set_new(ro, "requests", json_integer(r->requests));
 			json_object_set_new(ro, "elevated", json_integer(r->elevated));
-			json_object_set_new(ro, "elevation_rate",
-					    json_real(r->requests ? (double)r->elevated /
-									    (double)r->requests
-								  : 0.0));
-			cell_jmoney(ro, "cost", r->cost_micros);
+			json_object_set_new(
+			    ro, "elevation_rate",
+			    json_real(r->requests ? (double)r->elevated / (double)r->requests
+			                          : 0.0));
+			cell_jmoney(ro, "cost", r->cost_nanos);
 			if (cr) {
 				json_object_set_new(ro, "configured_by",
 				                    cr->source ? json_string(cr->source)
@@ -517,12 +528,14 @@ int report_routing_config(FILE *out, const view_routing *v, const view_routes *c
 				json_object_set_new(to, "provider", json_string(t->key[1]));
 				json_object_set_new(to, "model", json_string(t->key[2]));
 				json_object_set_new(to, "tier", json_string(t->key[3]));
-				json_object_set_new(to, "requests", json_integer(t->m[TT_M_REQUESTS]));
-				json_object_set_new(to, "share",
-						    json_real((double)t->m[TT_M_REQUESTS] /
-							      (double)r->requests));
-				json_object_set_new(to, "elevated", json_integer(t->m[TT_M_ELEVATED]));
-				cell_jmoney(to, "cost", t->m[TT_M_COST_MICROS]);
+				json_object_set_new(to, "requests",
+				                    json_integer(t->m[TT_M_REQUESTS]));
+				json_object_set_new(
+				    to, "share",
+				    json_real((double)t->m[TT_M_REQUESTS] / (double)r->requests));
+				json_object_set_new(to, "elevated",
+				                    json_integer(t->m[TT_M_ELEVATED]));
+				cell_jmoney(to, "cost", t->m[TT_M_COST_NANOS]);
 				if (cr) {
 					const view_rtarget *ct =
 					    &cfg->targets[cr->first + (k - r->first)];
@@ -554,10 +567,11 @@ int report_routing_config(FILE *out, const view_routing *v, const view_routes *c
 		return cell_jdump(out, o);
 	}
 	if (f == REPORT_MD)
-		fprintf(out, "## Routing, %s to %s\n\n", cell_iso(v->since_ms).s, cell_iso(v->until_ms).s);
+		fprintf(out, "## Routing, %s to %s\n\n", cell_iso(v->since_ms).s,
+		        cell_iso(v->until_ms).s);
 	else if (f == REPORT_TEXT)
 		fprintf(out, "tokentop routing  %s .. %s\n\n", cell_iso(v->since_ms).s,
-			cell_iso(v->until_ms).s);
+		        cell_iso(v->until_ms).s);
 	const char *head[] = {"use case", "provider", "model",    "tier", "requests",
 	                      "share",    "config",   "elevated", "cost"};
 	const bool right[] = {false, false, false, false, true, true, true, true, true};
@@ -586,8 +600,8 @@ int report_routing_config(FILE *out, const view_routing *v, const view_routes *c
 			       g = share_pct(ct ? ct->config : NAN, ct && ct->off),
 			       c = f == REPORT_CSV ? cell_int(row->m[TT_M_ELEVATED])
 			                           : cell_grouped(row->m[TT_M_ELEVATED]),
-			       d = f == REPORT_CSV ? cell_usd_exact(row->m[TT_M_COST_MICROS])
-			                           : cell_usd(row->m[TT_M_COST_MICROS]);
+			       d = f == REPORT_CSV ? cell_usd_exact(row->m[TT_M_COST_NANOS])
+			                           : cell_usd(row->m[TT_M_COST_NANOS]);
 			const char *all_cells[] = {(k == r->first || f == REPORT_CSV) ? r->use_case
 			                                                              : "",
 			                           row->key[1],
@@ -798,9 +812,10 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 	}
 	table_print(&t, out, cell_style(f), f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
-	cell_heading(out, f,
-	        "Burn rates (for a 30-day period, page: 1h and 5m >= 14.4, or 6h and 30m >= 6; "
-	        "ticket: 1d and 2h >= 3, or 3d and 6h >= 1; other periods scale them)");
+	cell_heading(
+	    out, f,
+	    "Burn rates (for a 30-day period, page: 1h and 5m >= 14.4, or 6h and 30m >= 6; "
+	    "ticket: 1d and 2h >= 3, or 3d and 6h >= 1; other periods scale them)");
 	const char *bh[] = {"slo", "5m", "30m", "1h", "2h", "6h", "1d", "3d"};
 	const bool br[] = {false, true, true, true, true, true, true, true};
 	table_init(&t, 8, bh, br);
@@ -821,27 +836,23 @@ int report_slo(FILE *out, const view_slo *v, report_format f)
 
 /* ---- budgets ---- */
 
-static void jset_money_or_null(json_t *o, const char *prefix, int64_t micros, bool have)
+static void jset_money_or_null(json_t *o, const char *prefix, int64_t nanos, bool have)
 {
 	if (have) {
-		cell_jmoney(o, prefix, micros);
+		cell_jmoney(o, prefix, nanos);
 		return;
 	}
-	char key[96];
-	snprintf(key, sizeof key, "%s_micros", prefix);
-	json_object_set_new(o, key, json_null());
-	snprintf(key, sizeof key, "%s_usd", prefix);
-	json_object_set_new(o, key, json_null());
+	cell_jmoney_null(o, prefix);
 }
 
 static void jforecast(json_t *o, const char *prefix, const forecast *fc)
 {
 	char key[64];
-	cell_jmoney(o, prefix, fc->point_micros);
+	cell_jmoney(o, prefix, fc->point_nanos);
 	snprintf(key, sizeof key, "%s_low", prefix);
-	cell_jmoney(o, key, fc->low_micros);
+	cell_jmoney(o, key, fc->low_nanos);
 	snprintf(key, sizeof key, "%s_high", prefix);
-	cell_jmoney(o, key, fc->high_micros);
+	cell_jmoney(o, key, fc->high_nanos);
 }
 
 static int budgets_json(FILE *out, const view_budgets *v)
@@ -871,12 +882,12 @@ static int budgets_json(FILE *out, const view_budgets *v)
 		json_object_set_new(bo, "period", json_string(budget_period_name(b->period)));
 		json_object_set_new(bo, "period_range",
 		                    jrange(r->period_start_ms, r->period_end_ms));
-		jset_money_or_null(bo, "amount", b->amount_micros, b->amount_micros > 0);
-		cell_jmoney(bo, "spent", r->spent_micros);
+		jset_money_or_null(bo, "amount", b->amount_nanos, b->amount_nanos > 0);
+		cell_jmoney(bo, "spent", r->spent_nanos);
 		json_object_set_new(bo, "used_pct", jround(r->used_pct, 100));
 		json_object_set_new(bo, "state",
-		                    b->amount_micros > 0 ? json_string(budget_state_name(r->state))
-		                                         : json_null());
+		                    b->amount_nanos > 0 ? json_string(budget_state_name(r->state))
+		                                        : json_null());
 		json_object_set_new(bo, "soft_pct", json_integer(b->soft_pct));
 		json_object_set_new(bo, "hard_pct", json_integer(b->hard_pct));
 		jforecast(bo, "forecast", &r->fc);
@@ -919,10 +930,11 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 			const forecast *fc = v->nwhatifs ? &r->fc_whatif : &r->fc;
 			char scope[256];
 			budget_scope_format(&r->spec->scope, scope, sizeof scope);
-			numbuf am = cell_int(r->spec->amount_micros), sp = cell_int(r->spent_micros),
-			       up = cell_real(r->used_pct, "%.2f"), fp = cell_int(fc->point_micros),
-			       fl = cell_int(fc->low_micros), fh = cell_int(fc->high_micros),
-			       mp = cell_real(r->mape, "%.4f");
+			numbuf am = cell_micros(r->spec->amount_nanos),
+			       sp = cell_micros(r->spent_nanos),
+			       up = cell_real(r->used_pct, "%.2f"),
+			       fp = cell_micros(fc->point_nanos), fl = cell_micros(fc->low_nanos),
+			       fh = cell_micros(fc->high_nanos), mp = cell_real(r->mape, "%.4f");
 			const char *cells[] = {
 			    r->spec->name,
 			    scope,
@@ -930,7 +942,7 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 			    am.s,
 			    sp.s,
 			    up.s,
-			    r->spec->amount_micros > 0 ? budget_state_name(r->state) : "",
+			    r->spec->amount_nanos > 0 ? budget_state_name(r->state) : "",
 			    fp.s,
 			    fl.s,
 			    fh.s,
@@ -972,16 +984,16 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 		const budget_spec *b = r->spec;
 		char scope[256], range[128], wrange[128];
 		budget_scope_format(&b->scope, scope, sizeof scope);
-		numbuf am = b->amount_micros > 0 ? cell_usd(b->amount_micros) : (numbuf){"-"},
-		       sp = cell_usd(r->spent_micros), up = cell_real(r->used_pct, "%.1f%%"),
-		       fp = cell_usd(r->fc.point_micros), mp = cell_real(100 * r->mape, "%.1f%%"),
-		       wp = cell_usd(r->fc_whatif.point_micros),
+		numbuf am = b->amount_nanos > 0 ? cell_usd(b->amount_nanos) : (numbuf){"-"},
+		       sp = cell_usd(r->spent_nanos), up = cell_real(r->used_pct, "%.1f%%"),
+		       fp = cell_usd(r->fc.point_nanos), mp = cell_real(100 * r->mape, "%.1f%%"),
+		       wp = cell_usd(r->fc_whatif.point_nanos),
 		       ch = cell_real(100 * (r->whatif_factor - 1), "%+.1f%%");
-		snprintf(range, sizeof range, "%.60s .. %.60s", cell_usd(r->fc.low_micros).s,
-		         cell_usd(r->fc.high_micros).s);
-		snprintf(wrange, sizeof wrange, "%.60s .. %.60s", cell_usd(r->fc_whatif.low_micros).s,
-		         cell_usd(r->fc_whatif.high_micros).s);
-		const char *state = b->amount_micros > 0 ? budget_state_name(r->state) : "-";
+		snprintf(range, sizeof range, "%.60s .. %.60s", cell_usd(r->fc.low_nanos).s,
+		         cell_usd(r->fc.high_nanos).s);
+		snprintf(wrange, sizeof wrange, "%.60s .. %.60s",
+		         cell_usd(r->fc_whatif.low_nanos).s, cell_usd(r->fc_whatif.high_nanos).s);
+		const char *state = b->amount_nanos > 0 ? budget_state_name(r->state) : "-";
 		if (v->nwhatifs) {
 			const char *cells[] = {b->name, scope, budget_period_name(b->period),
 			                       am.s,    sp.s,  fp.s,

@@ -30,7 +30,7 @@ static cbuf bp_pct(int64_t bp)
 static cbuf price(int64_t micros)
 {
 	cbuf b;
-	money_format(micros, b.s, sizeof b.s);
+	money_format(micros * TT_NANOS_PER_MICRO, b.s, sizeof b.s);
 	char *e = b.s + strlen(b.s) - 1;
 	while (*e == '0')
 		*e-- = 0;
@@ -56,24 +56,15 @@ static const char *name_or_none(const char *s)
 	return *s ? s : "(none)";
 }
 
-static void jmoney(json_t *o, const char *prefix, int64_t micros)
-{
-	char key[64];
-	snprintf(key, sizeof key, "%s_micros", prefix);
-	json_object_set_new(o, key, json_integer(micros));
-	snprintf(key, sizeof key, "%s_usd", prefix);
-	json_object_set_new(o, key, json_string(cell_usd_exact(micros).s));
-}
-
 static void jcharge(json_t *o, const view_charge *c, int64_t total)
 {
 	json_object_set_new(o, "requests", json_integer(c->requests));
-	jmoney(o, "cost", c->cost_micros);
-	jmoney(o, "overhead", c->overhead_micros);
-	jmoney(o, "markup", c->markup_micros);
-	jmoney(o, "chargeback", c->chargeback_micros);
+	cell_jmoney(o, "cost", c->cost_nanos);
+	cell_jmoney(o, "overhead", c->overhead_nanos);
+	cell_jmoney(o, "markup", c->markup_nanos);
+	cell_jmoney(o, "chargeback", c->chargeback_nanos);
 	json_object_set_new(o, "share",
-	                    json_real(total ? (double)c->chargeback_micros / (double)total : 0.0));
+	                    json_real(total ? (double)c->chargeback_nanos / (double)total : 0.0));
 }
 
 static json_t *jcard(const ratecard *card)
@@ -98,9 +89,10 @@ static json_t *jcard(const ratecard *card)
 			char from[32];
 			time_format_iso(p->effective_from_ms, from, sizeof from);
 			json_t *po = json_pack("{s:s}", "effective_from", from);
-			jmoney(po, "input_per_mtok", p->input_per_mtok);
-			jmoney(po, "output_per_mtok", p->output_per_mtok);
-			jmoney(po, "cached_input_per_mtok", p->cached_input_per_mtok);
+			cell_jmoney(po, "input_per_mtok", p->input_per_mtok * TT_NANOS_PER_MICRO);
+			cell_jmoney(po, "output_per_mtok", p->output_per_mtok * TT_NANOS_PER_MICRO);
+			cell_jmoney(po, "cached_input_per_mtok",
+			            p->cached_input_per_mtok * TT_NANOS_PER_MICRO);
 			json_array_append_new(prices, po);
 		}
 		json_array_append_new(models,
@@ -121,20 +113,20 @@ static int chargeback_json(FILE *out, const view_chargeback *v)
 	json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
 	json_object_set_new(o, "range", json_pack("{s:s, s:s}", "since", a, "until", b));
 	json_t *total = json_object();
-	jcharge(total, &v->total, v->total.chargeback_micros);
+	jcharge(total, &v->total, v->total.chargeback_nanos);
 	json_object_del(total, "share");
 	json_object_set_new(o, "total", total);
 	json_t *teams = json_array();
 	for (size_t i = 0; i < v->nteams; i++) {
 		const view_charge_team *t = &v->teams[i];
 		json_t *to = json_pack("{s:s}", "team", t->team);
-		jcharge(to, &t->c, v->total.chargeback_micros);
+		jcharge(to, &t->c, v->total.chargeback_nanos);
 		json_t *tiers = json_array();
 		for (size_t k = t->first; k < t->first + t->n; k++) {
 			const view_charge_tier *ti = &v->tiers[k];
 			json_t *tio = json_pack("{s:s, s:b, s:I}", "tier", ti->tier, "known_tier",
 			                        ti->known, "markup_bp", (json_int_t)ti->markup_bp);
-			jcharge(tio, &ti->c, v->total.chargeback_micros);
+			jcharge(tio, &ti->c, v->total.chargeback_nanos);
 			json_object_del(tio, "share");
 			json_array_append_new(tiers, tio);
 		}
@@ -163,9 +155,11 @@ static int chargeback_csv(FILE *out, const view_chargeback *v)
 		for (size_t k = tm->first; k < tm->first + tm->n; k++) {
 			const view_charge_tier *ti = &v->tiers[k];
 			cbuf a = cell_int(ti->markup_bp), b = cell_int(ti->c.requests),
-			     c = cell_int(ti->c.cost_micros), d = cell_int(ti->c.overhead_micros),
-			     e = cell_int(ti->c.markup_micros), f = cell_int(ti->c.chargeback_micros),
-			     g = cell_usd_exact(ti->c.chargeback_micros);
+			     c = cell_micros(ti->c.cost_nanos),
+			     d = cell_micros(ti->c.overhead_nanos),
+			     e = cell_micros(ti->c.markup_nanos),
+			     f = cell_micros(ti->c.chargeback_nanos),
+			     g = cell_usd_exact(ti->c.chargeback_nanos);
 			const char *cells[] = {tm->team, ti->tier, a.s, b.s, c.s,
 			                       d.s,      e.s,      f.s, g.s};
 			table_add(&t, cells);
@@ -185,11 +179,12 @@ static void print_card(FILE *out, const ratecard *card, table_style style, const
 	for (size_t i = 0; i < ratecard_tier_count(card); i++) {
 		int64_t bp;
 		const char *name = ratecard_tier_at(card, i, &bp);
-		cbuf a = bp_pct(bp), b = cell_usd(ratecard_chargeback(card, name, 1000000));
+		cbuf a = bp_pct(bp),
+		     b = cell_usd(ratecard_chargeback(card, name, TT_NANOS_PER_USD));
 		const char *cells[] = {name, a.s, b.s};
 		table_add(&t, cells);
 	}
-	cbuf none = cell_usd(ratecard_chargeback(card, NULL, 1000000));
+	cbuf none = cell_usd(ratecard_chargeback(card, NULL, TT_NANOS_PER_USD));
 	const char *other[] = {"other / none", "0%", none.s};
 	table_add(&t, other);
 	table_print(&t, out, style, indent);
@@ -253,16 +248,16 @@ int report_chargeback(FILE *out, const view_chargeback *v, report_format f)
 		const view_charge *c = i < v->nteams ? &v->teams[i].c : &v->total;
 		const char *name = i < v->nteams ? name_or_none(v->teams[i].team) : "total";
 		char share[16];
-		if (v->total.chargeback_micros)
+		if (v->total.chargeback_nanos)
 			snprintf(share, sizeof share, "%.1f%%",
-			         100.0 * (double)c->chargeback_micros /
-			             (double)v->total.chargeback_micros);
+			         100.0 * (double)c->chargeback_nanos /
+			             (double)v->total.chargeback_nanos);
 		else
 			snprintf(share, sizeof share, "-");
 		char req[32];
 		snprintf(req, sizeof req, "%" PRId64, c->requests);
-		cbuf p = cell_usd(c->cost_micros), o = cell_usd(c->overhead_micros),
-		     m = cell_usd(c->markup_micros), cb = cell_usd(c->chargeback_micros);
+		cbuf p = cell_usd(c->cost_nanos), o = cell_usd(c->overhead_nanos),
+		     m = cell_usd(c->markup_nanos), cb = cell_usd(c->chargeback_nanos);
 		const char *cells[] = {name, req, p.s, o.s, m.s, cb.s, share};
 		table_add(&t, cells);
 	}
@@ -278,7 +273,7 @@ int report_chargeback(FILE *out, const view_chargeback *v, report_format f)
 		for (size_t k = tm->first; k < tm->first + tm->n; k++) {
 			const view_charge_tier *ti = &v->tiers[k];
 			cbuf mk = ti->known ? bp_pct(ti->markup_bp) : (cbuf){"not in card"},
-			     p = cell_usd(ti->c.cost_micros), cb = cell_usd(ti->c.chargeback_micros);
+			     p = cell_usd(ti->c.cost_nanos), cb = cell_usd(ti->c.chargeback_nanos);
 			const char *cells[] = {k == tm->first ? name_or_none(tm->team) : "",
 			                       name_or_none(ti->tier), mk.s, p.s, cb.s};
 			table_add(&t, cells);

@@ -83,7 +83,7 @@ static void json_str(char *buf, size_t cap, const char *s)
 
 static void c_cost(const focus_row *r, char *b, size_t n)
 {
-	money_format(r->cost_micros, b, n);
+	money_format(r->cost_nanos, b, n);
 }
 static void c_account_id(const focus_row *r, char *b, size_t n)
 {
@@ -222,9 +222,9 @@ static void c_tenant(const focus_row *r, char *b, size_t n)
 {
 	snprintf(b, n, "%s", r->tenant);
 }
-static void c_cost_micros(const focus_row *r, char *b, size_t n)
+static void c_cost_nanos(const focus_row *r, char *b, size_t n)
 {
-	snprintf(b, n, "%" PRId64, r->cost_micros);
+	snprintf(b, n, "%" PRId64, r->cost_nanos);
 }
 static void c_basis(const focus_row *r, char *b, size_t n)
 {
@@ -235,7 +235,7 @@ static void c_card_price(const focus_row *r, char *b, size_t n)
 	if (r->price_per_mtok < 0)
 		b[0] = 0;
 	else
-		money_format(r->price_per_mtok, b, n);
+		money_format(r->price_per_mtok * TT_NANOS_PER_MICRO, b, n);
 }
 
 /* The 21 mandatory FOCUS 1.2 columns first (alphabetical, as the spec's samples), then the
@@ -279,7 +279,7 @@ static const struct {
     {"x_Team", c_team},
     {"x_UseCase", c_use_case},
     {"x_Tenant", c_tenant},
-    {"x_CostMicros", c_cost_micros},
+    {"x_CostNanos", c_cost_nanos},
     {"x_CostSplitBasis", c_basis},
     {"x_RateCardUnitPrice", c_card_price},
 };

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "cell.h"
 #include "table.h"
 #include "tokentop/money.h"
 #include "tokentop/report.h"
@@ -110,14 +111,12 @@ static json_t *jage(int64_t now_ms, int64_t at_ms, json_t *o)
 	return o;
 }
 
-static json_t *jmoney(json_t *o, const char *prefix, int64_t micros)
+static json_t *jmoney(json_t *o, const char *prefix, int64_t nanos)
 {
-	char key[64], usd[48];
-	snprintf(key, sizeof key, "%s_micros", prefix);
-	json_object_set_new(o, key, micros < 0 ? json_null() : json_integer(micros));
-	snprintf(key, sizeof key, "%s_usd", prefix);
-	money_format(micros, usd, sizeof usd);
-	json_object_set_new(o, key, micros < 0 ? json_null() : json_string(usd));
+	if (nanos < 0)
+		cell_jmoney_null(o, prefix);
+	else
+		cell_jmoney(o, prefix, nanos);
 	return o;
 }
 
@@ -200,8 +199,8 @@ static json_t *gateway_json(const view_gateway *g, int64_t now)
 	json_t *so = json_null();
 	if (g->spend_ms) {
 		so = json_object();
-		jmoney(so, "spend", g->spend_micros);
-		jmoney(so, "max_budget", g->max_budget_micros);
+		jmoney(so, "spend", g->spend_nanos);
+		jmoney(so, "max_budget", g->max_budget_nanos);
 		jage(now, g->spend_ms, so);
 	}
 	json_object_set_new(o, "spend", so);
@@ -241,10 +240,10 @@ static void gateways_csv(FILE *out, const view_gwstate *v)
 		}
 		if (g->spend_ms) {
 			char spend[48], max[48];
-			money_format(g->spend_micros, spend, sizeof spend);
-			money_format(g->max_budget_micros, max, sizeof max);
+			money_format(g->spend_nanos, spend, sizeof spend);
+			money_format(g->max_budget_nanos, max, sizeof max);
 			snprintf(name, sizeof name, "spend %s of %s", spend,
-			         g->max_budget_micros < 0 ? "no budget" : max);
+			         g->max_budget_nanos < 0 ? "no budget" : max);
 			snprintf(age, sizeof age, "%" PRId64, age_s(v->now_ms, g->spend_ms));
 			const char *c[] = {g->source, "spend", name, "", "", "",
 			                   "",        "",      "",   "", "", age};
@@ -311,10 +310,10 @@ static void gateway_text(FILE *out, const view_gateway *g, int64_t now, report_f
 		fprintf(out, "\n%s\n", line);
 	if (g->spend_ms) {
 		char spend[48], max[48];
-		money_format_human(g->spend_micros, spend, sizeof spend);
-		money_format_human(g->max_budget_micros, max, sizeof max);
+		money_format_human(g->spend_nanos, spend, sizeof spend);
+		money_format_human(g->max_budget_nanos, max, sizeof max);
 		fprintf(out, "%sspend %s of %s (read %s ago)\n", indent ? indent : "", spend,
-		        g->max_budget_micros < 0 ? "no budget" : max, age_text(now, g->spend_ms).s);
+		        g->max_budget_nanos < 0 ? "no budget" : max, age_text(now, g->spend_ms).s);
 	}
 	if (g->routing_ms || g->strategy_ms) {
 		fprintf(out, "%s%sroutes, read %s ago%s%s%s\n", f == REPORT_MD ? "\n" : "",

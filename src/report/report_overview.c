@@ -15,8 +15,8 @@
 /* forecast / amount, percent; NAN without an amount. */
 static double forecast_pct(const view_overview *v)
 {
-	int64_t amount = v->budget.spec->amount_micros;
-	return amount > 0 ? 100.0 * (double)v->budget.fc.point_micros / (double)amount : NAN;
+	int64_t amount = v->budget.spec->amount_nanos;
+	return amount > 0 ? 100.0 * (double)v->budget.fc.point_nanos / (double)amount : NAN;
 }
 
 /* The alert's name (SLO or anomaly kind), its scope and a line of detail. */
@@ -28,7 +28,8 @@ static void alert_cells(const view_overview_alert *a, char *name, size_t ncap, c
 		snprintf(name, ncap, "%s", anomaly_kind_name(an->kind));
 		snprintf(scope, scap, "%.200s", an->scope);
 		snprintf(detail, dcap, "%s, value %s, baseline %s, since %s",
-		         anomaly_severity_name(an->severity), cell_alert_value(an->kind, an->value).s,
+		         anomaly_severity_name(an->severity),
+		         cell_alert_value(an->kind, an->value).s,
 		         cell_alert_value(an->kind, an->baseline).s, cell_iso(an->since_ms).s);
 		return;
 	}
@@ -53,24 +54,24 @@ static json_t *budget_json(const view_overview *v)
 		return json_null();
 	const view_budget_row *r = &v->budget;
 	const budget_spec *b = r->spec;
-	bool amount = b->amount_micros > 0;
+	bool amount = b->amount_nanos > 0;
 	json_t *o = json_object();
 	json_object_set_new(o, "name", json_string(b->name));
 	json_object_set_new(o, "period", json_string(budget_period_name(b->period)));
 	json_object_set_new(o, "period_range",
-	                    json_pack("{s:s, s:s}", "since", cell_iso(r->period_start_ms).s, "until",
-	                              cell_iso(r->period_end_ms).s));
+	                    json_pack("{s:s, s:s}", "since", cell_iso(r->period_start_ms).s,
+	                              "until", cell_iso(r->period_end_ms).s));
 	if (amount)
-		cell_jmoney(o, "amount", b->amount_micros);
+		cell_jmoney(o, "amount", b->amount_nanos);
 	else {
 		json_object_set_new(o, "amount_micros", json_null());
 		json_object_set_new(o, "amount_usd", json_null());
 	}
-	cell_jmoney(o, "spent", r->spent_micros);
+	cell_jmoney(o, "spent", r->spent_nanos);
 	json_object_set_new(o, "used_pct", ov_jround(r->used_pct, 100));
-	cell_jmoney(o, "forecast", r->fc.point_micros);
-	cell_jmoney(o, "forecast_low", r->fc.low_micros);
-	cell_jmoney(o, "forecast_high", r->fc.high_micros);
+	cell_jmoney(o, "forecast", r->fc.point_nanos);
+	cell_jmoney(o, "forecast_low", r->fc.low_nanos);
+	cell_jmoney(o, "forecast_high", r->fc.high_nanos);
 	json_object_set_new(o, "forecast_pct", ov_jround(forecast_pct(v), 100));
 	json_object_set_new(o, "state",
 	                    amount ? json_string(budget_state_name(r->state)) : json_null());
@@ -84,7 +85,8 @@ static json_t *alert_json(const view_overview_alert *a)
 	if (a->level == VIEW_OVERVIEW_ANOMALY) {
 		const anomaly_alert *an = &a->anomaly;
 		json_object_set_new(o, "kind", json_string(anomaly_kind_name(an->kind)));
-		json_object_set_new(o, "severity", json_string(anomaly_severity_name(an->severity)));
+		json_object_set_new(o, "severity",
+		                    json_string(anomaly_severity_name(an->severity)));
 		json_object_set_new(o, "scope", json_string(an->scope));
 		json_object_set_new(o, "value", ov_jround(an->value, 1e6));
 		json_object_set_new(o, "baseline", ov_jround(an->baseline, 1e6));
@@ -98,12 +100,13 @@ static json_t *alert_json(const view_overview_alert *a)
 	json_object_set_new(o, "sli", json_string(slo_sli_name(a->slo->sli)));
 	json_t *burn = json_object();
 	for (int w = 0; w < SLO_WINDOW_COUNT; w++)
-		json_object_set_new(burn, slo_window_name((slo_window)w), ov_jround(s->burn[w], 1e4));
+		json_object_set_new(burn, slo_window_name((slo_window)w),
+		                    ov_jround(s->burn[w], 1e4));
 	json_object_set_new(o, "burn_rates", burn);
 	json_object_set_new(o, "budget_remaining", ov_jround(s->budget_remaining, 1e6));
-	json_object_set_new(o, "exhausted_in_s", s->exhausted_in_ms >= 0
-	                                             ? json_integer(s->exhausted_in_ms / 1000)
-	                                             : json_null());
+	json_object_set_new(o, "exhausted_in_s",
+	                    s->exhausted_in_ms >= 0 ? json_integer(s->exhausted_in_ms / 1000)
+	                                            : json_null());
 	return o;
 }
 
@@ -113,14 +116,14 @@ static int overview_json(FILE *out, const view_overview *v)
 	json_object_set_new(o, "view", json_string("overview"));
 	json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
 	json_object_set_new(o, "now", json_string(cell_iso(v->now_ms).s));
-	cell_jmoney(o, "spend_per_min", v->spend_per_min_micros);
+	cell_jmoney(o, "spend_per_min", v->spend_per_min_nanos);
 	json_object_set_new(o, "spark_since", json_string(cell_iso(v->spark_start_ms).s));
 	json_t *spark = json_array();
 	for (size_t i = 0; i < VIEW_OVERVIEW_SPARK; i++)
-		json_array_append_new(spark, json_integer(v->spark_micros[i]));
+		json_array_append_new(spark, json_integer(money_micros_of(v->spark_nanos[i])));
 	json_object_set_new(o, "spark_micros", spark);
-	cell_jmoney(o, "today", v->today_micros);
-	cell_jmoney(o, "month", v->month_micros);
+	cell_jmoney(o, "today", v->today_nanos);
+	cell_jmoney(o, "month", v->month_nanos);
 	json_object_set_new(o, "budget", budget_json(v));
 	json_object_set_new(o, "requests_per_s", ov_jround(v->requests_per_s, 1e3));
 	json_object_set_new(o, "tokens_per_s", ov_jround(v->tokens_per_s, 1e3));
@@ -132,21 +135,21 @@ static int overview_json(FILE *out, const view_overview *v)
 	for (size_t i = 0; i < v->nalerts; i++)
 		json_array_append_new(alerts, alert_json(&v->alerts[i]));
 	json_object_set_new(o, "alerts", alerts);
-	json_object_set_new(o, "newest_minute", v->newest_minute_ms >= 0
-	                                            ? json_string(cell_iso(v->newest_minute_ms).s)
-	                                            : json_null());
-	json_object_set_new(o, "data_age_s", v->data_age_ms >= 0
-	                                         ? json_integer(v->data_age_ms / 1000)
-	                                         : json_null());
+	json_object_set_new(o, "newest_minute",
+	                    v->newest_minute_ms >= 0 ? json_string(cell_iso(v->newest_minute_ms).s)
+	                                             : json_null());
+	json_object_set_new(o, "data_age_s",
+	                    v->data_age_ms >= 0 ? json_integer(v->data_age_ms / 1000)
+	                                        : json_null());
 	json_t *src = json_array();
 	for (size_t i = 0; i < v->nsources; i++) {
 		const view_overview_source *s = &v->sources[i];
 		json_array_append_new(
-		    src, json_pack("{s:s, s:s, s:o, s:b, s:b}", "name", s->name ? s->name : "",
-		                   "state", source_state_name(s->state), "age_s",
-		                   s->age_s >= 0 ? json_integer(s->age_s) : json_null(),
-		                   "production", (int)s->production, "catching_up",
-		                   (int)s->catching_up));
+		    src,
+		    json_pack("{s:s, s:s, s:o, s:b, s:b}", "name", s->name ? s->name : "", "state",
+		              source_state_name(s->state), "age_s",
+		              s->age_s >= 0 ? json_integer(s->age_s) : json_null(), "production",
+		              (int)s->production, "catching_up", (int)s->catching_up));
 	}
 	json_object_set_new(o, "sources", src);
 	int rc = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
@@ -170,28 +173,30 @@ static int overview_csv(FILE *out, const view_overview *v)
 	table t;
 	table_init(&t, 4, head, NULL);
 	csv_row(&t, "figure", "now", cell_iso(v->now_ms).s, "");
-	csv_row(&t, "figure", "spend_per_min_micros", cell_int(v->spend_per_min_micros).s, "");
-	csv_row(&t, "figure", "today_micros", cell_int(v->today_micros).s, "");
-	csv_row(&t, "figure", "month_micros", cell_int(v->month_micros).s, "");
+	csv_row(&t, "figure", "spend_per_min_micros", cell_micros(v->spend_per_min_nanos).s, "");
+	csv_row(&t, "figure", "today_micros", cell_micros(v->today_nanos).s, "");
+	csv_row(&t, "figure", "month_micros", cell_micros(v->month_nanos).s, "");
 	if (v->has_budget) {
 		const view_budget_row *r = &v->budget;
 		const char *name = r->spec->name;
 		csv_row(&t, "figure", "budget_amount_micros",
-		        r->spec->amount_micros > 0 ? cell_int(r->spec->amount_micros).s : "", name);
-		csv_row(&t, "figure", "budget_spent_micros", cell_int(r->spent_micros).s, name);
-		csv_row(&t, "figure", "budget_forecast_micros", cell_int(r->fc.point_micros).s, name);
+		        r->spec->amount_nanos > 0 ? cell_micros(r->spec->amount_nanos).s : "",
+		        name);
+		csv_row(&t, "figure", "budget_spent_micros", cell_micros(r->spent_nanos).s, name);
+		csv_row(&t, "figure", "budget_forecast_micros", cell_micros(r->fc.point_nanos).s,
+		        name);
 		csv_row(&t, "figure", "budget_state",
-		        r->spec->amount_micros > 0 ? budget_state_name(r->state) : "", name);
+		        r->spec->amount_nanos > 0 ? budget_state_name(r->state) : "", name);
 	}
 	csv_row(&t, "figure", "requests_per_s", cell_real(v->requests_per_s, "%.3f").s, "");
 	csv_row(&t, "figure", "tokens_per_s", cell_real(v->tokens_per_s, "%.3f").s, "");
 	csv_row(&t, "figure", "newest_minute",
 	        v->newest_minute_ms >= 0 ? cell_iso(v->newest_minute_ms).s : "", "");
-	csv_row(&t, "figure", "data_age_s", v->data_age_ms >= 0 ? cell_int(v->data_age_ms / 1000).s : "",
-	        "");
+	csv_row(&t, "figure", "data_age_s",
+	        v->data_age_ms >= 0 ? cell_int(v->data_age_ms / 1000).s : "", "");
 	for (size_t i = 0; i < VIEW_OVERVIEW_SPARK; i++)
 		csv_row(&t, "spark", cell_iso(v->spark_start_ms + (int64_t)i * 60000).s,
-		        cell_int(v->spark_micros[i]).s, "");
+		        cell_micros(v->spark_nanos[i]).s, "");
 	for (size_t i = 0; i < v->nalerts; i++) {
 		char name[128], scope[256], detail[512];
 		alert_cells(&v->alerts[i], name, sizeof name, scope, sizeof scope, detail,
@@ -246,28 +251,29 @@ int report_overview(FILE *out, const view_overview *v, report_format f)
 	char line[512], spark[VIEW_OVERVIEW_SPARK * 4 + 1];
 	int64_t max = 0;
 	for (size_t i = 0; i < VIEW_OVERVIEW_SPARK; i++)
-		max = v->spark_micros[i] > max ? v->spark_micros[i] : max;
+		max = v->spark_nanos[i] > max ? v->spark_nanos[i] : max;
 	snprintf(line, sizeof line, "%s/min (the last %d minutes)",
-	         cell_usd(v->spend_per_min_micros).s, VIEW_OVERVIEW_RECENT);
+	         cell_usd(v->spend_per_min_nanos).s, VIEW_OVERVIEW_RECENT);
 	fprintf(out, fmt, "spend now", line);
-	sparkline(v->spark_micros, VIEW_OVERVIEW_SPARK, spark, sizeof spark);
+	sparkline(v->spark_nanos, VIEW_OVERVIEW_SPARK, spark, sizeof spark);
 	snprintf(line, sizeof line, "%s  max %s/min", spark, cell_usd(max).s);
 	fprintf(out, fmt, "last hour", line);
-	fprintf(out, fmt, "today", cell_usd(v->today_micros).s);
-	fprintf(out, fmt, "month to date", cell_usd(v->month_micros).s);
+	fprintf(out, fmt, "today", cell_usd(v->today_nanos).s);
+	fprintf(out, fmt, "month to date", cell_usd(v->month_nanos).s);
 	if (v->has_budget) {
 		const view_budget_row *r = &v->budget;
 		const budget_spec *b = r->spec;
-		if (b->amount_micros > 0)
+		if (b->amount_nanos > 0)
 			snprintf(line, sizeof line,
-			         "%.60s (%s): %s of %s, forecast %s (%s of the amount), %s", b->name,
-			         budget_period_name(b->period), cell_usd(r->spent_micros).s,
-			         cell_usd(b->amount_micros).s, cell_usd(r->fc.point_micros).s,
-			         cell_real(forecast_pct(v), "%.1f%%").s, budget_state_name(r->state));
+			         "%.60s (%s): %s of %s, forecast %s (%s of the amount), %s",
+			         b->name, budget_period_name(b->period), cell_usd(r->spent_nanos).s,
+			         cell_usd(b->amount_nanos).s, cell_usd(r->fc.point_nanos).s,
+			         cell_real(forecast_pct(v), "%.1f%%").s,
+			         budget_state_name(r->state));
 		else
 			snprintf(line, sizeof line, "%.60s (%s): %s spent, forecast %s, no amount",
-			         b->name, budget_period_name(b->period), cell_usd(r->spent_micros).s,
-			         cell_usd(r->fc.point_micros).s);
+			         b->name, budget_period_name(b->period), cell_usd(r->spent_nanos).s,
+			         cell_usd(r->fc.point_nanos).s);
 		fprintf(out, fmt, "budget", line);
 	}
 	snprintf(line, sizeof line, "%.1f req/s   %.0f tokens/s", v->requests_per_s,
@@ -292,8 +298,8 @@ int report_overview(FILE *out, const view_overview *v, report_format f)
 		fprintf(out, fmt, i ? "" : "sources", line);
 	}
 	snprintf(line, sizeof line, "Alerts: %zu page%s, %zu ticket%s, %zu anomal%s", v->npages,
-	         v->npages == 1 ? "" : "s", v->ntickets, v->ntickets == 1 ? "" : "s",
-	         v->nanomalies, v->nanomalies == 1 ? "y" : "ies");
+	         v->npages == 1 ? "" : "s", v->ntickets, v->ntickets == 1 ? "" : "s", v->nanomalies,
+	         v->nanomalies == 1 ? "y" : "ies");
 	if (md)
 		fprintf(out, "\n### %s\n\n", line);
 	else

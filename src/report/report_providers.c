@@ -17,10 +17,10 @@ static const struct {
 	tt_status status;
 	const char *head;
 } classes[] = {
-    {TT_STATUS_TIMEOUT, "timeout"},       {TT_STATUS_RATE_LIMITED, "429"},
-    {TT_STATUS_SERVER_ERROR, "5xx"},      {TT_STATUS_SAFETY_REFUSAL, "refusal"},
-    {TT_STATUS_CLIENT_ERROR, "client"},   {TT_STATUS_KILLED, "killed"},
-    {TT_STATUS_THROTTLED, "throttled"},   {TT_STATUS_OTHER, "other"},
+    {TT_STATUS_TIMEOUT, "timeout"},     {TT_STATUS_RATE_LIMITED, "429"},
+    {TT_STATUS_SERVER_ERROR, "5xx"},    {TT_STATUS_SAFETY_REFUSAL, "refusal"},
+    {TT_STATUS_CLIENT_ERROR, "client"}, {TT_STATUS_KILLED, "killed"},
+    {TT_STATUS_THROTTLED, "throttled"}, {TT_STATUS_OTHER, "other"},
 };
 #define NCLASSES (sizeof classes / sizeof *classes)
 
@@ -72,10 +72,11 @@ static json_t *jrow(const view_provider_row *r, bool model)
 	json_object_set_new(o, "latency_ms",
 	                    json_pack("{s:o, s:o, s:o}", "p50", jms(r->p50_ms), "p95",
 	                              jms(r->p95_ms), "p99", jms(r->p99_ms)));
-	json_object_set_new(o, "ttft_ms", json_pack("{s:o, s:o}", "p50", jms(r->ttft_p50_ms),
-	                                            "p95", jms(r->ttft_p95_ms)));
-	json_object_set_new(o, "cost_micros", json_integer(r->cost_micros));
-	json_object_set_new(o, "cost_usd", json_string(cell_usd_exact(r->cost_micros).s));
+	json_object_set_new(
+	    o, "ttft_ms",
+	    json_pack("{s:o, s:o}", "p50", jms(r->ttft_p50_ms), "p95", jms(r->ttft_p95_ms)));
+	json_object_set_new(o, "cost_micros", json_integer(money_micros_of(r->cost_nanos)));
+	json_object_set_new(o, "cost_usd", json_string(cell_usd_exact(r->cost_nanos).s));
 	return o;
 }
 
@@ -114,7 +115,7 @@ static int providers_json(FILE *out, const view_providers *v)
 /* ---- CSV: one row per provider and per model, every figure unformatted ---- */
 
 /* level, provider, model, requests, calls, each status, errors, error rate, five latencies,
- * cost in micros and dollars, state */
+ * cost in nanos and dollars, state */
 #define CSV_COLS (15 + TT_STATUS_COUNT)
 
 static void csv_row(table *t, const char *level, const view_provider_row *r)
@@ -131,8 +132,8 @@ static void csv_row(table *t, const char *level, const view_provider_row *r)
 	const double q[] = {r->p50_ms, r->p95_ms, r->p99_ms, r->ttft_p50_ms, r->ttft_p95_ms};
 	for (size_t i = 0; i < sizeof q / sizeof *q; i++)
 		c[n] = real(q[i], "%.1f"), cells[n] = c[n].s, n++;
-	c[n] = cell_int(r->cost_micros), cells[n] = c[n].s, n++;
-	c[n] = cell_usd_exact(r->cost_micros), cells[n] = c[n].s, n++;
+	c[n] = cell_micros(r->cost_nanos), cells[n] = c[n].s, n++;
+	c[n] = cell_usd_exact(r->cost_nanos), cells[n] = c[n].s, n++;
 	cells[n++] = view_providers_state_name(r->state);
 	table_add(t, cells);
 }
@@ -143,9 +144,8 @@ static int providers_csv(FILE *out, const view_providers *v)
 	int n = 5;
 	for (int s = 0; s < TT_STATUS_COUNT; s++)
 		head[n++] = event_status_name((tt_status)s);
-	const char *tail[] = {"errors",      "error_rate",  "p50_ms",      "p95_ms",
-	                      "p99_ms",      "ttft_p50_ms", "ttft_p95_ms", "cost_micros",
-	                      "cost_usd",    "state"};
+	const char *tail[] = {"errors",      "error_rate",  "p50_ms",      "p95_ms",   "p99_ms",
+	                      "ttft_p50_ms", "ttft_p95_ms", "cost_micros", "cost_usd", "state"};
 	for (size_t i = 0; i < sizeof tail / sizeof *tail; i++)
 		head[n++] = tail[i];
 	table t;
@@ -165,8 +165,7 @@ static int providers_csv(FILE *out, const view_providers *v)
 
 #define NTEXT (2 + 2 + NCLASSES + 8)
 
-static void text_row(table *t, const view_provider_row *r, const char *provider,
-                     const char *model)
+static void text_row(table *t, const view_provider_row *r, const char *provider, const char *model)
 {
 	cellbuf c[NTEXT];
 	const char *cells[NTEXT] = {provider, model};
@@ -179,7 +178,7 @@ static void text_row(table *t, const view_provider_row *r, const char *provider,
 	const double q[] = {r->p50_ms, r->p95_ms, r->p99_ms, r->ttft_p50_ms, r->ttft_p95_ms};
 	for (size_t i = 0; i < sizeof q / sizeof *q; i++)
 		c[n] = cell_ms(q[i]), cells[n] = c[n].s, n++;
-	c[n] = cell_usd(r->cost_micros), cells[n] = c[n].s, n++;
+	c[n] = cell_usd(r->cost_nanos), cells[n] = c[n].s, n++;
 	cells[n++] = view_providers_state_name(r->state);
 	table_add(t, cells);
 }
@@ -216,7 +215,8 @@ int report_providers(FILE *out, const view_providers *v, report_format f)
 	}
 	if (v->nproviders)
 		text_row(&t, &v->total, "total", "");
-	table_print(&t, out, f == REPORT_MD ? TABLE_MD : TABLE_TEXT, f == REPORT_TEXT ? "  " : NULL);
+	table_print(&t, out, f == REPORT_MD ? TABLE_MD : TABLE_TEXT,
+	            f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
 	fprintf(out,
 	        "%sState from errors (timeout, 429, 5xx) per call: degraded at %.0f%%, failing at "

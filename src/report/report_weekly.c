@@ -7,26 +7,12 @@
 
 /* ---- JSON ---- */
 
-static void jmoney(json_t *o, const char *prefix, int64_t micros)
+static void jmoney_or_null(json_t *o, const char *prefix, int64_t nanos)
 {
-	char key[96];
-	snprintf(key, sizeof key, "%s_micros", prefix);
-	json_object_set_new(o, key, json_integer(micros));
-	snprintf(key, sizeof key, "%s_usd", prefix);
-	json_object_set_new(o, key, json_string(wk_usd_exact(micros).s));
-}
-
-static void jmoney_or_null(json_t *o, const char *prefix, int64_t micros)
-{
-	if (micros >= 0) {
-		jmoney(o, prefix, micros);
-		return;
-	}
-	char key[96];
-	snprintf(key, sizeof key, "%s_micros", prefix);
-	json_object_set_new(o, key, json_null());
-	snprintf(key, sizeof key, "%s_usd", prefix);
-	json_object_set_new(o, key, json_null());
+	if (nanos >= 0)
+		cell_jmoney(o, prefix, nanos);
+	else
+		cell_jmoney_null(o, prefix);
 }
 
 static json_t *jpct(double p)
@@ -43,10 +29,10 @@ static json_t *jratio(int64_t a, int64_t b)
 static void jcompare(json_t *o, const char *what, int64_t cur, int64_t prev)
 {
 	char key[64];
-	jmoney(o, what, cur);
+	cell_jmoney(o, what, cur);
 	snprintf(key, sizeof key, "prev_%s", what);
-	jmoney(o, key, prev);
-	jmoney(o, "delta", cur - prev);
+	cell_jmoney(o, key, prev);
+	cell_jmoney(o, "delta", cur - prev);
 	json_object_set_new(o, "change_pct", jpct(wk_change_pct(cur, prev)));
 }
 
@@ -71,10 +57,10 @@ static json_t *jlines(const view_weekly *v, const view_week_lines *l, const tt_d
 			json_object_set_new(o, store_dim_name(dims[k]),
 			                    json_string(jname(v, dims[k], r->key[k], &b)));
 		}
-		jcompare(o, "cost", r->cost_micros, r->prev_cost_micros);
+		jcompare(o, "cost", r->cost_nanos, r->prev_cost_nanos);
 		json_object_set_new(o, "requests", json_integer(r->requests));
 		json_object_set_new(o, "prev_requests", json_integer(r->prev_requests));
-		json_object_set_new(o, "share", jratio(r->cost_micros, v->m[TT_M_COST_MICROS]));
+		json_object_set_new(o, "share", jratio(r->cost_nanos, v->m[TT_M_COST_NANOS]));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -88,11 +74,11 @@ static json_t *jcache(const view_week_cache *c, bool with_name)
 	json_object_set_new(o, "hits", json_integer(c->hits));
 	json_object_set_new(o, "misses", json_integer(c->misses));
 	json_object_set_new(o, "hit_rate", jratio(c->hits, c->hits + c->misses));
-	jmoney(o, "miss_cost", c->miss_cost_micros);
+	cell_jmoney(o, "miss_cost", c->miss_cost_nanos);
 	json_object_set_new(o, "prev_misses", json_integer(c->prev_misses));
-	jmoney(o, "prev_miss_cost", c->prev_miss_cost_micros);
-	jmoney(o, "hit_saved", c->hit_saved_micros);
-	jmoney(o, "prompt_cache_saved", c->prompt_saved_micros);
+	cell_jmoney(o, "prev_miss_cost", c->prev_miss_cost_nanos);
+	cell_jmoney(o, "hit_saved", c->hit_saved_nanos);
+	cell_jmoney(o, "prompt_cache_saved", c->prompt_saved_nanos);
 	return o;
 }
 
@@ -117,13 +103,13 @@ static int weekly_json(FILE *out, const view_weekly *v)
 	                              jrange(v->prev_start_ms, v->prev_until_ms)));
 
 	json_t *t = json_object();
-	jcompare(t, "cost", v->m[TT_M_COST_MICROS], v->prev_m[TT_M_COST_MICROS]);
+	jcompare(t, "cost", v->m[TT_M_COST_NANOS], v->prev_m[TT_M_COST_NANOS]);
 	json_object_set_new(t, "requests", json_integer(v->m[TT_M_REQUESTS]));
 	json_object_set_new(t, "prev_requests", json_integer(v->prev_m[TT_M_REQUESTS]));
 	json_object_set_new(t, "success", json_integer(v->m[TT_M_SUCCESS]));
 	json_object_set_new(t, "prev_success", json_integer(v->prev_m[TT_M_SUCCESS]));
-	jmoney_or_null(t, "cost_per_success", v->cost_per_success_micros);
-	jmoney_or_null(t, "prev_cost_per_success", v->prev_cost_per_success_micros);
+	jmoney_or_null(t, "cost_per_success", v->cost_per_success_nanos);
+	jmoney_or_null(t, "prev_cost_per_success", v->prev_cost_per_success_nanos);
 	json_object_set_new(o, "totals", t);
 
 	static const tt_dim uc[] = {TT_D_USE_CASE}, team[] = {TT_D_TEAM}, ten[] = {TT_D_TENANT},
@@ -138,13 +124,13 @@ static int weekly_json(FILE *out, const view_weekly *v)
 		json_t *x = json_object();
 		json_object_set_new(x, "date", json_string(wk_date(w->day).s));
 		json_object_set_new(x, "reached", json_boolean(w->reached));
-		jmoney(x, "cost", w->cost_micros);
+		cell_jmoney(x, "cost", w->cost_nanos);
 		json_object_set_new(x, "requests", json_integer(w->requests));
 		json_object_set_new(x, "success", json_integer(w->success));
-		jmoney_or_null(x, "cost_per_success", w->cost_per_success_micros);
-		jmoney(x, "prev_cost", w->prev_cost_micros);
+		jmoney_or_null(x, "cost_per_success", w->cost_per_success_nanos);
+		cell_jmoney(x, "prev_cost", w->prev_cost_nanos);
 		json_object_set_new(x, "prev_success", json_integer(w->prev_success));
-		jmoney_or_null(x, "prev_cost_per_success", w->prev_cost_per_success_micros);
+		jmoney_or_null(x, "prev_cost_per_success", w->prev_cost_per_success_nanos);
 		json_array_append_new(days, x);
 	}
 	json_object_set_new(o, "days", days);
@@ -164,12 +150,12 @@ static int weekly_json(FILE *out, const view_weekly *v)
 		json_t *ro = json_object();
 		json_object_set_new(ro, "use_case", json_string(r->use_case));
 		json_object_set_new(ro, "requests", json_integer(r->requests));
-		jmoney(ro, "cost", r->cost_micros);
+		cell_jmoney(ro, "cost", r->cost_nanos);
 		json_object_set_new(ro, "elevated", json_integer(r->elevated));
 		json_object_set_new(ro, "elevation_rate", jratio(r->elevated, r->requests));
-		jmoney(ro, "elevated_cost", r->elevated_cost_micros);
+		cell_jmoney(ro, "elevated_cost", r->elevated_cost_nanos);
 		json_object_set_new(ro, "prev_elevated", json_integer(r->prev_elevated));
-		jmoney(ro, "prev_elevated_cost", r->prev_elevated_cost_micros);
+		cell_jmoney(ro, "prev_elevated_cost", r->prev_elevated_cost_nanos);
 		json_t *ts = json_array();
 		for (size_t k = r->first; k < r->first + r->n; k++) {
 			const view_row *x = &v->targets.rows[k];
@@ -178,7 +164,7 @@ static int weekly_json(FILE *out, const view_weekly *v)
 			json_object_set_new(to, "requests", json_integer(x->m[TT_M_REQUESTS]));
 			json_object_set_new(to, "share", jratio(x->m[TT_M_REQUESTS], r->requests));
 			json_object_set_new(to, "elevated", json_integer(x->m[TT_M_ELEVATED]));
-			jmoney(to, "cost", x->m[TT_M_COST_MICROS]);
+			cell_jmoney(to, "cost", x->m[TT_M_COST_NANOS]);
 			json_array_append_new(ts, to);
 		}
 		json_object_set_new(ro, "targets", ts);
@@ -196,17 +182,17 @@ static int weekly_json(FILE *out, const view_weekly *v)
 		                       budget_period_name(b->period));
 		json_object_set_new(bo, "period_range",
 		                    jrange(r->period_start_ms, r->period_end_ms));
-		jmoney_or_null(bo, "amount", b->amount_micros > 0 ? b->amount_micros : -1);
-		jmoney(bo, "spent", r->spent_micros);
+		jmoney_or_null(bo, "amount", b->amount_nanos > 0 ? b->amount_nanos : -1);
+		cell_jmoney(bo, "spent", r->spent_nanos);
 		json_object_set_new(bo, "used_pct",
 		                    isnan(r->used_pct) ? json_null()
 		                                       : json_real(round(r->used_pct * 100) / 100));
 		json_object_set_new(bo, "state",
-		                    b->amount_micros > 0 ? json_string(budget_state_name(r->state))
-		                                         : json_null());
-		jmoney(bo, "forecast", r->fc.point_micros);
-		jmoney(bo, "forecast_low", r->fc.low_micros);
-		jmoney(bo, "forecast_high", r->fc.high_micros);
+		                    b->amount_nanos > 0 ? json_string(budget_state_name(r->state))
+		                                        : json_null());
+		cell_jmoney(bo, "forecast", r->fc.point_nanos);
+		cell_jmoney(bo, "forecast_low", r->fc.low_nanos);
+		cell_jmoney(bo, "forecast_high", r->fc.high_nanos);
 		json_object_set_new(bo, "forecast_basis",
 		                    json_string(forecast_basis_name(r->fc.basis)));
 		json_array_append_new(budgets, bo);
@@ -332,11 +318,11 @@ static void compare_lines(const wctx *c, const view_weekly *v, const char *title
 	table_init(&t, 6, head, right);
 	for (size_t i = 0; i < l->n; i++) {
 		const view_week_line *r = &l->rows[i];
-		wbuf k = wk_name(v, dim, r->key[0]), a = wk_usd(r->cost_micros),
-		     b = wk_usd(r->prev_cost_micros),
-		     d = wk_delta(r->cost_micros, r->prev_cost_micros),
-		     p = wk_change(r->cost_micros, r->prev_cost_micros),
-		     s = wk_share(r->cost_micros, v->m[TT_M_COST_MICROS]);
+		wbuf k = wk_name(v, dim, r->key[0]), a = wk_usd(r->cost_nanos),
+		     b = wk_usd(r->prev_cost_nanos),
+		     d = wk_delta(r->cost_nanos, r->prev_cost_nanos),
+		     p = wk_change(r->cost_nanos, r->prev_cost_nanos),
+		     s = wk_share(r->cost_nanos, v->m[TT_M_COST_NANOS]);
 		const char *cells[] = {k.s, a.s, b.s, d.s, p.s, s.s};
 		table_add(&t, cells);
 	}
@@ -357,9 +343,9 @@ static void prompt_lines(const wctx *c, const char *title, const view_week_lines
 	table_init(&t, 6, head, right);
 	for (size_t i = 0; i < l->n; i++) {
 		const view_week_line *r = &l->rows[i];
-		wbuf a = wk_usd(r->cost_micros), b = wk_usd(r->prev_cost_micros),
-		     d = wk_delta(r->cost_micros, r->prev_cost_micros),
-		     p = wk_change(r->cost_micros, r->prev_cost_micros);
+		wbuf a = wk_usd(r->cost_nanos), b = wk_usd(r->prev_cost_nanos),
+		     d = wk_delta(r->cost_nanos, r->prev_cost_nanos),
+		     p = wk_change(r->cost_nanos, r->prev_cost_nanos);
 		const char *cells[] = {
 		    *r->key[0] ? r->key[0] : "(none)", r->key[1], a.s, b.s, d.s, p.s};
 		table_add(&t, cells);
@@ -375,9 +361,9 @@ static void summary(const wctx *c, const view_weekly *v)
 	table t;
 	table_init(&t, 5, head, right);
 	{
-		wbuf a = wk_usd(m[TT_M_COST_MICROS]), b = wk_usd(p[TT_M_COST_MICROS]),
-		     d = wk_delta(m[TT_M_COST_MICROS], p[TT_M_COST_MICROS]),
-		     e = wk_change(m[TT_M_COST_MICROS], p[TT_M_COST_MICROS]);
+		wbuf a = wk_usd(m[TT_M_COST_NANOS]), b = wk_usd(p[TT_M_COST_NANOS]),
+		     d = wk_delta(m[TT_M_COST_NANOS], p[TT_M_COST_NANOS]),
+		     e = wk_change(m[TT_M_COST_NANOS], p[TT_M_COST_NANOS]);
 		const char *cells[] = {"spend", a.s, b.s, d.s, e.s};
 		table_add(&t, cells);
 	}
@@ -394,7 +380,7 @@ static void summary(const wctx *c, const view_weekly *v)
 		table_add(&t, cells);
 	}
 	{
-		int64_t x = v->cost_per_success_micros, y = v->prev_cost_per_success_micros;
+		int64_t x = v->cost_per_success_nanos, y = v->prev_cost_per_success_nanos;
 		wbuf a = x >= 0 ? wk_usd(x) : (wbuf){"-"}, b = y >= 0 ? wk_usd(y) : (wbuf){"-"},
 		     d = x >= 0 && y >= 0 ? wk_delta(x, y) : (wbuf){""},
 		     e = x >= 0 && y >= 0 ? wk_change(x, y) : (wbuf){"-"};
@@ -403,17 +389,17 @@ static void summary(const wctx *c, const view_weekly *v)
 	}
 	{
 		const view_week_cache *k = &v->cache_total;
-		wbuf a = wk_usd(k->miss_cost_micros), b = wk_usd(k->prev_miss_cost_micros),
-		     d = wk_delta(k->miss_cost_micros, k->prev_miss_cost_micros),
-		     e = wk_change(k->miss_cost_micros, k->prev_miss_cost_micros);
+		wbuf a = wk_usd(k->miss_cost_nanos), b = wk_usd(k->prev_miss_cost_nanos),
+		     d = wk_delta(k->miss_cost_nanos, k->prev_miss_cost_nanos),
+		     e = wk_change(k->miss_cost_nanos, k->prev_miss_cost_nanos);
 		const char *cells[] = {"cache misses cost", a.s, b.s, d.s, e.s};
 		table_add(&t, cells);
 	}
 	{
 		int64_t x = 0, y = 0;
 		for (size_t i = 0; i < v->nroutes; i++) {
-			x += v->routes[i].elevated_cost_micros;
-			y += v->routes[i].prev_elevated_cost_micros;
+			x += v->routes[i].elevated_cost_nanos;
+			y += v->routes[i].prev_elevated_cost_nanos;
 		}
 		wbuf a = wk_usd(x), b = wk_usd(y), d = wk_delta(x, y), e = wk_change(x, y);
 		const char *cells[] = {"elevated requests cost", a.s, b.s, d.s, e.s};
@@ -434,15 +420,15 @@ static void days(const wctx *c, const view_weekly *v)
 		const view_week_day *w = &v->days[d];
 		wbuf day = wk_day_label(w->day);
 		if (!w->reached) {
-			wbuf b = w->prev_cost_per_success_micros >= 0
-			             ? wk_usd(w->prev_cost_per_success_micros)
+			wbuf b = w->prev_cost_per_success_nanos >= 0
+			             ? wk_usd(w->prev_cost_per_success_nanos)
 			             : (wbuf){"-"};
 			const char *cells[] = {day.s, "", "", "(to come)", b.s, ""};
 			table_add(&t, cells);
 			continue;
 		}
-		int64_t x = w->cost_per_success_micros, y = w->prev_cost_per_success_micros;
-		wbuf s = wk_usd(w->cost_micros), n = wk_count(w->success),
+		int64_t x = w->cost_per_success_nanos, y = w->prev_cost_per_success_nanos;
+		wbuf s = wk_usd(w->cost_nanos), n = wk_count(w->success),
 		     a = x >= 0 ? wk_usd(x) : (wbuf){"-"}, b = y >= 0 ? wk_usd(y) : (wbuf){"-"},
 		     e = x >= 0 && y >= 0 ? wk_change(x, y) : (wbuf){"-"};
 		const char *cells[] = {day.s, s.s, n.s, a.s, b.s, e.s};
@@ -474,8 +460,8 @@ static void cache(const wctx *c, const view_weekly *v)
 	for (size_t i = 0; i <= v->ncache; i++) {
 		const view_week_cache *k = i < v->ncache ? &v->cache[i] : &v->cache_total;
 		wbuf h = wk_share(k->hits, k->hits + k->misses), n = wk_count(k->misses),
-		     a = wk_usd(k->miss_cost_micros), b = wk_usd(k->prev_miss_cost_micros),
-		     s = wk_usd(k->hit_saved_micros), p = wk_usd(k->prompt_saved_micros);
+		     a = wk_usd(k->miss_cost_nanos), b = wk_usd(k->prev_miss_cost_nanos),
+		     s = wk_usd(k->hit_saved_nanos), p = wk_usd(k->prompt_saved_nanos);
 		const char *cells[] = {
 		    i < v->ncache ? (*k->use_case ? k->use_case : "(none)") : "total",
 		    h.s,
@@ -502,9 +488,9 @@ static void routing(const wctx *c, const view_weekly *v)
 	for (size_t i = 0; i < v->nroutes; i++) {
 		const view_week_route *r = &v->routes[i];
 		wbuf a = wk_count(r->requests), b = wk_count(r->elevated),
-		     d = wk_share(r->elevated, r->requests), e = wk_usd(r->elevated_cost_micros),
-		     f = wk_share(r->elevated_cost_micros, r->cost_micros),
-		     g = wk_usd(r->prev_elevated_cost_micros);
+		     d = wk_share(r->elevated, r->requests), e = wk_usd(r->elevated_cost_nanos),
+		     f = wk_share(r->elevated_cost_nanos, r->cost_nanos),
+		     g = wk_usd(r->prev_elevated_cost_nanos);
 		const char *cells[] = {
 		    *r->use_case ? r->use_case : "(none)", a.s, b.s, d.s, e.s, f.s, g.s};
 		table_add(&t, cells);
@@ -522,7 +508,7 @@ static void routing(const wctx *c, const view_weekly *v)
 			snprintf(pm, sizeof pm, "%s/%s", x->key[1], x->key[2]);
 			wbuf a = wk_count(x->m[TT_M_REQUESTS]),
 			     b = wk_share(x->m[TT_M_REQUESTS], r->requests),
-			     d = wk_usd(x->m[TT_M_COST_MICROS]);
+			     d = wk_usd(x->m[TT_M_COST_NANOS]);
 			const char *cells[] = {
 			    k == r->first ? (*r->use_case ? r->use_case : "(none)") : "",
 			    pm,

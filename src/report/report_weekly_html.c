@@ -222,7 +222,7 @@ static void polyline(FILE *out, const view_weekly *v, bool prev, int64_t top, co
 	bool open = false;
 	for (int d = 0; d < 7; d++) {
 		const view_week_day *w = &v->days[d];
-		int64_t c = prev ? w->prev_cost_per_success_micros : w->cost_per_success_micros;
+		int64_t c = prev ? w->prev_cost_per_success_nanos : w->cost_per_success_nanos;
 		if (c < 0 || (!prev && !w->reached)) {
 			if (open)
 				fputs("\"/>\n", out);
@@ -242,7 +242,7 @@ static void polyline(FILE *out, const view_weekly *v, bool prev, int64_t top, co
 		fputs("\"/>\n", out);
 	for (int d = 0; d < 7; d++) {
 		const view_week_day *w = &v->days[d];
-		int64_t c = prev ? w->prev_cost_per_success_micros : w->cost_per_success_micros;
+		int64_t c = prev ? w->prev_cost_per_success_nanos : w->cost_per_success_nanos;
 		if (c < 0 || (!prev && !w->reached))
 			continue;
 		int sw, x = xslot(d, &sw) + sw / 2, y = ypos(c, top);
@@ -261,10 +261,10 @@ static void chart_outcome(FILE *out, const view_weekly *v)
 	int64_t max = 0;
 	for (int d = 0; d < 7; d++) {
 		const view_week_day *w = &v->days[d];
-		if (w->reached && w->cost_per_success_micros > max)
-			max = w->cost_per_success_micros;
-		if (w->prev_cost_per_success_micros > max)
-			max = w->prev_cost_per_success_micros;
+		if (w->reached && w->cost_per_success_nanos > max)
+			max = w->cost_per_success_nanos;
+		if (w->prev_cost_per_success_nanos > max)
+			max = w->prev_cost_per_success_nanos;
 	}
 	int64_t step, top = axis_top(max, &step);
 	fprintf(out,
@@ -403,10 +403,10 @@ static void compare_table(FILE *out, const view_weekly *v, const char *keyname, 
 	th(out, h2, n2, nc);
 	for (size_t i = 0; i < l->n; i++) {
 		const view_week_line *r = &l->rows[i];
-		wbuf k = wk_name(v, dim, r->key[0]), a = wk_usd(r->cost_micros),
-		     b = wk_usd(r->prev_cost_micros),
-		     d = wk_delta(r->cost_micros, r->prev_cost_micros),
-		     p = wk_change(r->cost_micros, r->prev_cost_micros);
+		wbuf k = wk_name(v, dim, r->key[0]), a = wk_usd(r->cost_nanos),
+		     b = wk_usd(r->prev_cost_nanos),
+		     d = wk_delta(r->cost_nanos, r->prev_cost_nanos),
+		     p = wk_change(r->cost_nanos, r->prev_cost_nanos);
 		const char *cells[] = {k.s, prompts ? r->key[1] : "", a.s, b.s, d.s, p.s};
 		const char *c2[6];
 		nc = 0;
@@ -438,8 +438,8 @@ static void cache_table(FILE *out, const view_weekly *v)
 	for (size_t i = 0; i <= v->ncache; i++) {
 		const view_week_cache *k = i < v->ncache ? &v->cache[i] : &v->cache_total;
 		wbuf h = wk_share(k->hits, k->hits + k->misses), n = wk_count(k->misses),
-		     a = wk_usd(k->miss_cost_micros), b = wk_usd(k->prev_miss_cost_micros),
-		     s = wk_usd(k->hit_saved_micros), p = wk_usd(k->prompt_saved_micros);
+		     a = wk_usd(k->miss_cost_nanos), b = wk_usd(k->prev_miss_cost_nanos),
+		     s = wk_usd(k->hit_saved_nanos), p = wk_usd(k->prompt_saved_nanos);
 		const char *cells[] = {
 		    i < v->ncache ? (*k->use_case ? k->use_case : "(none)") : "total",
 		    h.s,
@@ -462,9 +462,9 @@ static void elevation_table(FILE *out, const view_weekly *v)
 	for (size_t i = 0; i < v->nroutes; i++) {
 		const view_week_route *r = &v->routes[i];
 		wbuf a = wk_count(r->requests), b = wk_count(r->elevated),
-		     d = wk_share(r->elevated, r->requests), e = wk_usd(r->elevated_cost_micros),
-		     f = wk_share(r->elevated_cost_micros, r->cost_micros),
-		     g = wk_usd(r->prev_elevated_cost_micros);
+		     d = wk_share(r->elevated, r->requests), e = wk_usd(r->elevated_cost_nanos),
+		     f = wk_share(r->elevated_cost_nanos, r->cost_nanos),
+		     g = wk_usd(r->prev_elevated_cost_nanos);
 		const char *cells[] = {
 		    *r->use_case ? r->use_case : "(none)", a.s, b.s, d.s, e.s, f.s, g.s};
 		tr(out, cells, num, 7);
@@ -589,15 +589,15 @@ int report_weekly_html(FILE *out, const view_weekly *v)
 
 	int64_t ex = 0, ey = 0;
 	for (size_t i = 0; i < v->nroutes; i++) {
-		ex += v->routes[i].elevated_cost_micros;
-		ey += v->routes[i].prev_elevated_cost_micros;
+		ex += v->routes[i].elevated_cost_nanos;
+		ey += v->routes[i].prev_elevated_cost_nanos;
 	}
 	fputs("<div class=\"kpis\">\n", out);
-	kpi(out, "Spend", v->m[TT_M_COST_MICROS], v->prev_m[TT_M_COST_MICROS], true);
-	kpi(out, "Cost per successful outcome", v->cost_per_success_micros,
-	    v->prev_cost_per_success_micros, v->cost_per_success_micros >= 0);
-	kpi(out, "Cache misses cost", v->cache_total.miss_cost_micros,
-	    v->cache_total.prev_miss_cost_micros, true);
+	kpi(out, "Spend", v->m[TT_M_COST_NANOS], v->prev_m[TT_M_COST_NANOS], true);
+	kpi(out, "Cost per successful outcome", v->cost_per_success_nanos,
+	    v->prev_cost_per_success_nanos, v->cost_per_success_nanos >= 0);
+	kpi(out, "Cache misses cost", v->cache_total.miss_cost_nanos,
+	    v->cache_total.prev_miss_cost_nanos, true);
 	kpi(out, "Elevated requests cost", ex, ey, true);
 	fputs("</div>\n", out);
 
@@ -647,7 +647,7 @@ int report_weekly_html(FILE *out, const view_weekly *v)
 	action_table(out, v);
 	fprintf(out,
 	        "<footer>tokentop weekly review %s, read %s to %s (UTC). Amounts in US dollars "
-	        "from integer micro-dollars.</footer>\n</body>\n</html>\n",
+	        "from integer nano-dollars.</footer>\n</body>\n</html>\n",
 	        name, wk_iso(v->start_ms).s, wk_iso(v->until_ms).s);
 	return ferror(out) ? -1 : 0;
 }

@@ -24,14 +24,14 @@ static inline wbuf wk_of(cell c)
 	return b;
 }
 
-static inline wbuf wk_usd(int64_t micros)
+static inline wbuf wk_usd(int64_t nanos)
 {
-	return wk_of(cell_usd(micros));
+	return wk_of(cell_usd(nanos));
 }
 
-static inline wbuf wk_usd_exact(int64_t micros)
+static inline wbuf wk_usd_exact(int64_t nanos)
 {
-	return wk_of(cell_usd_exact(micros));
+	return wk_of(cell_usd_exact(nanos));
 }
 
 /* "+$1.20", "-$0.40", "$0". */
@@ -194,9 +194,9 @@ static inline void wk_budget_row(const view_budget_row *r, wk_row *o)
 		snprintf(o->s[1], sizeof o->s[1], "-");
 	else
 		snprintf(o->s[1], sizeof o->s[1], "%.1f%%", r->used_pct);
-	o->w[0] = b->amount_micros > 0 ? wk_usd(b->amount_micros) : (wbuf){"-"};
-	o->w[1] = wk_usd(r->spent_micros);
-	o->w[2] = wk_usd(r->fc.point_micros);
+	o->w[0] = b->amount_nanos > 0 ? wk_usd(b->amount_nanos) : (wbuf){"-"};
+	o->w[1] = wk_usd(r->spent_nanos);
+	o->w[2] = wk_usd(r->fc.point_nanos);
 	const char *cells[] = {b->name,
 	                       o->s[0],
 	                       budget_period_name(b->period),
@@ -204,7 +204,7 @@ static inline void wk_budget_row(const view_budget_row *r, wk_row *o)
 	                       o->w[1].s,
 	                       o->s[1],
 	                       o->w[2].s,
-	                       b->amount_micros > 0 ? budget_state_name(r->state) : "-"};
+	                       b->amount_nanos > 0 ? budget_state_name(r->state) : "-"};
 	memcpy(o->cells, cells, sizeof cells);
 }
 
@@ -214,8 +214,10 @@ static inline void wk_anomaly_row(const anomaly_alert *a, wk_row *o)
 	snprintf(o->s[1], sizeof o->s[1], "%.4g", a->baseline);
 	o->w[0] = wk_iso(a->since_ms);
 	o->w[1] = a->resolved_ms >= 0 ? wk_iso(a->resolved_ms) : (wbuf){"still firing"};
-	const char *cells[] = {o->w[0].s, anomaly_kind_name(a->kind), a->scope,
-	                       anomaly_severity_name(a->peak), o->s[0], o->s[1], o->w[1].s};
+	const char *cells[] = {o->w[0].s, anomaly_kind_name(a->kind),
+	                       a->scope,  anomaly_severity_name(a->peak),
+	                       o->s[0],   o->s[1],
+	                       o->w[1].s};
 	memcpy(o->cells, cells, sizeof cells);
 }
 
@@ -227,8 +229,8 @@ static inline void wk_action_row(const view_weekly *v, const view_week_action *a
 	o->t[2] = wk_text(a->reason);
 	o->t[3] = wk_text(a->action);
 	snprintf(o->s[0], sizeof o->s[0], "%s%s", a->status, a->reconciled ? " (reconciled)" : "");
-	const char *cells[] = {o->w[0].s, o->t[3].s, o->t[0].s, o->t[1].s,
-	                       o->s[0],   *o->t[2].s ? o->t[2].s : "-"};
+	const char *cells[] = {o->w[0].s, o->t[3].s, o->t[0].s,
+	                       o->t[1].s, o->s[0],   *o->t[2].s ? o->t[2].s : "-"};
 	memcpy(o->cells, cells, sizeof cells);
 }
 

@@ -86,7 +86,7 @@ static void rec_fill(sim *s, sim_rec *r, const tt_event *ev)
 	memcpy(r->request_id, ev->request_id, idlen);
 	r->request_id[idlen] = 0;
 	r->ts_ms = ev->ts_ms;
-	r->cost_micros = ev->cost_micros;
+	r->cost_nanos = ev->cost_nanos;
 	r->input_tokens = clamp_u32(ev->input_tokens);
 	r->output_tokens = clamp_u32(ev->output_tokens);
 	r->cached_tokens = clamp_u32(ev->cached_tokens);
@@ -142,7 +142,7 @@ void sim_rec_event(const sim *s, const sim_rec *r, tt_event *ev)
 	ev->outcome = (tt_outcome)r->outcome;
 	ev->quality_milli = r->quality_milli;
 	ev->has_cost = r->flags & REC_HAS_COST;
-	ev->cost_micros = r->cost_micros;
+	ev->cost_nanos = r->cost_nanos;
 	ev->cost_source = (tt_cost_source)r->cost_source;
 }
 
@@ -329,7 +329,7 @@ typedef struct acc {
 static void acc_add(acc *a, const sim_rec *r)
 {
 	a->events++;
-	a->cost += r->cost_micros;
+	a->cost += r->cost_nanos;
 	a->input += r->input_tokens;
 	a->output += r->output_tokens;
 	a->cached += r->cached_tokens;
@@ -337,7 +337,7 @@ static void acc_add(acc *a, const sim_rec *r)
 		a->status[r->status]++;
 	if (r->cost_source < TT_COST_COUNT) {
 		a->source[r->cost_source]++;
-		a->source_cost[r->cost_source] += r->cost_micros;
+		a->source_cost[r->cost_source] += r->cost_nanos;
 	}
 }
 
@@ -349,13 +349,15 @@ static json_t *acc_json(const acc *a)
 	for (int i = 0; i < TT_STATUS_COUNT; i++)
 		json_object_set_new(st, event_status_name((tt_status)i),
 		                    json_integer(a->status[i]));
-	return json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "events",
-	                 (json_int_t)a->events, "cost_micros", (json_int_t)a->cost, "cost_usd", usd,
-	                 "gateway_cost_micros", (json_int_t)a->source_cost[TT_COST_GATEWAY],
-	                 "card_cost_micros", (json_int_t)a->source_cost[TT_COST_CARD],
-	                 "unpriced_events", (json_int_t)a->source[TT_COST_UNPRICED], "input_tokens",
-	                 (json_int_t)a->input, "output_tokens", (json_int_t)a->output,
-	                 "cached_tokens", (json_int_t)a->cached, "by_status", st);
+	return json_pack(
+	    "{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "events",
+	    (json_int_t)a->events, "cost_nanos", (json_int_t)a->cost, "cost_micros",
+	    (json_int_t)money_micros_of(a->cost), "cost_usd", usd, "gateway_cost_micros",
+	    (json_int_t)money_micros_of(a->source_cost[TT_COST_GATEWAY]), "card_cost_micros",
+	    (json_int_t)money_micros_of(a->source_cost[TT_COST_CARD]), "unpriced_events",
+	    (json_int_t)a->source[TT_COST_UNPRICED], "input_tokens", (json_int_t)a->input,
+	    "output_tokens", (json_int_t)a->output, "cached_tokens", (json_int_t)a->cached,
+	    "by_status", st);
 }
 
 static int by_name(const void *a, const void *b, void *ctx)

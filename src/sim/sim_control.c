@@ -605,6 +605,6 @@ void controls_apply(sim_control *const *ctl, size_t n, const routing *rt, const 
 		ratecard_price(card, ev);
 		ev->has_cost = ev->cost_source == TT_COST_CARD;
 		if (!ev->has_cost)
-			ev->cost_micros = 0;
+			ev->cost_nanos = 0;
 	}
 }

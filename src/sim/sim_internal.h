@@ -41,7 +41,7 @@ enum { REC_ELEVATED = 1, REC_HAS_COST = 2 };
 typedef struct sim_rec {
 	char request_id[32];
 	int64_t ts_ms;
-	int64_t cost_micros; /* final: the gateway's when given, else the card's */
+	int64_t cost_nanos; /* final: the gateway's when given, else the card's */
 	uint32_t input_tokens, output_tokens, cached_tokens;
 	int32_t latency_ms, ttft_ms, retrieval_ms, queue_ms;
 	uint16_t dim[DIM_COUNT];
@@ -171,7 +171,7 @@ json_t *routing_json(const routing *rt, sim_control *const *ctl, size_t n, int64
 typedef struct series {
 	uint16_t gateway, use_case, provider, model;
 	uint8_t status, used;
-	int64_t requests, input_tokens, output_tokens, cached_tokens, cost_micros;
+	int64_t requests, input_tokens, output_tokens, cached_tokens, cost_nanos;
 } series;
 
 #define VLLM_TTFT_BUCKETS 22

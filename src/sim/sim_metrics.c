@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sim_internal.h"
+#include "tokentop/money.h"
 
 #define RECENT_MS   130000 /* longer than any request the workload draws */
 #define RECENT_MAX  1000000
@@ -127,7 +128,7 @@ void metrics_count(sim *s, const sim_rec *r)
 		e->input_tokens += r->input_tokens;
 		e->output_tokens += r->output_tokens;
 		e->cached_tokens += r->cached_tokens;
-		e->cost_micros += r->cost_micros;
+		e->cost_nanos += r->cost_nanos;
 	}
 	if (!is_vllm(s, r) || !reached_server(r))
 		return;
@@ -201,7 +202,7 @@ static void route_labels(sbuf *b, const sim *s, const series *e)
 typedef struct sum_family {
 	const char *name, *help;
 	size_t off; /* of an int64_t in series */
-	bool usd;   /* micro-dollars printed as dollars */
+	bool usd;   /* nano-dollars printed as dollars */
 } sum_family;
 
 static const sum_family sums[] = {
@@ -212,7 +213,7 @@ static const sum_family sums[] = {
     {"gateway_cached_tokens_total", "Input tokens served from providers' prompt caches.",
      offsetof(series, cached_tokens), false},
     {"gateway_cost_usd_total", "Spend in USD: the gateway's price, else the rate card's.",
-     offsetof(series, cost_micros), true},
+     offsetof(series, cost_nanos), true},
 };
 
 static int64_t field(const series *e, size_t off)
@@ -240,8 +241,9 @@ static void write_gateway(sim *s, const series *v, size_t n, sbuf *b)
 			sb_printf(b, "%s{", sums[f].name);
 			route_labels(b, s, &v[i]);
 			if (sums[f].usd)
-				sb_printf(b, "} %lld.%06lld\n", (long long)(total / 1000000),
-				          (long long)(total % 1000000));
+				sb_printf(b, "} %lld.%09lld\n",
+				          (long long)(total / TT_NANOS_PER_USD),
+				          (long long)(total % TT_NANOS_PER_USD));
 			else
 				sb_printf(b, "} %lld\n", (long long)total);
 			i = j;

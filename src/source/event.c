@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "tokentop/money.h"
 #include "tokentop/timeutil.h"
 
 /* Upper bound of one written line: every string field escaped at 6 bytes a byte, plus keys and
@@ -283,7 +284,7 @@ static char *write_line(const tt_event *ev, char *p)
 	}
 	if (ev->has_cost) {
 		p = PUT_LIT(p, ",\"cost_usd\":");
-		p = put_fixed(p, ev->cost_micros, 6, 1000000);
+		p = put_fixed(p, ev->cost_nanos, 9, TT_NANOS_PER_USD);
 	}
 	*p++ = '}';
 	*p++ = '\n';

@@ -1,4 +1,4 @@
-/* Money as integers: exact decimal parsing and printing of micro-dollar amounts. */
+/* Money as integers: exact decimal parsing and printing of nano-dollar amounts. */
 #include "tokentop/money.h"
 
 #include <inttypes.h>
@@ -105,9 +105,9 @@ int money_parse_scaled(const char *s, size_t len, int scale, int64_t *out)
 	return 0;
 }
 
-int money_parse_usd(const char *s, size_t len, int64_t *micros_out)
+int money_parse_usd(const char *s, size_t len, int64_t *nanos_out)
 {
-	return money_parse_scaled(s, len, 6, micros_out);
+	return money_parse_scaled(s, len, 9, nanos_out);
 }
 
 static uint64_t magnitude(int64_t v)
@@ -115,11 +115,21 @@ static uint64_t magnitude(int64_t v)
 	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 }
 
-void money_format(int64_t micros, char *buf, size_t cap)
+void money_format(int64_t nanos, char *buf, size_t cap)
 {
-	uint64_t m = magnitude(micros);
-	snprintf(buf, cap, "%s%" PRIu64 ".%06" PRIu64, micros < 0 ? "-" : "", m / 1000000,
-	         m % 1000000);
+	uint64_t m = magnitude(nanos);
+	char frac[16];
+	snprintf(frac, sizeof frac, "%09" PRIu64, m % 1000000000);
+	int n = 9;
+	while (n > 2 && frac[n - 1] == '0')
+		n--;
+	snprintf(buf, cap, "%s%" PRIu64 ".%.*s", nanos < 0 ? "-" : "", m / 1000000000, n, frac);
+}
+
+int64_t money_micros_of(int64_t nanos)
+{
+	uint64_t m = magnitude(nanos), r = m / 1000 + (m % 1000 >= 500);
+	return nanos < 0 ? -(int64_t)r : (int64_t)r;
 }
 
 /* Whole dollars with a comma every three digits. */
@@ -138,22 +148,29 @@ static void format_grouped(uint64_t v, char *out, size_t cap)
 	snprintf(out, cap, "%s", tmp);
 }
 
-void money_format_human(int64_t micros, char *buf, size_t cap)
+void money_format_human(int64_t nanos, char *buf, size_t cap)
 {
-	uint64_t m = magnitude(micros);
-	const char *sign = micros < 0 ? "-" : "";
+	uint64_t m = magnitude(nanos);
+	const char *sign = nanos < 0 ? "-" : "";
 	if (m == 0) {
 		snprintf(buf, cap, "$0.00");
-	} else if (m < 100) {
-		/* below $0.0001 four decimals would print zero: show the exact micros */
-		snprintf(buf, cap, "%s$0.%06" PRIu64, sign, m);
-	} else if (m < 999950) {
+	} else if (m < 1000000) {
+		/* below $0.001 four decimals would print zero or one digit: two significant digits,
+		 * half away from zero ($0.00048, $0.000000001) */
+		uint64_t unit = 1;
+		while (m / unit >= 100)
+			unit *= 10;
+		uint64_t q = (m + unit / 2) / unit;
+		char exact[40];
+		money_format((int64_t)(q * unit), exact, sizeof exact);
+		snprintf(buf, cap, "%s$%s", sign, exact);
+	} else if (m < 999950000) {
 		/* under a dollar (once rounded): four decimals, so per-request costs stay readable
 		 */
-		uint64_t t = (m + 50) / 100;
+		uint64_t t = (m + 50000) / 100000;
 		snprintf(buf, cap, "%s$0.%04" PRIu64, sign, t);
 	} else {
-		uint64_t cents = m / 10000 + (m % 10000 >= 5000);
+		uint64_t cents = m / 10000000 + (m % 10000000 >= 5000000);
 		char whole[48];
 		format_grouped(cents / 100, whole, sizeof whole);
 		snprintf(buf, cap, "%s$%s.%02" PRIu64, sign, whole, cents % 100);

@@ -738,7 +738,8 @@ void pj_set_name(pj_ctx *c, char *dst, size_t cap, const char *src, size_t len, 
 	if (len >= cap) {
 		len = cap - 1;
 		while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
-			len--; /* src[len] would start the cut: step back to a character's first byte */
+			len--; /* src[len] would start the cut: step back to a character's first
+			          byte */
 		pj_note(c, "%s: longer than %zu bytes, kept cut to them", field, cap - 1);
 	}
 	memcpy(dst, src, len);
@@ -751,7 +752,8 @@ int pj_get_name(pj_ctx *c, const pj_doc *d, int i, const char *field, char *dst,
 		return 1;
 	if (!pj_is_string(d, i)) {
 		if (d->t[i].type != JSMN_PRIMITIVE)
-			return pj_get_str(c, d, i, field, dst, cap); /* an object or array: refused */
+			return pj_get_str(c, d, i, field, dst,
+			                  cap); /* an object or array: refused */
 		size_t n = pj_tok_len(d, i);
 		if (n >= cap)
 			n = cap - 1;
@@ -856,7 +858,7 @@ int pj_get_scaled(pj_ctx *c, const pj_doc *d, int i, const char *field, bool all
 int pj_get_usd(pj_ctx *c, const pj_doc *d, int i, const char *field, int64_t *out)
 {
 	int64_t v;
-	int r = pj_get_scaled(c, d, i, field, true, 6, &v);
+	int r = pj_get_scaled(c, d, i, field, true, 9, &v);
 	if (r != 0)
 		return r;
 	if (v < 0) {
@@ -1060,8 +1062,8 @@ int parse_native_page(const char *buf, size_t len, char *cursor, size_t cursor_c
 	parse_sink each = {page_event, page_reject, &pi, page_note};
 	for (int i = idx[0] + 1, k = 0; k < n; k++) {
 		pi.item = k;
-		parse_record(TT_FORMAT_NATIVE, d.js + d.t[i].start, (size_t)(d.t[i].end - d.t[i].start),
-		             &each);
+		parse_record(TT_FORMAT_NATIVE, d.js + d.t[i].start,
+		             (size_t)(d.t[i].end - d.t[i].start), &each);
 		i = pj_skip(&d, i);
 	}
 	rc = n;

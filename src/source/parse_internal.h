@@ -116,7 +116,7 @@ int pj_get_int(pj_ctx *c, const pj_doc *d, int i, const char *field, bool allow_
  * rounded half away from zero. */
 int pj_get_scaled(pj_ctx *c, const pj_doc *d, int i, const char *field, bool allow_quoted,
                   int scale, int64_t *out);
-/* A non-negative USD amount into micro-dollars. */
+/* A non-negative USD amount into nano-dollars. */
 int pj_get_usd(pj_ctx *c, const pj_doc *d, int i, const char *field, int64_t *out);
 int pj_get_bool(pj_ctx *c, const pj_doc *d, int i, const char *field, bool *out);
 /* An ISO 8601 time string into Unix ms. */

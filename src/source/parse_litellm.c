@@ -478,7 +478,7 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 		return -1;
 	if (!ev->team[0] && m[M_TEAM_ALIAS] >= 0 &&
 	    pj_get_name(c, mdp, m[M_TEAM_ALIAS], "metadata.user_api_key_team_alias", ev->team,
-	               sizeof ev->team) < 0)
+	                sizeof ev->team) < 0)
 		return -1;
 	if (!ev->team[0] && r[R_TEAM_ID] >= 0 &&
 	    pj_get_name(c, d, r[R_TEAM_ID], "team_id", ev->team, sizeof ev->team) < 0)
@@ -488,7 +488,7 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 		return -1;
 
 	if (r[R_PROVIDER] >= 0 && pj_get_name(c, d, r[R_PROVIDER], "custom_llm_provider",
-	                                     ev->provider, sizeof ev->provider) < 0)
+	                                      ev->provider, sizeof ev->provider) < 0)
 		return -1;
 	if (model_apply(c, d, r[R_MODEL], ev) < 0)
 		return -1;
@@ -517,7 +517,7 @@ static int row_parse(pj_ctx *c, const pj_doc *d, int obj, tt_event *ev)
 	int spend = r[R_SPEND] >= 0 ? r[R_SPEND] : r[R_RESPONSE_COST];
 	if (spend >= 0) {
 		int rc = pj_get_usd(c, d, spend, r[R_SPEND] >= 0 ? "spend" : "response_cost",
-		                    &ev->cost_micros);
+		                    &ev->cost_nanos);
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {

@@ -44,7 +44,7 @@ typedef enum {
 	X("cache", K_CACHE, cache)                                                                 \
 	X("outcome", K_OUTCOME, outcome)                                                           \
 	X("quality", K_QUALITY, quality_milli)                                                     \
-	X("cost_usd", K_COST, cost_micros)
+	X("cost_usd", K_COST, cost_nanos)
 
 typedef struct field {
 	const char *name;
@@ -144,7 +144,7 @@ static int read_field(pj_ctx *c, const pj_doc *d, const field_spec *f, int i, tt
 		return 0;
 	}
 	case K_COST:
-		r = pj_get_usd(c, d, i, name, &ev->cost_micros);
+		r = pj_get_usd(c, d, i, name, &ev->cost_nanos);
 		if (r == 0) {
 			ev->has_cost = true;
 			ev->cost_source = TT_COST_GATEWAY;

@@ -357,13 +357,13 @@ static int span_parse(span_ctx *s, int obj, tt_event *ev)
 			return pj_fail(c, "tokentop.quality: out of range, expected 0..1");
 		ev->quality_milli = (int32_t)((v + 500) / 1000);
 	}
-	if ((r = attr_scaled(s, A_COST, 6, &v)) < 0)
+	if ((r = attr_scaled(s, A_COST, 9, &v)) < 0)
 		return -1;
 	if (r == 0) {
 		if (v < 0)
 			return pj_fail(c, "tokentop.cost_usd: negative");
 		ev->has_cost = true;
-		ev->cost_micros = v;
+		ev->cost_nanos = v;
 		ev->cost_source = TT_COST_GATEWAY;
 	}
 

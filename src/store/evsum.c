@@ -7,7 +7,7 @@ int evsum_elevated(store *s, int64_t since_ms, int64_t until_ms, evsum_fn fn, vo
 {
 	/* The events table has no time index (ingest speed matters more): this is one pass over
 	 * it, acceptable for a report that runs once a week. */
-	static const char sql[] = "SELECT dims_id, count(*), sum(cost_micros) FROM events"
+	static const char sql[] = "SELECT dims_id, count(*), sum(cost_nanos) FROM events"
 	                          " WHERE elevated <> 0 AND ts_ms >= ?1 AND ts_ms < ?2"
 	                          " GROUP BY dims_id ORDER BY dims_id";
 	sqlite3_stmt *st;

@@ -76,13 +76,27 @@ static const char *const migrations[] = {
     /* 6: the spend of each hour row on its own: an hourly cost series over weeks reads this
      * narrow index instead of rows that carry their minute packs and sketches. */
     "CREATE INDEX rollup_hour_cost ON rollup_hour (bucket, dims_id, cost_micros);",
+    /* 7: money in nano-dollars, so sub-micro-dollar prices (embeddings at 4.8e-07 USD) add
+     * up exactly; every amount, the minute packs' included, times 1000, refused on overflow. */
+    "ALTER TABLE events RENAME COLUMN cost_micros TO cost_nanos;"
+    "ALTER TABLE events RENAME COLUMN saved_micros TO saved_nanos;"
+    "UPDATE events SET cost_nanos = tt_nanos_of_micros(cost_nanos),"
+    " saved_nanos = tt_nanos_of_micros(saved_nanos);"
+    "ALTER TABLE rollup_hour RENAME COLUMN cost_micros TO cost_nanos;"
+    "ALTER TABLE rollup_hour RENAME COLUMN saved_micros TO saved_nanos;"
+    "UPDATE rollup_hour SET cost_nanos = tt_nanos_of_micros(cost_nanos),"
+    " saved_nanos = tt_nanos_of_micros(saved_nanos), minutes = tt_pack_nanos_of_micros(minutes);"
+    "ALTER TABLE rollup_day RENAME COLUMN cost_micros TO cost_nanos;"
+    "ALTER TABLE rollup_day RENAME COLUMN saved_micros TO saved_nanos;"
+    "UPDATE rollup_day SET cost_nanos = tt_nanos_of_micros(cost_nanos),"
+    " saved_nanos = tt_nanos_of_micros(saved_nanos);",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
 static const char *const metric_names[TT_M_COUNT] = {
-    "requests",     "input_tokens",   "output_tokens", "cached_tokens",  "cost_micros",
-    "saved_micros", "gateway_priced", "card_priced",   "unpriced",       "success",
-    "failure",      "abandoned",      "elevated",      "latency_ms_sum",
+    "requests",    "input_tokens",   "output_tokens", "cached_tokens",  "cost_nanos",
+    "saved_nanos", "gateway_priced", "card_priced",   "unpriced",       "success",
+    "failure",     "abandoned",      "elevated",      "latency_ms_sum",
 };
 static const char *const sketch_cols[TT_SK_COUNT] = {"latency", "ttft"};
 static const char *const dim_names[TT_D_COUNT] = {
@@ -219,7 +233,8 @@ static void sql_add(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	int64_t r;
-	if (__builtin_add_overflow(sqlite3_value_int64(argv[0]), sqlite3_value_int64(argv[1]), &r)) {
+	if (__builtin_add_overflow(sqlite3_value_int64(argv[0]), sqlite3_value_int64(argv[1]),
+	                           &r)) {
 		sqlite3_result_error(ctx, "a rollup sum would overflow 64 bits", -1);
 		return;
 	}
@@ -274,7 +289,7 @@ static int prepare_all(store *s)
 	        s,
 	        "INSERT OR IGNORE INTO events (request_id, ts_ms, dims_id, gateway, elevated,"
 	        " input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, retrieval_ms,"
-	        " queue_ms, outcome, quality_milli, cost_micros, cost_source, saved_micros)"
+	        " queue_ms, outcome, quality_milli, cost_nanos, cost_source, saved_nanos)"
 	        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	        &s->ins_event) ||
 	    prepare(s,
@@ -457,7 +472,8 @@ static int pack_merge(store *s, const uint8_t *a, size_t alen, const uint8_t *b,
 			const void *skc[TT_SK_COUNT];
 			rc = 0;
 			for (int i = 0; i < TT_M_COUNT; i++)
-				m[i] = x.m[i] + y.m[i];
+				if (__builtin_add_overflow(x.m[i], y.m[i], &m[i]))
+					rc = -1;
 			for (int k = 0; k < TT_SK_COUNT; k++) {
 				if (!x.sk[k] || !y.sk[k]) {
 					skc[k] = x.sk[k] ? x.sk[k] : y.sk[k];
@@ -485,6 +501,53 @@ static int pack_merge(store *s, const uint8_t *a, size_t alen, const uint8_t *b,
 	return ra < 0 || rb < 0 ? -1 : 0;
 }
 
+/* Migration 7: a pack's money metrics from micro- to nano-dollars. */
+static int pack_to_nanos(const uint8_t *a, size_t alen, store_pack *out)
+{
+	const uint8_t *p = a, *e = a + alen;
+	pack_entry x;
+	int r, prev = -1;
+	while ((r = pack_next(&p, e, prev, &x)) > 0) {
+		if (__builtin_mul_overflow(x.m[TT_M_COST_NANOS], 1000, &x.m[TT_M_COST_NANOS]) ||
+		    __builtin_mul_overflow(x.m[TT_M_SAVED_NANOS], 1000, &x.m[TT_M_SAVED_NANOS]) ||
+		    store_pack_add(out, x.minute, x.m, (const void *const *)x.sk, x.sklen))
+			return -1;
+		prev = x.minute;
+	}
+	return r;
+}
+
+static void sql_pack_nanos_of_micros(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	store_pack out = {0};
+	if (pack_to_nanos(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
+	                  &out)) {
+		store_pack_free(&out);
+		sqlite3_result_error(ctx,
+		                     "a minute pack is malformed or its money does not fit in "
+		                     "nano-dollars",
+		                     -1);
+		return;
+	}
+	sqlite3_result_blob64(ctx, out.buf ? (void *)out.buf : (void *)"", out.len,
+	                      out.buf ? free : SQLITE_TRANSIENT);
+}
+
+static void sql_nanos_of_micros(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	int64_t r;
+	if (__builtin_mul_overflow(sqlite3_value_int64(argv[0]), 1000, &r)) {
+		sqlite3_result_error(ctx,
+		                     "an amount over 9.2 billion USD does not fit in nano-dollars; "
+		                     "delete that row (tokentop now refuses such costs) and retry",
+		                     -1);
+		return;
+	}
+	sqlite3_result_int64(ctx, r);
+}
+
 static void sql_minutes_merge(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	store *s = sqlite3_user_data(ctx);
@@ -493,7 +556,10 @@ static void sql_minutes_merge(sqlite3_context *ctx, int argc, sqlite3_value **ar
 	if (pack_merge(s, sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
 	               sqlite3_value_blob(argv[1]), (size_t)sqlite3_value_bytes(argv[1]), &out)) {
 		store_pack_free(&out);
-		sqlite3_result_error(ctx, "tt_minutes_merge: malformed minute pack", -1);
+		sqlite3_result_error(
+		    ctx,
+		    "tt_minutes_merge: a minute pack is malformed or a sum would overflow 64 bits",
+		    -1);
 		return;
 	}
 	sqlite3_result_blob64(ctx, out.buf ? (void *)out.buf : (void *)"", out.len,
@@ -610,6 +676,11 @@ store *store_open(const char *path, const store_opts *o, char *err, size_t errle
 	                        sql_sketch_merge, NULL, NULL);
 	sqlite3_create_function(s->db, "tt_minutes_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, s,
 	                        sql_minutes_merge, NULL, NULL);
+	sqlite3_create_function(s->db, "tt_nanos_of_micros", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+	                        NULL, sql_nanos_of_micros, NULL, NULL);
+	sqlite3_create_function(s->db, "tt_pack_nanos_of_micros", 1,
+	                        SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_pack_nanos_of_micros,
+	                        NULL, NULL);
 	s->dims = strmap_new();
 	if (!s->dims || migrate(s, err, errlen)) {
 		if (!s->dims)
@@ -767,9 +838,9 @@ int store_event_insert(store *s, const tt_event *ev, int64_t dims_id)
 	else
 		sqlite3_bind_null(st, 13);
 	bind_opt(st, 14, ev->quality_milli);
-	sqlite3_bind_int64(st, 15, ev->cost_micros);
+	sqlite3_bind_int64(st, 15, ev->cost_nanos);
 	sqlite3_bind_text(st, 16, event_cost_source_name(ev->cost_source), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 17, ev->saved_micros);
+	sqlite3_bind_int64(st, 17, ev->saved_nanos);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -932,7 +1003,7 @@ int store_rollup_costs(store *s, tt_res r, int64_t since_ms, int64_t until_ms, s
 	char sql[128];
 	snprintf(
 	    sql, sizeof sql,
-	    "SELECT bucket, dims_id, cost_micros FROM rollup_%s WHERE bucket >= ? AND bucket < ?",
+	    "SELECT bucket, dims_id, cost_nanos FROM rollup_%s WHERE bucket >= ? AND bucket < ?",
 	    res_names[r]);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -1158,13 +1229,14 @@ int store_inference_range(store *s, const char *source, const char *model_name, 
 /* ---- metric samples ---- */
 
 int store_metric_add(store *s, const char *source, const char *series, const char *labels,
-		     int64_t ts_ms, double value)
+                     int64_t ts_ms, double value)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT OR REPLACE INTO metric_samples (source, series, labels, ts_ms,"
-			       " value) VALUES (?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        s->db,
+	        "INSERT OR REPLACE INTO metric_samples (source, series, labels, ts_ms,"
+	        " value) VALUES (?,?,?,?,?)",
+	        -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, series, -1, SQLITE_STATIC);

@@ -24,7 +24,7 @@
 
 #define MIN_COLS 80
 #define MIN_ROWS 24
-#define KEY_ESC 27
+#define KEY_ESC  27
 #ifndef CTRL
 #define CTRL(x) ((x)&0x1f)
 #endif
@@ -146,9 +146,9 @@ void ui_message(console *c, theme_role r, const char *fmt, ...)
 	c->msg_role = r;
 }
 
-const char *ui_usd(int64_t micros, char *buf, size_t cap)
+const char *ui_usd(int64_t nanos, char *buf, size_t cap)
 {
-	money_format_human(micros, buf, cap);
+	money_format_human(nanos, buf, cap);
 	return buf;
 }
 
@@ -331,7 +331,7 @@ static void draw_grid(console *c, grid *g, int top, int rows)
 		int w = g->cols[k].width + (k == 0 ? extra : 0);
 		char title[64];
 		const char *mark = g->sort_col == k ? (g->sort_desc ? (c->utf8 ? "▼" : "v")
-		                                                     : (c->utf8 ? "▲" : "^"))
+		                                                    : (c->utf8 ? "▲" : "^"))
 		                                    : "";
 		snprintf(title, sizeof title, "%s%s", g->cols[k].title, mark);
 		c->colx[k] = x;
@@ -608,7 +608,8 @@ static int act_theme(console *c, int key, const char *arg)
 {
 	(void)key;
 	if (!arg || !*arg) {
-		ui_message(c, THEME_TEXT, "theme: %s (:theme dark|light|high-contrast|colorblind|mono)",
+		ui_message(c, THEME_TEXT,
+		           "theme: %s (:theme dark|light|high-contrast|colorblind|mono)",
 		           c->theme_name);
 		return DRAW_SCREEN;
 	}
@@ -636,8 +637,9 @@ static int act_checklist(console *c, int key, const char *arg)
 {
 	(void)key;
 	if (!c->o->checklist) {
-		ui_message(c, THEME_WARN, "no checklist file (fixtures/checklists/launch-readiness.ini "
-		                          "or ~/.config/tokentop/checklists/)");
+		ui_message(c, THEME_WARN,
+		           "no checklist file (fixtures/checklists/launch-readiness.ini "
+		           "or ~/.config/tokentop/checklists/)");
 		return DRAW_SCREEN;
 	}
 	ui_goto(c, "checklist");
@@ -674,8 +676,9 @@ static int record_incident(console *c, const char *verb, const char *line)
 	if (ops->incident(ops->ctx, verb, id, kind, text, &out, err, sizeof err))
 		ui_message(c, THEME_CRIT, "%s", err);
 	else if (!strcmp(verb, "open"))
-		ui_message(c, THEME_OK, "incident %lld opened: notes (N) and actions are on its "
-		                        "timeline; tokentop incident export %lld",
+		ui_message(c, THEME_OK,
+		           "incident %lld opened: notes (N) and actions are on its "
+		           "timeline; tokentop incident export %lld",
 		           (long long)out, (long long)out);
 	else
 		ui_message(c, THEME_OK, "incident %lld: %s recorded", (long long)id, verb);
@@ -698,8 +701,9 @@ static int act_incident(console *c, int key, const char *arg)
 		return record_incident(c, "open", arg);
 	}
 	if (c->snap && c->snap->incident) {
-		ui_message(c, THEME_WARN, "incident %lld is open: N adds a note, :incident close "
-		                          "closes it",
+		ui_message(c, THEME_WARN,
+		           "incident %lld is open: N adds a note, :incident close "
+		           "closes it",
 		           (long long)c->snap->incident);
 		return DRAW_SCREEN;
 	}
@@ -740,11 +744,9 @@ static const action actions[] = {
      act_screen},
     {"inference", '6', 0, "6", NULL, "the Inference screen: self-hosted models", ACT_GLOBAL,
      act_screen},
-    {"slos", '7', 0, "7", NULL, "the SLOs screen: burn rates, budget left", ACT_GLOBAL,
-     act_screen},
+    {"slos", '7', 0, "7", NULL, "the SLOs screen: burn rates, budget left", ACT_GLOBAL, act_screen},
     {"budgets", '8', 0, "8", NULL, "the Budgets screen", ACT_GLOBAL, act_screen},
-    {"alerts", '9', 0, "9", NULL, "the Alerts screen: open and resolved", ACT_GLOBAL,
-     act_screen},
+    {"alerts", '9', 0, "9", NULL, "the Alerts screen: open and resolved", ACT_GLOBAL, act_screen},
     {"review", 'w', 0, "w", NULL, "the weekly Review screen: this week against the last",
      ACT_GLOBAL, act_screen},
     {"checklist", 'v', 0, "v", "USE_CASE", "the launch-readiness Checklist of a use case",
@@ -771,10 +773,9 @@ static const action actions[] = {
     {"back", KEY_ESC, KEY_BACKSPACE, "Esc", NULL, "back up, clear the filter, close help",
      ACT_GLOBAL, act_back},
     {"by", 'd', 0, "d", "use_case|team|tenant|provider|model",
-     "Spend: next breakdown; Review: next section",
-     ACT_GLOBAL | ACT_ARG, act_breakdown},
-    {"palette", ':', 0, ":", NULL, "the command palette (Tab completes, Up recalls)",
-     ACT_GLOBAL, act_palette},
+     "Spend: next breakdown; Review: next section", ACT_GLOBAL | ACT_ARG, act_breakdown},
+    {"palette", ':', 0, ":", NULL, "the command palette (Tab completes, Up recalls)", ACT_GLOBAL,
+     act_palette},
     {"theme", 0, 0, "", "NAME", "switch the theme", ACT_GLOBAL | ACT_ARG, act_theme},
     {"present", 'p', 0, "p", NULL, "presentation mode: tenants behind aliases", ACT_GLOBAL,
      act_present},
@@ -784,8 +785,7 @@ static const action actions[] = {
      ACT_GLOBAL | ACT_ARG, act_note},
     {"refresh", 'r', CTRL('l'), "r ^L", NULL, "read the cache again and redraw", ACT_GLOBAL,
      act_refresh},
-    {"screen", 0, 0, "", "NAME", "go to a screen by name", ACT_GLOBAL | ACT_ARG,
-     act_screen_cmd},
+    {"screen", 0, 0, "", "NAME", "go to a screen by name", ACT_GLOBAL | ACT_ARG, act_screen_cmd},
 };
 #define NACTIONS (sizeof actions / sizeof actions[0])
 
@@ -888,9 +888,10 @@ static int rb_start(console *c, const ui_runbook *rb, const char *args)
 		const grid_row *r = g ? grid_selected(g) : NULL;
 		if (!r || !s->scope || s->scope(c, r, scope, sizeof scope)) {
 			ui_message(c, THEME_WARN,
-			           rb->lift ? "lift: select a control on the Controls screen (c)"
-			                    : "%s: select a row that names a use case, team, tenant, "
-			                      "provider or model, or :%s KEY=VALUE",
+			           rb->lift
+			               ? "lift: select a control on the Controls screen (c)"
+			               : "%s: select a row that names a use case, team, tenant, "
+			                 "provider or model, or :%s KEY=VALUE",
 			           rb->name, rb->name);
 			return DRAW_SCREEN;
 		}
@@ -952,7 +953,8 @@ static int rb_enter(console *c)
 		              ? !strcmp(c->line, word)
 		              : (!strcmp(c->line, "y") || !strcmp(c->line, "yes"));
 		if (!ok) { /* the default is Cancel */
-			ui_message(c, THEME_TEXT, "%s cancelled: nothing was sent", c->rb_action->name);
+			ui_message(c, THEME_TEXT, "%s cancelled: nothing was sent",
+			           c->rb_action->name);
 			rb_close(c);
 			return DRAW_SCREEN;
 		}
@@ -1008,13 +1010,15 @@ static void draw_runbook(console *c)
 		ui_put(c, y, x0 + 2, THEME_PALETTE, "sending (audited, pending until answered)...");
 		break;
 	case RB_CONFIRM:
-		put_cell(y++, x0 + 2, w - 4, rb_shown(c, c->rb_plan.title, line, sizeof line), false);
+		put_cell(y++, x0 + 2, w - 4, rb_shown(c, c->rb_plan.title, line, sizeof line),
+		         false);
 		for (int i = 0; i < c->rb_plan.nlines; i++)
-			put_cell(y++, x0 + 2, w - 4, rb_shown(c, c->rb_plan.lines[i], line, sizeof line),
-			         false);
+			put_cell(y++, x0 + 2, w - 4,
+			         rb_shown(c, c->rb_plan.lines[i], line, sizeof line), false);
 		y++;
 		if (c->rb_plan.typed_confirm)
-			snprintf(line, sizeof line, "type %.300s and Enter to send; anything else cancels",
+			snprintf(line, sizeof line,
+			         "type %.300s and Enter to send; anything else cancels",
 			         rb_shown(c, c->rb_plan.confirm_word, word, sizeof word));
 		else
 			snprintf(line, sizeof line, "y and Enter sends; Enter alone cancels");
@@ -1093,7 +1097,8 @@ static void add_history(console *c, const char *line)
 /* Completes the word being typed: action names, then the argument values they take. */
 static void complete(console *c)
 {
-	static const char *const themes[] = {"dark", "light", "high-contrast", "colorblind", "mono"};
+	static const char *const themes[] = {"dark", "light", "high-contrast", "colorblind",
+	                                     "mono"};
 	const char *sp = strchr(c->line, ' ');
 	const char *cands[64];
 	int n = 0;
@@ -1145,7 +1150,8 @@ static void complete(console *c)
 	}
 	size_t k = 0;
 	for (int i = 0; i < n && k + 2 < sizeof c->completions; i++)
-		k += (size_t)snprintf(c->completions + k, sizeof c->completions - k, "%s ", cands[i]);
+		k += (size_t)snprintf(c->completions + k, sizeof c->completions - k, "%s ",
+		                      cands[i]);
 }
 
 static int edit_key(console *c, int key)
@@ -1154,7 +1160,8 @@ static int edit_key(console *c, int key)
 	switch (key) {
 	case KEY_ESC:
 		if (c->edit == EDIT_RUNBOOK) {
-			ui_message(c, THEME_TEXT, "%s cancelled: nothing was sent", c->rb_action->name);
+			ui_message(c, THEME_TEXT, "%s cancelled: nothing was sent",
+			           c->rb_action->name);
 			rb_close(c);
 			return DRAW_SCREEN;
 		}
@@ -1299,8 +1306,8 @@ static const char *source_summary(console *c, theme_role *role, char *buf, size_
 {
 	view_source_health h[UI_SOURCES_MAX];
 	size_t n = c->o->sources ? c->o->sources(c->o->sources_ctx, h, UI_SOURCES_MAX) : 0;
-	view_sources_level l = view_sources_summary(h, n < UI_SOURCES_MAX ? n : UI_SOURCES_MAX,
-	                                            buf, cap);
+	view_sources_level l =
+	    view_sources_summary(h, n < UI_SOURCES_MAX ? n : UI_SOURCES_MAX, buf, cap);
 	*role = l == VIEW_SOURCES_ALL_DOWN    ? THEME_CRIT
 	        : l == VIEW_SOURCES_SOME_DOWN ? THEME_STALE
 	                                      : THEME_HEADER;
@@ -1377,8 +1384,8 @@ static void draw(console *c)
 	for (int i = 0; i < ui_nscreens; i++) {
 		c->tabx[i] = x;
 		bool named = full <= COLS || i == c->screen;
-		ui_put(c, 1, x, i == c->screen ? THEME_TAB_ACTIVE : THEME_TAB, named ? " %c %s " : " %c ",
-		       ui_screens[i].key, ui_screens[i].name);
+		ui_put(c, 1, x, i == c->screen ? THEME_TAB_ACTIVE : THEME_TAB,
+		       named ? " %c %s " : " %c ", ui_screens[i].key, ui_screens[i].name);
 		x += named ? (int)strlen(ui_screens[i].name) + 4 : 3;
 	}
 	c->tabx[ui_nscreens] = x;
@@ -1412,15 +1419,17 @@ static void draw(console *c)
 	} else {
 		if (g) {
 			char pos[96];
-			snprintf(pos, sizeof pos, "%zu/%zu%s%s%s", g->nshown ? g->sel + 1 : 0, g->nshown,
-			         g->filter[0] ? "  filter: " : "", g->filter, g->n != g->nshown ? "" : "");
+			snprintf(pos, sizeof pos, "%zu/%zu%s%s%s", g->nshown ? g->sel + 1 : 0,
+			         g->nshown, g->filter[0] ? "  filter: " : "", g->filter,
+			         g->n != g->nshown ? "" : "");
 			ui_put(c, y, COLS - (int)strlen(pos) - 2, THEME_DIM, "%s", pos);
 		}
 		if (c->msg[0])
 			ui_put(c, y, 1, c->msg_role, "%s", c->msg);
 		else
-			ui_put(c, y, 1, THEME_DIM,
-			       "q quit  ? help  : commands  / filter  s sort  Tab screens  t range");
+			ui_put(
+			    c, y, 1, THEME_DIM,
+			    "q quit  ? help  : commands  / filter  s sort  Tab screens  t range");
 	}
 	if (c->help)
 		draw_help(c);
@@ -1464,8 +1473,8 @@ static void load_work(uv_work_t *w)
 	if (c->next_check_uc[0] && c->o->checklist) {
 		char err[256] = "";
 		snprintf(n->check_uc, sizeof n->check_uc, "%s", c->next_check_uc);
-		n->nchecks = c->o->checklist(c->o->checklist_ctx, c->rd, c->next_check_uc, n->checks,
-		                             64, err, sizeof err);
+		n->nchecks = c->o->checklist(c->o->checklist_ctx, c->rd, c->next_check_uc,
+		                             n->checks, 64, err, sizeof err);
 		if (n->nchecks < 0 && !n->err[0])
 			snprintf(n->err, sizeof n->err, "the checklist: %.200s", err);
 	}
@@ -1491,8 +1500,9 @@ static void request_load(console *c, bool force)
 		if (n != c->snap->nsrc)
 			same_src = false;
 		for (size_t i = 0; same_src && i < n && i < UI_SOURCES_MAX; i++)
-			same_src = h[i].state == c->snap->src[i].state &&
-			           (h[i].last_ok_ms / 10000) == (c->snap->src[i].last_ok_ms / 10000);
+			same_src =
+			    h[i].state == c->snap->src[i].state &&
+			    (h[i].last_ok_ms / 10000) == (c->snap->src[i].last_ok_ms / 10000);
 		if (same_src)
 			return;
 	}
@@ -1539,8 +1549,9 @@ static void request_load(console *c, bool force)
 	}
 	/* the week's review is slow (it replays a week of detectors): only for its screen, at
 	 * most every five minutes unless asked */
-	c->weekly_load = c->depth != SNAP_QUICK && !strcmp(ui_screens[c->screen].cmd, "review") &&
-	                 (!c->snap->weekly || forced || time_now_ms() - c->snap->weekly_ms > 300000);
+	c->weekly_load =
+	    c->depth != SNAP_QUICK && !strcmp(ui_screens[c->screen].cmd, "review") &&
+	    (!c->snap->weekly || forced || time_now_ms() - c->snap->weekly_ms > 300000);
 	c->loading = true;
 	c->work.data = c;
 	uv_queue_work(c->loop, &c->work, load_work, on_loaded);
@@ -1881,10 +1892,9 @@ int ui_run(const ui_opts *o, char *err, size_t errlen)
 	request_load(c, true);
 	uv_run(c->loop, UV_RUN_DEFAULT);
 	c->quit = true;
-	uv_handle_t *mine[4 + UI_STOP_SIGNALS] = {(uv_handle_t *)&c->input,
-	                                          (uv_handle_t *)&c->sigwinch,
-	                                          (uv_handle_t *)&c->sigtstp,
-	                                          (uv_handle_t *)&c->tick};
+	uv_handle_t *mine[4 + UI_STOP_SIGNALS] = {
+	    (uv_handle_t *)&c->input, (uv_handle_t *)&c->sigwinch, (uv_handle_t *)&c->sigtstp,
+	    (uv_handle_t *)&c->tick};
 	for (int i = 0; i < UI_STOP_SIGNALS; i++)
 		mine[4 + i] = (uv_handle_t *)&c->stops[i];
 	c->open_handles = (int)(sizeof mine / sizeof mine[0]);

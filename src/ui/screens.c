@@ -58,16 +58,16 @@ static int draw_overview(console *c, int top, int rows)
 	const view_overview *v = &s->ov;
 	int y = top;
 	ui_put(c, y, 2, THEME_TITLE, "Spend now");
-	ui_put(c, y, 20, THEME_MONEY, "%s/min", ui_usd(v->spend_per_min_micros, a, sizeof a));
+	ui_put(c, y, 20, THEME_MONEY, "%s/min", ui_usd(v->spend_per_min_nanos, a, sizeof a));
 	/* with room, the last hour is a braille chart below the sources, else a sparkline here */
 	int chart_h = COLS >= 100 && rows >= 30 ? 5 : 0;
 	if (!chart_h)
-		ui_sparkline(c, y, 38, v->spark_micros, VIEW_OVERVIEW_SPARK);
+		ui_sparkline(c, y, 38, v->spark_nanos, VIEW_OVERVIEW_SPARK);
 	y++;
 	ui_put(c, y, 2, THEME_TITLE, "Today");
-	ui_put(c, y, 20, THEME_MONEY, "%s", ui_usd(v->today_micros, a, sizeof a));
+	ui_put(c, y, 20, THEME_MONEY, "%s", ui_usd(v->today_nanos, a, sizeof a));
 	ui_put(c, y, 38, THEME_TITLE, "Month to date");
-	ui_put(c, y++, 56, THEME_MONEY, "%s", ui_usd(v->month_micros, b, sizeof b));
+	ui_put(c, y++, 56, THEME_MONEY, "%s", ui_usd(v->month_nanos, b, sizeof b));
 	if (v->has_budget) {
 		const view_budget_row *r = &v->budget;
 		theme_role role = r->state == BUDGET_OK     ? THEME_OK
@@ -75,9 +75,9 @@ static int draw_overview(console *c, int top, int rows)
 		                                            : THEME_CRIT;
 		ui_put(c, y, 2, THEME_TITLE, "Budget");
 		ui_put(c, y++, 20, role, "%s %s of %s, forecast %s (%s)", theme_role_glyph(role),
-		       ui_usd(r->spent_micros, a, sizeof a),
-		       ui_usd(r->spec->amount_micros, b, sizeof b),
-		       ui_usd(r->fc.point_micros, d, sizeof d), budget_state_name(r->state));
+		       ui_usd(r->spent_nanos, a, sizeof a),
+		       ui_usd(r->spec->amount_nanos, b, sizeof b),
+		       ui_usd(r->fc.point_nanos, d, sizeof d), budget_state_name(r->state));
 	}
 	ui_put(c, y, 2, THEME_TITLE, "Traffic");
 	ui_put(c, y++, 20, THEME_TEXT, "%.1f req/s   %.0f tokens/s", v->requests_per_s,
@@ -114,19 +114,20 @@ static int draw_overview(console *c, int top, int rows)
 	if (chart_h && top + rows - y >= chart_h + 4) {
 		int64_t max = 0;
 		for (int i = 0; i < VIEW_OVERVIEW_SPARK; i++)
-			max = v->spark_micros[i] > max ? v->spark_micros[i] : max;
+			max = v->spark_nanos[i] > max ? v->spark_nanos[i] : max;
 		ui_put(c, y, 2, THEME_TITLE, "Spend $/min");
 		ui_put(c, y + 1, 2, THEME_DIM, "the last hour");
 		ui_put(c, y + 2, 2, THEME_DIM, "max %s", ui_usd(max, a, sizeof a));
 		ui_put(c, y + chart_h - 1, 2, THEME_DIM, "%s", ui_usd(0, a, sizeof a));
 		double pts[VIEW_OVERVIEW_SPARK];
 		for (int i = 0; i < VIEW_OVERVIEW_SPARK; i++)
-			pts[i] = (double)v->spark_micros[i];
+			pts[i] = (double)v->spark_nanos[i];
 		chart_opts o = {0, NAN, CHART_AREA};
 		ui_chart(c, y, 20, COLS - 22, chart_h, pts, VIEW_OVERVIEW_SPARK, &o);
 		y += chart_h + 1;
 	}
-	if (s->partial) { /* the quick first read has no SLOs or detectors yet: say so, not "none" */
+	if (s->partial) { /* the quick first read has no SLOs or detectors yet: say so, not "none"
+		           */
 		ui_put(c, y++, 2, THEME_TITLE, "Alerts");
 		ui_put(c, y, 4, THEME_DIM, "reading SLO burn and the detectors...");
 		return rows;
@@ -169,21 +170,25 @@ static const spend_path spend_paths[] = {
 };
 
 static const grid_col spend_cols[] = {
-    {"name", 24, 0, false, false, false},   {"cost", 11, 0, true, true, true},
-    {"share", 7, 1, true, true, true},      {"requests", 9, 2, true, true, true},
-    {"cost/req", 10, 3, true, true, true},  {"in tok/req", 10, 5, true, true, true},
+    {"name", 24, 0, false, false, false},     {"cost", 11, 0, true, true, true},
+    {"share", 7, 1, true, true, true},        {"requests", 9, 2, true, true, true},
+    {"cost/req", 10, 3, true, true, true},    {"in tok/req", 10, 5, true, true, true},
     {"out tok/req", 11, 5, true, true, true}, {"cost/success", 12, 4, true, true, true},
     {"failed", 7, 4, true, true, true},
 };
 
 static const char *dim_label(tt_dim d)
 {
-	static const char *const labels[TT_D_COUNT] = {
-	    [TT_D_USE_CASE] = "use cases",  [TT_D_TEAM] = "teams",
-	    [TT_D_TENANT] = "tenants",      [TT_D_PROMPT_ID] = "prompts",
-	    [TT_D_PROMPT_VERSION] = "versions", [TT_D_PROVIDER] = "providers",
-	    [TT_D_MODEL] = "models",        [TT_D_TIER] = "tiers",
-	    [TT_D_STATUS] = "statuses",     [TT_D_CACHE] = "cache"};
+	static const char *const labels[TT_D_COUNT] = {[TT_D_USE_CASE] = "use cases",
+	                                               [TT_D_TEAM] = "teams",
+	                                               [TT_D_TENANT] = "tenants",
+	                                               [TT_D_PROMPT_ID] = "prompts",
+	                                               [TT_D_PROMPT_VERSION] = "versions",
+	                                               [TT_D_PROVIDER] = "providers",
+	                                               [TT_D_MODEL] = "models",
+	                                               [TT_D_TIER] = "tiers",
+	                                               [TT_D_STATUS] = "statuses",
+	                                               [TT_D_CACHE] = "cache"};
 	return labels[d] ? labels[d] : store_dim_name(d);
 }
 
@@ -211,11 +216,11 @@ static void fill_spend(console *c, grid *g)
 		return;
 	int64_t total = 0;
 	for (size_t i = 0; i < rows.n; i++)
-		total += rows.rows[i].m[TT_M_COST_MICROS];
+		total += rows.rows[i].m[TT_M_COST_NANOS];
 	for (size_t i = 0; i < rows.n; i++) {
 		const view_row *r = &rows.rows[i];
 		const int64_t *m = r->m;
-		int64_t n = m[TT_M_REQUESTS], cost = m[TT_M_COST_MICROS];
+		int64_t n = m[TT_M_REQUESTS], cost = m[TT_M_COST_NANOS];
 		char name[128], cst[32], share[16], req[24], cpr[32], in[24], out[24], cps[32],
 		    failed[16];
 		const char *key = r->key[0] && *r->key[0] ? r->key[0] : "(none)";
@@ -313,16 +318,17 @@ static int scope_spend(console *c, const grid_row *r, char *buf, size_t cap)
 /* ---- Prompts ---- */
 
 static const grid_col prompt_cols[] = {
-    {"prompt", 21, 0, false, false, false}, {"version", 8, 1, false, false, false},
-    {"cost", 11, 0, true, true, true},      {"share", 7, 5, true, true, true},
-    {"requests", 9, 2, true, true, true},   {"in tok/req", 10, 4, true, true, true},
-    {"out tok/req", 11, 4, true, true, true}, {"cost/req", 10, 1, true, true, true},
+    {"prompt", 21, 0, false, false, false},    {"version", 8, 1, false, false, false},
+    {"cost", 11, 0, true, true, true},         {"share", 7, 5, true, true, true},
+    {"requests", 9, 2, true, true, true},      {"in tok/req", 10, 4, true, true, true},
+    {"out tok/req", 11, 4, true, true, true},  {"cost/req", 10, 1, true, true, true},
     {"cost/outcome", 12, 2, true, true, true}, {"trend", 18, 4, false, true, true},
 };
 
 /* A prompt row's trend cell: the spend per unit of time of the last TREND_CELLS buckets as a
- * sparkline, then the change figure (over the whole range). A partial bucket at an edge is drawn at its rate, not low; one shorter
- * than half a step joins its neighbour (a few minutes' spend would be drawn too loud). */
+ * sparkline, then the change figure (over the whole range). A partial bucket at an edge is drawn at
+ * its rate, not low; one shorter than half a step joins its neighbour (a few minutes' spend would
+ * be drawn too loud). */
 static double trend_cell(console *c, const view_prompts *v, size_t i, char *buf, size_t cap)
 {
 	if (!v->trend_n || !v->trend) {
@@ -380,11 +386,11 @@ static void fill_prompts(console *c, grid *g)
 	snapshot *s = c->snap;
 	if (!s || !s->have_prompts)
 		return;
-	int64_t total = s->prompts.total_cost_micros;
+	int64_t total = s->prompts.total_cost_nanos;
 	for (size_t i = 0; i < s->prompts.rows.n; i++) {
 		const view_row *r = &s->prompts.rows.rows[i];
 		const int64_t *m = r->m;
-		int64_t n = m[TT_M_REQUESTS], cost = m[TT_M_COST_MICROS];
+		int64_t n = m[TT_M_REQUESTS], cost = m[TT_M_COST_NANOS];
 		char cst[32], share[16], req[24], in[24], out[24], cpr[32], cpo[32], ref[300],
 		    trend[32 * 3 + 32];
 		double tnum = trend_cell(c, &s->prompts, i, trend, sizeof trend);
@@ -398,8 +404,16 @@ static void fill_prompts(console *c, grid *g)
 			ui_usd(view_ratio_round(cost, m[TT_M_SUCCESS]), cpo, sizeof cpo);
 		else
 			snprintf(cpo, sizeof cpo, "-");
-		const char *cells[] = {*r->key[0] ? r->key[0] : "(none)", r->key[1], cst, share, req,
-		                       in, out, cpr, cpo, trend};
+		const char *cells[] = {*r->key[0] ? r->key[0] : "(none)",
+		                       r->key[1],
+		                       cst,
+		                       share,
+		                       req,
+		                       in,
+		                       out,
+		                       cpr,
+		                       cpo,
+		                       trend};
 		double nums[] = {0,
 		                 0,
 		                 (double)cost,
@@ -447,7 +461,7 @@ static void fill_routing(console *c, grid *g)
 				snprintf(cfg + strlen(cfg), sizeof cfg - strlen(cfg), " off");
 			fmt_int(t->requests, req, sizeof req);
 			fmt_pct(ratio(t->elevated, t->requests), el, sizeof el);
-			ui_usd(t->cost_micros, cst, sizeof cst);
+			ui_usd(t->cost_nanos, cst, sizeof cst);
 			const char *cells[] = {rt->name, t->provider, t->model, t->tier, cell,
 			                       cfg,      req,         el,       cst};
 			double nums[] = {0,
@@ -458,7 +472,7 @@ static void fill_routing(console *c, grid *g)
 			                 isnan(t->config) ? -1 : t->config,
 			                 (double)t->requests,
 			                 ratio(t->elevated, t->requests),
-			                 (double)t->cost_micros};
+			                 (double)t->cost_nanos};
 			grid_row *gr = grid_add(g, t->elevated || t->off ? THEME_WARN : THEME_TEXT,
 			                        cells, nums);
 			char ref[300];
@@ -473,12 +487,18 @@ static void fill_routing(console *c, grid *g)
 /* ---- Providers ---- */
 
 static const grid_col provider_cols[] = {
-    {"provider / model", 26, 0, false, false, false}, {"state", 8, 0, false, false, false},
-    {"calls", 8, 2, true, true, true},                {"errors", 7, 0, true, true, true},
-    {"timeout", 7, 3, true, true, true},              {"429", 6, 1, true, true, true},
-    {"5xx", 6, 1, true, true, true},                  {"refused", 7, 4, true, true, true},
-    {"p50", 7, 3, true, true, true},                  {"p95", 7, 0, true, true, true},
-    {"p99", 7, 2, true, true, true},                  {"ttft p95", 8, 4, true, true, true},
+    {"provider / model", 26, 0, false, false, false},
+    {"state", 8, 0, false, false, false},
+    {"calls", 8, 2, true, true, true},
+    {"errors", 7, 0, true, true, true},
+    {"timeout", 7, 3, true, true, true},
+    {"429", 6, 1, true, true, true},
+    {"5xx", 6, 1, true, true, true},
+    {"refused", 7, 4, true, true, true},
+    {"p50", 7, 3, true, true, true},
+    {"p95", 7, 0, true, true, true},
+    {"p99", 7, 2, true, true, true},
+    {"ttft p95", 8, 4, true, true, true},
 };
 
 static void fmt_ms(double ms, char *buf, size_t cap)
@@ -510,8 +530,9 @@ static void provider_row(console *c, grid *g, const view_provider_row *r, bool m
 	fmt_ms(r->p95_ms, p95, sizeof p95);
 	fmt_ms(r->p99_ms, p99, sizeof p99);
 	fmt_ms(r->ttft_p95_ms, tt, sizeof tt);
-	const char *cells[] = {name, view_providers_state_name(r->state), calls, errs, to, rl, se,
-	                       rf,   p50, p95, p99, tt};
+	const char *cells[] = {
+	    name, view_providers_state_name(r->state), calls, errs, to, rl, se, rf, p50, p95, p99,
+	    tt};
 	double nums[] = {0,
 	                 r->state,
 	                 (double)r->calls,
@@ -582,11 +603,16 @@ static int scope_provider(console *c, const grid_row *r, char *buf, size_t cap)
 /* ---- SLOs ---- */
 
 static const grid_col slo_cols[] = {
-    {"SLO", 22, 0, false, false, false}, {"5m", 6, 3, true, true, true},
-    {"30m", 6, 3, true, true, true},     {"1h", 6, 0, true, true, true},
-    {"2h", 6, 4, true, true, true},      {"6h", 6, 2, true, true, true},
-    {"1d", 6, 2, true, true, true},      {"3d", 6, 4, true, true, true},
-    {"budget left", 11, 0, true, true, false}, {"exhausted in", 12, 1, true, true, false},
+    {"SLO", 22, 0, false, false, false},
+    {"5m", 6, 3, true, true, true},
+    {"30m", 6, 3, true, true, true},
+    {"1h", 6, 0, true, true, true},
+    {"2h", 6, 4, true, true, true},
+    {"6h", 6, 2, true, true, true},
+    {"1d", 6, 2, true, true, true},
+    {"3d", 6, 4, true, true, true},
+    {"budget left", 11, 0, true, true, false},
+    {"exhausted in", 12, 1, true, true, false},
     {"state", 8, 0, false, false, false},
 };
 
@@ -609,7 +635,8 @@ static void fill_slos(console *c, grid *g)
 		if (r->status.exhausted_in_ms < 0)
 			snprintf(ex, sizeof ex, "-");
 		else
-			snprintf(ex, sizeof ex, "%.1fh", (double)r->status.exhausted_in_ms / 3600000.0);
+			snprintf(ex, sizeof ex, "%.1fh",
+			         (double)r->status.exhausted_in_ms / 3600000.0);
 		const char *alert = slo_alert_name(r->status.alert);
 		cells[8] = left;
 		nums[8] = r->status.budget_remaining;
@@ -633,8 +660,9 @@ static int draw_slos(console *c, int top, int rows)
 		       "no SLOs configured ([slo NAME] sections, docs/config.md)");
 		return 1;
 	}
-	ui_put(c, top, 2, THEME_DIM, "burn rate per window (1 spends the budget exactly "
-	                             "over the period)");
+	ui_put(c, top, 2, THEME_DIM,
+	       "burn rate per window (1 spends the budget exactly "
+	       "over the period)");
 	return 1;
 }
 
@@ -658,29 +686,26 @@ static void fill_budgets(console *c, grid *g)
 		    d[32];
 		budget_scope_format(&r->spec->scope, scope, sizeof scope);
 		ui_scope(c, scope, scope, sizeof scope);
-		ui_usd(r->spent_micros, spent, sizeof spent);
-		ui_usd(r->spec->amount_micros, amount, sizeof amount);
+		ui_usd(r->spent_nanos, spent, sizeof spent);
+		ui_usd(r->spec->amount_nanos, amount, sizeof amount);
 		double frac = isnan(r->used_pct) ? 0 : r->used_pct / 100.0;
 		ui_bar(c, frac > 1 ? 1 : frac, 10, bar, sizeof bar);
-		snprintf(used, sizeof used, "%s %5.1f%%", bar, isnan(r->used_pct) ? 0 : r->used_pct);
-		snprintf(fc, sizeof fc, "%s (%s-%s)", ui_usd(r->fc.point_micros, a, sizeof a),
-		         ui_usd(r->fc.low_micros, b, sizeof b), ui_usd(r->fc.high_micros, d, sizeof d));
-		const char *cells[] = {r->spec->name,
-		                       scope,
-		                       budget_period_name(r->spec->period),
-		                       spent,
-		                       amount,
-		                       used,
-		                       budget_state_name(r->state),
-		                       fc};
+		snprintf(used, sizeof used, "%s %5.1f%%", bar,
+		         isnan(r->used_pct) ? 0 : r->used_pct);
+		snprintf(fc, sizeof fc, "%s (%s-%s)", ui_usd(r->fc.point_nanos, a, sizeof a),
+		         ui_usd(r->fc.low_nanos, b, sizeof b),
+		         ui_usd(r->fc.high_nanos, d, sizeof d));
+		const char *cells[] = {
+		    r->spec->name, scope, budget_period_name(r->spec->period), spent,
+		    amount,        used,  budget_state_name(r->state),         fc};
 		double nums[] = {0,
 		                 0,
 		                 0,
-		                 (double)r->spent_micros,
-		                 (double)r->spec->amount_micros,
+		                 (double)r->spent_nanos,
+		                 (double)r->spec->amount_nanos,
 		                 frac,
 		                 0,
-		                 (double)r->fc.point_micros};
+		                 (double)r->fc.point_nanos};
 		theme_role role = r->state == BUDGET_OK     ? THEME_TEXT
 		                  : r->state == BUDGET_SOFT ? THEME_WARN
 		                                            : THEME_CRIT;
@@ -704,9 +729,9 @@ static int draw_budgets(console *c, int top, int rows)
 /* ---- Alerts ---- */
 
 static const grid_col alert_cols[] = {
-    {"state", 9, 0, false, false, false},  {"kind", 20, 0, false, false, false},
-    {"scope", 28, 0, false, false, false}, {"value", 10, 2, true, true, true},
-    {"baseline", 10, 2, true, true, true}, {"since", 16, 1, false, false, true},
+    {"state", 9, 0, false, false, false},    {"kind", 20, 0, false, false, false},
+    {"scope", 28, 0, false, false, false},   {"value", 10, 2, true, true, true},
+    {"baseline", 10, 2, true, true, true},   {"since", 16, 1, false, false, true},
     {"resolved", 16, 3, false, false, true},
 };
 
@@ -725,12 +750,18 @@ static void fill_alerts(console *c, grid *g)
 			snprintf(scope, sizeof scope, "slo=%s", r->spec->name);
 			snprintf(burn, sizeof burn, "%.1fx", r->status.burn[SLO_W1H]);
 			snprintf(left, sizeof left, "%.0f%%", 100.0 * r->status.budget_remaining);
-			const char *cells[] = {slo_alert_name(r->status.alert), "slo burn 1h", scope,
-			                       burn, left, "now", ""};
-			double nums[] = {0, 0, 0, r->status.burn[SLO_W1H], r->status.budget_remaining,
-			                 0, 0};
+			const char *cells[] = {slo_alert_name(r->status.alert),
+			                       "slo burn 1h",
+			                       scope,
+			                       burn,
+			                       left,
+			                       "now",
+			                       ""};
+			double nums[] = {
+			    0, 0, 0, r->status.burn[SLO_W1H], r->status.budget_remaining, 0, 0};
 			grid_row *gr = grid_add(
-			    g, level == SLO_ALERT_PAGE ? THEME_ALERT_PAGE : THEME_ALERT_TICKET, cells, nums);
+			    g, level == SLO_ALERT_PAGE ? THEME_ALERT_PAGE : THEME_ALERT_TICKET,
+			    cells, nums);
 			if (gr)
 				grid_set_ref(gr, scope);
 		}
@@ -827,33 +858,45 @@ static int enter_alert(console *c, const grid_row *r)
 /* ---- Review: this week against the last, for the weekly cost review ---- */
 
 static const grid_col week_line_cols[] = {
-    {"name", 26, 0, false, false, false},    {"this week", 11, 0, true, true, true},
-    {"last week", 11, 0, true, true, true},  {"change", 11, 1, true, true, true},
-    {"%", 8, 0, true, true, true},           {"requests", 9, 2, true, true, true},
+    {"name", 26, 0, false, false, false},   {"this week", 11, 0, true, true, true},
+    {"last week", 11, 0, true, true, true}, {"change", 11, 1, true, true, true},
+    {"%", 8, 0, true, true, true},          {"requests", 9, 2, true, true, true},
     {"last week", 9, 3, true, true, true},
 };
 static const grid_col week_day_cols[] = {
-    {"day", 12, 0, false, false, false},        {"spend", 11, 0, true, true, true},
-    {"requests", 9, 2, true, true, true},       {"successes", 9, 3, true, true, true},
-    {"cost/success", 12, 0, true, true, true},  {"a week before", 13, 1, true, true, true},
+    {"day", 12, 0, false, false, false},       {"spend", 11, 0, true, true, true},
+    {"requests", 9, 2, true, true, true},      {"successes", 9, 3, true, true, true},
+    {"cost/success", 12, 0, true, true, true}, {"a week before", 13, 1, true, true, true},
 };
 static const grid_col week_cache_cols[] = {
-    {"use case", 24, 0, false, false, false}, {"hits", 9, 2, true, true, true},
-    {"misses", 9, 0, true, true, true},       {"miss cost", 11, 0, true, true, true},
-    {"saved", 11, 1, true, true, true},       {"misses before", 13, 3, true, true, true},
+    {"use case", 24, 0, false, false, false},
+    {"hits", 9, 2, true, true, true},
+    {"misses", 9, 0, true, true, true},
+    {"miss cost", 11, 0, true, true, true},
+    {"saved", 11, 1, true, true, true},
+    {"misses before", 13, 3, true, true, true},
     {"miss cost before", 16, 2, true, true, true},
 };
 static const grid_col week_route_cols[] = {
-    {"route", 24, 0, false, false, false},     {"requests", 9, 2, true, true, true},
-    {"elevated", 9, 0, true, true, true},      {"elevated cost", 13, 0, true, true, true},
-    {"last week", 9, 3, true, true, true},     {"cost last week", 14, 1, true, true, true},
+    {"route", 24, 0, false, false, false}, {"requests", 9, 2, true, true, true},
+    {"elevated", 9, 0, true, true, true},  {"elevated cost", 13, 0, true, true, true},
+    {"last week", 9, 3, true, true, true}, {"cost last week", 14, 1, true, true, true},
 };
 
-typedef enum { RV_USE_CASE, RV_TEAM, RV_TENANT, RV_PROMPTS, RV_GROWTH, RV_DAYS, RV_CACHE,
-               RV_ELEVATIONS, RV_COUNT } review_section;
+typedef enum {
+	RV_USE_CASE,
+	RV_TEAM,
+	RV_TENANT,
+	RV_PROMPTS,
+	RV_GROWTH,
+	RV_DAYS,
+	RV_CACHE,
+	RV_ELEVATIONS,
+	RV_COUNT
+} review_section;
 static const char *const review_names[RV_COUNT] = {
-    "spend by use case", "spend by team",       "spend by tenant", "top prompts by spend",
-    "prompts by growth", "cost per success by day", "cache misses",  "routing elevations"};
+    "spend by use case", "spend by team",           "spend by tenant", "top prompts by spend",
+    "prompts by growth", "cost per success by day", "cache misses",    "routing elevations"};
 
 int ui_review_sections(void)
 {
@@ -900,21 +943,23 @@ static void fill_week_lines(console *c, grid *g, const view_week_lines *l, bool 
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const view_week_line *w = &l->rows[i];
-		char name[300], cur[48], prev[48], delta[48], pct[48], req[24], preq[24], alias[200];
+		char name[300], cur[48], prev[48], delta[48], pct[48], req[24], preq[24],
+		    alias[200];
 		if (prompts)
 			snprintf(name, sizeof name, "%s %s", w->key[0], w->key[1] ? w->key[1] : "");
 		else
-			snprintf(name, sizeof name, "%s",
-			         ui_name(c, tenants ? "tenant" : NULL, w->key[0], alias, sizeof alias));
-		ui_usd(w->cost_micros, cur, sizeof cur);
-		ui_usd(w->prev_cost_micros, prev, sizeof prev);
+			snprintf(
+			    name, sizeof name, "%s",
+			    ui_name(c, tenants ? "tenant" : NULL, w->key[0], alias, sizeof alias));
+		ui_usd(w->cost_nanos, cur, sizeof cur);
+		ui_usd(w->prev_cost_nanos, prev, sizeof prev);
 		double dn, pn;
-		change_cells(w->cost_micros, w->prev_cost_micros, delta, pct, sizeof delta, &dn, &pn);
+		change_cells(w->cost_nanos, w->prev_cost_nanos, delta, pct, sizeof delta, &dn, &pn);
 		fmt_int(w->requests, req, sizeof req);
 		fmt_int(w->prev_requests, preq, sizeof preq);
 		const char *cells[] = {name, cur, prev, delta, pct, req, preq};
-		double nums[] = {0, (double)w->cost_micros, (double)w->prev_cost_micros, dn, pn,
-		                 (double)w->requests, (double)w->prev_requests};
+		double nums[] = {0,  (double)w->cost_nanos, (double)w->prev_cost_nanos, dn,
+		                 pn, (double)w->requests,   (double)w->prev_requests};
 		grid_add(g, dn > 0 && pn > 25 ? THEME_WARN : THEME_TEXT, cells, nums);
 	}
 }
@@ -949,21 +994,24 @@ static void fill_review(console *c, grid *g)
 			day[10] = 0;
 			if (!d->reached)
 				continue;
-			ui_usd(d->cost_micros, cost, sizeof cost);
+			ui_usd(d->cost_nanos, cost, sizeof cost);
 			fmt_int(d->requests, req, sizeof req);
 			fmt_int(d->success, ok, sizeof ok);
-			if (d->cost_per_success_micros >= 0)
-				ui_usd(d->cost_per_success_micros, cps, sizeof cps);
+			if (d->cost_per_success_nanos >= 0)
+				ui_usd(d->cost_per_success_nanos, cps, sizeof cps);
 			else
 				snprintf(cps, sizeof cps, "-");
-			if (d->prev_cost_per_success_micros >= 0)
-				ui_usd(d->prev_cost_per_success_micros, prev, sizeof prev);
+			if (d->prev_cost_per_success_nanos >= 0)
+				ui_usd(d->prev_cost_per_success_nanos, prev, sizeof prev);
 			else
 				snprintf(prev, sizeof prev, "-");
 			const char *cells[] = {day, cost, req, ok, cps, prev};
-			double nums[] = {(double)d->day, (double)d->cost_micros, (double)d->requests,
-			                 (double)d->success, (double)d->cost_per_success_micros,
-			                 (double)d->prev_cost_per_success_micros};
+			double nums[] = {(double)d->day,
+			                 (double)d->cost_nanos,
+			                 (double)d->requests,
+			                 (double)d->success,
+			                 (double)d->cost_per_success_nanos,
+			                 (double)d->prev_cost_per_success_nanos};
 			grid_add(g, THEME_TEXT, cells, nums);
 		}
 		break;
@@ -973,14 +1021,18 @@ static void fill_review(console *c, grid *g)
 			char hits[24], miss[24], mc[48], saved[48], pm[24], pmc[48];
 			fmt_int(k->hits, hits, sizeof hits);
 			fmt_int(k->misses, miss, sizeof miss);
-			ui_usd(k->miss_cost_micros, mc, sizeof mc);
-			ui_usd(k->hit_saved_micros, saved, sizeof saved);
+			ui_usd(k->miss_cost_nanos, mc, sizeof mc);
+			ui_usd(k->hit_saved_nanos, saved, sizeof saved);
 			fmt_int(k->prev_misses, pm, sizeof pm);
-			ui_usd(k->prev_miss_cost_micros, pmc, sizeof pmc);
+			ui_usd(k->prev_miss_cost_nanos, pmc, sizeof pmc);
 			const char *cells[] = {k->use_case, hits, miss, mc, saved, pm, pmc};
-			double nums[] = {0, (double)k->hits, (double)k->misses, (double)k->miss_cost_micros,
-			                 (double)k->hit_saved_micros, (double)k->prev_misses,
-			                 (double)k->prev_miss_cost_micros};
+			double nums[] = {0,
+			                 (double)k->hits,
+			                 (double)k->misses,
+			                 (double)k->miss_cost_nanos,
+			                 (double)k->hit_saved_nanos,
+			                 (double)k->prev_misses,
+			                 (double)k->prev_miss_cost_nanos};
 			grid_add(g, THEME_TEXT, cells, nums);
 		}
 		break;
@@ -990,13 +1042,16 @@ static void fill_review(console *c, grid *g)
 			char req[24], el[24], ec[48], pe[24], pec[48];
 			fmt_int(r->requests, req, sizeof req);
 			fmt_int(r->elevated, el, sizeof el);
-			ui_usd(r->elevated_cost_micros, ec, sizeof ec);
+			ui_usd(r->elevated_cost_nanos, ec, sizeof ec);
 			fmt_int(r->prev_elevated, pe, sizeof pe);
-			ui_usd(r->prev_elevated_cost_micros, pec, sizeof pec);
+			ui_usd(r->prev_elevated_cost_nanos, pec, sizeof pec);
 			const char *cells[] = {r->use_case, req, el, ec, pe, pec};
-			double nums[] = {0, (double)r->requests, (double)r->elevated,
-			                 (double)r->elevated_cost_micros, (double)r->prev_elevated,
-			                 (double)r->prev_elevated_cost_micros};
+			double nums[] = {0,
+			                 (double)r->requests,
+			                 (double)r->elevated,
+			                 (double)r->elevated_cost_nanos,
+			                 (double)r->prev_elevated,
+			                 (double)r->prev_elevated_cost_nanos};
 			grid_add(g, r->elevated ? THEME_WARN : THEME_TEXT, cells, nums);
 		}
 		break;
@@ -1018,16 +1073,16 @@ static int draw_review(console *c, int top, int rows)
 	char wk[32], cur[48], prev[48], delta[48], pct[48], cps[48], pcps[48];
 	double dn, pn;
 	view_week_name(w->start_ms, wk, sizeof wk);
-	ui_usd(w->m[TT_M_COST_MICROS], cur, sizeof cur);
-	ui_usd(w->prev_m[TT_M_COST_MICROS], prev, sizeof prev);
-	change_cells(w->m[TT_M_COST_MICROS], w->prev_m[TT_M_COST_MICROS], delta, pct, sizeof delta,
+	ui_usd(w->m[TT_M_COST_NANOS], cur, sizeof cur);
+	ui_usd(w->prev_m[TT_M_COST_NANOS], prev, sizeof prev);
+	change_cells(w->m[TT_M_COST_NANOS], w->prev_m[TT_M_COST_NANOS], delta, pct, sizeof delta,
 	             &dn, &pn);
-	if (w->cost_per_success_micros >= 0)
-		ui_usd(w->cost_per_success_micros, cps, sizeof cps);
+	if (w->cost_per_success_nanos >= 0)
+		ui_usd(w->cost_per_success_nanos, cps, sizeof cps);
 	else
 		snprintf(cps, sizeof cps, "-");
-	if (w->prev_cost_per_success_micros >= 0)
-		ui_usd(w->prev_cost_per_success_micros, pcps, sizeof pcps);
+	if (w->prev_cost_per_success_nanos >= 0)
+		ui_usd(w->prev_cost_per_success_nanos, pcps, sizeof pcps);
 	else
 		snprintf(pcps, sizeof pcps, "-");
 	ui_put(c, top, 2, THEME_TITLE, "Week %s%s", wk, w->until_ms < w->end_ms ? " (so far)" : "");
@@ -1046,8 +1101,10 @@ static int draw_review(console *c, int top, int rows)
 /* ---- Checklist: launch readiness of one use case ---- */
 
 static const grid_col check_cols[] = {
-    {"item", 22, 1, false, false, false},  {"state", 8, 0, false, false, false},
-    {"what", 36, 0, false, false, false},  {"evidence", 50, 0, false, false, false},
+    {"item", 22, 1, false, false, false},
+    {"state", 8, 0, false, false, false},
+    {"what", 36, 0, false, false, false},
+    {"evidence", 50, 0, false, false, false},
 };
 
 static void fill_checklist(console *c, grid *g)
@@ -1058,9 +1115,10 @@ static void fill_checklist(console *c, grid *g)
 	for (int i = 0; i < s->nchecks; i++) {
 		const ui_check_row *r = &s->checks[i];
 		const char *cells[] = {r->id, r->state, r->title, r->evidence};
-		theme_role role = !strcmp(r->state, "pass") || !strcmp(r->state, "signed") ? THEME_OK
-		                  : !strcmp(r->state, "fail")                              ? THEME_CRIT
-		                                                                          : THEME_WARN;
+		theme_role role = !strcmp(r->state, "pass") || !strcmp(r->state, "signed")
+		                      ? THEME_OK
+		                  : !strcmp(r->state, "fail") ? THEME_CRIT
+		                                              : THEME_WARN;
 		grid_add(g, role, cells, NULL);
 	}
 }
@@ -1090,8 +1148,9 @@ static int draw_checklist(console *c, int top, int rows)
 	for (int i = 0; i < s->nchecks; i++)
 		ok += !strcmp(s->checks[i].state, "pass") || !strcmp(s->checks[i].state, "signed");
 	ui_put(c, top, 2, THEME_TITLE, "Launch readiness of %s", s->check_uc);
-	ui_put(c, top, 40, ok == s->nchecks ? THEME_OK : THEME_WARN, "%d of %d items pass or are "
-	                                                            "signed",
+	ui_put(c, top, 40, ok == s->nchecks ? THEME_OK : THEME_WARN,
+	       "%d of %d items pass or are "
+	       "signed",
 	       ok, s->nchecks);
 	ui_put(c, top + 1, 2, THEME_DIM,
 	       ":checklist USE_CASE walks another; sign with tokentop checklist %s --use-case %s "
@@ -1129,7 +1188,8 @@ static void fmt_left(int64_t ms, char *buf, size_t cap)
 	}
 	int64_t s = ms / 1000;
 	if (s >= 3600)
-		snprintf(buf, cap, "%lldh %02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+		snprintf(buf, cap, "%lldh %02lldm", (long long)(s / 3600),
+		         (long long)(s % 3600 / 60));
 	else
 		snprintf(buf, cap, "%lldm %02llds", (long long)(s / 60), (long long)(s % 60));
 }
@@ -1150,10 +1210,17 @@ static void fill_controls(console *c, grid *g)
 			flat_json(ct->params, params, sizeof params);
 			if (ct->expires_ms)
 				fmt_left(ct->expires_ms - now, left, sizeof left);
-			const char *cells[] = {gw->source, ct->id, ct->kind, scope, params, left,
-			                       ct->actor ? ct->actor : "", ct->reason ? ct->reason : ""};
-			double nums[] = {0, 0, 0, 0, 0,
-			                 ct->expires_ms ? (double)(ct->expires_ms - now) : 1e18, 0, 0};
+			const char *cells[] = {gw->source,
+			                       ct->id,
+			                       ct->kind,
+			                       scope,
+			                       params,
+			                       left,
+			                       ct->actor ? ct->actor : "",
+			                       ct->reason ? ct->reason : ""};
+			double nums[] = {
+			    0, 0, 0, 0, 0, ct->expires_ms ? (double)(ct->expires_ms - now) : 1e18,
+			    0, 0};
 			bool stop = !strcmp(ct->kind, "kill_switch");
 			grid_row *gr = grid_add(g, stop ? THEME_CRIT : THEME_WARN, cells, nums);
 			char ref[300];
@@ -1177,14 +1244,16 @@ static int draw_controls(console *c, int top, int rows)
 			age = (c->snap->now_ms - c->snap->gw.gateways[i].controls_ms) / 1000;
 	}
 	if (c->snap && !c->snap->gw.n)
-		ui_put(c, top, 2, THEME_DIM, "no gateway state read yet (a [gateway] source reads "
-		                             "/v1/controls every 30 s)");
+		ui_put(c, top, 2, THEME_DIM,
+		       "no gateway state read yet (a [gateway] source reads "
+		       "/v1/controls every 30 s)");
 	else if (!n)
 		ui_put(c, top, 2, THEME_OK, "%s no controls in force%s", theme_role_glyph(THEME_OK),
 		       age >= 0 ? "" : " (not read yet)");
 	else
-		ui_put(c, top, 2, THEME_DIM, "controls in force, read %llds ago; L lifts the selected "
-		                             "one",
+		ui_put(c, top, 2, THEME_DIM,
+		       "controls in force, read %llds ago; L lifts the selected "
+		       "one",
 		       (long long)(age < 0 ? 0 : age));
 	return 1;
 }
@@ -1192,11 +1261,11 @@ static int draw_controls(console *c, int top, int rows)
 /* ---- Audit ---- */
 
 static const grid_col audit_cols[] = {
-    {"seq", 6, 0, true, true, true},       {"time (UTC)", 16, 1, false, false, true},
-    {"actor", 14, 2, false, false, false}, {"kind", 9, 3, false, false, false},
+    {"seq", 6, 0, true, true, true},        {"time (UTC)", 16, 1, false, false, true},
+    {"actor", 14, 2, false, false, false},  {"kind", 9, 3, false, false, false},
     {"action", 13, 0, false, false, false}, {"gateway", 10, 4, false, false, false},
-    {"scope", 22, 0, false, false, false}, {"status", 10, 0, false, false, false},
-    {"ref", 5, 5, true, true, false},      {"reason", 24, 2, false, false, false},
+    {"scope", 22, 0, false, false, false},  {"status", 10, 0, false, false, false},
+    {"ref", 5, 5, true, true, false},       {"reason", 24, 2, false, false, false},
 };
 
 /* The title or text a note or an incident keeps in its params ({"kind":..,"title":..} or
@@ -1237,13 +1306,14 @@ static void fill_audit(console *c, grid *g)
 			fmt_int(r->ref_seq, ref, sizeof ref);
 		/* notes and incidents carry their text in params */
 		char text[200];
-		const char *why = *r->reason ? r->reason : params_text(r->params, text, sizeof text);
+		const char *why =
+		    *r->reason ? r->reason : params_text(r->params, text, sizeof text);
 		char scope[sizeof r->scope];
 		ui_scope(c, r->scope, scope, sizeof scope);
 		const char *cells[] = {seq,        ts,    r->actor,  r->kind, r->action,
 		                       r->gateway, scope, r->status, ref,     why};
-		double nums[] = {(double)r->seq, (double)r->ts_ms, 0, 0, 0, 0, 0, 0, (double)r->ref_seq,
-		                 0};
+		double nums[] = {
+		    (double)r->seq, (double)r->ts_ms, 0, 0, 0, 0, 0, 0, (double)r->ref_seq, 0};
 		theme_role role = !strcmp(r->status, "failed")    ? THEME_CRIT
 		                  : !strcmp(r->status, "pending") ? THEME_WARN
 		                  : !strcmp(r->status, "applied") ? THEME_OK
@@ -1261,8 +1331,9 @@ static int draw_audit(console *c, int top, int rows)
 		ui_put(c, top, 2, THEME_DIM,
 		       "no audit records yet: actions, sign-offs and incident notes land here");
 	else
-		ui_put(c, top, 2, THEME_DIM,
-		       "newest first; tokentop audit verify checks the chain, audit export writes it");
+		ui_put(
+		    c, top, 2, THEME_DIM,
+		    "newest first; tokentop audit verify checks the chain, audit export writes it");
 	return 1;
 }
 
@@ -1323,7 +1394,7 @@ static void fill_inference(console *c, grid *g)
 		                 v->ttft_p50_s,
 		                 v->ttft_p95_s,
 		                 (double)a};
-		theme_role role = a > 60                     ? THEME_STALE
+		theme_role role = a > 60                    ? THEME_STALE
 		                  : v->kv_cache_usage > 0.9 ? THEME_WARN
 		                                            : THEME_TEXT;
 		grid_row *r = grid_add(g, role, cells, nums);

@@ -26,8 +26,8 @@
 enum { DRAW_NONE = 0, DRAW_SCREEN = 1 << 0, DRAW_DATA = 1 << 1, DRAW_FILL = 1 << 2 };
 
 #define UI_SOURCES_MAX 64
-#define STALE_MS 300000 /* data older than this is marked stale, with its age */
-#define UI_NAME_CAP 64
+#define STALE_MS       300000 /* data older than this is marked stale, with its age */
+#define UI_NAME_CAP    64
 
 /* One audit record as the Audit screen shows it. */
 typedef struct ui_audit_row {
@@ -45,7 +45,8 @@ typedef struct snapshot {
 	int64_t data_version;
 	char err[256];
 	bool partial; /* the first, quick read: SLOs, budgets and alerts are still coming */
-	int64_t slow_ms; /* when the SLO, budget and alert views were read (or brought up to date) */
+	int64_t
+	    slow_ms; /* when the SLO, budget and alert views were read (or brought up to date) */
 	view_source_health src[UI_SOURCES_MAX];
 	char srcname[UI_SOURCES_MAX][UI_NAME_CAP];
 	size_t nsrc;
@@ -81,7 +82,7 @@ typedef struct snapshot {
 	char check_uc[128];
 	view_weekly *weekly; /* the week's review: read only for the Review screen (it is slow) */
 	int64_t weekly_ms;   /* when it was read */
-	int64_t incident;         /* the newest incident still open; 0: none */
+	int64_t incident;    /* the newest incident still open; 0: none */
 	char incident_title[200]; /* its params, as recorded */
 } snapshot;
 
@@ -96,8 +97,7 @@ typedef enum {
  * snapshot read before with st: what can be kept of it is. 0 or -1 (err in the snapshot, the
  * parts that could be read are kept). */
 int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_health *src,
-                  size_t nsrc, int64_t now_ms, snap_depth depth, const snapshot *prev,
-                  snapshot *s);
+                  size_t nsrc, int64_t now_ms, snap_depth depth, const snapshot *prev, snapshot *s);
 /* Reads the week's review into s (the ISO week holding now_ms). 0 or -1 (err in s). */
 int snapshot_load_weekly(store *st, const ui_opts *o, int64_t now_ms, snapshot *s);
 void snapshot_free(snapshot *s);
@@ -146,7 +146,7 @@ typedef enum { EDIT_NONE, EDIT_PALETTE, EDIT_FILTER, EDIT_RUNBOOK, EDIT_INCIDENT
 /* Where a runbook action is between its key and the gateway's answer. */
 typedef enum { RB_NONE, RB_PARAMS, RB_REASON, RB_PLANNING, RB_CONFIRM, RB_SENDING } rb_step;
 
-#define LINE_CAP 128
+#define LINE_CAP    128
 #define HISTORY_MAX 32
 
 struct console {
@@ -158,17 +158,17 @@ struct console {
 	uv_signal_t stops[UI_STOP_SIGNALS]; /* one handle per signal that ends the console */
 	uv_timer_t tick;
 	uv_work_t work;
-	bool loading;    /* a snapshot is being read on the worker */
-	bool want_load;  /* read again once it is done */
-	bool force_load; /* read even when nothing changed */
-	snap_depth depth; /* of the read in flight */
-	bool weekly_load; /* the read in flight includes the week's review */
-	int review_section; /* what the Review screen's table shows */
+	bool loading;            /* a snapshot is being read on the worker */
+	bool want_load;          /* read again once it is done */
+	bool force_load;         /* read even when nothing changed */
+	snap_depth depth;        /* of the read in flight */
+	bool weekly_load;        /* the read in flight includes the week's review */
+	int review_section;      /* what the Review screen's table shows */
 	char check_uc[128];      /* the use case the Checklist screen walks */
 	char next_check_uc[128]; /* the one the read in flight evaluates; "" none */
-	store *rd;       /* the worker's own read-only handle */
-	snapshot *snap;  /* the latest snapshot; NULL before the first */
-	snapshot *next;  /* being loaded */
+	store *rd;               /* the worker's own read-only handle */
+	snapshot *snap;          /* the latest snapshot; NULL before the first */
+	snapshot *next;          /* being loaded */
 	size_t next_range;
 	view_source_health next_src[UI_SOURCES_MAX];
 	char next_srcname[UI_SOURCES_MAX][UI_NAME_CAP];
@@ -216,7 +216,7 @@ struct console {
 unsigned long ui_attr(console *c, theme_role r);
 void ui_put(console *c, int y, int x, theme_role r, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-const char *ui_usd(int64_t micros, char *buf, size_t cap);
+const char *ui_usd(int64_t nanos, char *buf, size_t cap);
 void ui_sparkline(console *c, int y, int x, const int64_t *v, int n);
 /* The same sparkline as text for a table cell (UTF-8 blocks, or ASCII outside a UTF-8
  * locale); cut to what fits cap. */

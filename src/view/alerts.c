@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "scan.h"
+#include "tokentop/money.h"
 #include "tokentop/strmap.h"
 #include "tokentop/view.h"
 
@@ -90,7 +91,7 @@ static int add_row(void *ctx, tt_res r, const tt_rollup *row)
 	    .refusals = st == TT_STATUS_SAFETY_REFUSAL ? n : 0,
 	    .limited = st == TT_STATUS_RATE_LIMITED ? n : 0,
 	    .errors = st == TT_STATUS_TIMEOUT || st == TT_STATUS_SERVER_ERROR ? n : 0,
-	    .cost = m[TT_M_COST_MICROS],
+	    .cost = m[TT_M_COST_NANOS],
 	};
 	/* counted at b + 1: prefix sums are formed in place afterwards */
 	for (int k = 0; k < 3; k++) {
@@ -271,7 +272,7 @@ static void st_cost(const actx *c, const series *s, size_t k, size_t b, double *
 {
 	(void)c;
 	cnt w = window(s, k, b);
-	*v = (double)w.cost / 1e6 / (double)(WINDOW_MS / MIN_MS);
+	*v = (double)w.cost / (double)TT_NANOS_PER_USD / (double)(WINDOW_MS / MIN_MS);
 	*n = w.req;
 }
 
@@ -356,7 +357,7 @@ static int evaluate(actx *c, anomaly_tracker *t, const struct detector *d, size_
 		if (n > 0 && !(v <= o.ref))
 			o.ref = v;
 		size_t from = be >= BB ? be - BB : 0;
-		double org = (double)(s->org[be] - s->org[from]) / 1e6 /
+		double org = (double)(s->org[be] - s->org[from]) / (double)TT_NANOS_PER_USD /
 		             ((double)((be - from) * STEP_MS) / MIN_MS);
 		o.min_delta = be > from ? COST_MATERIAL * org : 0;
 	}

@@ -19,7 +19,7 @@ typedef struct series_ctx {
 	int64_t **hourly;
 } series_ctx;
 
-static int add_cost(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_micros)
+static int add_cost(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_nanos)
 {
 	series_ctx *c = ctx;
 	if (!vdims_has(c->dims, dims_id))
@@ -30,14 +30,14 @@ static int add_cost(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_mic
 	const unsigned char *m = c->match + (size_t)dims_id * c->n;
 	for (size_t k = 0; k < c->n; k++)
 		if (m[k])
-			c->hourly[k][i] += cost_micros;
+			c->hourly[k][i] += cost_nanos;
 	return 0;
 }
 
 static int add_row(void *ctx, tt_res r, const tt_rollup *row)
 {
 	(void)r;
-	return add_cost(ctx, row->bucket, row->dims_id, row->m[TT_M_COST_MICROS]);
+	return add_cost(ctx, row->bucket, row->dims_id, row->m[TT_M_COST_NANOS]);
 }
 
 /* The whole hours from the store's narrow cost index; the hour holding now as far as its
@@ -94,7 +94,7 @@ static int whatif_scope(const view_cube *week, const budget_scope *scope, const 
 	for (size_t i = 0; i < rows.n; i++) {
 		cells[i].use_case = rows.rows[i].key[0];
 		cells[i].model = rows.rows[i].key[2];
-		cells[i].cost_micros = rows.rows[i].m[TT_M_COST_MICROS];
+		cells[i].cost_nanos = rows.rows[i].m[TT_M_COST_NANOS];
 		cells[i].input_share = input_share(card, &rows.rows[i], now_ms);
 	}
 	*factor = whatif_factor(cells, rows.n, w, nw);
@@ -109,8 +109,8 @@ static int64_t hour_of(int64_t ms)
 }
 
 /* The closed hours of prev that this read can take as they are: 0 when none. */
-static size_t kept_hours(const view_budgets *prev, const budget_spec *specs, size_t n,
-                         int64_t dv, int64_t hour0, int64_t now_ms)
+static size_t kept_hours(const view_budgets *prev, const budget_spec *specs, size_t n, int64_t dv,
+                         int64_t hour0, int64_t now_ms)
 {
 	if (!prev || !prev->hourly || prev->n != n || !n || prev->rows[0].spec != specs || dv < 0 ||
 	    prev->data_version != dv || prev->hour0_ms != hour0 || now_ms < prev->now_ms)
@@ -191,11 +191,11 @@ static int budgets_make(store *st, const budget_spec *specs, size_t n, int64_t n
 		budget_period_bounds(b->period, now_ms, &r->period_start_ms, &r->period_end_ms);
 		budget_series s = {hourly[i], nhours, hour0, data_start};
 		budget_forecast(&s, r->period_start_ms, r->period_end_ms, now_ms, &r->fc);
-		r->spent_micros = r->fc.spent_micros;
-		r->used_pct = b->amount_micros > 0
-		                  ? 100.0 * (double)r->spent_micros / (double)b->amount_micros
+		r->spent_nanos = r->fc.spent_nanos;
+		r->used_pct = b->amount_nanos > 0
+		                  ? 100.0 * (double)r->spent_nanos / (double)b->amount_nanos
 		                  : NAN;
-		r->state = b->amount_micros > 0 ? budget_state_of(b, r->spent_micros) : BUDGET_OK;
+		r->state = b->amount_nanos > 0 ? budget_state_of(b, r->spent_nanos) : BUDGET_OK;
 		r->mape = budget_backtest(&s, b->period, now_ms, &r->backtests);
 		budget_forecast_widen(&r->fc, r->mape);
 		r->whatif_factor = 1;

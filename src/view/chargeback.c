@@ -22,25 +22,24 @@ static bool tier_markup(const ratecard *card, const char *tier, int64_t *bp)
 	return false;
 }
 
-void view_charge_parts(const ratecard *card, const char *tier, int64_t cost_micros,
-                       view_charge *out)
+void view_charge_parts(const ratecard *card, const char *tier, int64_t cost_nanos, view_charge *out)
 {
-	out->cost_micros = cost_micros;
-	out->chargeback_micros = ratecard_chargeback(card, tier, cost_micros);
-	if (money_muldiv(cost_micros, ratecard_overhead_bp(card), 10000, &out->overhead_micros))
-		out->overhead_micros = 0;
+	out->cost_nanos = cost_nanos;
+	out->chargeback_nanos = ratecard_chargeback(card, tier, cost_nanos);
+	if (money_muldiv(cost_nanos, ratecard_overhead_bp(card), 10000, &out->overhead_nanos))
+		out->overhead_nanos = 0;
 	/* With no markup this leaves exactly 0: the chargeback of an integer cost rounds as its
 	 * overhead does. */
-	out->markup_micros = out->chargeback_micros - cost_micros - out->overhead_micros;
+	out->markup_nanos = out->chargeback_nanos - cost_nanos - out->overhead_nanos;
 }
 
 static void charge_add(view_charge *a, const view_charge *b)
 {
 	a->requests += b->requests;
-	a->cost_micros += b->cost_micros;
-	a->overhead_micros += b->overhead_micros;
-	a->markup_micros += b->markup_micros;
-	a->chargeback_micros += b->chargeback_micros;
+	a->cost_nanos += b->cost_nanos;
+	a->overhead_nanos += b->overhead_nanos;
+	a->markup_nanos += b->markup_nanos;
+	a->chargeback_nanos += b->chargeback_nanos;
 }
 
 /* Splits total over the weights (all >= 0, some > 0) in proportion: floors, then one unit
@@ -87,22 +86,22 @@ static int cmp_team_cost(const void *pa, const void *pb)
 	int c = strcmp(a->team, b->team);
 	if (c)
 		return c;
-	if (a->c.cost_micros != b->c.cost_micros)
-		return a->c.cost_micros > b->c.cost_micros ? -1 : 1;
+	if (a->c.cost_nanos != b->c.cost_nanos)
+		return a->c.cost_nanos > b->c.cost_nanos ? -1 : 1;
 	return strcmp(a->tier, b->tier);
 }
 
 static int cmp_teams(const void *pa, const void *pb)
 {
 	const view_charge_team *a = pa, *b = pb;
-	if (a->c.chargeback_micros != b->c.chargeback_micros)
-		return a->c.chargeback_micros > b->c.chargeback_micros ? -1 : 1;
+	if (a->c.chargeback_nanos != b->c.chargeback_nanos)
+		return a->c.chargeback_nanos > b->c.chargeback_nanos ? -1 : 1;
 	return strcmp(a->team, b->team);
 }
 
 /* One tier's teams (rows [i, j)): the tier is charged back once on its whole cost, as the
  * summary does, and that amount and its overhead are apportioned over the teams by cost, so
- * the teams add up to the summary's chargeback to the micro-dollar. */
+ * the teams add up to the summary's chargeback to the nano-dollar. */
 static int charge_tier(view_chargeback *v, const view_row *rows, size_t i, size_t j)
 {
 	size_t n = j - i;
@@ -119,15 +118,15 @@ static int charge_tier(view_chargeback *v, const view_row *rows, size_t i, size_
 	int64_t cost = 0;
 	bool negative = false;
 	for (size_t k = 0; k < n; k++) {
-		w[k] = rows[i + k].m[TT_M_COST_MICROS];
+		w[k] = rows[i + k].m[TT_M_COST_NANOS];
 		cost += w[k];
 		negative |= w[k] < 0;
 	}
 	view_charge whole;
 	view_charge_parts(v->card, tier, cost, &whole);
 	if (!negative && cost > 0) {
-		apportion(whole.chargeback_micros, w, n, cb, rem);
-		apportion(whole.overhead_micros, w, n, oh, rem);
+		apportion(whole.chargeback_nanos, w, n, cb, rem);
+		apportion(whole.overhead_nanos, w, n, oh, rem);
 	}
 	for (size_t k = 0; k < n; k++) {
 		view_charge_tier *t = &v->tiers[v->ntiers++];
@@ -137,10 +136,10 @@ static int charge_tier(view_chargeback *v, const view_row *rows, size_t i, size_
 		if (negative || cost <= 0) { /* refunds: each pair on its own */
 			view_charge_parts(v->card, tier, w[k], &t->c);
 		} else {
-			t->c.cost_micros = w[k];
-			t->c.chargeback_micros = cb[k];
-			t->c.overhead_micros = oh[k];
-			t->c.markup_micros = cb[k] - w[k] - oh[k];
+			t->c.cost_nanos = w[k];
+			t->c.chargeback_nanos = cb[k];
+			t->c.overhead_nanos = oh[k];
+			t->c.markup_nanos = cb[k] - w[k] - oh[k];
 		}
 		t->c.requests = rows[i + k].m[TT_M_REQUESTS];
 	}

@@ -133,8 +133,8 @@ int64_t view_ratio_round(int64_t a, int64_t b)
 static int cmp_rows(const void *pa, const void *pb)
 {
 	const view_row *a = pa, *b = pb;
-	if (a->m[TT_M_COST_MICROS] != b->m[TT_M_COST_MICROS])
-		return a->m[TT_M_COST_MICROS] > b->m[TT_M_COST_MICROS] ? -1 : 1;
+	if (a->m[TT_M_COST_NANOS] != b->m[TT_M_COST_NANOS])
+		return a->m[TT_M_COST_NANOS] > b->m[TT_M_COST_NANOS] ? -1 : 1;
 	if (a->m[TT_M_REQUESTS] != b->m[TT_M_REQUESTS])
 		return a->m[TT_M_REQUESTS] > b->m[TT_M_REQUESTS] ? -1 : 1;
 	for (int i = 0; i < TT_D_COUNT && a->key[i]; i++) {

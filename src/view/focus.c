@@ -41,7 +41,7 @@ void focus_split(int64_t cost, const unsigned __int128 w[FOCUS_TOKEN_COUNT],
 		return;
 	}
 	/* |cost| < 2^63 and every weight < 2^63 keep cost * weight inside 128 bits; halving every
-	 * weight alike changes the proportions by far less than a micro-dollar. */
+	 * weight alike changes the proportions by far less than a nano-dollar. */
 	while (sum >> 63) {
 		sum = 0;
 		for (int t = 0; t < FOCUS_TOKEN_COUNT; t++)
@@ -61,7 +61,7 @@ void focus_split(int64_t cost, const unsigned __int128 w[FOCUS_TOKEN_COUNT],
 		rem[t] = x % sum;
 		given += part[t];
 	}
-	/* The floors leave fewer micro-dollars than there are types: one each to the largest
+	/* The floors leave fewer nano-dollars than there are types: one each to the largest
 	 * remainders, the lower type first on a tie, so the same inputs always split alike. */
 	for (unsigned __int128 left = mag - given; left > 0; left--) {
 		int best = -1;
@@ -155,7 +155,7 @@ static int emit_group(view_focus *v, size_t *cap, const ratecard *card, const vi
 			w[t] = (unsigned __int128)tok[t];
 	}
 	int64_t part[FOCUS_TOKEN_COUNT];
-	focus_split(m[TT_M_COST_MICROS], w, part);
+	focus_split(m[TT_M_COST_NANOS], w, part);
 	for (int t = 0; t < FOCUS_TOKEN_COUNT; t++) {
 		if (!tok[t] && !part[t])
 			continue;
@@ -178,7 +178,7 @@ static int emit_group(view_focus *v, size_t *cap, const ratecard *card, const vi
 		    .tenant = d[TT_D_TENANT],
 		    .token = (focus_token)t,
 		    .tokens = tok[t],
-		    .cost_micros = part[t],
+		    .cost_nanos = part[t],
 		    .price_per_mtok = price[t],
 		    .basis = basis,
 		};
@@ -195,7 +195,7 @@ int view_focus_build(store *st, int64_t since_ms, int64_t until_ms, const rateca
 	if (view_daycube_build(st, since_ms, until_ms, &v->dc, err, errlen))
 		return -1;
 	const view_daycube *dc = &v->dc;
-	v->total_cost_micros = dc->total[TT_M_COST_MICROS];
+	v->total_cost_nanos = dc->total[TT_M_COST_NANOS];
 	gcell *g = calloc(dc->n ? dc->n : 1, sizeof *g);
 	if (!g)
 		goto oom;
@@ -216,12 +216,12 @@ int view_focus_build(store *st, int64_t since_ms, int64_t until_ms, const rateca
 	free(g);
 	int64_t sum = 0;
 	for (size_t i = 0; i < v->n; i++)
-		sum += v->rows[i].cost_micros;
-	if (sum != v->total_cost_micros) {
+		sum += v->rows[i].cost_nanos;
+	if (sum != v->total_cost_nanos) {
 		/* Cannot happen with exact splits; refuse to write figures that do not reconcile.
 		 */
-		snprintf(err, errlen, "FOCUS rows add up to %lld micro-USD, the range to %lld",
-		         (long long)sum, (long long)v->total_cost_micros);
+		snprintf(err, errlen, "FOCUS rows add up to %lld nano-USD, the range to %lld",
+		         (long long)sum, (long long)v->total_cost_nanos);
 		view_focus_free(v);
 		return -1;
 	}

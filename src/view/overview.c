@@ -75,18 +75,18 @@ static int add_minute(void *ctx, tt_res r, const tt_rollup *row)
 	return 0;
 }
 
-static int add_cost(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_micros)
+static int add_cost(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_nanos)
 {
 	(void)bucket;
 	(void)dims_id;
-	*(int64_t *)ctx += cost_micros;
+	*(int64_t *)ctx += cost_nanos;
 	return 0;
 }
 
 static int add_row_cost(void *ctx, tt_res r, const tt_rollup *row)
 {
 	(void)r;
-	*(int64_t *)ctx += row->m[TT_M_COST_MICROS];
+	*(int64_t *)ctx += row->m[TT_M_COST_NANOS];
 	return 0;
 }
 
@@ -104,12 +104,12 @@ static int spend_figures(store *st, view_overview *v)
 		return -1;
 	int64_t recent[TT_M_COUNT] = {0};
 	for (size_t i = 0; i < VIEW_OVERVIEW_SPARK; i++) {
-		v->spark_micros[i] = m[i][TT_M_COST_MICROS];
+		v->spark_nanos[i] = m[i][TT_M_COST_NANOS];
 		if (i >= VIEW_OVERVIEW_SPARK - VIEW_OVERVIEW_RECENT)
 			for (int k = 0; k < TT_M_COUNT; k++)
 				recent[k] += m[i][k];
 	}
-	v->spend_per_min_micros = view_ratio_round(recent[TT_M_COST_MICROS], VIEW_OVERVIEW_RECENT);
+	v->spend_per_min_nanos = view_ratio_round(recent[TT_M_COST_NANOS], VIEW_OVERVIEW_RECENT);
 	double secs = VIEW_OVERVIEW_RECENT * 60.0;
 	v->requests_per_s = (double)recent[TT_M_REQUESTS] / secs;
 	v->tokens_per_s = (double)(recent[TT_M_INPUT_TOKENS] + recent[TT_M_OUTPUT_TOKENS]) / secs;
@@ -119,11 +119,11 @@ static int spend_figures(store *st, view_overview *v)
 	int64_t day0, month0, end, hour0 = floor_to(v->now_ms, HOUR_MS);
 	budget_period_bounds(BUDGET_DAY, v->now_ms, &day0, &end);
 	budget_period_bounds(BUDGET_MONTH, v->now_ms, &month0, &end);
-	if (store_rollup_costs(st, TT_RES_HOUR, day0, hour0, add_cost, &v->today_micros) ||
-	    store_rollup_scan(st, hour0, v->now_ms, false, add_row_cost, &v->today_micros) ||
-	    store_rollup_costs(st, TT_RES_DAY, month0, day0, add_cost, &v->month_micros))
+	if (store_rollup_costs(st, TT_RES_HOUR, day0, hour0, add_cost, &v->today_nanos) ||
+	    store_rollup_scan(st, hour0, v->now_ms, false, add_row_cost, &v->today_nanos) ||
+	    store_rollup_costs(st, TT_RES_DAY, month0, day0, add_cost, &v->month_nanos))
 		return -1;
-	v->month_micros += v->today_micros;
+	v->month_nanos += v->today_nanos;
 	return 0;
 }
 

@@ -1,4 +1,5 @@
-/* The Providers view: error classes, latency and TTFT quantiles and state per provider and model. */
+/* The Providers view: error classes, latency and TTFT quantiles and state per provider and model.
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,7 +120,7 @@ static void add_counts(view_provider_row *r, const idinfo *x, tt_status s, const
 		r->calls += n;
 	if (x->error)
 		r->errors += n;
-	r->cost_micros += m[TT_M_COST_MICROS];
+	r->cost_nanos += m[TT_M_COST_NANOS];
 }
 
 static int add_row(void *ctx, tt_res res, const tt_rollup *row)
@@ -147,7 +148,8 @@ static int add_row(void *ctx, tt_res res, const tt_rollup *row)
 			return 1;
 		}
 		for (int i = 0; i < 3; i++)
-			if (sketch_merge(k == TT_SK_LATENCY ? &r[i]->latency : &r[i]->ttft, &c->tmp)) {
+			if (sketch_merge(k == TT_SK_LATENCY ? &r[i]->latency : &r[i]->ttft,
+			                 &c->tmp)) {
 				c->failed = "out of memory";
 				return 1;
 			}
@@ -168,8 +170,8 @@ static void finish(view_provider_row *r)
 
 static int cmp_cost(const view_provider_row *a, const view_provider_row *b)
 {
-	if (a->cost_micros != b->cost_micros)
-		return a->cost_micros > b->cost_micros ? -1 : 1;
+	if (a->cost_nanos != b->cost_nanos)
+		return a->cost_nanos > b->cost_nanos ? -1 : 1;
 	if (a->requests != b->requests)
 		return a->requests > b->requests ? -1 : 1;
 	int c = strcmp(a->provider, b->provider);

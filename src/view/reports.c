@@ -27,7 +27,7 @@ int view_summary_build(store *st, int64_t since_ms, int64_t until_ms, const rate
 	if (view_cube_build(st, since_ms, until_ms, true, c, err, errlen))
 		return -1;
 	memcpy(v->m, c->total, sizeof v->m);
-	v->chargeback_micros = card ? 0 : -1;
+	v->chargeback_nanos = card ? 0 : -1;
 	for (size_t id = 1; id < c->ndims; id++) {
 		if (!c->dims[id][0] || !c->m[id][TT_M_REQUESTS])
 			continue;
@@ -46,13 +46,13 @@ int view_summary_build(store *st, int64_t since_ms, int64_t until_ms, const rate
 	view_rows tiers;
 	if (card && view_group(c, tier, 1, NULL, NULL, &tiers) == 0) {
 		for (size_t i = 0; i < tiers.n; i++)
-			v->chargeback_micros += ratecard_chargeback(
-			    card, tiers.rows[i].key[0], tiers.rows[i].m[TT_M_COST_MICROS]);
+			v->chargeback_nanos += ratecard_chargeback(
+			    card, tiers.rows[i].key[0], tiers.rows[i].m[TT_M_COST_NANOS]);
 		view_rows_free(&tiers);
 	}
-	v->cost_per_request_micros = view_ratio_round(v->m[TT_M_COST_MICROS], v->m[TT_M_REQUESTS]);
-	v->cost_per_success_micros =
-	    v->m[TT_M_SUCCESS] ? view_ratio_round(v->m[TT_M_COST_MICROS], v->m[TT_M_SUCCESS]) : -1;
+	v->cost_per_request_nanos = view_ratio_round(v->m[TT_M_COST_NANOS], v->m[TT_M_REQUESTS]);
+	v->cost_per_success_nanos =
+	    v->m[TT_M_SUCCESS] ? view_ratio_round(v->m[TT_M_COST_NANOS], v->m[TT_M_SUCCESS]) : -1;
 	static const double qs[3] = {0.50, 0.95, 0.99};
 	for (int i = 0; i < 3; i++) {
 		v->latency_ms[i] = sketch_quantile(&c->latency, qs[i]);
@@ -93,7 +93,7 @@ static int prompts_group(const view_cube *cube, size_t top, view_prompts *v, cha
 {
 	v->since_ms = cube->since_ms;
 	v->until_ms = cube->until_ms;
-	v->total_cost_micros = cube->total[TT_M_COST_MICROS];
+	v->total_cost_nanos = cube->total[TT_M_COST_NANOS];
 	static const tt_dim by[] = {TT_D_PROMPT_ID, TT_D_PROMPT_VERSION};
 	if (view_group(cube, by, 2, NULL, NULL, &v->rows)) {
 		snprintf(err, errlen, "out of memory");
@@ -167,7 +167,7 @@ static int routing_group(const view_cube *cube, view_routing *v, char *err, size
 		r->n++;
 		r->requests += t->m[TT_M_REQUESTS];
 		r->elevated += t->m[TT_M_ELEVATED];
-		r->cost_micros += t->m[TT_M_COST_MICROS];
+		r->cost_nanos += t->m[TT_M_COST_NANOS];
 	}
 	return 0;
 oom:

@@ -69,16 +69,16 @@ static void trend_add(trend_ctx *t, int64_t bucket_s, int64_t dims_id, int64_t c
 	v->trend[(size_t)t->row_of[dims_id] * v->trend_n + (size_t)k] += cost;
 }
 
-static int add_cost(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_micros)
+static int add_cost(void *ctx, int64_t bucket, int64_t dims_id, int64_t cost_nanos)
 {
-	trend_add(ctx, bucket, dims_id, cost_micros);
+	trend_add(ctx, bucket, dims_id, cost_nanos);
 	return 0;
 }
 
 static int add_row(void *ctx, tt_res r, const tt_rollup *row)
 {
 	(void)r;
-	trend_add(ctx, row->bucket, row->dims_id, row->m[TT_M_COST_MICROS]);
+	trend_add(ctx, row->bucket, row->dims_id, row->m[TT_M_COST_NANOS]);
 	return 0;
 }
 

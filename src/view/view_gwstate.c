@@ -57,7 +57,7 @@ static view_gateway *gateway_of(builder *b, const char *source)
 	v->gateways = g;
 	g = &g[v->n++];
 	memset(g, 0, sizeof *g);
-	g->max_budget_micros = -1;
+	g->max_budget_nanos = -1;
 	g->source = dup_str(b, source);
 	return g;
 }
@@ -209,7 +209,7 @@ static int read_controls(builder *b, view_gateway *g, const json_t *doc, const t
 	return 0;
 }
 
-static int micros_of(const json_t *n, int64_t *out)
+static int nanos_of(const json_t *n, int64_t *out)
 {
 	char buf[64];
 	snprintf(buf, sizeof buf, "%.17g", json_number_value(n));
@@ -223,14 +223,13 @@ static int read_global_spend(builder *b, view_gateway *g, const json_t *doc, con
 	(void)b;
 	json_t *spend = json_object_get(doc, "spend"), *max = json_object_get(doc, "max_budget");
 	if (json_is_null(spend))
-		g->spend_micros = 0;
-	else if (!json_is_number(spend) || micros_of(spend, &g->spend_micros))
+		g->spend_nanos = 0;
+	else if (!json_is_number(spend) || nanos_of(spend, &g->spend_nanos))
 		return -1;
 	g->dialect = VIEW_GW_LITELLM;
 	g->spend_ms = s->fetched_ms;
-	if (!json_is_number(max) || micros_of(max, &g->max_budget_micros) ||
-	    g->max_budget_micros <= 0)
-		g->max_budget_micros = -1;
+	if (!json_is_number(max) || nanos_of(max, &g->max_budget_nanos) || g->max_budget_nanos <= 0)
+		g->max_budget_nanos = -1;
 	return 0;
 }
 

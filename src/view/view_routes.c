@@ -62,7 +62,7 @@ static void route_add(view_routes *v, const char *name, const char *source,
 	if (seen) {
 		rr->requests = seen->requests;
 		rr->elevated = seen->elevated;
-		rr->cost_micros = seen->cost_micros;
+		rr->cost_nanos = seen->cost_nanos;
 		for (size_t k = seen->first; k < seen->first + seen->n; k++) {
 			const view_row *t = &obs->targets.rows[k];
 			view_rtarget *o = &v->targets[v->ntargets++];
@@ -71,7 +71,7 @@ static void route_add(view_routes *v, const char *name, const char *source,
 			                    .tier = t->key[3],
 			                    .requests = t->m[TT_M_REQUESTS],
 			                    .elevated = t->m[TT_M_ELEVATED],
-			                    .cost_micros = t->m[TT_M_COST_MICROS],
+			                    .cost_nanos = t->m[TT_M_COST_NANOS],
 			                    .share = seen->requests ? (double)t->m[TT_M_REQUESTS] /
 			                                                  (double)seen->requests
 			                                            : 0.0,
@@ -316,7 +316,8 @@ static int add_changes(view_routes *v, store *st, char *err, size_t errlen)
 	audit *a = audit_open_mode(st, NULL, AUDIT_KEY_NONE, err, errlen);
 	if (!a)
 		return -1;
-	changes_ctx x = {.since_ms = v->now_ms - VIEW_ROUTE_CHANGES_MS, .ring = v->changes, .log = a};
+	changes_ctx x = {
+	    .since_ms = v->now_ms - VIEW_ROUTE_CHANGES_MS, .ring = v->changes, .log = a};
 	/* the records of the window only: a long log is not read at every refresh */
 	int rc = audit_each(a, x.since_ms, keep_change, &x);
 	audit_close(a);

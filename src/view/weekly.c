@@ -97,18 +97,17 @@ static int cmp_by_key(const void *pa, const void *pb)
 static int cmp_by_cost(const void *pa, const void *pb)
 {
 	const view_week_line *a = pa, *b = pb;
-	if (a->cost_micros != b->cost_micros)
-		return a->cost_micros > b->cost_micros ? -1 : 1;
-	if (a->prev_cost_micros != b->prev_cost_micros)
-		return a->prev_cost_micros > b->prev_cost_micros ? -1 : 1;
+	if (a->cost_nanos != b->cost_nanos)
+		return a->cost_nanos > b->cost_nanos ? -1 : 1;
+	if (a->prev_cost_nanos != b->prev_cost_nanos)
+		return a->prev_cost_nanos > b->prev_cost_nanos ? -1 : 1;
 	return cmp_keys(a, b);
 }
 
 static int cmp_by_growth(const void *pa, const void *pb)
 {
 	const view_week_line *a = pa, *b = pb;
-	int64_t ga = a->cost_micros - a->prev_cost_micros,
-	        gb = b->cost_micros - b->prev_cost_micros;
+	int64_t ga = a->cost_nanos - a->prev_cost_nanos, gb = b->cost_nanos - b->prev_cost_nanos;
 	if (ga != gb)
 		return ga > gb ? -1 : 1;
 	return cmp_by_cost(pa, pb);
@@ -136,7 +135,7 @@ static int week_lines(const view_cube *cur, const view_cube *prev, const tt_dim 
 		view_week_line *l = &out->rows[out->n++];
 		for (size_t k = 0; k < nby; k++)
 			l->key[k] = a.rows[i].key[k];
-		l->cost_micros = a.rows[i].m[TT_M_COST_MICROS];
+		l->cost_nanos = a.rows[i].m[TT_M_COST_NANOS];
 		l->requests = a.rows[i].m[TT_M_REQUESTS];
 	}
 	qsort(out->rows, out->n, sizeof *out->rows, cmp_by_key);
@@ -150,7 +149,7 @@ static int week_lines(const view_cube *cur, const view_cube *prev, const tt_dim 
 			l = &out->rows[out->n++];
 			*l = probe;
 		}
-		l->prev_cost_micros = b.rows[i].m[TT_M_COST_MICROS];
+		l->prev_cost_nanos = b.rows[i].m[TT_M_COST_NANOS];
 		l->prev_requests = b.rows[i].m[TT_M_REQUESTS];
 	}
 	view_rows_free(&a);
@@ -179,11 +178,11 @@ static int prompt_lines(view_weekly *v)
 		lines_free(&all);
 		return -1;
 	}
-	for (size_t i = 0; i < top && all.rows[i].cost_micros > 0; i++)
+	for (size_t i = 0; i < top && all.rows[i].cost_nanos > 0; i++)
 		v->top_prompts.rows[v->top_prompts.n++] = all.rows[i];
 	qsort(all.rows, all.n, sizeof *all.rows, cmp_by_growth);
 	for (size_t i = 0; i < all.n && v->prompt_growth.n < WEEKLY_TOP; i++)
-		if (all.rows[i].cost_micros > all.rows[i].prev_cost_micros)
+		if (all.rows[i].cost_nanos > all.rows[i].prev_cost_nanos)
 			v->prompt_growth.rows[v->prompt_growth.n++] = all.rows[i];
 	lines_free(&all);
 	return 0;
@@ -204,13 +203,13 @@ static void fill_days(view_weekly *v)
 		const int64_t *c = v->cur_cube.by_day[d], *p = v->prev_cube.by_day[d];
 		w->day = day0 + d;
 		w->reached = w->day * DAY_MS < v->until_ms;
-		w->cost_micros = c[TT_M_COST_MICROS];
+		w->cost_nanos = c[TT_M_COST_NANOS];
 		w->requests = c[TT_M_REQUESTS];
 		w->success = c[TT_M_SUCCESS];
-		w->cost_per_success_micros = per_success(w->cost_micros, w->success);
-		w->prev_cost_micros = p[TT_M_COST_MICROS];
+		w->cost_per_success_nanos = per_success(w->cost_nanos, w->success);
+		w->prev_cost_nanos = p[TT_M_COST_NANOS];
 		w->prev_success = p[TT_M_SUCCESS];
-		w->prev_cost_per_success_micros = per_success(w->prev_cost_micros, w->prev_success);
+		w->prev_cost_per_success_nanos = per_success(w->prev_cost_nanos, w->prev_success);
 	}
 }
 
@@ -231,27 +230,27 @@ static void cache_add(view_week_cache *c, const char *state, const int64_t *m, b
 	if (prev) {
 		if (miss) {
 			c->prev_misses += m[TT_M_REQUESTS];
-			c->prev_miss_cost_micros += m[TT_M_COST_MICROS];
+			c->prev_miss_cost_nanos += m[TT_M_COST_NANOS];
 		}
 		return;
 	}
 	if (hit) {
 		c->hits += m[TT_M_REQUESTS];
-		c->hit_saved_micros += m[TT_M_SAVED_MICROS];
+		c->hit_saved_nanos += m[TT_M_SAVED_NANOS];
 	} else {
-		c->prompt_saved_micros += m[TT_M_SAVED_MICROS];
+		c->prompt_saved_nanos += m[TT_M_SAVED_NANOS];
 	}
 	if (miss) {
 		c->misses += m[TT_M_REQUESTS];
-		c->miss_cost_micros += m[TT_M_COST_MICROS];
+		c->miss_cost_nanos += m[TT_M_COST_NANOS];
 	}
 }
 
 static int cmp_cache(const void *pa, const void *pb)
 {
 	const view_week_cache *a = pa, *b = pb;
-	if (a->miss_cost_micros != b->miss_cost_micros)
-		return a->miss_cost_micros > b->miss_cost_micros ? -1 : 1;
+	if (a->miss_cost_nanos != b->miss_cost_nanos)
+		return a->miss_cost_nanos > b->miss_cost_nanos ? -1 : 1;
 	return strcmp(a->use_case, b->use_case);
 }
 
@@ -329,10 +328,10 @@ static int add_elevated(void *ctx, int64_t dims_id, int64_t requests, int64_t co
 	if (!r)
 		return 0; /* the use case served nothing this week */
 	if (e->prev) {
-		r->prev_elevated_cost_micros += cost;
+		r->prev_elevated_cost_nanos += cost;
 		(void)requests; /* counted from the rollups, as this week's */
 	} else {
-		r->elevated_cost_micros += cost;
+		r->elevated_cost_nanos += cost;
 	}
 	return 0;
 }
@@ -357,7 +356,7 @@ static int fill_routes(store *st, view_weekly *v)
 		r->n++;
 		r->requests += t->m[TT_M_REQUESTS];
 		r->elevated += t->m[TT_M_ELEVATED];
-		r->cost_micros += t->m[TT_M_COST_MICROS];
+		r->cost_nanos += t->m[TT_M_COST_NANOS];
 	}
 	static const tt_dim uc[] = {TT_D_USE_CASE};
 	view_rows p;
@@ -395,7 +394,7 @@ static void fill_series(view_weekly *v)
 		size_t s = 0;
 		while (s < apart && strcmp(v->series[s], uc))
 			s++;
-		v->series_cost[s][d] += c->m[TT_M_COST_MICROS];
+		v->series_cost[s][d] += c->m[TT_M_COST_NANOS];
 	}
 }
 
@@ -680,9 +679,9 @@ int view_weekly_build(store *st, int64_t start_ms, int64_t now_ms, const budget_
 		goto oom;
 	memcpy(v->m, v->cur_cube.total, sizeof v->m);
 	memcpy(v->prev_m, v->prev_cube.total, sizeof v->prev_m);
-	v->cost_per_success_micros = per_success(v->m[TT_M_COST_MICROS], v->m[TT_M_SUCCESS]);
-	v->prev_cost_per_success_micros =
-	    per_success(v->prev_m[TT_M_COST_MICROS], v->prev_m[TT_M_SUCCESS]);
+	v->cost_per_success_nanos = per_success(v->m[TT_M_COST_NANOS], v->m[TT_M_SUCCESS]);
+	v->prev_cost_per_success_nanos =
+	    per_success(v->prev_m[TT_M_COST_NANOS], v->prev_m[TT_M_SUCCESS]);
 	static const tt_dim uc[] = {TT_D_USE_CASE}, team[] = {TT_D_TEAM}, ten[] = {TT_D_TENANT};
 	if (week_lines(&v->cur_cube, &v->prev_cube, uc, 1, &v->by_use_case) ||
 	    week_lines(&v->cur_cube, &v->prev_cube, team, 1, &v->by_team) ||
