@@ -189,7 +189,21 @@ check "export focus --help" sh -c "'$tt' export focus --help | grep -q 'usage: t
 check "export without a format exits 2" status_is 2 "$tt" export
 check "export of an unknown format exits 2" status_is 2 "$tt" export xml
 check "export --bogus exits 2" status_is 2 "$tt" export focus --bogus
-check "export to a missing directory names it" sh -c "'$tt' export focus --db '$db' -o '$dir/no/such/f.csv' 2>&1 | grep -q 'no/such/f.csv.tmp: cannot write'"
+check "export to a missing directory names it" sh -c "'$tt' export focus --db '$db' -o '$dir/no/such/f.csv' 2>&1 | grep -q 'no/such/f.csv: cannot write beside it; check the directory exists'"
+# -o never replaces what is not a regular file, and follows a link to the file it names
+if mknod "$dir/null" c 1 3 2>/dev/null; then
+  "$tt" export focus --db "$db" --since 2026-11-16 --until 2026-11-30 -o "$dir/null" 2>/dev/null
+  check "export -o to a device writes to it, leaves the device" test -c "$dir/null"
+fi
+mkfifo "$dir/fifo"
+(timeout 30 cat "$dir/fifo" > "$dir/fifo.out") &
+"$tt" export focus --db "$db" --since 2026-11-16 --until 2026-11-30 -o "$dir/fifo" 2>/dev/null
+wait
+check "export -o to a FIFO writes through it" sh -c "test -p '$dir/fifo' && cmp -s '$dir/fifo.out' '$dir/f.csv'"
+chmod 0640 "$dir/f.csv" && ln -s "$dir/f.csv" "$dir/f.link"
+"$tt" export focus --db "$db" --since 2026-11-16 --until 2026-11-30 -o "$dir/f.link" 2>/dev/null
+check "export -o through a symlink replaces its target, keeps the link and the mode" \
+  sh -c "test -L '$dir/f.link' && [ \"\$(stat -c %a '$dir/f.csv')\" = 640 ] && [ -s '$dir/f.csv' ]"
 
 # The week's incidents and actions taken, from the audit log. Its records carry the wall
 # clock's time, so this part reviews the week holding the real now.

@@ -6,6 +6,7 @@
 
 #include "tokentop/app.h"
 #include "tokentop/money.h"
+#include "tokentop/outfile.h"
 #include "tokentop/report.h"
 #include "tokentop/timeutil.h"
 
@@ -28,7 +29,8 @@ static void export_usage(FILE *out)
 	        "  --until WHEN    end of the range, exclusive (default now)\n"
 	        "  --ratecard FILE prices that split each cost over token types (default: as\n"
 	        "                  'tokentop report' finds it; without one, by token counts)\n"
-	        "  -o, --output FILE  write there (replaced whole) instead of standard output\n"
+	        "  -o, --output FILE  write there (replaced whole; a device or FIFO written in\n"
+	        "                     place) instead of standard output\n"
 	        "  -h, --help      this help\n");
 }
 
@@ -125,38 +127,19 @@ static int export_focus(int argc, char **argv)
 		ratecard_free(card);
 		return EXIT_FAIL;
 	}
-	/* A file is written beside its final name and renamed: a reader never sees half of it. */
-	char tmp[4096];
-	FILE *out = stdout;
-	if (out_path) {
-		snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
-		out = fopen(tmp, "w");
-		if (!out) {
-			fprintf(stderr,
-			        "tokentop export focus: %s: cannot write (%m); check the "
-			        "directory exists and is writable\n",
-			        tmp);
-			view_focus_free(&v);
-			ratecard_free(card);
-			return EXIT_FAIL;
-		}
+	outfile out;
+	if (outfile_open(&out, out_path, err, sizeof err)) {
+		fprintf(stderr, "tokentop export focus: %s\n", err);
+		view_focus_free(&v);
+		ratecard_free(card);
+		return EXIT_FAIL;
 	}
-	rc = report_focus(out, &v);
-	if (out_path) {
-		rc |= fclose(out);
-		if (!rc && rename(tmp, out_path)) {
-			fprintf(stderr, "tokentop export focus: %s: cannot rename to %s (%m)\n",
-			        tmp, out_path);
-			rc = -1;
-		}
-		if (rc)
-			remove(tmp);
-	} else {
-		rc |= fflush(stdout);
-	}
-	if (rc) {
-		fprintf(stderr, "tokentop export focus: write error on %s\n",
-		        out_path ? out_path : "standard output");
+	rc = report_focus(out.f, &v);
+	if (outfile_close(&out, rc == 0, err, sizeof err)) {
+		fprintf(stderr, "tokentop export focus: %s\n", err);
+		rc = -1;
+	} else if (rc) {
+		fprintf(stderr, "tokentop export focus: write error on %s\n", out.path);
 	} else {
 		char total[32], a[32], b[32];
 		money_format(v.total_cost_nanos, total, sizeof total);

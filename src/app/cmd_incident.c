@@ -14,6 +14,7 @@
 #include "tokentop/config.h"
 #include "tokentop/gwstate.h"
 #include "tokentop/money.h"
+#include "tokentop/outfile.h"
 #include "tokentop/policy.h"
 #include "tokentop/timeutil.h"
 #include "tokentop/view.h"
@@ -105,7 +106,8 @@ static void export_usage(FILE *out)
 	        "force during it: those the audit log shows applied and not yet lifted, and\n"
 	        "those each gateway listed at tokentop's last read. An open incident's window\n"
 	        "runs to now.\n\n"
-	        "  -o, --output FILE  write there instead of standard output\n%s"
+	        "  -o, --output FILE  write there (replaced whole; a device or FIFO written in\n"
+	        "                     place) instead of standard output\n%s"
 	        "  -h, --help         this help\n",
 	        common_opts);
 }
@@ -1134,26 +1136,25 @@ static int incident_export(int argc, char **argv)
 	json_decref(bc.notes);
 	json_decref(bc.actions);
 	json_decref(bc.records);
-	FILE *out = stdout;
-	if (!rc && o.output && !(out = fopen(o.output, "w"))) {
-		snprintf(err, sizeof err, "%s: cannot write the bundle: %s", o.output,
-		         strerror(errno));
+	outfile out = {0};
+	if (!rc && outfile_open(&out, o.output, err, sizeof err))
 		rc = -1;
+	if (!rc) {
+		bool ok = json_dumpf(doc, out.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
+		          fputc('\n', out.f) != EOF;
+		if (outfile_close(&out, ok, err, sizeof err) || !ok) {
+			if (!*err)
+				snprintf(err, sizeof err, "write error on %.400s", out.path);
+			rc = -1;
+		}
 	}
-	if (!rc && json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0)
-		fputc('\n', out);
 	json_decref(doc);
 	reader_close(&rd);
 	if (rc) {
 		fprintf(stderr, "tokentop incident export: %s\n", err);
 		return EXIT_FAIL;
 	}
-	rc = finish("export", out, o.output, EXIT_OK);
-	if (out != stdout && fclose(out) && rc == EXIT_OK) {
-		fprintf(stderr, "tokentop incident export: write error on %s\n", o.output);
-		rc = EXIT_FAIL;
-	}
-	return rc;
+	return EXIT_OK;
 }
 
 static const app_verb verbs[] = {
