@@ -86,7 +86,7 @@ static void test_migrate_to_nanos(void **state)
 	char path[512];
 	snprintf(path, sizeof path, "%s/v6.db", tu_tmpdir());
 	size_t len;
-	char *old = tu_slurp("tests/data/store/v6-small.db", &len);
+	char *old = tu_slurp("tests/data/store/v6-small.sqlite", &len);
 	FILE *f = fopen(path, "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(old, 1, len, f), len);
@@ -120,7 +120,7 @@ static void test_migrate_to_nanos(void **state)
 	/* an amount that cannot be made nano-dollars stops the migration with the reason, and
 	 * leaves the database as it was */
 	snprintf(path, sizeof path, "%s/v6-huge.db", tu_tmpdir());
-	old = tu_slurp("tests/data/store/v6-small.db", &len);
+	old = tu_slurp("tests/data/store/v6-small.sqlite", &len);
 	f = fopen(path, "wb");
 	assert_int_equal(fwrite(old, 1, len, f), len);
 	fclose(f);
