@@ -22,6 +22,8 @@ static int fail_next;     /* answer 500 to this many requests */
 static int truncate_next; /* cut this many answers in half */
 static int requests;
 static int visible = NEVENTS; /* events the server has so far */
+static int cycle_at = -1;     /* a page ending here names cycle_to as its next cursor */
+static int cycle_to;
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload,
@@ -64,7 +66,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 			if (i + 1 < to)
 				body[len++] = ',';
 		}
-		len += (size_t)snprintf(body + len, cap - len, "],\"next_cursor\":\"%d\"}", to);
+		len += (size_t)snprintf(body + len, cap - len, "],\"next_cursor\":\"%d\"}",
+		                        to == cycle_at ? cycle_to : to);
 		if (truncate_next > 0) {
 			truncate_next--;
 			len /= 2;
@@ -164,7 +167,7 @@ static void on_guard(uv_timer_t *t)
 static void run_gateway(store *st, const char *token, int stop_after_pages, run *r)
 {
 	memset(r, 0, sizeof *r);
-	r->stop_on_down = strcmp(token, "good-token") != 0;
+	r->stop_on_down = strcmp(token, "good-token") != 0 || cycle_at >= 0;
 	uv_loop_init(&r->loop);
 	ingest_opts io = {0};
 	r->in = ingest_new(st, &io);
@@ -266,6 +269,30 @@ static void test_wrong_token(void **state)
 	store_close(st);
 }
 
+/* Cursors that go round (250, 500, 750 -> 250 ...) on full pages: the source says so and
+ * goes down instead of reading for ever (a sync --once would never end). */
+static void test_cursor_cycle(void **state)
+{
+	(void)state;
+	store *st = fresh_store("cycle.db");
+	pthread_mutex_lock(&mu);
+	cycle_at = 750;
+	cycle_to = 250;
+	requests = 0;
+	pthread_mutex_unlock(&mu);
+	run r;
+	run_gateway(st, "good-token", -1, &r);
+	pthread_mutex_lock(&mu);
+	cycle_at = -1;
+	int asked = requests;
+	pthread_mutex_unlock(&mu);
+	assert_int_equal(r.last, SRC_DOWN);
+	assert_non_null(strstr(r.detail, "go round in a circle"));
+	assert_true(asked < 20); /* found within a few turns, not after thousands */
+	assert_int_equal(store_event_count(st), 750); /* what it read is stored, once */
+	store_close(st);
+}
+
 static void test_idle_interval(void **state)
 {
 	(void)state;
@@ -359,9 +386,10 @@ static void test_idle_backoff(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_exact),         cmocka_unit_test(test_resume),
-	    cmocka_unit_test(test_faults),        cmocka_unit_test(test_wrong_token),
-	    cmocka_unit_test(test_idle_interval), cmocka_unit_test(test_idle_backoff),
+	    cmocka_unit_test(test_exact),        cmocka_unit_test(test_resume),
+	    cmocka_unit_test(test_faults),       cmocka_unit_test(test_wrong_token),
+	    cmocka_unit_test(test_cursor_cycle), cmocka_unit_test(test_idle_interval),
+	    cmocka_unit_test(test_idle_backoff),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -53,7 +53,16 @@ for r in hour day; do
   s=$(sqlite3 "$dir/a.db" "SELECT sum(requests) FROM rollup_$r")
   [ "$s" = "$N" ] || fail "rollup_$r counts $s"
 done
-echo "ok: clean sync stored $N events, $want_cost micro-dollars, as /v1/stats says"
+grep -q "sync: sim: $N new events stored ($N rows read)" "$dir/a.out" ||
+  fail "sync does not say the new events: $(cat "$dir/a.out")"
+echo "ok: clean sync stored $N events, $want_cost nano-dollars, as /v1/stats says"
+# a second pass from scratch re-reads every row and stores none: the count says so
+sqlite3 "$dir/a.db" "DELETE FROM cursors"
+"$tt" sync --db "$dir/a.db" --gateway sim=http://127.0.0.1:$P1 --once > "$dir/a2.out" 2>&1 \
+  || fail "second sync --once failed: $(cat "$dir/a2.out")"
+grep -q "sync: sim: 0 new events stored ($N rows read)" "$dir/a2.out" ||
+  fail "a re-read counts its duplicates as stored: $(cat "$dir/a2.out")"
+echo "ok: a re-read of $N rows says 0 new events stored"
 
 # 2. killed ten times at random moments, resumed: still exact
 mid=0

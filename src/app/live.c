@@ -98,6 +98,7 @@ typedef struct live_src {
 	source_state state;
 	int64_t last_ok_ms;
 	tally *rejects, *notes; /* LIVE_EVENTS: rows refused and rows kept with odd values */
+	uint64_t stored, read;  /* LIVE_EVENTS: new events stored, rows read (re-reads too) */
 } live_src;
 
 struct live {
@@ -154,11 +155,17 @@ static int write_failed(live *l)
 static int on_page(void *ctx, const char *source, tt_event *evs, size_t n, const char *cursor)
 {
 	live *l = ctx;
+	uint64_t before = ingest_stats_get(l->in)->accepted;
 	for (size_t i = 0; i < n; i++)
 		if (ingest_event(l->in, &evs[i]) < 0) /* 1: refused, named, and passed over */
 			return write_failed(l);
 	if (ingest_commit(l->in, source, cursor))
 		return write_failed(l);
+	live_src *s = find(l, source);
+	if (s) {
+		s->stored += ingest_stats_get(l->in)->accepted - before;
+		s->read += n;
+	}
 	mark_ok(l, source);
 	return 0;
 }
@@ -218,8 +225,8 @@ fail:
 }
 
 /* A state endpoint's answer (health, routing, controls...), kept as the gateway sent it. */
-static int on_gwstate(void *ctx, const char *source, const char *kind, const char *body,
-                      size_t len, const char *etag)
+static int on_gwstate(void *ctx, const char *source, const char *kind, const char *body, size_t len,
+                      const char *etag)
 {
 	live *l = ctx;
 	(void)len;
@@ -368,8 +375,8 @@ int live_add_events(live *l, const live_events_opts *o, char *err, size_t errlen
 	return 0;
 }
 
-int live_add_scrape(live *l, const char *name, const char *url, prom_kind kind,
-                    const char *token, int64_t interval_ms, char *err, size_t errlen)
+int live_add_scrape(live *l, const char *name, const char *url, prom_kind kind, const char *token,
+                    int64_t interval_ms, char *err, size_t errlen)
 {
 	live_src *s = claim(l, LIVE_SCRAPE, name, token, err, errlen);
 	if (!s)
@@ -420,7 +427,8 @@ int live_add_config(live *l, const tt_config *cfg, int64_t state_ms, char *err, 
 	int rc = 0;
 	for (size_t i = 0; !rc && i < cfg->ngateways; i++) {
 		const gateway_spec *g = &cfg->gateways[i];
-		if (config_token(g->token_env, g->token_file, token, sizeof token, why, sizeof why)) {
+		if (config_token(g->token_env, g->token_file, token, sizeof token, why,
+		                 sizeof why)) {
 			snprintf(err, errlen, "[gateway %s]: %s", g->name, why);
 			rc = -1;
 			break;
@@ -445,8 +453,8 @@ int live_add_config(live *l, const tt_config *cfg, int64_t state_ms, char *err, 
 		const scrape_spec *sc = &cfg->scrapes[i];
 		if (config_token(sc->token_env, sc->token_file, token, sizeof token, why,
 		                 sizeof why) ||
-		    live_add_scrape(l, sc->name, sc->url, (prom_kind)sc->kind, token, sc->interval_ms,
-		                    why, sizeof why)) {
+		    live_add_scrape(l, sc->name, sc->url, (prom_kind)sc->kind, token,
+		                    sc->interval_ms, why, sizeof why)) {
 			snprintf(err, errlen, "[scrape %s]: %s", sc->name, why);
 			rc = -1;
 		}
@@ -516,12 +524,14 @@ void live_print_totals(const live *l, FILE *out, const char *prefix)
 		const live_src *s = &l->src[i];
 		if (s->type != LIVE_EVENTS)
 			continue;
-		fprintf(out, "%s%s: %llu events stored, cursor %s\n", prefix, s->name,
-		        (unsigned long long)s->kind->events(s->h), s->kind->cursor(s->h));
+		fprintf(out, "%s%s: %llu new events stored (%llu rows read), cursor %s\n", prefix,
+		        s->name, (unsigned long long)s->stored, (unsigned long long)s->read,
+		        s->kind->cursor(s->h));
 		char heading[256];
 		snprintf(heading, sizeof heading, "%s%s: rows rejected", prefix, s->name);
 		tally_write(s->rejects, out, heading);
-		snprintf(heading, sizeof heading, "%s%s: rows kept with odd values", prefix, s->name);
+		snprintf(heading, sizeof heading, "%s%s: rows kept with odd values", prefix,
+		         s->name);
 		tally_write(s->notes, out, heading);
 	}
 }

@@ -28,6 +28,10 @@ struct gateway {
 	bool insecure;
 	char cursor[CURSOR_CAP];
 	bool caught_up;
+	/* Brent's cycle detection over the cursors of one catch-up pass: a gateway whose cursors
+	 * go round (A, B, A...) would otherwise keep a sync --once reading for ever */
+	char mark[CURSOR_CAP];
+	unsigned power, steps, pages;
 	uint64_t events;
 	/* the page being parsed */
 	tt_event *evs;
@@ -135,6 +139,23 @@ static const statedoc_kind state_kinds[] = {
     {"controls", "/v1/controls", check_controls, true},
 };
 
+/* After a full page moved the cursor on: true when g->cursor was seen before in this pass.
+ * The mark jumps to the cursor at every power of two steps, so a cycle of any length is
+ * met within twice its length once the pass is in it. */
+static bool cursor_cycles(gateway *g)
+{
+	g->pages++;
+	if (g->power && !strcmp(g->mark, g->cursor))
+		return true;
+	if (g->steps == g->power) {
+		memcpy(g->mark, g->cursor, sizeof g->mark);
+		g->power = g->power ? g->power * 2 : 1;
+		g->steps = 0;
+	}
+	g->steps++;
+	return false;
+}
+
 static void on_answer(void *ctx, const http_response *r)
 {
 	gateway *g = ctx;
@@ -171,6 +192,17 @@ static void on_answer(void *ctx, const http_response *r)
 	memcpy(g->cursor, next, sizeof g->cursor);
 	g->events += g->nevs;
 	g->caught_up = n < g->limit;
+	if (g->caught_up || idle) {
+		g->power = g->steps = g->pages = 0;
+	} else if (cursor_cycles(g)) {
+		poller_fail(
+		    &g->p, true,
+		    "%s: the cursor %.64s came back after %u pages: the gateway's cursors go "
+		    "round in a circle, so reading stopped; its events up to here are stored",
+		    g->url, g->cursor, g->pages);
+		g->power = g->steps = g->pages = 0;
+		return;
+	}
 	/* a gateway with nothing new is asked less often, up to a cap; any event brings the
 	 * poll interval back at once (no event is lost: the cursor only waits) */
 	g->idle_polls = g->nevs ? 0 : g->idle_polls + 1;
