@@ -292,11 +292,29 @@ static void test_whatif(void **state)
 	assert_true(whatif_factor(NULL, 0, w, 3) == 1);
 
 	forecast f = {.spent_nanos = 100, .point_nanos = 300, .low_nanos = 200, .high_nanos = 400};
-	whatif_apply(&f, 1.5);
+	assert_int_equal(whatif_apply(&f, 1.5), 0);
 	assert_int_equal(f.spent_nanos, 100);
 	assert_int_equal(f.point_nanos, 400);
 	assert_int_equal(f.low_nanos, 250);
 	assert_int_equal(f.high_nanos, 550);
+
+	/* changes beyond x1000 are refused, whatever their spelling; x1000 itself is taken */
+	assert_int_equal(whatif_parse("context=+1e308%", &x, why, sizeof why), -1);
+	assert_non_null(strstr(why, "at most x1000"));
+	assert_int_equal(whatif_parse("traffic=a:x1e308", &x, why, sizeof why), -1);
+	assert_int_equal(whatif_parse("traffic=a:x1001", &x, why, sizeof why), -1);
+	assert_int_equal(whatif_parse("traffic=a:xinf", &x, why, sizeof why), -1);
+	assert_int_equal(whatif_parse("context=+nan%", &x, why, sizeof why), -1);
+	assert_int_equal(whatif_parse("traffic=a:x1000", &x, why, sizeof why), 0);
+	assert_int_equal(whatif_parse("context=+99900%", &x, why, sizeof why), 0);
+	/* a forecast the factor would take past 64-bit nano-dollars is refused, not wrapped */
+	forecast big = {.spent_nanos = 0,
+	                .point_nanos = 9000000000000000000LL / 500,
+	                .low_nanos = 1,
+	                .high_nanos = 9000000000000000000LL / 500};
+	forecast keep = big;
+	assert_int_equal(whatif_apply(&big, 1000.0 * 1000.0), -1);
+	assert_memory_equal(&big, &keep, sizeof big);
 }
 
 int main(void)

@@ -101,6 +101,7 @@ int64_t budget_history_start(budget_period p, int64_t now_ms);
  * is input tokens; each what-if scales the cells it applies to.
  */
 typedef enum { WHATIF_CONTEXT, WHATIF_PRICE, WHATIF_TRAFFIC, WHATIF_KIND_COUNT } whatif_kind;
+#define WHATIF_MAX_FACTOR 1000 /* x1000 (+99900%): beyond it a what-if is a typo, not a plan */
 
 typedef struct whatif {
 	whatif_kind kind;
@@ -124,7 +125,8 @@ typedef struct whatif_cell {
 /* The factor by which the what-ifs change spend with this mix; 1 with no cells or no spend. */
 double whatif_factor(const whatif_cell *cells, size_t ncells, const whatif *w, size_t nw);
 
-/* Applies a factor to the projected part of a forecast (spend so far is spent). */
-void whatif_apply(forecast *f, double factor);
+/* Applies a factor to the projected part of a forecast (spend so far is spent). 0; -1 with f
+ * unchanged when a figure would leave 64-bit nano-dollars. */
+int whatif_apply(forecast *f, double factor);
 
 #endif

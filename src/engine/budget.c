@@ -325,18 +325,19 @@ double budget_backtest(const budget_series *s, budget_period p, int64_t before_m
 
 static const char *const whatif_names[WHATIF_KIND_COUNT] = {"context", "price", "traffic"};
 
-/* "+20%", "-10%", "x2", "x0.5": the factor. */
+/* "+20%", "-10%", "x2", "x0.5": the factor, at most WHATIF_MAX_FACTOR. */
 static int parse_change(const char *v, double *out)
 {
 	char *end;
 	if (v[0] == 'x') {
 		*out = strtod(v + 1, &end);
-		return v[1] && !*end && *out >= 0 && isfinite(*out) ? 0 : -1;
+		return v[1] && !*end && *out >= 0 && *out <= WHATIF_MAX_FACTOR ? 0 : -1;
 	}
 	if (v[0] != '+' && v[0] != '-')
 		return -1;
 	double pct = strtod(v, &end);
-	if (end == v || strcmp(end, "%") != 0 || !isfinite(pct) || pct < -100)
+	if (end == v || strcmp(end, "%") != 0 || !(pct >= -100) ||
+	    !(pct <= (WHATIF_MAX_FACTOR - 1) * 100))
 		return -1;
 	*out = 1 + pct / 100;
 	return 0;
@@ -369,7 +370,9 @@ int whatif_parse(const char *s, whatif *out, char *why, size_t whylen)
 		v = colon + 1;
 	}
 	if (parse_change(v, &out->factor)) {
-		snprintf(why, whylen, "'%s' is not a change: expected +N%%, -N%% or xN", v);
+		snprintf(why, whylen,
+		         "'%s' is not a change: expected +N%%, -N%% or xN, at most x%d (+%d%%)", v,
+		         WHATIF_MAX_FACTOR, (WHATIF_MAX_FACTOR - 1) * 100);
 		return -1;
 	}
 	return 0;
@@ -409,10 +412,17 @@ double whatif_factor(const whatif_cell *cells, size_t ncells, const whatif *w, s
 	return before > 0 ? after / (double)before : 1.0;
 }
 
-void whatif_apply(forecast *f, double factor)
+int whatif_apply(forecast *f, double factor)
 {
-	int64_t *v[] = {&f->point_nanos, &f->low_nanos, &f->high_nanos};
+	int64_t *v[] = {&f->point_nanos, &f->low_nanos, &f->high_nanos}, out[3];
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		double d = (double)f->spent_nanos + (double)(*v[i] - f->spent_nanos) * factor;
+		/* beyond what 64-bit nano-dollars hold (9.2 billion USD): refused, not wrapped */
+		if (!(d > -9.2e18 && d < 9.2e18))
+			return -1;
+		out[i] = (int64_t)llround(d);
+	}
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-		*v[i] =
-		    f->spent_nanos + (int64_t)llround((double)(*v[i] - f->spent_nanos) * factor);
+		*v[i] = out[i];
+	return 0;
 }

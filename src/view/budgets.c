@@ -203,7 +203,14 @@ static int budgets_make(store *st, const budget_spec *specs, size_t n, int64_t n
 		if (nw) {
 			if (whatif_scope(&week, &b->scope, w, nw, card, now_ms, &r->whatif_factor))
 				goto oom;
-			whatif_apply(&r->fc_whatif, r->whatif_factor);
+			if (whatif_apply(&r->fc_whatif, r->whatif_factor)) {
+				snprintf(
+				    err, errlen,
+				    "budget %s: the what-ifs (x%g together) take its forecast past "
+				    "9.2 billion USD, more than can be counted; refused",
+				    b->name, r->whatif_factor);
+				goto done;
+			}
 		}
 	}
 	v->n = n;
