@@ -42,6 +42,11 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 		if (!a || strcmp(a, "Bearer s3cret"))
 			status = 401;
+	} else if (!strcmp(url, "/basic")) {
+		/* admin / "p@ss w:rd", as RFC 7617 encodes it */
+		const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+		if (!a || strcmp(a, "Basic YWRtaW46cEBzcyB3OnJk"))
+			status = 401;
 	} else if (!strcmp(url, "/echo-method")) {
 		body = method;
 		len = strlen(body);
@@ -146,6 +151,36 @@ static void test_status_and_headers(void **state)
 	assert_string_equal(r.body, "DELETE");
 }
 
+/* Credentials in a URL are taken out of it, never printed, and sent as basic auth. */
+static void test_url_credentials(void **state)
+{
+	(void)state;
+	char clean[256], up[256];
+	assert_int_equal(http_url_split("http://admin:p%40ss%20w%3Ard@127.0.0.1:9/x?a=b@c", clean,
+	                                sizeof clean, up, sizeof up),
+	                 1);
+	assert_string_equal(clean, "http://127.0.0.1:9/x?a=b@c");
+	assert_string_equal(up, "admin:p@ss w:rd");
+	assert_int_equal(
+	    http_url_split("https://tok@gw.example/", clean, sizeof clean, up, sizeof up), 1);
+	assert_string_equal(clean, "https://gw.example/");
+	assert_string_equal(up, "tok");
+	/* an '@' after the authority is not a credential */
+	assert_int_equal(http_url_split("http://h:1/p@q", clean, sizeof clean, up, sizeof up), 0);
+	assert_string_equal(clean, "http://h:1/p@q");
+	assert_string_equal(up, "");
+	assert_int_equal(http_url_split("no scheme@all", clean, sizeof clean, up, sizeof up), 0);
+	char tiny[8];
+	assert_int_equal(
+	    http_url_split("http://a:b@longer.host/", tiny, sizeof tiny, up, sizeof up), -1);
+
+	result r = fetch("/basic", NULL);
+	assert_int_equal(r.status, 401);
+	http_request req = {.userpwd = "admin:p@ss w:rd"};
+	r = fetch("/basic", &req);
+	assert_int_equal(r.status, 200);
+}
+
 static void test_oversize_refused(void **state)
 {
 	(void)state;
@@ -230,6 +265,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ok),
 	    cmocka_unit_test(test_status_and_headers),
+	    cmocka_unit_test(test_url_credentials),
 	    cmocka_unit_test(test_oversize_refused),
 	    cmocka_unit_test(test_timeout),
 	    cmocka_unit_test(test_refused),

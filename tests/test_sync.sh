@@ -63,6 +63,17 @@ sqlite3 "$dir/a.db" "DELETE FROM cursors"
 grep -q "sync: sim: 0 new events stored ($N rows read)" "$dir/a2.out" ||
   fail "a re-read counts its duplicates as stored: $(cat "$dir/a2.out")"
 echo "ok: a re-read of $N rows says 0 new events stored"
+# credentials in a URL: sent, never shown; the command line warns they are in the process list
+"$tt" sync --db "$dir/cred.db" --gateway "sim=http://admin:Pw-s3cret@127.0.0.1:$P1/" --once \
+  > "$dir/cred.out" 2>&1 || fail "sync with credentials in the URL: $(cat "$dir/cred.out")"
+grep -q "Pw-s3cret" "$dir/cred.out" "$dir/cred.db" && fail "the password was shown: $(cat "$dir/cred.out")"
+grep -q "the URL carries credentials, which every user of this machine can read" "$dir/cred.out" ||
+  fail "no process-list warning: $(cat "$dir/cred.out")"
+"$tt" sync --db "$dir/cred.db" --gateway "sim=http://admin:Pw-s3cret@127.0.0.1:1/" --once \
+  > "$dir/cred2.out" 2>&1
+grep -q "Pw-s3cret" "$dir/cred2.out" && fail "a failing source shows the password: $(cat "$dir/cred2.out")"
+grep -q "http://127.0.0.1:1" "$dir/cred2.out" || fail "the failing URL is not named: $(cat "$dir/cred2.out")"
+echo "ok: a password in a URL is sent, never printed or stored"
 
 # 2. killed ten times at random moments, resumed: still exact
 mid=0

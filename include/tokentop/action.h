@@ -203,8 +203,9 @@ int action_blast_radius(store *st, const action_req *r, int64_t now_ms, action_b
 /* ---- sending, on a libuv loop (the console's, or the CLI's run until done) ---- */
 
 typedef struct action_gateway {
-	const char *name; /* the configured name, recorded in the audit log */
-	const char *url;  /* without a trailing slash */
+	const char *name;    /* the configured name, recorded in the audit log */
+	const char *url;     /* without a trailing slash, nor credentials (http_url_split) */
+	const char *userpwd; /* the credentials the configured URL carried, or NULL */
 	action_dialect dialect;
 	const char *token; /* bearer token, or NULL */
 	bool production;

@@ -62,8 +62,8 @@ void app_checklist_free(app_checklist *a);
 int app_checklist_default(char *buf, size_t cap);
 struct store;
 struct ui_check_row;
-int app_checklist_eval(void *ctx, struct store *st, const char *use_case,
-                       struct ui_check_row *rows, size_t cap, char *err, size_t errlen);
+int app_checklist_eval(void *ctx, struct store *st, const char *use_case, struct ui_check_row *rows,
+                       size_t cap, char *err, size_t errlen);
 
 /* A command of verbs (tokentop audit list|verify|export): one table, one dispatcher. */
 typedef struct app_verb {
@@ -103,7 +103,7 @@ struct json_t *app_audit_json(const audit_record *r);
 typedef struct app_identity {
 	char actor[64]; /* the OS user of the effective uid */
 	char host[256];
-	char role[16];  /* viewer | operator | admin */
+	char role[16]; /* viewer | operator | admin */
 } app_identity;
 void app_whoami(app_identity *who, const policy_access *access);
 
@@ -115,6 +115,11 @@ int app_load_ratecard(const char *explicit_path, ratecard **card, const char **f
 
 /* "Now" for relative ranges: $TOKENTOP_NOW (ISO 8601) when set, for reproducible runs. */
 int64_t app_now_ms(void);
+
+/* Warns on stderr when a URL given on the command line carries credentials: every user of
+ * the machine reads them in the process list. Messages never show them (http_url_split). */
+void app_warn_url_credentials(const char *command, const char *option, const char *name,
+                              const char *url);
 
 /* Parses --since/--until values: a duration back from now ("15m", "7d"), an ISO time,
  * or "now". 0 or -1. */

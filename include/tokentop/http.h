@@ -19,6 +19,7 @@ typedef struct http_request {
 	long timeout_ms;            /* whole request; 0: 15000 */
 	size_t max_body;            /* larger answers are refused; 0: 16 MiB */
 	bool insecure;              /* skip TLS verification (the operator said so) */
+	const char *userpwd;        /* "user:password" for basic auth (from http_url_split) */
 } http_request;
 
 typedef struct http_response {
@@ -36,6 +37,12 @@ typedef void (*http_done_fn)(void *ctx, const http_response *r);
 /* Percent-encodes s for a URL query value (RFC 3986 unreserved characters kept); the output
  * is cut at cap, which 3 * strlen(s) + 1 always fits. */
 void http_url_escape(const char *s, char *out, size_t cap);
+
+/* Takes the credentials out of a URL ("http://admin:PW@host/x"): clean gets the URL without
+ * them ("http://host/x"), which is what may be printed, logged or recorded; userpwd gets
+ * "admin:PW" percent-decoded, for http_request.userpwd. 1 when the URL had credentials, 0
+ * when not (clean is a copy, userpwd ""), -1 when a result does not fit. */
+int http_url_split(const char *url, char *clean, size_t ccap, char *userpwd, size_t ucap);
 
 /* A client on loop; every request it sends completes through its callback on that loop. */
 http_client *http_client_new(uv_loop_t *loop);

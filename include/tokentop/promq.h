@@ -43,6 +43,7 @@ typedef struct promq_request {
 	int64_t time_ms;      /* instant query time; 0: now */
 	int64_t start_ms, end_ms, step_ms; /* a range query when step_ms > 0 */
 	const char *token;                 /* bearer token, or NULL */
+	const char *userpwd;               /* basic auth (http_url_split), or NULL */
 	long timeout_ms;
 	bool insecure;
 } promq_request;

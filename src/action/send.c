@@ -72,8 +72,11 @@ static int gateway_get(const action_env *env, const action_gateway *gw, const ch
 	snprintf(url, sizeof url, "%s%s", gw->url, path);
 	char *auth = bearer_header(gw->token);
 	const char *headers[3] = {"Accept: application/json", auth, NULL};
-	http_request req = {
-	    .url = url, .headers = headers, .timeout_ms = timeout_of(gw), .insecure = gw->insecure};
+	http_request req = {.url = url,
+	                    .headers = headers,
+	                    .timeout_ms = timeout_of(gw),
+	                    .insecure = gw->insecure,
+	                    .userpwd = gw->userpwd};
 	int rc = http_client_send(env->http, &req, done, ctx);
 	wipe_free(auth);
 	return rc;
@@ -461,7 +464,8 @@ static int send_write(const action_plan *p, http_done_fn done, void *ctx)
 	                    .body_len = p->http.body ? strlen(p->http.body) : 0,
 	                    .headers = h,
 	                    .timeout_ms = timeout_of(&p->gw),
-	                    .insecure = p->gw.insecure};
+	                    .insecure = p->gw.insecure,
+	                    .userpwd = p->gw.userpwd};
 	int rc = http_client_send(p->env->http, &req, done, (void *)ctx);
 	wipe_free(auth);
 	return rc;

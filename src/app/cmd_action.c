@@ -120,6 +120,7 @@ typedef struct cli {
 	uv_loop_t loop;
 	action_env env;
 	action_gateway gw;
+	char url[CONFIG_URL_CAP], userpwd[CONFIG_URL_CAP]; /* gw's, credentials apart */
 	action_req req;
 	bool dry_run, yes, list, json;
 	int rc;
@@ -516,8 +517,11 @@ int cmd_action(int argc, char **argv)
 		uv_loop_close(&c->loop);
 		goto done;
 	}
+	int has_userpwd =
+	    http_url_split(g->url, c->url, sizeof c->url, c->userpwd, sizeof c->userpwd);
 	c->gw = (action_gateway){.name = g->name,
-	                         .url = g->url,
+	                         .url = c->url,
+	                         .userpwd = has_userpwd > 0 ? c->userpwd : NULL,
 	                         .dialect = g->dialect == GATEWAY_LITELLM ? ACTION_DIALECT_LITELLM
 	                                                                  : ACTION_DIALECT_TOKENTOP,
 	                         .token = token,

@@ -29,11 +29,13 @@ static void sync_usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: tokentop sync [--db FILE] [--config FILE] [--gateway NAME=URL] [--litellm NAME=URL]\n"
+	    "usage: tokentop sync [--db FILE] [--config FILE] [--gateway NAME=URL] [--litellm "
+	    "NAME=URL]\n"
 	    "                     [--scrape NAME=URL[,KIND]] [--prometheus NAME=URL --query S=Q]\n"
 	    "                     [--token-file F | --token-env VAR]\n"
 	    "                     [--once | --for DURATION] [--poll DURATION]\n"
-	    "                     [--state-interval DURATION] [--since WHEN] [--reread DURATION]\n\n"
+	    "                     [--state-interval DURATION] [--since WHEN] [--reread "
+	    "DURATION]\n\n"
 	    "Pulls request events from gateways (the tokentop v1 API) and LiteLLM proxies\n"
 	    "(/spend/logs/ui) into the database, each exactly once: a source's cursor is\n"
 	    "committed with the events it covers, so a sync killed at any moment resumes where\n"
@@ -204,6 +206,8 @@ int cmd_sync(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			*eq = 0;
+			app_warn_url_credentials("sync", c == 'l' ? "litellm" : "gateway", optarg,
+			                         eq + 1);
 			names[n] = optarg;
 			litellm_of[n] = c == 'l';
 			urls[n++] = eq + 1;
@@ -231,6 +235,7 @@ int cmd_sync(int argc, char **argv)
 					return EXIT_USAGE;
 				}
 			}
+			app_warn_url_credentials("sync", "scrape", optarg, eq + 1);
 			snames[ns] = optarg;
 			surls[ns++] = eq + 1;
 			break;
@@ -247,6 +252,7 @@ int cmd_sync(int argc, char **argv)
 			}
 			*eq = 0;
 			if (c == 'Q') {
+				app_warn_url_credentials("sync", "prometheus", optarg, eq + 1);
 				pnames[np] = optarg;
 				purls[np++] = eq + 1;
 			} else {
@@ -309,8 +315,9 @@ int cmd_sync(int argc, char **argv)
 			break;
 		case 'R':
 			if (time_parse_duration(optarg, &reread_ms) || reread_ms < 60000) {
-				fprintf(stderr, "tokentop sync: --reread: expected a duration of at "
-				                "least 1m, like 2h\n");
+				fprintf(stderr,
+				        "tokentop sync: --reread: expected a duration of at "
+				        "least 1m, like 2h\n");
 				return EXIT_USAGE;
 			}
 			break;

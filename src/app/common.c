@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tokentop/app.h"
+#include "tokentop/http.h"
 #include "tokentop/rollup.h"
 #include "tokentop/timeutil.h"
 
@@ -158,6 +159,20 @@ int64_t app_now_ms(void)
 	return time_now_ms();
 }
 
+void app_warn_url_credentials(const char *command, const char *option, const char *name,
+                              const char *url)
+{
+	char clean[4096], userpwd[4096];
+	if (http_url_split(url, clean, sizeof clean, userpwd, sizeof userpwd) > 0)
+		fprintf(
+		    stderr,
+		    "tokentop %s: --%s %s: the URL carries credentials, which every user of this "
+		    "machine can read in the process list (ps); put the URL in a config file only "
+		    "you can read, or the token in token_file (docs/config.md)\n",
+		    command, option, name);
+	memset(userpwd, 0, sizeof userpwd);
+}
+
 int app_parse_when(const char *s, int64_t now_ms, int64_t *out_ms)
 {
 	int64_t d;
@@ -189,7 +204,9 @@ int app_run_verb(const char *command, const app_verb *verbs, size_t n, void (*us
 	fprintf(stderr, "tokentop %s: unknown verb '%s' (expected ", command, argv[1]);
 	for (size_t i = 0; i < n; i++)
 		fprintf(stderr, "%s%s", verbs[i].name,
-		        i + 2 < n ? ", " : i + 2 == n ? " or " : ")\n\n");
+		        i + 2 < n    ? ", "
+		        : i + 2 == n ? " or "
+		                     : ")\n\n");
 	usage(stderr);
 	return EXIT_USAGE;
 }

@@ -23,6 +23,7 @@ struct runbook {
 	action_env env;
 	action_gateway gw[RB_GATEWAYS_MAX];
 	char *tokens[RB_GATEWAYS_MAX];
+	char url[RB_GATEWAYS_MAX][CONFIG_URL_CAP], userpwd[RB_GATEWAYS_MAX][CONFIG_URL_CAP];
 	size_t ngw;
 	ui_runbook *list;
 	char (*params)[160];
@@ -309,15 +310,18 @@ runbook *runbook_new(uv_loop_t *loop, store *st, const tt_config *cfg, const cha
 			runbook_free(rb);
 			return NULL;
 		}
-		rb->tokens[rb->ngw] = strdup(token);
+		size_t k = rb->ngw++;
+		rb->tokens[k] = strdup(token);
 		memset(token, 0, sizeof token);
-		rb->gw[rb->ngw++] = (action_gateway){
+		int has_userpwd = http_url_split(g->url, rb->url[k], sizeof rb->url[k],
+		                                 rb->userpwd[k], sizeof rb->userpwd[k]);
+		rb->gw[k] = (action_gateway){
 		    .name = g->name,
-		    .url = g->url,
+		    .url = rb->url[k],
+		    .userpwd = has_userpwd > 0 ? rb->userpwd[k] : NULL,
 		    .dialect = g->dialect == GATEWAY_LITELLM ? ACTION_DIALECT_LITELLM
 		                                             : ACTION_DIALECT_TOKENTOP,
-		    .token =
-		        rb->tokens[rb->ngw] && *rb->tokens[rb->ngw] ? rb->tokens[rb->ngw] : NULL,
+		    .token = rb->tokens[k] && *rb->tokens[k] ? rb->tokens[k] : NULL,
 		    .production = g->production,
 		    .insecure = g->insecure};
 	}
@@ -377,6 +381,7 @@ void runbook_free(runbook *rb)
 		return;
 	if (rb->http)
 		http_client_free(rb->http);
+	memset(rb->userpwd, 0, sizeof rb->userpwd);
 	for (size_t i = 0; i < rb->ngw; i++)
 		if (rb->tokens[i]) {
 			memset(rb->tokens[i], 0, strlen(rb->tokens[i])); /* tokens do not linger */

@@ -18,7 +18,7 @@ struct gateway {
 	poller p; /* first: the poller's callbacks get the gateway back by a cast */
 	http_client *http;
 	source_sink sink;
-	char *url, *auth;
+	char *url, *auth, *userpwd;
 	long poll_ms, timeout_ms, idle_max_ms;
 	unsigned idle_polls; /* empty pages in a row */
 	int64_t interval_ms; /* the pause after the last page */
@@ -224,7 +224,8 @@ static void poll_now(poller *p)
 	                    .headers = headers,
 	                    .timeout_ms = g->timeout_ms,
 	                    .max_body = g->max_body,
-	                    .insecure = g->insecure};
+	                    .insecure = g->insecure,
+	                    .userpwd = g->userpwd};
 	if (http_client_send(g->http, &req, on_answer, g)) {
 		poller_fail(&g->p, false, "%s: could not start a request", g->url);
 		return;
@@ -237,6 +238,7 @@ static void destroy(poller *p)
 	gateway *g = (gateway *)p;
 	free(g->url);
 	poller_wipe(g->auth);
+	poller_wipe(g->userpwd);
 	free(g->evs);
 	free(g);
 }
@@ -249,12 +251,13 @@ gateway *gateway_new(uv_loop_t *loop, http_client *http, const gateway_opts *o, 
 		return NULL;
 	g->http = http;
 	g->sink = *sink;
-	g->url = strdup(o->url);
+	int url_rc = poller_url(o->url, &g->url, &g->userpwd);
 	int auth_rc = poller_bearer(o->token, &g->auth);
-	if (!g->url || auth_rc ||
+	if (url_rc || !g->url || auth_rc ||
 	    poller_init(&g->p, loop, o->name, poll_now, destroy, sink->state, sink->ctx)) {
 		free(g->url);
 		poller_wipe(g->auth);
+		poller_wipe(g->userpwd);
 		free(g);
 		return NULL;
 	}
@@ -276,6 +279,7 @@ gateway *gateway_new(uv_loop_t *loop, http_client *http, const gateway_opts *o, 
 	g->sd.sink = &g->sink;
 	g->sd.base = g->url;
 	g->sd.auth = g->auth;
+	g->sd.userpwd = g->userpwd;
 	g->sd.refused_auth = "the gateway refused the token";
 	g->sd.timeout_ms = g->timeout_ms;
 	g->sd.max_body = g->max_body;

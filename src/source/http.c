@@ -7,9 +7,9 @@
 
 #include "tokentop/http.h"
 
-#define DEFAULT_CONNECT_MS 3000
-#define DEFAULT_TIMEOUT_MS 15000
-#define DEFAULT_MAX_BODY   (16u << 20)
+#define DEFAULT_CONNECT_MS    3000
+#define DEFAULT_TIMEOUT_MS    15000
+#define DEFAULT_MAX_BODY      (16u << 20)
 #define HTTP_KEEP_CONNECTIONS 1024
 
 typedef struct transfer {
@@ -63,6 +63,50 @@ void http_url_escape(const char *s, char *out, size_t cap)
 		}
 	}
 	out[o] = 0;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+int http_url_split(const char *url, char *clean, size_t ccap, char *userpwd, size_t ucap)
+{
+	if (!ccap || !ucap)
+		return -1;
+	userpwd[0] = 0;
+	const char *s = strstr(url, "://");
+	const char *host = s ? s + 3 : NULL;
+	/* the authority ends at the first '/', '?' or '#'; credentials end at its last '@' */
+	const char *end = host ? host + strcspn(host, "/?#") : NULL, *at = NULL;
+	for (const char *p = host; p && p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (!at) {
+		if ((size_t)snprintf(clean, ccap, "%s", url) >= ccap)
+			return -1;
+		return 0;
+	}
+	size_t o = 0;
+	for (const char *p = host; p < at; p++) {
+		int hi, lo;
+		char ch = *p;
+		if (ch == '%' && p + 2 < at && (hi = hexval(p[1])) >= 0 &&
+		    (lo = hexval(p[2])) >= 0) {
+			ch = (char)(hi * 16 + lo);
+			p += 2;
+		}
+		if (o + 1 >= ucap)
+			return -1;
+		userpwd[o++] = ch;
+	}
+	userpwd[o] = 0;
+	if ((size_t)snprintf(clean, ccap, "%.*s%s", (int)(host - url), url, at + 1) >= ccap)
+		return -1;
+	return 1;
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *userp)
@@ -311,6 +355,10 @@ int http_client_send(http_client *c, const http_request *req, http_done_fn done,
 	}
 	CURL *e = t->easy;
 	curl_easy_setopt(e, CURLOPT_URL, req->url);
+	if (req->userpwd && *req->userpwd) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERPWD, req->userpwd);
+	}
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)t);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);

@@ -20,7 +20,7 @@ struct litellm_src {
 	poller p; /* first */
 	http_client *http;
 	source_sink sink;
-	char *url, *auth;
+	char *url, *auth, *userpwd;
 	litellm_opts o;
 	statedocs sd;
 	char cursor[CURSOR_CAP];
@@ -281,7 +281,8 @@ static void send_page(poller *p)
 	                    .headers = headers,
 	                    .timeout_ms = s->o.timeout_ms,
 	                    .max_body = s->o.max_body,
-	                    .insecure = s->o.insecure};
+	                    .insecure = s->o.insecure,
+	                    .userpwd = s->userpwd};
 	if (http_client_send(s->http, &req, on_answer, s)) {
 		poller_fail(&s->p, false, "%s: could not start a request", s->url);
 		return;
@@ -294,6 +295,7 @@ static void destroy(poller *p)
 	litellm_src *s = (litellm_src *)p;
 	free(s->url);
 	poller_wipe(s->auth);
+	poller_wipe(s->userpwd);
 	free(s->evs);
 	free(s);
 }
@@ -322,12 +324,13 @@ litellm_src *litellm_new(uv_loop_t *loop, http_client *http, const litellm_opts 
 	if (s->o.page_size <= 0 || s->o.page_size > 100)
 		s->o.page_size = 100;
 	s->window_ms = s->o.window_ms;
-	s->url = strdup(o->url);
+	int url_rc = poller_url(o->url, &s->url, &s->userpwd);
 	int auth_rc = poller_bearer(o->token, &s->auth);
-	if (!s->url || auth_rc ||
+	if (url_rc || !s->url || auth_rc ||
 	    poller_init(&s->p, loop, o->name, send_page, destroy, sink->state, sink->ctx)) {
 		free(s->url);
 		poller_wipe(s->auth);
+		poller_wipe(s->userpwd);
 		free(s);
 		return NULL;
 	}
@@ -351,6 +354,7 @@ litellm_src *litellm_new(uv_loop_t *loop, http_client *http, const litellm_opts 
 	s->sd.sink = &s->sink;
 	s->sd.base = s->url;
 	s->sd.auth = s->auth;
+	s->sd.userpwd = s->userpwd;
 	s->sd.refused_auth = "the proxy refused the master key";
 	s->sd.timeout_ms = s->o.timeout_ms;
 	s->sd.max_body = s->o.max_body;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "poller.h"
+#include "tokentop/http.h"
 #include "tokentop/timeutil.h"
 
 #define BACKOFF_BASE_MS 1000
@@ -125,6 +126,26 @@ int poller_bearer(const char *token, char **out)
 	if (!*out)
 		return -1;
 	snprintf(*out, n, "Authorization: Bearer %s", token);
+	return 0;
+}
+
+int poller_url(const char *url, char **clean, char **userpwd)
+{
+	size_t cap = strlen(url) + 1;
+	*clean = malloc(cap);
+	*userpwd = NULL;
+	char *up = malloc(cap);
+	int r = *clean && up ? http_url_split(url, *clean, cap, up, cap) : -1;
+	if (r == 1) {
+		*userpwd = up;
+		return 0;
+	}
+	poller_wipe(up);
+	if (r < 0) {
+		free(*clean);
+		*clean = NULL;
+		return -1;
+	}
 	return 0;
 }
 

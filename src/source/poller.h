@@ -52,5 +52,9 @@ void poller_ok(poller *p, int64_t next_ms);
 int poller_bearer(const char *token, char **out);
 /* Wipes and frees a string that held a secret. */
 void poller_wipe(char *secret);
+/* A source's URL without its credentials (*clean, what messages show) and the credentials
+ * ("user:password", or NULL when the URL has none) for http_request.userpwd. 0, or -1 out
+ * of memory or too long. */
+int poller_url(const char *url, char **clean, char **userpwd);
 
 #endif

@@ -234,8 +234,11 @@ int promq_send(http_client *http, const promq_request *q, promq_done_fn done, vo
 		return -1;
 	p->done = done;
 	p->ctx = ctx;
-	http_request req = {
-	    .url = url, .headers = headers, .timeout_ms = q->timeout_ms, .insecure = q->insecure};
+	http_request req = {.url = url,
+	                    .headers = headers,
+	                    .timeout_ms = q->timeout_ms,
+	                    .insecure = q->insecure,
+	                    .userpwd = q->userpwd};
 	int rc = http_client_send(http, &req, on_answer, p);
 	memset(auth, 0, sizeof auth);
 	if (rc)

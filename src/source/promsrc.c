@@ -10,7 +10,7 @@ struct promsrc {
 	poller p; /* first */
 	http_client *http;
 	promsrc_sink sink;
-	char *url, *token;
+	char *url, *token, *userpwd;
 	char **series, **promql;
 	size_t nq, next; /* queries, the one being asked */
 	long interval_ms, timeout_ms;
@@ -26,7 +26,7 @@ static void on_result(void *ctx, const promq_result *r, const char *error)
 	const char *series = s->series[s->next];
 	if (error) {
 		poller_fail(&s->p, strstr(error, "401") || strstr(error, "403"), "%s: %s: %s",
-			    s->url, series, error);
+		            s->url, series, error);
 		return;
 	}
 	if (s->sink.result && s->sink.result(s->sink.ctx, s->p.name, series, r)) {
@@ -47,10 +47,11 @@ static void send_query(poller *p)
 {
 	promsrc *s = (promsrc *)p;
 	promq_request q = {.base_url = s->url,
-			   .query = s->promql[s->next],
-			   .token = s->token,
-			   .timeout_ms = s->timeout_ms,
-			   .insecure = s->insecure};
+	                   .query = s->promql[s->next],
+	                   .token = s->token,
+	                   .userpwd = s->userpwd,
+	                   .timeout_ms = s->timeout_ms,
+	                   .insecure = s->insecure};
 	if (promq_send(s->http, &q, on_result, s)) {
 		poller_fail(&s->p, false, "%s: could not start a query", s->url);
 		return;
@@ -68,6 +69,7 @@ static void destroy(poller *p)
 	free(s->series);
 	free(s->promql);
 	free(s->url);
+	poller_wipe(s->userpwd);
 	if (s->token) {
 		memset(s->token, 0, strlen(s->token));
 		free(s->token);
@@ -76,7 +78,7 @@ static void destroy(poller *p)
 }
 
 promsrc *promsrc_new(uv_loop_t *loop, http_client *http, const promsrc_opts *o,
-		     const promsrc_sink *sink)
+                     const promsrc_sink *sink)
 {
 	if (!o->nqueries)
 		return NULL;
@@ -88,11 +90,12 @@ promsrc *promsrc_new(uv_loop_t *loop, http_client *http, const promsrc_opts *o,
 	s->interval_ms = o->interval_ms > 0 ? o->interval_ms : 15000;
 	s->timeout_ms = o->timeout_ms;
 	s->insecure = o->insecure;
-	s->url = strdup(o->url);
+	int url_rc = poller_url(o->url, &s->url, &s->userpwd);
 	s->token = o->token && *o->token ? strdup(o->token) : NULL;
 	s->series = calloc(o->nqueries, sizeof *s->series);
 	s->promql = calloc(o->nqueries, sizeof *s->promql);
-	bool ok = s->url && s->series && s->promql && (!o->token || !*o->token || s->token);
+	bool ok =
+	    !url_rc && s->url && s->series && s->promql && (!o->token || !*o->token || s->token);
 	for (size_t i = 0; ok && i < o->nqueries; i++) {
 		s->series[i] = strdup(o->queries[i].series);
 		s->promql[i] = strdup(o->queries[i].promql);

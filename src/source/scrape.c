@@ -62,7 +62,7 @@ struct scrape_src {
 	http_client *http;
 	scrape_sink sink;
 	scrape_opts o;
-	char *url, *auth;
+	char *url, *auth, *userpwd;
 	uint64_t count;
 };
 
@@ -126,7 +126,8 @@ static void send_scrape(poller *p)
 	                    .headers = headers,
 	                    .timeout_ms = s->o.timeout_ms,
 	                    .max_body = s->o.max_body,
-	                    .insecure = s->o.insecure};
+	                    .insecure = s->o.insecure,
+	                    .userpwd = s->userpwd};
 	if (http_client_send(s->http, &req, on_answer, s)) {
 		poller_fail(&s->p, false, "%s: could not start a request", s->url);
 		return;
@@ -139,6 +140,7 @@ static void destroy(poller *p)
 	scrape_src *s = (scrape_src *)p;
 	free(s->url);
 	poller_wipe(s->auth);
+	poller_wipe(s->userpwd);
 	free(s);
 }
 
@@ -154,12 +156,13 @@ scrape_src *scrape_new(uv_loop_t *loop, http_client *http, const scrape_opts *o,
 	s->o.name = s->o.url = s->o.token = NULL;
 	if (s->o.interval_ms <= 0)
 		s->o.interval_ms = 5000;
-	s->url = strdup(o->url);
+	int url_rc = poller_url(o->url, &s->url, &s->userpwd);
 	int auth_rc = poller_bearer(o->token, &s->auth);
-	if (!s->url || auth_rc ||
+	if (url_rc || !s->url || auth_rc ||
 	    poller_init(&s->p, loop, o->name, send_scrape, destroy, sink->state, sink->ctx)) {
 		free(s->url);
 		poller_wipe(s->auth);
+		poller_wipe(s->userpwd);
 		free(s);
 		return NULL;
 	}

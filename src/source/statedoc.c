@@ -118,7 +118,8 @@ bool statedocs_poll(statedocs *d, int64_t now_ms)
 	                    .headers = headers,
 	                    .timeout_ms = d->timeout_ms,
 	                    .max_body = cap,
-	                    .insecure = d->insecure};
+	                    .insecure = d->insecure,
+	                    .userpwd = d->userpwd};
 	if (http_client_send(d->http, &req, on_answer, d)) {
 		advance(d);
 		poller_fail(d->p, false, "%s: could not start a request", url);

@@ -29,7 +29,7 @@ typedef struct statedoc_kind {
 typedef struct statedocs {
 	const statedoc_kind *kinds;
 	size_t n;
-	size_t next; /* the kind the round asks next; n: no round under way */
+	size_t next;              /* the kind the round asks next; n: no round under way */
 	int64_t every_ms, due_ms; /* due: every_ms after the end of the last round */
 	bool yield;               /* a round just ended: the source polls before the next */
 	char etag[STATEDOC_KINDS_MAX][STATEDOC_ETAG_CAP]; /* of the answers delivered */
@@ -39,6 +39,7 @@ typedef struct statedocs {
 	http_client *http;
 	const source_sink *sink;
 	const char *base, *auth;
+	const char *userpwd;      /* the base URL's credentials, or NULL */
 	const char *refused_auth; /* "the gateway refused the token" */
 	long timeout_ms;
 	size_t max_body;
