@@ -200,6 +200,31 @@ tmux -L "$sock" send-keys C-c
 wait_for "EXIT=0"
 echo "ok: NO_COLOR has no colours; SIGINT quits cleanly"
 
+# ---- a live source's refused and odd rows are said beside it on the Overview ----
+python3 "$TT_SRCDIR/tests/litellm_stub.py" > "$dir/stub.out" 2>&1 &
+stub=$!
+i=0
+while ! grep -q '^port:' "$dir/stub.out"; do
+  sleep 0.1; i=$((i + 1)); [ $i -lt 100 ] || fail "the LiteLLM stub did not start"
+done
+sport=$(sed -n 's/^port://p' "$dir/stub.out")
+cp "$TT_SRCDIR/fixtures/tokentop.ini" "$dir/lite.ini"
+printf '\n[gateway lite]\nurl = http://127.0.0.1:%s\ndialect = litellm\n' "$sport" >> "$dir/lite.ini"
+conf="$dir/lite.ini"
+cp "$dir/c.db" "$dir/c.db.keep" # its rows stay out of the tests below
+run_console TERM=xterm-256color
+wait_for "Spend now"
+wait_for "1 rows refused, 1 kept odd"
+screen | grep "lite " | grep -q "1 rows refused, 1 kept odd" ||
+  { screen; fail "the counts are not on the source's line"; }
+tmux -L "$sock" send-keys 'q'
+wait_for "EXIT=0"
+kill "$stub" 2>/dev/null
+rm -f "$dir/c.db-wal" "$dir/c.db-shm"
+mv "$dir/c.db.keep" "$dir/c.db"
+conf="$TT_SRCDIR/fixtures/tokentop.ini"
+echo "ok: the Overview says a source's refused and odd rows beside it"
+
 # ---- every source down, on a production gateway: the header says both, from the first frame ----
 cp "$TT_SRCDIR/fixtures/tokentop.ini" "$dir/prod.ini"
 printf '\n[gateway down]\nurl = http://127.0.0.1:1\nproduction = yes\n' >> "$dir/prod.ini"

@@ -22,6 +22,8 @@ typedef struct view_source_health {
 	int64_t last_ok_ms; /* the last successful poll, Unix ms; 0 or less: never */
 	bool production;    /* the gateway is marked production */
 	bool catching_up;   /* an event source still reading its backlog (history) */
+	uint64_t rejected;  /* an event source's rows refused (live tallies), since it started */
+	uint64_t odd;       /* rows it kept with odd values */
 } view_source_health;
 
 /* What the header says of the sources as a whole, most urgent first. */
@@ -45,7 +47,8 @@ typedef struct view_overview_source {
 	source_state state;
 	int64_t age_s; /* seconds since the last success (0 when in the future); -1: never */
 	bool production;
-	bool catching_up; /* still reading its backlog */
+	bool catching_up;       /* still reading its backlog */
+	uint64_t rejected, odd; /* rows refused, rows kept with odd values (view_source_health) */
 } view_overview_source;
 
 /* Alert levels, most urgent first: the order of view_overview.alerts. */

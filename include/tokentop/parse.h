@@ -34,6 +34,9 @@ typedef struct parse_sink {
 	/* Optional: what was odd about an event that is kept (an unknown status kept as other, a
 	 * name cut to fit), one call per oddity, just before sink->event for that event. */
 	void (*note)(void *ctx, int item, const char *what);
+	/* Optional: the raw bytes of the page row about to be parsed (LiteLLM pages), so a source
+	 * that reads rows again can tell a row it already refused or noted. */
+	void (*row)(void *ctx, int item, const char *raw, size_t len);
 } parse_sink;
 
 /* Parses one record: a JSON object (or a LiteLLM page / OTLP export holding many).

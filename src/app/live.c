@@ -540,13 +540,15 @@ size_t live_health(void *ctx, view_source_health *out, size_t cap)
 {
 	const live *l = ctx;
 	for (size_t i = 0; i < l->n && i < cap; i++)
-		out[i] =
-		    (view_source_health){.name = l->src[i].name,
-		                         .state = l->src[i].state,
-		                         .last_ok_ms = l->src[i].last_ok_ms,
-		                         .production = l->src[i].production,
-		                         .catching_up = l->src[i].type == LIVE_EVENTS &&
-		                                        !l->src[i].kind->caught_up(l->src[i].h)};
+		out[i] = (view_source_health){
+		    .name = l->src[i].name,
+		    .state = l->src[i].state,
+		    .last_ok_ms = l->src[i].last_ok_ms,
+		    .production = l->src[i].production,
+		    .catching_up =
+		        l->src[i].type == LIVE_EVENTS && !l->src[i].kind->caught_up(l->src[i].h),
+		    .rejected = l->src[i].rejects ? tally_total(l->src[i].rejects) : 0,
+		    .odd = l->src[i].notes ? tally_total(l->src[i].notes) : 0};
 	return l->n;
 }
 

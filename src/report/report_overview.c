@@ -145,11 +145,12 @@ static int overview_json(FILE *out, const view_overview *v)
 	for (size_t i = 0; i < v->nsources; i++) {
 		const view_overview_source *s = &v->sources[i];
 		json_array_append_new(
-		    src,
-		    json_pack("{s:s, s:s, s:o, s:b, s:b}", "name", s->name ? s->name : "", "state",
-		              source_state_name(s->state), "age_s",
-		              s->age_s >= 0 ? json_integer(s->age_s) : json_null(), "production",
-		              (int)s->production, "catching_up", (int)s->catching_up));
+		    src, json_pack("{s:s, s:s, s:o, s:b, s:b, s:I, s:I}", "name",
+		                   s->name ? s->name : "", "state", source_state_name(s->state),
+		                   "age_s", s->age_s >= 0 ? json_integer(s->age_s) : json_null(),
+		                   "production", (int)s->production, "catching_up",
+		                   (int)s->catching_up, "rows_refused", (json_int_t)s->rejected,
+		                   "rows_odd", (json_int_t)s->odd));
 	}
 	json_object_set_new(o, "sources", src);
 	int rc = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));

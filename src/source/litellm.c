@@ -38,7 +38,50 @@ struct litellm_src {
 	uint64_t events;
 	tt_event *evs;
 	size_t nevs, capevs;
+	/* Rows are read more than once (the overlap, the sweep): a refused or odd row is passed on
+	 * once, by a fingerprint of its bytes and the reason, remembered in a table cleared when
+	 * three quarters full. */
+	uint64_t row_hash;
+	uint64_t *seen;
+	size_t nseen;
 };
+
+#define SEEN_SLOTS (1u << 16)
+
+static uint64_t fnv(uint64_t h, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* true the first time (row, what) is seen */
+static bool first_time(litellm_src *s, const char *what)
+{
+	if (!s->seen && !(s->seen = calloc(SEEN_SLOTS, sizeof *s->seen)))
+		return true;
+	uint64_t h = fnv(s->row_hash, what, strlen(what)) | 1; /* 0 marks a free slot */
+	if (s->nseen >= SEEN_SLOTS / 4 * 3) {
+		memset(s->seen, 0, SEEN_SLOTS * sizeof *s->seen);
+		s->nseen = 0;
+	}
+	for (size_t i = h & (SEEN_SLOTS - 1);; i = (i + 1) & (SEEN_SLOTS - 1)) {
+		if (s->seen[i] == h)
+			return false;
+		if (!s->seen[i]) {
+			s->seen[i] = h;
+			s->nseen++;
+			return true;
+		}
+	}
+}
+
+static void row(void *ctx, int item, const char *raw, size_t len)
+{
+	litellm_src *s = ctx;
+	(void)item;
+	s->row_hash = fnv(0xcbf29ce484222325ULL, raw, len);
+}
 
 void litellm_format_time(int64_t ms, char *buf, size_t cap)
 {
@@ -67,7 +110,7 @@ static void reject(void *ctx, int item, const char *reason)
 {
 	litellm_src *s = ctx;
 	(void)item;
-	if (s->sink.reject)
+	if (s->sink.reject && first_time(s, reason))
 		s->sink.reject(s->sink.ctx, s->p.name, reason);
 }
 
@@ -75,7 +118,7 @@ static void note(void *ctx, int item, const char *what)
 {
 	litellm_src *s = ctx;
 	(void)item;
-	if (s->sink.note)
+	if (s->sink.note && first_time(s, what))
 		s->sink.note(s->sink.ctx, s->p.name, what);
 }
 
@@ -225,7 +268,7 @@ static void on_answer(void *ctx, const http_response *r)
 		poller_schedule(&s->p, 0);
 		return;
 	}
-	parse_sink sink = {collect, reject, s, note};
+	parse_sink sink = {collect, reject, s, note, row};
 	parse_record(TT_FORMAT_LITELLM, r->body, r->len, &sink);
 	if (s->page < s->total_pages) {
 		s->page++;
@@ -297,6 +340,7 @@ static void destroy(poller *p)
 	poller_wipe(s->auth);
 	poller_wipe(s->userpwd);
 	free(s->evs);
+	free(s->seen);
 	free(s);
 }
 

@@ -608,6 +608,9 @@ int parse_litellm_doc(pj_ctx *c, const pj_doc *d)
 	}
 	int n = d->t[arr].size, emitted = 0, i = arr + 1;
 	for (int k = 0; k < n && i < d->n; k++, i = pj_skip(d, i)) {
+		if (c->sink && c->sink->row)
+			c->sink->row(c->sink->ctx, k, d->js + d->t[i].start,
+			             (size_t)(d->t[i].end - d->t[i].start));
 		if (row_parse(c, d, i, &ev) < 0) {
 			pj_reject(c, k, c->err);
 			continue;

@@ -107,8 +107,20 @@ static int draw_overview(console *c, int top, int rows)
 		char st[32];
 		snprintf(st, sizeof st, "%s%s", source_state_name(src->state),
 		         src->catching_up && src->state == SRC_OK ? " catching up" : "");
-		ui_put(c, y, 20, role, "%s %-16.16s %-14s last data %s%s", theme_role_glyph(role),
-		       src->name, st, age, src->production ? "  PRODUCTION" : "");
+		char line[160];
+		snprintf(line, sizeof line, "%s %-16.16s %-14s last data %s%s",
+		         theme_role_glyph(role), src->name, st, age,
+		         src->production ? "  PRODUCTION" : "");
+		ui_put(c, y, 20, role, "%s", line);
+		/* rows the source could not use, or kept with odd values: said, never silent */
+		if (src->rejected || src->odd) {
+			int w = 0;
+			for (const char *p = line; *p; p++)
+				w += ((unsigned char)*p & 0xc0) !=
+				     0x80; /* columns, not UTF-8 bytes */
+			ui_put(c, y, 20 + w + 2, THEME_WARN, "%llu rows refused, %llu kept odd",
+			       (unsigned long long)src->rejected, (unsigned long long)src->odd);
+		}
 	}
 	y++;
 	if (chart_h && top + rows - y >= chart_h + 4) {

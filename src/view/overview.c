@@ -211,6 +211,8 @@ static int copy_sources(const view_source_health *src, size_t n, view_overview *
 		o->state = src[i].state;
 		o->production = src[i].production;
 		o->catching_up = src[i].catching_up;
+		o->rejected = src[i].rejected;
+		o->odd = src[i].odd;
 		if (src[i].last_ok_ms <= 0)
 			o->age_s = -1;
 		else
