@@ -35,27 +35,24 @@ static int open_beside(outfile *o, const struct stat *old, char *err, size_t err
 		return -1;
 	}
 	mode_t mode = 0666;
+	const char *why = NULL;
 	if (old) {
 		mode = old->st_mode & 07777;
-		if (fchown(fd, old->st_uid, old->st_gid) != 0 && geteuid() == 0) {
-			int e = errno;
-			close(fd);
-			unlink(o->tmp);
-			o->tmp[0] = 0;
-			seterr(err, errlen, o->path, "cannot keep its owner", e);
-			return -1;
-		}
+		if (fchown(fd, old->st_uid, old->st_gid) != 0 && geteuid() == 0)
+			why = "cannot keep its owner";
 	} else {
 		mode_t mask = umask(0);
 		umask(mask);
 		mode &= ~mask;
 	}
-	if (fchmod(fd, mode) != 0 || !(o->f = fdopen(fd, "w"))) {
+	if (!why && (fchmod(fd, mode) != 0 || !(o->f = fdopen(fd, "w"))))
+		why = "cannot write";
+	if (why) {
 		int e = errno;
 		close(fd);
 		unlink(o->tmp);
 		o->tmp[0] = 0;
-		seterr(err, errlen, o->path, "cannot write", e);
+		seterr(err, errlen, o->path, why, e);
 		return -1;
 	}
 	return 0;
