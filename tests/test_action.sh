@@ -54,7 +54,7 @@ start() {
   return 1
 }
 
-echo "s3cret-sim-token" >"$dir/token"
+echo "s3cret-sim-token" >"$dir/token" && chmod 600 "$dir/token"
 start sim "$sim" --rate 20 --history 10m --seed 5 --token-file "$dir/token" || exit 1
 base=$url
 start slow "$sim" --rate 5 --history 2m --seed 6 --token-file "$dir/token" --faults slow=1 || exit 1

@@ -275,7 +275,7 @@ sim="$BUILD/tokentop-sim"
   >"$dir/sim.out" 2>"$dir/sim.err" &
 simpid=$!
 trap 'kill $simpid 2>/dev/null; wait $simpid 2>/dev/null; rm -rf "$dir"' EXIT
-echo "sim-token" >"$dir/token"
+echo "sim-token" >"$dir/token" && chmod 600 "$dir/token"
 i=0
 while ! grep -q '^listening on' "$dir/sim.out" 2>/dev/null && [ $i -lt 100 ]; do
   sleep 0.1; i=$((i + 1))

@@ -130,7 +130,7 @@ check "models_allowed fails without allow_models" fails_ "$dir/a.db" "$dir/empty
 check "... saying where it goes" grep -q "has no allow_models: add 'allow_models = provider/model, ...' under \[checklist\]" "$dir/o"
 
 # 2. a live gateway: health for sources_healthy, a kill-switch drill for kill_switch_drill
-echo "s3cret-sim-token" >"$dir/token"
+echo "s3cret-sim-token" >"$dir/token" && chmod 600 "$dir/token"
 "$sim" --rate 5 --history 5m --seed 5 --token-file "$dir/token" >"$dir/sim.out" 2>"$dir/sim.err" &
 pids="$pids $!"
 url=""

@@ -239,7 +239,7 @@ start() {
   cat "$dir/$name.err"
   return 1
 }
-echo "review-sim-token" >"$dir/token"
+echo "review-sim-token" >"$dir/token" && chmod 600 "$dir/token"
 if start sim "$BUILD/tokentop-sim" --rate 5 --history 2m --seed 3 --token-file "$dir/token"; then
   printf '[gateway sim]\nurl = %s\ntoken_file = %s\n' "$url" "$dir/token" >"$dir/gw.ini"
   act() { "$tt" action "$@" --gateway sim --config "$dir/gw.ini" --db "$adb" --yes; }

@@ -203,7 +203,7 @@ if kill -0 "$main_pid" 2>/dev/null; then kill -KILL "$main_pid"; fi
 wait "$main_pid"
 check "SIGTERM stops it cleanly within 5 s (exit 0)" [ $? -eq 0 ]
 
-printf 's3cret-token\n' >"$dir/token"
+printf 's3cret-token\n' >"$dir/token" && chmod 600 "$dir/token"
 start auth --token-file "$dir/token" --rate 5
 auth=$url
 check "without a token: 401" [ "$(code "$auth/v1/health")" = 401 ]

@@ -138,8 +138,8 @@ wait $lockpid
 echo "ok: a write lock held by another process: waited out, exact"
 
 # 4. a wrong token is a clear error; the right one works
-echo "s3cret-token" > "$dir/token"
-echo "wrong-token" > "$dir/wrong"
+echo "s3cret-token" > "$dir/token" && chmod 600 "$dir/token"
+echo "wrong-token" > "$dir/wrong" && chmod 600 "$dir/wrong"
 start_sim authed --token-file "$dir/token"
 P3=$PORT
 wait_backfill $P3 -H "Authorization: Bearer s3cret-token"
@@ -151,6 +151,12 @@ grep -q "wrong-token" "$dir/t.out" && fail "the token was printed"
   > "$dir/t2.out" 2>&1 || fail "the right token failed: $(cat "$dir/t2.out")"
 [ "$(db_count "$dir/t.db")" = "$N" ] || fail "with the token: $(db_count "$dir/t.db") events"
 echo "ok: wrong token refused with a clear message, right token exact"
+cp "$dir/token" "$dir/open" && chmod 644 "$dir/open"
+"$tt" sync --db "$dir/t.db" --gateway sim=http://127.0.0.1:$P3 --token-file "$dir/open" --once \
+  > "$dir/t3.out" 2>&1 && fail "a token file others can read was used"
+grep -q "the token file can be read or written by others (mode 0644); run: chmod 600 $dir/open" \
+  "$dir/t3.out" || fail "no chmod advice: $(cat "$dir/t3.out")"
+echo "ok: a token file others can read is refused with the chmod to run"
 
 # 5. scrape the simulator's vLLM metrics into the inference view
 "$tt" sync --db "$dir/a.db" --scrape vllm=http://127.0.0.1:$P1/metrics,vllm --once > /dev/null 2>&1 \

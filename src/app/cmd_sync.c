@@ -115,29 +115,10 @@ static void on_signal(uv_signal_t *h, int sig)
 
 static int read_token(const char *file, const char *env, char *buf, size_t cap)
 {
-	buf[0] = 0;
-	if (env) {
-		const char *v = getenv(env);
-		if (!v || !*v) {
-			fprintf(stderr, "tokentop sync: --token-env: %s is not set\n", env);
-			return -1;
-		}
-		snprintf(buf, cap, "%s", v);
-	} else if (file) {
-		FILE *f = fopen(file, "r");
-		if (!f) {
-			fprintf(stderr, "tokentop sync: %s: cannot open the token file: %s\n", file,
-			        strerror(errno));
-			return -1;
-		}
-		if (!fgets(buf, (int)cap, f))
-			buf[0] = 0;
-		fclose(f);
-		buf[strcspn(buf, "\r\n")] = 0;
-		if (!buf[0]) {
-			fprintf(stderr, "tokentop sync: %s: the token file is empty\n", file);
-			return -1;
-		}
+	char err[1200];
+	if (config_token(env, file, buf, cap, err, sizeof err)) {
+		fprintf(stderr, "tokentop sync: %s\n", err);
+		return -1;
 	}
 	return 0;
 }

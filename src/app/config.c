@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -909,6 +910,16 @@ int config_token(const char *token_env, const char *token_file, char *buf, size_
 		if (!f) {
 			snprintf(err, errlen, "%s: cannot open the token file: %s", token_file,
 			         strerror(errno));
+			return -1;
+		}
+		/* as ssh does with private keys: a secret others can read is not used */
+		struct stat st;
+		if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
+			fclose(f);
+			snprintf(err, errlen,
+			         "%s: the token file can be read or written by others (mode %04o); "
+			         "run: chmod 600 %s",
+			         token_file, (unsigned)(st.st_mode & 07777), token_file);
 			return -1;
 		}
 		if (!fgets(buf, (int)cap, f))
