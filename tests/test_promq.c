@@ -73,22 +73,26 @@ static void test_parse_errors(void **state)
 	assert_string_equal(r.series[0].labels, "{\"m\":\"x\"}");
 	assert_true(r.series[0].points[0].value == 3.0);
 	promq_result_free(&r);
-	/* a string result holds no number: skipped, never an error */
-	const char *str = "{\"status\":\"success\",\"data\":{\"resultType\":\"string\",\"result\":"
-	                  "[1700000000.5,\"hello\"]}}";
-	assert_int_equal(promq_parse(str, strlen(str), &r, err, sizeof err), 0);
-	assert_string_equal(r.type, "string");
-	assert_int_equal(r.nseries, 0);
-	assert_int_equal(r.nskipped, 1);
-	promq_result_free(&r);
-	/* a scalar that is not a number: skipped too */
-	const char *sc = "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":"
-	                 "[1,\"seven\"]}}";
-	assert_int_equal(promq_parse(sc, strlen(sc), &r, err, sizeof err), 0);
-	assert_string_equal(r.type, "scalar");
-	assert_int_equal(r.nseries, 0);
-	assert_int_equal(r.nskipped, 1);
-	promq_result_free(&r);
+	/* a string result holds no number, nor does a scalar that is not one: skipped, never an
+	 * error */
+	static const struct {
+		const char *body, *type;
+	} none[] = {
+	    {"{\"status\":\"success\",\"data\":{\"resultType\":\"string\",\"result\":"
+	     "[1700000000.5,\"hello\"]}}",
+	     "string"},
+	    {"{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":"
+	     "[1,\"seven\"]}}",
+	     "scalar"},
+	};
+	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+		assert_int_equal(
+		    promq_parse(none[i].body, strlen(none[i].body), &r, err, sizeof err), 0);
+		assert_string_equal(r.type, none[i].type);
+		assert_int_equal(r.nseries, 0);
+		assert_int_equal(r.nskipped, 1);
+		promq_result_free(&r);
+	}
 }
 
 /* ---- a real Prometheus scraping an exporter in this process ---- */

@@ -170,11 +170,10 @@ static bool check_budget(const ck_ctx *c, char *ev, size_t cap)
 			continue;
 		char scope[160];
 		budget_scope_format(&b->scope, scope, sizeof scope);
-		ev_add(ev, cap, "%s[budget %s] %s (%s), %" PRId64 ".%02" PRId64 " USD a %s",
-		       k++ ? ", " : "", b->name, scope, why,
-		       (int64_t)(b->amount_nanos / TT_NANOS_PER_USD),
-		       (int64_t)(b->amount_nanos % TT_NANOS_PER_USD / 10000000),
-		       budget_period_name(b->period));
+		char amount[40];
+		money_format(b->amount_nanos, amount, sizeof amount);
+		ev_add(ev, cap, "%s[budget %s] %s (%s), %s USD a %s", k++ ? ", " : "", b->name,
+		       scope, why, amount, budget_period_name(b->period));
 	}
 	if (!k)
 		snprintf(ev, cap,
