@@ -130,7 +130,7 @@ static int frame(store *st, const tt_config *cfg, int64_t now, char *err, size_t
 		return -1;
 	if (view_budgets_build(st, cfg->budgets, cfg->nbudgets, now, NULL, 0, NULL, &vb, err,
 	                       errlen) ||
-	    view_alerts_build(st, now, &va, err, errlen) ||
+	    view_alerts_build(st, NULL, 0, now, &va, err, errlen) ||
 	    view_overview_assemble(st, &vs, &vb, &va, NULL, 0, now, &ov, err, errlen) ||
 	    view_cube_build(st, since, now, false, &cu, err, errlen) ||
 	    view_prompts_build(st, since, now, 0, &vp, err, errlen) ||
@@ -239,7 +239,7 @@ int main(int argc, char **argv)
 					view_budgets_free(&v);
 			} else if (k == ALERTS) {
 				view_alerts v;
-				rc = view_alerts_build(st, now, &v, err, sizeof err);
+				rc = view_alerts_build(st, NULL, 0, now, &v, err, sizeof err);
 				t[i] = now_ms() - t0;
 				for (size_t j = 0; !rc && last && j < v.n; j++)
 					dump_anomaly(dump, &v.alerts[j]);
@@ -271,7 +271,7 @@ int main(int argc, char **argv)
 				                   sizeof err) ||
 				    view_budgets_build(st, cfg.budgets, cfg.nbudgets, now - 60000,
 				                       NULL, 0, NULL, &b0, err, sizeof err) ||
-				    view_alerts_build(st, now - 60000, &a0, err, sizeof err)) {
+				    view_alerts_build(st, NULL, 0, now - 60000, &a0, err, sizeof err)) {
 					fprintf(stderr, "bench_views: %s\n", err);
 					return 1;
 				}
@@ -281,7 +281,7 @@ int main(int argc, char **argv)
 				                     sizeof err) ||
 				     view_budgets_update(st, cfg.budgets, cfg.nbudgets, now, &b0,
 				                         &b1, err, sizeof err) ||
-				     view_alerts_update(st, now, &a0, &a1, err, sizeof err);
+				     view_alerts_update(st, NULL, 0, now, &a0, &a1, err, sizeof err);
 				t[i] = now_ms() - t0;
 				if (!rc) {
 					view_slo_free(&s1);

@@ -112,6 +112,24 @@ static void test_cost(void **state)
 	o.min_delta = 2.0;
 	anomaly_check(ANOM_COST_RUNAWAY, &o, &v);
 	assert_int_equal(v.severity, ANOM_NONE);
+	/* at night: the day's median (0.05) is above the trailing hour (0.01); six times the
+	 * hour is a runaway although it is under twice the day's median */
+	hist(h, 48, 0.05, 0.01);
+	o = (anomaly_obs){.value = 0.09, .count = 100, .history = h, .nhistory = 48, .ref = 0.01};
+	anomaly_check(ANOM_COST_RUNAWAY, &o, &v);
+	assert_int_equal(v.severity, ANOM_WARNING);
+	assert_true(v.baseline == 0.01);
+	/* and the spread scales with the level: 1.4x the hour is noise */
+	hist(h, 48, 0.05, 0.01);
+	o.value = 0.014;
+	anomaly_check(ANOM_COST_RUNAWAY, &o, &v);
+	assert_int_equal(v.severity, ANOM_NONE);
+	/* too few requests to tell */
+	hist(h, 48, 0.05, 0.01);
+	o.value = 0.09;
+	o.count = 5;
+	anomaly_check(ANOM_COST_RUNAWAY, &o, &v);
+	assert_false(v.judged);
 }
 
 /* Once open, an alert holds until the value is half-way back (no flapping at the edge). */

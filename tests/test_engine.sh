@@ -24,7 +24,7 @@ gen() { # gen SCENARIO DB
   "$tt" gen --events 100000 --seed 3 --start $start --days 2 --scenario "$1@+44h" >"$dir/ev.jsonl" &&
     "$tt" ingest --db "$2" "$dir/ev.jsonl" >/dev/null
 }
-alerts() { TOKENTOP_NOW=$now "$tt" report --db "$1" --view alerts --format json; }
+alerts() { db=$1; shift; TOKENTOP_NOW=$now "$tt" report --db "$db" --view alerts --format json "$@"; }
 firing() { # firing FILE KIND: KIND is in the "alerts" array (not only among the resolved)
   sed -n '/"alerts": \[/,/"resolved": \[/p' "$1" | grep -q "\"kind\": \"$2\""
 }
@@ -153,7 +153,7 @@ check "overview json parses" python3 -c 'import json,sys; d=json.load(open(sys.a
 TOKENTOP_NOW=$now "$tt" report --db "$dir/provider-outage.db" --since 2026-01-06 --format json >"$dir/ov-day.json"
 TOKENTOP_NOW=$now "$tt" report --db "$dir/provider-outage.db" --since 2026-01-01 --format json >"$dir/ov-month.json"
 slo "$dir/provider-outage.db" >"$dir/ov-slo.json"
-alerts "$dir/provider-outage.db" >"$dir/ov-alerts.json"
+alerts "$dir/provider-outage.db" --config "$dir/slo.ini" >"$dir/ov-alerts.json"
 budgets "$dir/provider-outage.db" >"$dir/ov-budgets.json"
 cat >"$dir/ov.py" <<'EOF'
 import json, sys
@@ -166,11 +166,15 @@ elif what == "month":
     assert ov["month_usd"] == month["total_cost_usd"]
 elif what == "alerts":
     levels = [s["alert"] for s in slo["slos"] if s["alert"]]
-    want = sorted(levels, key=["page", "ticket"].index) + ["anomaly"] * len(al["alerts"])
+    # most urgent first: SLO pages, critical detectors, SLO tickets, warnings
+    crit = [a for a in al["alerts"] if a["severity"] == "critical"]
+    warn = [a for a in al["alerts"] if a["severity"] != "critical"]
+    want = (["page"] * levels.count("page") + ["anomaly"] * len(crit) +
+            ["ticket"] * levels.count("ticket") + ["anomaly"] * len(warn))
     assert [a["level"] for a in ov["alerts"]] == want, ([a["level"] for a in ov["alerts"]], want)
     assert ov["alert_counts"] == {"page": levels.count("page"), "ticket": levels.count("ticket"),
                                   "anomaly": len(al["alerts"])}
-    assert [a["kind"] for a in ov["alerts"] if a["level"] == "anomaly"] == [a["kind"] for a in al["alerts"]]
+    assert [a["kind"] for a in ov["alerts"] if a["level"] == "anomaly"] == [a["kind"] for a in crit + warn]
     assert levels.count("page") > 0 and al["alerts"]
 elif what == "budget":
     b = [b for b in bud["budgets"] if b["scope"] == "*"][0]

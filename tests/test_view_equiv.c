@@ -500,7 +500,7 @@ static void test_overview_assembled(void **state)
 			assert_int_equal(view_budgets_build(st, budgets, nb, now, NULL, 0, NULL,
 			                                    &vb, err, sizeof err),
 			                 0);
-			assert_int_equal(view_alerts_build(st, now, &va, err, sizeof err), 0);
+			assert_int_equal(view_alerts_build(st, budgets, nb, now, &va, err, sizeof err), 0);
 			assert_int_equal(view_overview_assemble(st, &vs, &vb, &va, src, 1, now, &b,
 			                                        err, sizeof err),
 			                 0);
@@ -607,7 +607,7 @@ static void test_kept_between_reads(void **state)
 	assert_int_equal(view_slo_build(rd, slos, 2, now, &ps, err, sizeof err), 0);
 	assert_int_equal(
 	    view_budgets_build(rd, budgets, 2, now, NULL, 0, NULL, &pb, err, sizeof err), 0);
-	assert_int_equal(view_alerts_build(rd, now, &pa, err, sizeof err), 0);
+	assert_int_equal(view_alerts_build(rd, NULL, 0, now, &pa, err, sizeof err), 0);
 	bool written = false;
 	for (int round = 0; round < 3; round++)
 		for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
@@ -642,8 +642,8 @@ static void test_kept_between_reads(void **state)
 			                                    err, sizeof err),
 			                 0);
 			same_budgets(&ub, &bb);
-			assert_int_equal(view_alerts_update(rd, now, &pa, &ua, err, sizeof err), 0);
-			assert_int_equal(view_alerts_build(rd, now, &ba, err, sizeof err), 0);
+			assert_int_equal(view_alerts_update(rd, NULL, 0, now, &pa, &ua, err, sizeof err), 0);
+			assert_int_equal(view_alerts_build(rd, NULL, 0, now, &ba, err, sizeof err), 0);
 			same_alerts(&ua, &ba);
 			view_slo_free(&ps);
 			view_budgets_free(&pb);

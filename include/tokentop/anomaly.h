@@ -14,10 +14,12 @@ typedef enum {
 	ANOM_ERROR_SPIKE,        /* timeout + server_error share of a provider's requests */
 	ANOM_COST_RUNAWAY,       /* $/min of a use case */
 	ANOM_LATENCY_REGRESSION, /* p95 latency of a use case */
+	ANOM_BUDGET_BURN,        /* $/min of a budget's scope against its pace (not a statistic:
+	                            budget_burn_alert's rule, never anomaly_check) */
 	ANOM_KIND_COUNT
 } anomaly_kind;
 
-const char *anomaly_kind_name(anomaly_kind k); /* "token_spike", ..., "latency_regression" */
+const char *anomaly_kind_name(anomaly_kind k); /* "token_spike", ..., "budget_burn" */
 
 typedef enum { ANOM_NONE, ANOM_WARNING, ANOM_CRITICAL } anomaly_severity;
 const char *anomaly_severity_name(anomaly_severity s); /* NULL, "warning", "critical" */
@@ -34,8 +36,9 @@ typedef struct anomaly_obs {
 	int64_t count;   /* requests the value is over */
 	double *history; /* sorted in place */
 	size_t nhistory;
-	double ref;       /* a second baseline the value must also exceed (cost: the same
-	                     window a week earlier); NAN: none */
+	double ref;       /* what the value should be now, when known (cost: the larger of the
+	                     trailing hour and the same window a week earlier): the baseline,
+	                     the history giving only the spread; NAN or 0: the history's median */
 	double min_delta; /* added to the rule's minimum rise (cost: a material amount) */
 	bool open;        /* an alert is open: it holds until the value is half-way back */
 } anomaly_obs;
@@ -43,8 +46,9 @@ typedef struct anomaly_obs {
 typedef struct anomaly_verdict {
 	bool judged; /* false: too few requests or too little history to say either way */
 	anomaly_severity severity;
-	double baseline; /* median of the history (or the larger baseline, with ref) */
+	double baseline; /* median of the history, or ref */
 	double z;        /* robust z-score of the value; 0 when the rule uses none */
+	int64_t window_ms; /* the window judged (set by the caller; kept with the alert) */
 } anomaly_verdict;
 
 /* Judges an observation with the kind's rule (docs/alerts.md): NONE until there is enough
@@ -63,6 +67,7 @@ typedef struct anomaly_alert {
 	anomaly_severity severity; /* at the latest firing evaluation */
 	anomaly_severity peak;     /* the highest while it fired */
 	double value, baseline;    /* at the latest firing evaluation */
+	int64_t window_ms;         /* the window that value is over */
 	int64_t since_ms, last_ms; /* first and latest firing evaluation */
 	int64_t resolved_ms;       /* -1 while firing: else the first of the clear evaluations */
 	int clear_run;             /* consecutive clear evaluations */

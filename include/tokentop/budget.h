@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "tokentop/event.h"
+#include "tokentop/slo.h"
 #include "tokentop/store.h"
 
 #define BUDGET_NAME_CAP 64
@@ -45,6 +46,23 @@ const char *budget_state_name(budget_state s); /* "ok", "soft", "hard" */
 
 /* The state of spend against a budget: hard from hard_pct of the amount on, soft from soft_pct. */
 budget_state budget_state_of(const budget_spec *b, int64_t spent_nanos);
+
+/*
+ * Budget burn (docs/alerts.md): money spent as an SLO spends its error budget. A burn rate is
+ * the spend of a window against the pace that spends the amount exactly over the period: 1 is
+ * on pace, 14.4 spends 2% of a 30-day budget in an hour.
+ */
+double budget_burn_rate(int64_t spent_nanos, int64_t window_ms, int64_t amount_nanos,
+                        int64_t period_ms);
+#define BUDGET_BURN_RULES 3
+/* Burn rule i (0..2): the SLO rules' windows and shares (page 1h and 5m at 2%, 6h and 30m at
+ * 5%; ticket 1d and 2h at 10%), the rate share x period / long window floored at 3 for a page
+ * and 1.5 for a ticket, so that the busy hour of a day's budget does not page. */
+double budget_burn_threshold(int rule, int64_t period_ms);
+/* The strongest rule whose two windows both reach their rate: its alert, and its index in
+ * *rule (-1 with SLO_ALERT_NONE). */
+slo_alert budget_burn_alert(const double burn[SLO_WINDOW_COUNT], int64_t period_ms, int *rule);
+void budget_burn_windows(int rule, slo_window *long_w, slo_window *short_w);
 
 /*
  * Forecasting. Spend is given per UTC hour: hourly[i] is the spend of the hour starting at

@@ -74,8 +74,12 @@ typedef struct view_overview {
 	/* The start of the minute holding now: minutes before it are complete. */
 	int64_t minute_ms;
 
-	/* Spend per minute over the last VIEW_OVERVIEW_RECENT complete minutes, rounded. */
+	/* Spend now: of the last complete minute; the trend: per minute over the last
+	 * VIEW_OVERVIEW_RECENT complete minutes, and over the rest of the hour before them
+	 * (rounded). */
+	int64_t last_minute_nanos;
 	int64_t spend_per_min_nanos;
+	int64_t before_per_min_nanos;
 	/* Spend of each of the VIEW_OVERVIEW_SPARK complete minutes before minute_ms, oldest
 	 * first: spark[VIEW_OVERVIEW_SPARK - 1] is the minute ending at minute_ms. */
 	int64_t spark_nanos[VIEW_OVERVIEW_SPARK];
@@ -94,8 +98,8 @@ typedef struct view_overview {
 	double requests_per_s;
 	double tokens_per_s; /* input + output tokens */
 
-	/* Active alerts: pages, then tickets (each in the order the SLOs were given), then
-	 * firing anomalies (most severe, then newest first). */
+	/* Active alerts, most urgent first: SLO pages, critical detectors, SLO tickets, warnings
+	 * (SLOs in the order given, detectors newest first). */
 	view_overview_alert *alerts;
 	size_t nalerts;
 	size_t npages, ntickets, nanomalies;

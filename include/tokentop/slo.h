@@ -58,6 +58,9 @@ double slo_burn_rate(slo_counts c, int64_t objective_ppm);
 slo_alert slo_alert_of(const double burn[SLO_WINDOW_COUNT], int64_t period_ms);
 /* The rate rule (0..3, in the order above) fires at for a period. */
 double slo_alert_rate(int rule, int64_t period_ms);
+#define SLO_RULE_COUNT 4
+/* Rule i's alert and windows. */
+void slo_rule_windows(int rule, slo_alert *alert, slo_window *long_w, slo_window *short_w);
 
 typedef struct slo_status {
 	double burn[SLO_WINDOW_COUNT];

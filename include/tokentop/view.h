@@ -212,18 +212,29 @@ typedef struct view_alerts {
 	int64_t now_ms;
 	int64_t data_version; /* store_data_version when it was read */
 	int64_t from_ms;      /* first evaluation */
-	int64_t step_ms, window_ms;
+	int64_t step_ms, fast_ms, window_ms; /* every step, a fast and a slow window */
 	anomaly_alert *alerts; /* firing first (most severe, then newest), then resolved */
 	size_t n, nfiring;
 } view_alerts;
 
-int view_alerts_build(store *st, int64_t now_ms, view_alerts *v, char *err, size_t errlen);
+/* budgets (may be NULL with n 0) add a budget_burn rule per budget (scope "budget=NAME"). */
+int view_alerts_build(store *st, const budget_spec *budgets, size_t nbudgets, int64_t now_ms,
+                      view_alerts *v, char *err, size_t errlen);
 /* As view_alerts_build; while the store has not changed since prev was read on the same handle
- * and no step has closed since, prev's alerts (nothing is read). */
-int view_alerts_update(store *st, int64_t now_ms, const view_alerts *prev, view_alerts *v,
-                       char *err, size_t errlen);
+ * (with the same budgets) and no step has closed since, prev's alerts (nothing is read). */
+int view_alerts_update(store *st, const budget_spec *budgets, size_t nbudgets, int64_t now_ms,
+                       const view_alerts *prev, view_alerts *v, char *err, size_t errlen);
 /* A copy of src that owns its alerts. */
 int view_alerts_copy(const view_alerts *src, view_alerts *dst);
+/* An alert's value (or baseline) in its kind's unit: "$0.82/min", "4210 tok/req", "12.50%",
+ * "6.31 s"; "-" for NAN. */
+void view_alert_value(anomaly_kind k, double v, char *buf, size_t cap);
+/* The unit of a kind's value and baseline: "tokens_per_request", "share" (0..1),
+ * "usd_per_minute", "ms". */
+const char *view_alert_unit(anomaly_kind k);
+/* Its evidence in one line: "code-review $0.82/min over 5m, 9.7x its baseline ($0.0845/min),
+ * since 02:57 UTC". */
+void view_alert_reason(const anomaly_alert *a, char *buf, size_t cap);
 void view_alerts_free(view_alerts *v);
 
 #endif

@@ -22,7 +22,7 @@ static void gen_usage(FILE *out)
 	    "copilot (docs/gen.md). The same seed gives the same bytes on every run.\n\n"
 	    "  -n, --events N     how many events (required)\n"
 	    "  -s, --seed S       seed (default 1)\n"
-	    "  -d, --days D       spread over D days (default 7)\n"
+	    "  -d, --days D       spread over D days (default 7), or a duration (26h, 90m)\n"
 	    "      --start TIME   first day, ISO 8601 (default: D days before today 00:00 UTC)\n"
 	    "      --output F     jsonl (default) or csv (the same rows, for spreadsheets and\n"
 	    "                     for the sqlite3 baseline of make bench)\n"
@@ -156,6 +156,7 @@ int cmd_gen(int argc, char **argv)
 	};
 	bool csv = false;
 	uint64_t events = 0, seed = 1, days = 7;
+	int64_t span_ms = 7 * 86400000LL;
 	const char *start = NULL, *scenario = NULL;
 	bool have_events = false;
 	int c;
@@ -178,11 +179,17 @@ int cmd_gen(int argc, char **argv)
 			}
 			break;
 		case 'd':
-			if (parse_u64(optarg, &days) || days == 0 || days > 3660) {
+			if (parse_u64(optarg, &days) == 0 && days >= 1 && days <= 3660) {
+				span_ms = (int64_t)days * 86400000;
+			} else if (time_parse_duration(optarg, &span_ms) || span_ms < 60000 ||
+			           span_ms > 3660 * 86400000LL) {
 				fprintf(stderr,
-				        "tokentop gen: --days: expected 1..3660, got '%s'\n",
+				        "tokentop gen: --days: expected 1..3660 days or a duration of "
+				        "a minute or more (26h), got '%s'\n",
 				        optarg);
 				return EXIT_USAGE;
+			} else {
+				days = (uint64_t)((span_ms + 86399999) / 86400000);
 			}
 			break;
 		case 'S':
@@ -232,7 +239,7 @@ int cmd_gen(int argc, char **argv)
 	}
 	workload_opts o = {.seed = seed,
 	                   .start_ms = start_ms,
-	                   .span_ms = (int64_t)days * 86400000,
+	                   .span_ms = span_ms,
 	                   .events = events};
 	workload_scenario sc = WL_STEADY;
 	int64_t sc_start = 0;

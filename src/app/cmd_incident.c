@@ -705,7 +705,7 @@ static int window_alerts(store *st, int64_t since, int64_t until, alert_set *out
 	size_t later_first = 0; /* the later pass's alerts are out->v[later_first..] */
 	for (int pass = 0; pass < ALERT_PASSES; pass++) {
 		view_alerts v;
-		if (view_alerts_build(st, t, &v, err, errlen))
+		if (view_alerts_build(st, NULL, 0, t, &v, err, errlen))
 			return -1;
 		size_t first = out->n;
 		for (size_t i = 0; i < v.n; i++) {

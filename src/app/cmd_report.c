@@ -134,7 +134,7 @@ static int report_at_now(const char *db, const char *cfg_path, view_kind view, r
                          int64_t now)
 {
 	tt_config cfg = {0};
-	if (view != VIEW_ALERTS && config_open(cfg_path, &cfg))
+	if (config_open(cfg_path, &cfg))
 		return EXIT_FAIL;
 	store *st = app_open_store(db, true);
 	if (!st) {
@@ -169,7 +169,7 @@ static int report_at_now(const char *db, const char *cfg_path, view_kind view, r
 		}
 	} else {
 		view_alerts v;
-		rc = view_alerts_build(st, now, &v, err, sizeof err);
+		rc = view_alerts_build(st, cfg.budgets, cfg.nbudgets, now, &v, err, sizeof err);
 		if (!rc) {
 			rc = report_alerts(stdout, &v, fmt);
 			view_alerts_free(&v);

@@ -36,8 +36,9 @@ static const struct rule {
     [ANOM_REFUSAL_RISE] = {"refusal_rise", STAT_RATE, 0, 50, 12, 3.0, 0.01, 5, 8.0},
     [ANOM_429_STORM] = {"429_storm", STAT_RATE, 0, 50, 12, 3.0, 0.10, 5, 6.0},
     [ANOM_ERROR_SPIKE] = {"error_spike", STAT_RATE, 0, 50, 12, 3.0, 0.05, 5, 10.0},
-    [ANOM_COST_RUNAWAY] = {"cost_runaway", STAT_LEVEL, 0, 1, 12, 5.0, 0, 5, 10.0},
+    [ANOM_COST_RUNAWAY] = {"cost_runaway", STAT_LEVEL, 0, 20, 12, 5.0, 0, 5, 10.0},
     [ANOM_LATENCY_REGRESSION] = {"latency_regression", STAT_LEVEL, 0, 100, 12, 2.0, 500, 5, 4.0},
+    [ANOM_BUDGET_BURN] = {"budget_burn", STAT_LEVEL, 0, 0, 0, 0, 0, 0, 0},
 };
 
 const char *anomaly_kind_name(anomaly_kind k)
@@ -130,18 +131,27 @@ void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 	double keep = o->open ? 0.5 : 1;
 	memset(out, 0, sizeof *out);
 	out->baseline = NAN;
-	if (o->count < r->min_count || o->nhistory < r->min_history || !isfinite(o->value))
+	if (k == ANOM_BUDGET_BURN || o->count < r->min_count || o->nhistory < r->min_history ||
+	    !isfinite(o->value))
 		return;
-	double base = anomaly_median(o->history, o->nhistory);
+	double median = anomaly_median(o->history, o->nhistory), base = median;
+	/* a reference of the same time (cost: the trailing hour, the same window a week earlier)
+	 * is what the value should be now; the day's windows, at other hours, tell only how much
+	 * it varies, as a share of their median (at night the day's median is no baseline) */
+	double level = 1;
+	if (!isnan(o->ref) && o->ref > 0) {
+		base = o->ref;
+		level = median > 0 ? o->ref / median : 1;
+	}
 	out->baseline = base;
 	out->judged = true;
 	if (r->min_z > 0) {
 		double *scratch = malloc(o->nhistory * sizeof *scratch);
-		double mad = scratch ? anomaly_mad(o->history, o->nhistory, base, scratch) : 0;
+		double mad = scratch ? anomaly_mad(o->history, o->nhistory, median, scratch) : 0;
 		free(scratch);
 		/* 1.4826 MAD estimates a standard deviation; it may not fall below the sampling
 		 * noise of a rate, nor below 1% of the baseline (a flat history has MAD 0) */
-		double scale = 1.4826 * mad;
+		double scale = 1.4826 * mad * level;
 		if (r->type == STAT_RATE) {
 			double p = base > 0.5 / (double)o->count ? base : 0.5 / (double)o->count;
 			double noise = sqrt(p * (1 - p) / (double)o->count);
@@ -169,13 +179,6 @@ void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 			return;
 	}
 	double ratio = ratio_of(r, o->value, base);
-	if (!isnan(o->ref)) {
-		double rr = ratio_of(r, o->value, o->ref);
-		if (rr < ratio)
-			ratio = rr;
-		if (o->ref > base)
-			out->baseline = base = o->ref;
-	}
 	if (ratio < 1 + (r->min_ratio - 1) * keep ||
 	    o->value - base < (r->min_delta + o->min_delta) * keep)
 		return;
@@ -245,6 +248,7 @@ int anomaly_track(anomaly_tracker *t, anomaly_kind k, const char *scope, int64_t
 		a->peak = v->severity;
 	a->value = value;
 	a->baseline = v->baseline;
+	a->window_ms = v->window_ms;
 	a->last_ms = t_ms;
 	return 0;
 }

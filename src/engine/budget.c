@@ -142,6 +142,47 @@ budget_state budget_state_of(const budget_spec *b, int64_t spent_nanos)
 	return BUDGET_OK;
 }
 
+double budget_burn_rate(int64_t spent_nanos, int64_t window_ms, int64_t amount_nanos,
+                        int64_t period_ms)
+{
+	if (amount_nanos <= 0 || window_ms <= 0 || period_ms <= 0)
+		return 0;
+	/* spent / (amount x window / period), in doubles: the products overflow 64 bits */
+	return (double)spent_nanos * (double)period_ms / ((double)amount_nanos * (double)window_ms);
+}
+
+/* The SLO rules that money uses: the 3-day ticket is the forecast's to tell. */
+static const double burn_floor[BUDGET_BURN_RULES] = {3.0, 3.0, 1.5};
+
+void budget_burn_windows(int rule, slo_window *long_w, slo_window *short_w)
+{
+	slo_alert a;
+	slo_rule_windows(rule, &a, long_w, short_w);
+}
+
+double budget_burn_threshold(int rule, int64_t period_ms)
+{
+	double r = slo_alert_rate(rule, period_ms);
+	return r > burn_floor[rule] ? r : burn_floor[rule];
+}
+
+slo_alert budget_burn_alert(const double burn[SLO_WINDOW_COUNT], int64_t period_ms, int *rule)
+{
+	slo_alert best = SLO_ALERT_NONE;
+	*rule = -1;
+	for (int i = 0; i < BUDGET_BURN_RULES; i++) {
+		slo_alert a;
+		slo_window lw, sw;
+		slo_rule_windows(i, &a, &lw, &sw);
+		double rate = budget_burn_threshold(i, period_ms);
+		if (burn[lw] >= rate && burn[sw] >= rate && a > best) {
+			best = a;
+			*rule = i;
+		}
+	}
+	return best;
+}
+
 const char *forecast_basis_name(forecast_basis b)
 {
 	return b >= 0 && b < FORECAST_BASIS_COUNT ? basis_names[b] : NULL;

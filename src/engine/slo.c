@@ -71,6 +71,15 @@ double slo_burn_rate(slo_counts c, int64_t objective_ppm)
 }
 
 /* One division of exact integers, as the burn rates are: 14.4 for 30 days is exactly 14.4. */
+_Static_assert(sizeof rules / sizeof rules[0] == SLO_RULE_COUNT, "SLO_RULE_COUNT");
+
+void slo_rule_windows(int rule, slo_alert *alert, slo_window *long_w, slo_window *short_w)
+{
+	*alert = rules[rule].alert;
+	*long_w = rules[rule].long_w;
+	*short_w = rules[rule].short_w;
+}
+
 double slo_alert_rate(int rule, int64_t period_ms)
 {
 	return (double)(rules[rule].share_bp * period_ms) /

@@ -100,16 +100,7 @@ cell cell_duration(int64_t ms)
 cell cell_alert_value(anomaly_kind k, double v)
 {
 	cell b;
-	if (isnan(v))
-		snprintf(b.s, sizeof b.s, "-");
-	else if (k == ANOM_TOKEN_SPIKE)
-		snprintf(b.s, sizeof b.s, "%.0f tok/req", v);
-	else if (k == ANOM_COST_RUNAWAY)
-		snprintf(b.s, sizeof b.s, "$%.4f/min", v);
-	else if (k == ANOM_LATENCY_REGRESSION)
-		b = cell_ms(v);
-	else
-		snprintf(b.s, sizeof b.s, "%.2f%%", 100 * v);
+	view_alert_value(k, v, b.s, sizeof b.s);
 	return b;
 }
 

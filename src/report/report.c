@@ -1028,6 +1028,11 @@ static json_t *jalert(const anomaly_alert *a)
 	json_object_set_new(o, "scope", json_string(a->scope));
 	json_object_set_new(o, "value", jround(a->value, 1e6));
 	json_object_set_new(o, "baseline", jround(a->baseline, 1e6));
+	json_object_set_new(o, "unit", json_string(view_alert_unit(a->kind)));
+	json_object_set_new(o, "window_s", json_integer((json_int_t)(a->window_ms / 1000)));
+	char why[320];
+	view_alert_reason(a, why, sizeof why);
+	json_object_set_new(o, "reason", json_string(why));
 	json_object_set_new(o, "since", json_string(cell_iso(a->since_ms).s));
 	json_object_set_new(o, "last", json_string(cell_iso(a->last_ms).s));
 	json_object_set_new(o, "peak_severity", json_string(anomaly_severity_name(a->peak)));
@@ -1044,8 +1049,9 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 		json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
 		json_object_set_new(o, "now", json_string(cell_iso(v->now_ms).s));
 		json_object_set_new(o, "evaluated",
-		                    json_pack("{s:s, s:I, s:I}", "from", cell_iso(v->from_ms).s,
-		                              "step_s", (json_int_t)(v->step_ms / 1000), "window_s",
+		                    json_pack("{s:s, s:I, s:I, s:I}", "from", cell_iso(v->from_ms).s,
+		                              "step_s", (json_int_t)(v->step_ms / 1000), "fast_window_s",
+		                              (json_int_t)(v->fast_ms / 1000), "window_s",
 		                              (json_int_t)(v->window_ms / 1000)));
 		json_t *a = json_array(), *r = json_array();
 		for (size_t i = 0; i < v->n; i++)
@@ -1055,9 +1061,11 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 		return cell_jdump(out, o);
 	}
 	table t;
-	const char *head[] = {"state", "kind",     "severity", "scope",
-	                      "value", "baseline", "since",    "resolved"};
-	const bool right[] = {false, false, false, false, true, true, false, false};
+	const char *head[] = {"state",    "kind",   "severity", "scope",    "value",
+	                      "baseline", "window", "since",    "resolved", "reason"};
+	const bool right[] = {false, false, false, false, true, true, true, false, false, false};
+	/* text and md give the reason on a line of its own under the table */
+	size_t ncol = f == REPORT_CSV ? 10 : 9;
 	if (f != REPORT_CSV) {
 		if (f == REPORT_MD)
 			fprintf(out, "## Alerts at %s\n\n", cell_iso(v->now_ms).s);
@@ -1071,10 +1079,16 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 			return ferror(out) ? -1 : 0;
 		}
 	}
-	table_init(&t, 8, head, right);
+	table_init(&t, ncol, head, right);
 	for (size_t i = 0; i < v->n; i++) {
 		const anomaly_alert *a = &v->alerts[i];
-		numbuf val, base;
+		numbuf val, base, win;
+		char why[320];
+		view_alert_reason(a, why, sizeof why);
+		if (f == REPORT_CSV)
+			snprintf(win.s, sizeof win.s, "%" PRId64, (int64_t)(a->window_ms / 1000));
+		else
+			snprintf(win.s, sizeof win.s, "%" PRId64 "m", (int64_t)(a->window_ms / 60000));
 		if (f == REPORT_CSV) {
 			val = cell_real(a->value, "%.6f");
 			base = cell_real(a->baseline, "%.6f");
@@ -1090,11 +1104,22 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 		                       a->scope,
 		                       val.s,
 		                       base.s,
+		                       win.s,
 		                       since.s,
-		                       res.s};
+		                       res.s,
+		                       why};
 		table_add(&t, cells);
 	}
 	table_print(&t, out, cell_style(f), f == REPORT_TEXT ? "  " : NULL);
 	table_free(&t);
+	if (f != REPORT_CSV) {
+		fputc('\n', out);
+		for (size_t i = 0; i < v->nfiring; i++) {
+			char why[320];
+			view_alert_reason(&v->alerts[i], why, sizeof why);
+			fprintf(out, f == REPORT_MD ? "- %s: %s\n" : "  %s: %s\n",
+			        anomaly_kind_name(v->alerts[i].kind), why);
+		}
+	}
 	return ferror(out) ? -1 : 0;
 }

@@ -37,11 +37,11 @@ static const char demo_config[] =
     "objective = 98.5\n"
     "[budget org]\n"
     "scope = *\n"
-    "amount_usd = 1500\n"
+    "amount_usd = 12000\n"
     "[budget platform-weekly]\n"
     "scope = team=platform\n"
     "period = week\n"
-    "amount_usd = 60\n";
+    "amount_usd = 1200\n";
 
 static void demo_usage(FILE *out)
 {

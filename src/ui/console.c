@@ -171,9 +171,16 @@ static int spark_level(int64_t v, int64_t max)
 
 void ui_sparkline(console *c, int y, int x, const int64_t *v, int n)
 {
+	/* narrower than the series: the newest values, which are what an incident is about, and
+	 * the scale of what is shown */
+	if (n > COLS - x) {
+		int skip = n - (COLS - x > 0 ? COLS - x : 0);
+		v += skip;
+		n -= skip;
+	}
 	int64_t max = spark_max(v, n);
 	attrset(ui_attr(c, THEME_SPARK));
-	for (int i = 0; i < n && x + i < COLS; i++) {
+	for (int i = 0; i < n; i++) {
 		int lvl = spark_level(v[i], max);
 		if (c->utf8)
 			mvaddstr(y, x + i, spark_blocks[lvl]);
@@ -518,7 +525,8 @@ static int act_enter(console *c, int key, const char *arg)
 	grid *g = cur_grid(c);
 	const screen *s = &ui_screens[c->screen];
 	const grid_row *r = g ? grid_selected(g) : NULL;
-	if (!r || !s->enter)
+	/* a screen without a table (the Overview) takes Enter itself, with no row */
+	if (!s->enter || (g && !r))
 		return DRAW_NONE;
 	return s->enter(c, r) | DRAW_SCREEN;
 }
@@ -768,7 +776,7 @@ static const action actions[] = {
     {"reverse", 'S', 0, "S", NULL, "reverse the sort", ACT_TABLE, act_sort},
     {"filter", '/', 0, "/", "TEXT", "filter the rows (Esc clears)", ACT_TABLE | ACT_ARG,
      act_filter},
-    {"open", '\r', KEY_ENTER, "Enter", NULL, "drill down, or go to an alert's scope", ACT_TABLE,
+    {"open", '\r', KEY_ENTER, "Enter", NULL, "drill down, or go to an alert's scope (on the Overview: the top alert's)", ACT_TABLE,
      act_enter},
     {"back", KEY_ESC, KEY_BACKSPACE, "Esc", NULL, "back up, clear the filter, close help",
      ACT_GLOBAL, act_back},

@@ -47,6 +47,101 @@ static int no_data(console *c, int top, bool have)
 
 /* ---- Overview ---- */
 
+/* The top alert as a banner: severity word and colour, what and where, how fast and since
+ * when, and what Enter does. Returns the rows used. */
+static int draw_alert_banner(console *c, int y, const view_overview_alert *al, size_t n)
+{
+	char why[320], more[48] = "";
+	const char *word, *what, *where;
+	theme_role role;
+	if (al->level == VIEW_OVERVIEW_ANOMALY) {
+		bool crit = al->anomaly.severity == ANOM_CRITICAL;
+		word = crit ? "CRITICAL" : "WARNING";
+		role = crit ? THEME_ALERT_PAGE : THEME_ALERT_TICKET;
+		what = anomaly_kind_name(al->anomaly.kind);
+		where = al->anomaly.scope;
+		view_alert_reason(&al->anomaly, why, sizeof why);
+	} else {
+		word = al->level == VIEW_OVERVIEW_PAGE ? "PAGE" : "TICKET";
+		role = al->level == VIEW_OVERVIEW_PAGE ? THEME_ALERT_PAGE : THEME_ALERT_TICKET;
+		what = "slo_burn";
+		where = al->slo->name;
+		snprintf(why, sizeof why, "%s burning its error budget %.1fx (1h), %.0f%% of it left",
+		         al->slo->name, al->status.burn[SLO_W1H],
+		         100.0 * al->status.budget_remaining);
+	}
+	if (n > 1)
+		snprintf(more, sizeof more, "  (+%zu more below)", n - 1);
+	/* the glyph is the word in some themes: say it once */
+	const char *g = theme_role_glyph(role);
+	if (strcasecmp(g, word) == 0)
+		ui_put(c, y, 0, role, "%-8s %s", word, why);
+	else
+		ui_put(c, y, 0, role, "%s %-8s %s", g, word, why);
+	ui_put(c, y + 1, 2, THEME_DIM, "%s on %s - Enter: go there, then K kill, T throttle%s", what,
+	       where, more);
+	return 2;
+}
+
+/* Opens the screen that breaks a scope down ("use_case=X", "provider=Y", "prompt=ID@V",
+ * "slo=NAME", "budget=NAME"), filtered to it: the runbook keys then act on it. */
+static int goto_scope(console *c, const char *scope)
+{
+	const char *eq = strchr(scope, '=');
+	if (!eq)
+		return DRAW_NONE;
+	size_t klen = (size_t)(eq - scope);
+	const char *val = eq + 1;
+	static const struct {
+		const char *key, *screen;
+	} filtered[] = {{"slo", "slos"}, {"budget", "budgets"}, {"provider", "providers"}};
+	for (int i = 0; i < N(filtered); i++)
+		if (strlen(filtered[i].key) == klen && !strncmp(scope, filtered[i].key, klen)) {
+			ui_goto(c, filtered[i].screen);
+			grid_set_filter(&c->grids[c->screen], val);
+			return DRAW_SCREEN;
+		}
+	if (klen == 6 && !strncmp(scope, "prompt", 6)) {
+		char id[256];
+		snprintf(id, sizeof id, "%s", val);
+		char *at = strchr(id, '@');
+		if (at)
+			*at = 0;
+		ui_goto(c, "prompts");
+		grid_set_filter(&c->grids[c->screen], id);
+		return DRAW_SCREEN;
+	}
+	static const struct {
+		const char *key;
+		int dim;
+	} jumps[] = {{"use_case", 0}, {"team", 1}, {"tenant", 2}, {"model", 4}};
+	for (int i = 0; i < N(jumps); i++)
+		if (strlen(jumps[i].key) == klen && !strncmp(scope, jumps[i].key, klen)) {
+			ui_goto(c, "spend");
+			c->spend_dim = jumps[i].dim;
+			c->spend_level = 1;
+			snprintf(c->spend_key[0], sizeof c->spend_key[0], "%s", val);
+			return DRAW_FILL;
+		}
+	return DRAW_NONE;
+}
+
+/* Enter on the Overview: the top alert's scope. */
+static int enter_overview(console *c, const grid_row *r)
+{
+	(void)r;
+	const snapshot *s = c->snap;
+	if (!s || !s->have_ov || !s->ov.nalerts)
+		return DRAW_NONE;
+	const view_overview_alert *al = &s->ov.alerts[0];
+	char scope[ANOM_SCOPE_CAP + 8];
+	if (al->level == VIEW_OVERVIEW_ANOMALY)
+		snprintf(scope, sizeof scope, "%s", al->anomaly.scope);
+	else
+		snprintf(scope, sizeof scope, "slo=%s", al->slo->name);
+	return goto_scope(c, scope);
+}
+
 static int draw_overview(console *c, int top, int rows)
 {
 	snapshot *s = c->snap;
@@ -57,27 +152,44 @@ static int draw_overview(console *c, int top, int rows)
 	char a[48], b[48], d[48];
 	const view_overview *v = &s->ov;
 	int y = top;
+	if (!s->partial && v->nalerts) /* the most urgent alert first, above everything */
+		y += draw_alert_banner(c, y, &v->alerts[0], v->nalerts);
 	ui_put(c, y, 2, THEME_TITLE, "Spend now");
-	ui_put(c, y, 20, THEME_MONEY, "%s/min", ui_usd(v->spend_per_min_nanos, a, sizeof a));
+	ui_put(c, y, 20, THEME_MONEY, "%s/min", ui_usd(v->last_minute_nanos, a, sizeof a));
+	ui_put(c, y, 32, THEME_DIM, "last minute");
+	/* the trend: the 5-minute mean against the rest of the hour before it */
+	char trend[64] = "";
+	if (v->before_per_min_nanos > 0)
+		snprintf(trend, sizeof trend, ", %.1fx prior hour",
+		         (double)v->spend_per_min_nanos / (double)v->before_per_min_nanos);
+	ui_put(c, y++, 45, THEME_TEXT, "5m mean %s/min%s",
+	       ui_usd(v->spend_per_min_nanos, b, sizeof b), trend);
 	/* with room, the last hour is a braille chart below the sources, else a sparkline here */
 	int chart_h = COLS >= 100 && rows >= 30 ? 5 : 0;
-	if (!chart_h)
-		ui_sparkline(c, y, 38, v->spark_nanos, VIEW_OVERVIEW_SPARK);
-	y++;
+	if (!chart_h) {
+		ui_put(c, y, 2, THEME_TITLE, "Last hour");
+		ui_sparkline(c, y++, 20, v->spark_nanos, VIEW_OVERVIEW_SPARK);
+	}
 	ui_put(c, y, 2, THEME_TITLE, "Today");
 	ui_put(c, y, 20, THEME_MONEY, "%s", ui_usd(v->today_nanos, a, sizeof a));
 	ui_put(c, y, 38, THEME_TITLE, "Month to date");
 	ui_put(c, y++, 56, THEME_MONEY, "%s", ui_usd(v->month_nanos, b, sizeof b));
+	bool reading = false; /* a source is still reading its history: totals are not all in */
+	for (size_t i = 0; i < v->nsources; i++)
+		reading |= v->sources[i].catching_up;
+	if (reading)
+		ui_put(c, y - 1, 70, THEME_STALE, "reading history");
 	if (v->has_budget) {
 		const view_budget_row *r = &v->budget;
 		theme_role role = r->state == BUDGET_OK     ? THEME_OK
 		                  : r->state == BUDGET_SOFT ? THEME_WARN
 		                                            : THEME_CRIT;
 		ui_put(c, y, 2, THEME_TITLE, "Budget");
-		ui_put(c, y++, 20, role, "%s %s of %s, forecast %s (%s)", theme_role_glyph(role),
+		ui_put(c, y++, 20, role, "%s %s of %s, forecast %s (%s)%s", theme_role_glyph(role),
 		       ui_usd(r->spent_nanos, a, sizeof a),
 		       ui_usd(r->spec->amount_nanos, b, sizeof b),
-		       ui_usd(r->fc.point_nanos, d, sizeof d), budget_state_name(r->state));
+		       ui_usd(r->fc.point_nanos, d, sizeof d), budget_state_name(r->state),
+		       reading ? ", so far: history still being read" : "");
 	}
 	ui_put(c, y, 2, THEME_TITLE, "Traffic");
 	ui_put(c, y++, 20, THEME_TEXT, "%.1f req/s   %.0f tokens/s", v->requests_per_s,
@@ -822,49 +934,10 @@ static int draw_alerts(console *c, int top, int rows)
 	return 1;
 }
 
-/* An alert's scope is "use_case=X", "provider=Y" or "prompt=ID@VERSION": open the screen
- * that breaks it down. */
+/* Enter on an alert: the screen that breaks its scope down. */
 static int enter_alert(console *c, const grid_row *r)
 {
-	const char *scope = grid_row_ref(r);
-	const char *eq = strchr(scope, '=');
-	if (!eq)
-		return DRAW_NONE;
-	size_t klen = (size_t)(eq - scope);
-	const char *val = eq + 1;
-	if (klen == 3 && !strncmp(scope, "slo", 3)) {
-		ui_goto(c, "slos");
-		grid_set_filter(&c->grids[c->screen], val);
-		return DRAW_SCREEN;
-	}
-	if (klen == 6 && !strncmp(scope, "prompt", 6)) {
-		char id[256];
-		snprintf(id, sizeof id, "%s", val);
-		char *at = strchr(id, '@');
-		if (at)
-			*at = 0;
-		ui_goto(c, "prompts");
-		grid_set_filter(&c->grids[c->screen], id);
-		return DRAW_SCREEN;
-	}
-	static const struct {
-		const char *key;
-		int dim;
-	} jumps[] = {{"use_case", 0}, {"team", 1}, {"tenant", 2}, {"model", 4}};
-	if (klen == 8 && !strncmp(scope, "provider", 8)) {
-		ui_goto(c, "providers");
-		grid_set_filter(&c->grids[c->screen], val);
-		return DRAW_SCREEN;
-	}
-	for (int i = 0; i < N(jumps); i++)
-		if (strlen(jumps[i].key) == klen && !strncmp(scope, jumps[i].key, klen)) {
-			ui_goto(c, "spend");
-			c->spend_dim = jumps[i].dim;
-			c->spend_level = 1;
-			snprintf(c->spend_key[0], sizeof c->spend_key[0], "%s", val);
-			return DRAW_FILL;
-		}
-	return DRAW_NONE;
+	return goto_scope(c, grid_row_ref(r));
 }
 
 /* ---- Review: this week against the last, for the weekly cost review ---- */
@@ -1625,8 +1698,8 @@ static int draw_routing(console *c, int top, int rows)
 #define COLS_OF(x) x, N(x)
 
 const screen ui_screens[] = {
-    {"Overview", "overview", '1', "spend now, today, budget, traffic, sources, alerts", NULL, 0,
-     NULL, draw_overview, NULL, NULL},
+    {"Overview", "overview", '1', "the top alert, spend now, today, budget, traffic, sources",
+     NULL, 0, NULL, draw_overview, enter_overview, NULL},
     {"Spend", "spend", '2', "spend by use case, team, tenant, provider, model; drill down",
      COLS_OF(spend_cols), fill_spend, draw_spend, enter_spend, back_spend, scope_spend},
     {"Prompts", "prompts", '3', "the costliest prompt versions, tokens and cost per request",

@@ -155,9 +155,9 @@ static int load_slow(store *st, const ui_opts *o, int64_t now_ms, snap_depth dep
 	                                       prev && prev->have_budgets ? &prev->budgets : NULL,
 	                                       &s->budgets, bad ? e2 : err, bad ? sizeof e2 : errlen);
 	bad += !s->have_budgets;
-	s->have_alerts = !view_alerts_update(st, now_ms, prev && prev->have_alerts ? &prev->alerts
-	                                                                          : NULL,
-	                                     &s->alerts, bad ? e2 : err, bad ? sizeof e2 : errlen);
+	s->have_alerts = !view_alerts_update(
+	    st, o->budgets, o->nbudgets, now_ms, prev && prev->have_alerts ? &prev->alerts : NULL,
+	    &s->alerts, bad ? e2 : err, bad ? sizeof e2 : errlen);
 	bad += !s->have_alerts;
 	return bad ? -1 : 0;
 }

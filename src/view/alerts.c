@@ -1,31 +1,38 @@
-/* The alerts view: every detector replayed in five-minute steps over the last hours. */
+/* The alerts view: every detector replayed minute by minute over the last hours, each on a
+ * fast and a slow window. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <inttypes.h>
+
 #include "scan.h"
 #include "tokentop/money.h"
 #include "tokentop/strmap.h"
+#include "tokentop/timeutil.h"
 #include "tokentop/view.h"
 
 #define MIN_MS  60000LL
 #define HOUR_MS 3600000LL
 #define DAY_MS  86400000LL
 
-/* Evaluated every STEP over the last EVAL, each on the latest WINDOW against the windows of
- * the BASELINE before it (docs/alerts.md). */
-#define STEP_MS       (5 * MIN_MS)
+/* Evaluated every STEP over the last EVAL, each on the latest FAST and SLOW windows against
+ * the same windows over the BASELINE before the slow one (docs/alerts.md). */
+#define STEP_MS       MIN_MS
+#define FAST_MS       (5 * MIN_MS)
 #define WINDOW_MS     (30 * MIN_MS)
 #define BASELINE_MS   DAY_MS
 #define EVAL_MS       (6 * HOUR_MS)
 #define WEEK_MS       (7 * DAY_MS)
-#define CLEAR_AFTER   3   /* clear evaluations that resolve an alert */
+#define CLEAR_AFTER   15  /* clear evaluations (minutes) that resolve an alert */
 #define COST_MATERIAL 1.0 /* a runaway adds at least this part of the org's mean $/min */
 
 #define WB ((size_t)(WINDOW_MS / STEP_MS))
+#define WF ((size_t)(FAST_MS / STEP_MS))
 #define BB ((size_t)(BASELINE_MS / STEP_MS))
 #define EB ((size_t)(EVAL_MS / STEP_MS))
+#define NHIST (BB / WB) /* baseline windows: one per half hour of the day before */
 
 /* What each step of a scope counts. */
 typedef struct cnt {
@@ -54,12 +61,18 @@ typedef struct series {
 
 typedef struct actx {
 	const vdims *dims;
+	const budget_spec *budgets;
+	size_t nbudgets;
+	unsigned char *bmatch; /* per dims id x budget: the id is in the budget's scope */
+	int64_t *bsum;         /* per budget, recent.nb + 1 prefix sums of its scope's spend */
 	size_t (*of)[3]; /* per dims id: its prompt, use case and provider scope */
 	scope *scopes;
 	size_t nscopes;
 	series recent, week;
-	double *p95;   /* nscopes x (nb + 1): p95 of the window ending at each step */
-	int64_t *p95n; /* its count */
+	/* per window (fast, slow), nscopes x (nb + 1), computed when first asked for: the p95 of
+	 * the window ending at each step and its count (-1: not yet computed) */
+	double *p95[2];
+	int64_t *p95n[2];
 	series *fill;
 	int failed;
 } actx;
@@ -106,6 +119,10 @@ static int add_row(void *ctx, tt_res r, const tt_rollup *row)
 		x->cost += add.cost;
 	}
 	s->org[b + 1] += add.cost;
+	if (s == &c->recent)
+		for (size_t i = 0; i < c->nbudgets; i++)
+			if (c->bmatch[(size_t)row->dims_id * c->nbudgets + i])
+				c->bsum[i * (s->nb + 1) + (size_t)b + 1] += add.cost;
 	if (s->chunk && row->sk[TT_SK_LATENCY]) {
 		size_t j = (size_t)b - s->chunk_b0;
 		if ((size_t)b < s->chunk_b0 || j >= CHUNK_STEPS) {
@@ -192,6 +209,10 @@ static int series_build(store *st, actx *c, series *s, int64_t t0, size_t nb, bo
 		}
 	for (size_t b = 1; b <= nb; b++)
 		s->org[b] += s->org[b - 1];
+	if (s == &c->recent)
+		for (size_t i = 0; i < c->nbudgets; i++)
+			for (size_t b = 1; b <= nb; b++)
+				c->bsum[i * (nb + 1) + b] += c->bsum[i * (nb + 1) + b - 1];
 	return 0;
 }
 
@@ -209,10 +230,10 @@ static void series_free(series *s, size_t nscopes)
 	free(s->org);
 }
 
-/* The counts of steps [b - WB, b). */
-static cnt window(const series *s, size_t k, size_t b)
+/* The counts of steps [b - w, b). */
+static cnt window(const series *s, size_t k, size_t b, size_t w)
 {
-	const cnt *x = at(s, k, b), *p = at(s, k, b - WB);
+	const cnt *x = at(s, k, b), *p = at(s, k, b - w);
 	return (cnt){x->req - p->req,       x->input - p->input,       x->hits - p->hits,
 	             x->misses - p->misses, x->refusals - p->refusals, x->limited - p->limited,
 	             x->errors - p->errors, x->cost - p->cost};
@@ -223,107 +244,145 @@ static double ratio(int64_t a, int64_t b)
 	return b ? (double)a / (double)b : NAN;
 }
 
-/* The statistic of a detector over the window ending at step b of a series. */
-typedef void (*stat_fn)(const actx *c, const series *s, size_t k, size_t b, double *value,
+/* The statistic of a detector over the w steps ending at step b of a series. */
+typedef void (*stat_fn)(actx *c, const series *s, size_t k, size_t b, size_t w, double *value,
                         int64_t *count);
 
-static void st_tokens(const actx *c, const series *s, size_t k, size_t b, double *v, int64_t *n)
+static void st_tokens(actx *c, const series *s, size_t k, size_t b, size_t w, double *v,
+                      int64_t *n)
 {
 	(void)c;
-	cnt w = window(s, k, b);
-	*v = ratio(w.input, w.req);
-	*n = w.req;
+	cnt x = window(s, k, b, w);
+	*v = ratio(x.input, x.req);
+	*n = x.req;
 }
 
-static void st_miss(const actx *c, const series *s, size_t k, size_t b, double *v, int64_t *n)
+static void st_miss(actx *c, const series *s, size_t k, size_t b, size_t w, double *v,
+                    int64_t *n)
 {
 	(void)c;
-	cnt w = window(s, k, b);
-	*v = ratio(w.misses, w.hits + w.misses);
-	*n = w.hits + w.misses;
+	cnt x = window(s, k, b, w);
+	*v = ratio(x.misses, x.hits + x.misses);
+	*n = x.hits + x.misses;
 }
 
-static void st_refusal(const actx *c, const series *s, size_t k, size_t b, double *v, int64_t *n)
+static void st_refusal(actx *c, const series *s, size_t k, size_t b, size_t w, double *v,
+                       int64_t *n)
 {
 	(void)c;
-	cnt w = window(s, k, b);
-	*v = ratio(w.refusals, w.req);
-	*n = w.req;
+	cnt x = window(s, k, b, w);
+	*v = ratio(x.refusals, x.req);
+	*n = x.req;
 }
 
-static void st_limited(const actx *c, const series *s, size_t k, size_t b, double *v, int64_t *n)
+static void st_limited(actx *c, const series *s, size_t k, size_t b, size_t w, double *v,
+                       int64_t *n)
 {
 	(void)c;
-	cnt w = window(s, k, b);
-	*v = ratio(w.limited, w.req);
-	*n = w.req;
+	cnt x = window(s, k, b, w);
+	*v = ratio(x.limited, x.req);
+	*n = x.req;
 }
 
-static void st_errors(const actx *c, const series *s, size_t k, size_t b, double *v, int64_t *n)
+static void st_errors(actx *c, const series *s, size_t k, size_t b, size_t w, double *v,
+                      int64_t *n)
 {
 	(void)c;
-	cnt w = window(s, k, b);
-	*v = ratio(w.errors, w.req);
-	*n = w.req;
+	cnt x = window(s, k, b, w);
+	*v = ratio(x.errors, x.req);
+	*n = x.req;
 }
 
 /* US dollars per minute. */
-static void st_cost(const actx *c, const series *s, size_t k, size_t b, double *v, int64_t *n)
+static void st_cost(actx *c, const series *s, size_t k, size_t b, size_t w, double *v,
+                    int64_t *n)
 {
 	(void)c;
-	cnt w = window(s, k, b);
-	*v = (double)w.cost / (double)TT_NANOS_PER_USD / (double)(WINDOW_MS / MIN_MS);
-	*n = w.req;
+	cnt x = window(s, k, b, w);
+	*v = (double)x.cost / (double)TT_NANOS_PER_USD / (double)(w * STEP_MS / MIN_MS);
+	*n = x.req;
 }
 
-static void st_p95(const actx *c, const series *s, size_t k, size_t b, double *v, int64_t *n)
+/* The p95 latency of a use case over the w steps ending at b, merged from the steps' sketches
+ * the first time it is asked for. */
+static void st_p95(actx *c, const series *s, size_t k, size_t b, size_t w, double *v, int64_t *n)
 {
-	(void)s;
-	*v = c->p95[k * (c->recent.nb + 1) + b];
-	*n = c->p95n[k * (c->recent.nb + 1) + b];
+	size_t nb = s->nb, wi = w == WF ? 0 : 1, at_ = k * (nb + 1) + b;
+	if (c->p95n[wi][at_] < 0) {
+		sketch sk;
+		sketch_init(&sk);
+		for (size_t j = b - w; j < b; j++)
+			if (s->blob[k * nb + j] &&
+			    sketch_merge_blob(&sk, s->blob[k * nb + j], s->bloblen[k * nb + j]))
+				c->failed = 1;
+		c->p95[wi][at_] = sk.count ? sketch_quantile(&sk, 0.95) : NAN;
+		c->p95n[wi][at_] = (int64_t)sk.count;
+		sketch_free(&sk);
+	}
+	*v = c->p95[wi][at_];
+	*n = c->p95n[wi][at_];
 }
 
 static const struct detector {
 	anomaly_kind kind;
 	tt_dim dim;
 	stat_fn stat;
-	size_t history; /* windows of baseline */
 } detectors[] = {
-    {ANOM_TOKEN_SPIKE, TT_D_PROMPT_ID, st_tokens, BB / WB},
-    {ANOM_CACHE_MISS_SURGE, TT_D_USE_CASE, st_miss, BB / WB},
-    {ANOM_REFUSAL_RISE, TT_D_USE_CASE, st_refusal, BB / WB},
-    {ANOM_429_STORM, TT_D_PROVIDER, st_limited, BB / WB},
-    {ANOM_ERROR_SPIKE, TT_D_PROVIDER, st_errors, BB / WB},
+    {ANOM_TOKEN_SPIKE, TT_D_PROMPT_ID, st_tokens},
+    {ANOM_CACHE_MISS_SURGE, TT_D_USE_CASE, st_miss},
+    {ANOM_REFUSAL_RISE, TT_D_USE_CASE, st_refusal},
+    {ANOM_429_STORM, TT_D_PROVIDER, st_limited},
+    {ANOM_ERROR_SPIKE, TT_D_PROVIDER, st_errors},
     /* and against the trailing hour and the same window a week earlier */
-    {ANOM_COST_RUNAWAY, TT_D_USE_CASE, st_cost, BB / WB},
-    {ANOM_LATENCY_REGRESSION, TT_D_USE_CASE, st_p95, BB / WB},
+    {ANOM_COST_RUNAWAY, TT_D_USE_CASE, st_cost},
+    {ANOM_LATENCY_REGRESSION, TT_D_USE_CASE, st_p95},
 };
 
-static void precompute_p95(actx *c)
+/* The two windows every detector judges: fast pages on a sudden change within minutes, slow
+ * shows a drift too small for five minutes to tell. */
+static const size_t windows[2] = {WF, WB};
+
+/* The verdict of a detector on one window (w steps) ending at step b, against the same window
+ * at the half-hour marks of the day before be. */
+static void judge(actx *c, const struct detector *d, size_t k, size_t b, size_t w, size_t be,
+                  bool open, double *hist, anomaly_verdict *out, double *value)
 {
-	size_t nb = c->recent.nb;
-	sketch w;
-	sketch_init(&w);
-	for (size_t k = 0; k < c->nscopes; k++) {
-		for (size_t b = 0; b <= nb; b++) {
-			c->p95[k * (nb + 1) + b] = NAN;
-			c->p95n[k * (nb + 1) + b] = 0;
-			if (c->scopes[k].dim != TT_D_USE_CASE || b < WB)
-				continue;
-			sketch_clear(&w);
-			for (size_t j = b - WB; j < b; j++)
-				if (c->recent.blob[k * nb + j] &&
-				    sketch_merge_blob(&w, c->recent.blob[k * nb + j],
-				                      c->recent.bloblen[k * nb + j]))
-					c->failed = 1;
-			c->p95[k * (nb + 1) + b] = sketch_quantile(&w, 0.95);
-			c->p95n[k * (nb + 1) + b] = (int64_t)w.count;
-		}
+	const series *s = &c->recent;
+	/* the marks are on the clock (:00 and :30), so a window's history is shared by the
+	 * evaluations of the half hour and each p95 is merged once */
+	size_t off = (size_t)((s->t0 / STEP_MS) % (int64_t)WB), mark = be - (off + be) % WB;
+	anomaly_obs o = {.history = hist, .ref = NAN, .open = open};
+	d->stat(c, s, k, b, w, &o.value, &o.count);
+	for (size_t j = 0; j < NHIST && mark >= j * WB + w; j++) {
+		double v;
+		int64_t n;
+		d->stat(c, s, k, mark - j * WB, w, &v, &n);
+		if (n >= anomaly_min_count(d->kind) && isfinite(v))
+			hist[o.nhistory++] = v;
 	}
-	sketch_free(&w);
+	if (d->kind == ANOM_COST_RUNAWAY) {
+		/* the trailing hour before the baseline's end, and the same window a week earlier */
+		double v, h;
+		int64_t n, nh;
+		st_cost(c, s, k, be, 2 * WB, &h, &nh);
+		if (nh > 0)
+			o.ref = h;
+		st_cost(c, &c->week, k, b - BB, w, &v, &n);
+		if (n > 0 && !(v <= o.ref))
+			o.ref = v;
+		size_t from = be >= BB ? be - BB : 0;
+		double org = (double)(s->org[be] - s->org[from]) / (double)TT_NANOS_PER_USD /
+		             ((double)((be - from) * STEP_MS) / MIN_MS);
+		o.min_delta = be > from ? COST_MATERIAL * org : 0;
+	}
+	anomaly_check(d->kind, &o, out);
+	out->window_ms = (int64_t)w * STEP_MS;
+	*value = o.value;
 }
 
-/* One evaluation of a detector on a scope at step b of the recent series. */
+/* One evaluation of a detector on a scope at step b: the fast window fires alone; the slow one
+ * while the fast one, when it can tell, is still at least half-way up (the Workbook's short
+ * window: an alert ends soon after the change does). */
 static int evaluate(actx *c, anomaly_tracker *t, const struct detector *d, size_t k, size_t b,
                     double *hist)
 {
@@ -332,38 +391,66 @@ static int evaluate(actx *c, anomaly_tracker *t, const struct detector *d, size_
 	const anomaly_alert *open = anomaly_tracker_open(t, d->kind, name);
 	/* an open alert keeps the baseline from before it began */
 	size_t be = b - WB;
-	if (open) {
-		int64_t since_b = (open->since_ms - s->t0) / STEP_MS;
-		be = (size_t)since_b - WB;
-	}
-	anomaly_obs o = {.history = hist, .ref = NAN, .open = open != NULL};
-	d->stat(c, s, k, b, &o.value, &o.count);
-	for (size_t j = 0; j < d->history && be >= (j + 1) * WB; j++) {
+	if (open)
+		be = (size_t)((open->since_ms - s->t0) / STEP_MS) - WB;
+	anomaly_verdict fast, slow;
+	double vfast, vslow;
+	judge(c, d, k, b, windows[0], be, open != NULL, hist, &fast, &vfast);
+	judge(c, d, k, b, windows[1], be, open != NULL, hist, &slow, &vslow);
+	/* five minutes are noisier than thirty: alone, they open an alert only at the critical
+	 * bar, as the Workbook's shorter windows burn faster before they page */
+	if (!open && fast.severity == ANOM_WARNING)
+		fast.severity = ANOM_NONE;
+	if (slow.severity != ANOM_NONE && fast.judged && fast.severity == ANOM_NONE && !open) {
+		anomaly_verdict held;
 		double v;
-		int64_t n;
-		d->stat(c, s, k, be - j * WB, &v, &n);
-		if (n >= anomaly_min_count(d->kind) && isfinite(v))
-			hist[o.nhistory++] = v;
+		judge(c, d, k, b, windows[0], be, true, hist, &held, &v);
+		if (held.severity == ANOM_NONE)
+			slow.severity = ANOM_NONE;
 	}
-	if (d->kind == ANOM_COST_RUNAWAY) {
-		/* the trailing hour: the two windows before the baseline's end */
-		double v, h1, h2;
-		int64_t n, n1, n2;
-		st_cost(c, s, k, be, &h1, &n1);
-		st_cost(c, s, k, be - WB, &h2, &n2);
-		if (n1 + n2 > 0)
-			o.ref = (h1 + h2) / 2;
-		st_cost(c, &c->week, k, b - BB, &v, &n); /* the same window a week earlier */
-		if (n > 0 && !(v <= o.ref))
-			o.ref = v;
-		size_t from = be >= BB ? be - BB : 0;
-		double org = (double)(s->org[be] - s->org[from]) / (double)TT_NANOS_PER_USD /
-		             ((double)((be - from) * STEP_MS) / MIN_MS);
-		o.min_delta = be > from ? COST_MATERIAL * org : 0;
+	const anomaly_verdict *pick = slow.severity > fast.severity ? &slow : &fast;
+	anomaly_verdict both = *pick;
+	both.judged = fast.judged || slow.judged;
+	return anomaly_track(t, d->kind, name, s->t0 + (int64_t)b * STEP_MS, &both,
+	                     pick == &slow ? vslow : vfast);
+}
+
+/* One evaluation of a budget's burn at step b: exact, from the spend of its scope over the
+ * burn rules' windows against the pace of the period holding the step (docs/alerts.md). */
+static int evaluate_budget(actx *c, anomaly_tracker *t, size_t i, size_t b)
+{
+	const budget_spec *bs = &c->budgets[i];
+	const series *s = &c->recent;
+	const int64_t *sum = &c->bsum[i * (s->nb + 1)];
+	int64_t at_ms = s->t0 + (int64_t)b * STEP_MS, p0, p1;
+	budget_period_bounds(bs->period, at_ms - 1, &p0, &p1);
+	double burn[SLO_WINDOW_COUNT] = {0};
+	for (int w = 0; w < SLO_WINDOW_COUNT; w++) {
+		size_t steps = (size_t)(slo_window_ms((slo_window)w) / STEP_MS);
+		if (steps <= b)
+			burn[w] = budget_burn_rate(sum[b] - sum[b - steps], (int64_t)steps * STEP_MS,
+			                           bs->amount_nanos, p1 - p0);
 	}
-	anomaly_verdict verdict;
-	anomaly_check(d->kind, &o, &verdict);
-	return anomaly_track(t, d->kind, name, s->t0 + (int64_t)b * STEP_MS, &verdict, o.value);
+	int rule;
+	slo_alert a = budget_burn_alert(burn, p1 - p0, &rule);
+	anomaly_verdict v = {.judged = bs->amount_nanos > 0, .baseline = NAN};
+	double value = NAN;
+	if (a != SLO_ALERT_NONE) {
+		slo_window lw, sw;
+		budget_burn_windows(rule, &lw, &sw);
+		int64_t wms = slo_window_ms(sw);
+		size_t steps = (size_t)(wms / STEP_MS);
+		/* $/min over the short window, against the pace's $/min */
+		value = (double)(sum[b] - sum[b - steps]) / (double)TT_NANOS_PER_USD /
+		        ((double)wms / MIN_MS);
+		v.baseline = (double)bs->amount_nanos / (double)TT_NANOS_PER_USD /
+		             ((double)(p1 - p0) / MIN_MS);
+		v.severity = a == SLO_ALERT_PAGE ? ANOM_CRITICAL : ANOM_WARNING;
+		v.window_ms = wms;
+	}
+	char name[ANOM_SCOPE_CAP];
+	snprintf(name, sizeof name, "budget=%s", bs->name);
+	return anomaly_track(t, ANOM_BUDGET_BURN, name, at_ms, &v, value);
 }
 
 /* Scopes from the dimension tuples: each id maps to its prompt, use case and provider. */
@@ -430,12 +517,31 @@ static int cmp_alerts(const void *pa, const void *pb)
 	return strcmp(a->scope, b->scope);
 }
 
-int view_alerts_build(store *st, int64_t now_ms, view_alerts *v, char *err, size_t errlen)
+/* Which dimension tuples fall in which budget. */
+static int match_budgets(actx *c)
+{
+	size_t n = c->dims->n ? c->dims->n : 1;
+	c->bmatch = calloc(n * (c->nbudgets ? c->nbudgets : 1), 1);
+	if (!c->bmatch)
+		return -1;
+	for (size_t id = 1; id < c->dims->n; id++)
+		if (vdims_has(c->dims, (int64_t)id))
+			for (size_t i = 0; i < c->nbudgets; i++) {
+				const budget_scope *bs = &c->budgets[i].scope;
+				c->bmatch[id * c->nbudgets + i] =
+				    bs->all || strcmp(c->dims->v[id][bs->dim], bs->value) == 0;
+			}
+	return 0;
+}
+
+int view_alerts_build(store *st, const budget_spec *budgets, size_t nbudgets, int64_t now_ms,
+                      view_alerts *v, char *err, size_t errlen)
 {
 	memset(v, 0, sizeof *v);
 	v->now_ms = now_ms;
 	v->data_version = store_data_version(st);
 	v->step_ms = STEP_MS;
+	v->fast_ms = FAST_MS;
 	v->window_ms = WINDOW_MS;
 	int64_t t1 = now_ms - (((now_ms % STEP_MS) + STEP_MS) % STEP_MS);
 	v->from_ms = t1 - EVAL_MS;
@@ -444,13 +550,14 @@ int view_alerts_build(store *st, int64_t now_ms, view_alerts *v, char *err, size
 		snprintf(err, errlen, "reading dimensions: %s", store_errmsg(st));
 		return -1;
 	}
-	actx c = {.dims = &dims};
+	actx c = {.dims = &dims, .budgets = budgets, .nbudgets = nbudgets};
 	anomaly_tracker t;
 	anomaly_tracker_init(&t, CLEAR_AFTER);
 	int rc = -1;
 	size_t nb = EB + WB + BB;
-	double *hist = malloc((BB / WB + 1) * sizeof *hist);
-	if (!hist || make_scopes(&c))
+	double *hist = malloc((NHIST + 1) * sizeof *hist);
+	if (!hist || make_scopes(&c) || match_budgets(&c) ||
+	    !(c.bsum = calloc(nbudgets * (nb + 1) + 1, sizeof *c.bsum)))
 		goto oom;
 	if (series_build(st, &c, &c.recent, t1 - (int64_t)nb * STEP_MS, nb, true) ||
 	    series_build(st, &c, &c.week, t1 - (int64_t)(EB + WB) * STEP_MS - WEEK_MS, EB + WB,
@@ -458,14 +565,13 @@ int view_alerts_build(store *st, int64_t now_ms, view_alerts *v, char *err, size
 		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
 		goto done;
 	}
-	c.p95 = malloc(c.nscopes * (nb + 1) * sizeof *c.p95);
-	c.p95n = malloc(c.nscopes * (nb + 1) * sizeof *c.p95n);
-	if (!c.p95 || !c.p95n)
-		goto oom;
-	precompute_p95(&c);
-	if (c.failed) {
-		snprintf(err, errlen, "malformed latency sketch in the database");
-		goto done;
+	for (int w = 0; w < 2; w++) {
+		c.p95[w] = malloc(c.nscopes * (nb + 1) * sizeof *c.p95[w]);
+		c.p95n[w] = malloc(c.nscopes * (nb + 1) * sizeof *c.p95n[w]);
+		if (!c.p95[w] || !c.p95n[w])
+			goto oom;
+		for (size_t i = 0; i < c.nscopes * (nb + 1); i++)
+			c.p95n[w][i] = -1;
 	}
 	for (size_t b = nb - EB; b <= nb; b++)
 		for (size_t k = 0; k < c.nscopes; k++)
@@ -473,6 +579,14 @@ int view_alerts_build(store *st, int64_t now_ms, view_alerts *v, char *err, size
 				if (detectors[i].dim == c.scopes[k].dim &&
 				    evaluate(&c, &t, &detectors[i], k, b, hist))
 					goto oom;
+	for (size_t b = nb - EB; b <= nb; b++)
+		for (size_t i = 0; i < nbudgets; i++)
+			if (evaluate_budget(&c, &t, i, b))
+				goto oom;
+	if (c.failed) {
+		snprintf(err, errlen, "malformed latency sketch in the database");
+		goto done;
+	}
 	v->alerts = t.alerts;
 	v->n = t.n;
 	t.alerts = NULL;
@@ -488,10 +602,14 @@ done:
 	anomaly_tracker_free(&t);
 	series_free(&c.recent, c.nscopes);
 	series_free(&c.week, c.nscopes);
-	free(c.p95);
-	free(c.p95n);
+	for (int w = 0; w < 2; w++) {
+		free(c.p95[w]);
+		free(c.p95n[w]);
+	}
 	free(c.scopes);
 	free(c.of);
+	free(c.bmatch);
+	free(c.bsum);
 	free(hist);
 	vdims_free(&dims);
 	return rc;
@@ -512,19 +630,83 @@ int view_alerts_copy(const view_alerts *src, view_alerts *dst)
 
 /* Evaluations happen at closed steps only, so the replay's result changes with the data or
  * with a step closing, never in between. */
-int view_alerts_update(store *st, int64_t now_ms, const view_alerts *prev, view_alerts *v,
-                       char *err, size_t errlen)
+int view_alerts_update(store *st, const budget_spec *budgets, size_t nbudgets, int64_t now_ms,
+                       const view_alerts *prev, view_alerts *v, char *err, size_t errlen)
 {
 	int64_t t1 = now_ms - (((now_ms % STEP_MS) + STEP_MS) % STEP_MS);
 	int64_t dv = store_data_version(st);
 	if (!prev || dv < 0 || prev->data_version != dv || prev->from_ms != t1 - EVAL_MS)
-		return view_alerts_build(st, now_ms, v, err, errlen);
+		return view_alerts_build(st, budgets, nbudgets, now_ms, v, err, errlen);
 	if (view_alerts_copy(prev, v)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	v->now_ms = now_ms;
 	return 0;
+}
+
+/* Each kind's value: its unit, and what its scope is a name of. */
+enum { U_TOKENS, U_SHARE, U_USD_MIN, U_MS };
+static const char *const unit_names[] = {"tokens_per_request", "share", "usd_per_minute", "ms"};
+static const struct unit {
+	int u;
+} units[ANOM_KIND_COUNT] = {
+    [ANOM_TOKEN_SPIKE] = {U_TOKENS},      [ANOM_CACHE_MISS_SURGE] = {U_SHARE},
+    [ANOM_REFUSAL_RISE] = {U_SHARE},      [ANOM_429_STORM] = {U_SHARE},
+    [ANOM_ERROR_SPIKE] = {U_SHARE},       [ANOM_COST_RUNAWAY] = {U_USD_MIN},
+    [ANOM_LATENCY_REGRESSION] = {U_MS},   [ANOM_BUDGET_BURN] = {U_USD_MIN},
+};
+
+const char *view_alert_unit(anomaly_kind k)
+{
+	return k >= 0 && k < ANOM_KIND_COUNT ? unit_names[units[k].u] : NULL;
+}
+
+void view_alert_value(anomaly_kind k, double v, char *buf, size_t cap)
+{
+	if (isnan(v) || k < 0 || k >= ANOM_KIND_COUNT) {
+		snprintf(buf, cap, "-");
+		return;
+	}
+	switch (units[k].u) {
+	case U_TOKENS:
+		snprintf(buf, cap, "%.0f tok/req", v);
+		break;
+	case U_USD_MIN:
+		/* cents from a dollar a minute, four places below, two significant digits under
+		 * a tenth of a cent: a budget's pace is often that small */
+		snprintf(buf, cap, v >= 1 ? "$%.2f/min" : v >= 0.001 ? "$%.4f/min" : "$%.2g/min", v);
+		break;
+	case U_MS:
+		if (v >= 1000)
+			snprintf(buf, cap, "%.2f s", v / 1000);
+		else
+			snprintf(buf, cap, "%.0f ms", v);
+		break;
+	case U_SHARE:
+		snprintf(buf, cap, "%.2f%%", 100 * v);
+		break;
+	}
+}
+
+void view_alert_reason(const anomaly_alert *a, char *buf, size_t cap)
+{
+	char val[32], base[32], win[32], since[32];
+	view_alert_value(a->kind, a->value, val, sizeof val);
+	view_alert_value(a->kind, a->baseline, base, sizeof base);
+	snprintf(win, sizeof win, "%" PRId64 "m", (int64_t)(a->window_ms / MIN_MS));
+	time_format_iso(a->since_ms, since, sizeof since);
+	const char *who = strchr(a->scope, '=');
+	who = who ? who + 1 : a->scope;
+	const char *than = a->kind == ANOM_BUDGET_BURN ? "its budget's pace"
+	                                               : "its baseline";
+	if (a->baseline > 0 && isfinite(a->value / a->baseline))
+		snprintf(buf, cap, "%s %s over %s, %.1fx %s (%s), since %.5s UTC", who, val,
+		         a->window_ms > 0 ? win : "the window", a->value / a->baseline, than, base,
+		         since + 11);
+	else
+		snprintf(buf, cap, "%s %s over %s, up from %s, since %.5s UTC", who, val,
+		         a->window_ms > 0 ? win : "the window", base, since + 11);
 }
 
 void view_alerts_free(view_alerts *v)

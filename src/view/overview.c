@@ -110,6 +110,13 @@ static int spend_figures(store *st, view_overview *v)
 				recent[k] += m[i][k];
 	}
 	v->spend_per_min_nanos = view_ratio_round(recent[TT_M_COST_NANOS], VIEW_OVERVIEW_RECENT);
+	v->last_minute_nanos = v->spark_nanos[VIEW_OVERVIEW_SPARK - 1];
+	int64_t before = 0;
+	for (size_t i = 0; i < VIEW_OVERVIEW_SPARK - VIEW_OVERVIEW_RECENT; i++)
+		if (__builtin_add_overflow(before, v->spark_nanos[i], &before))
+			return -1;
+	v->before_per_min_nanos =
+	    view_ratio_round(before, VIEW_OVERVIEW_SPARK - VIEW_OVERVIEW_RECENT);
 	double secs = VIEW_OVERVIEW_RECENT * 60.0;
 	v->requests_per_s = (double)recent[TT_M_REQUESTS] / secs;
 	v->tokens_per_s = (double)(recent[TT_M_INPUT_TOKENS] + recent[TT_M_OUTPUT_TOKENS]) / secs;
@@ -174,26 +181,33 @@ static int collect_alerts(const view_slo *vs, const view_alerts *va, view_overvi
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	static const slo_alert want[2] = {SLO_ALERT_PAGE, SLO_ALERT_TICKET};
-	for (int lv = 0; lv < 2; lv++)
-		for (size_t i = 0; i < vs->n; i++) {
-			if (vs->rows[i].status.alert != want[lv])
-				continue;
-			view_overview_alert *a = &v->alerts[v->nalerts++];
-			a->level = lv == 0 ? VIEW_OVERVIEW_PAGE : VIEW_OVERVIEW_TICKET;
-			a->slo = vs->rows[i].spec;
-			a->status = vs->rows[i].status;
-			if (lv == 0)
-				v->npages++;
-			else
-				v->ntickets++;
-		}
-	/* view_alerts_build already puts firing alerts first, most severe then newest */
-	for (size_t i = 0; i < va->nfiring; i++) {
-		view_overview_alert *a = &v->alerts[v->nalerts++];
-		a->level = VIEW_OVERVIEW_ANOMALY;
-		a->anomaly = va->alerts[i];
-		v->nanomalies++;
+	/* most urgent first: SLO pages, critical detectors (a budget burning fast among them),
+	 * SLO tickets, warnings; view_alerts_build puts firing alerts first, most severe then
+	 * newest */
+	for (int rank = 0; rank < 4; rank++) {
+		if (rank == 0 || rank == 2)
+			for (size_t i = 0; i < vs->n; i++) {
+				if (vs->rows[i].status.alert !=
+				    (rank == 0 ? SLO_ALERT_PAGE : SLO_ALERT_TICKET))
+					continue;
+				view_overview_alert *a = &v->alerts[v->nalerts++];
+				a->level = rank == 0 ? VIEW_OVERVIEW_PAGE : VIEW_OVERVIEW_TICKET;
+				a->slo = vs->rows[i].spec;
+				a->status = vs->rows[i].status;
+				if (rank == 0)
+					v->npages++;
+				else
+					v->ntickets++;
+			}
+		else
+			for (size_t i = 0; i < va->nfiring; i++) {
+				if ((va->alerts[i].severity == ANOM_CRITICAL) != (rank == 1))
+					continue;
+				view_overview_alert *a = &v->alerts[v->nalerts++];
+				a->level = VIEW_OVERVIEW_ANOMALY;
+				a->anomaly = va->alerts[i];
+				v->nanomalies++;
+			}
 	}
 	return 0;
 }
@@ -275,7 +289,7 @@ int view_overview_build(store *st, const slo_spec *slos, size_t nslos, const bud
 	if (view_budgets_build(st, budgets + org, org < nbudgets, now_ms, NULL, 0, NULL, &vb, err,
 	                       errlen))
 		goto slo;
-	if (view_alerts_build(st, now_ms, &va, err, errlen))
+	if (view_alerts_build(st, budgets, nbudgets, now_ms, &va, err, errlen))
 		goto budgets;
 	rc = view_overview_assemble(st, &vs, &vb, &va, sources, nsources, now_ms, out, err, errlen);
 	view_alerts_free(&va);

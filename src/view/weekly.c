@@ -405,7 +405,8 @@ static bool same_alert(const anomaly_alert *a, const anomaly_alert *b)
 	return a->kind == b->kind && !strcmp(a->scope, b->scope);
 }
 
-static int week_alerts(store *st, view_weekly *v, char *err, size_t errlen)
+static int week_alerts(store *st, const budget_spec *budgets, size_t nbudgets, view_weekly *v,
+                       char *err, size_t errlen)
 {
 	size_t cap = 0;
 	int64_t from = v->start_ms;
@@ -413,7 +414,7 @@ static int week_alerts(store *st, view_weekly *v, char *err, size_t errlen)
 		int64_t now =
 		    from + ALERT_REPLAY_MS < v->until_ms ? from + ALERT_REPLAY_MS : v->until_ms;
 		view_alerts a;
-		if (view_alerts_build(st, now, &a, err, errlen))
+		if (view_alerts_build(st, budgets, nbudgets, now, &a, err, errlen))
 			return -1;
 		size_t before = v->nalerts;
 		bool *seen = calloc(before + 1, sizeof *seen);
@@ -704,7 +705,7 @@ int view_weekly_build(store *st, int64_t start_ms, int64_t now_ms, const budget_
 		view_weekly_free(v);
 		return -1;
 	}
-	rc = week_alerts(st, v, err, errlen);
+	rc = week_alerts(st, budgets, nbudgets, v, err, errlen);
 	if (rc == -2)
 		goto oom;
 	if (rc) {
