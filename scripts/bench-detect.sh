@@ -48,6 +48,16 @@ expect() {
   esac
 }
 target_of() { [ "$1" = cost-runaway ] && echo 180 || echo 300; } # seconds to detect
+# Requests of the scope in five minutes that a detection in minutes needs (docs/alerts.md):
+# the rule's minimum for a window, and for the rare shares (refusals, cache misses) the count
+# at which a tenfold rise is beyond chance in five minutes. Fewer: the row is printed, and
+# the slow window's later detection is not held to the target.
+enough_of() {
+  case $1 in
+  cost-runaway) echo 20 ;; 429-storm | provider-outage) echo 50 ;; token-spike) echo 100 ;;
+  cache-miss-surge | refusal-rise) echo 1000 ;;
+  esac
+}
 
 # The first alert of KIND on SCOPE at or after ONSET in an alerts JSON, and the alerts of other
 # kinds (or scopes) that began before it: "detected SECONDS SEVERITY REQUESTS_5M | false N".
@@ -72,7 +82,7 @@ else:
 PY
 }
 
-fails=0
+fails=0 few=0 runs=0
 printf '== detection: onset to first alert (evaluated every minute; targets: cost runaway <= 3 min, others <= 5 min)\n'
 printf '   %-17s %-8s %5s %5s %7s  %-9s %6s %-9s %s\n' scenario start rps seed "req/5m" result "secs" severity "false"
 for rate in $RATES; do
@@ -100,14 +110,19 @@ rows = [r for r in d.get("by_" + dim, []) if r.get(dim) == val]
 print(rows[0]["requests"] if rows else d["requests"])' "$scope")
         set -- $(judge "$dir/a.json" "$kind" "$scope" "$onset")
         printf '   %-17s %-8s %5s %5s %7s  %-9s %6s %-9s %s %s\n' "$sc" "$start" "$rate" "$seed" "$req" "$1" "$2" "$3" "$4" "${5:-}"
-        if [ "$1" != detected ] || [ "$2" -gt "$(target_of "$sc")" ] || [ "$4" -ne 0 ]; then
+        if [ "$req" -lt "$(enough_of "$sc")" ]; then
+          few=$((few + 1)) # too few requests to tell in minutes: shown, not held to it
+          [ "$4" -eq 0 ] || fails=$((fails + 1))
+        elif [ "$1" != detected ] || [ "$2" -gt "$(target_of "$sc")" ] || [ "$4" -ne 0 ]; then
           fails=$((fails + 1))
         fi
+        runs=$((runs + 1))
       done
     done
   done
 done
 
+[ $runs -eq 0 ] || printf '   %s runs, %s with too few requests to tell in minutes\n' $runs $few
 printf '\n== false alerts: %s steady days at 1 request/s, alerts replayed every 6 h\n' "$STEADY_DAYS"
 for seed in $STEADY_SEEDS; do
   db="$dir/steady.sqlite"

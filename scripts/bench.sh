@@ -1,7 +1,7 @@
 #!/bin/sh
 # make bench: ingest vs sqlite3's CSV import, the prompts view vs a raw GROUP BY, the console's
-# views, the console against htop, and fan-out. BENCH_ONLY=ingest|prompts|views|console|fanout
-# runs one part.
+# views, the console against htop, fan-out, and detection. BENCH_ONLY=ingest|prompts|views|
+# console|fanout|detect runs one part.
 set -eu
 BUILD=${BUILD:-build}
 tt="$BUILD/tokentop"
@@ -14,7 +14,7 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 command -v sqlite3 >/dev/null || { echo "bench: needs the sqlite3 command" >&2; exit 1; }
 ONLY=${BENCH_ONLY:-}
-case "$ONLY" in ""|ingest|prompts|views|console|fanout) ;; *) echo "bench: BENCH_ONLY: ingest, prompts, views, console or fanout" >&2; exit 2 ;; esac
+case "$ONLY" in ""|ingest|prompts|views|console|fanout|detect) ;; *) echo "bench: BENCH_ONLY: ingest, prompts, views, console, fanout or detect" >&2; exit 2 ;; esac
 part() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 
 if part ingest; then
@@ -54,7 +54,7 @@ ATTACH '$dir/big.db' AS t;
 CREATE TABLE raw_events AS
   SELECT e.request_id, e.ts_ms, d.use_case, d.team, d.tenant, d.prompt_id, d.prompt_version,
          d.provider, d.model, d.tier, d.status, d.cache, e.input_tokens, e.output_tokens,
-         e.cached_tokens, e.latency_ms, e.cost_micros
+         e.cached_tokens, e.latency_ms, e.cost_nanos
   FROM t.events e JOIN t.dims d ON d.id = e.dims_id;
 SQL
 "$BUILD/bench_prompts" "$dir/big.db" "$dir/big_raw.db" 2026-10-01T00:00:00Z 2026-10-31T00:00:00Z
@@ -105,4 +105,9 @@ done
 kill $simpids 2>/dev/null || true
 stored=$(sqlite3 "$fdir/f.db" "SELECT count(*) FROM events")
 awk -v secs="$SECS" -v n="$stored" '{ cpu = $1 + $2; printf "   tokentop CPU %.2f s over %d s: %.2f%% of one core (%d events stored)\n", cpu, secs, 100 * cpu / secs, n }' "$fdir/time"
+fi
+
+if part detect; then
+if [ -z "$ONLY" ]; then echo; fi
+BUILD="$BUILD" ./scripts/bench-detect.sh
 fi

@@ -171,7 +171,8 @@ tmux -L "$sock" send-keys '1'
 
 tmux -L "$sock" resize-window -x 80 -y 24
 wait_for "Spend now"
-wait_for "Spend now  *\$[0-9.,]*/min  *[▁▂▃▄▅▆▇█]"
+wait_for "Spend now  *\$[0-9.,]*/min  *last minute  *5m mean \$[0-9.,]*/min"
+wait_for "Last hour  *[▁▂▃▄▅▆▇█]\{60\}"
 screen | grep -q 'Spend \$/min' && fail "the braille chart is drawn at 80x24"
 screen | grep -q "Alerts (" || fail "no alerts at 80x24"
 tmux -L "$sock" resize-window -x 60 -y 20

@@ -156,13 +156,15 @@ static int draw_overview(console *c, int top, int rows)
 		y += draw_alert_banner(c, y, &v->alerts[0], v->nalerts);
 	ui_put(c, y, 2, THEME_TITLE, "Spend now");
 	ui_put(c, y, 20, THEME_MONEY, "%s/min", ui_usd(v->last_minute_nanos, a, sizeof a));
-	ui_put(c, y, 32, THEME_DIM, "last minute");
+	int x = 20 + (int)strlen(a) + 6;
+	ui_put(c, y, x, THEME_DIM, "last minute");
+	x = x + 13 > 45 ? x + 13 : 45;
 	/* the trend: the 5-minute mean against the rest of the hour before it */
 	char trend[64] = "";
 	if (v->before_per_min_nanos > 0)
 		snprintf(trend, sizeof trend, ", %.1fx prior hour",
 		         (double)v->spend_per_min_nanos / (double)v->before_per_min_nanos);
-	ui_put(c, y++, 45, THEME_TEXT, "5m mean %s/min%s",
+	ui_put(c, y++, x, THEME_TEXT, "5m mean %s/min%s",
 	       ui_usd(v->spend_per_min_nanos, b, sizeof b), trend);
 	/* with room, the last hour is a braille chart below the sources, else a sparkline here */
 	int chart_h = COLS >= 100 && rows >= 30 ? 5 : 0;
