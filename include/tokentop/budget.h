@@ -31,6 +31,8 @@ typedef struct budget_scope {
 int budget_scope_parse(const char *s, budget_scope *out);
 /* Writes "*" or "DIM=VALUE". */
 void budget_scope_format(const budget_scope *s, char *buf, size_t cap);
+/* Whether a dimension tuple (dims[TT_D_*]) falls in the scope. */
+bool budget_scope_has(const budget_scope *s, char *const dims[TT_D_COUNT]);
 
 /* One budget, as configured ([budget NAME] in docs/config.md). */
 typedef struct budget_spec {

@@ -113,6 +113,11 @@ int budget_scope_parse(const char *s, budget_scope *out)
 	return -1;
 }
 
+bool budget_scope_has(const budget_scope *s, char *const dims[TT_D_COUNT])
+{
+	return s->all || strcmp(dims[s->dim], s->value) == 0;
+}
+
 void budget_scope_format(const budget_scope *s, char *buf, size_t cap)
 {
 	if (s->all) {

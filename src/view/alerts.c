@@ -1,11 +1,10 @@
 /* The alerts view: every detector replayed minute by minute over the last hours, each on a
  * fast and a slow window. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <inttypes.h>
 
 #include "scan.h"
 #include "tokentop/money.h"
@@ -526,11 +525,9 @@ static int match_budgets(actx *c)
 		return -1;
 	for (size_t id = 1; id < c->dims->n; id++)
 		if (vdims_has(c->dims, (int64_t)id))
-			for (size_t i = 0; i < c->nbudgets; i++) {
-				const budget_scope *bs = &c->budgets[i].scope;
+			for (size_t i = 0; i < c->nbudgets; i++)
 				c->bmatch[id * c->nbudgets + i] =
-				    bs->all || strcmp(c->dims->v[id][bs->dim], bs->value) == 0;
-			}
+				    budget_scope_has(&c->budgets[i].scope, c->dims->v[id]);
 	return 0;
 }
 
@@ -645,21 +642,19 @@ int view_alerts_update(store *st, const budget_spec *budgets, size_t nbudgets, i
 	return 0;
 }
 
-/* Each kind's value: its unit, and what its scope is a name of. */
+/* Each kind's value and baseline: their unit. */
 enum { U_TOKENS, U_SHARE, U_USD_MIN, U_MS };
 static const char *const unit_names[] = {"tokens_per_request", "share", "usd_per_minute", "ms"};
-static const struct unit {
-	int u;
-} units[ANOM_KIND_COUNT] = {
-    [ANOM_TOKEN_SPIKE] = {U_TOKENS},      [ANOM_CACHE_MISS_SURGE] = {U_SHARE},
-    [ANOM_REFUSAL_RISE] = {U_SHARE},      [ANOM_429_STORM] = {U_SHARE},
-    [ANOM_ERROR_SPIKE] = {U_SHARE},       [ANOM_COST_RUNAWAY] = {U_USD_MIN},
-    [ANOM_LATENCY_REGRESSION] = {U_MS},   [ANOM_BUDGET_BURN] = {U_USD_MIN},
+static const int units[ANOM_KIND_COUNT] = {
+    [ANOM_TOKEN_SPIKE] = U_TOKENS,    [ANOM_CACHE_MISS_SURGE] = U_SHARE,
+    [ANOM_REFUSAL_RISE] = U_SHARE,    [ANOM_429_STORM] = U_SHARE,
+    [ANOM_ERROR_SPIKE] = U_SHARE,     [ANOM_COST_RUNAWAY] = U_USD_MIN,
+    [ANOM_LATENCY_REGRESSION] = U_MS, [ANOM_BUDGET_BURN] = U_USD_MIN,
 };
 
 const char *view_alert_unit(anomaly_kind k)
 {
-	return k >= 0 && k < ANOM_KIND_COUNT ? unit_names[units[k].u] : NULL;
+	return k >= 0 && k < ANOM_KIND_COUNT ? unit_names[units[k]] : NULL;
 }
 
 void view_alert_value(anomaly_kind k, double v, char *buf, size_t cap)
@@ -668,7 +663,7 @@ void view_alert_value(anomaly_kind k, double v, char *buf, size_t cap)
 		snprintf(buf, cap, "-");
 		return;
 	}
-	switch (units[k].u) {
+	switch (units[k]) {
 	case U_TOKENS:
 		snprintf(buf, cap, "%.0f tok/req", v);
 		break;

@@ -50,14 +50,9 @@ static int hourly_series(store *st, series_ctx *c, int64_t from_ms, int64_t now_
 	return store_rollup_scan(st, cur, now_ms, false, add_row, c);
 }
 
-static bool in_scope(const budget_scope *s, char *const dims[TT_D_COUNT])
-{
-	return s->all || strcmp(dims[s->dim], s->value) == 0;
-}
-
 static bool keep_scope(const view_cube *c, size_t id, void *ctx)
 {
-	return in_scope(ctx, c->dims[id]);
+	return budget_scope_has(ctx, c->dims[id]);
 }
 
 /* The share of a (provider, model) cell's cost that pays for input tokens: at card prices, or
@@ -168,7 +163,7 @@ static int budgets_make(store *st, const budget_spec *specs, size_t n, int64_t n
 			goto oom;
 	for (size_t d = 1; d < dims.n; d++)
 		for (size_t i = 0; vdims_has(&dims, (int64_t)d) && i < n; i++)
-			match[d * n + i] = in_scope(&specs[i].scope, dims.v[d]);
+			match[d * n + i] = budget_scope_has(&specs[i].scope, dims.v[d]);
 	size_t kept = kept_hours(prev, specs, n, v->data_version, hour0, now_ms);
 	if (kept > nhours)
 		kept = nhours;
