@@ -271,17 +271,19 @@ int main(int argc, char **argv)
 				                   sizeof err) ||
 				    view_budgets_build(st, cfg.budgets, cfg.nbudgets, now - 60000,
 				                       NULL, 0, NULL, &b0, err, sizeof err) ||
-				    view_alerts_build(st, NULL, 0, now - 60000, &a0, err, sizeof err)) {
+				    view_alerts_build(st, NULL, 0, now - 60000, &a0, err,
+				                      sizeof err)) {
 					fprintf(stderr, "bench_views: %s\n", err);
 					return 1;
 				}
 				c0 = cpu_ms();
 				t0 = now_ms();
-				rc = view_slo_update(st, cfg.slos, cfg.nslos, now, &s0, &s1, err,
-				                     sizeof err) ||
-				     view_budgets_update(st, cfg.budgets, cfg.nbudgets, now, &b0,
-				                         &b1, err, sizeof err) ||
-				     view_alerts_update(st, NULL, 0, now, &a0, &a1, err, sizeof err);
+				rc =
+				    view_slo_update(st, cfg.slos, cfg.nslos, now, &s0, &s1, err,
+				                    sizeof err) ||
+				    view_budgets_update(st, cfg.budgets, cfg.nbudgets, now, &b0,
+				                        &b1, err, sizeof err) ||
+				    view_alerts_update(st, NULL, 0, now, &a0, &a1, err, sizeof err);
 				t[i] = now_ms() - t0;
 				if (!rc) {
 					view_slo_free(&s1);

@@ -500,7 +500,8 @@ static void test_overview_assembled(void **state)
 			assert_int_equal(view_budgets_build(st, budgets, nb, now, NULL, 0, NULL,
 			                                    &vb, err, sizeof err),
 			                 0);
-			assert_int_equal(view_alerts_build(st, budgets, nb, now, &va, err, sizeof err), 0);
+			assert_int_equal(
+			    view_alerts_build(st, budgets, nb, now, &va, err, sizeof err), 0);
 			assert_int_equal(view_overview_assemble(st, &vs, &vb, &va, src, 1, now, &b,
 			                                        err, sizeof err),
 			                 0);
@@ -642,8 +643,10 @@ static void test_kept_between_reads(void **state)
 			                                    err, sizeof err),
 			                 0);
 			same_budgets(&ub, &bb);
-			assert_int_equal(view_alerts_update(rd, NULL, 0, now, &pa, &ua, err, sizeof err), 0);
-			assert_int_equal(view_alerts_build(rd, NULL, 0, now, &ba, err, sizeof err), 0);
+			assert_int_equal(
+			    view_alerts_update(rd, NULL, 0, now, &pa, &ua, err, sizeof err), 0);
+			assert_int_equal(view_alerts_build(rd, NULL, 0, now, &ba, err, sizeof err),
+			                 0);
 			same_alerts(&ua, &ba);
 			view_slo_free(&ps);
 			view_budgets_free(&pb);

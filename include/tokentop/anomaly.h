@@ -46,8 +46,8 @@ typedef struct anomaly_obs {
 typedef struct anomaly_verdict {
 	bool judged; /* false: too few requests or too little history to say either way */
 	anomaly_severity severity;
-	double baseline; /* median of the history, or ref */
-	double z;        /* robust z-score of the value; 0 when the rule uses none */
+	double baseline;   /* median of the history, or ref */
+	double z;          /* robust z-score of the value; 0 when the rule uses none */
 	int64_t window_ms; /* the window judged (set by the caller; kept with the alert) */
 } anomaly_verdict;
 

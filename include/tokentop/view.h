@@ -210,8 +210,8 @@ void view_budgets_free(view_budgets *v);
 /* Alerts: every detector replayed over the last hours (docs/alerts.md). */
 typedef struct view_alerts {
 	int64_t now_ms;
-	int64_t data_version; /* store_data_version when it was read */
-	int64_t from_ms;      /* first evaluation */
+	int64_t data_version;                /* store_data_version when it was read */
+	int64_t from_ms;                     /* first evaluation */
 	int64_t step_ms, fast_ms, window_ms; /* every step, a fast and a slow window */
 	anomaly_alert *alerts; /* firing first (most severe, then newest), then resolved */
 	size_t n, nfiring;

@@ -183,10 +183,11 @@ int cmd_gen(int argc, char **argv)
 				span_ms = (int64_t)days * 86400000;
 			} else if (time_parse_duration(optarg, &span_ms) || span_ms < 60000 ||
 			           span_ms > 3660 * 86400000LL) {
-				fprintf(stderr,
-				        "tokentop gen: --days: expected 1..3660 days or a duration of "
-				        "a minute or more (26h), got '%s'\n",
-				        optarg);
+				fprintf(
+				    stderr,
+				    "tokentop gen: --days: expected 1..3660 days or a duration of "
+				    "a minute or more (26h), got '%s'\n",
+				    optarg);
 				return EXIT_USAGE;
 			} else {
 				days = (uint64_t)((span_ms + 86399999) / 86400000);
@@ -237,10 +238,8 @@ int cmd_gen(int argc, char **argv)
 		int64_t today = app_now_ms() / 86400000 * 86400000;
 		start_ms = today - (int64_t)days * 86400000;
 	}
-	workload_opts o = {.seed = seed,
-	                   .start_ms = start_ms,
-	                   .span_ms = span_ms,
-	                   .events = events};
+	workload_opts o = {
+	    .seed = seed, .start_ms = start_ms, .span_ms = span_ms, .events = events};
 	workload_scenario sc = WL_STEADY;
 	int64_t sc_start = 0;
 	if (scenario && parse_scenario(scenario, o.start_ms, o.span_ms, &sc, &sc_start))

@@ -1,4 +1,5 @@
-/* tokentop report: every view (spend, routing, providers, SLOs, gateways, metrics...) without a terminal. */
+/* tokentop report: every view (spend, routing, providers, SLOs, gateways, metrics...) without a
+ * terminal. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +26,9 @@ typedef enum {
 	VIEW_METRICS,
 	VIEW_COUNT
 } view_kind;
-static const char *const view_names[VIEW_COUNT] = {
-    "summary",  "prompts",   "routing",  "providers", "slo",    "budgets",
-    "alerts",   "overview",  "inference", "gateways", "metrics"};
+static const char *const view_names[VIEW_COUNT] = {"summary",   "prompts",  "routing", "providers",
+                                                   "slo",       "budgets",  "alerts",  "overview",
+                                                   "inference", "gateways", "metrics"};
 
 /* The inference servers' latest scrapes: no time range. */
 static int report_inference_now(const char *db, report_format fmt)
@@ -97,36 +98,36 @@ static int report_state_now(const char *db, view_kind view, report_format fmt, i
 static void report_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: tokentop report [--db FILE] [--since WHEN] [--until WHEN]\n"
-		"                       [--view summary|prompts|routing|providers|slo|budgets|\n"
-		"                               alerts|overview|inference|gateways|metrics]\n"
-		"                       [--top N] [--format text|md|json|csv] [--ratecard FILE]\n"
-		"                       [--config FILE]\n\n"
-		"Prints a view of the database, read from its rollups. summary, prompts,\n"
-		"routing and providers cover --since..--until; slo, budgets, alerts and\n"
-		"overview are evaluated at now (windows and periods ending now,\n"
-		"$TOKENTOP_NOW when set) from the SLOs and budgets of the config file\n"
-		"(docs/config.md); overview is the console's first screen (spend now and\n"
-		"its last hour, today, month, the \"*\" budget, rates, alerts). inference,\n"
-		"gateways and metrics show what the live sources last read (tokentop sync),\n"
-		"with its age.\n"
-		"WHEN is a duration back from now (15m, 24h, 7d, 30d), an ISO 8601 time\n"
-		"(2026-11-01, 2026-11-01T09:30:00Z), 'now', or for --since 'all'.\n"
-		"The JSON shape is documented in docs/report-json.md.\n\n"
-		"  --db FILE       database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
-		"  --since WHEN    start of the range (default 7d)\n"
-		"  --until WHEN    end of the range, exclusive (default now)\n"
-		"  --view V        summary (default), prompts, routing, providers, slo,\n"
-		"                  budgets, alerts, overview, inference, gateways (health,\n"
-		"                  routes and weights, controls in force), metrics\n"
-		"                  (Prometheus series);\n"
-		"                  weekly, chargeback: tokentop report --view weekly --help\n"
-		"  --top N         prompts shown (default 10; 0 = all)\n"
-		"  --format F      text (default), md, json or csv\n"
-		"  --ratecard FILE rate card for chargeback figures\n"
-		"  --config FILE   SLOs and budgets (default\n"
-		"                  $XDG_CONFIG_HOME/tokentop/tokentop.ini)\n"
-		"  -h, --help      this help\n");
+	        "usage: tokentop report [--db FILE] [--since WHEN] [--until WHEN]\n"
+	        "                       [--view summary|prompts|routing|providers|slo|budgets|\n"
+	        "                               alerts|overview|inference|gateways|metrics]\n"
+	        "                       [--top N] [--format text|md|json|csv] [--ratecard FILE]\n"
+	        "                       [--config FILE]\n\n"
+	        "Prints a view of the database, read from its rollups. summary, prompts,\n"
+	        "routing and providers cover --since..--until; slo, budgets, alerts and\n"
+	        "overview are evaluated at now (windows and periods ending now,\n"
+	        "$TOKENTOP_NOW when set) from the SLOs and budgets of the config file\n"
+	        "(docs/config.md); overview is the console's first screen (spend now and\n"
+	        "its last hour, today, month, the \"*\" budget, rates, alerts). inference,\n"
+	        "gateways and metrics show what the live sources last read (tokentop sync),\n"
+	        "with its age.\n"
+	        "WHEN is a duration back from now (15m, 24h, 7d, 30d), an ISO 8601 time\n"
+	        "(2026-11-01, 2026-11-01T09:30:00Z), 'now', or for --since 'all'.\n"
+	        "The JSON shape is documented in docs/report-json.md.\n\n"
+	        "  --db FILE       database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
+	        "  --since WHEN    start of the range (default 7d)\n"
+	        "  --until WHEN    end of the range, exclusive (default now)\n"
+	        "  --view V        summary (default), prompts, routing, providers, slo,\n"
+	        "                  budgets, alerts, overview, inference, gateways (health,\n"
+	        "                  routes and weights, controls in force), metrics\n"
+	        "                  (Prometheus series);\n"
+	        "                  weekly, chargeback: tokentop report --view weekly --help\n"
+	        "  --top N         prompts shown (default 10; 0 = all)\n"
+	        "  --format F      text (default), md, json or csv\n"
+	        "  --ratecard FILE rate card for chargeback figures\n"
+	        "  --config FILE   SLOs and budgets (default\n"
+	        "                  $XDG_CONFIG_HOME/tokentop/tokentop.ini)\n"
+	        "  -h, --help      this help\n");
 }
 
 /* The views evaluated at now: SLOs, budgets, alerts and the overview of them all. */
@@ -161,8 +162,8 @@ static int report_at_now(const char *db, const char *cfg_path, view_kind view, r
 	} else if (view == VIEW_OVERVIEW) {
 		/* no live sources here: the report reads the cache */
 		view_overview v;
-		rc = view_overview_build(st, cfg.slos, cfg.nslos, cfg.budgets, cfg.nbudgets, NULL, 0,
-		                         now, &v, err, sizeof err);
+		rc = view_overview_build(st, cfg.slos, cfg.nslos, cfg.budgets, cfg.nbudgets, NULL,
+		                         0, now, &v, err, sizeof err);
 		if (!rc) {
 			rc = report_overview(stdout, &v, fmt);
 			view_overview_free(&v);
@@ -190,12 +191,11 @@ static int report_at_now(const char *db, const char *cfg_path, view_kind view, r
 int cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'D'},     {"since", required_argument, NULL, 's'},
-		{"until", required_argument, NULL, 'u'},  {"view", required_argument, NULL, 'v'},
-		{"top", required_argument, NULL, 't'},    {"format", required_argument, NULL, 'f'},
-		{"ratecard", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-		{"config", required_argument, NULL, 'c'},
-		{0, 0, 0, 0},
+	    {"db", required_argument, NULL, 'D'},       {"since", required_argument, NULL, 's'},
+	    {"until", required_argument, NULL, 'u'},    {"view", required_argument, NULL, 'v'},
+	    {"top", required_argument, NULL, 't'},      {"format", required_argument, NULL, 'f'},
+	    {"ratecard", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+	    {"config", required_argument, NULL, 'c'},   {0, 0, 0, 0},
 	};
 	int own = cmd_report_review(argc, argv); /* views with options of their own */
 	if (own >= 0)
@@ -223,10 +223,10 @@ int cmd_report(int argc, char **argv)
 				k++;
 			if (k == VIEW_COUNT) {
 				fprintf(stderr,
-					"tokentop report: --view: unknown '%s' (expected summary, "
-					"prompts, routing, providers, slo, budgets, alerts, "
-					"overview, inference, gateways or metrics)\n",
-					optarg);
+				        "tokentop report: --view: unknown '%s' (expected summary, "
+				        "prompts, routing, providers, slo, budgets, alerts, "
+				        "overview, inference, gateways or metrics)\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			view = (view_kind)k;
@@ -236,7 +236,8 @@ int cmd_report(int argc, char **argv)
 			char *end;
 			top = strtol(optarg, &end, 10);
 			if (*end || top < 0) {
-				fprintf(stderr, "tokentop report: --top: not a count: '%s'\n", optarg);
+				fprintf(stderr, "tokentop report: --top: not a count: '%s'\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -244,9 +245,9 @@ int cmd_report(int argc, char **argv)
 		case 'f':
 			if (report_format_parse(optarg, &fmt)) {
 				fprintf(stderr,
-					"tokentop report: --format: unknown '%s' "
-					"(expected text, md, json or csv)\n",
-					optarg);
+				        "tokentop report: --format: unknown '%s' "
+				        "(expected text, md, json or csv)\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -270,15 +271,17 @@ int cmd_report(int argc, char **argv)
 	}
 	int64_t now = app_now_ms(), since_ms, until_ms;
 	if (app_parse_when(until, now, &until_ms)) {
-		fprintf(stderr, "tokentop report: --until: expected a duration, ISO time or now: '%s'\n",
-			until);
+		fprintf(stderr,
+		        "tokentop report: --until: expected a duration, ISO time or now: '%s'\n",
+		        until);
 		return EXIT_USAGE;
 	}
 	bool all = strcmp(since, "all") == 0;
 	if (!all && app_parse_when(since, now, &since_ms)) {
-		fprintf(stderr,
-			"tokentop report: --since: expected a duration (7d), ISO time or all: '%s'\n",
-			since);
+		fprintf(
+		    stderr,
+		    "tokentop report: --since: expected a duration (7d), ISO time or all: '%s'\n",
+		    since);
 		return EXIT_USAGE;
 	}
 	if (view == VIEW_INFERENCE)
@@ -295,7 +298,8 @@ int cmd_report(int argc, char **argv)
 	if (all)
 		since_ms = first ? first : until_ms;
 	if (since_ms >= until_ms && !(all && !first)) {
-		fprintf(stderr, "tokentop report: the range is empty: --since is not before --until\n");
+		fprintf(stderr,
+		        "tokentop report: the range is empty: --since is not before --until\n");
 		store_close(st);
 		return EXIT_USAGE;
 	}
@@ -365,9 +369,9 @@ int cmd_report(int argc, char **argv)
 		time_format_iso(first, a, sizeof a);
 		time_format_iso(last, b, sizeof b);
 		fprintf(stderr,
-			"tokentop report: no events in this range; the database holds %s .. %s "
-			"(try --since all)\n",
-			a, b);
+		        "tokentop report: no events in this range; the database holds %s .. %s "
+		        "(try --since all)\n",
+		        a, b);
 	}
 	ratecard_free(card);
 	store_close(st);

@@ -1049,8 +1049,9 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 		json_object_set_new(o, "schema", json_integer(REPORT_JSON_SCHEMA));
 		json_object_set_new(o, "now", json_string(cell_iso(v->now_ms).s));
 		json_object_set_new(o, "evaluated",
-		                    json_pack("{s:s, s:I, s:I, s:I}", "from", cell_iso(v->from_ms).s,
-		                              "step_s", (json_int_t)(v->step_ms / 1000), "fast_window_s",
+		                    json_pack("{s:s, s:I, s:I, s:I}", "from",
+		                              cell_iso(v->from_ms).s, "step_s",
+		                              (json_int_t)(v->step_ms / 1000), "fast_window_s",
 		                              (json_int_t)(v->fast_ms / 1000), "window_s",
 		                              (json_int_t)(v->window_ms / 1000)));
 		json_t *a = json_array(), *r = json_array();
@@ -1088,7 +1089,8 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 		if (f == REPORT_CSV)
 			snprintf(win.s, sizeof win.s, "%" PRId64, (int64_t)(a->window_ms / 1000));
 		else
-			snprintf(win.s, sizeof win.s, "%" PRId64 "m", (int64_t)(a->window_ms / 60000));
+			snprintf(win.s, sizeof win.s, "%" PRId64 "m",
+			         (int64_t)(a->window_ms / 60000));
 		if (f == REPORT_CSV) {
 			val = cell_real(a->value, "%.6f");
 			base = cell_real(a->baseline, "%.6f");

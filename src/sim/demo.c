@@ -12,36 +12,35 @@
 #include "tokentop/timeutil.h"
 
 /* The demo's sources, SLOs and budgets: the same sections a tokentop.ini holds. */
-static const char demo_config[] =
-    "[gateway demo]\n"
-    "url = http://127.0.0.1:%u\n"
-    "poll = 1s\n"
-    "page_limit = 5000\n"
-    "state_interval = 5s\n"
-    "[scrape demo-vllm]\n"
-    "url = http://127.0.0.1:%u/metrics\n"
-    "kind = vllm\n"
-    "interval = 5s\n"
-    "[slo support-availability]\n"
-    "use_case = support-bot\n"
-    "sli = availability\n"
-    "objective = 99\n"
-    "[slo support-latency]\n"
-    "use_case = support-bot\n"
-    "sli = latency\n"
-    "threshold_ms = 5000\n"
-    "objective = 98\n"
-    "[slo copilot-availability]\n"
-    "use_case = code-assist\n"
-    "sli = availability\n"
-    "objective = 98.5\n"
-    "[budget org]\n"
-    "scope = *\n"
-    "amount_usd = 12000\n"
-    "[budget platform-weekly]\n"
-    "scope = team=platform\n"
-    "period = week\n"
-    "amount_usd = 1200\n";
+static const char demo_config[] = "[gateway demo]\n"
+                                  "url = http://127.0.0.1:%u\n"
+                                  "poll = 1s\n"
+                                  "page_limit = 5000\n"
+                                  "state_interval = 5s\n"
+                                  "[scrape demo-vllm]\n"
+                                  "url = http://127.0.0.1:%u/metrics\n"
+                                  "kind = vllm\n"
+                                  "interval = 5s\n"
+                                  "[slo support-availability]\n"
+                                  "use_case = support-bot\n"
+                                  "sli = availability\n"
+                                  "objective = 99\n"
+                                  "[slo support-latency]\n"
+                                  "use_case = support-bot\n"
+                                  "sli = latency\n"
+                                  "threshold_ms = 5000\n"
+                                  "objective = 98\n"
+                                  "[slo copilot-availability]\n"
+                                  "use_case = code-assist\n"
+                                  "sli = availability\n"
+                                  "objective = 98.5\n"
+                                  "[budget org]\n"
+                                  "scope = *\n"
+                                  "amount_usd = 12000\n"
+                                  "[budget platform-weekly]\n"
+                                  "scope = team=platform\n"
+                                  "period = week\n"
+                                  "amount_usd = 1200\n";
 
 static void demo_usage(FILE *out)
 {
@@ -84,8 +83,7 @@ int demo_run(int argc, char **argv)
 	    {"seed", required_argument, NULL, 'S'},     {"history", required_argument, NULL, 'H'},
 	    {"db", required_argument, NULL, 'D'},       {"theme", required_argument, NULL, 'T'},
 	    {"present", no_argument, NULL, 'P'},        {"help", no_argument, NULL, 'h'},
-	    {"readonly", no_argument, NULL, 'R'},
-	    {0, 0, 0, 0},
+	    {"readonly", no_argument, NULL, 'R'},       {0, 0, 0, 0},
 	};
 	sim_opts so = {.seed = 1, .rate = 1, .history_ms = 8 * 86400000LL};
 	const char *scenario = "cost-runaway@+2m", *db = NULL, *theme = NULL;
@@ -101,8 +99,9 @@ int demo_run(int argc, char **argv)
 		case 'r':
 			so.rate = strtod(optarg, &end);
 			if (end == optarg || *end || !(so.rate >= 0) || so.rate > 1000) {
-				fprintf(stderr, "tokentop --demo: --rate: 0 to 1000 requests a second, "
-				                "not '%s'\n",
+				fprintf(stderr,
+				        "tokentop --demo: --rate: 0 to 1000 requests a second, "
+				        "not '%s'\n",
 				        optarg);
 				return EXIT_USAGE;
 			}
@@ -110,14 +109,16 @@ int demo_run(int argc, char **argv)
 		case 'S':
 			so.seed = strtoull(optarg, &end, 10);
 			if (end == optarg || *end) {
-				fprintf(stderr, "tokentop --demo: --seed: a number, not '%s'\n", optarg);
+				fprintf(stderr, "tokentop --demo: --seed: a number, not '%s'\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'H':
 			if (time_parse_duration(optarg, &so.history_ms)) {
-				fprintf(stderr, "tokentop --demo: --history: a duration (8d, 6h), not "
-				                "'%s'\n",
+				fprintf(stderr,
+				        "tokentop --demo: --history: a duration (8d, 6h), not "
+				        "'%s'\n",
 				        optarg);
 				return EXIT_USAGE;
 			}
@@ -150,7 +151,8 @@ int demo_run(int argc, char **argv)
 		char name[64];
 		if (sim_scenario_split(scenario, name, sizeof name, &so.scenario_at_ms) ||
 		    workload_scenario_parse(name, &so.scenario)) {
-			fprintf(stderr, "tokentop --demo: --scenario: '%s' is not NAME or NAME@+10m\n",
+			fprintf(stderr,
+			        "tokentop --demo: --scenario: '%s' is not NAME or NAME@+10m\n",
 			        scenario);
 			return EXIT_USAGE;
 		}

@@ -66,9 +66,9 @@ static int draw_alert_banner(console *c, int y, const view_overview_alert *al, s
 		role = al->level == VIEW_OVERVIEW_PAGE ? THEME_ALERT_PAGE : THEME_ALERT_TICKET;
 		what = "slo_burn";
 		where = al->slo->name;
-		snprintf(why, sizeof why, "%s burning its error budget %.1fx (1h), %.0f%% of it left",
-		         al->slo->name, al->status.burn[SLO_W1H],
-		         100.0 * al->status.budget_remaining);
+		snprintf(why, sizeof why,
+		         "%s burning its error budget %.1fx (1h), %.0f%% of it left", al->slo->name,
+		         al->status.burn[SLO_W1H], 100.0 * al->status.budget_remaining);
 	}
 	if (n > 1)
 		snprintf(more, sizeof more, "  (+%zu more below)", n - 1);
@@ -78,8 +78,8 @@ static int draw_alert_banner(console *c, int y, const view_overview_alert *al, s
 		ui_put(c, y, 0, role, "%-8s %s", word, why);
 	else
 		ui_put(c, y, 0, role, "%s %-8s %s", g, word, why);
-	ui_put(c, y + 1, 2, THEME_DIM, "%s on %s - Enter: go there, then K kill, T throttle%s", what,
-	       where, more);
+	ui_put(c, y + 1, 2, THEME_DIM, "%s on %s - Enter: go there, then K kill, T throttle%s",
+	       what, where, more);
 	return 2;
 }
 
@@ -1700,8 +1700,8 @@ static int draw_routing(console *c, int top, int rows)
 #define COLS_OF(x) x, N(x)
 
 const screen ui_screens[] = {
-    {"Overview", "overview", '1', "the top alert, spend now, today, budget, traffic, sources",
-     NULL, 0, NULL, draw_overview, enter_overview, NULL},
+    {"Overview", "overview", '1', "the top alert, spend now, today, budget, traffic, sources", NULL,
+     0, NULL, draw_overview, enter_overview, NULL},
     {"Spend", "spend", '2', "spend by use case, team, tenant, provider, model; drill down",
      COLS_OF(spend_cols), fill_spend, draw_spend, enter_spend, back_spend, scope_spend},
     {"Prompts", "prompts", '3', "the costliest prompt versions, tokens and cost per request",

@@ -113,7 +113,8 @@ static int load_audit(store *st, const snapshot *prev, snapshot *s, char *err, s
 	s->incident = prev && prev->have_audit ? prev->incident : 0;
 	snprintf(s->incident_title, sizeof s->incident_title, "%s",
 	         prev && prev->have_audit ? prev->incident_title : "");
-	int64_t fresh = (int64_t)n - (int64_t)(ac.n - (prev && prev->have_audit ? prev->naudit : 0));
+	int64_t fresh =
+	    (int64_t)n - (int64_t)(ac.n - (prev && prev->have_audit ? prev->naudit : 0));
 	for (size_t i = fresh > 0 ? (size_t)fresh : 0; i < n; i++) {
 		const ui_audit_row *r = &s->audit[i];
 		if (!strcmp(r->kind, "incident") && !strcmp(r->action, "open")) {
@@ -146,25 +147,24 @@ static int load_slow(store *st, const ui_opts *o, int64_t now_ms, snap_depth dep
 		return 0;
 	}
 	s->slow_ms = now_ms;
-	s->have_slo = !view_slo_update(st, o->slos, o->nslos, now_ms,
-	                               prev && prev->have_slo ? &prev->slo : NULL, &s->slo, err,
-	                               errlen);
+	s->have_slo =
+	    !view_slo_update(st, o->slos, o->nslos, now_ms,
+	                     prev && prev->have_slo ? &prev->slo : NULL, &s->slo, err, errlen);
 	bad += !s->have_slo;
 	char e2[256] = "";
-	s->have_budgets = !view_budgets_update(st, o->budgets, o->nbudgets, now_ms,
-	                                       prev && prev->have_budgets ? &prev->budgets : NULL,
-	                                       &s->budgets, bad ? e2 : err, bad ? sizeof e2 : errlen);
+	s->have_budgets = !view_budgets_update(
+	    st, o->budgets, o->nbudgets, now_ms, prev && prev->have_budgets ? &prev->budgets : NULL,
+	    &s->budgets, bad ? e2 : err, bad ? sizeof e2 : errlen);
 	bad += !s->have_budgets;
-	s->have_alerts = !view_alerts_update(
-	    st, o->budgets, o->nbudgets, now_ms, prev && prev->have_alerts ? &prev->alerts : NULL,
-	    &s->alerts, bad ? e2 : err, bad ? sizeof e2 : errlen);
+	s->have_alerts = !view_alerts_update(st, o->budgets, o->nbudgets, now_ms,
+	                                     prev && prev->have_alerts ? &prev->alerts : NULL,
+	                                     &s->alerts, bad ? e2 : err, bad ? sizeof e2 : errlen);
 	bad += !s->have_alerts;
 	return bad ? -1 : 0;
 }
 
 int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_health *src,
-                  size_t nsrc, int64_t now_ms, snap_depth depth, const snapshot *prev,
-                  snapshot *s)
+                  size_t nsrc, int64_t now_ms, snap_depth depth, const snapshot *prev, snapshot *s)
 {
 	s->partial = depth == SNAP_QUICK;
 	char err[256] = "";
@@ -193,15 +193,17 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 		view_slo vs = {.now_ms = now_ms};
 		view_budgets vb = {.now_ms = now_ms};
 		view_alerts va = {.now_ms = now_ms};
-		TRY(have_ov, view_overview_assemble(st, &vs, &vb, &va, s->src, s->nsrc, now_ms, &s->ov,
-		                                    err, sizeof err));
+		TRY(have_ov, view_overview_assemble(st, &vs, &vb, &va, s->src, s->nsrc, now_ms,
+		                                    &s->ov, err, sizeof err));
 	} else {
 		if (load_slow(st, o, now_ms, depth, prev, s, err, sizeof err) && !bad++)
 			snprintf(s->err, sizeof s->err, "%s", err);
-		/* the overview shows parts of those three: it takes them rather than reading them again */
+		/* the overview shows parts of those three: it takes them rather than reading them
+		 * again */
 		if (s->have_slo && s->have_budgets && s->have_alerts)
-			TRY(have_ov, view_overview_assemble(st, &s->slo, &s->budgets, &s->alerts, s->src,
-			                                    s->nsrc, now_ms, &s->ov, err, sizeof err));
+			TRY(have_ov,
+			    view_overview_assemble(st, &s->slo, &s->budgets, &s->alerts, s->src,
+			                           s->nsrc, now_ms, &s->ov, err, sizeof err));
 		else
 			s->have_ov = false;
 	}
@@ -212,7 +214,8 @@ int snapshot_load(store *st, const ui_opts *o, size_t range, const view_source_h
 		/* each prompt version's spend over the range in about UI_TREND_BUCKETS steps; the
 		 * table goes on without it when it cannot be read */
 		if (s->have_prompts &&
-		    view_prompts_trend(st, &s->prompts, UI_TREND_BUCKETS, err, sizeof err) && !bad++)
+		    view_prompts_trend(st, &s->prompts, UI_TREND_BUCKETS, err, sizeof err) &&
+		    !bad++)
 			snprintf(s->err, sizeof s->err, "%s", err);
 		TRY(have_routing, view_routing_of(&s->cube, &s->routing, err, sizeof err));
 	}
@@ -250,7 +253,8 @@ int snapshot_load_weekly(store *st, const ui_opts *o, int64_t now_ms, snapshot *
 	if (!w || view_week_parse("this", now_ms, &start) ||
 	    view_weekly_build(st, start, now_ms, o->budgets, o->nbudgets, w, err, sizeof err)) {
 		if (!s->err[0])
-			snprintf(s->err, sizeof s->err, "the week's review: %.200s", w ? err : "no memory");
+			snprintf(s->err, sizeof s->err, "the week's review: %.200s",
+			         w ? err : "no memory");
 		free(w);
 		return -1;
 	}

@@ -27,10 +27,10 @@
 #define CLEAR_AFTER   15  /* clear evaluations (minutes) that resolve an alert */
 #define COST_MATERIAL 1.0 /* a runaway adds at least this part of the org's mean $/min */
 
-#define WB ((size_t)(WINDOW_MS / STEP_MS))
-#define WF ((size_t)(FAST_MS / STEP_MS))
-#define BB ((size_t)(BASELINE_MS / STEP_MS))
-#define EB ((size_t)(EVAL_MS / STEP_MS))
+#define WB    ((size_t)(WINDOW_MS / STEP_MS))
+#define WF    ((size_t)(FAST_MS / STEP_MS))
+#define BB    ((size_t)(BASELINE_MS / STEP_MS))
+#define EB    ((size_t)(EVAL_MS / STEP_MS))
 #define NHIST (BB / WB) /* baseline windows: one per half hour of the day before */
 
 /* What each step of a scope counts. */
@@ -64,7 +64,7 @@ typedef struct actx {
 	size_t nbudgets;
 	unsigned char *bmatch; /* per dims id x budget: the id is in the budget's scope */
 	int64_t *bsum;         /* per budget, recent.nb + 1 prefix sums of its scope's spend */
-	size_t (*of)[3]; /* per dims id: its prompt, use case and provider scope */
+	size_t (*of)[3];       /* per dims id: its prompt, use case and provider scope */
 	scope *scopes;
 	size_t nscopes;
 	series recent, week;
@@ -247,8 +247,7 @@ static double ratio(int64_t a, int64_t b)
 typedef void (*stat_fn)(actx *c, const series *s, size_t k, size_t b, size_t w, double *value,
                         int64_t *count);
 
-static void st_tokens(actx *c, const series *s, size_t k, size_t b, size_t w, double *v,
-                      int64_t *n)
+static void st_tokens(actx *c, const series *s, size_t k, size_t b, size_t w, double *v, int64_t *n)
 {
 	(void)c;
 	cnt x = window(s, k, b, w);
@@ -256,8 +255,7 @@ static void st_tokens(actx *c, const series *s, size_t k, size_t b, size_t w, do
 	*n = x.req;
 }
 
-static void st_miss(actx *c, const series *s, size_t k, size_t b, size_t w, double *v,
-                    int64_t *n)
+static void st_miss(actx *c, const series *s, size_t k, size_t b, size_t w, double *v, int64_t *n)
 {
 	(void)c;
 	cnt x = window(s, k, b, w);
@@ -283,8 +281,7 @@ static void st_limited(actx *c, const series *s, size_t k, size_t b, size_t w, d
 	*n = x.req;
 }
 
-static void st_errors(actx *c, const series *s, size_t k, size_t b, size_t w, double *v,
-                      int64_t *n)
+static void st_errors(actx *c, const series *s, size_t k, size_t b, size_t w, double *v, int64_t *n)
 {
 	(void)c;
 	cnt x = window(s, k, b, w);
@@ -293,8 +290,7 @@ static void st_errors(actx *c, const series *s, size_t k, size_t b, size_t w, do
 }
 
 /* US dollars per minute. */
-static void st_cost(actx *c, const series *s, size_t k, size_t b, size_t w, double *v,
-                    int64_t *n)
+static void st_cost(actx *c, const series *s, size_t k, size_t b, size_t w, double *v, int64_t *n)
 {
 	(void)c;
 	cnt x = window(s, k, b, w);
@@ -360,7 +356,8 @@ static void judge(actx *c, const struct detector *d, size_t k, size_t b, size_t 
 			hist[o.nhistory++] = v;
 	}
 	if (d->kind == ANOM_COST_RUNAWAY) {
-		/* the trailing hour before the baseline's end, and the same window a week earlier */
+		/* the trailing hour before the baseline's end, and the same window a week earlier
+		 */
 		double v, h;
 		int64_t n, nh;
 		st_cost(c, s, k, be, 2 * WB, &h, &nh);
@@ -427,8 +424,9 @@ static int evaluate_budget(actx *c, anomaly_tracker *t, size_t i, size_t b)
 	for (int w = 0; w < SLO_WINDOW_COUNT; w++) {
 		size_t steps = (size_t)(slo_window_ms((slo_window)w) / STEP_MS);
 		if (steps <= b)
-			burn[w] = budget_burn_rate(sum[b] - sum[b - steps], (int64_t)steps * STEP_MS,
-			                           bs->amount_nanos, p1 - p0);
+			burn[w] =
+			    budget_burn_rate(sum[b] - sum[b - steps], (int64_t)steps * STEP_MS,
+			                     bs->amount_nanos, p1 - p0);
 	}
 	int rule;
 	slo_alert a = budget_burn_alert(burn, p1 - p0, &rule);
@@ -670,7 +668,11 @@ void view_alert_value(anomaly_kind k, double v, char *buf, size_t cap)
 	case U_USD_MIN:
 		/* cents from a dollar a minute, four places below, two significant digits under
 		 * a tenth of a cent: a budget's pace is often that small */
-		snprintf(buf, cap, v >= 1 ? "$%.2f/min" : v >= 0.001 ? "$%.4f/min" : "$%.2g/min", v);
+		snprintf(buf, cap,
+		         v >= 1       ? "$%.2f/min"
+		         : v >= 0.001 ? "$%.4f/min"
+		                      : "$%.2g/min",
+		         v);
 		break;
 	case U_MS:
 		if (v >= 1000)
@@ -693,8 +695,7 @@ void view_alert_reason(const anomaly_alert *a, char *buf, size_t cap)
 	time_format_iso(a->since_ms, since, sizeof since);
 	const char *who = strchr(a->scope, '=');
 	who = who ? who + 1 : a->scope;
-	const char *than = a->kind == ANOM_BUDGET_BURN ? "its budget's pace"
-	                                               : "its baseline";
+	const char *than = a->kind == ANOM_BUDGET_BURN ? "its budget's pace" : "its baseline";
 	if (a->baseline > 0 && isfinite(a->value / a->baseline))
 		snprintf(buf, cap, "%s %s over %s, %.1fx %s (%s), since %.5s UTC", who, val,
 		         a->window_ms > 0 ? win : "the window", a->value / a->baseline, than, base,
