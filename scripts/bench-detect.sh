@@ -1,8 +1,9 @@
 #!/bin/sh
 # Detection measured: every gen --scenario at several seeds, start times and traffic rates,
 # timed from its onset to the first alert; and the false alerts over steady days.
-# Usage: bench-detect.sh [--short] [--part scenarios|steady]
-#   --short: the form make test runs; --part: only the scenarios or only the steady days
+# Usage: bench-detect.sh [--short] [--part scenarios|steady] [--scenario NAME] [--rate N]
+#   --short: the form make test runs; --part: only the scenarios or only the steady days;
+#   --scenario, --rate: only that scenario, only that rate (requests/s over the demo's)
 set -eu
 BUILD=${BUILD:-build}
 SRC=${TT_SRCDIR:-.}
@@ -11,12 +12,15 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/tt-detect-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 export TOKENTOP_RATECARD="$SRC/fixtures/ratecard.json" XDG_CONFIG_HOME="$dir/noconfig" TZ=UTC
 
-short=no part=
+short=no part= only= only_rate=
+usage="usage: bench-detect.sh [--short] [--part scenarios|steady] [--scenario NAME] [--rate N]"
 while [ $# -gt 0 ]; do
   case $1 in
   --short) short=yes ;;
   --part) part=$2; shift ;;
-  *) echo "usage: bench-detect.sh [--short] [--part scenarios|steady]" >&2; exit 2 ;;
+  --scenario) only=$2; shift ;;
+  --rate) only_rate=$2; shift ;;
+  *) echo "$usage" >&2; exit 2 ;;
   esac
   shift
 done
@@ -26,6 +30,9 @@ else
   SEEDS="11 23 37"; STARTS="day night weekend"; RATES="1 100"; STEADY_DAYS=30
   STEADY_SEEDS="11 23 37"
 fi
+SCENARIOS="429-storm token-spike cost-runaway provider-outage cache-miss-surge refusal-rise"
+[ -n "$only" ] && SCENARIOS=$only
+[ -n "$only_rate" ] && RATES=$only_rate
 [ "$part" = steady ] && RATES=
 [ "$part" = scenarios ] && STEADY_SEEDS=
 # History before the onset: the day of baseline; at 100x, the 8 hours that give the rules their
@@ -94,7 +101,7 @@ for rate in $RATES; do
     span_s=$(( (h * 60 + AFTER_M) * 60 ))
     n=$(( rate * span_s ))
     for seed in $SEEDS; do
-      for sc in 429-storm token-spike cost-runaway provider-outage cache-miss-surge refusal-rise; do
+      for sc in $SCENARIOS; do
         set -- $(expect "$sc")
         kind=$1 scope=$2
         db="$dir/s.sqlite"
@@ -103,11 +110,23 @@ for rate in $RATES; do
           --scenario "$sc@$onset" | "$tt" ingest --quiet --db "$db" -
         TOKENTOP_NOW=$until "$tt" report --db "$db" --view alerts --format json >"$dir/a.json"
         # the scope's requests in the five minutes before the onset: what the fast window has
-        req=$(TOKENTOP_NOW=$until "$tt" report --db "$db" --since "$(date -u -d "$onset - 5 minutes" +%FT%TZ)" \
-          --until "$onset" --format json | python3 -c 'import json, sys
-d, (dim, _, val) = json.load(sys.stdin), sys.argv[1].partition("=")
-rows = [r for r in d.get("by_" + dim, []) if r.get(dim) == val]
-print(rows[0]["requests"] if rows else d["requests"])' "$scope")
+        # (counted from the events themselves, not through tokentop's views)
+        req=$(python3 - "$db" "$scope" "$onset" <<'PY'
+import sqlite3, sys
+from datetime import datetime
+db, scope, onset = sys.argv[1:4]
+t = int(datetime.fromisoformat(onset.replace("Z", "+00:00")).timestamp() * 1000)
+dim, _, val = scope.partition("=")
+if dim == "prompt":
+    pid, _, ver = val.partition("@")
+    where, args = "d.prompt_id = ? AND d.prompt_version = ?", (pid, ver)
+else:
+    where, args = "d.%s = ?" % dim, (val,)
+q = "SELECT count(*) FROM events e JOIN dims d ON d.id = e.dims_id WHERE " + where + \
+    " AND e.ts_ms >= ? AND e.ts_ms < ?"
+print(sqlite3.connect(db).execute(q, args + (t - 300000, t)).fetchone()[0])
+PY
+)
         set -- $(judge "$dir/a.json" "$kind" "$scope" "$onset")
         printf '   %-17s %-8s %5s %5s %7s  %-9s %6s %-9s %s %s\n' "$sc" "$start" "$rate" "$seed" "$req" "$1" "$2" "$3" "$4" "${5:-}"
         if [ "$req" -lt "$(enough_of "$sc")" ]; then

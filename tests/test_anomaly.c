@@ -52,8 +52,8 @@ static void test_rules(void **state)
 	    {ANOM_TOKEN_SPIKE, 3200, 100, 3400, 19000, 300},
 	    /* miss rate: 0.85 -> 0.99 (the hit rate falls from 15% to 1%) */
 	    {ANOM_CACHE_MISS_SURGE, 0.85, 0.01, 0.87, 0.99, 1000},
-	    /* refusal rate: 0.3% -> 3% */
-	    {ANOM_REFUSAL_RISE, 0.003, 0.001, 0.004, 0.03, 1000},
+	    /* refusal rate: 0.3% -> 5% */
+	    {ANOM_REFUSAL_RISE, 0.003, 0.001, 0.004, 0.05, 1000},
 	    /* 429 share: 3% -> 35%; a burst to 8% is not a storm */
 	    {ANOM_429_STORM, 0.03, 0.005, 0.08, 0.35, 1000},
 	    /* timeouts and 5xx: 0.8% -> 60% */
@@ -132,6 +132,93 @@ static void test_cost(void **state)
 	assert_false(v.judged);
 }
 
+/* A share's rise is judged on its lower bound: 26 of 210 (12.4%) against 2% is six times as
+ * read, but may be a tripling by chance (a burst); 74 of 210 is a storm however read. */
+static void test_share_bound(void **state)
+{
+	anomaly_verdict v = check(ANOM_429_STORM, 26.0 / 210, 210, 0.02, 0.002, 48);
+	assert_true(v.judged);
+	assert_int_not_equal(v.severity, ANOM_CRITICAL);
+	v = check(ANOM_429_STORM, 74.0 / 210, 210, 0.02, 0.002, 48);
+	assert_int_equal(v.severity, ANOM_CRITICAL);
+}
+
+/* The hour's level raises a share's baseline (a busy hour's mix), never lowers it; latency is
+ * judged on its lower bound when one is given. */
+static void test_ref_and_low(void **state)
+{
+	double h[48];
+	hist(h, 48, 0.01, 0.001);
+	anomaly_obs o = {.value = 0.2, .count = 1000, .history = h, .nhistory = 48, .ref = 0.05,
+	                 .ref_raises = true};
+	anomaly_verdict v;
+	anomaly_check(ANOM_429_STORM, &o, &v);
+	assert_true(v.baseline == 0.05);
+	assert_int_equal(v.severity, ANOM_WARNING); /* 4x the hour, not 20x the day */
+	hist(h, 48, 0.01, 0.001);
+	o.ref = 0.005; /* a quiet hour does not lower the bar */
+	anomaly_check(ANOM_429_STORM, &o, &v);
+	assert_true(fabs(v.baseline - 0.01) < 0.001);
+	assert_int_equal(v.severity, ANOM_CRITICAL);
+	/* p95 of 6 s against 2.4 s fires; when its lower bound is 3 s, not */
+	hist(h, 48, 2400, 100);
+	o = (anomaly_obs){.value = 6000, .count = 120, .history = h, .nhistory = 48, .ref = NAN};
+	anomaly_check(ANOM_LATENCY_REGRESSION, &o, &v);
+	assert_int_equal(v.severity, ANOM_WARNING);
+	hist(h, 48, 2400, 100);
+	o.low = 3000;
+	anomaly_check(ANOM_LATENCY_REGRESSION, &o, &v);
+	assert_true(v.judged);
+	assert_int_equal(v.severity, ANOM_NONE);
+}
+
+/* A cost runaway needs the price per request up too, beyond chance (three standard errors):
+ * ten times the traffic at the usual price is load (budget burn's to judge), not a runaway;
+ * nor is a price 30% up that a few dear requests explain. */
+static void test_cost_mix(void **state)
+{
+	double h[48];
+	hist(h, 48, 0.05, 0.01);
+	anomaly_obs o = {.value = 1.0, .count = 500, .history = h, .nhistory = 48, .ref = 0.06,
+	                 .mix = 0.01, .mix_ref = 0.01, .mix_se = 0.001};
+	anomaly_verdict v;
+	anomaly_check(ANOM_COST_RUNAWAY, &o, &v);
+	assert_true(v.judged);
+	assert_int_equal(v.severity, ANOM_NONE);
+	hist(h, 48, 0.05, 0.01);
+	o.mix = 0.013;
+	o.mix_se = 0.002;
+	anomaly_check(ANOM_COST_RUNAWAY, &o, &v);
+	assert_int_equal(v.severity, ANOM_NONE);
+	hist(h, 48, 0.05, 0.01);
+	o.mix = 0.03;
+	anomaly_check(ANOM_COST_RUNAWAY, &o, &v);
+	assert_int_equal(v.severity, ANOM_CRITICAL);
+	/* an open one holds while the price per request is above the reference */
+	hist(h, 48, 0.05, 0.01);
+	o.mix = 0.0105;
+	o.open = true;
+	anomaly_check(ANOM_COST_RUNAWAY, &o, &v);
+	assert_int_equal(v.severity, ANOM_CRITICAL);
+}
+
+/* The spread of a sum of request costs: a five-fold window that a few dear requests explain
+ * (noise) is not a runaway. */
+static void test_cost_noise(void **state)
+{
+	double h[48];
+	hist(h, 48, 0.05, 0.01);
+	anomaly_obs o = {.value = 0.3, .count = 60, .history = h, .nhistory = 48, .ref = 0.05};
+	anomaly_verdict v;
+	anomaly_check(ANOM_COST_RUNAWAY, &o, &v);
+	assert_int_equal(v.severity, ANOM_WARNING);
+	hist(h, 48, 0.05, 0.01);
+	o.noise = 0.1;
+	anomaly_check(ANOM_COST_RUNAWAY, &o, &v);
+	assert_true(v.judged);
+	assert_int_equal(v.severity, ANOM_NONE);
+}
+
 /* Once open, an alert holds until the value is half-way back (no flapping at the edge). */
 static void test_hysteresis(void **state)
 {
@@ -200,7 +287,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_median_mad),   cmocka_unit_test(test_rules),
 	    cmocka_unit_test(test_small_counts), cmocka_unit_test(test_cost),
-	    cmocka_unit_test(test_hysteresis),   cmocka_unit_test(test_tracker),
+	    cmocka_unit_test(test_hysteresis),
+	    cmocka_unit_test(test_share_bound),
+	    cmocka_unit_test(test_ref_and_low),
+	    cmocka_unit_test(test_cost_mix),
+	    cmocka_unit_test(test_cost_noise),   cmocka_unit_test(test_tracker),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

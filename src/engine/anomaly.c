@@ -20,6 +20,7 @@ typedef enum { STAT_RATE, STAT_LEVEL } stat_type;
  */
 #define MAX_P      1e-6
 #define MAX_P_OPEN 1e-3
+#define SHARE_SE   3.0 /* standard errors below a share (or mean) that its rise is judged on */
 
 static const struct rule {
 	const char *name;
@@ -28,6 +29,7 @@ static const struct rule {
 	int64_t min_count;
 	size_t min_history;
 	double min_ratio, min_delta, min_z, crit_ratio;
+	double min_mix; /* the second level's least ratio (anomaly_obs.mix) */
 } rules[ANOM_KIND_COUNT] = {
     /*                         name                  type        compl count hist ratio delta   z
        crit */
@@ -36,7 +38,7 @@ static const struct rule {
     [ANOM_REFUSAL_RISE] = {"refusal_rise", STAT_RATE, 0, 50, 12, 3.0, 0.01, 5, 8.0},
     [ANOM_429_STORM] = {"429_storm", STAT_RATE, 0, 50, 12, 3.0, 0.10, 5, 6.0},
     [ANOM_ERROR_SPIKE] = {"error_spike", STAT_RATE, 0, 50, 12, 3.0, 0.05, 5, 10.0},
-    [ANOM_COST_RUNAWAY] = {"cost_runaway", STAT_LEVEL, 0, 20, 12, 5.0, 0, 5, 10.0},
+    [ANOM_COST_RUNAWAY] = {"cost_runaway", STAT_LEVEL, 0, 20, 12, 5.0, 0, 5, 10.0, 1.0},
     [ANOM_LATENCY_REGRESSION] = {"latency_regression", STAT_LEVEL, 0, 100, 12, 2.0, 500, 5, 4.0},
     [ANOM_BUDGET_BURN] = {"budget_burn", STAT_LEVEL, 0, 0, 0, 0, 0, 0, 0},
 };
@@ -139,10 +141,11 @@ void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 	 * is what the value should be now; the day's windows, at other hours, tell only how much
 	 * it varies, as a share of their median (at night the day's median is no baseline) */
 	double level = 1;
-	if (!isnan(o->ref) && o->ref > 0) {
+	if (!isnan(o->ref) && o->ref > 0 && !(o->ref_raises && o->ref <= median)) {
 		base = o->ref;
 		level = median > 0 ? o->ref / median : 1;
 	}
+	double value = o->low > 0 ? o->low : o->value;
 	out->baseline = base;
 	out->judged = true;
 	if (r->min_z > 0) {
@@ -158,16 +161,18 @@ void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 			if (noise > scale)
 				scale = noise;
 		}
+		if (o->noise > scale)
+			scale = o->noise;
 		if (0.01 * fabs(base) > scale)
 			scale = 0.01 * fabs(base);
-		out->z = scale > 0 ? (o->value - base) / scale : 0;
+		out->z = scale > 0 ? (value - base) / scale : 0;
 		if (out->z < r->min_z * keep)
 			return;
 	}
 	if (r->type == STAT_RATE) {
 		/* of a complement (misses up: hits down), the chance of so few hits */
 		double n = (double)o->count, p = r->complement ? 1 - base : base;
-		double seen = round((r->complement ? 1 - o->value : o->value) * n);
+		double seen = round((r->complement ? 1 - value : value) * n);
 		if (p < 0.5 / n)
 			p = 0.5 / n;
 		double lambda = p * n, tail = 1;
@@ -178,9 +183,26 @@ void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 		if (tail > (o->open ? MAX_P_OPEN : MAX_P))
 			return;
 	}
-	double ratio = ratio_of(r, o->value, base);
+	/* how far a share has risen is judged on its count's lower bound (of hits: upper), three
+	 * of its standard errors off, so that a fast window of two hundred requests does not
+	 * read a tripling as six times by chance */
+	if (r->type == STAT_RATE && !o->open) {
+		double n = (double)o->count, seen = round((r->complement ? 1 - value : value) * n);
+		double bound = r->complement ? seen + SHARE_SE * sqrt(seen) : seen - SHARE_SE * sqrt(seen);
+		if (bound < 0)
+			bound = 0;
+		if (bound > n)
+			bound = n;
+		value = r->complement ? 1 - bound / n : bound / n;
+	}
+	double ratio = ratio_of(r, value, base);
 	if (ratio < 1 + (r->min_ratio - 1) * keep ||
-	    o->value - base < (r->min_delta + o->min_delta) * keep)
+	    value - base < (r->min_delta + o->min_delta) * keep)
+		return;
+	/* the second level (cost: per request) must rise as well: a surge of traffic at the
+	 * usual price is load, not a runaway (budget burn judges whether it is affordable) */
+	if (r->min_mix > 0 && !isnan(o->mix) && o->mix_ref > 0 &&
+	    o->mix - (o->open ? 0 : SHARE_SE * o->mix_se) < (1 + (r->min_mix - 1) * keep) * o->mix_ref)
 		return;
 	out->severity = ratio >= r->crit_ratio ? ANOM_CRITICAL : ANOM_WARNING;
 }

@@ -36,6 +36,7 @@
 /* What each step of a scope counts. */
 typedef struct cnt {
 	int64_t req, input, hits, misses, refusals, limited, errors, cost;
+	double cost2; /* the sum of squared request costs, USD^2 (each row's requests at its mean) */
 } cnt;
 
 typedef struct scope {
@@ -68,10 +69,11 @@ typedef struct actx {
 	scope *scopes;
 	size_t nscopes;
 	series recent, week;
-	/* per window (fast, slow), nscopes x (nb + 1), computed when first asked for: the p95 of
-	 * the window ending at each step and its count (-1: not yet computed) */
-	double *p95[2];
-	int64_t *p95n[2];
+	/* per window (fast, slow, trailing hour), nscopes x (nb + 1), computed when first asked
+	 * for: the p95 of the window ending at each step, its lower bound and its count (-1: not
+	 * yet computed) */
+	double *p95[3], *p95lo[3];
+	int64_t *p95n[3];
 	series *fill;
 	int failed;
 } actx;
@@ -104,6 +106,9 @@ static int add_row(void *ctx, tt_res r, const tt_rollup *row)
 	    .limited = st == TT_STATUS_RATE_LIMITED ? n : 0,
 	    .errors = st == TT_STATUS_TIMEOUT || st == TT_STATUS_SERVER_ERROR ? n : 0,
 	    .cost = m[TT_M_COST_NANOS],
+	    .cost2 = n > 0 ? ((double)m[TT_M_COST_NANOS] / TT_NANOS_PER_USD) *
+	                         ((double)m[TT_M_COST_NANOS] / TT_NANOS_PER_USD) / (double)n
+	                   : 0,
 	};
 	/* counted at b + 1: prefix sums are formed in place afterwards */
 	for (int k = 0; k < 3; k++) {
@@ -116,6 +121,7 @@ static int add_row(void *ctx, tt_res r, const tt_rollup *row)
 		x->limited += add.limited;
 		x->errors += add.errors;
 		x->cost += add.cost;
+		x->cost2 += add.cost2;
 	}
 	s->org[b + 1] += add.cost;
 	if (s == &c->recent)
@@ -205,6 +211,7 @@ static int series_build(store *st, actx *c, series *s, int64_t t0, size_t nb, bo
 			x->limited += p->limited;
 			x->errors += p->errors;
 			x->cost += p->cost;
+			x->cost2 += p->cost2;
 		}
 	for (size_t b = 1; b <= nb; b++)
 		s->org[b] += s->org[b - 1];
@@ -235,7 +242,7 @@ static cnt window(const series *s, size_t k, size_t b, size_t w)
 	const cnt *x = at(s, k, b), *p = at(s, k, b - w);
 	return (cnt){x->req - p->req,       x->input - p->input,       x->hits - p->hits,
 	             x->misses - p->misses, x->refusals - p->refusals, x->limited - p->limited,
-	             x->errors - p->errors, x->cost - p->cost};
+	             x->errors - p->errors, x->cost - p->cost, x->cost2 - p->cost2};
 }
 
 static double ratio(int64_t a, int64_t b)
@@ -243,66 +250,77 @@ static double ratio(int64_t a, int64_t b)
 	return b ? (double)a / (double)b : NAN;
 }
 
+/* A detector's statistic over a window: its value, the requests it is over, and for some a
+ * lower confidence bound (latency) or a second level (cost: per request, and the mean
+ * squared cost of a request). */
+typedef struct stat {
+	double v, low, mix, mix2;
+	int64_t n;
+} stat;
+
 /* The statistic of a detector over the w steps ending at step b of a series. */
-typedef void (*stat_fn)(actx *c, const series *s, size_t k, size_t b, size_t w, double *value,
-                        int64_t *count);
+typedef stat (*stat_fn)(actx *c, const series *s, size_t k, size_t b, size_t w);
 
-static void st_tokens(actx *c, const series *s, size_t k, size_t b, size_t w, double *v, int64_t *n)
+static stat st_tokens(actx *c, const series *s, size_t k, size_t b, size_t w)
 {
 	(void)c;
 	cnt x = window(s, k, b, w);
-	*v = ratio(x.input, x.req);
-	*n = x.req;
+	return (stat){.v = ratio(x.input, x.req), .n = x.req};
 }
 
-static void st_miss(actx *c, const series *s, size_t k, size_t b, size_t w, double *v, int64_t *n)
+static stat st_miss(actx *c, const series *s, size_t k, size_t b, size_t w)
 {
 	(void)c;
 	cnt x = window(s, k, b, w);
-	*v = ratio(x.misses, x.hits + x.misses);
-	*n = x.hits + x.misses;
+	return (stat){.v = ratio(x.misses, x.hits + x.misses), .n = x.hits + x.misses};
 }
 
-static void st_refusal(actx *c, const series *s, size_t k, size_t b, size_t w, double *v,
-                       int64_t *n)
+static stat st_refusal(actx *c, const series *s, size_t k, size_t b, size_t w)
 {
 	(void)c;
 	cnt x = window(s, k, b, w);
-	*v = ratio(x.refusals, x.req);
-	*n = x.req;
+	return (stat){.v = ratio(x.refusals, x.req), .n = x.req};
 }
 
-static void st_limited(actx *c, const series *s, size_t k, size_t b, size_t w, double *v,
-                       int64_t *n)
+static stat st_limited(actx *c, const series *s, size_t k, size_t b, size_t w)
 {
 	(void)c;
 	cnt x = window(s, k, b, w);
-	*v = ratio(x.limited, x.req);
-	*n = x.req;
+	return (stat){.v = ratio(x.limited, x.req), .n = x.req};
 }
 
-static void st_errors(actx *c, const series *s, size_t k, size_t b, size_t w, double *v, int64_t *n)
+static stat st_errors(actx *c, const series *s, size_t k, size_t b, size_t w)
 {
 	(void)c;
 	cnt x = window(s, k, b, w);
-	*v = ratio(x.errors, x.req);
-	*n = x.req;
+	return (stat){.v = ratio(x.errors, x.req), .n = x.req};
 }
 
-/* US dollars per minute. */
-static void st_cost(actx *c, const series *s, size_t k, size_t b, size_t w, double *v, int64_t *n)
+/* US dollars per minute; the second level is US dollars per request. */
+static stat st_cost(actx *c, const series *s, size_t k, size_t b, size_t w)
 {
 	(void)c;
 	cnt x = window(s, k, b, w);
-	*v = (double)x.cost / (double)TT_NANOS_PER_USD / (double)(w * STEP_MS / MIN_MS);
-	*n = x.req;
+	double usd = (double)x.cost / (double)TT_NANOS_PER_USD;
+	return (stat){.v = usd / (double)(w * STEP_MS / MIN_MS),
+	              .mix = x.req ? usd / (double)x.req : NAN,
+	              .mix2 = x.req ? x.cost2 / (double)x.req : NAN,
+	              .n = x.req};
+}
+
+/* The memo slot of a latency window: fast, slow, or the trailing hour. */
+static int p95_slot(size_t w)
+{
+	return w == WF ? 0 : w == WB ? 1 : 2;
 }
 
 /* The p95 latency of a use case over the w steps ending at b, merged from the steps' sketches
- * the first time it is asked for. */
-static void st_p95(actx *c, const series *s, size_t k, size_t b, size_t w, double *v, int64_t *n)
+ * the first time it is asked for; its lower bound is the quantile three standard errors of
+ * the p95's rank below it (of 120 requests, the p89: a single timeout is not a regression). */
+static stat st_p95(actx *c, const series *s, size_t k, size_t b, size_t w)
 {
-	size_t nb = s->nb, wi = w == WF ? 0 : 1, at_ = k * (nb + 1) + b;
+	size_t nb = s->nb, at_ = k * (nb + 1) + b;
+	int wi = p95_slot(w);
 	if (c->p95n[wi][at_] < 0) {
 		sketch sk;
 		sketch_init(&sk);
@@ -310,32 +328,35 @@ static void st_p95(actx *c, const series *s, size_t k, size_t b, size_t w, doubl
 			if (s->blob[k * nb + j] &&
 			    sketch_merge_blob(&sk, s->blob[k * nb + j], s->bloblen[k * nb + j]))
 				c->failed = 1;
+		double q = 0.95 - 3 * sqrt(0.95 * 0.05 / (sk.count ? (double)sk.count : 1));
 		c->p95[wi][at_] = sk.count ? sketch_quantile(&sk, 0.95) : NAN;
+		c->p95lo[wi][at_] = sk.count && q > 0 ? sketch_quantile(&sk, q) : NAN;
 		c->p95n[wi][at_] = (int64_t)sk.count;
 		sketch_free(&sk);
 	}
-	*v = c->p95[wi][at_];
-	*n = c->p95n[wi][at_];
+	return (stat){.v = c->p95[wi][at_], .low = c->p95lo[wi][at_], .n = c->p95n[wi][at_]};
 }
 
+/* Each detector judges two windows: the fast one (WF) pages on a sudden change within
+ * minutes, the slow one (WB) shows a drift too small for five minutes to tell. */
 static const struct detector {
 	anomaly_kind kind;
 	tt_dim dim;
 	stat_fn stat;
+	/* the least severity at which the fast window opens an alert alone: five minutes are
+	 * noisier than thirty, so critical, as the Workbook's shorter windows burn faster before
+	 * they page; a cost's second test (its price per request up too, beyond chance) is
+	 * evidence enough at the warning bar */
+	anomaly_severity fast_opens;
 } detectors[] = {
-    {ANOM_TOKEN_SPIKE, TT_D_PROMPT_ID, st_tokens},
-    {ANOM_CACHE_MISS_SURGE, TT_D_USE_CASE, st_miss},
-    {ANOM_REFUSAL_RISE, TT_D_USE_CASE, st_refusal},
-    {ANOM_429_STORM, TT_D_PROVIDER, st_limited},
-    {ANOM_ERROR_SPIKE, TT_D_PROVIDER, st_errors},
-    /* and against the trailing hour and the same window a week earlier */
-    {ANOM_COST_RUNAWAY, TT_D_USE_CASE, st_cost},
-    {ANOM_LATENCY_REGRESSION, TT_D_USE_CASE, st_p95},
+    {ANOM_TOKEN_SPIKE, TT_D_PROMPT_ID, st_tokens, ANOM_CRITICAL},
+    {ANOM_CACHE_MISS_SURGE, TT_D_USE_CASE, st_miss, ANOM_CRITICAL},
+    {ANOM_REFUSAL_RISE, TT_D_USE_CASE, st_refusal, ANOM_CRITICAL},
+    {ANOM_429_STORM, TT_D_PROVIDER, st_limited, ANOM_CRITICAL},
+    {ANOM_ERROR_SPIKE, TT_D_PROVIDER, st_errors, ANOM_CRITICAL},
+    {ANOM_COST_RUNAWAY, TT_D_USE_CASE, st_cost, ANOM_WARNING},
+    {ANOM_LATENCY_REGRESSION, TT_D_USE_CASE, st_p95, ANOM_CRITICAL},
 };
-
-/* The two windows every detector judges: fast pages on a sudden change within minutes, slow
- * shows a drift too small for five minutes to tell. */
-static const size_t windows[2] = {WF, WB};
 
 /* The verdict of a detector on one window (w steps) ending at step b, against the same window
  * at the half-hour marks of the day before be. */
@@ -346,30 +367,46 @@ static void judge(actx *c, const struct detector *d, size_t k, size_t b, size_t 
 	/* the marks are on the clock (:00 and :30), so a window's history is shared by the
 	 * evaluations of the half hour and each p95 is merged once */
 	size_t off = (size_t)((s->t0 / STEP_MS) % (int64_t)WB), mark = be - (off + be) % WB;
-	anomaly_obs o = {.history = hist, .ref = NAN, .open = open};
-	d->stat(c, s, k, b, w, &o.value, &o.count);
+	stat now = d->stat(c, s, k, b, w);
+	anomaly_obs o = {.value = now.v,
+	                 .count = now.n,
+	                 .low = now.low,
+	                 .history = hist,
+	                 .ref = NAN,
+	                 .open = open};
 	for (size_t j = 0; j < NHIST && mark >= j * WB + w; j++) {
-		double v;
-		int64_t n;
-		d->stat(c, s, k, mark - j * WB, w, &v, &n);
-		if (n >= anomaly_min_count(d->kind) && isfinite(v))
-			hist[o.nhistory++] = v;
+		stat h = d->stat(c, s, k, mark - j * WB, w);
+		if (h.n >= anomaly_min_count(d->kind) && isfinite(h.v))
+			hist[o.nhistory++] = h.v;
 	}
+	/* the trailing hour before the baseline's end: the level of the hour */
+	stat hour = d->stat(c, s, k, be, 2 * WB);
 	if (d->kind == ANOM_COST_RUNAWAY) {
-		/* the trailing hour before the baseline's end, and the same window a week earlier
-		 */
-		double v, h;
-		int64_t n, nh;
-		st_cost(c, s, k, be, 2 * WB, &h, &nh);
-		if (nh > 0)
-			o.ref = h;
-		st_cost(c, &c->week, k, b - BB, w, &v, &n);
-		if (n > 0 && !(v <= o.ref))
-			o.ref = v;
+		/* and the same window a week earlier, whichever is the higher */
+		stat week = st_cost(c, &c->week, k, b - BB, w);
+		if (hour.n > 0) {
+			o.ref = hour.v;
+			o.mix_ref = hour.mix;
+		}
+		if (week.n > 0 && !(week.v <= o.ref))
+			o.ref = week.v;
+		if (week.n > 0 && !(week.mix <= o.mix_ref))
+			o.mix_ref = week.mix;
+		o.mix = now.mix;
+		if (now.n > 0 && now.mix2 > now.mix * now.mix)
+			o.mix_se = sqrt((now.mix2 - now.mix * now.mix) / (double)now.n);
+		/* a window's spend is a sum of request costs, some far dearer than others: by chance
+		 * alone it varies by sqrt(requests x mean squared cost) of the hour's mix, which the
+		 * day's MAD, blind to the tail, does not see */
+		if (hour.n > 0 && isfinite(hour.mix2))
+			o.noise = sqrt((double)now.n * hour.mix2) / (double)(w * STEP_MS / MIN_MS);
 		size_t from = be >= BB ? be - BB : 0;
 		double org = (double)(s->org[be] - s->org[from]) / (double)TT_NANOS_PER_USD /
 		             ((double)((be - from) * STEP_MS) / MIN_MS);
 		o.min_delta = be > from ? COST_MATERIAL * org : 0;
+	} else if (hour.n >= anomaly_min_count(d->kind) && isfinite(hour.v)) {
+		o.ref = hour.v;
+		o.ref_raises = true;
 	}
 	anomaly_check(d->kind, &o, out);
 	out->window_ms = (int64_t)w * STEP_MS;
@@ -391,16 +428,14 @@ static int evaluate(actx *c, anomaly_tracker *t, const struct detector *d, size_
 		be = (size_t)((open->since_ms - s->t0) / STEP_MS) - WB;
 	anomaly_verdict fast, slow;
 	double vfast, vslow;
-	judge(c, d, k, b, windows[0], be, open != NULL, hist, &fast, &vfast);
-	judge(c, d, k, b, windows[1], be, open != NULL, hist, &slow, &vslow);
-	/* five minutes are noisier than thirty: alone, they open an alert only at the critical
-	 * bar, as the Workbook's shorter windows burn faster before they page */
-	if (!open && fast.severity == ANOM_WARNING)
+	judge(c, d, k, b, WF, be, open != NULL, hist, &fast, &vfast);
+	judge(c, d, k, b, WB, be, open != NULL, hist, &slow, &vslow);
+	if (!open && fast.severity < d->fast_opens)
 		fast.severity = ANOM_NONE;
 	if (slow.severity != ANOM_NONE && fast.judged && fast.severity == ANOM_NONE && !open) {
 		anomaly_verdict held;
 		double v;
-		judge(c, d, k, b, windows[0], be, true, hist, &held, &v);
+		judge(c, d, k, b, WF, be, true, hist, &held, &v);
 		if (held.severity == ANOM_NONE)
 			slow.severity = ANOM_NONE;
 	}
@@ -560,10 +595,11 @@ int view_alerts_build(store *st, const budget_spec *budgets, size_t nbudgets, in
 		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
 		goto done;
 	}
-	for (int w = 0; w < 2; w++) {
+	for (int w = 0; w < 3; w++) {
 		c.p95[w] = malloc(c.nscopes * (nb + 1) * sizeof *c.p95[w]);
+		c.p95lo[w] = malloc(c.nscopes * (nb + 1) * sizeof *c.p95lo[w]);
 		c.p95n[w] = malloc(c.nscopes * (nb + 1) * sizeof *c.p95n[w]);
-		if (!c.p95[w] || !c.p95n[w])
+		if (!c.p95[w] || !c.p95lo[w] || !c.p95n[w])
 			goto oom;
 		for (size_t i = 0; i < c.nscopes * (nb + 1); i++)
 			c.p95n[w][i] = -1;
@@ -597,8 +633,9 @@ done:
 	anomaly_tracker_free(&t);
 	series_free(&c.recent, c.nscopes);
 	series_free(&c.week, c.nscopes);
-	for (int w = 0; w < 2; w++) {
+	for (int w = 0; w < 3; w++) {
 		free(c.p95[w]);
+		free(c.p95lo[w]);
 		free(c.p95n[w]);
 	}
 	free(c.scopes);
