@@ -29,6 +29,10 @@ double anomaly_median(double *v, size_t n);
 /* The median absolute deviation from `median`; scratch holds n doubles. NAN when n is 0. */
 double anomaly_mad(const double *v, size_t n, double median, double *scratch);
 
+/* How many standard errors below a value (a share's count, a mean, a p95's rank) the size of
+ * its rise is judged on: a rise must reach the bars at that confidence, not just as read. */
+#define ANOM_BOUND_SE 2.0
+
 /* One evaluation of one scope: the statistic over the latest window and the same statistic
  * over the earlier windows that make the baseline. */
 typedef struct anomaly_obs {

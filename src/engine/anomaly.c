@@ -20,7 +20,9 @@ typedef enum { STAT_RATE, STAT_LEVEL } stat_type;
  */
 #define MAX_P      1e-6
 #define MAX_P_OPEN 1e-3
-#define SHARE_SE   3.0 /* standard errors below a share (or mean) that its rise is judged on */
+/* A mean of a few dozen request costs, some a hundred times others, is far from normal: its
+ * bound is taken further off than a count's (ANOM_BOUND_SE) for the same confidence. */
+#define MIX_SE 3.0
 
 static const struct rule {
 	const char *name;
@@ -183,12 +185,12 @@ void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 		if (tail > (o->open ? MAX_P_OPEN : MAX_P))
 			return;
 	}
-	/* how far a share has risen is judged on its count's lower bound (of hits: upper), three
+	/* how far a share has risen is judged on its count's lower bound (of hits: upper), ANOM_BOUND_SE
 	 * of its standard errors off, so that a fast window of two hundred requests does not
 	 * read a tripling as six times by chance */
 	if (r->type == STAT_RATE && !o->open) {
 		double n = (double)o->count, seen = round((r->complement ? 1 - value : value) * n);
-		double bound = r->complement ? seen + SHARE_SE * sqrt(seen) : seen - SHARE_SE * sqrt(seen);
+		double bound = r->complement ? seen + ANOM_BOUND_SE * sqrt(seen) : seen - ANOM_BOUND_SE * sqrt(seen);
 		if (bound < 0)
 			bound = 0;
 		if (bound > n)
@@ -202,7 +204,7 @@ void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 	/* the second level (cost: per request) must rise as well: a surge of traffic at the
 	 * usual price is load, not a runaway (budget burn judges whether it is affordable) */
 	if (r->min_mix > 0 && !isnan(o->mix) && o->mix_ref > 0 &&
-	    o->mix - (o->open ? 0 : SHARE_SE * o->mix_se) < (1 + (r->min_mix - 1) * keep) * o->mix_ref)
+	    o->mix - (o->open ? 0 : MIX_SE * o->mix_se) < (1 + (r->min_mix - 1) * keep) * o->mix_ref)
 		return;
 	out->severity = ratio >= r->crit_ratio ? ANOM_CRITICAL : ANOM_WARNING;
 }

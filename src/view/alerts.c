@@ -315,8 +315,8 @@ static int p95_slot(size_t w)
 }
 
 /* The p95 latency of a use case over the w steps ending at b, merged from the steps' sketches
- * the first time it is asked for; its lower bound is the quantile three standard errors of
- * the p95's rank below it (of 120 requests, the p89: a single timeout is not a regression). */
+ * the first time it is asked for; its lower bound is the quantile ANOM_BOUND_SE standard errors
+ * of the p95's rank below it (of 120 requests, the p89: a single timeout is not a regression). */
 static stat st_p95(actx *c, const series *s, size_t k, size_t b, size_t w)
 {
 	size_t nb = s->nb, at_ = k * (nb + 1) + b;
@@ -328,7 +328,7 @@ static stat st_p95(actx *c, const series *s, size_t k, size_t b, size_t w)
 			if (s->blob[k * nb + j] &&
 			    sketch_merge_blob(&sk, s->blob[k * nb + j], s->bloblen[k * nb + j]))
 				c->failed = 1;
-		double q = 0.95 - 3 * sqrt(0.95 * 0.05 / (sk.count ? (double)sk.count : 1));
+		double q = 0.95 - ANOM_BOUND_SE * sqrt(0.95 * 0.05 / (sk.count ? (double)sk.count : 1));
 		c->p95[wi][at_] = sk.count ? sketch_quantile(&sk, 0.95) : NAN;
 		c->p95lo[wi][at_] = sk.count && q > 0 ? sketch_quantile(&sk, q) : NAN;
 		c->p95n[wi][at_] = (int64_t)sk.count;
@@ -343,19 +343,14 @@ static const struct detector {
 	anomaly_kind kind;
 	tt_dim dim;
 	stat_fn stat;
-	/* the least severity at which the fast window opens an alert alone: five minutes are
-	 * noisier than thirty, so critical, as the Workbook's shorter windows burn faster before
-	 * they page; a cost's second test (its price per request up too, beyond chance) is
-	 * evidence enough at the warning bar */
-	anomaly_severity fast_opens;
 } detectors[] = {
-    {ANOM_TOKEN_SPIKE, TT_D_PROMPT_ID, st_tokens, ANOM_CRITICAL},
-    {ANOM_CACHE_MISS_SURGE, TT_D_USE_CASE, st_miss, ANOM_CRITICAL},
-    {ANOM_REFUSAL_RISE, TT_D_USE_CASE, st_refusal, ANOM_CRITICAL},
-    {ANOM_429_STORM, TT_D_PROVIDER, st_limited, ANOM_CRITICAL},
-    {ANOM_ERROR_SPIKE, TT_D_PROVIDER, st_errors, ANOM_CRITICAL},
-    {ANOM_COST_RUNAWAY, TT_D_USE_CASE, st_cost, ANOM_WARNING},
-    {ANOM_LATENCY_REGRESSION, TT_D_USE_CASE, st_p95, ANOM_CRITICAL},
+    {ANOM_TOKEN_SPIKE, TT_D_PROMPT_ID, st_tokens},
+    {ANOM_CACHE_MISS_SURGE, TT_D_USE_CASE, st_miss},
+    {ANOM_REFUSAL_RISE, TT_D_USE_CASE, st_refusal},
+    {ANOM_429_STORM, TT_D_PROVIDER, st_limited},
+    {ANOM_ERROR_SPIKE, TT_D_PROVIDER, st_errors},
+    {ANOM_COST_RUNAWAY, TT_D_USE_CASE, st_cost},
+    {ANOM_LATENCY_REGRESSION, TT_D_USE_CASE, st_p95},
 };
 
 /* The verdict of a detector on one window (w steps) ending at step b, against the same window
@@ -413,7 +408,8 @@ static void judge(actx *c, const struct detector *d, size_t k, size_t b, size_t 
 	*value = o.value;
 }
 
-/* One evaluation of a detector on a scope at step b: the fast window fires alone; the slow one
+/* One evaluation of a detector on a scope at step b: the fast window fires alone (its sizes
+ * judged on their lower confidence bounds, five minutes are evidence enough); the slow one
  * while the fast one, when it can tell, is still at least half-way up (the Workbook's short
  * window: an alert ends soon after the change does). */
 static int evaluate(actx *c, anomaly_tracker *t, const struct detector *d, size_t k, size_t b,
@@ -430,8 +426,6 @@ static int evaluate(actx *c, anomaly_tracker *t, const struct detector *d, size_
 	double vfast, vslow;
 	judge(c, d, k, b, WF, be, open != NULL, hist, &fast, &vfast);
 	judge(c, d, k, b, WB, be, open != NULL, hist, &slow, &vslow);
-	if (!open && fast.severity < d->fast_opens)
-		fast.severity = ANOM_NONE;
 	if (slow.severity != ANOM_NONE && fast.judged && fast.severity == ANOM_NONE && !open) {
 		anomaly_verdict held;
 		double v;
