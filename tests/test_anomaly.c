@@ -149,7 +149,11 @@ static void test_ref_and_low(void **state)
 {
 	double h[48];
 	hist(h, 48, 0.01, 0.001);
-	anomaly_obs o = {.value = 0.2, .count = 1000, .history = h, .nhistory = 48, .ref = 0.05,
+	anomaly_obs o = {.value = 0.2,
+	                 .count = 1000,
+	                 .history = h,
+	                 .nhistory = 48,
+	                 .ref = 0.05,
 	                 .ref_raises = true};
 	anomaly_verdict v;
 	anomaly_check(ANOM_429_STORM, &o, &v);
@@ -179,8 +183,14 @@ static void test_cost_mix(void **state)
 {
 	double h[48];
 	hist(h, 48, 0.05, 0.01);
-	anomaly_obs o = {.value = 1.0, .count = 500, .history = h, .nhistory = 48, .ref = 0.06,
-	                 .mix = 0.01, .mix_ref = 0.01, .mix_se = 0.001};
+	anomaly_obs o = {.value = 1.0,
+	                 .count = 500,
+	                 .history = h,
+	                 .nhistory = 48,
+	                 .ref = 0.06,
+	                 .mix = 0.01,
+	                 .mix_ref = 0.01,
+	                 .mix_se = 0.001};
 	anomaly_verdict v;
 	anomaly_check(ANOM_COST_RUNAWAY, &o, &v);
 	assert_true(v.judged);
@@ -287,10 +297,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_median_mad),   cmocka_unit_test(test_rules),
 	    cmocka_unit_test(test_small_counts), cmocka_unit_test(test_cost),
-	    cmocka_unit_test(test_hysteresis),
-	    cmocka_unit_test(test_share_bound),
-	    cmocka_unit_test(test_ref_and_low),
-	    cmocka_unit_test(test_cost_mix),
+	    cmocka_unit_test(test_hysteresis),   cmocka_unit_test(test_share_bound),
+	    cmocka_unit_test(test_ref_and_low),  cmocka_unit_test(test_cost_mix),
 	    cmocka_unit_test(test_cost_noise),   cmocka_unit_test(test_tracker),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

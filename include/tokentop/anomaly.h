@@ -40,21 +40,21 @@ typedef struct anomaly_obs {
 	int64_t count;   /* requests the value is over */
 	double *history; /* sorted in place */
 	size_t nhistory;
-	double ref;       /* what the value should be now, when known (cost: the larger of the
-	                     trailing hour and the same window a week earlier): the baseline,
-	                     the history giving only the spread; NAN or 0: the history's median */
-	bool ref_raises;  /* ref only raises the baseline above the history's median (shares,
-	                     latency: the trailing hour's level, where the mix of the hour
-	                     differs from the day's) */
-	double low;       /* a lower confidence bound of the value, tested in its place (latency:
-	                     a p95 of few requests); 0 or NAN: the value */
+	double ref;          /* what the value should be now, when known (cost: the larger of the
+	                        trailing hour and the same window a week earlier): the baseline,
+	                        the history giving only the spread; NAN or 0: the history's median */
+	bool ref_raises;     /* ref only raises the baseline above the history's median (shares,
+	                        latency: the trailing hour's level, where the mix of the hour
+	                        differs from the day's) */
+	double low;          /* a lower confidence bound of the value, tested in its place (latency:
+	                        a p95 of few requests); 0 or NAN: the value */
 	double noise;        /* the value's standard deviation by chance, when known (cost: of a
 	                        sum of request costs): a floor on its spread; 0: none */
 	double mix, mix_ref; /* a second level that must rise too (cost: $ per request, against
 	                        the same reference); mix_ref 0: not tested */
 	double mix_se;       /* the standard error of mix: it is judged that many below */
-	double min_delta; /* added to the rule's minimum rise (cost: a material amount) */
-	bool open;        /* an alert is open: it holds until the value is half-way back */
+	double min_delta;    /* added to the rule's minimum rise (cost: a material amount) */
+	bool open;           /* an alert is open: it holds until the value is half-way back */
 } anomaly_obs;
 
 typedef struct anomaly_verdict {

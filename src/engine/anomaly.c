@@ -185,12 +185,13 @@ void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 		if (tail > (o->open ? MAX_P_OPEN : MAX_P))
 			return;
 	}
-	/* how far a share has risen is judged on its count's lower bound (of hits: upper), ANOM_BOUND_SE
-	 * of its standard errors off, so that a fast window of two hundred requests does not
-	 * read a tripling as six times by chance */
+	/* how far a share has risen is judged on its count's lower bound (of hits: upper),
+	 * ANOM_BOUND_SE of its standard errors off, so that a fast window of two hundred requests
+	 * does not read a tripling as six times by chance */
 	if (r->type == STAT_RATE && !o->open) {
 		double n = (double)o->count, seen = round((r->complement ? 1 - value : value) * n);
-		double bound = r->complement ? seen + ANOM_BOUND_SE * sqrt(seen) : seen - ANOM_BOUND_SE * sqrt(seen);
+		double bound = r->complement ? seen + ANOM_BOUND_SE * sqrt(seen)
+		                             : seen - ANOM_BOUND_SE * sqrt(seen);
 		if (bound < 0)
 			bound = 0;
 		if (bound > n)
@@ -204,7 +205,8 @@ void anomaly_check(anomaly_kind k, anomaly_obs *o, anomaly_verdict *out)
 	/* the second level (cost: per request) must rise as well: a surge of traffic at the
 	 * usual price is load, not a runaway (budget burn judges whether it is affordable) */
 	if (r->min_mix > 0 && !isnan(o->mix) && o->mix_ref > 0 &&
-	    o->mix - (o->open ? 0 : MIX_SE * o->mix_se) < (1 + (r->min_mix - 1) * keep) * o->mix_ref)
+	    o->mix - (o->open ? 0 : MIX_SE * o->mix_se) <
+	        (1 + (r->min_mix - 1) * keep) * o->mix_ref)
 		return;
 	out->severity = ratio >= r->crit_ratio ? ANOM_CRITICAL : ANOM_WARNING;
 }

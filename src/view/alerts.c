@@ -36,7 +36,8 @@
 /* What each step of a scope counts. */
 typedef struct cnt {
 	int64_t req, input, hits, misses, refusals, limited, errors, cost;
-	double cost2; /* the sum of squared request costs, USD^2 (each row's requests at its mean) */
+	double
+	    cost2; /* the sum of squared request costs, USD^2 (each row's requests at its mean) */
 } cnt;
 
 typedef struct scope {
@@ -242,7 +243,7 @@ static cnt window(const series *s, size_t k, size_t b, size_t w)
 	const cnt *x = at(s, k, b), *p = at(s, k, b - w);
 	return (cnt){x->req - p->req,       x->input - p->input,       x->hits - p->hits,
 	             x->misses - p->misses, x->refusals - p->refusals, x->limited - p->limited,
-	             x->errors - p->errors, x->cost - p->cost, x->cost2 - p->cost2};
+	             x->errors - p->errors, x->cost - p->cost,         x->cost2 - p->cost2};
 }
 
 static double ratio(int64_t a, int64_t b)
@@ -328,7 +329,8 @@ static stat st_p95(actx *c, const series *s, size_t k, size_t b, size_t w)
 			if (s->blob[k * nb + j] &&
 			    sketch_merge_blob(&sk, s->blob[k * nb + j], s->bloblen[k * nb + j]))
 				c->failed = 1;
-		double q = 0.95 - ANOM_BOUND_SE * sqrt(0.95 * 0.05 / (sk.count ? (double)sk.count : 1));
+		double q =
+		    0.95 - ANOM_BOUND_SE * sqrt(0.95 * 0.05 / (sk.count ? (double)sk.count : 1));
 		c->p95[wi][at_] = sk.count ? sketch_quantile(&sk, 0.95) : NAN;
 		c->p95lo[wi][at_] = sk.count && q > 0 ? sketch_quantile(&sk, q) : NAN;
 		c->p95n[wi][at_] = (int64_t)sk.count;
@@ -390,9 +392,9 @@ static void judge(actx *c, const struct detector *d, size_t k, size_t b, size_t 
 		o.mix = now.mix;
 		if (now.n > 0 && now.mix2 > now.mix * now.mix)
 			o.mix_se = sqrt((now.mix2 - now.mix * now.mix) / (double)now.n);
-		/* a window's spend is a sum of request costs, some far dearer than others: by chance
-		 * alone it varies by sqrt(requests x mean squared cost) of the hour's mix, which the
-		 * day's MAD, blind to the tail, does not see */
+		/* a window's spend is a sum of request costs, some far dearer than others: by
+		 * chance alone it varies by sqrt(requests x mean squared cost) of the hour's mix,
+		 * which the day's MAD, blind to the tail, does not see */
 		if (hour.n > 0 && isfinite(hour.mix2))
 			o.noise = sqrt((double)now.n * hour.mix2) / (double)(w * STEP_MS / MIN_MS);
 		size_t from = be >= BB ? be - BB : 0;
