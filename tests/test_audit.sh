@@ -262,6 +262,7 @@ assert len(storms)==1, b['alerts']
 s=storms[0]
 assert s['scope']=='provider=anthropic' and s['resolved'] is None, s
 assert '2026-01-06T10:00' <= s['since'] < '2026-01-06T11:00', s
+assert s['unit']=='share' and s['window_s'] in (300, 1800) and s['reason'].startswith('anthropic '), s
 assert b['summary']['requests']>0 and b['summary']['cost_micros']>0, b['summary']
 assert any(u['use_case'] for u in b['summary']['by_use_case'])
 assert [n['text'] for n in b['notes']]==['watching']

@@ -34,6 +34,8 @@ int report_inference(FILE *out, const view_inference *v, report_format f);
 int report_slo(FILE *out, const view_slo *v, report_format f);
 int report_budgets(FILE *out, const view_budgets *v, report_format f);
 int report_alerts(FILE *out, const view_alerts *v, report_format f);
+/* One alert as docs/report-json.md's alerts have it (a jansson object, the caller's). */
+struct json_t *report_alert_json(const anomaly_alert *a);
 /* The Overview screen's figures, alerts and sources (report_overview.c). */
 int report_overview(FILE *out, const view_overview *v, report_format f);
 int report_gateways(FILE *out, const view_gwstate *v, report_format f);
@@ -41,6 +43,6 @@ int report_metrics(FILE *out, const view_metrics *v, report_format f);
 int report_focus(FILE *out, const view_focus *v); /* FOCUS 1.2 CSV (docs/focus.md) */
 int report_chargeback(FILE *out, const view_chargeback *v, report_format f);
 int report_weekly(FILE *out, const view_weekly *v, report_format f); /* text, md, json */
-int report_weekly_html(FILE *out, const view_weekly *v); /* one self-contained page */
+int report_weekly_html(FILE *out, const view_weekly *v);             /* one self-contained page */
 
 #endif

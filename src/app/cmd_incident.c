@@ -16,6 +16,7 @@
 #include "tokentop/money.h"
 #include "tokentop/outfile.h"
 #include "tokentop/policy.h"
+#include "tokentop/report.h"
 #include "tokentop/timeutil.h"
 #include "tokentop/view.h"
 
@@ -98,7 +99,7 @@ static void list_usage(FILE *out)
 static void export_usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: tokentop incident export ID [-o FILE] [--db FILE]\n\n"
+	        "usage: tokentop incident export ID [-o FILE] [--config FILE] [--db FILE]\n\n"
 	        "Writes the incident's bundle as one JSON document: the incident, its notes,\n"
 	        "every audit record from its opening to its close (the actions among them), the\n"
 	        "alerts that fired in that window (the detectors of 'tokentop report --view\n"
@@ -107,7 +108,9 @@ static void export_usage(FILE *out)
 	        "those each gateway listed at tokentop's last read. An open incident's window\n"
 	        "runs to now.\n\n"
 	        "  -o, --output FILE  write there (replaced whole; a device or FIFO written in\n"
-	        "                     place) instead of standard output\n%s"
+	        "                     place) instead of standard output\n"
+	        "  --config FILE      the budgets whose burn is alerted on (default\n"
+	        "                     $XDG_CONFIG_HOME/tokentop/tokentop.ini)\n%s"
 	        "  -h, --help         this help\n",
 	        common_opts);
 }
@@ -697,15 +700,15 @@ static int cmp_since(const void *pa, const void *pb)
 	return strcmp(a->scope, b->scope);
 }
 
-static int window_alerts(store *st, int64_t since, int64_t until, alert_set *out, char *err,
-                         size_t errlen)
+static int window_alerts(store *st, const tt_config *cfg, int64_t since, int64_t until,
+                         alert_set *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
 	int64_t t = until, later_from = INT64_MIN;
 	size_t later_first = 0; /* the later pass's alerts are out->v[later_first..] */
 	for (int pass = 0; pass < ALERT_PASSES; pass++) {
 		view_alerts v;
-		if (view_alerts_build(st, NULL, 0, t, &v, err, errlen))
+		if (view_alerts_build(st, cfg->budgets, cfg->nbudgets, t, &v, err, errlen))
 			return -1;
 		size_t first = out->n;
 		for (size_t i = 0; i < v.n; i++) {
@@ -742,28 +745,6 @@ static int window_alerts(store *st, int64_t since, int64_t until, alert_set *out
 	if (out->n)
 		qsort(out->v, out->n, sizeof *out->v, cmp_since);
 	return 0;
-}
-
-static json_t *jnum(double v)
-{
-	return isfinite(v) ? json_real(round(v * 1e6) / 1e6) : json_null();
-}
-
-/* The keys of docs/report-json.md's alerts. */
-static json_t *jalert(const anomaly_alert *a)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "kind", json_string(anomaly_kind_name(a->kind)));
-	json_object_set_new(o, "severity", json_string(anomaly_severity_name(a->severity)));
-	json_object_set_new(o, "scope", json_string(a->scope));
-	json_object_set_new(o, "value", jnum(a->value));
-	json_object_set_new(o, "baseline", jnum(a->baseline));
-	json_object_set_new(o, "since", jiso(a->since_ms));
-	json_object_set_new(o, "last", jiso(a->last_ms));
-	json_object_set_new(o, "peak_severity", json_string(anomaly_severity_name(a->peak)));
-	json_object_set_new(o, "resolved",
-	                    a->resolved_ms >= 0 ? jiso(a->resolved_ms) : json_null());
-	return o;
 }
 
 static json_t *jsummary(const view_summary *v)
@@ -1058,6 +1039,7 @@ static int incident_export(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"output", required_argument, NULL, O_OUTPUT},
 	    {"db", required_argument, NULL, O_DB},
+	    {"config", required_argument, NULL, O_CONFIG},
 	    {"help", no_argument, NULL, O_HELP},
 	    {0, 0, 0, 0},
 	};
@@ -1100,8 +1082,16 @@ static int incident_export(int argc, char **argv)
 	if (rc)
 		snprintf(err, sizeof err, "reading the audit log: %s", store_errmsg(rd.st));
 	alert_set as = {0};
+	tt_config cfg = {0};
+	bool have_cfg = false;
+	if (!rc && config_open(o.config, &cfg))
+		rc = -2; /* config_open said what is wrong */
+	else if (!rc)
+		have_cfg = true;
 	if (!rc)
-		rc = window_alerts(rd.st, since, until, &as, err, sizeof err);
+		rc = window_alerts(rd.st, &cfg, since, until, &as, err, sizeof err);
+	if (have_cfg)
+		config_free(&cfg);
 	view_summary sum;
 	if (!rc && !(rc = view_summary_build(rd.st, since, until, NULL, &sum, err, sizeof err))) {
 		json_object_set_new(doc, "summary", jsummary(&sum));
@@ -1116,8 +1106,12 @@ static int incident_export(int argc, char **argv)
 		rc = -1;
 	if (!rc) {
 		json_t *alerts = json_array();
-		for (size_t i = 0; i < as.n; i++)
-			json_array_append_new(alerts, jalert(&as.v[i]));
+		for (size_t i = 0; i < as.n; i++) {
+			json_t *j = report_alert_json(&as.v[i]);
+			if (!json_object_get(j, "resolved")) /* a bundle says null: still firing */
+				json_object_set_new(j, "resolved", json_null());
+			json_array_append_new(alerts, j);
+		}
 		json_object_set_new(
 		    doc, "alerts_evaluated",
 		    json_pack("{s:o, s:o}", "from", jiso(as.from_ms), "until", jiso(until)));
@@ -1151,7 +1145,8 @@ static int incident_export(int argc, char **argv)
 	json_decref(doc);
 	reader_close(&rd);
 	if (rc) {
-		fprintf(stderr, "tokentop incident export: %s\n", err);
+		if (*err) /* else config_open said it */
+			fprintf(stderr, "tokentop incident export: %s\n", err);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

@@ -1020,7 +1020,7 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 
 /* ---- alerts ---- */
 
-static json_t *jalert(const anomaly_alert *a)
+json_t *report_alert_json(const anomaly_alert *a)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "kind", json_string(anomaly_kind_name(a->kind)));
@@ -1056,7 +1056,8 @@ int report_alerts(FILE *out, const view_alerts *v, report_format f)
 		                              (json_int_t)(v->window_ms / 1000)));
 		json_t *a = json_array(), *r = json_array();
 		for (size_t i = 0; i < v->n; i++)
-			json_array_append_new(i < v->nfiring ? a : r, jalert(&v->alerts[i]));
+			json_array_append_new(i < v->nfiring ? a : r,
+			                      report_alert_json(&v->alerts[i]));
 		json_object_set_new(o, "alerts", a);
 		json_object_set_new(o, "resolved", r);
 		return cell_jdump(out, o);
