@@ -126,6 +126,28 @@ done
 check "a \$20 weekly support budget is spent" has "$dir/budgets.json" '"state": "hard"'
 check "the org budget is fine" has "$dir/budgets.json" '"state": "ok"'
 check "scope written back" has "$dir/budgets.json" '"scope": "team=support"'
+# The state follows the forecast too: the forecast's state, computed here from its figures;
+# and a budget a little under the forecast, while little of it is spent, is heading hard.
+check "forecast_state is the forecast's against the amount" python3 - "$dir/budgets.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = d["budgets"]
+for b in rows:
+    a, f = b["amount_micros"], b["forecast_micros"]
+    want = None if not a else "hard" if f * 100 >= a * b["hard_pct"] else \
+        "soft" if f * 100 >= a * b["soft_pct"] else "ok"
+    assert b["forecast_state"] == want, (b["name"], b["forecast_state"], want)
+PY
+org=$(python3 -c 'import json,sys; b=[b for b in json.load(open(sys.argv[1]))["budgets"] if b["scope"]=="*"][0]; print(b["forecast_micros"], b["spent_micros"], b["period"])' "$dir/budgets.json")
+set -- $org
+printf '[budget heading]\nscope = *\nperiod = %s\namount_usd = %s\n' "$3" \
+  "$(python3 -c "print('%.6f' % ($1 * 0.95 / 1e6))")" >"$dir/heading.ini"
+if [ "$2" -lt $(($1 * 95 / 100 * 80 / 100)) ]; then
+  TOKENTOP_NOW=$now "$tt" report --db "$dir/steady.db" --view budgets --config "$dir/heading.ini" >"$dir/heading.txt"
+  check "a budget spent little but forecast over reads 'ok, forecast hard'" has "$dir/heading.txt" 'ok, forecast hard'
+else
+  check "the org budget's forecast is well above its spend (test premise)" false
+fi
 check "no full past period: no backtest error" has "$dir/budgets.json" '"forecast_mape": null'
 for f in text md csv; do
   check "budgets as $f" sh -c "TOKENTOP_NOW=$now '$tt' report --db '$dir/steady.db' --view budgets --config '$dir/slo.ini' --format $f | grep -q team=support"

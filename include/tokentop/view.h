@@ -171,13 +171,14 @@ typedef struct view_budget_row {
 	const budget_spec *spec;
 	int64_t period_start_ms, period_end_ms;
 	int64_t spent_nanos;
-	double used_pct; /* NAN for an amount of 0 (a forecast without a budget) */
-	budget_state state;
-	forecast fc;          /* range widened to at least +- mape */
-	double mape;          /* NAN without a full past period to replay */
-	int backtests;        /* forecasts the mape is over */
-	double whatif_factor; /* 1 without what-ifs */
-	forecast fc_whatif;   /* fc with the what-ifs applied to its projected part */
+	double used_pct;             /* NAN for an amount of 0 (a forecast without a budget) */
+	budget_state state;          /* of the spend so far */
+	budget_state forecast_state; /* of the forecast's point: where the period is heading */
+	forecast fc;                 /* range widened to at least +- mape */
+	double mape;                 /* NAN without a full past period to replay */
+	int backtests;               /* forecasts the mape is over */
+	double whatif_factor;        /* 1 without what-ifs */
+	forecast fc_whatif;          /* fc with the what-ifs applied to its projected part */
 } view_budget_row;
 
 typedef struct view_budgets {
@@ -203,6 +204,10 @@ int view_budgets_build(store *st, const budget_spec *specs, size_t n, int64_t no
  * again. Otherwise, or when prev is NULL, a build. */
 int view_budgets_update(store *st, const budget_spec *specs, size_t n, int64_t now_ms,
                         const view_budgets *prev, view_budgets *v, char *err, size_t errlen);
+/* The state in words: "ok", or with the forecast's when it is worse, "ok, forecast hard". */
+const char *view_budget_state_label(const view_budget_row *r, char *buf, size_t cap);
+/* The worse of the two states: what a budget's colour says. */
+budget_state view_budget_state_worst(const view_budget_row *r);
 /* A copy of src that owns its rows and hours. */
 int view_budgets_copy(const view_budgets *src, view_budgets *dst);
 void view_budgets_free(view_budgets *v);

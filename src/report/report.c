@@ -888,6 +888,10 @@ static int budgets_json(FILE *out, const view_budgets *v)
 		json_object_set_new(bo, "state",
 		                    b->amount_nanos > 0 ? json_string(budget_state_name(r->state))
 		                                        : json_null());
+		json_object_set_new(bo, "forecast_state",
+		                    b->amount_nanos > 0
+		                        ? json_string(budget_state_name(r->forecast_state))
+		                        : json_null());
 		json_object_set_new(bo, "soft_pct", json_integer(b->soft_pct));
 		json_object_set_new(bo, "hard_pct", json_integer(b->hard_pct));
 		jforecast(bo, "forecast", &r->fc);
@@ -920,6 +924,7 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 		                      "spent_micros",
 		                      "used_pct",
 		                      "state",
+		                      "forecast_state",
 		                      "forecast_micros",
 		                      "forecast_low_micros",
 		                      "forecast_high_micros",
@@ -943,6 +948,7 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 			    sp.s,
 			    up.s,
 			    r->spec->amount_nanos > 0 ? budget_state_name(r->state) : "",
+			    r->spec->amount_nanos > 0 ? budget_state_name(r->forecast_state) : "",
 			    fp.s,
 			    fl.s,
 			    fh.s,
@@ -993,7 +999,9 @@ int report_budgets(FILE *out, const view_budgets *v, report_format f)
 		         cell_usd(r->fc.high_nanos).s);
 		snprintf(wrange, sizeof wrange, "%.60s .. %.60s",
 		         cell_usd(r->fc_whatif.low_nanos).s, cell_usd(r->fc_whatif.high_nanos).s);
-		const char *state = b->amount_nanos > 0 ? budget_state_name(r->state) : "-";
+		char label[48];
+		const char *state =
+		    b->amount_nanos > 0 ? view_budget_state_label(r, label, sizeof label) : "-";
 		if (v->nwhatifs) {
 			const char *cells[] = {b->name, scope, budget_period_name(b->period),
 			                       am.s,    sp.s,  fp.s,

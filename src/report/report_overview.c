@@ -75,6 +75,9 @@ static json_t *budget_json(const view_overview *v)
 	json_object_set_new(o, "forecast_pct", ov_jround(forecast_pct(v), 100));
 	json_object_set_new(o, "state",
 	                    amount ? json_string(budget_state_name(r->state)) : json_null());
+	json_object_set_new(o, "forecast_state",
+	                    amount ? json_string(budget_state_name(r->forecast_state))
+	                           : json_null());
 	return o;
 }
 
@@ -188,6 +191,9 @@ static int overview_csv(FILE *out, const view_overview *v)
 		        name);
 		csv_row(&t, "figure", "budget_state",
 		        r->spec->amount_nanos > 0 ? budget_state_name(r->state) : "", name);
+		csv_row(&t, "figure", "budget_forecast_state",
+		        r->spec->amount_nanos > 0 ? budget_state_name(r->forecast_state) : "",
+		        name);
 	}
 	csv_row(&t, "figure", "requests_per_s", cell_real(v->requests_per_s, "%.3f").s, "");
 	csv_row(&t, "figure", "tokens_per_s", cell_real(v->tokens_per_s, "%.3f").s, "");
@@ -264,13 +270,14 @@ int report_overview(FILE *out, const view_overview *v, report_format f)
 	if (v->has_budget) {
 		const view_budget_row *r = &v->budget;
 		const budget_spec *b = r->spec;
+		char label[48];
 		if (b->amount_nanos > 0)
 			snprintf(line, sizeof line,
 			         "%.60s (%s): %s of %s, forecast %s (%s of the amount), %s",
 			         b->name, budget_period_name(b->period), cell_usd(r->spent_nanos).s,
 			         cell_usd(b->amount_nanos).s, cell_usd(r->fc.point_nanos).s,
 			         cell_real(forecast_pct(v), "%.1f%%").s,
-			         budget_state_name(r->state));
+			         view_budget_state_label(r, label, sizeof label));
 		else
 			snprintf(line, sizeof line, "%.60s (%s): %s spent, forecast %s, no amount",
 			         b->name, budget_period_name(b->period), cell_usd(r->spent_nanos).s,

@@ -190,6 +190,10 @@ static int weekly_json(FILE *out, const view_weekly *v)
 		json_object_set_new(bo, "state",
 		                    b->amount_nanos > 0 ? json_string(budget_state_name(r->state))
 		                                        : json_null());
+		json_object_set_new(bo, "forecast_state",
+		                    b->amount_nanos > 0
+		                        ? json_string(budget_state_name(r->forecast_state))
+		                        : json_null());
 		cell_jmoney(bo, "forecast", r->fc.point_nanos);
 		cell_jmoney(bo, "forecast_low", r->fc.low_nanos);
 		cell_jmoney(bo, "forecast_high", r->fc.high_nanos);

@@ -183,6 +183,7 @@ typedef struct wk_row {
 	const char *cells[8];
 	char s[3][256];
 	wbuf w[3];
+	char state[48];
 	wtext t[4];
 } wk_row;
 
@@ -197,14 +198,15 @@ static inline void wk_budget_row(const view_budget_row *r, wk_row *o)
 	o->w[0] = b->amount_nanos > 0 ? wk_usd(b->amount_nanos) : (wbuf){"-"};
 	o->w[1] = wk_usd(r->spent_nanos);
 	o->w[2] = wk_usd(r->fc.point_nanos);
-	const char *cells[] = {b->name,
-	                       o->s[0],
-	                       budget_period_name(b->period),
-	                       o->w[0].s,
-	                       o->w[1].s,
-	                       o->s[1],
-	                       o->w[2].s,
-	                       b->amount_nanos > 0 ? budget_state_name(r->state) : "-"};
+	const char *cells[] = {
+	    b->name,
+	    o->s[0],
+	    budget_period_name(b->period),
+	    o->w[0].s,
+	    o->w[1].s,
+	    o->s[1],
+	    o->w[2].s,
+	    b->amount_nanos > 0 ? view_budget_state_label(r, o->state, sizeof o->state) : "-"};
 	memcpy(o->cells, cells, sizeof cells);
 }
 

@@ -183,14 +183,17 @@ static int draw_overview(console *c, int top, int rows)
 		ui_put(c, y - 1, 70, THEME_STALE, "reading history");
 	if (v->has_budget) {
 		const view_budget_row *r = &v->budget;
-		theme_role role = r->state == BUDGET_OK     ? THEME_OK
-		                  : r->state == BUDGET_SOFT ? THEME_WARN
-		                                            : THEME_CRIT;
+		budget_state worst = view_budget_state_worst(r);
+		theme_role role = worst == BUDGET_OK     ? THEME_OK
+		                  : worst == BUDGET_SOFT ? THEME_WARN
+		                                         : THEME_CRIT;
+		char label[48];
 		ui_put(c, y, 2, THEME_TITLE, "Budget");
 		ui_put(c, y++, 20, role, "%s %s of %s, forecast %s (%s)%s", theme_role_glyph(role),
 		       ui_usd(r->spent_nanos, a, sizeof a),
 		       ui_usd(r->spec->amount_nanos, b, sizeof b),
-		       ui_usd(r->fc.point_nanos, d, sizeof d), budget_state_name(r->state),
+		       ui_usd(r->fc.point_nanos, d, sizeof d),
+		       view_budget_state_label(r, label, sizeof label),
 		       reading ? ", so far: history still being read" : "");
 	}
 	ui_put(c, y, 2, THEME_TITLE, "Traffic");
@@ -821,9 +824,15 @@ static void fill_budgets(console *c, grid *g)
 		snprintf(fc, sizeof fc, "%s (%s-%s)", ui_usd(r->fc.point_nanos, a, sizeof a),
 		         ui_usd(r->fc.low_nanos, b, sizeof b),
 		         ui_usd(r->fc.high_nanos, d, sizeof d));
-		const char *cells[] = {
-		    r->spec->name, scope, budget_period_name(r->spec->period), spent,
-		    amount,        used,  budget_state_name(r->state),         fc};
+		char label[48];
+		const char *cells[] = {r->spec->name,
+		                       scope,
+		                       budget_period_name(r->spec->period),
+		                       spent,
+		                       amount,
+		                       used,
+		                       view_budget_state_label(r, label, sizeof label),
+		                       fc};
 		double nums[] = {0,
 		                 0,
 		                 0,
@@ -832,9 +841,10 @@ static void fill_budgets(console *c, grid *g)
 		                 frac,
 		                 0,
 		                 (double)r->fc.point_nanos};
-		theme_role role = r->state == BUDGET_OK     ? THEME_TEXT
-		                  : r->state == BUDGET_SOFT ? THEME_WARN
-		                                            : THEME_CRIT;
+		budget_state worst = view_budget_state_worst(r);
+		theme_role role = worst == BUDGET_OK     ? THEME_TEXT
+		                  : worst == BUDGET_SOFT ? THEME_WARN
+		                                         : THEME_CRIT;
 		grid_add(g, role, cells, nums);
 	}
 }

@@ -191,6 +191,8 @@ static int budgets_make(store *st, const budget_spec *specs, size_t n, int64_t n
 		                  ? 100.0 * (double)r->spent_nanos / (double)b->amount_nanos
 		                  : NAN;
 		r->state = b->amount_nanos > 0 ? budget_state_of(b, r->spent_nanos) : BUDGET_OK;
+		r->forecast_state =
+		    b->amount_nanos > 0 ? budget_state_of(b, r->fc.point_nanos) : BUDGET_OK;
 		r->mape = budget_backtest(&s, b->period, now_ms, &r->backtests);
 		budget_forecast_widen(&r->fc, r->mape);
 		r->whatif_factor = 1;
@@ -223,6 +225,21 @@ done:
 		view_budgets_free(v);
 	}
 	return rc;
+}
+
+const char *view_budget_state_label(const view_budget_row *r, char *buf, size_t cap)
+{
+	if (r->forecast_state > r->state)
+		snprintf(buf, cap, "%s, forecast %s", budget_state_name(r->state),
+		         budget_state_name(r->forecast_state));
+	else
+		snprintf(buf, cap, "%s", budget_state_name(r->state));
+	return buf;
+}
+
+budget_state view_budget_state_worst(const view_budget_row *r)
+{
+	return r->forecast_state > r->state ? r->forecast_state : r->state;
 }
 
 int view_budgets_build(store *st, const budget_spec *specs, size_t n, int64_t now_ms,
