@@ -14,7 +14,7 @@ apt-get when missing). Without --db it reviews the fixture week (tests/data/week
 2026-W48) in a scratch database.
 
   --db FILE       database to review (default: the fixture week)
-  --week W        the ISO week (default 2026-W48 with the fixture, else this week)
+  --week W        the ISO week (default 2026-W48 with the fixture, else the last complete week)
   --present       presentation mode: tenant names aliased
   --config FILE   budgets to forecast (default with the fixture: its budgets.ini)
   -o FILE         the PNG to write (default $BUILD/weekly.png)
@@ -64,7 +64,7 @@ if [ -z "$db" ]; then
   config=${config:-$src/tests/data/weekly/budgets.ini}
   export TOKENTOP_NOW="${TOKENTOP_NOW:-2026-12-02T08:00:00Z}"
 fi
-set -- --db "$db" --view weekly --week "${week:-this}" --format html
+set -- --db "$db" --view weekly --week "${week:-last}" --format html
 [ -z "$config" ] || set -- "$@" --config "$config"
 [ -z "$present" ] || set -- "$@" --present
 "$tt" report "$@" >"$tmp/weekly.html"

@@ -95,7 +95,10 @@ done
 
 # A week in progress is read up to now and compared with the same span a week earlier:
 # on Wed 25 Nov 12:00, W48 holds w48-1..3 (0.06) against W47's 16 Nov 00:00 .. 18 Nov 12:00 (0.008).
-TOKENTOP_NOW=2026-11-25T12:00:00Z "$tt" report --db "$db" --view weekly --format json >"$dir/now.json"
+TOKENTOP_NOW=2026-11-25T12:00:00Z "$tt" report --db "$db" --view weekly --week this --format json >"$dir/now.json"
+# by default, the last complete week
+TOKENTOP_NOW=2026-11-25T12:00:00Z "$tt" report --db "$db" --view weekly --format json >"$dir/default.json"
+check "the default week is the last complete one" is "$(json "$dir/default.json" "d['week'], d['complete']")" "('2026-W47', True)"
 check "this week so far" is "$(json "$dir/now.json" "d['week'], d['complete'], d['totals']['cost_micros'], d['totals']['prev_cost_micros']")" "('2026-W48', False, 60000, 8000)"
 TOKENTOP_NOW=2026-11-25T12:00:00Z "$tt" report --db "$db" --view weekly --week last --format json >"$dir/last.json"
 check "--week last" is "$(json "$dir/last.json" "d['week'], d['totals']['cost_micros']")" "('2026-W47', 111000)"
@@ -258,7 +261,7 @@ else
   check "tokentop-sim starts" false
 fi
 
-"$tt" report --db "$adb" --view weekly --format json >"$dir/a.json"
+"$tt" report --db "$adb" --view weekly --week this --format json >"$dir/a.json"
 check "incidents opened and closed this week" is "$(json "$dir/a.json" "d['incidents']['opened'], d['incidents']['closed']")" "(2, 1)"
 check "incidents with titles, notes, state" is "$(json "$dir/a.json" "[(x['id'], x['kind'], x['title'], x['notes'], x['state'], x['close_reason'], x['opened_by'].endswith('(as oncall-bob)')) for x in d['incidents']['items']]")" \
   "[($i1, 'cost', 'Spend spike on code-assist', 2, 'closed', 'mitigated', False), ($i2, 'latency', 'p95 over the SLO on support-bot', 0, 'open', None, True)]"
@@ -267,17 +270,17 @@ check "actions applied, failed, lifts" is "$(json "$dir/a.json" "d['actions']['a
 check "actions with scope, reason, status" is "$(json "$dir/a.json" "[(a['action'], a['scope'], a['control_id'], a['reason'], a['status'], a['lift']) for a in d['actions']['items']]")" \
   "[('kill-switch', 'use_case=support-bot', 'ctl-1', 'INC: refusal loop', 'applied', False), ('throttle', 'tenant=acme', 'ctl-2', 'acme over its quota', 'applied', False), ('lift', 'use_case=support-bot', 'ctl-1', 'INC resolved', 'applied', True), ('lift', '', 'ctl-1', 'again', 'failed', True)]"
 check "actions carry the actor and the time" is "$(json "$dir/a.json" "all(a['actor'] and a['time'] >= d['range']['since'] and a['gateway'] == 'sim' for a in d['actions']['items'])")" "True"
-"$tt" report --db "$adb" --view weekly >"$dir/a.txt"
+"$tt" report --db "$adb" --view weekly --week this >"$dir/a.txt"
 check "text lists the incidents" grep -Eq "^ +$i1 +cost +[0-9-]+ [0-9:]+ +[0-9-]+ [0-9:]+ +2  Spend spike on code-assist\$" "$dir/a.txt"
 check "text counts the actions" grep -q '^  3 applied (1 of them lifts), 1 failed' "$dir/a.txt"
 check "text names a lift's control without a scope" grep -Eq '^  [0-9-]+ [0-9:]+ +lift +ctl-1 +.* +failed +again$' "$dir/a.txt"
 check "text lists the actions" grep -Eq '^  [0-9-]+ [0-9:]+ +throttle +tenant=acme +.* +applied +acme over its quota$' "$dir/a.txt"
-"$tt" report --db "$adb" --view weekly --format md >"$dir/a.md"
+"$tt" report --db "$adb" --view weekly --week this --format md >"$dir/a.md"
 check "markdown actions table" grep -q '^| time | action | scope | actor | status | reason |' "$dir/a.md"
-"$tt" report --db "$adb" --view weekly --format html >"$dir/a.html"
+"$tt" report --db "$adb" --view weekly --week this --format html >"$dir/a.html"
 check "html with incidents and actions parses" python3 -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])' "$dir/a.html"
 check "html lists both" sh -c "grep -q '<h2>Actions taken</h2>' '$dir/a.html' && grep -q 'Spend spike on code-assist' '$dir/a.html' && grep -q 'INC resolved' '$dir/a.html'"
-"$tt" report --db "$adb" --view weekly --present --format json >"$dir/ap.json"
+"$tt" report --db "$adb" --view weekly --week this --present --format json >"$dir/ap.json"
 check "--present aliases the tenant in an action's scope" is "$(json "$dir/ap.json" "d['actions']['items'][1]['scope'].startswith('tenant=tenant-')")" "True"
 "$tt" report --db "$adb" --view weekly --week last --format json >"$dir/al.json"
 check "last week has none of them" is "$(json "$dir/al.json" "len(d['incidents']['items']), len(d['actions']['items'])")" "(0, 0)"

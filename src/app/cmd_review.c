@@ -35,8 +35,8 @@ static void review_usage(FILE *out)
 	    "platform overhead and tier markup (docs/ratecard.md), with the card printed\n"
 	    "beside it.\n\n"
 	    "The JSON shapes are documented in docs/report-json.md.\n\n"
-	    "  --week W        weekly: 2026-W48, 'this' (default: the week holding now,\n"
-	    "                  $TOKENTOP_NOW when set) or 'last'\n"
+	    "  --week W        weekly: 2026-W48, 'last' (default: the last complete week\n"
+	    "                  before now, $TOKENTOP_NOW when set) or 'this' (so far)\n"
 	    "  --since WHEN    chargeback: start of the range (default 7d)\n"
 	    "  --until WHEN    chargeback: end of the range, exclusive (default now)\n"
 	    "  --db FILE       database (default $XDG_DATA_HOME/tokentop/tokentop.db)\n"
@@ -202,7 +202,7 @@ static int run_chargeback(const review_opts *o, int64_t now)
 int cmd_report_review(int argc, char **argv)
 {
 	const char *view = view_arg(argc, argv);
-	review_opts o = {.since = "7d", .until = "now", .week = "this", .format = "text"};
+	review_opts o = {.since = "7d", .until = "now", .week = "last", .format = "text"};
 	int k = 0;
 	while (view && k < REVIEW_COUNT && strcmp(view, review_names[k]))
 		k++;

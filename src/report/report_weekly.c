@@ -396,7 +396,7 @@ static void summary(const wctx *c, const view_weekly *v)
 		wbuf a = wk_usd(k->miss_cost_nanos), b = wk_usd(k->prev_miss_cost_nanos),
 		     d = wk_delta(k->miss_cost_nanos, k->prev_miss_cost_nanos),
 		     e = wk_change(k->miss_cost_nanos, k->prev_miss_cost_nanos);
-		const char *cells[] = {"cache misses cost", a.s, b.s, d.s, e.s};
+		const char *cells[] = {"spent on cache misses", a.s, b.s, d.s, e.s};
 		table_add(&t, cells);
 	}
 	{
