@@ -99,6 +99,10 @@ TOKENTOP_NOW=2026-11-25T12:00:00Z "$tt" report --db "$db" --view weekly --week t
 # by default, the last complete week
 TOKENTOP_NOW=2026-11-25T12:00:00Z "$tt" report --db "$db" --view weekly --format json >"$dir/default.json"
 check "the default week is the last complete one" is "$(json "$dir/default.json" "d['week'], d['complete']")" "('2026-W47', True)"
+# the fixture begins on Mon 16 Nov 09:00: W47 is covered from then (159 of 168 hours), W46 not at all
+check "a week with partial data says so" is "$(json "$dir/default.json" "round(d['coverage']['week'], 4), d['coverage']['previous'], d['coverage']['partial'], d['coverage']['previous_partial']")" "($(python3 -c 'print(round(159/168, 4))'), 0.0, True, True)"
+TOKENTOP_NOW=2026-11-25T12:00:00Z "$tt" report --db "$db" --view weekly >"$dir/default.txt"
+check "and the text names it" grep -q "Partial data: events from 2026-11-16T09:00 .* cover 95% of this week and 0% of the week before; changes compare partial spans" "$dir/default.txt"
 check "this week so far" is "$(json "$dir/now.json" "d['week'], d['complete'], d['totals']['cost_micros'], d['totals']['prev_cost_micros']")" "('2026-W48', False, 60000, 8000)"
 TOKENTOP_NOW=2026-11-25T12:00:00Z "$tt" report --db "$db" --view weekly --week last --format json >"$dir/last.json"
 check "--week last" is "$(json "$dir/last.json" "d['week'], d['totals']['cost_micros']")" "('2026-W47', 111000)"

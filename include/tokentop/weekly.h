@@ -88,7 +88,12 @@ typedef struct view_weekly {
 	int64_t start_ms, end_ms;             /* the ISO week: Monday 00:00 UTC to the next */
 	int64_t until_ms;                     /* what was read: end_ms, or now during the week */
 	int64_t prev_start_ms, prev_until_ms; /* the same span one week earlier */
-	bool present;                         /* the renderers alias tenant names */
+	/* the data there is (store_time_bounds; 0 when none) and the part of each span it
+	 * covers, 0..1: under 1, the week's figures or its comparisons are of partial data */
+	int64_t data_first_ms, data_last_ms;
+	double coverage, prev_coverage;
+	bool partial, prev_partial; /* over an hour of the span has no data */
+	bool present;               /* the renderers alias tenant names */
 	int64_t m[TT_M_COUNT], prev_m[TT_M_COUNT];
 	int64_t cost_per_success_nanos, prev_cost_per_success_nanos; /* -1 without success */
 	view_week_lines by_use_case, by_team, by_tenant; /* this week's costliest first */
@@ -125,5 +130,8 @@ typedef struct view_weekly {
 int view_weekly_build(store *st, int64_t start_ms, int64_t now_ms, const budget_spec *budgets,
                       size_t nbudgets, view_weekly *v, char *err, size_t errlen);
 void view_weekly_free(view_weekly *v);
+/* One sentence on partial data ("Partial data: ..."), or 0 when both spans are covered. Plain
+ * text of dates and percentages only, safe in every format. */
+int view_weekly_coverage_note(const view_weekly *v, char *buf, size_t cap);
 
 #endif

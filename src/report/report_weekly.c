@@ -98,6 +98,15 @@ static int weekly_json(FILE *out, const view_weekly *v)
 	json_object_set_new(o, "week", json_string(name));
 	json_object_set_new(o, "range", jrange(v->start_ms, v->until_ms));
 	json_object_set_new(o, "complete", json_boolean(v->until_ms == v->end_ms));
+	json_object_set_new(
+	    o, "coverage",
+	    json_pack("{s:o, s:o, s:f, s:f, s:b, s:b}", "data_from",
+	              v->data_first_ms ? json_string(cell_iso(v->data_first_ms).s) : json_null(),
+	              "data_until",
+	              v->data_last_ms ? json_string(cell_iso(v->data_last_ms).s) : json_null(),
+	              "week", round(v->coverage * 1e4) / 1e4, "previous",
+	              round(v->prev_coverage * 1e4) / 1e4, "partial", v->partial,
+	              "previous_partial", v->prev_partial));
 	json_object_set_new(o, "previous",
 	                    json_pack("{s:s, s:o}", "week", prev, "range",
 	                              jrange(v->prev_start_ms, v->prev_until_ms)));
@@ -644,6 +653,9 @@ int report_weekly(FILE *out, const view_weekly *v, report_format f)
 	if (v->until_ms < v->end_ms)
 		fprintf(out, "%sWeek in progress: up to %s, against the same span of %s.\n\n",
 		        c.indent ? c.indent : "", wk_iso(v->until_ms).s, prev);
+	char cov[400];
+	if (view_weekly_coverage_note(v, cov, sizeof cov))
+		fprintf(out, "%s%s\n\n", c.indent ? c.indent : "", cov);
 	summary(&c, v);
 	compare_lines(&c, v, "Spend by use case", "use case", TT_D_USE_CASE, &v->by_use_case);
 	compare_lines(&c, v, "Spend by team", "team", TT_D_TEAM, &v->by_team);

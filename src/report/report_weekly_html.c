@@ -586,6 +586,9 @@ int report_weekly_html(FILE *out, const view_weekly *v)
 		fprintf(out, " &#8212; week in progress: up to %s, against the same span of %s",
 		        wk_iso(v->until_ms).s, prev);
 	fputs(v->present ? " &#8212; tenant names aliased</p>\n" : "</p>\n", out);
+	char cov[400];
+	if (view_weekly_coverage_note(v, cov, sizeof cov))
+		fprintf(out, "<p class=\"sub\">%s</p>\n", cov);
 
 	int64_t ex = 0, ey = 0;
 	for (size_t i = 0; i < v->nroutes; i++) {

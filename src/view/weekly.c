@@ -654,6 +654,36 @@ static int week_audit(store *st, view_weekly *v, char *err, size_t errlen)
 
 /* ---- the view ---- */
 
+int view_weekly_coverage_note(const view_weekly *v, char *buf, size_t cap)
+{
+	if (!v->partial && !v->prev_partial)
+		return 0;
+	char from[32], until[32];
+	time_format_iso(v->data_first_ms, from, sizeof from);
+	time_format_iso(v->data_last_ms, until, sizeof until);
+	if (!v->data_first_ms && !v->data_last_ms)
+		snprintf(buf, cap, "Partial data: the database holds no events.");
+	else
+		snprintf(
+		    buf, cap,
+		    "Partial data: events from %.16s to %.16s UTC cover %.0f%% of this week and "
+		    "%.0f%% of the week before%s.",
+		    from, until, 100 * v->coverage, 100 * v->prev_coverage,
+		    v->prev_partial ? "; changes compare partial spans, not whole weeks" : "");
+	return 1;
+}
+
+/* The part of [a, b) that the data [first, last] covers, to the minute the rollups keep. */
+static double covered(int64_t first, int64_t last, int64_t a, int64_t b)
+{
+	if (!first && !last)
+		return 0;
+	first -= ((first % MIN_MS) + MIN_MS) % MIN_MS;
+	last += MIN_MS - ((last % MIN_MS) + MIN_MS) % MIN_MS;
+	int64_t lo = first > a ? first : a, hi = last < b ? last : b;
+	return hi > lo && b > a ? (double)(hi - lo) / (double)(b - a) : 0;
+}
+
 int view_weekly_build(store *st, int64_t start_ms, int64_t now_ms, const budget_spec *budgets,
                       size_t nbudgets, view_weekly *v, char *err, size_t errlen)
 {
@@ -669,6 +699,16 @@ int view_weekly_build(store *st, int64_t start_ms, int64_t now_ms, const budget_
 	}
 	v->prev_start_ms = start_ms - WEEK_MS;
 	v->prev_until_ms = v->until_ms - WEEK_MS;
+	if (store_time_bounds(st, &v->data_first_ms, &v->data_last_ms) < 0) {
+		snprintf(err, errlen, "reading rollups: %s", store_errmsg(st));
+		return -1;
+	}
+	v->coverage = covered(v->data_first_ms, v->data_last_ms, v->start_ms, v->until_ms);
+	v->prev_coverage =
+	    covered(v->data_first_ms, v->data_last_ms, v->prev_start_ms, v->prev_until_ms);
+	double span = (double)(v->until_ms - v->start_ms);
+	v->partial = (1 - v->coverage) * span > (double)HOUR_MS;
+	v->prev_partial = (1 - v->prev_coverage) * span > (double)HOUR_MS;
 	if (view_daycube_build(st, v->start_ms, v->until_ms, &v->cur, err, errlen) ||
 	    view_daycube_build(st, v->prev_start_ms, v->prev_until_ms, &v->prev, err, errlen)) {
 		view_weekly_free(v);
