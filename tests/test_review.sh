@@ -71,12 +71,16 @@ check "budget at the end of the week" is "$(json "$dir/w.json" "[(b['name'], b['
 # minute: over 1h and 5m both past 14.4x the pace ($0.20 and $0.0167 of a 30-day month), a page
 check "nine events: only the budget burn of w48-4" is "$(json "$dir/w.json" "[(a['kind'], a['scope'], a['severity'], a['since']) for a in d['anomalies']]")" \
   "[('budget_burn', 'budget=org', 'critical', '2026-11-25T15:01:00.000Z')]"
+# with its evidence: $0.30 over the 5m window is $0.06/min against $10 / 43,200 min = 259.2x
+check "the anomaly's unit, window and reason" is "$(json "$dir/w.json" "[(a['unit'], a['window_s'], a['reason']) for a in d['anomalies']]")" \
+  "[('usd_per_minute', 300, \"org \$0.0600/min over 5m, 259.2x its budget's pace (\$0.00023/min), since 15:01 UTC\")]"
 check "no incidents or actions in the fixture week" is "$(json "$dir/w.json" "d['incidents'], d['actions']")" \
   "({'opened': 0, 'closed': 0, 'items': []}, {'applied': 0, 'failed': 0, 'lifts': 0, 'items': []})"
 
 "$tt" report $W >"$dir/w.txt"
 check "text names the week" grep -q '^tokentop weekly review  2026-W48  (2026-11-23 .. 2026-11-29)  against 2026-W47' "$dir/w.txt"
 check "text spend line" grep -Eq '^  spend +\$0\.3840 +\$0\.1110 +\+\$0\.2730 +\+245\.9%' "$dir/w.txt"
+check "text anomalies in their unit, with the reason" grep -Eq 'budget_burn +budget=org +critical +\$0\.0600/min +\$0\.00023/min .*org \$0\.0600/min over 5m' "$dir/w.txt"
 check "text has every section" sh -c "for s in 'Spend by use case' 'Spend by team' 'Cost per successful outcome, per day' 'Top prompts by spend' 'Top prompts by growth' 'Cache misses and what they cost' 'Routing elevations and their cost' 'Forecast against budget' 'Anomalies this week' 'Incidents this week' 'Actions taken'; do grep -q \"^\$s\" '$dir/w.txt' || exit 1; done"
 "$tt" report $W --format md >"$dir/w.md"
 check "markdown tables" grep -q '^| use case | this week | last week | change | % | share |' "$dir/w.md"

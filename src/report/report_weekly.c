@@ -215,21 +215,10 @@ static int weekly_json(FILE *out, const view_weekly *v)
 
 	json_t *alerts = json_array();
 	for (size_t i = 0; i < v->nalerts; i++) {
-		const anomaly_alert *a = &v->alerts[i];
-		json_t *ao = json_object();
-		json_object_set_new(ao, "kind", json_string(anomaly_kind_name(a->kind)));
-		json_object_set_new(ao, "scope", json_string(a->scope));
-		json_object_set_new(ao, "severity",
-		                    json_string(anomaly_severity_name(a->severity)));
-		json_object_set_new(ao, "peak_severity",
-		                    json_string(anomaly_severity_name(a->peak)));
-		json_object_set_new(ao, "value", json_real(round(a->value * 1e6) / 1e6));
-		json_object_set_new(ao, "baseline", json_real(round(a->baseline * 1e6) / 1e6));
-		json_object_set_new(ao, "since", json_string(wk_iso(a->since_ms).s));
-		json_object_set_new(ao, "last", json_string(wk_iso(a->last_ms).s));
-		json_object_set_new(ao, "resolved",
-		                    a->resolved_ms >= 0 ? json_string(wk_iso(a->resolved_ms).s)
-		                                        : json_null());
+		/* the alerts report's keys (unit, window, reason too); resolved null: firing */
+		json_t *ao = report_alert_json(&v->alerts[i]);
+		if (!json_object_get(ao, "resolved"))
+			json_object_set_new(ao, "resolved", json_null());
 		json_array_append_new(alerts, ao);
 	}
 	json_object_set_new(o, "anomalies", alerts);
@@ -568,9 +557,10 @@ static void anomalies(const wctx *c, const view_weekly *v)
 		fprintf(c->out, "%snone\n", c->indent ? c->indent : "");
 		return;
 	}
-	const char *head[] = {"since", "kind", "scope", "peak", "value", "baseline", "resolved"};
+	const char *head[] = {"since", "kind",     "scope",    "peak",
+	                      "value", "baseline", "resolved", "reason"};
 	table t;
-	table_init(&t, 7, head, NULL);
+	table_init(&t, 8, head, NULL);
 	for (size_t i = 0; i < v->nalerts; i++) {
 		wk_row row;
 		wk_anomaly_row(&v->alerts[i], &row);

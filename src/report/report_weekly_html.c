@@ -498,13 +498,14 @@ static void anomaly_table(FILE *out, const view_weekly *v)
 		fputs("<p class=\"note\">No anomaly fired this week.</p>\n", out);
 		return;
 	}
-	const char *head[] = {"since", "kind", "scope", "peak", "value", "baseline", "resolved"};
-	const bool num[] = {false, false, false, false, true, true, false};
-	th(out, head, num, 7);
+	const char *head[] = {"since", "kind",     "scope",    "peak",
+	                      "value", "baseline", "resolved", "reason"};
+	const bool num[] = {false, false, false, false, true, true, false, false};
+	th(out, head, num, 8);
 	for (size_t i = 0; i < v->nalerts; i++) {
 		wk_row row;
 		wk_anomaly_row(&v->alerts[i], &row);
-		tr(out, row.cells, num, 7);
+		tr(out, row.cells, num, 8);
 	}
 	fputs("</tbody></table>\n", out);
 }

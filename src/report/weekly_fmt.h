@@ -212,14 +212,16 @@ static inline void wk_budget_row(const view_budget_row *r, wk_row *o)
 
 static inline void wk_anomaly_row(const anomaly_alert *a, wk_row *o)
 {
-	snprintf(o->s[0], sizeof o->s[0], "%.4g", a->value);
-	snprintf(o->s[1], sizeof o->s[1], "%.4g", a->baseline);
+	/* in the kind's unit ($/min, %, ms), as the alerts report has them */
+	view_alert_value(a->kind, a->value, o->s[0], sizeof o->s[0]);
+	view_alert_value(a->kind, a->baseline, o->s[1], sizeof o->s[1]);
+	view_alert_reason(a, o->t[0].s, sizeof o->t[0].s);
 	o->w[0] = wk_iso(a->since_ms);
 	o->w[1] = a->resolved_ms >= 0 ? wk_iso(a->resolved_ms) : (wbuf){"still firing"};
 	const char *cells[] = {o->w[0].s, anomaly_kind_name(a->kind),
 	                       a->scope,  anomaly_severity_name(a->peak),
 	                       o->s[0],   o->s[1],
-	                       o->w[1].s};
+	                       o->w[1].s, o->t[0].s};
 	memcpy(o->cells, cells, sizeof cells);
 }
 
