@@ -610,7 +610,12 @@ static enum MHD_Result transmit(sim *s, struct MHD_Connection *c, sim_response *
 		sim_pause(s, rs->delay_ms);
 		break;
 	case SIM_FAULT_TRUNCATE:
+		/* half the body, and never at a line's end: a cut that fell just after a newline
+		 * would look whole to a line-based reader, whatever the day's counters make the
+		 * length */
 		rs->len /= 2;
+		while (rs->len > 1 && rs->body[rs->len - 1] == '\n')
+			rs->len--;
 		break;
 	case SIM_FAULT_OVERSIZE: {
 		char *big = realloc(rs->body, rs->len + OVERSIZE_BYTES);
