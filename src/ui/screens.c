@@ -913,8 +913,8 @@ static void fill_alerts(console *c, grid *g)
 			res[16] = 0;
 			res[10] = ' ';
 		}
-		snprintf(val, sizeof val, "%.4g", a->value);
-		snprintf(base, sizeof base, "%.4g", a->baseline);
+		view_alert_value(a->kind, a->value, val, sizeof val); /* in the kind's unit */
+		view_alert_value(a->kind, a->baseline, base, sizeof base);
 		const char *sev = anomaly_severity_name(a->severity);
 		const char *cells[] = {firing ? (sev ? sev : "open") : "resolved",
 		                       anomaly_kind_name(a->kind),
